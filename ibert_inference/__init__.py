@@ -1,0 +1,61 @@
+"""iBERT inference: six Ibis code tasks, deterministic where possible, verified where a model writes.
+
+Importing this package is cheap: it pulls in neither torch nor transformers (nor ibis until a
+function that needs it runs). Public names resolve lazily from their modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ibert_inference.errors import (
+    EvaluationError,
+    IbertError,
+    ModelNotAvailableError,
+    SchemaError,
+    SQLParseError,
+    UnsafeCodeError,
+    UnsupportedSQLError,
+)
+
+if TYPE_CHECKING:
+    from ibert_inference.model import ModelResource
+    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.to_sql import ibis_to_sql
+    from ibert_inference.translate import Translation, sql_to_ibis
+    from ibert_inference.verify import Verdict, verify_pair
+
+_LAZY = {
+    "sql_to_ibis": "ibert_inference.translate",
+    "Translation": "ibert_inference.translate",
+    "ibis_to_sql": "ibert_inference.to_sql",
+    "evaluate_ibis": "ibert_inference.safe_eval",
+    "verify_pair": "ibert_inference.verify",
+    "Verdict": "ibert_inference.verify",
+    "ModelResource": "ibert_inference.model",
+}
+
+__all__ = [
+    "EvaluationError",
+    "IbertError",
+    "ModelNotAvailableError",
+    "ModelResource",
+    "SQLParseError",
+    "SchemaError",
+    "Translation",
+    "UnsafeCodeError",
+    "UnsupportedSQLError",
+    "Verdict",
+    "evaluate_ibis",
+    "ibis_to_sql",
+    "sql_to_ibis",
+    "verify_pair",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ibert_inference' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
