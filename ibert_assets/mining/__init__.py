@@ -1,0 +1,1 @@
+"""Mining: repositories to snapshots, snapshots to verified examples and documentation examples."""

@@ -1,0 +1,194 @@
+"""Repository snapshots: clone once into a cache, fetch later, record head, license and files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ibert_assets.mining.repos import RepoSpec
+from ibert_inference.errors import IbertError
+
+# Ordered: the first family whose every marker appears in the license text wins.
+_LICENSE_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Apache-2.0", ("apache license", "version 2.0")),
+    ("AGPL-3.0", ("gnu affero general public license", "version 3")),
+    ("LGPL-3.0", ("gnu lesser general public license", "version 3")),
+    ("GPL-3.0", ("gnu general public license", "version 3")),
+    ("GPL-2.0", ("gnu general public license", "version 2")),
+    ("MPL-2.0", ("mozilla public license", "2.0")),
+    ("BSD-3-Clause", ("redistribution and use", "neither the name")),
+    ("BSD-2-Clause", ("redistribution and use", "this list of conditions")),
+    ("MIT", ("permission is hereby granted, free of charge",)),
+    ("ISC", ("permission to use, copy, modify, and/or distribute",)),
+    ("Unlicense", ("this is free and unencumbered software",)),
+)
+_LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING", "COPYING.txt")
+
+
+class RepositoryError(IbertError):
+    """A repository cannot be cloned or fetched."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A repository at one commit, checked out in the cache."""
+
+    repo: str
+    url: str
+    path: str
+    commit: str
+    license: str
+    dirs: tuple[str, ...] = ()
+    file_counts: dict[str, int] = field(default_factory=dict)
+    previous_commit: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "repo": self.repo,
+            "url": self.url,
+            "path": self.path,
+            "commit": self.commit,
+            "license": self.license,
+            "dirs": list(self.dirs),
+            "file_counts": dict(self.file_counts),
+            "previous_commit": self.previous_commit,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Snapshot:
+        return cls(
+            repo=str(data["repo"]),
+            url=str(data["url"]),
+            path=str(data["path"]),
+            commit=str(data["commit"]),
+            license=str(data.get("license", "NOASSERTION")),
+            dirs=tuple(data.get("dirs") or ()),  # type: ignore[arg-type]
+            file_counts=dict(data.get("file_counts") or {}),  # type: ignore[arg-type]
+            previous_commit=data.get("previous_commit"),  # type: ignore[arg-type]
+        )
+
+
+def repo_cache_dir() -> Path:
+    """Where clones live: ``IBERT_REPO_CACHE``, else ``.cache/repos`` beside the data directory."""
+    configured = os.environ.get("IBERT_REPO_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("IBERT_DATA_DIR", "data")).parent / ".cache" / "repos"
+
+
+def snapshot_repo(
+    spec: RepoSpec,
+    cache_dir: Path | None = None,
+    *,
+    attempts: int = 3,
+    backoff_s: float = 1.0,
+) -> Snapshot:
+    """Clone ``spec`` into the cache (or fetch it when already there) and describe its head.
+
+    Network failures are retried ``attempts`` times with exponential backoff; after that a
+    :class:`RepositoryError` says which repository, what git said, and what to check.
+    """
+    import git
+
+    target = (cache_dir or repo_cache_dir()) / spec.name
+    previous = None
+    last_error: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            if (target / ".git").exists():
+                repo = git.Repo(target)
+                previous = repo.head.commit.hexsha
+                repo.remotes.origin.fetch(prune=True)
+                remote_head = _remote_head(repo)
+                repo.git.checkout("--force", "--detach", remote_head)
+            else:
+                if target.exists():
+                    shutil.rmtree(target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                repo = git.Repo.clone_from(spec.url, target, no_checkout=False)
+            break
+        except (
+            git.GitCommandError,
+            git.InvalidGitRepositoryError,
+            git.NoSuchPathError,
+            ValueError,
+        ) as exc:
+            last_error = exc
+            if attempt + 1 < attempts:
+                time.sleep(backoff_s * 2**attempt)
+    else:
+        message = getattr(last_error, "stderr", "") or str(last_error)
+        raise RepositoryError(
+            f"repository {spec.name!r} ({spec.url}) could not be cloned or fetched after "
+            f"{attempts} attempts: {message.strip()} — check the URL in the repositories file "
+            "and that the machine can reach it"
+        )
+    commit = repo.head.commit.hexsha
+    return Snapshot(
+        repo=spec.name,
+        url=spec.url,
+        path=str(target),
+        commit=commit,
+        license=detect_license(target),
+        dirs=spec.dirs,
+        file_counts=count_files(repo, spec.dirs),
+        previous_commit=previous,
+    )
+
+
+def _remote_head(repo) -> str:  # type: ignore[no-untyped-def]
+    origin = repo.remotes.origin
+    try:
+        return origin.refs.HEAD.reference.name
+    except (TypeError, AttributeError, IndexError, ValueError):
+        names = [ref.name for ref in origin.refs if not ref.name.endswith("/HEAD")]
+        for preferred in ("origin/main", "origin/master"):
+            if preferred in names:
+                return preferred
+        if not names:
+            raise ValueError("the remote has no branches") from None
+        return names[0]
+
+
+def detect_license(root: Path) -> str:
+    """SPDX id of the repository's license file, ``NOASSERTION`` when unknown or absent."""
+    for name in _LICENSE_FILES:
+        candidate = root / name
+        if candidate.is_file():
+            text = " ".join(candidate.read_text(encoding="utf-8", errors="replace").lower().split())
+            for spdx, markers in _LICENSE_MARKERS:
+                if all(marker in text for marker in markers):
+                    return spdx
+            return "NOASSERTION"
+    return "NOASSERTION"
+
+
+def tracked_files(repo, dirs: tuple[str, ...] = ()) -> list[str]:  # type: ignore[no-untyped-def]
+    """Paths git tracks at the checked-out commit, limited to ``dirs`` when given."""
+    paths = repo.git.ls_files("-z").split("\0")
+    paths = [p for p in paths if p]
+    if dirs:
+        prefixes = tuple(d.rstrip("/") + "/" for d in dirs)
+        paths = [p for p in paths if p.startswith(prefixes) or p in dirs]
+    return sorted(paths)
+
+
+def count_files(repo, dirs: tuple[str, ...] = ()) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    counts = Counter(Path(p).suffix.lower() or "(none)" for p in tracked_files(repo, dirs))
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def changed_files(repo_path: str, old: str, new: str) -> set[str] | None:
+    """Files that differ between two commits; None when ``old`` is not in the history."""
+    import git
+
+    repo = git.Repo(repo_path)
+    try:
+        output = repo.git.diff("--name-only", "-z", old, new)
+    except git.GitCommandError:
+        return None
+    return {p for p in output.split("\0") if p}
