@@ -220,7 +220,7 @@ def snippets_from_markdown(text: str, path: str, *, dialect: str = "duckdb") -> 
 
 
 def fenced_blocks(text: str) -> Iterator[tuple[str, str, int, int]]:
-    """(language, code, first line, last line) of each fenced block; ``{python}`` is python."""
+    """(language, code, first code line, last code line) of each fenced block (1-based)."""
     from markdown_it import MarkdownIt
 
     for token in MarkdownIt("commonmark").parse(text):
@@ -231,7 +231,8 @@ def fenced_blocks(text: str) -> Iterator[tuple[str, str, int, int]]:
             if token.info.strip()
             else ""
         )
-        yield info, token.content, token.map[0] + 1, token.map[1]
+        # map is the 0-based [opening fence, line after the closing fence): report the code lines
+        yield info, token.content, token.map[0] + 2, max(token.map[1] - 1, token.map[0] + 2)
 
 
 def snippets_from_rst(text: str, path: str, *, dialect: str = "duckdb") -> Iterator[Snippet]:

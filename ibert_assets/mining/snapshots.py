@@ -121,10 +121,10 @@ def snapshot_repo(
             if attempt + 1 < attempts:
                 time.sleep(backoff_s * 2**attempt)
     else:
-        message = getattr(last_error, "stderr", "") or str(last_error)
+        message = " ".join((getattr(last_error, "stderr", "") or str(last_error)).split())
         raise RepositoryError(
             f"repository {spec.name!r} ({spec.url}) could not be cloned or fetched after "
-            f"{attempts} attempts: {message.strip()} — check the URL in the repositories file "
+            f"{attempts} attempts: {message} — check the URL in the repositories file "
             "and that the machine can reach it"
         )
     commit = repo.head.commit.hexsha

@@ -1,0 +1,47 @@
+import pytest
+
+from ibert_assets.mining.infer_schema import SchemaInferenceError, infer_schema
+
+
+def test_types_come_from_how_columns_are_used():
+    schema = infer_schema(
+        "SELECT name, UPPER(city) FROM users "
+        "WHERE age >= 18 AND active AND signup > DATE '2024-01-01' AND score > 1.5"
+    )
+    assert schema == {
+        "users": {
+            "active": "boolean",
+            "age": "int64",
+            "city": "string",
+            "name": "string",
+            "score": "float64",
+            "signup": "date",
+        }
+    }
+
+
+def test_aliases_ctes_and_correlated_subqueries_resolve_to_base_tables():
+    schema = infer_schema(
+        """
+        WITH big AS (SELECT o.customer_id, o.total FROM orders AS o WHERE o.total > 100)
+        SELECT c.name, b.total FROM customers c JOIN big b ON c.id = b.customer_id
+        WHERE EXISTS (SELECT 1 FROM returns r WHERE r.customer_id = c.id)
+        """
+    )
+    assert set(schema) == {"orders", "customers", "returns"}
+    assert schema["orders"] == {"customer_id": "int64", "total": "int64"}
+    assert set(schema["customers"]) == {"id", "name"}
+
+
+def test_projection_aliases_are_not_columns():
+    schema = infer_schema("SELECT a, COUNT(*) AS n FROM t GROUP BY a ORDER BY n DESC")
+    assert schema == {"t": {"a": "string"}}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SELECT 1", "SELECT a FROM t JOIN u ON t.id = u.id", "SELECT * FROM t"],
+)
+def test_queries_that_say_too_little_are_refused(sql: str):
+    with pytest.raises(SchemaInferenceError):
+        infer_schema(sql)

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import git
+import pytest
+
+from ibert_assets.mining.repos import RepoSpec
+from ibert_assets.mining.snapshots import (
+    RepositoryError,
+    changed_files,
+    detect_license,
+    snapshot_repo,
+)
+from ibert_assets_tests.mining_repo import commit_all, make_mining_repo
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> git.Repo:
+    return make_mining_repo(tmp_path / "origin", marker=tmp_path / "ran")
+
+
+def test_first_run_clones_and_describes_head(origin: git.Repo, tmp_path: Path):
+    spec = RepoSpec(url=f"file://{origin.working_dir}", name="demo")
+    snapshot = snapshot_repo(spec, tmp_path / "cache")
+    assert snapshot.commit == origin.head.commit.hexsha
+    assert snapshot.license == "MIT"
+    assert snapshot.file_counts[".py"] == 3
+    assert Path(snapshot.path, "analytics.py").exists()
+    assert snapshot.previous_commit is None
+
+
+def test_later_runs_fetch_the_new_head(origin: git.Repo, tmp_path: Path):
+    spec = RepoSpec(url=origin.working_dir, name="demo")
+    first = snapshot_repo(spec, tmp_path / "cache")
+    Path(origin.working_dir, "new.sql").write_text("SELECT a FROM t WHERE a > 3")
+    new_head = commit_all(origin, "add a query")
+    second = snapshot_repo(spec, tmp_path / "cache")
+    assert second.commit == new_head
+    assert second.previous_commit == first.commit
+    assert changed_files(second.path, first.commit, second.commit) == {"new.sql"}
+
+
+def test_unreachable_repository_fails_clearly_after_retries(tmp_path: Path):
+    spec = RepoSpec(url=str(tmp_path / "does-not-exist"), name="ghost")
+    with pytest.raises(RepositoryError, match=r"'ghost' .* after 2 attempts .* check the URL"):
+        snapshot_repo(spec, tmp_path / "cache", attempts=2, backoff_s=0.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "spdx"),
+    [
+        ("Apache License\nVersion 2.0, January 2004", "Apache-2.0"),
+        ("Redistribution and use in source ... Neither the name of the copyright", "BSD-3-Clause"),
+        ("Something home-made", "NOASSERTION"),
+    ],
+)
+def test_license_detection(tmp_path: Path, text: str, spdx: str):
+    (tmp_path / "LICENSE.txt").write_text(text)
+    assert detect_license(tmp_path) == spdx
