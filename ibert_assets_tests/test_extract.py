@@ -55,7 +55,7 @@ def test_quarto_blocks_with_line_numbers():
         ("ibis", "markdown_python_block"),
     ]
     assert snippets[0].line_start == 13
-    assert QUARTO_PAGE.splitlines()[snippets[0].line_start].startswith("SELECT payment_id")
+    assert QUARTO_PAGE.splitlines()[snippets[0].line_start - 1].startswith("SELECT payment_id")
 
 
 def test_rst_code_blocks():

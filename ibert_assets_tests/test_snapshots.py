@@ -41,7 +41,7 @@ def test_later_runs_fetch_the_new_head(origin: git.Repo, tmp_path: Path):
 
 def test_unreachable_repository_fails_clearly_after_retries(tmp_path: Path):
     spec = RepoSpec(url=str(tmp_path / "does-not-exist"), name="ghost")
-    with pytest.raises(RepositoryError, match=r"'ghost' .* after 2 attempts .* check the URL"):
+    with pytest.raises(RepositoryError, match=r"'ghost' .* after 2 attempts: .* check the URL"):
         snapshot_repo(spec, tmp_path / "cache", attempts=2, backoff_s=0.01)
 
 
