@@ -92,13 +92,16 @@ def load_schemas() -> dict[str, dict[str, dict[str, str]]]:
 
 
 def _query_from_entry(entry: object, path: Path, schemas: dict) -> CorpusQuery:
-    where = f"{path.name}: {entry.get('id', '?') if isinstance(entry, dict) else entry!r}"
     if not isinstance(entry, dict):
+        where = f"{path.name}: {entry!r}"
         raise CorpusError(f"{where}: each query must be a mapping with id, family, schema, sql")
+    where = f"{path.name}: {entry.get('id', '?')}"
     unknown = set(entry) - _QUERY_KEYS
     missing = {"id", "family", "schema", "sql"} - set(entry)
     if unknown or missing:
-        raise CorpusError(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+        raise CorpusError(
+            f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}"
+        )
     if entry["family"] not in FAMILIES:
         raise CorpusError(f"{where}: family {entry['family']!r} is not one of {FAMILIES}")
     if entry["schema"] not in schemas:
@@ -167,8 +170,7 @@ def sample_database(schema: dict[str, dict[str, str]], rows: int = 8) -> duckdb.
     con = duckdb.connect()
     for table, columns in schema.items():
         column_sql = ", ".join(
-            f'"{col}" {_DUCKDB_TYPES.get(dtype, dtype.upper())}'
-            for col, dtype in columns.items()
+            f'"{col}" {_DUCKDB_TYPES.get(dtype, dtype.upper())}' for col, dtype in columns.items()
         )
         con.execute(f'CREATE TABLE "{table}" ({column_sql})')
         values = [
