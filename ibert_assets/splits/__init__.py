@@ -1,0 +1,1 @@
+"""Dedup, split assignment and decontamination for ``train_complete``."""

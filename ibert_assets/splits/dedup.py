@@ -1,0 +1,111 @@
+"""Exact and near-duplicate detection over records.
+
+Exact duplicates (same task and normalized input + target) are dropped. Near duplicates (MinHash
+over token shingles, estimated Jaccard >= threshold) are kept but clustered, so that the split
+assignment puts a whole cluster in one split: a variant never leaks its twin into another split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _fold(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.lower().split())
+    if isinstance(value, dict):
+        return {k: _fold(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_fold(v) for v in value]
+    return value
+
+
+def normalized_text(record: dict[str, Any]) -> str:
+    """Task, input and target as one string, every text lowercased and whitespace-folded."""
+    return json.dumps(_fold([record["task"], record["input"], record["target"]]), sort_keys=True)
+
+
+def normalized_input(record: dict[str, Any]) -> str:
+    return json.dumps(_fold(record["input"]), sort_keys=True)
+
+
+def shingles(text: str, size: int = 5) -> set[str]:
+    """Overlapping runs of ``size`` tokens; short texts give one shingle of all their tokens."""
+    tokens = _TOKEN.findall(text)
+    if len(tokens) <= size:
+        return {" ".join(tokens)}
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+@dataclass
+class DedupResult:
+    """Unique records, the near-duplicate cluster of each (by record id), and counters."""
+
+    records: list[dict[str, Any]]
+    cluster_of: dict[str, str]
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def deduplicate(
+    records: Iterable[dict[str, Any]],
+    *,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    shingle_size: int = 5,
+) -> DedupResult:
+    """Drop exact duplicates; cluster near duplicates (deterministic: records are taken by id)."""
+    from datasketch import MinHash, MinHashLSH
+
+    ordered = sorted(records, key=lambda r: r["id"])
+    counts: Counter[str] = Counter(input=len(ordered))
+    seen_exact: set[str] = set()
+    unique: list[dict[str, Any]] = []
+    for record in ordered:
+        digest = hashlib.sha256(normalized_text(record).encode()).hexdigest()
+        if digest in seen_exact:
+            counts["exact_duplicates"] += 1
+            continue
+        seen_exact.add(digest)
+        unique.append(record)
+
+    # LSH only proposes candidates (it needs a threshold below ~0.9 to have bands); the exact
+    # estimated Jaccard of each candidate is compared with ``threshold`` below.
+    lsh = MinHashLSH(threshold=min(max(threshold - 0.1, 0.1), 0.85), num_perm=num_perm)
+    signatures: dict[str, Any] = {}
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for record in unique:
+        signature = MinHash(num_perm=num_perm)
+        for shingle in shingles(normalized_text(record), shingle_size):
+            signature.update(shingle.encode())
+        key = record["id"]
+        parent[key] = key
+        for other in lsh.query(signature):
+            if signatures[other].jaccard(signature) >= threshold:
+                parent[root(key)] = root(other)
+                counts["near_duplicate_links"] += 1
+        lsh.insert(key, signature)
+        signatures[key] = signature
+    cluster_of = {key: root(key) for key in parent}
+    counts["clusters"] = len(set(cluster_of.values()))
+    counts["output"] = len(unique)
+    return DedupResult(records=unique, cluster_of=cluster_of, counts=counts)
+
+
+def exact_overlap(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]]) -> set[str]:
+    """Normalized inputs found in both collections (the decontamination check)."""
+    return {normalized_input(r) for r in a} & {normalized_input(r) for r in b}
