@@ -159,8 +159,13 @@ def _sample_value(dtype: str, column: str, row: int) -> object:
     return f"{column[:3].upper()}-{row % 3} x{row}"
 
 
-def sample_database(schema: dict[str, dict[str, str]], rows: int = 8) -> duckdb.DuckDBPyConnection:
+def sample_database(
+    schema: dict[str, dict[str, str]], rows: int = 8, *, reverse: bool = False
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB database with ``rows`` hand-made rows per table plus one row of NULLs.
+
+    ``reverse=True`` inserts the same rows in the opposite order: a query whose answer changes
+    with it depends on row order (ties under ORDER BY ... LIMIT, ROW_NUMBER, LAG).
 
     It proves a query binds and runs on the schema; the differential verifier's random databases
     (ibert_inference.databases) decide whether it says something.
@@ -178,6 +183,8 @@ def sample_database(schema: dict[str, dict[str, str]], rows: int = 8) -> duckdb.
             for row in range(rows)
         ]
         values.append(tuple(None for _ in columns))
+        if reverse:
+            values.reverse()
         placeholders = ", ".join("?" for _ in columns)
         con.executemany(f'INSERT INTO "{table}" VALUES ({placeholders})', values)
     return con
