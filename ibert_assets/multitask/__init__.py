@@ -1,0 +1,1 @@
+"""Per-task examples built from verified pairs: completion, error resolution, Q&A, documentation."""
