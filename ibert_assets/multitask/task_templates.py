@@ -1,0 +1,44 @@
+"""The per-task templates in ``templates/tasks/``: wording for Q&A, documentation and prompts."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ibert_inference.errors import TemplateError
+
+TASK_FILES = ("qa", "documentation", "code_completion", "error_resolution")
+
+
+def task_templates_dir() -> Path:
+    base = os.environ.get("IBERT_TEMPLATES_DIR")
+    root = Path(base) if base else Path(__file__).resolve().parents[2] / "templates"
+    return root / "tasks"
+
+
+@cache
+def _load(path: str) -> dict[str, Any]:
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        raise TemplateError(f"{file}:{line}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict) or data.get("task") != file.stem:
+        raise TemplateError(f"{file}:1: task: expected 'task: {file.stem}' at the top level")
+    return data
+
+
+def task_template(task: str) -> dict[str, Any]:
+    """The template of one task; falls back to the copy shipped with the project."""
+    path = task_templates_dir() / f"{task}.yaml"
+    if not path.exists():
+        path = Path(__file__).resolve().parents[2] / "templates" / "tasks" / f"{task}.yaml"
+    if not path.exists():
+        raise TemplateError(f"{path}: missing per-task template for {task!r}")
+    return _load(str(path))
