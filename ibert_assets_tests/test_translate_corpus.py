@@ -20,6 +20,7 @@ from ibert_assets_tests.sql_corpus import (
     CorpusError,
     CorpusQuery,
     _query_from_entry,
+    corpus_strings,
     load_corpus,
     load_schemas,
     sample_database,
@@ -28,6 +29,7 @@ from ibert_assets_tests.sql_corpus import (
 CORPUS = load_corpus()
 MIN_QUERIES = 300
 MIN_LONG_LINES = 50
+SAMPLE_ROWS = 24
 
 
 def _duckdb_sql(query: CorpusQuery) -> str:
@@ -59,12 +61,18 @@ def _answer(con: duckdb.DuckDBPyConnection, sql: str, *, ordered: bool) -> list[
 
 @pytest.fixture(scope="module")
 def sample_connections() -> dict[str, duckdb.DuckDBPyConnection]:
-    return {name: sample_database(schema) for name, schema in load_schemas().items()}
+    return {
+        name: sample_database(schema, SAMPLE_ROWS, strings=corpus_strings(name))
+        for name, schema in load_schemas().items()
+    }
 
 
 @pytest.fixture(scope="module")
 def reversed_connections() -> dict[str, duckdb.DuckDBPyConnection]:
-    return {name: sample_database(schema, reverse=True) for name, schema in load_schemas().items()}
+    return {
+        name: sample_database(schema, SAMPLE_ROWS, reverse=True, strings=corpus_strings(name))
+        for name, schema in load_schemas().items()
+    }
 
 
 # --- the corpus itself -------------------------------------------------------------------------

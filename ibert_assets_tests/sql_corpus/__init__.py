@@ -142,28 +142,50 @@ def load_corpus() -> tuple[CorpusQuery, ...]:
 _DUCKDB_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR"}
 
 
-def _sample_value(dtype: str, column: str, row: int) -> object:
-    """A small deterministic value; keys repeat (1..4) so that joins and groups match."""
+def _sample_value(dtype: str, column: str, row: int, strings: tuple[str, ...]) -> object:
+    """A small deterministic value: keys repeat (1..4) so that joins and groups match, every
+    third row strays (so range filters bite), and strings come from ``strings`` when given."""
     if dtype == "int64":
-        return (row % 4) + 1
+        return (row % 4) + 1 if row % 3 else row * 37 % 120
     if dtype.startswith("decimal"):
-        return decimal.Decimal(row * 37 % 100) + decimal.Decimal("0.25")
+        return decimal.Decimal(row * 37 % 100 + 1) * decimal.Decimal(10) ** (row % 4 - 2)
     if dtype == "float64":
-        return row * 1.5 - 2
+        return (row * 37 % 100 - 20) * 10.0 ** (row % 5 - 1)
     if dtype == "boolean":
         return row % 2 == 0
     if dtype == "date":
-        return dt.date(1994 + row % 3, 1 + row % 12, 1 + row * 5 % 28)
+        return dt.date(1992 + row % 7, 1 + row * 5 % 12, 1 + row * 11 % 28)
     if dtype == "timestamp":
-        return dt.datetime(2023, 1 + row % 12, 1 + row * 3 % 28, row % 24, row * 7 % 60)
+        return dt.datetime(2023, 1 + row * 5 % 12, 1 + row * 3 % 28, row * 5 % 24, row * 7 % 60)
+    if strings:
+        return strings[(row + len(column)) % len(strings)]
     return f"{column[:3].upper()}-{row % 3} x{row}"
 
 
+def corpus_strings(schema_name: str) -> tuple[str, ...]:
+    """String literals of the corpus queries on one schema, LIKE wildcards dropped, sorted."""
+    import sqlglot
+
+    found: set[str] = set()
+    for query in load_corpus():
+        if query.schema == schema_name:
+            tree = sqlglot.parse_one(query.sql, read=query.dialect)
+            for literal in tree.find_all(sqlglot.exp.Literal):
+                if literal.is_string and literal.this.strip("%_"):
+                    found.add(literal.this.strip("%"))
+    return tuple(sorted(found))
+
+
 def sample_database(
-    schema: dict[str, dict[str, str]], rows: int = 8, *, reverse: bool = False
+    schema: dict[str, dict[str, str]],
+    rows: int = 8,
+    *,
+    reverse: bool = False,
+    strings: tuple[str, ...] = (),
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB database with ``rows`` hand-made rows per table plus one row of NULLs.
 
+    String columns take their values from ``strings`` (e.g. :func:`corpus_strings`) when given.
     ``reverse=True`` inserts the same rows in the opposite order: a query whose answer changes
     with it depends on row order (ties under ORDER BY ... LIMIT, ROW_NUMBER, LAG).
 
@@ -179,7 +201,7 @@ def sample_database(
         )
         con.execute(f'CREATE TABLE "{table}" ({column_sql})')
         values = [
-            tuple(_sample_value(dtype, col, row) for col, dtype in columns.items())
+            tuple(_sample_value(dtype, col, row, strings) for col, dtype in columns.items())
             for row in range(rows)
         ]
         values.append(tuple(None for _ in columns))
