@@ -1,0 +1,237 @@
+"""Aggregates, GROUP BY / HAVING, and window functions.
+
+Aggregate calls become Ibis reductions on the table being aggregated (``_.count()``,
+``_.price.sum(where=...)``); ``GROUP BY`` becomes ``.group_by(...).agg(...)``, ``HAVING`` a
+``.filter`` on the aggregated table, and ``OVER (...)`` an ``.over(group_by=, order_by=, rows=)``.
+
+>>> from ibert_inference.translate import sql_to_ibis
+>>> print(sql_to_ibis("SELECT a, COUNT(*) AS n FROM t GROUP BY a", {"t": {"a": "int64"}}).code)
+result = t.group_by("a").agg(n=_.count())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+from sqlglot import exp
+
+from ibert_inference.translate.codegen import Code, column_ref, is_identifier, py
+from ibert_inference.translate.expressions import binary, function, lit, method
+from ibert_inference.translate.parse import readable_name, unsupported
+
+_SIMPLE_AGGREGATES = {
+    exp.Sum: ("sum", {}),
+    exp.Min: ("min", {}),
+    exp.Max: ("max", {}),
+    exp.Stddev: ("std", {}),
+    exp.StddevSamp: ("std", {}),
+    exp.StddevPop: ("std", {"how": "pop"}),
+    exp.Variance: ("var", {}),
+    exp.VariancePop: ("var", {"how": "pop"}),
+    exp.Median: ("median", {}),
+    exp.ArrayAgg: ("collect", {}),
+    exp.AnyValue: ("arbitrary", {}),
+    exp.ApproxDistinct: ("approx_nunique", {}),
+    exp.LogicalAnd: ("all", {}),
+    exp.LogicalOr: ("any", {}),
+    exp.First: ("first", {}),
+    exp.Last: ("last", {}),
+}
+_RANKING = {
+    exp.RowNumber: "row_number",
+    exp.Rank: "rank",
+    exp.DenseRank: "dense_rank",
+}
+
+
+def find_aggregates(node: exp.Expression) -> list[exp.Expression]:
+    """Outermost aggregate calls (with their FILTER), outside windows and subqueries."""
+    found: list[exp.Expression] = []
+
+    def visit(n: exp.Expression) -> None:
+        if isinstance(n, exp.Window | exp.Subquery | exp.Select):
+            return
+        if isinstance(n, exp.Filter) and isinstance(n.this, exp.AggFunc):
+            found.append(n)
+            return
+        if isinstance(n, exp.AggFunc):
+            found.append(n)
+            return
+        for child in n.iter_expressions():
+            visit(child)
+
+    visit(node)
+    return found
+
+
+def has_window(node: exp.Expression) -> bool:
+    return any(True for _ in node.find_all(exp.Window))
+
+
+class AggregateMixin:
+    """Aggregate and window handlers for :class:`ExpressionTranslator`.
+
+    ``self.table`` is the :class:`Code` of the table being aggregated (``_`` and its value).
+    """
+
+    table: Code
+
+    def on_filter(self, node: exp.Filter) -> Code:
+        where = node.expression.this if isinstance(node.expression, exp.Where) else node.expression
+        return self.aggregate(node.this, self.translate(where))
+
+    def on_count(self, node: exp.Count) -> Code:
+        return self.aggregate(node)
+
+    def on_avg(self, node: exp.Avg) -> Code:
+        return self.aggregate(node)
+
+    def on_countif(self, node: exp.CountIf) -> Code:
+        return method(self.table, "count", where=self.translate(node.this))
+
+    def on_groupconcat(self, node: exp.GroupConcat) -> Code:
+        sep = node.args.get("separator")
+        return method(self.translate(node.this), "group_concat", self.translate(sep or exp.Literal.string(",")))
+
+    def fallback(self, node: exp.Expression) -> Code:
+        if type(node) in _SIMPLE_AGGREGATES:
+            return self.aggregate(node)
+        if isinstance(node, exp.Window):
+            return self.window(node)
+        if type(node) in _RANKING or isinstance(node, exp.Quantile | exp.PercentileCont):
+            raise unsupported(f"{type(node).__name__} outside a window", node)
+        return super().fallback(node)  # type: ignore[misc]
+
+    def aggregate(self, node: exp.Expression, where: Code | None = None) -> Code:
+        kwargs = {"where": where} if where is not None else {}
+        if isinstance(node, exp.Count):
+            arg = node.this
+            if isinstance(arg, exp.Star) or arg is None:
+                return method(self.table, "count", **kwargs)
+            if isinstance(arg, exp.Distinct):
+                if len(arg.expressions) != 1:
+                    raise unsupported("COUNT(DISTINCT over several columns)", node)
+                return method(self.translate(arg.expressions[0]), "nunique", **kwargs)
+            return method(self.translate(arg), "count", **kwargs)
+        if isinstance(node, exp.Avg):
+            subject = self.translate(node.this)
+            # DuckDB's AVG over DECIMAL is a DOUBLE; Ibis would keep the decimal scale.
+            if not subject.literal and subject.val.type().is_decimal():
+                subject = method(subject, "cast", lit("float64"))
+            return method(subject, "mean", **kwargs)
+        name, fixed = _SIMPLE_AGGREGATES.get(type(node), (None, {}))
+        if name is None:
+            raise unsupported(f"aggregate {type(node).__name__}", node)
+        if isinstance(node.this, exp.Distinct):
+            raise unsupported(f"{name.upper()}(DISTINCT ...)", node)
+        fixed_args = {k: lit(v) for k, v in fixed.items()}
+        return method(self.translate(node.this), name, **fixed_args, **kwargs)
+
+    # --- windows ------------------------------------------------------------------------------
+    def window(self, node: exp.Window) -> Code:
+        func = node.this
+        kwargs: dict[str, Code] = {}
+        partition = [self.translate(p) for p in node.args.get("partition_by") or []]
+        if partition:
+            kwargs["group_by"] = _list(partition)
+        order = node.args.get("order")
+        keys = [self.order_key(o) for o in order.expressions] if order else []
+        if keys:
+            kwargs["order_by"] = _list(keys)
+        ranking = type(func) in _RANKING or isinstance(func, exp.NthValue | exp.Ntile)
+        spec = node.args.get("spec")
+        if spec is not None and not ranking:
+            kind, bounds = self.frame(spec)
+            kwargs[kind] = bounds
+        elif keys and not ranking and not isinstance(func, exp.Lag | exp.Lead):
+            # SQL's default frame with ORDER BY is RANGE UNBOUNDED PRECEDING .. CURRENT ROW;
+            # Ibis defaults to the whole partition.
+            kwargs["range"] = Code("(None, 0)", (None, 0))
+        if type(func) in _RANKING:
+            inner = function(_RANKING[type(func)])
+            return binary(method(inner, "over", **kwargs), "+", lit(1))
+        if isinstance(func, exp.Ntile):
+            inner = function("ntile", self.translate(func.this))
+            return binary(method(inner, "over", **kwargs), "+", lit(1))
+        if isinstance(func, exp.PercentRank | exp.CumeDist):
+            name = "percent_rank" if isinstance(func, exp.PercentRank) else "cume_dist"
+            return method(function(name), "over", **kwargs)
+        if isinstance(func, exp.Lag | exp.Lead):
+            args = [self.translate(func.args["offset"])] if func.args.get("offset") else []
+            if func.args.get("default") is not None:
+                args.append(self.translate(func.args["default"]))
+            inner = method(self.translate(func.this), type(func).__name__.lower(), *args)
+            return method(inner, "over", **kwargs)
+        if isinstance(func, exp.FirstValue | exp.LastValue):
+            name = "first" if isinstance(func, exp.FirstValue) else "last"
+            return method(method(self.translate(func.this), name), "over", **kwargs)
+        inner = self.translate(func)
+        return method(inner, "over", **kwargs)
+
+    def frame(self, spec: exp.WindowSpec) -> tuple[str, Code]:
+        kind = (spec.args.get("kind") or "ROWS").lower()
+
+        def bound(value: object, side: str | None) -> int | None:
+            text = str(value.name if isinstance(value, exp.Expression) else value).upper()
+            if text == "UNBOUNDED":
+                return None
+            if text == "CURRENT ROW":
+                return 0
+            amount = int(text)
+            return -amount if (side or "").upper() == "PRECEDING" else amount
+
+        start = bound(spec.args.get("start"), spec.args.get("start_side"))
+        end_value = spec.args.get("end")
+        end = bound(end_value, spec.args.get("end_side")) if end_value is not None else 0
+        if kind not in ("rows", "range"):
+            raise unsupported(f"window frame {kind.upper()}", spec)
+        return kind, Code(f"({start!r}, {end!r})", (start, end))
+
+    def order_key(self, node: exp.Ordered) -> Code:
+        subject = self.translate(node.this)
+        if subject.literal:
+            raise unsupported("ORDER BY a constant", node)
+        desc = bool(node.args.get("desc"))
+        nulls_first = bool(node.args.get("nulls_first"))
+        if not desc and not nulls_first:
+            return subject
+        kwargs = {"nulls_first": lit(True)} if nulls_first else {}
+        return method(subject, "desc" if desc else "asc", **kwargs)
+
+
+def _list(items: list[Code]) -> Code:
+    if len(items) == 1:
+        return items[0]
+    return Code("[" + ", ".join(i.src for i in items) + "]", [i.val for i in items])
+
+
+@dataclass
+class GroupKey:
+    name: str
+    node: exp.Expression
+
+
+def group_key_name(node: exp.Expression, projections: list[exp.Expression], taken: set[str]) -> str:
+    for projection in projections:
+        if isinstance(projection, exp.Alias) and projection.this == node:
+            return projection.alias
+    if isinstance(node, exp.Column):
+        return node.name
+    name = readable_name(node)
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    return candidate
+
+
+def key_arg(name: str, code: Code, column_name: str | None) -> tuple[str, object]:
+    """``"a"`` for a plain column kept under its name, else ``name=expr``."""
+    if column_name == name:
+        return py(name), name
+    if is_identifier(name):
+        return f"{name}={code.src}", None
+    return f"{code.operand()}.name({py(name)})", None
+
+
+__all__ = ["AggregateMixin", "find_aggregates", "has_window", "group_key_name", "column_ref", "ibis"]

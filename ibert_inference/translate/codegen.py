@@ -1,0 +1,177 @@
+"""The emitted-code builder: Ibis values paired with their source text, chains, variables, layout.
+
+Every piece the translator builds is a :class:`Code`: the Python source that a reader will see and
+the live Ibis object that source evaluates to. Building both side by side lets the translator ask
+the live object for types (integer division, DECIMAL averages) while it writes the text.
+
+>>> program = Program()
+>>> program.assign("big", Chain("orders", [".filter(_.o_totalprice > 100)"]))
+'big'
+>>> print(program.render("big"))
+big = orders.filter(_.o_totalprice > 100)
+result = big
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+LINE_LENGTH = 100
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Code:
+    """Python source text and the Ibis object (or Python literal) it evaluates to.
+
+    ``atomic`` says whether the text can be used as an operand or method receiver without
+    parentheses; ``literal`` marks plain Python literals (``1``, ``'a'``) that Ibis coerces.
+    """
+
+    src: str
+    val: Any
+    atomic: bool = True
+    literal: bool = False
+
+    def operand(self) -> str:
+        """The text, parenthesised when it is a compound expression."""
+        return self.src if self.atomic else f"({self.src})"
+
+
+def py(value: object) -> str:
+    """Python literal text, preferring double quotes for strings as ruff format does."""
+    if isinstance(value, str) and '"' not in value and "\\" not in value and value.isprintable():
+        return f'"{value}"'
+    return repr(value)
+
+
+def is_identifier(name: str) -> bool:
+    return bool(_IDENTIFIER.match(name)) and not keyword.iskeyword(name)
+
+
+def column_ref(receiver: str, name: str) -> str:
+    """``_.name`` or ``_["odd name"]`` when the name is not a Python identifier."""
+    if is_identifier(name) and not name.startswith("_"):
+        return f"{receiver}.{name}"
+    return f"{receiver}[{py(name)}]"
+
+
+def keyword_arg(name: str, value: str) -> str:
+    """``name=value``, or a ``.name("...")`` suffix on the value when the name is not an identifier."""
+    if is_identifier(name):
+        return f"{name}={value}"
+    return f"{value}.name({py(name)})"
+
+
+def call_args(*positional: str, **named: str) -> str:
+    parts = list(positional) + [f"{k}={v}" for k, v in named.items()]
+    return ", ".join(parts)
+
+
+@dataclass
+class Chain:
+    """A method chain: a receiver (``orders``) followed by calls (``.filter(...)``)."""
+
+    base: str
+    calls: list[str] = field(default_factory=list)
+
+    def then(self, call: str) -> Chain:
+        return Chain(self.base, [*self.calls, call])
+
+    def inline(self) -> str:
+        return self.base + "".join(self.calls)
+
+    def render(self, indent: int, prefix_len: int) -> str:
+        """One line when it fits, else one call per line inside parentheses."""
+        flat = self.inline()
+        if prefix_len + len(flat) <= LINE_LENGTH or not self.calls:
+            return flat
+        pad = " " * (indent + 4)
+        first = self.base + self.calls[0]
+        lines = [pad + _wrap_call(first, indent + 4) if len(first) < 60 else pad + self.base]
+        for call in self.calls[1 if len(first) < 60 else 0 :]:
+            lines.append(pad + _wrap_call(call, indent + 4))
+        return "(\n" + "\n".join(lines) + "\n" + " " * indent + ")"
+
+
+def _wrap_call(call: str, indent: int) -> str:
+    """Break a long ``.method(a, b, c)`` call into one argument per line."""
+    if indent + len(call) <= LINE_LENGTH:
+        return call
+    match = re.match(r"^(\.[A-Za-z_]+)\((.*)\)$", call, re.S)
+    if not match:
+        return call
+    args = split_top_level(match.group(2))
+    if len(args) <= 1:
+        return call
+    pad = " " * (indent + 4)
+    body = ",\n".join(pad + arg.strip() for arg in args)
+    return f"{match.group(1)}(\n{body},\n{' ' * indent})"
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets and string literals."""
+    parts: list[str] = []
+    depth = 0
+    quote: str | None = None
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    if text[start:].strip():
+        parts.append(text[start:])
+    return parts
+
+
+class Program:
+    """Named assignments in order, then ``result = ...``; variable names stay unique."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, Chain]] = []
+        self.taken: set[str] = set()
+
+    def reserve(self, names: set[str] | list[str]) -> None:
+        self.taken.update(names)
+
+    def fresh(self, hint: str) -> str:
+        base = re.sub(r"\W", "_", hint.lower()).strip("_") or "rel"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = f"rel_{base}"
+        name, n = base, 2
+        while name in self.taken or name in {"ibis", "_", "result", "s"}:
+            name = f"{base}_{n}"
+            n += 1
+        self.taken.add(name)
+        return name
+
+    def assign(self, hint: str, chain: Chain) -> str:
+        name = self.fresh(hint)
+        self.statements.append((name, chain))
+        return name
+
+    def render(self, final: str | Chain) -> str:
+        lines = [f"{name} = {chain.render(0, len(name) + 3)}" for name, chain in self.statements]
+        if isinstance(final, Chain):
+            lines.append(f"result = {final.render(0, len('result = '))}")
+        else:
+            lines.append(f"result = {final}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,484 @@
+"""Scalar expressions: columns, literals, operators, CASE, casts, strings, dates, math.
+
+The translator turns one sqlglot expression into a :class:`Code` (source + live Ibis value);
+column references are resolved by the caller's ``resolve`` function, aggregates and windows by
+:mod:`aggregates`, subqueries by :mod:`subqueries`.
+
+>>> import ibis
+>>> t = ibis.table({"a": "int64"}, name="t")
+>>> from sqlglot import parse_one
+>>> tr = ExpressionTranslator(lambda c: Code("_.a", t.a))
+>>> tr.translate(parse_one("a + 1 > 2")).src
+'(_.a + 1) > 2'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+from sqlglot import exp
+
+from ibert_inference.translate.codegen import Code, py
+from ibert_inference.translate.parse import unsupported
+
+_BINARY = {
+    exp.EQ: "==",
+    exp.NEQ: "!=",
+    exp.GT: ">",
+    exp.GTE: ">=",
+    exp.LT: "<",
+    exp.LTE: "<=",
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Mod: "%",
+    exp.IntDiv: "//",
+    exp.And: "&",
+    exp.Or: "|",
+}
+_ASSOCIATIVE = {"+", "*", "&", "|"}
+_UNARY_METHODS = {
+    exp.Upper: "upper",
+    exp.Lower: "lower",
+    exp.Length: "length",
+    exp.Abs: "abs",
+    exp.Ceil: "ceil",
+    exp.Floor: "floor",
+    exp.Sqrt: "sqrt",
+    exp.Ln: "ln",
+    exp.Exp: "exp",
+    exp.Sign: "sign",
+    exp.Initcap: "capitalize",
+    exp.Reverse: "reverse",
+}
+_EXTRACT = {
+    "year": "year()",
+    "month": "month()",
+    "day": "day()",
+    "hour": "hour()",
+    "minute": "minute()",
+    "second": "second()",
+    "quarter": "quarter()",
+    "week": "week_of_year()",
+    "doy": "day_of_year()",
+    "dayofyear": "day_of_year()",
+    "epoch": "epoch_seconds()",
+    "millisecond": "millisecond()",
+    "microsecond": "microsecond()",
+}
+_INTERVAL_UNITS = {
+    "year": "years",
+    "month": "months",
+    "week": "weeks",
+    "day": "days",
+    "hour": "hours",
+    "minute": "minutes",
+    "second": "seconds",
+}
+
+
+def _eval(src: str, names: dict[str, Any]) -> Any:
+    """Evaluate a small piece of generated source against live values (names -> objects)."""
+    return eval(src, {"ibis": ibis, **names})  # noqa: S307 - text built by this module only
+
+
+def lit(value: Any) -> Code:
+    """A Python literal operand (Ibis coerces it next to an Ibis value)."""
+    return Code(py(value), value, literal=True)
+
+
+def as_expr(code: Code) -> Code:
+    """Wrap a bare Python literal as ``ibis.literal(...)`` where an Ibis value is needed."""
+    if not code.literal:
+        return code
+    if code.val is None:
+        return Code("ibis.null()", ibis.null())
+    return Code(f"ibis.literal({code.src})", ibis.literal(code.val))
+
+
+def method(receiver: Code, name: str, *args: Code, **kwargs: Code) -> Code:
+    """``receiver.name(args)`` with the live call made on the receiver's value."""
+    receiver = as_expr(receiver)
+    parts = [a.src for a in args] + [f"{k}={v.src}" for k, v in kwargs.items()]
+    value = getattr(receiver.val, name)(*[a.val for a in args], **{k: v.val for k, v in kwargs.items()})
+    return Code(f"{receiver.operand()}.{name}({', '.join(parts)})", value)
+
+
+def binary(left: Code, op: str, right: Code) -> Code:
+    if left.literal and right.literal:
+        left = as_expr(left)
+    left_src = left.operand()
+    value = _eval(f"a {op} b", {"a": left.val, "b": right.val})
+    return Code(f"{left_src} {op} {right.operand()}", value, atomic=False)
+
+
+def function(name: str, *args: Code, **kwargs: Code) -> Code:
+    """``ibis.name(args)``."""
+    parts = [a.src for a in args] + [f"{k}={v.src}" for k, v in kwargs.items()]
+    value = getattr(ibis, name)(*[a.val for a in args], **{k: v.val for k, v in kwargs.items()})
+    return Code(f"ibis.{name}({', '.join(parts)})", value)
+
+
+def sql_type_to_ibis(node: exp.DataType) -> str:
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    return str(DuckDBType.to_ibis(node))
+
+
+class ExpressionTranslator:
+    """Translate scalar sqlglot expressions; subclass hooks handle aggregates and subqueries."""
+
+    def __init__(
+        self,
+        resolve: Callable[[exp.Column], Code],
+        replacements: dict[exp.Expression, Code] | None = None,
+        dialect: str = "duckdb",
+    ) -> None:
+        self.resolve = resolve
+        self.replacements = replacements or {}
+        self.dialect = dialect
+
+    def translate(self, node: exp.Expression) -> Code:
+        if self.replacements and node in self.replacements:
+            return self.replacements[node]
+        handler = getattr(self, f"on_{type(node).__name__.lower()}", None)
+        if handler is not None:
+            return handler(node)
+        op = _BINARY.get(type(node))
+        if op is not None:
+            return binary(self.translate(node.this), op, self.translate(node.expression))
+        unary = _UNARY_METHODS.get(type(node))
+        if unary is not None:
+            return method(self.translate(node.this), unary)
+        return self.fallback(node)
+
+    def fallback(self, node: exp.Expression) -> Code:
+        raise unsupported(f"SQL construct {type(node).__name__}", node)
+
+    # --- leaves -------------------------------------------------------------------------------
+    def on_column(self, node: exp.Column) -> Code:
+        return self.resolve(node)
+
+    def on_paren(self, node: exp.Paren) -> Code:
+        return self.translate(node.this)
+
+    def on_literal(self, node: exp.Literal) -> Code:
+        if node.is_string:
+            return lit(node.this)
+        text = node.this
+        return lit(int(text) if text.lstrip("-").isdigit() else float(text))
+
+    def on_boolean(self, node: exp.Boolean) -> Code:
+        return lit(bool(node.this))
+
+    def on_null(self, node: exp.Null) -> Code:
+        return lit(None)
+
+    # --- operators ----------------------------------------------------------------------------
+    def on_div(self, node: exp.Div) -> Code:
+        left, right = self.translate(node.this), self.translate(node.expression)
+        # Dialects where int / int truncates (postgres, sqlite...) mark the node typed.
+        if node.args.get("typed") and _is_integer(left) and _is_integer(right):
+            return binary(left, "//", right)
+        return binary(left, "/", right)
+
+    def on_not(self, node: exp.Not) -> Code:
+        inner = node.this
+        if isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Is):
+            return self.on_is(inner, negate=True)
+        if isinstance(inner, exp.In) and not inner.args.get("query"):
+            return self.on_in(inner, negate=True)
+        value = as_expr(self.translate(inner))
+        return Code(f"~{value.operand()}", ~value.val)
+
+    def on_neg(self, node: exp.Neg) -> Code:
+        inner = self.translate(node.this)
+        if inner.literal:
+            return lit(-inner.val)
+        return Code(f"-{inner.operand()}", -inner.val)
+
+    def on_is(self, node: exp.Is, negate: bool = False) -> Code:
+        subject = self.translate(node.this)
+        if not isinstance(node.expression, exp.Null):
+            raise unsupported("IS with a non-NULL operand", node)
+        return method(subject, "notnull" if negate else "isnull")
+
+    def on_between(self, node: exp.Between) -> Code:
+        return method(
+            self.translate(node.this),
+            "between",
+            self.translate(node.args["low"]),
+            self.translate(node.args["high"]),
+        )
+
+    def on_in(self, node: exp.In, negate: bool = False) -> Code:
+        subject = self.translate(node.this)
+        if node.args.get("query") is not None:
+            return self.in_subquery(node, subject, negate)
+        if node.args.get("unnest") or node.args.get("field"):
+            raise unsupported("IN over UNNEST", node)
+        items = [self.translate(e) for e in node.expressions]
+        src = "[" + ", ".join(i.src for i in items) + "]"
+        name = "notin" if negate else "isin"
+        value = getattr(as_expr(subject).val, name)([i.val for i in items])
+        return Code(f"{as_expr(subject).operand()}.{name}({src})", value)
+
+    def in_subquery(self, node: exp.In, subject: Code, negate: bool) -> Code:
+        raise unsupported("IN subquery", node)
+
+    def on_like(self, node: exp.Like) -> Code:
+        return method(self.translate(node.this), "like", self.translate(node.expression))
+
+    def on_ilike(self, node: exp.ILike) -> Code:
+        return method(self.translate(node.this), "ilike", self.translate(node.expression))
+
+    def on_escape(self, node: exp.Escape) -> Code:
+        raise unsupported("LIKE ... ESCAPE", node)
+
+    # --- conditionals -------------------------------------------------------------------------
+    def on_coalesce(self, node: exp.Coalesce) -> Code:
+        args = [self.translate(node.this)] + [self.translate(e) for e in node.expressions]
+        return function("coalesce", *args)
+
+    def on_nullif(self, node: exp.Nullif) -> Code:
+        return method(self.translate(node.this), "nullif", self.translate(node.expression))
+
+    def on_greatest(self, node: exp.Greatest) -> Code:
+        args = [self.translate(node.this)] + [self.translate(e) for e in node.expressions]
+        return function("greatest", *args)
+
+    def on_least(self, node: exp.Least) -> Code:
+        args = [self.translate(node.this)] + [self.translate(e) for e in node.expressions]
+        return function("least", *args)
+
+    def on_if(self, node: exp.If) -> Code:
+        return function(
+            "ifelse",
+            self.translate(node.this),
+            self.translate(node.args["true"]),
+            self.translate(node.args.get("false") or exp.Null()),
+        )
+
+    def on_case(self, node: exp.Case) -> Code:
+        branches = []
+        for branch in node.args.get("ifs") or []:
+            cond, then = self.translate(branch.this), self.translate(branch.args["true"])
+            branches.append((cond, then))
+        default = node.args.get("default")
+        else_ = self.translate(default) if default is not None else None
+        parts = [f"({c.src}, {t.src})" for c, t in branches]
+        values = [(c.val, t.val) for c, t in branches]
+        kwargs = {}
+        if else_ is not None and else_.val is not None:
+            parts.append(f"else_={else_.src}")
+            kwargs["else_"] = else_.val
+        subject = node.this
+        if subject is not None:
+            receiver = as_expr(self.translate(subject))
+            value = receiver.val.cases(*values, **kwargs)
+            return Code(f"{receiver.operand()}.cases({', '.join(parts)})", value)
+        value = ibis.cases(*values, **kwargs)
+        return Code(f"ibis.cases({', '.join(parts)})", value)
+
+    # --- casts and literals of other types ----------------------------------------------------
+    def on_cast(self, node: exp.Cast) -> Code:
+        target = node.to
+        inner = node.this
+        if isinstance(inner, exp.Literal) and inner.is_string:
+            if target.this == exp.DataType.Type.DATE:
+                return Code(f"ibis.date({py(inner.this)})", ibis.date(inner.this))
+            if target.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.DATETIME):
+                return Code(f"ibis.timestamp({py(inner.this)})", ibis.timestamp(inner.this))
+        dtype = sql_type_to_ibis(target)
+        return method(self.translate(inner), "cast", lit(dtype))
+
+    def on_trycast(self, node: exp.TryCast) -> Code:
+        dtype = sql_type_to_ibis(node.to)
+        return method(self.translate(node.this), "try_cast", lit(dtype))
+
+    # --- strings ------------------------------------------------------------------------------
+    def on_substring(self, node: exp.Substring) -> Code:
+        subject = self.translate(node.this)
+        start = self.translate(node.args.get("start") or exp.Literal.number(1))
+        start0 = lit(start.val - 1) if start.literal else binary(start, "-", lit(1))
+        length = node.args.get("length")
+        if length is None:
+            return method(subject, "substr", start0)
+        return method(subject, "substr", start0, self.translate(length))
+
+    def on_trim(self, node: exp.Trim) -> Code:
+        if node.expression is not None:
+            raise unsupported("TRIM with characters", node)
+        position = (node.args.get("position") or "BOTH").upper()
+        name = {"LEADING": "lstrip", "TRAILING": "rstrip"}.get(position, "strip")
+        return method(self.translate(node.this), name)
+
+    def on_concat(self, node: exp.Concat) -> Code:
+        parts = [self.translate(e) for e in node.expressions]
+        # CONCAT skips NULLs in DuckDB/Postgres/Snowflake; MySQL's CONCAT and || propagate them.
+        if node.args.get("coalesce"):
+            parts = [p if p.literal else method(p, "fill_null", lit("")) for p in parts]
+        return self._concat(parts)
+
+    def on_dpipe(self, node: exp.DPipe) -> Code:
+        parts = [self.translate(node.this), self.translate(node.expression)]
+        return self._concat(parts)
+
+    def _concat(self, parts: list[Code]) -> Code:
+        result = as_expr(parts[0]) if all(p.literal for p in parts) else parts[0]
+        if result.literal:
+            result = as_expr(result)
+        for part in parts[1:]:
+            result = binary(result, "+", part)
+        return result
+
+    def on_replace(self, node: exp.Replace) -> Code:
+        return method(
+            self.translate(node.this),
+            "replace",
+            self.translate(node.expression),
+            self.translate(node.args["replacement"]),
+        )
+
+    def on_strposition(self, node: exp.StrPosition) -> Code:
+        found = method(self.translate(node.this), "find", self.translate(node.args["substr"]))
+        return binary(found, "+", lit(1))
+
+    def on_left(self, node: exp.Left) -> Code:
+        return method(self.translate(node.this), "left", self.translate(node.expression))
+
+    def on_right(self, node: exp.Right) -> Code:
+        return method(self.translate(node.this), "right", self.translate(node.expression))
+
+    def on_pad(self, node: exp.Pad) -> Code:
+        name = "lpad" if node.args.get("is_left") else "rpad"
+        args = [self.translate(node.expression)]
+        if node.args.get("fill_pattern") is not None:
+            args.append(self.translate(node.args["fill_pattern"]))
+        return method(self.translate(node.this), name, *args)
+
+    def on_startswith(self, node: exp.StartsWith) -> Code:
+        return method(self.translate(node.this), "startswith", self.translate(node.expression))
+
+    def on_regexplike(self, node: exp.RegexpLike) -> Code:
+        return method(self.translate(node.this), "re_search", self.translate(node.expression))
+
+    def on_regexpreplace(self, node: exp.RegexpReplace) -> Code:
+        return method(
+            self.translate(node.this),
+            "re_replace",
+            self.translate(node.expression),
+            self.translate(node.args["replacement"]),
+        )
+
+    def on_splitpart(self, node: exp.SplitPart) -> Code:
+        parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
+        index = self.translate(node.args["part_index"])
+        if not index.literal:
+            raise unsupported("SPLIT_PART with a computed index", node)
+        return Code(f"{parts.operand()}[{index.val - 1}]", parts.val[index.val - 1])
+
+    # --- math ---------------------------------------------------------------------------------
+    def on_round(self, node: exp.Round) -> Code:
+        digits = node.args.get("decimals")
+        if digits is None:
+            return method(self.translate(node.this), "round")
+        return method(self.translate(node.this), "round", self.translate(digits))
+
+    def on_pow(self, node: exp.Pow) -> Code:
+        return binary(self.translate(node.this), "**", self.translate(node.expression))
+
+    def on_log(self, node: exp.Log) -> Code:
+        if node.expression is None:
+            return method(self.translate(node.this), "log10")
+        return method(self.translate(node.expression), "log", self.translate(node.this))
+
+    # --- dates --------------------------------------------------------------------------------
+    def on_extract(self, node: exp.Extract) -> Code:
+        part = node.this.name.lower()
+        subject = self.translate(node.expression)
+        if part in ("dow", "dayofweek"):
+            # SQL DOW counts from Sunday = 0; Ibis day_of_week.index() from Monday = 0.
+            index = Code(f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index())
+            return binary(binary(index, "+", lit(1)), "%", lit(7))
+        if part in ("isodow",):
+            return binary(
+                Code(f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index()),
+                "+",
+                lit(1),
+            )
+        call = _EXTRACT.get(part)
+        if call is None:
+            raise unsupported(f"EXTRACT({part.upper()})", node)
+        return method(subject, call[:-2])
+
+    def on_year(self, node: exp.Year) -> Code:
+        return method(self.translate(node.this), "year")
+
+    def on_month(self, node: exp.Month) -> Code:
+        return method(self.translate(node.this), "month")
+
+    def on_day(self, node: exp.Day) -> Code:
+        return method(self.translate(node.this), "day")
+
+    def on_datetrunc(self, node: exp.DateTrunc) -> Code:
+        unit = node.args["unit"].name.lower()
+        return method(self.translate(node.this), "truncate", lit(unit))
+
+    def on_timestamptrunc(self, node: exp.TimestampTrunc) -> Code:
+        unit = node.args["unit"].name.lower()
+        return method(self.translate(node.this), "truncate", lit(unit))
+
+    def on_interval(self, node: exp.Interval) -> Code:
+        amount = node.this
+        unit = node.args.get("unit")
+        text = amount.name if isinstance(amount, exp.Literal) else None
+        if text is None:
+            raise unsupported("INTERVAL with a computed amount", node)
+        pieces = text.split()
+        unit_name = (unit.name if unit is not None else pieces[1] if len(pieces) > 1 else "").lower()
+        unit_name = unit_name.rstrip("s")
+        keyword = _INTERVAL_UNITS.get(unit_name)
+        if keyword is None:
+            raise unsupported(f"INTERVAL unit {unit_name!r}", node)
+        number = int(float(pieces[0]))
+        return Code(f"ibis.interval({keyword}={number})", ibis.interval(**{keyword: number}))
+
+    def on_currentdate(self, node: exp.CurrentDate) -> Code:
+        return Code("ibis.today()", ibis.today())
+
+    def on_currenttimestamp(self, node: exp.CurrentTimestamp) -> Code:
+        return Code("ibis.now()", ibis.now())
+
+    def on_dateadd(self, node: exp.DateAdd) -> Code:
+        return self._shift(node, "+")
+
+    def on_datesub(self, node: exp.DateSub) -> Code:
+        return self._shift(node, "-")
+
+    def _shift(self, node: exp.Expression, op: str) -> Code:
+        unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
+        keyword = _INTERVAL_UNITS.get(unit.rstrip("s"))
+        amount = self.translate(node.expression)
+        if keyword is None or not amount.literal:
+            raise unsupported(f"{type(node).__name__} by {unit}", node)
+        shift = Code(f"ibis.interval({keyword}={amount.val})", ibis.interval(**{keyword: amount.val}))
+        return binary(self.translate(node.this), op, shift)
+
+    def on_datediff(self, node: exp.DateDiff) -> Code:
+        unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
+        end, start = self.translate(node.this), self.translate(node.expression)
+        return method(end, "delta", start, unit=lit(unit))
+
+
+def _is_integer(code: Code) -> bool:
+    if code.literal:
+        return isinstance(code.val, int) and not isinstance(code.val, bool)
+    try:
+        return code.val.type().is_integer()
+    except AttributeError:
+        return False

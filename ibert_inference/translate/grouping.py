@@ -1,0 +1,122 @@
+"""GROUP BY, HAVING and aggregate projections: ``.group_by(keys).agg(metrics)`` then ``.filter``.
+
+Projections that are pure aggregates become ``agg`` metrics named by their alias; aggregates used
+only in HAVING or ORDER BY become extra metrics that the final ``select`` leaves out.
+
+>>> from ibert_inference.translate import sql_to_ibis
+>>> schema = {"t": {"a": "int64", "x": "float64"}}
+>>> sql = "SELECT a, SUM(x) AS total FROM t GROUP BY a HAVING COUNT(*) > 1"
+>>> print(sql_to_ibis(sql, schema).code)
+result = (
+    t.group_by("a")
+    .agg(total=_.x.sum(), count_star=_.count())
+    .filter(_.count_star > 1)
+    .select("a", "total")
+)
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ibert_inference.translate.aggregates import find_aggregates, group_key_name, has_window
+from ibert_inference.translate.codegen import Code, column_ref, is_identifier, py
+from ibert_inference.translate.expressions import as_expr
+from ibert_inference.translate.parse import readable_name, unsupported
+
+
+def _inner(projection: exp.Expression) -> exp.Expression:
+    return projection.this if isinstance(projection, exp.Alias) else projection
+
+
+def _columns_outside_aggregates(node: exp.Expression) -> bool:
+    if isinstance(node, exp.AggFunc | exp.Filter | exp.Subquery):
+        return False
+    if isinstance(node, exp.Column):
+        return True
+    return any(_columns_outside_aggregates(c) for c in node.iter_expressions())
+
+
+def aggregate_stage(select: exp.Select, rel, ctx, outer):
+    """Group and aggregate ``rel``; return (rel after HAVING, same, replacements for the rest)."""
+    from ibert_inference.translate.relations import Rel, rel_translator
+
+    group = select.args.get("group")
+    if group is not None and any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")):
+        raise unsupported("ROLLUP/CUBE/GROUPING SETS", group, "Ibis has no equivalent")
+    projections = list(select.expressions)
+    translator = rel_translator(ctx, rel, outer=outer)
+    taken: set[str] = set()
+    keys: list[tuple[str, exp.Expression, Code]] = []
+    for node in group.expressions if group else []:
+        name = group_key_name(node, projections, taken)
+        taken.add(name)
+        keys.append((name, node, as_expr(translator.translate(node))))
+    metrics: list[tuple[str, exp.Expression, Code]] = []
+    for projection in projections:
+        node = _inner(projection)
+        if any(node == k[1] for k in keys) or not find_aggregates(node):
+            continue
+        if has_window(node) or _columns_outside_aggregates(node) or node.find(exp.Subquery):
+            continue
+        name = _unique(projection.alias_or_name, taken)
+        metrics.append((name, node, as_expr(translator.translate(node))))
+    rest: list[exp.Expression] = [_inner(p) for p in projections]
+    if select.args.get("having"):
+        rest.append(select.args["having"].this)
+    if select.args.get("order"):
+        rest.extend(o.this for o in select.args["order"].expressions)
+    for node in rest:
+        for aggregate in find_aggregates(node):
+            if any(aggregate == m[1] for m in metrics):
+                continue
+            name = _unique(readable_name(aggregate), taken)
+            metrics.append((name, aggregate, as_expr(translator.translate(aggregate))))
+    key_args = []
+    for name, _node, code in keys:
+        if code.src == column_ref("_", name):
+            key_args.append(py(name))
+        elif is_identifier(name):
+            key_args.append(f"{name}={code.src}")
+        else:
+            key_args.append(f"{code.operand()}.name({py(name)})")
+    metric_args = [
+        f"{name}={code.src}" if is_identifier(name) else f"{code.operand()}.name({py(name)})"
+        for name, _node, code in metrics
+    ]
+    key_vals = {name: code.val for name, _n, code in keys}
+    metric_vals = {name: code.val for name, _n, code in metrics}
+    if not metrics:
+        chain = rel.chain.then(f".select({', '.join(key_args)})").then(".distinct()")
+        val = rel.val.select(**key_vals).distinct()
+    elif not keys:
+        chain = rel.chain.then(f".agg({', '.join(metric_args)})")
+        val = rel.val.aggregate(**metric_vals)
+    else:
+        chain = rel.chain.then(f".group_by({', '.join(key_args)})").then(
+            f".agg({', '.join(metric_args)})"
+        )
+        val = rel.val.group_by(**key_vals).aggregate(**metric_vals)
+    columns = {("", n.lower()): n for n in val.columns}
+    grouped = Rel(chain, val, columns)
+    names = {node: name for name, node, _code in keys + metrics}
+
+    def refs(table) -> dict:
+        return {node: Code(column_ref("_", n), table[n]) for node, n in names.items()}
+
+    replacements = refs(val)
+    having = select.args.get("having")
+    if having is not None:
+        post = rel_translator(ctx, grouped, replacements, outer)
+        predicate = as_expr(post.translate(having.this))
+        grouped = grouped.then(f".filter({predicate.src})", val.filter(predicate.val))
+        replacements = refs(grouped.val)
+    return grouped, grouped, replacements
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    taken.add(candidate)
+    return candidate

@@ -1,0 +1,181 @@
+"""Parse SQL with sqlglot, check it is one query over known names, and qualify every column.
+
+>>> tree = parse_query("SELECT a FROM t WHERE a > 1", {"t": {"a": "int64"}})
+>>> tree.sql()
+'SELECT t.a AS a FROM t AS t WHERE t.a > 1'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError, TokenError
+from sqlglot.optimizer.qualify import qualify
+
+from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
+from ibert_inference.schema import Schema
+
+_QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
+
+
+def position(node: exp.Expression | None) -> str:
+    """``line L, column C`` of the first token of a node, when sqlglot recorded it."""
+    if node is None:
+        return "unknown position"
+    for sub in node.walk():
+        meta = getattr(sub, "_meta", None) or {}
+        if "line" in meta:
+            return f"line {meta['line']}, column {meta.get('col', '?')}"
+    return "unknown position"
+
+
+def unsupported(construct: str, node: exp.Expression | None, hint: str = "") -> UnsupportedSQLError:
+    """An error naming the construct, where it is, and (optionally) what to do instead."""
+    text = node.sql()[:80] if node is not None else ""
+    message = f"cannot translate {construct} at {position(node)}"
+    if text:
+        message += f": {text}"
+    if hint:
+        message += f" ({hint})"
+    return UnsupportedSQLError(message)
+
+
+def parse_statement(sql: str, dialect: str) -> exp.Expression:
+    """Parse exactly one query statement; SQLParseError quotes sqlglot with line and column."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except ParseError as exc:
+        details = exc.errors[0] if exc.errors else {}
+        where = f"line {details.get('line', '?')}, column {details.get('col', '?')}"
+        message = details.get("description") or str(exc)
+        raise SQLParseError(f"invalid SQL at {where}: {message} ({str(exc).splitlines()[0]})") from None
+    except TokenError as exc:
+        raise SQLParseError(f"invalid SQL: {exc}") from None
+    except ValueError as exc:  # unknown dialect name
+        raise SQLParseError(f"cannot parse SQL as dialect {dialect!r}: {exc}") from None
+    if not statements:
+        raise SQLParseError("empty SQL: give one SELECT, WITH or set-operation query")
+    if len(statements) > 1:
+        raise UnsupportedSQLError(
+            f"got {len(statements)} statements; give exactly one query (SELECT/WITH/set operation)"
+        )
+    statement = statements[0]
+    if not isinstance(statement, _QUERY_TYPES):
+        kind = statement.key.upper()
+        raise UnsupportedSQLError(
+            f"{kind} statement at {position(statement)}: only queries (SELECT/WITH/set "
+            "operations) translate to Ibis"
+        )
+    return statement
+
+
+@lru_cache(maxsize=256)
+def _sqlglot_schema(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> dict:
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    from ibert_inference.schema import parse_dtype
+
+    return {
+        table: {col: DuckDBType.from_ibis(parse_dtype(dtype)).sql("duckdb") for col, dtype in cols}
+        for table, cols in frozen
+    }
+
+
+def freeze(schema: Schema) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    return tuple((t, tuple(cols.items())) for t, cols in schema.items())
+
+
+def closest(name: str, candidates: list[str]) -> str:
+    found = difflib.get_close_matches(name, candidates, n=1, cutoff=0.0)
+    return found[0] if found else ""
+
+
+def check_tables(tree: exp.Expression, schema: Schema) -> None:
+    """Every table the query reads must be a schema table or a CTE defined in the query."""
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    known = {name.lower() for name in schema}
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            raise unsupported(f"table expression {table.this.key.upper()}", table)
+        name = table.name
+        if name.lower() in ctes or name.lower() in known:
+            continue
+        suggestion = closest(name, list(schema))
+        raise UnknownNameError(
+            f"unknown table {name!r} at {position(table)}; closest known table: {suggestion!r}"
+        )
+
+
+def name_projections(tree: exp.Expression, dialect: str) -> None:
+    """Give unnamed computed projections readable aliases before qualify names them ``_col_N``."""
+    for select in tree.find_all(exp.Select):
+        taken = {p.alias_or_name for p in select.expressions}
+        for i, projection in enumerate(select.expressions):
+            if isinstance(projection, exp.Alias | exp.Column | exp.Star) or projection.alias:
+                continue
+            name = readable_name(projection)
+            candidate, n = name, 2
+            while candidate in taken:
+                candidate = f"{name}_{n}"
+                n += 1
+            taken.add(candidate)
+            select.expressions[i].replace(exp.alias_(projection.copy(), candidate))
+
+
+def readable_name(node: exp.Expression) -> str:
+    """``count_star``, ``sum_l_quantity``, ``upper_name``: a name a person would give."""
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
+        return "count_star"
+    if isinstance(node, exp.Literal):
+        return "literal"
+    if isinstance(node, exp.Filter):
+        return readable_name(node.this) + "_filtered"
+    words: list[str] = []
+    if isinstance(node, exp.Func):
+        words.append(node.sql_name().lower() if not isinstance(node, exp.Anonymous) else node.name)
+    columns = [c.name for c in node.find_all(exp.Column)]
+    words.extend(dict.fromkeys(columns))
+    name = "_".join(w for w in words if w)[:40]
+    name = re.sub(r"\W+", "_", name).strip("_").lower()
+    return name or "expr"
+
+
+_UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved")
+
+
+def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expression:
+    """Parse, check names and qualify: every column ``table.column``, every projection named."""
+    tree = parse_statement(sql, dialect)
+    check_tables(tree, schema)
+    name_projections(tree, dialect)
+    try:
+        return qualify(
+            tree,
+            schema=_sqlglot_schema(freeze(schema)),
+            dialect=dialect,
+            quote_identifiers=False,
+            identify=False,
+            validate_qualify_columns=True,
+        )
+    except OptimizeError as exc:
+        match = _UNRESOLVED.search(str(exc))
+        if match:
+            name = match.group(1).split(".")[-1]
+            columns = sorted({c for cols in schema.values() for c in cols})
+            suggestion = closest(name, columns)
+            where = str(exc).split(". ", 1)[-1] if "Line" in str(exc) else ""
+            raise UnknownNameError(
+                f"unknown column {match.group(1)!r} ({where}); closest known column: "
+                f"{suggestion!r}"
+            ) from None
+        raise UnsupportedSQLError(f"cannot resolve names in the query: {exc}") from None
+
+
+def table_columns(schema: Schema) -> Mapping[str, Mapping[str, str]]:
+    """Lower-cased table -> lower-cased column -> the schema's own spelling."""
+    return {t.lower(): {c.lower(): c for c in cols} for t, cols in schema.items()}

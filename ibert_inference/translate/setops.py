@@ -1,0 +1,83 @@
+"""UNION [ALL] / INTERSECT / EXCEPT: ``a.union(b, distinct=True)`` with columns aligned by position.
+
+SQL matches set-operation columns by position, Ibis by name: the right side is renamed to the
+left side's names (and cast to a common type) when they differ.
+
+>>> from ibert_inference.translate import sql_to_ibis
+>>> schema = {"t": {"a": "int64"}, "u": {"a": "int64"}}
+>>> print(sql_to_ibis("SELECT a FROM t UNION SELECT a FROM u", schema).code)
+result = t.select("a").union(u.select("a"), distinct=True)
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ibert_inference.translate.codegen import Chain, column_ref, is_identifier, py
+from ibert_inference.translate.parse import unsupported
+
+_METHODS = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "difference"}
+
+
+def _operands(node: exp.SetOperation) -> list[exp.Expression]:
+    """Flatten left-deep chains of the same operation (a UNION b UNION c)."""
+    left = node.this
+    same = (
+        type(left) is type(node)
+        and bool(left.args.get("distinct")) == bool(node.args.get("distinct"))
+        and not left.args.get("order")
+        and not left.args.get("limit")
+    )
+    return [*(_operands(left) if same else [left]), node.expression]
+
+
+def translate_setop(node: exp.SetOperation, ctx):
+    from ibert_inference.translate.relations import Rel, _limit, _order, rel_translator, translate_query
+
+    method = _METHODS.get(type(node))
+    if method is None:
+        raise unsupported(f"set operation {node.key.upper()}", node)
+    if node.args.get("by_name"):
+        raise unsupported("UNION BY NAME", node)
+    rels = [translate_query(q, ctx) for q in _operands(node)]
+    first = rels[0]
+    names = list(first.val.columns)
+    parts = []
+    values = []
+    for i, rel in enumerate(rels):
+        if len(rel.val.columns) != len(names):
+            raise unsupported("set operation over queries with different column counts", node)
+        chain, val = rel.chain, rel.val
+        if i:
+            aligned = []
+            for name, (theirs, dtype) in zip(names, val.schema().items(), strict=True):
+                want = first.val.schema()[name]
+                ref = column_ref("_", theirs)
+                if dtype != want:
+                    ref = f"{ref}.cast({py(str(want))})"
+                if ref == column_ref("_", name):
+                    aligned.append(py(name))
+                else:
+                    aligned.append(f"{name}={ref}" if is_identifier(name) else f"{ref}.name({py(name)})")
+            if any(a != py(n) for a, n in zip(aligned, names, strict=True)):
+                chain = chain.then(f".select({', '.join(aligned)})")
+                val = val.select(
+                    **{
+                        n: (val[t].cast(first.val.schema()[n]) if val.schema()[t] != first.val.schema()[n] else val[t])
+                        for n, t in zip(names, val.columns, strict=True)
+                    }
+                )
+        parts.append(chain)
+        values.append(val)
+    distinct = bool(node.args.get("distinct"))
+    texts = [p.inline() for p in parts[1:]]
+    if any(len(t) > 60 for t in texts):
+        texts = [ctx.program.assign(f"{method}_part", p) if p.calls else p.base for p in parts[1:]]
+    flag = ", distinct=True" if distinct and method == "union" else (
+        ", distinct=False" if not distinct and method != "union" else "")
+    call = f".{method}({', '.join(texts)}{flag})"
+    val = getattr(values[0], method)(*values[1:], distinct=distinct)
+    rel = Rel(Chain(parts[0].base, [*parts[0].calls, call]), val, {("", n.lower()): n for n in names})
+    if node.args.get("order"):
+        rel = _order(rel, node.args["order"], rel_translator(ctx, rel))
+    return _limit(node, rel)

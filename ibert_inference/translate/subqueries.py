@@ -1,0 +1,125 @@
+"""Subqueries: IN / NOT IN, EXISTS / NOT EXISTS (correlated ones too) and scalar subqueries.
+
+Uncorrelated ``x IN (SELECT y ...)`` becomes ``_.x.isin(query.y)`` (Ibis compiles it to SQL
+``IN``, so NULL semantics of ``NOT IN`` are kept); a correlated ``EXISTS`` over one table becomes
+Ibis's own idiom ``(inner.key == outer.key).any()``; scalar subqueries become ``.as_scalar()``.
+
+>>> from ibert_inference.translate import sql_to_ibis
+>>> schema = {"t": {"a": "int64"}, "u": {"b": "int64"}}
+>>> print(sql_to_ibis("SELECT a FROM t WHERE a IN (SELECT b FROM u)", schema).code)
+result = t.filter(_.a.isin(u.b)).select("a")
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ibert_inference.translate.codegen import Chain, Code, column_ref, py
+from ibert_inference.translate.expressions import as_expr
+from ibert_inference.translate.parse import unsupported
+
+_INLINE = 60
+
+
+def _query(node: exp.Expression) -> exp.Expression:
+    return node.this if isinstance(node, exp.Subquery) else node
+
+
+def _outer_aliases(query: exp.Expression) -> set[str]:
+    """Table aliases a subquery reads that none of its own FROM items define."""
+    inner = {t.alias_or_name.lower() for t in query.find_all(exp.Table)}
+    inner |= {s.alias.lower() for s in query.find_all(exp.Subquery) if s.alias}
+    inner |= {c.alias_or_name.lower() for c in query.find_all(exp.CTE)}
+    return {c.table.lower() for c in query.find_all(exp.Column) if c.table} - inner
+
+
+class SubqueryMixin:
+    """Subquery handlers for :class:`ExpressionTranslator`; needs ``self.ctx`` and ``self.outer``."""
+
+    def _sub_rel(self, query: exp.Expression, hint: str):
+        from ibert_inference.translate.relations import translate_query
+
+        if _outer_aliases(query):
+            raise unsupported("correlated subquery here", query, "only correlated EXISTS translate")
+        rel = translate_query(_query(query), self.ctx)
+        text = rel.chain.inline()
+        if len(text) > _INLINE:
+            name = self.ctx.program.assign(hint, rel.chain)
+            return Code(name, rel.val)
+        return Code(text, rel.val, atomic=not rel.chain.calls or text.endswith(")"))
+
+    def in_subquery(self, node: exp.In, subject: Code, negate: bool) -> Code:
+        sub = self._sub_rel(node.args["query"], "subquery")
+        if len(sub.val.columns) != 1:
+            raise unsupported("IN subquery with several columns", node)
+        column = sub.val.columns[0]
+        ref = Code(column_ref(sub.operand(), column), sub.val[column])
+        if sub.src.endswith(f".select({py(column)})"):
+            # `u.select("b").b` reads better as `u.b`.
+            receiver = sub.src[: -len(f".select({py(column)})")]
+            ref = Code(column_ref(receiver, column), ref.val)
+        subject = as_expr(subject)
+        name = "notin" if negate else "isin"
+        return Code(f"{subject.operand()}.{name}({ref.src})", getattr(subject.val, name)(ref.val))
+
+    def on_subquery(self, node: exp.Subquery) -> Code:
+        sub = self._sub_rel(node, "scalar")
+        if len(sub.val.columns) != 1:
+            raise unsupported("scalar subquery with several columns", node)
+        return Code(f"{sub.operand()}.as_scalar()", sub.val.as_scalar())
+
+    def on_exists(self, node: exp.Exists) -> Code:
+        query = _query(node.this)
+        if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("group"):
+            raise unsupported("EXISTS over a query with joins or GROUP BY", node)
+        if query.args.get("having") or query.args.get("limit"):
+            raise unsupported("EXISTS over a query with HAVING or LIMIT", node)
+        from ibert_inference.translate.relations import Source, Translator, conjuncts, source_of
+
+        seen = set(self.ctx.used_vars)
+        source: Source = source_of(query.args["from_"].this, self.ctx, seen)
+        outer_resolve = self.resolve
+
+        def resolve(col: exp.Column) -> Code:
+            if col.table.lower() == source.alias and col.name.lower() in source.columns:
+                name = source.columns[col.name.lower()]
+                return Code(column_ref(source.var, name), source.val[name])
+            return outer_resolve(col)
+
+        inner = Translator(self.ctx, resolve, Code(source.var, source.val), outer=self.outer)
+        where = query.args.get("where")
+        preds = [as_expr(inner.translate(c)) for c in conjuncts(where.this if where else None)]
+        if not preds:
+            raise unsupported("uncorrelated EXISTS without WHERE", node)
+        src = " & ".join(p.operand() for p in preds)
+        val = preds[0].val
+        for p in preds[1:]:
+            val = val & p.val
+        return Code(f"({src}).any()" if len(preds) > 1 else f"{preds[0].operand()}.any()", val.any())
+
+
+def filter_with_subqueries(rel, predicates, ctx, outer):
+    """Filter whose predicates hold subqueries: name the table so correlated ones can see it."""
+    from ibert_inference.translate.relations import Rel, rel_translator, variable
+
+    correlated = any(p.find(exp.Exists) for p in predicates)
+    if correlated:
+        var, val = variable(rel, ctx, "filtered" if rel.chain.calls else rel.chain.base)
+        ctx.used_vars.add(var)
+        rel = Rel(Chain(var), val, rel.columns)
+        translator = rel_translator(ctx, rel, outer=outer)
+        base_resolve = translator.resolve
+
+        def resolve(col: exp.Column) -> Code:
+            code = base_resolve(col)
+            if code.src.startswith("_"):
+                return Code(var + code.src[1:], code.val)
+            return code
+
+        translator.resolve = resolve
+    else:
+        translator = rel_translator(ctx, rel, outer=outer)
+    codes = [as_expr(translator.translate(p)) for p in predicates]
+    return rel.then(
+        f".filter({', '.join(c.src for c in codes)})", rel.val.filter(*[c.val for c in codes])
+    )
