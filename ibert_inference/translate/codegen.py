@@ -66,9 +66,33 @@ def keyword_arg(name: str, value: str) -> str:
     return f"{value}.name({py(name)})"
 
 
-def call_args(*positional: str, **named: str) -> str:
-    parts = list(positional) + [f"{k}={v}" for k, v in named.items()]
+def arguments(entries: list[tuple[str, str]], positional: list[str | None] | None = None) -> str:
+    """Arguments naming output columns, in order: ``"a"`` for a kept column, ``b=expr`` otherwise.
+
+    Each entry is (output name, expression source); ``positional`` gives, per entry, the text to
+    use as a positional argument (default: ``"a"`` when the source is ``_.a``). Python forbids
+    positional arguments after keywords, so once one column needs a keyword the rest get one too.
+    """
+    parts: list[str] = []
+    keyword_seen = False
+    for i, (name, src) in enumerate(entries):
+        plain = positional[i] if positional is not None else (
+            py(name) if src == column_ref("_", name) else None
+        )
+        if plain is not None and not keyword_seen:
+            parts.append(plain)
+        elif is_identifier(name):
+            keyword_seen = True
+            parts.append(f"{name}={src}")
+        elif not keyword_seen:
+            parts.append(f"{_operand(src)}.name({py(name)})")
+        else:
+            raise ValueError(f"column name {name!r} cannot follow keyword arguments")
     return ", ".join(parts)
+
+
+def _operand(src: str) -> str:
+    return src if re.match(r"^[\w.\[\]\"']+(\(.*\))?$", src) else f"({src})"
 
 
 @dataclass

@@ -143,6 +143,14 @@ class ExpressionTranslator:
     def translate(self, node: exp.Expression) -> Code:
         if self.replacements and node in self.replacements:
             return self.replacements[node]
+        if node.args.get("negate") and isinstance(node, exp.Like | exp.ILike | exp.Between):
+            positive = node.copy()
+            positive.set("negate", None)
+            return self.on_not(exp.Not(this=positive))
+        if node.args.get("negate") and isinstance(node, exp.In):
+            return self.on_in(node, negate=True)
+        if node.args.get("negate") and isinstance(node, exp.Is):
+            return self.on_is(node, negate=True)
         handler = getattr(self, f"on_{type(node).__name__.lower()}", None)
         if handler is not None:
             return handler(node)
@@ -177,6 +185,13 @@ class ExpressionTranslator:
         return lit(None)
 
     # --- operators ----------------------------------------------------------------------------
+    def on_sub(self, node: exp.Sub) -> Code:
+        left, right = self.translate(node.this), self.translate(node.expression)
+        if _is_date(left) and _is_date(right):
+            # DATE - DATE is a number of days in SQL, an interval in Ibis.
+            return method(left, "delta", right, unit=lit("day"))
+        return binary(left, "-", right)
+
     def on_div(self, node: exp.Div) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)
         # Dialects where int / int truncates (postgres, sqlite...) mark the node typed.
@@ -361,6 +376,9 @@ class ExpressionTranslator:
             args.append(self.translate(node.args["fill_pattern"]))
         return method(self.translate(node.this), name, *args)
 
+    def on_contains(self, node: exp.Contains) -> Code:
+        return method(self.translate(node.this), "contains", self.translate(node.expression))
+
     def on_startswith(self, node: exp.StartsWith) -> Code:
         return method(self.translate(node.this), "startswith", self.translate(node.expression))
 
@@ -473,6 +491,10 @@ class ExpressionTranslator:
         unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
         end, start = self.translate(node.this), self.translate(node.expression)
         return method(end, "delta", start, unit=lit(unit))
+
+
+def _is_date(code: Code) -> bool:
+    return not code.literal and hasattr(code.val, "type") and code.val.type().is_date()
 
 
 def _is_integer(code: Code) -> bool:

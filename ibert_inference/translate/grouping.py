@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ibert_inference.translate.aggregates import find_aggregates, group_key_name, has_window
-from ibert_inference.translate.codegen import Code, column_ref, is_identifier, py
+from ibert_inference.translate.codegen import Code, arguments, column_ref
 from ibert_inference.translate.expressions import as_expr
 from ibert_inference.translate.parse import readable_name, unsupported
 
@@ -72,18 +72,8 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
                 continue
             name = _unique(readable_name(aggregate), taken)
             metrics.append((name, aggregate, as_expr(translator.translate(aggregate))))
-    key_args = []
-    for name, _node, code in keys:
-        if code.src == column_ref("_", name):
-            key_args.append(py(name))
-        elif is_identifier(name):
-            key_args.append(f"{name}={code.src}")
-        else:
-            key_args.append(f"{code.operand()}.name({py(name)})")
-    metric_args = [
-        f"{name}={code.src}" if is_identifier(name) else f"{code.operand()}.name({py(name)})"
-        for name, _node, code in metrics
-    ]
+    key_args = [arguments([(name, code.src) for name, _n, code in keys])]
+    metric_args = [arguments([(name, code.src) for name, _n, code in metrics])]
     key_vals = {name: code.val for name, _n, code in keys}
     metric_vals = {name: code.val for name, _n, code in metrics}
     if not metrics:

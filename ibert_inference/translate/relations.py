@@ -23,7 +23,15 @@ from ibert_inference.translate.aggregates import (
     group_key_name,
     has_window,
 )
-from ibert_inference.translate.codegen import Chain, Code, Program, column_ref, is_identifier, py
+from ibert_inference.translate.codegen import (
+    Chain,
+    Code,
+    Program,
+    arguments,
+    column_ref,
+    is_identifier,
+    py,
+)
 from ibert_inference.translate.expressions import ExpressionTranslator, as_expr
 from ibert_inference.translate.parse import readable_name, unsupported
 from ibert_inference.translate.subqueries import SubqueryMixin
@@ -250,16 +258,16 @@ def _select_needed(select, sources, hidden, chain, val, used) -> Rel:
     counts: dict[str, int] = {}
     for _alias, col in needed:
         counts[col] = counts.get(col, 0) + 1
-    args, values, columns = [], {}, {}
+    entries, values, columns, plain = [], {}, {}, []
     for alias, col in needed:
         source = by_alias[alias]
         spelled = source.columns[col]
         name = spelled if counts[col] == 1 else f"{alias}_{spelled}"
-        ref = column_ref(source.var, spelled)
-        plain = name == spelled and not any("=" in a for a in args)
-        args.append(ref if plain else f"{name}={ref}")
+        entries.append((name, column_ref(source.var, spelled)))
+        plain.append(entries[-1][1] if name == spelled else None)
         values[name] = source.val[spelled]
         columns[(alias, col)] = name
+    args = [_safe_arguments(entries, plain)]
     joined = val.select(**values)
     return Rel(chain.then(f".select({', '.join(args)})"), joined, columns)
 
@@ -300,14 +308,23 @@ def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> 
     )
 
 
+def _safe_arguments(entries: list[tuple[str, str]], plain: list | None = None) -> str:
+    try:
+        return arguments(entries, plain)
+    except ValueError:
+        return ", ".join(f"{_paren(src)}.name({py(name)})" for name, src in entries)
+
+
+def _paren(src: str) -> str:
+    return src if src.replace(".", "").replace("_", "").isalnum() else f"({src})"
+
+
 def projection_args(
     select: exp.Select, rel: Rel, translator: Translator
 ) -> tuple[list[str], dict[str, Any], list[str]]:
     """Select arguments (source), values by output name, and output names in order."""
-    positional: list[str] = []
-    keywords: list[str] = []
+    entries: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
-    names: list[str] = []
     for projection in select.expressions:
         name = projection.alias_or_name
         inner = projection.this if isinstance(projection, exp.Alias) else projection
@@ -316,27 +333,10 @@ def projection_args(
         while name in values:
             name, n = f"{base}_{n}", n + 1
         if name != base:
-            translator.ctx.warnings.append(f"duplicate output column {base!r} renamed to {py(name)}")
-        plain = code.src == column_ref("_", name)
-        if plain and not keywords:
-            positional.append(py(name))
-        elif is_identifier(name):
-            keywords.append(f"{name}={code.src}")
-        else:
-            keywords.append(f"{code.operand()}.name({py(name)})")
-            positional_after = keywords.pop()
-            keywords.append(positional_after)
+            translator.ctx.warnings.append(f"duplicate output column {base!r} renamed to {name!r}")
+        entries.append((name, code.src))
         values[name] = code.val
-        names.append(name)
-    if any(not is_identifier(n) for n in names):
-        # Python forbids positional arguments after keywords: name every column explicitly.
-        positional = []
-        keywords = []
-        for name, projection in zip(names, select.expressions, strict=True):
-            inner = projection.this if isinstance(projection, exp.Alias) else projection
-            code = as_expr(translator.translate(inner))
-            keywords.append(f"{code.operand()}.name({py(name)})")
-    return positional + keywords, values, names
+    return [_safe_arguments(entries)], values, list(values)
 
 
 def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Rel:
