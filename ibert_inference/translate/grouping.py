@@ -67,6 +67,8 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
     if select.args.get("order"):
         rest.extend(o.this for o in select.args["order"].expressions)
     for node in rest:
+        if any(node == m[1] for m in metrics) or any(node == k[1] for k in keys):
+            continue
         for aggregate in find_aggregates(node):
             if any(aggregate == m[1] for m in metrics):
                 continue

@@ -136,6 +136,8 @@ def readable_name(node: exp.Expression) -> str:
     if isinstance(node, exp.Filter):
         return readable_name(node.this) + "_filtered"
     words: list[str] = []
+    if not isinstance(node, exp.Func):
+        node = next((f for f in node.find_all(exp.AggFunc)), None) or node
     if isinstance(node, exp.Func):
         words.append(node.sql_name().lower() if not isinstance(node, exp.Anonymous) else node.name)
     columns = [c.name for c in node.find_all(exp.Column)]

@@ -32,7 +32,7 @@ from ibert_inference.translate.codegen import (
     is_identifier,
     py,
 )
-from ibert_inference.translate.expressions import ExpressionTranslator, as_expr
+from ibert_inference.translate.expressions import ExpressionTranslator, as_expr, function
 from ibert_inference.translate.parse import readable_name, unsupported
 from ibert_inference.translate.subqueries import SubqueryMixin
 
@@ -44,6 +44,10 @@ class Rel:
     chain: Chain
     val: Any
     columns: dict[tuple[str, str], str]
+    # Right after a join: the chain before its column-picking select, and each picked column's
+    # source reference, so that a plain projection can pick its columns from the join directly.
+    join_base: tuple[Chain, Any] | None = None
+    join_refs: dict[str, tuple[str, Any]] | None = None
 
     def then(self, call: str, val: Any, columns: dict[tuple[str, str], str] | None = None) -> Rel:
         return Rel(self.chain.then(call), val, self.columns if columns is None else columns)
@@ -63,6 +67,8 @@ class Context:
     ctes: dict[str, tuple[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     used_vars: set[str] = field(default_factory=set)
+    # correlated scalar subquery -> (column holding its value after the join, is a COUNT)
+    scalar_columns: dict[exp.Expression, tuple[str, bool]] = field(default_factory=dict)
 
 
 class Translator(SubqueryMixin, AggregateMixin, ExpressionTranslator):
@@ -88,6 +94,14 @@ def rel_translator(ctx: Context, rel: Rel, replacements=None, outer=None) -> Tra
             raise unsupported(f"column reference {col.sql()}", col, "not in scope here")
         return Code(column_ref("_", name), rel.val[name])
 
+    if ctx.scalar_columns:
+        replacements = dict(replacements or {})
+        for node, (name, is_count) in ctx.scalar_columns.items():
+            if name in rel.val.columns and node not in replacements:
+                code = Code(column_ref("_", name), rel.val[name])
+                if is_count:
+                    code = function("coalesce", code, Code("0", 0, literal=True))
+                replacements[node] = code
     return Translator(ctx, resolve, Code("_", rel.val), replacements, outer)
 
 
@@ -269,7 +283,8 @@ def _select_needed(select, sources, hidden, chain, val, used) -> Rel:
         columns[(alias, col)] = name
     args = [_safe_arguments(entries, plain)]
     joined = val.select(**values)
-    return Rel(chain.then(f".select({', '.join(args)})"), joined, columns)
+    refs = {name: (src, values[name]) for name, src in entries}
+    return Rel(chain.then(f".select({', '.join(args)})"), joined, columns, (chain, val), refs)
 
 
 # --- SELECT -----------------------------------------------------------------------------------
@@ -280,6 +295,10 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
     if select.args.get("distinct") and select.args["distinct"].args.get("on"):
         raise unsupported("DISTINCT ON", select)
     rel, where = translate_from(select, ctx)
+    if select.find(exp.Subquery):
+        from ibert_inference.translate.subqueries import decorrelate_scalars
+
+        rel = decorrelate_scalars(select, rel, ctx)
     if where:
         rel = _filter(rel, where, ctx, outer)
     projections = list(select.expressions)
@@ -366,7 +385,10 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Re
                 raise unsupported("ORDER BY a column not selected with DISTINCT", order)
             rel = _order(rel, order, rel_translator(ctx, rel, replacements, outer), alias_map=select)
             ordered_before = True
-    if not identity:
+    merged = _merge_join_select(select, rel, names) if not ordered_before else None
+    if merged is not None:
+        rel = Rel(merged[0], merged[1], out_columns)
+    elif not identity:
         rel = Rel(rel.chain.then(f".select({', '.join(args)})"), rel.val.select(**values), out_columns)
     else:
         rel = Rel(rel.chain, rel.val, out_columns)
@@ -381,6 +403,26 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Re
         after.replacements = alias_map
         rel = _order(rel, order, after)
     return _limit(select, rel)
+
+
+def _merge_join_select(select: exp.Select, rel: Rel, names: list[str]):
+    """``join(...).select(a.x, b.y)`` instead of picking columns twice, for plain projections."""
+    if rel.join_base is None or rel.join_refs is None:
+        return None
+    entries, plain, values = [], [], {}
+    for projection, name in zip(select.expressions, names, strict=True):
+        inner = projection.this if isinstance(projection, exp.Alias) else projection
+        if not isinstance(inner, exp.Column):
+            return None
+        picked = rel.columns.get((inner.table.lower(), inner.name.lower()))
+        if picked is None:
+            return None
+        src, val = rel.join_refs[picked]
+        entries.append((name, src))
+        plain.append(src if src.rsplit(".", 1)[-1] == name else None)
+        values[name] = val
+    chain, val = rel.join_base
+    return chain.then(f".select({_safe_arguments(entries, plain)})"), val.select(**values)
 
 
 def _order(rel: Rel, order: exp.Order, translator: Translator, alias_map=None) -> Rel:

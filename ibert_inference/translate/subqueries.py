@@ -123,3 +123,70 @@ def filter_with_subqueries(rel, predicates, ctx, outer):
     return rel.then(
         f".filter({', '.join(c.src for c in codes)})", rel.val.filter(*[c.val for c in codes])
     )
+
+
+def decorrelate_scalars(select: exp.Select, rel, ctx):
+    """Correlated aggregate subqueries -> a grouped table left-joined on the correlation keys.
+
+    ``WHERE s.salary > (SELECT AVG(s2.salary) FROM salaries s2 WHERE s2.emp_id = s.emp_id)``
+    becomes ``avg_salary_by_emp_id = salaries.group_by("emp_id").agg(avg_salary=...)`` joined
+    to the outer table with ``how="left"``; ``COUNT`` of no rows stays 0 through a coalesce.
+    """
+    from ibert_inference.translate.grouping import _unique
+    from ibert_inference.translate.relations import conjuncts, translate_select
+
+    aliases = {alias for alias, _col in rel.columns}
+    for sub in list(select.find_all(exp.Subquery)):
+        if sub.find_ancestor(exp.Select) is not select or isinstance(sub.parent, exp.From | exp.Join):
+            continue
+        if isinstance(sub.parent, exp.In | exp.Exists):
+            continue
+        inner = sub.this
+        outer_refs = _outer_aliases(inner)
+        if not outer_refs or not outer_refs <= aliases or not isinstance(inner, exp.Select):
+            continue
+        if len(inner.expressions) != 1 or inner.args.get("group") or inner.args.get("limit"):
+            raise unsupported("correlated subquery that is not one aggregate", sub)
+        projection = inner.expressions[0]
+        value = projection.this if isinstance(projection, exp.Alias) else projection
+        from ibert_inference.translate.aggregates import find_aggregates
+
+        if not find_aggregates(value):
+            raise unsupported("correlated scalar subquery without an aggregate", sub)
+        keys: list[tuple[str, exp.Expression]] = []
+        local: list[exp.Expression] = []
+        where = inner.args.get("where")
+        for predicate in conjuncts(where.this if where else None):
+            refs = {c.table.lower() for c in predicate.find_all(exp.Column)} & outer_refs
+            if not refs:
+                local.append(predicate)
+                continue
+            if not isinstance(predicate, exp.EQ):
+                raise unsupported("correlation that is not an equality", predicate)
+            sides = [predicate.this, predicate.expression]
+            outer_side = [s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs]
+            if len(outer_side) != 1:
+                raise unsupported("correlation between two outer columns", predicate)
+            inner_side = sides[1] if sides[0] is outer_side[0] else sides[0]
+            if {c.table.lower() for c in inner_side.find_all(exp.Column)} & outer_refs:
+                raise unsupported("correlation that is not an equality of columns", predicate)
+            col = outer_side[0]
+            keys.append((rel.columns[(col.table.lower(), col.name.lower())], inner_side))
+        taken = set(rel.val.columns)
+        name = _unique(projection.alias_or_name or "value", taken)
+        grouped = inner.copy()
+        grouped.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+        grouped.set(
+            "expressions",
+            [exp.alias_(k.copy(), key) for key, k in keys] + [exp.alias_(value.copy(), name)],
+        )
+        grouped.set("group", exp.Group(expressions=[k.copy() for _key, k in keys]))
+        grouped.set("order", None)
+        sub_rel = translate_select(grouped, ctx)
+        var = ctx.program.assign(f"{name}_by_{'_'.join(k for k, _ in keys)}", sub_rel.chain)
+        key_names = [k for k, _ in keys]
+        key_src = py(key_names[0]) if len(key_names) == 1 else "[" + ", ".join(map(py, key_names)) + "]"
+        joined = rel.val.join(sub_rel.val, key_names if len(key_names) > 1 else key_names[0], how="left")
+        rel = rel.then(f'.join({var}, {key_src}, how="left")', joined)
+        ctx.scalar_columns[sub] = (name, isinstance(value, exp.Count))
+    return rel
