@@ -34,7 +34,9 @@ def _check(query, translation, connections) -> str | None:
     except ImportError:
         verify_pair = None
     if verify_pair is not None:
-        verdict = verify_pair(query.sql, translation.code, query.schema_tables, dialect=query.dialect)
+        verdict = verify_pair(
+            query.sql, translation.code, query.schema_tables, dialect=query.dialect
+        )
         return None if verdict.status == "verified" else f"{verdict.status}: {verdict.reason}"
     sql = sqlglot.transpile(query.sql, read=query.dialect, write="duckdb")[0]
     ordered = sqlglot.parse_one(sql, read="duckdb").args.get("order") is not None
@@ -75,12 +77,18 @@ def main(argv: list[str]) -> None:
         else:
             failures[query.family].append(f"{query.id}: {problem}\n{translation.code}")
     for family in sorted(total):
-        print(f"{family:18} {total[family]:4} translated {translated[family]:4} verified {verified[family]:4}")
-    print(f"{'ALL':18} {sum(total.values()):4} translated {sum(translated.values()):4} "
-          f"verified {sum(verified.values()):4}")
+        print(
+            f"{family:18} {total[family]:4} translated {translated[family]:4} verified {verified[family]:4}"
+        )
+    print(
+        f"{'ALL':18} {sum(total.values()):4} translated {sum(translated.values()):4} "
+        f"verified {sum(verified.values()):4}"
+    )
     if times:
-        print(f"translation p50 {statistics.median(times) * 1000:.1f} ms, "
-              f"p90 {sorted(times)[int(len(times) * 0.9)] * 1000:.1f} ms")
+        print(
+            f"translation p50 {statistics.median(times) * 1000:.1f} ms, "
+            f"p90 {sorted(times)[int(len(times) * 0.9)] * 1000:.1f} ms"
+        )
     if verbose:
         for family, items in failures.items():
             for item in items:

@@ -92,7 +92,11 @@ class AggregateMixin:
 
     def on_groupconcat(self, node: exp.GroupConcat) -> Code:
         sep = node.args.get("separator")
-        return method(self.translate(node.this), "group_concat", self.translate(sep or exp.Literal.string(",")))
+        return method(
+            self.translate(node.this),
+            "group_concat",
+            self.translate(sep or exp.Literal.string(",")),
+        )
 
     def fallback(self, node: exp.Expression) -> Code:
         if type(node) in _SIMPLE_AGGREGATES:
@@ -234,4 +238,11 @@ def key_arg(name: str, code: Code, column_name: str | None) -> tuple[str, object
     return f"{code.operand()}.name({py(name)})", None
 
 
-__all__ = ["AggregateMixin", "find_aggregates", "has_window", "group_key_name", "column_ref", "ibis"]
+__all__ = [
+    "AggregateMixin",
+    "column_ref",
+    "find_aggregates",
+    "group_key_name",
+    "has_window",
+    "ibis",
+]

@@ -76,8 +76,10 @@ def arguments(entries: list[tuple[str, str]], positional: list[str | None] | Non
     parts: list[str] = []
     keyword_seen = False
     for i, (name, src) in enumerate(entries):
-        plain = positional[i] if positional is not None else (
-            py(name) if src == column_ref("_", name) else None
+        plain = (
+            positional[i]
+            if positional is not None
+            else (py(name) if src == column_ref("_", name) else None)
         )
         if plain is not None and not keyword_seen:
             parts.append(plain)

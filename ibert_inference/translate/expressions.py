@@ -81,7 +81,7 @@ _INTERVAL_UNITS = {
 
 def _eval(src: str, names: dict[str, Any]) -> Any:
     """Evaluate a small piece of generated source against live values (names -> objects)."""
-    return eval(src, {"ibis": ibis, **names})  # noqa: S307 - text built by this module only
+    return eval(src, {"ibis": ibis, **names})
 
 
 def lit(value: Any) -> Code:
@@ -102,7 +102,9 @@ def method(receiver: Code, name: str, *args: Code, **kwargs: Code) -> Code:
     """``receiver.name(args)`` with the live call made on the receiver's value."""
     receiver = as_expr(receiver)
     parts = [a.src for a in args] + [f"{k}={v.src}" for k, v in kwargs.items()]
-    value = getattr(receiver.val, name)(*[a.val for a in args], **{k: v.val for k, v in kwargs.items()})
+    value = getattr(receiver.val, name)(
+        *[a.val for a in args], **{k: v.val for k, v in kwargs.items()}
+    )
     return Code(f"{receiver.operand()}.{name}({', '.join(parts)})", value)
 
 
@@ -421,7 +423,9 @@ class ExpressionTranslator:
         subject = self.translate(node.expression)
         if part in ("dow", "dayofweek"):
             # SQL DOW counts from Sunday = 0; Ibis day_of_week.index() from Monday = 0.
-            index = Code(f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index())
+            index = Code(
+                f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index()
+            )
             return binary(binary(index, "+", lit(1)), "%", lit(7))
         if part in ("isodow",):
             return binary(
@@ -458,7 +462,9 @@ class ExpressionTranslator:
         if text is None:
             raise unsupported("INTERVAL with a computed amount", node)
         pieces = text.split()
-        unit_name = (unit.name if unit is not None else pieces[1] if len(pieces) > 1 else "").lower()
+        unit_name = (
+            unit.name if unit is not None else pieces[1] if len(pieces) > 1 else ""
+        ).lower()
         unit_name = unit_name.rstrip("s")
         keyword = _INTERVAL_UNITS.get(unit_name)
         if keyword is None:
@@ -484,7 +490,9 @@ class ExpressionTranslator:
         amount = self.translate(node.expression)
         if keyword is None or not amount.literal:
             raise unsupported(f"{type(node).__name__} by {unit}", node)
-        shift = Code(f"ibis.interval({keyword}={amount.val})", ibis.interval(**{keyword: amount.val}))
+        shift = Code(
+            f"ibis.interval({keyword}={amount.val})", ibis.interval(**{keyword: amount.val})
+        )
         return binary(self.translate(node.this), op, shift)
 
     def on_datediff(self, node: exp.DateDiff) -> Code:

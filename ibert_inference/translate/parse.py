@@ -53,7 +53,9 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression:
         details = exc.errors[0] if exc.errors else {}
         where = f"line {details.get('line', '?')}, column {details.get('col', '?')}"
         message = details.get("description") or str(exc)
-        raise SQLParseError(f"invalid SQL at {where}: {message} ({str(exc).splitlines()[0]})") from None
+        raise SQLParseError(
+            f"invalid SQL at {where}: {message} ({str(exc).splitlines()[0]})"
+        ) from None
     except TokenError as exc:
         raise SQLParseError(f"invalid SQL: {exc}") from None
     except ValueError as exc:  # unknown dialect name
@@ -172,8 +174,7 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
             suggestion = closest(name, columns)
             where = str(exc).split(". ", 1)[-1] if "Line" in str(exc) else ""
             raise UnknownNameError(
-                f"unknown column {match.group(1)!r} ({where}); closest known column: "
-                f"{suggestion!r}"
+                f"unknown column {match.group(1)!r} ({where}); closest known column: {suggestion!r}"
             ) from None
         raise UnsupportedSQLError(f"cannot resolve names in the query: {exc}") from None
 

@@ -20,7 +20,6 @@ from sqlglot import exp
 from ibert_inference.translate.aggregates import (
     AggregateMixin,
     find_aggregates,
-    group_key_name,
     has_window,
 )
 from ibert_inference.translate.codegen import (
@@ -204,7 +203,9 @@ def translate_from(select: exp.Select, ctx: Context) -> tuple[Rel, list[exp.Expr
     first = source_of(from_.this, ctx, seen)
     joins = select.args.get("joins") or []
     if not joins:
-        rel = Rel(Chain(first.var), first.val, {(first.alias, k): v for k, v in first.columns.items()})
+        rel = Rel(
+            Chain(first.var), first.val, {(first.alias, k): v for k, v in first.columns.items()}
+        )
         return rel, where
     sources = [first]
     chain, val = Chain(first.var), first.val
@@ -303,8 +304,10 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
         rel = _filter(rel, where, ctx, outer)
     projections = list(select.expressions)
     group = select.args.get("group")
-    is_aggregate = bool(group) or bool(select.args.get("having")) or any(
-        find_aggregates(p) for p in projections
+    is_aggregate = (
+        bool(group)
+        or bool(select.args.get("having"))
+        or any(find_aggregates(p) for p in projections)
     )
     if is_aggregate:
         from ibert_inference.translate.grouping import aggregate_stage
@@ -363,8 +366,7 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Re
     translator = rel_translator(ctx, rel, replacements, outer)
     args, values, names = projection_args(select, rel, translator)
     identity = list(rel.val.columns) == names and all(
-        translator.translate(p.this if isinstance(p, exp.Alias) else p).src
-        == column_ref("_", n)
+        translator.translate(p.this if isinstance(p, exp.Alias) else p).src == column_ref("_", n)
         for p, n in zip(select.expressions, names, strict=True)
     )
     order = select.args.get("order")
@@ -376,20 +378,28 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Re
             inner = projection.this if isinstance(projection, exp.Alias) else projection
             alias_of[inner] = name
         resolved_after = all(
-            (isinstance(o.this, exp.Column) and not o.this.table and o.this.name.lower() in
-             {n.lower() for n in names}) or o.this in alias_of
+            (
+                isinstance(o.this, exp.Column)
+                and not o.this.table
+                and o.this.name.lower() in {n.lower() for n in names}
+            )
+            or o.this in alias_of
             for o in order.expressions
         )
         if not resolved_after:
             if select.args.get("distinct"):
                 raise unsupported("ORDER BY a column not selected with DISTINCT", order)
-            rel = _order(rel, order, rel_translator(ctx, rel, replacements, outer), alias_map=select)
+            rel = _order(
+                rel, order, rel_translator(ctx, rel, replacements, outer), alias_map=select
+            )
             ordered_before = True
     merged = _merge_join_select(select, rel, names) if not ordered_before else None
     if merged is not None:
         rel = Rel(merged[0], merged[1], out_columns)
     elif not identity:
-        rel = Rel(rel.chain.then(f".select({', '.join(args)})"), rel.val.select(**values), out_columns)
+        rel = Rel(
+            rel.chain.then(f".select({', '.join(args)})"), rel.val.select(**values), out_columns
+        )
     else:
         rel = Rel(rel.chain, rel.val, out_columns)
     if select.args.get("distinct"):
@@ -434,7 +444,11 @@ def _order(rel: Rel, order: exp.Order, translator: Translator, alias_map=None) -
                 by_name[projection.alias.lower()] = projection.this
         fixed = []
         for o in order.expressions:
-            if isinstance(o.this, exp.Column) and not o.this.table and o.this.name.lower() in by_name:
+            if (
+                isinstance(o.this, exp.Column)
+                and not o.this.table
+                and o.this.name.lower() in by_name
+            ):
                 o = o.copy()
                 o.set("this", by_name[o.this.name.lower()].copy())
             fixed.append(o)
@@ -465,4 +479,4 @@ def _int(node: exp.Expression | None, where: exp.Expression) -> int | None:
     raise unsupported("LIMIT/OFFSET with a non-constant value", where)
 
 
-__all__ = ["Rel", "Context", "translate_query", "readable_name", "has_window", "ibis"]
+__all__ = ["Context", "Rel", "has_window", "ibis", "readable_name", "translate_query"]

@@ -32,7 +32,13 @@ def _operands(node: exp.SetOperation) -> list[exp.Expression]:
 
 
 def translate_setop(node: exp.SetOperation, ctx):
-    from ibert_inference.translate.relations import Rel, _limit, _order, rel_translator, translate_query
+    from ibert_inference.translate.relations import (
+        Rel,
+        _limit,
+        _order,
+        rel_translator,
+        translate_query,
+    )
 
     method = _METHODS.get(type(node))
     if method is None:
@@ -58,12 +64,18 @@ def translate_setop(node: exp.SetOperation, ctx):
                 if ref == column_ref("_", name):
                     aligned.append(py(name))
                 else:
-                    aligned.append(f"{name}={ref}" if is_identifier(name) else f"{ref}.name({py(name)})")
+                    aligned.append(
+                        f"{name}={ref}" if is_identifier(name) else f"{ref}.name({py(name)})"
+                    )
             if any(a != py(n) for a, n in zip(aligned, names, strict=True)):
                 chain = chain.then(f".select({', '.join(aligned)})")
                 val = val.select(
                     **{
-                        n: (val[t].cast(first.val.schema()[n]) if val.schema()[t] != first.val.schema()[n] else val[t])
+                        n: (
+                            val[t].cast(first.val.schema()[n])
+                            if val.schema()[t] != first.val.schema()[n]
+                            else val[t]
+                        )
                         for n, t in zip(names, val.columns, strict=True)
                     }
                 )
@@ -73,11 +85,16 @@ def translate_setop(node: exp.SetOperation, ctx):
     texts = [p.inline() for p in parts[1:]]
     if any(len(t) > 60 for t in texts):
         texts = [ctx.program.assign(f"{method}_part", p) if p.calls else p.base for p in parts[1:]]
-    flag = ", distinct=True" if distinct and method == "union" else (
-        ", distinct=False" if not distinct and method != "union" else "")
+    flag = (
+        ", distinct=True"
+        if distinct and method == "union"
+        else (", distinct=False" if not distinct and method != "union" else "")
+    )
     call = f".{method}({', '.join(texts)}{flag})"
     val = getattr(values[0], method)(*values[1:], distinct=distinct)
-    rel = Rel(Chain(parts[0].base, [*parts[0].calls, call]), val, {("", n.lower()): n for n in names})
+    rel = Rel(
+        Chain(parts[0].base, [*parts[0].calls, call]), val, {("", n.lower()): n for n in names}
+    )
     if node.args.get("order"):
         rel = _order(rel, node.args["order"], rel_translator(ctx, rel))
     return _limit(node, rel)

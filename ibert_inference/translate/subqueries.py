@@ -95,7 +95,9 @@ class SubqueryMixin:
         val = preds[0].val
         for p in preds[1:]:
             val = val & p.val
-        return Code(f"({src}).any()" if len(preds) > 1 else f"{preds[0].operand()}.any()", val.any())
+        return Code(
+            f"({src}).any()" if len(preds) > 1 else f"{preds[0].operand()}.any()", val.any()
+        )
 
 
 def filter_with_subqueries(rel, predicates, ctx, outer):
@@ -137,7 +139,9 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
 
     aliases = {alias for alias, _col in rel.columns}
     for sub in list(select.find_all(exp.Subquery)):
-        if sub.find_ancestor(exp.Select) is not select or isinstance(sub.parent, exp.From | exp.Join):
+        if sub.find_ancestor(exp.Select) is not select or isinstance(
+            sub.parent, exp.From | exp.Join
+        ):
             continue
         if isinstance(sub.parent, exp.In | exp.Exists):
             continue
@@ -164,7 +168,9 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
             if not isinstance(predicate, exp.EQ):
                 raise unsupported("correlation that is not an equality", predicate)
             sides = [predicate.this, predicate.expression]
-            outer_side = [s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs]
+            outer_side = [
+                s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs
+            ]
             if len(outer_side) != 1:
                 raise unsupported("correlation between two outer columns", predicate)
             inner_side = sides[1] if sides[0] is outer_side[0] else sides[0]
@@ -185,8 +191,12 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
         sub_rel = translate_select(grouped, ctx)
         var = ctx.program.assign(f"{name}_by_{'_'.join(k for k, _ in keys)}", sub_rel.chain)
         key_names = [k for k, _ in keys]
-        key_src = py(key_names[0]) if len(key_names) == 1 else "[" + ", ".join(map(py, key_names)) + "]"
-        joined = rel.val.join(sub_rel.val, key_names if len(key_names) > 1 else key_names[0], how="left")
+        key_src = (
+            py(key_names[0]) if len(key_names) == 1 else "[" + ", ".join(map(py, key_names)) + "]"
+        )
+        joined = rel.val.join(
+            sub_rel.val, key_names if len(key_names) > 1 else key_names[0], how="left"
+        )
         rel = rel.then(f'.join({var}, {key_src}, how="left")', joined)
         ctx.scalar_columns[sub] = (name, isinstance(value, exp.Count))
     return rel
