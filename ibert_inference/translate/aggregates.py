@@ -136,6 +136,7 @@ class AggregateMixin:
     def window(self, node: exp.Window) -> Code:
         func = node.this
         kwargs: dict[str, Code] = {}
+        node = _resolve_named_window(node)
         partition = [self.translate(p) for p in node.args.get("partition_by") or []]
         if partition:
             kwargs["group_by"] = _list(partition)
@@ -175,22 +176,28 @@ class AggregateMixin:
 
     def frame(self, spec: exp.WindowSpec) -> tuple[str, Code]:
         kind = (spec.args.get("kind") or "ROWS").lower()
+        if kind not in ("rows", "range"):
+            raise unsupported(f"window frame {kind.upper()}", spec)
 
-        def bound(value: object, side: str | None) -> int | None:
+        def bound(value: object, side: str | None) -> Code:
+            preceding = (side or "").upper() == "PRECEDING"
+            if isinstance(value, exp.Interval):
+                interval = self.translate(value)
+                if not preceding:
+                    return interval
+                return Code(f"-{interval.src}", -interval.val, atomic=False)
             text = str(value.name if isinstance(value, exp.Expression) else value).upper()
             if text == "UNBOUNDED":
-                return None
+                return Code("None", None)
             if text == "CURRENT ROW":
-                return 0
-            amount = int(text)
-            return -amount if (side or "").upper() == "PRECEDING" else amount
+                return Code("0", 0)
+            amount = -int(text) if preceding else int(text)
+            return Code(str(amount), amount)
 
         start = bound(spec.args.get("start"), spec.args.get("start_side"))
         end_value = spec.args.get("end")
-        end = bound(end_value, spec.args.get("end_side")) if end_value is not None else 0
-        if kind not in ("rows", "range"):
-            raise unsupported(f"window frame {kind.upper()}", spec)
-        return kind, Code(f"({start!r}, {end!r})", (start, end))
+        end = bound(end_value, spec.args.get("end_side")) if end_value is not None else Code("0", 0)
+        return kind, Code(f"({start.src}, {end.src})", (start.val, end.val))
 
     def order_key(self, node: exp.Ordered) -> Code:
         subject = self.translate(node.this)
@@ -202,6 +209,23 @@ class AggregateMixin:
             return subject
         kwargs = {"nulls_first": lit(True)} if nulls_first else {}
         return method(subject, "desc" if desc else "asc", **kwargs)
+
+
+def _resolve_named_window(node: exp.Window) -> exp.Window:
+    """``OVER w`` with ``WINDOW w AS (...)``: the named window's clauses, refined by the call's."""
+    reference = node.args.get("alias")
+    select = node.find_ancestor(exp.Select)
+    if reference is None or select is None:
+        return node
+    for named in select.args.get("windows") or []:
+        if named.name.lower() == reference.name.lower():
+            merged = node.copy()
+            for arg in ("partition_by", "order", "spec"):
+                if not merged.args.get(arg) and named.args.get(arg):
+                    merged.set(arg, named.args[arg].copy() if arg != "partition_by" else
+                               [p.copy() for p in named.args[arg]])
+            return merged
+    raise unsupported(f"window {reference.name!r} that the query does not define", node)
 
 
 def _list(items: list[Code]) -> Code:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ibert_inference.translate.codegen import Chain, column_ref, is_identifier, py
+from ibert_inference.translate.codegen import Chain, arguments, column_ref, py
 from ibert_inference.translate.parse import unsupported
 
 _METHODS = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "difference"}
@@ -55,20 +55,13 @@ def translate_setop(node: exp.SetOperation, ctx):
             raise unsupported("set operation over queries with different column counts", node)
         chain, val = rel.chain, rel.val
         if i:
-            aligned = []
+            entries = []
             for name, (theirs, dtype) in zip(names, val.schema().items(), strict=True):
                 want = first.val.schema()[name]
                 ref = column_ref("_", theirs)
-                if dtype != want:
-                    ref = f"{ref}.cast({py(str(want))})"
-                if ref == column_ref("_", name):
-                    aligned.append(py(name))
-                else:
-                    aligned.append(
-                        f"{name}={ref}" if is_identifier(name) else f"{ref}.name({py(name)})"
-                    )
-            if any(a != py(n) for a, n in zip(aligned, names, strict=True)):
-                chain = chain.then(f".select({', '.join(aligned)})")
+                entries.append((name, ref if dtype == want else f"{ref}.cast({py(str(want))})"))
+            if any(src != column_ref("_", name) for name, src in entries):
+                chain = chain.then(f".select({arguments(entries)})")
                 val = val.select(
                     **{
                         n: (
