@@ -290,7 +290,10 @@ def _select_needed(select, sources, hidden, chain, val, used) -> Rel:
 
 # --- SELECT -----------------------------------------------------------------------------------
 def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
-    for arg in ("qualify", "connect", "pivots", "laterals", "sample"):
+    hidden: list[str] = []
+    if select.args.get("qualify") is not None:
+        select, hidden = _expose_qualify_windows(select)
+    for arg in ("connect", "pivots", "laterals", "sample"):
         if select.args.get(arg):
             raise unsupported(arg.upper(), select)
     if select.args.get("distinct") and select.args["distinct"].args.get("on"):
@@ -315,7 +318,7 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
         rel, post, replacements = aggregate_stage(select, rel, ctx, outer)
     else:
         post, replacements = rel, {}
-    return _finish(select, rel, post, replacements, ctx, outer)
+    return _finish(select, rel, post, replacements, ctx, outer, hidden)
 
 
 def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> Rel:
@@ -361,7 +364,40 @@ def projection_args(
     return [_safe_arguments(entries)], values, list(values)
 
 
-def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Rel:
+def _expose_qualify_windows(select: exp.Select) -> tuple[exp.Select, list[str]]:
+    """QUALIFY's window calls that are not projections become extra, later dropped, columns."""
+    select = select.copy()
+    taken = {p.alias_or_name for p in select.expressions}
+    hidden = []
+    for window in select.args["qualify"].this.find_all(exp.Window):
+        inners = [p.this if isinstance(p, exp.Alias) else p for p in select.expressions]
+        if any(window == inner for inner in inners):
+            continue
+        name = readable_name(window.this)
+        candidate, n = name, 2
+        while candidate in taken:
+            candidate, n = f"{name}_{n}", n + 1
+        taken.add(candidate)
+        hidden.append(candidate)
+        select.expressions.append(exp.alias_(window.copy(), candidate))
+    return select, hidden
+
+
+def _qualify(select: exp.Select, rel: Rel, names: list[str], hidden: list[str], ctx) -> Rel:
+    translator = rel_translator(ctx, rel)
+    translator.replacements = {
+        (p.this if isinstance(p, exp.Alias) else p): Code(column_ref("_", n), rel.val[n])
+        for p, n in zip(select.expressions, names, strict=True)
+    }
+    predicate = as_expr(translator.translate(select.args["qualify"].this))
+    rel = rel.then(f".filter({predicate.src})", rel.val.filter(predicate.val))
+    if hidden:
+        rel = rel.then(f".drop({', '.join(py(h) for h in hidden)})", rel.val.drop(*hidden))
+        rel.columns = {key: name for key, name in rel.columns.items() if name not in hidden}
+    return rel
+
+
+def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidden=()) -> Rel:
     """Projection, DISTINCT, ORDER BY, LIMIT/OFFSET over ``rel`` (the grouped or source table)."""
     translator = rel_translator(ctx, rel, replacements, outer)
     args, values, names = projection_args(select, rel, translator)
@@ -402,6 +438,8 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer) -> Re
         )
     else:
         rel = Rel(rel.chain, rel.val, out_columns)
+    if select.args.get("qualify") is not None:
+        rel = _qualify(select, rel, names, list(hidden), ctx)
     if select.args.get("distinct"):
         rel = rel.then(".distinct()", rel.val.distinct())
     if order is not None and not ordered_before:
