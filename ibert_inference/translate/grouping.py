@@ -41,10 +41,8 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
     """Group and aggregate ``rel``; return (rel after HAVING, same, replacements for the rest)."""
     from ibert_inference.translate.relations import Rel, rel_translator
 
-    group = select.args.get("group")
-    if group is not None and any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")):
-        raise unsupported("ROLLUP/CUBE/GROUPING SETS", group, "Ibis has no equivalent")
     projections = list(select.expressions)
+    group = select.args.get("group")
     translator = rel_translator(ctx, rel, outer=outer)
     taken: set[str] = set()
     keys: list[tuple[str, exp.Expression, Code]] = []
@@ -112,3 +110,74 @@ def _unique(name: str, taken: set[str]) -> str:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return candidate
+
+
+def _set_items(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Paren):
+        return [node.this]
+    return [node]
+
+
+def grouping_sets(group: exp.Group) -> list[list[exp.Expression]] | None:
+    """The grouping sets ROLLUP / CUBE / GROUPING SETS stand for (None for a plain GROUP BY)."""
+    if not any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")):
+        return None
+    combos: list[list[exp.Expression]] = [list(group.expressions)]
+    for rollup in group.args.get("rollup") or []:
+        keys = list(rollup.expressions)
+        options = [keys[:i] for i in range(len(keys), -1, -1)]
+        combos = [c + o for c in combos for o in options]
+    for cube in group.args.get("cube") or []:
+        keys = list(cube.expressions)
+        options = [
+            [k for i, k in enumerate(keys) if mask & (1 << (len(keys) - 1 - i))]
+            for mask in range(2 ** len(keys) - 1, -1, -1)
+        ]
+        combos = [c + o for c in combos for o in options]
+    for sets in group.args.get("grouping_sets") or []:
+        options = [_set_items(s) for s in sets.expressions]
+        combos = [c + o for c in combos for o in options]
+    return combos
+
+
+def expand_grouping_sets(select: exp.Select) -> exp.Expression:
+    """``GROUP BY ROLLUP (a, b)`` -> ``... GROUP BY a, b UNION ALL ... GROUP BY a UNION ALL ...``.
+
+    Keys outside a set read as NULL and ``GROUPING(k)`` as 1 there, as SQL defines them.
+    """
+    sets = grouping_sets(select.args["group"])
+    assert sets is not None
+    every_key: list[exp.Expression] = []
+    for keys in sets:
+        every_key.extend(k for k in keys if not any(k == e for e in every_key))
+    parts: list[exp.Select] = []
+    for keys in sets:
+        missing = [k for k in every_key if not any(k == e for e in keys)]
+
+        def blank(node: exp.Expression, missing=missing) -> exp.Expression:
+            if isinstance(node, exp.Grouping):
+                targets = list(node.expressions) or [node.this]
+                bits = [int(any(t == m for m in missing)) for t in targets]
+                return exp.Literal.number(int("".join(map(str, bits)), 2))
+            if any(node == m for m in missing) and not node.find_ancestor(exp.AggFunc):
+                return exp.Null()
+            return node
+
+        part = select.copy()
+        part.set("order", None)
+        part.set("limit", None)
+        part.set("offset", None)
+        part.set("group", exp.Group(expressions=[k.copy() for k in keys]) if keys else None)
+        part.set("expressions", [p.transform(blank) for p in part.expressions])
+        if part.args.get("having"):
+            part.set("having", part.args["having"].transform(blank))
+        parts.append(part)
+    union: exp.Expression = parts[0]
+    for part in parts[1:]:
+        union = exp.Union(this=union, expression=part, distinct=False)
+    for arg in ("order", "limit", "offset"):
+        if select.args.get(arg) is not None:
+            union.set(arg, select.args[arg].copy())
+    return union

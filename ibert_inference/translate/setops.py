@@ -48,30 +48,29 @@ def translate_setop(node: exp.SetOperation, ctx):
     rels = [translate_query(q, ctx) for q in _operands(node)]
     first = rels[0]
     names = list(first.val.columns)
-    parts = []
-    values = []
-    for i, rel in enumerate(rels):
+    for rel in rels:
         if len(rel.val.columns) != len(names):
             raise unsupported("set operation over queries with different column counts", node)
+    # SQL matches columns by position and takes a common type; NULL-typed columns (a NULL
+    # placeholder) take the type of the first part that has one.
+    targets = []
+    for i in range(len(names)):
+        dtypes = [rel.val.schema().types[i] for rel in rels]
+        known = [d for d in dtypes if not d.is_null()]
+        targets.append(known[0] if known else dtypes[0])
+    parts, values = [], []
+    for rel in rels:
         chain, val = rel.chain, rel.val
-        if i:
-            entries = []
-            for name, (theirs, dtype) in zip(names, val.schema().items(), strict=True):
-                want = first.val.schema()[name]
-                ref = column_ref("_", theirs)
-                entries.append((name, ref if dtype == want else f"{ref}.cast({py(str(want))})"))
-            if any(src != column_ref("_", name) for name, src in entries):
-                chain = chain.then(f".select({arguments(entries)})")
-                val = val.select(
-                    **{
-                        n: (
-                            val[t].cast(first.val.schema()[n])
-                            if val.schema()[t] != first.val.schema()[n]
-                            else val[t]
-                        )
-                        for n, t in zip(names, val.columns, strict=True)
-                    }
-                )
+        entries, exprs = [], {}
+        for name, theirs, want in zip(names, val.columns, targets, strict=True):
+            ref, column = column_ref("_", theirs), val[theirs]
+            if column.type() != want:
+                ref, column = f"{ref}.cast({py(str(want))})", column.cast(want)
+            entries.append((name, ref))
+            exprs[name] = column
+        if any(src != column_ref("_", name) for name, src in entries):
+            chain = chain.then(f".select({arguments(entries)})")
+            val = val.select(**exprs)
         parts.append(chain)
         values.append(val)
     distinct = bool(node.args.get("distinct"))
