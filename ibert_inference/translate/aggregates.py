@@ -91,12 +91,14 @@ class AggregateMixin:
         return method(self.table, "count", where=self.translate(node.this))
 
     def on_groupconcat(self, node: exp.GroupConcat) -> Code:
-        sep = node.args.get("separator")
-        return method(
-            self.translate(node.this),
-            "group_concat",
-            self.translate(sep or exp.Literal.string(",")),
-        )
+        sep = self.translate(node.args.get("separator") or exp.Literal.string(","))
+        subject = node.this
+        kwargs = {}
+        if isinstance(subject, exp.Order):
+            keys = [self.order_key(o) for o in subject.expressions]
+            kwargs["order_by"] = _list(keys)
+            subject = subject.this
+        return method(self.translate(subject), "group_concat", sep, **kwargs)
 
     def fallback(self, node: exp.Expression) -> Code:
         if type(node) in _SIMPLE_AGGREGATES:
@@ -222,8 +224,12 @@ def _resolve_named_window(node: exp.Window) -> exp.Window:
             merged = node.copy()
             for arg in ("partition_by", "order", "spec"):
                 if not merged.args.get(arg) and named.args.get(arg):
-                    merged.set(arg, named.args[arg].copy() if arg != "partition_by" else
-                               [p.copy() for p in named.args[arg]])
+                    merged.set(
+                        arg,
+                        named.args[arg].copy()
+                        if arg != "partition_by"
+                        else [p.copy() for p in named.args[arg]],
+                    )
             return merged
     raise unsupported(f"window {reference.name!r} that the query does not define", node)
 

@@ -472,6 +472,9 @@ class ExpressionTranslator:
         number = int(float(pieces[0]))
         return Code(f"ibis.interval({keyword}={number})", ibis.interval(**{keyword: number}))
 
+    def on_timetostr(self, node: exp.TimeToStr) -> Code:
+        return method(self.translate(node.this), "strftime", self.translate(node.args["format"]))
+
     def on_currentdate(self, node: exp.CurrentDate) -> Code:
         return Code("ibis.today()", ibis.today())
 

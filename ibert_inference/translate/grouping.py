@@ -22,7 +22,7 @@ from sqlglot import exp
 from ibert_inference.translate.aggregates import find_aggregates, group_key_name, has_window
 from ibert_inference.translate.codegen import Code, arguments, column_ref
 from ibert_inference.translate.expressions import as_expr
-from ibert_inference.translate.parse import readable_name, unsupported
+from ibert_inference.translate.parse import readable_name
 
 
 def _inner(projection: exp.Expression) -> exp.Expression:
@@ -46,7 +46,13 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
     translator = rel_translator(ctx, rel, outer=outer)
     taken: set[str] = set()
     keys: list[tuple[str, exp.Expression, Code]] = []
-    for node in group.expressions if group else []:
+    group_nodes = list(group.expressions) if group else []
+    if group is not None and group.args.get("all"):
+        # GROUP BY ALL: every projection without an aggregate is a key.
+        group_nodes = [
+            _inner(p) for p in projections if not find_aggregates(_inner(p)) and not has_window(p)
+        ]
+    for node in group_nodes:
         name = group_key_name(node, projections, taken)
         taken.add(name)
         keys.append((name, node, as_expr(translator.translate(node))))

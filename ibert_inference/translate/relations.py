@@ -123,7 +123,9 @@ def translate_query(node: exp.Expression, ctx: Context, outer=None) -> Rel:
         return translate_setop(node, ctx)
     if isinstance(node, exp.Select):
         group = node.args.get("group")
-        if group is not None and any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")):
+        if group is not None and any(
+            group.args.get(k) for k in ("rollup", "cube", "grouping_sets")
+        ):
             from ibert_inference.translate.grouping import expand_grouping_sets
             from ibert_inference.translate.setops import translate_setop
 
