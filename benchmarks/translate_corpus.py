@@ -78,7 +78,8 @@ def main(argv: list[str]) -> None:
             failures[query.family].append(f"{query.id}: {problem}\n{translation.code}")
     for family in sorted(total):
         print(
-            f"{family:18} {total[family]:4} translated {translated[family]:4} verified {verified[family]:4}"
+            f"{family:18} {total[family]:4} translated {translated[family]:4} "
+            f"verified {verified[family]:4}"
         )
     print(
         f"{'ALL':18} {sum(total.values()):4} translated {sum(translated.values()):4} "

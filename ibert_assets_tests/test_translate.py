@@ -135,25 +135,30 @@ FAMILIES = {
         "SELECT u.name, r.reason FROM users u CROSS JOIN refunds r",
         "SELECT a.name, b.name AS twin FROM users a JOIN users b "
         "ON a.age = b.age AND a.user_id < b.user_id",
-        "SELECT u.name, o.amount FROM users u, orders o WHERE u.user_id = o.user_id AND o.amount > 10",
+        "SELECT u.name, o.amount FROM users u, orders o "
+        "WHERE u.user_id = o.user_id AND o.amount > 10",
         "SELECT u.name, COUNT(o.order_id) AS n FROM users u LEFT JOIN orders o "
         "ON u.user_id = o.user_id GROUP BY u.name",
     ],
     "derived_and_ctes": [
         "SELECT big.user_id FROM (SELECT user_id, amount FROM orders WHERE amount > 10) AS big",
         "WITH paid AS (SELECT user_id, SUM(amount) AS total FROM orders WHERE status = 'paid' "
-        "GROUP BY user_id) SELECT u.name, p.total FROM users u JOIN paid p ON u.user_id = p.user_id",
+        "GROUP BY user_id) "
+        "SELECT u.name, p.total FROM users u JOIN paid p ON u.user_id = p.user_id",
         "WITH t AS (SELECT user_id FROM orders) SELECT a.user_id FROM t a JOIN t b "
         "ON a.user_id = b.user_id",
     ],
     "subqueries": [
-        "SELECT name FROM users WHERE user_id IN (SELECT user_id FROM orders WHERE status = 'paid')",
+        "SELECT name FROM users "
+        "WHERE user_id IN (SELECT user_id FROM orders WHERE status = 'paid')",
         "SELECT name FROM users WHERE user_id NOT IN (SELECT user_id FROM orders)",
-        "SELECT name FROM users u WHERE EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.user_id)",
+        "SELECT name FROM users u "
+        "WHERE EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.user_id)",
         "SELECT name FROM users u WHERE NOT EXISTS "
         "(SELECT 1 FROM orders o WHERE o.user_id = u.user_id AND o.amount > 20)",
         "SELECT order_id FROM orders WHERE amount > (SELECT AVG(amount) FROM orders)",
-        "SELECT u.name, (SELECT COUNT(*) FROM orders o WHERE o.user_id = u.user_id) AS n FROM users u",
+        "SELECT u.name, (SELECT COUNT(*) FROM orders o WHERE o.user_id = u.user_id) AS n "
+        "FROM users u",
         "SELECT o.order_id FROM orders o WHERE o.amount >= "
         "(SELECT MAX(o2.amount) FROM orders o2 WHERE o2.user_id = o.user_id)",
     ],
@@ -174,6 +179,16 @@ FAMILIES = {
         "AND CURRENT ROW) AS moving FROM orders",
         "SELECT order_id, LAG(amount) OVER (ORDER BY order_id) AS prev, "
         "SUM(amount) OVER (PARTITION BY status) AS by_status FROM orders",
+    ],
+    "grouping_sets": [
+        "SELECT country, age, COUNT(*) AS n FROM users GROUP BY ROLLUP (country, age)",
+        "SELECT status, GROUPING(status) AS g, SUM(amount) AS total FROM orders "
+        "GROUP BY CUBE (status)",
+        "SELECT country, age, COUNT(*) AS n FROM users GROUP BY GROUPING SETS ((country), (age))",
+    ],
+    "qualify": [
+        "SELECT user_id, order_id FROM orders "
+        "QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY order_id DESC) = 1",
     ],
     "dialects": [
         "SELECT name FROM users WHERE age > 20 ORDER BY age DESC",  # postgres: DESC NULLS FIRST
@@ -261,5 +276,5 @@ def test_statements_other_than_queries_are_refused(sql: str) -> None:
 
 
 def test_unsupported_construct_is_named_with_its_position() -> None:
-    with pytest.raises(UnsupportedSQLError, match=r"ROLLUP.*line 1, column"):
-        sql_to_ibis("SELECT country, COUNT(*) FROM users GROUP BY ROLLUP (country)", SCHEMA)
+    with pytest.raises(UnsupportedSQLError, match=r"LIKE \.\.\. ESCAPE at line 2, column \d+"):
+        sql_to_ibis("SELECT name FROM users\nWHERE name LIKE 'a!_%' ESCAPE '!'", SCHEMA)

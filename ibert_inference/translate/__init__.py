@@ -1,7 +1,8 @@
 """SQL -> Ibis: a deterministic translator that writes readable Ibis 12 code, checked by evaluation.
 
->>> t = sql_to_ibis("SELECT name FROM users WHERE age >= 18", {"users": {"name": "string", "age": "int64"}})
->>> print(t.code)
+>>> schema = {"users": {"name": "string", "age": "int64"}}
+>>> t = sql_to_ibis("SELECT name FROM users WHERE age >= 18", schema)
+>>> print(t.code, end="")
 result = users.filter(_.age >= 18).select("name")
 """
 

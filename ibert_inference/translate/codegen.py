@@ -7,7 +7,7 @@ the live object for types (integer division, DECIMAL averages) while it writes t
 >>> program = Program()
 >>> program.assign("big", Chain("orders", [".filter(_.o_totalprice > 100)"]))
 'big'
->>> print(program.render("big"))
+>>> print(program.render("big"), end="")
 big = orders.filter(_.o_totalprice > 100)
 result = big
 """
@@ -60,7 +60,7 @@ def column_ref(receiver: str, name: str) -> str:
 
 
 def keyword_arg(name: str, value: str) -> str:
-    """``name=value``, or a ``.name("...")`` suffix on the value when the name is not an identifier."""
+    """``name=value``, or ``value.name("...")`` when the name is not a Python identifier."""
     if is_identifier(name):
         return f"{name}={value}"
     return f"{value}.name({py(name)})"

@@ -6,7 +6,7 @@ only in HAVING or ORDER BY become extra metrics that the final ``select`` leaves
 >>> from ibert_inference.translate import sql_to_ibis
 >>> schema = {"t": {"a": "int64", "x": "float64"}}
 >>> sql = "SELECT a, SUM(x) AS total FROM t GROUP BY a HAVING COUNT(*) > 1"
->>> print(sql_to_ibis(sql, schema).code)
+>>> print(sql_to_ibis(sql, schema).code, end="")
 result = (
     t.group_by("a")
     .agg(total=_.x.sum(), count_star=_.count())

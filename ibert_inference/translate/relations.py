@@ -5,7 +5,7 @@ A query becomes one chain per CTE or derived table, each assigned to a variable 
 
 >>> from ibert_inference.translate import sql_to_ibis
 >>> schema = {"t": {"a": "int64", "b": "string"}}
->>> print(sql_to_ibis("SELECT b FROM t WHERE a > 1 ORDER BY b LIMIT 3", schema).code)
+>>> print(sql_to_ibis("SELECT b FROM t WHERE a > 1 ORDER BY b LIMIT 3", schema).code, end="")
 result = t.filter(_.a > 1).select("b").order_by(_.b).limit(3)
 """
 

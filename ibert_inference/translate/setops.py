@@ -5,8 +5,8 @@ left side's names (and cast to a common type) when they differ.
 
 >>> from ibert_inference.translate import sql_to_ibis
 >>> schema = {"t": {"a": "int64"}, "u": {"a": "int64"}}
->>> print(sql_to_ibis("SELECT a FROM t UNION SELECT a FROM u", schema).code)
-result = t.select("a").union(u.select("a"), distinct=True)
+>>> print(sql_to_ibis("SELECT a FROM t UNION SELECT a FROM u", schema).code, end="")
+result = t.union(u, distinct=True)
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ Ibis's own idiom ``(inner.key == outer.key).any()``; scalar subqueries become ``
 
 >>> from ibert_inference.translate import sql_to_ibis
 >>> schema = {"t": {"a": "int64"}, "u": {"b": "int64"}}
->>> print(sql_to_ibis("SELECT a FROM t WHERE a IN (SELECT b FROM u)", schema).code)
-result = t.filter(_.a.isin(u.b)).select("a")
+>>> print(sql_to_ibis("SELECT a FROM t WHERE a IN (SELECT b FROM u)", schema).code, end="")
+result = t.filter(_.a.isin(u.b))
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _outer_aliases(query: exp.Expression) -> set[str]:
 
 
 class SubqueryMixin:
-    """Subquery handlers for :class:`ExpressionTranslator`; needs ``self.ctx`` and ``self.outer``."""
+    """Subquery handlers for :class:`ExpressionTranslator` (uses ``self.ctx``, ``self.outer``)."""
 
     def _sub_rel(self, query: exp.Expression, hint: str):
         from ibert_inference.translate.relations import translate_query
