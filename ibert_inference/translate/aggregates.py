@@ -5,7 +5,8 @@ Aggregate calls become Ibis reductions on the table being aggregated (``_.count(
 ``.filter`` on the aggregated table, and ``OVER (...)`` an ``.over(group_by=, order_by=, rows=)``.
 
 >>> from ibert_inference.translate import sql_to_ibis
->>> print(sql_to_ibis("SELECT a, COUNT(*) AS n FROM t GROUP BY a", {"t": {"a": "int64"}}).code, end="")
+>>> sql = "SELECT a, COUNT(*) AS n FROM t GROUP BY a"
+>>> print(sql_to_ibis(sql, {"t": {"a": "int64"}}).code, end="")
 result = t.group_by("a").agg(n=_.count())
 """
 

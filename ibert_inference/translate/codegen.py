@@ -35,6 +35,7 @@ class Code:
     val: Any
     atomic: bool = True
     literal: bool = False
+    operator: str | None = None  # the top-level binary operator of ``src``, if any
 
     def operand(self) -> str:
         """The text, parenthesised when it is a compound expression."""

@@ -111,9 +111,10 @@ def method(receiver: Code, name: str, *args: Code, **kwargs: Code) -> Code:
 def binary(left: Code, op: str, right: Code) -> Code:
     if left.literal and right.literal:
         left = as_expr(left)
-    left_src = left.operand()
+    # a + b + c reads without parentheses: Python groups + * & | from the left, as SQL does.
+    left_src = left.src if op in _ASSOCIATIVE and left.operator == op else left.operand()
     value = _eval(f"a {op} b", {"a": left.val, "b": right.val})
-    return Code(f"{left_src} {op} {right.operand()}", value, atomic=False)
+    return Code(f"{left_src} {op} {right.operand()}", value, atomic=False, operator=op)
 
 
 def function(name: str, *args: Code, **kwargs: Code) -> Code:

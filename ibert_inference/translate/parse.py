@@ -157,8 +157,9 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
     tree = parse_statement(sql, dialect)
     check_tables(tree, schema)
     name_projections(tree, dialect)
+    spellings = [_alias_spellings(select) for select in tree.find_all(exp.Select)]
     try:
-        return qualify(
+        qualified = qualify(
             tree,
             schema=_sqlglot_schema(freeze(schema)),
             dialect=dialect,
@@ -167,16 +168,39 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
             validate_qualify_columns=True,
         )
     except OptimizeError as exc:
-        match = _UNRESOLVED.search(str(exc))
-        if match:
-            name = match.group(1).split(".")[-1]
-            columns = sorted({c for cols in schema.values() for c in cols})
-            suggestion = closest(name, columns)
-            where = str(exc).split(". ", 1)[-1] if "Line" in str(exc) else ""
-            raise UnknownNameError(
-                f"unknown column {match.group(1)!r} ({where}); closest known column: {suggestion!r}"
-            ) from None
-        raise UnsupportedSQLError(f"cannot resolve names in the query: {exc}") from None
+        raise _name_error(exc, schema) from None
+    selects = list(qualified.find_all(exp.Select))
+    if len(selects) == len(spellings):
+        # Case-insensitive dialects lower-case every identifier, but result columns keep the
+        # alias as written (AS "User Id"): put the written spelling back.
+        for select, written in zip(selects, spellings, strict=True):
+            for projection in select.expressions:
+                if isinstance(projection, exp.Alias) and projection.alias.lower() in written:
+                    original = written[projection.alias.lower()]
+                    projection.set("alias", exp.to_identifier(original))
+    return qualified
+
+
+def _alias_spellings(select: exp.Select) -> dict[str, str]:
+    return {
+        p.alias.lower(): p.alias
+        for p in select.expressions
+        if isinstance(p, exp.Alias) and p.args["alias"].quoted
+    }
+
+
+def _name_error(exc: OptimizeError, schema: Schema) -> Exception:
+    """UnknownNameError with the closest known column, or UnsupportedSQLError quoting sqlglot."""
+    match = _UNRESOLVED.search(str(exc))
+    if not match:
+        return UnsupportedSQLError(f"cannot resolve names in the query: {exc}")
+    name = match.group(1).split(".")[-1]
+    columns = sorted({c for cols in schema.values() for c in cols})
+    where = str(exc).split(". ", 1)[-1] if "Line" in str(exc) else "unknown position"
+    return UnknownNameError(
+        f"unknown column {match.group(1)!r} ({where}); closest known column: "
+        f"{closest(name, columns)!r}"
+    )
 
 
 def table_columns(schema: Schema) -> Mapping[str, Mapping[str, str]]:
