@@ -22,7 +22,15 @@ _STRING_FUNCS = (
     exp.Upper, exp.Lower, exp.Trim, exp.Length, exp.Substring, exp.Concat, exp.DPipe,
     exp.Like, exp.ILike, exp.RegexpLike, exp.StrPosition, exp.Initcap,
 )  # fmt: skip
-_NUMERIC_FUNCS = (exp.Sum, exp.Avg, exp.Stddev, exp.Variance, exp.Round, exp.Abs, exp.Ln, exp.Sqrt)
+_NUMERIC_FUNCS = tuple(
+    getattr(exp, name)
+    for name in (
+        "Sum", "Avg", "Stddev", "StddevPop", "StddevSamp", "Variance", "VariancePop", "Round",
+        "Abs", "Ln", "Log", "Exp", "Sqrt", "Pow", "Floor", "Ceil", "Corr", "CovarPop",
+        "CovarSamp", "Sign", "Cbrt", "Neg", "Quantile", "ApproxQuantile", "Median",
+    )
+    if hasattr(exp, name)
+)  # fmt: skip
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
 _DATE_FUNCS = (exp.Extract, exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.Year,
                exp.Month, exp.Day, exp.DateDiff)  # fmt: skip
