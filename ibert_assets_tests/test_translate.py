@@ -190,6 +190,19 @@ FAMILIES = {
         "SELECT user_id, order_id FROM orders "
         "QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY order_id DESC) = 1",
     ],
+    "edge_cases": [
+        "SELECT * FROM users u JOIN orders o ON u.user_id = o.user_id",
+        "SELECT status, SUM(amount) AS s FROM orders GROUP BY status "
+        "ORDER BY MAX(created) DESC, status",
+        "SELECT user_id, SUM(SUM(amount)) OVER () AS grand FROM orders GROUP BY user_id",
+        "SELECT name FROM users WHERE (age > 30) IS TRUE OR name IS DISTINCT FROM 'Ann'",
+        "SELECT u.name FROM users u WHERE u.user_id IN "
+        "(SELECT o.user_id FROM orders o WHERE o.amount > u.age)",
+        "SELECT name FROM users WHERE user_id = ANY (SELECT user_id FROM orders)",
+        "SELECT CURRENT_DATE - created AS age_days, DAYOFWEEK(created) AS w FROM orders",
+        "SELECT o.user_id, u.name, SUM(o.amount) AS total FROM orders o JOIN users u "
+        "USING (user_id) GROUP BY o.user_id, u.name",
+    ],
     "dialects": [
         "SELECT name FROM users WHERE age > 20 ORDER BY age DESC",  # postgres: DESC NULLS FIRST
     ],

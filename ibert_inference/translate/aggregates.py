@@ -46,11 +46,20 @@ _RANKING = {
 }
 
 
-def find_aggregates(node: exp.Expression) -> list[exp.Expression]:
-    """Outermost aggregate calls (with their FILTER), outside windows and subqueries."""
+def find_aggregates(node: exp.Expression, into_windows: bool = False) -> list[exp.Expression]:
+    """Outermost aggregate calls (with their FILTER), outside subqueries (and windows).
+
+    ``into_windows`` finds the aggregates a window function runs over: ``SUM(x)`` in
+    ``SUM(SUM(x)) OVER ()``.
+    """
     found: list[exp.Expression] = []
 
     def visit(n: exp.Expression) -> None:
+        if isinstance(n, exp.Window) and into_windows:
+            call = n.this
+            for child in call.iter_expressions() if isinstance(call, exp.AggFunc) else [call]:
+                visit(child)
+            return
         if isinstance(n, exp.Window | exp.Subquery | exp.Select):
             return
         if isinstance(n, exp.Filter) and isinstance(n.this, exp.AggFunc):

@@ -192,7 +192,9 @@ class ExpressionTranslator:
         left, right = self.translate(node.this), self.translate(node.expression)
         if _is_date(left) and _is_date(right):
             # DATE - DATE is a number of days in SQL, an interval in Ibis.
-            return method(left, "delta", right, unit=lit("day"))
+            return delta(left, right, "day")
+        if _is_date(left) and _is_integer(right):
+            raise unsupported("DATE - integer", node, "write DATE - INTERVAL n DAY")
         return binary(left, "-", right)
 
     def on_div(self, node: exp.Div) -> Code:
@@ -221,9 +223,37 @@ class ExpressionTranslator:
 
     def on_is(self, node: exp.Is, negate: bool = False) -> Code:
         subject = self.translate(node.this)
+        if isinstance(node.expression, exp.Boolean):
+            # x IS TRUE is never NULL: NULL counts as not true.
+            wanted = bool(node.expression.this)
+            test = subject if wanted else Code(f"~{subject.operand()}", ~subject.val)
+            result = method(test, "fill_null", lit(False))
+            return Code(f"~{result.operand()}", ~result.val) if negate else result
         if not isinstance(node.expression, exp.Null):
             raise unsupported("IS with a non-NULL operand", node)
         return method(subject, "notnull" if negate else "isnull")
+
+    def on_nullsafeeq(self, node: exp.NullSafeEQ) -> Code:
+        return method(self.translate(node.this), "identical_to", self.translate(node.expression))
+
+    def on_nullsafeneq(self, node: exp.NullSafeNEQ) -> Code:
+        same = self.on_nullsafeeq(node)
+        return Code(f"~{same.operand()}", ~same.val)
+
+    def on_eq(self, node: exp.EQ) -> Code:
+        if isinstance(node.expression, exp.Any) and isinstance(
+            node.expression.this, exp.Subquery | exp.Select
+        ):
+            rewritten = exp.In(this=node.this.copy(), query=node.expression.this.copy())
+            return self.translate(rewritten)
+        return binary(self.translate(node.this), "==", self.translate(node.expression))
+
+    def on_add(self, node: exp.Add) -> Code:
+        left, right = self.translate(node.this), self.translate(node.expression)
+        if (_is_date(left) and _is_integer(right)) or (_is_date(right) and _is_integer(left)):
+            # Ibis would add an interval, which DuckDB answers with a TIMESTAMP, not a DATE.
+            raise unsupported("DATE + integer", node, "write DATE + INTERVAL n DAY")
+        return binary(left, "+", right)
 
     def on_between(self, node: exp.Between) -> Code:
         return method(
@@ -439,6 +469,12 @@ class ExpressionTranslator:
             raise unsupported(f"EXTRACT({part.upper()})", node)
         return method(subject, call[:-2])
 
+    def on_dayofweek(self, node: exp.DayOfWeek) -> Code:
+        return self.on_extract(exp.Extract(this=exp.var("dow"), expression=node.this))
+
+    def on_dayofyear(self, node: exp.DayOfYear) -> Code:
+        return method(self.translate(node.this), "day_of_year")
+
     def on_year(self, node: exp.Year) -> Code:
         return method(self.translate(node.this), "year")
 
@@ -502,7 +538,15 @@ class ExpressionTranslator:
     def on_datediff(self, node: exp.DateDiff) -> Code:
         unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
         end, start = self.translate(node.this), self.translate(node.expression)
-        return method(end, "delta", start, unit=lit(unit))
+        return delta(end, start, unit)
+
+
+def delta(end: Code, start: Code, unit: str) -> Code:
+    """Whole ``unit``s from start to end; a literal end (``ibis.today()``) cannot take ``_``."""
+    if end.src.startswith("ibis.") and not start.src.startswith("ibis."):
+        flipped = method(start, "delta", end, unit=lit(unit))
+        return Code(f"-{flipped.src}", -flipped.val, atomic=False)
+    return method(end, "delta", start, unit=lit(unit))
 
 
 def _is_date(code: Code) -> bool:

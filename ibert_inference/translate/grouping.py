@@ -73,7 +73,7 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
     for node in rest:
         if any(node == m[1] for m in metrics) or any(node == k[1] for k in keys):
             continue
-        for aggregate in find_aggregates(node):
+        for aggregate in find_aggregates(node, into_windows=True):
             if any(aggregate == m[1] for m in metrics):
                 continue
             name = _unique(readable_name(aggregate), taken)

@@ -100,10 +100,37 @@ class SubqueryMixin:
         )
 
 
+def correlated_in_as_exists(predicate: exp.Expression) -> exp.Expression:
+    """``x IN (SELECT y FROM t WHERE <correlated>)`` -> ``EXISTS (... AND y = x)``.
+
+    Only for IN: NOT IN differs from NOT EXISTS when the subquery yields NULLs.
+    """
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        query = node.args.get("query") if isinstance(node, exp.In) else None
+        if query is None or node.args.get("negate") or isinstance(node.parent, exp.Not):
+            return node
+        inner = _query(query)
+        if not isinstance(inner, exp.Select) or not _outer_aliases(inner):
+            return node
+        if len(inner.expressions) != 1 or inner.args.get("group") or inner.args.get("limit"):
+            return node
+        projection = inner.expressions[0]
+        value = projection.this if isinstance(projection, exp.Alias) else projection
+        exists = inner.copy()
+        match = exp.EQ(this=value.copy(), expression=node.this.copy())
+        where = exists.args.get("where")
+        exists.set("where", exp.Where(this=exp.and_(where.this, match) if where else match))
+        return exp.Exists(this=exists)
+
+    return predicate.transform(rewrite)
+
+
 def filter_with_subqueries(rel, predicates, ctx, outer):
     """Filter whose predicates hold subqueries: name the table so correlated ones can see it."""
     from ibert_inference.translate.relations import Rel, rel_translator, variable
 
+    predicates = [correlated_in_as_exists(p) for p in predicates]
     correlated = any(p.find(exp.Exists) for p in predicates)
     if correlated:
         var, val = variable(rel, ctx, "filtered" if rel.chain.calls else rel.chain.base)
