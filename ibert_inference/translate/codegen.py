@@ -114,8 +114,10 @@ class Chain:
     def render(self, indent: int, prefix_len: int) -> str:
         """One line when it fits, else one call per line inside parentheses."""
         flat = self.inline()
-        if prefix_len + len(flat) <= LINE_LENGTH or not self.calls:
+        if prefix_len + len(flat) <= LINE_LENGTH:
             return flat
+        if not self.calls:
+            return wrap(flat, indent)
         pad = " " * (indent + 4)
         first = self.base + self.calls[0]
         lines = [pad + _wrap_call(first, indent + 4) if len(first) < 60 else pad + self.base]
@@ -125,18 +127,50 @@ class Chain:
 
 
 def _wrap_call(call: str, indent: int) -> str:
-    """Break a long ``.method(a, b, c)`` call into one argument per line."""
-    if indent + len(call) <= LINE_LENGTH:
-        return call
-    match = re.match(r"^(\.[A-Za-z_]+)\((.*)\)$", call, re.S)
-    if not match:
-        return call
-    args = split_top_level(match.group(2))
-    if len(args) <= 1:
-        return call
+    return wrap(call, indent)
+
+
+_CLOSE = {"(": ")", "[": "]", "{": "}"}
+
+
+def _bracket_pairs(text: str) -> list[tuple[int, int]]:
+    """(open, close) positions of the outermost brackets, skipping string literals."""
+    pairs, stack, quote, i = [], [], None, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _CLOSE:
+            stack.append(i)
+        elif ch in ")]}" and stack:
+            start = stack.pop()
+            if not stack:
+                pairs.append((start, i))
+        i += 1
+    return pairs
+
+
+def wrap(text: str, indent: int) -> str:
+    """Break a too-long expression inside its longest bracket pair, one argument per line."""
+    if indent + len(text) <= LINE_LENGTH:
+        return text
+    pairs = [(a, b) for a, b in _bracket_pairs(text) if b - a > 2]
+    if not pairs:
+        return text
+    start, end = max(pairs, key=lambda p: p[1] - p[0])
+    inner = text[start + 1 : end]
+    items = [item.strip() for item in split_top_level(inner)]
     pad = " " * (indent + 4)
-    body = ",\n".join(pad + arg.strip() for arg in args)
-    return f"{match.group(1)}(\n{body},\n{' ' * indent})"
+    if len(items) == 1:
+        body = pad + wrap(items[0], indent + 4)
+    else:
+        body = ",\n".join(pad + wrap(item, indent + 4) for item in items) + ","
+    return f"{text[: start + 1]}\n{body}\n{' ' * indent}{text[end:]}"
 
 
 def split_top_level(text: str) -> list[str]:
