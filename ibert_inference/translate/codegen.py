@@ -95,6 +95,8 @@ def arguments(entries: list[tuple[str, str]], positional: list[str | None] | Non
 
 
 def _operand(src: str) -> str:
+    if re.match(r"^_\[\"[^\"]*\"\]$", src):
+        return src
     return src if re.match(r"^[\w.\[\]\"']+(\(.*\))?$", src) else f"({src})"
 
 

@@ -460,9 +460,14 @@ class ExpressionTranslator:
     def on_splitpart(self, node: exp.SplitPart) -> Code:
         parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
         index = self.translate(node.args["part_index"])
-        if not index.literal:
-            raise unsupported("SPLIT_PART with a computed index", node)
-        return Code(f"{parts.operand()}[{index.val - 1}]", parts.val[index.val - 1])
+        if not index.literal or index.val < 1:
+            raise unsupported("SPLIT_PART with a computed or negative index", node)
+        part = Code(f"{parts.operand()}[{index.val - 1}]", parts.val[index.val - 1])
+        # SPLIT_PART past the last part is '' in SQL, NULL in Ibis; a NULL string stays NULL.
+        subject = self.translate(node.this)
+        return function(
+            "cases", _pair(method(subject, "notnull"), method(part, "fill_null", lit("")))
+        )
 
     # --- math ---------------------------------------------------------------------------------
     def on_round(self, node: exp.Round) -> Code:
@@ -570,6 +575,10 @@ class ExpressionTranslator:
         unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
         end, start = self.translate(node.this), self.translate(node.expression)
         return delta(end, start, unit)
+
+
+def _pair(condition: Code, value: Code) -> Code:
+    return Code(f"({condition.src}, {value.src})", (condition.val, value.val))
 
 
 def delta(end: Code, start: Code, unit: str) -> Code:

@@ -55,7 +55,10 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
     for node in group_nodes:
         name = group_key_name(node, projections, taken)
         taken.add(name)
-        keys.append((name, node, as_expr(translator.translate(node))))
+        code = as_expr(translator.translate(node))
+        if isinstance(node, exp.Column) and code.val.get_name().lower() == name.lower():
+            name = code.val.get_name()  # keep the table's spelling, as DuckDB does
+        keys.append((name, node, code))
     metrics: list[tuple[str, exp.Expression, Code]] = []
     for projection in projections:
         node = _inner(projection)

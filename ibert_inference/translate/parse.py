@@ -157,7 +157,7 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
     tree = parse_statement(sql, dialect)
     check_tables(tree, schema)
     name_projections(tree, dialect)
-    spellings = [_alias_spellings(select) for select in tree.find_all(exp.Select)]
+    spellings = [_alias_spellings(select, dialect) for select in tree.find_all(exp.Select)]
     try:
         qualified = qualify(
             tree,
@@ -181,11 +181,12 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
     return qualified
 
 
-def _alias_spellings(select: exp.Select) -> dict[str, str]:
+def _alias_spellings(select: exp.Select, dialect: str) -> dict[str, str]:
+    """Aliases as written: DuckDB keeps every alias's spelling, other dialects quoted ones."""
     return {
         p.alias.lower(): p.alias
         for p in select.expressions
-        if isinstance(p, exp.Alias) and p.args["alias"].quoted
+        if isinstance(p, exp.Alias) and (p.args["alias"].quoted or dialect == "duckdb")
     }
 
 

@@ -362,6 +362,10 @@ def projection_args(
         name = projection.alias_or_name
         inner = projection.this if isinstance(projection, exp.Alias) else projection
         code = as_expr(translator.translate(inner))
+        if isinstance(inner, exp.Column) and name.lower() == inner.name.lower():
+            # An unaliased column keeps the table's spelling of its name (DuckDB's rule).
+            actual = rel.columns.get((inner.table.lower(), inner.name.lower()))
+            name = actual if actual and actual.lower() == name.lower() else name
         base, n = name, 2
         while name in values:
             name, n = f"{base}_{n}", n + 1
