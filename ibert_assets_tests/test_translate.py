@@ -292,3 +292,15 @@ def test_statements_other_than_queries_are_refused(sql: str) -> None:
 def test_unsupported_construct_is_named_with_its_position() -> None:
     with pytest.raises(UnsupportedSQLError, match=r"ESCAPE with wildcards.* at line 2, column \d+"):
         sql_to_ibis("SELECT name FROM users\nWHERE name LIKE 'a_!_%' ESCAPE '!'", SCHEMA)
+
+
+def test_mixed_case_schema_names_resolve_and_keep_their_spelling() -> None:
+    schema = {"Users": {"UserId": "int64", "Full Name": "string"}}
+    connection = duckdb.connect()
+    connection.execute('CREATE TABLE Users ("UserId" BIGINT, "Full Name" VARCHAR)')
+    connection.execute("INSERT INTO Users VALUES (1, 'a b'), (2, NULL), (3, 'c')")
+    sql = 'SELECT userid, "full name", SPLIT_PART("Full Name", \' \', 2) AS last FROM users'
+    translation = sql_to_ibis(sql, schema)
+    assert translation.expr.columns == ("UserId", "Full Name", "last")
+    compiled = ibis.to_sql(translation.expr, dialect="duckdb")
+    assert rows(connection, compiled, False) == rows(connection, sql, False)

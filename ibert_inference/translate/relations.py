@@ -364,8 +364,8 @@ def projection_args(
         code = as_expr(translator.translate(inner))
         if isinstance(inner, exp.Column) and name.lower() == inner.name.lower():
             # An unaliased column keeps the table's spelling of its name (DuckDB's rule).
-            actual = rel.columns.get((inner.table.lower(), inner.name.lower()))
-            name = actual if actual and actual.lower() == name.lower() else name
+            actual = code.val.get_name()
+            name = actual if actual.lower() == name.lower() else name
         base, n = name, 2
         while name in values:
             name, n = f"{base}_{n}", n + 1
