@@ -199,6 +199,10 @@ FAMILIES = {
         "SELECT u.name FROM users u WHERE u.user_id IN "
         "(SELECT o.user_id FROM orders o WHERE o.amount > u.age)",
         "SELECT name FROM users WHERE user_id = ANY (SELECT user_id FROM orders)",
+        "SELECT u.name FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o JOIN refunds r "
+        "ON r.order_id = o.order_id WHERE o.user_id = u.user_id) AND u.age > 3",
+        "SELECT u.name FROM users u WHERE EXISTS (SELECT o.user_id FROM orders o "
+        "WHERE o.user_id = u.user_id GROUP BY o.user_id HAVING COUNT(*) > 1)",
         "SELECT name FROM users WHERE name LIKE '%!_%' ESCAPE '!' OR name LIKE 'b%' ESCAPE '!'",
         "SELECT CURRENT_DATE - created AS age_days, DAYOFWEEK(created) AS w FROM orders",
         "SELECT o.user_id, u.name, SUM(o.amount) AS total FROM orders o JOIN users u "

@@ -330,6 +330,12 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
 
 
 def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> Rel:
+    if any(p.find(exp.Exists) for p in predicates):
+        from ibert_inference.translate.subqueries import decorrelate_exists
+
+        rel, predicates = decorrelate_exists(predicates, rel, ctx)
+        if not predicates:
+            return rel
     if any(p.find(exp.Subquery, exp.Exists) for p in predicates):
         from ibert_inference.translate.subqueries import filter_with_subqueries
 

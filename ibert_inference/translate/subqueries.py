@@ -154,6 +154,75 @@ def filter_with_subqueries(rel, predicates, ctx, outer):
     )
 
 
+def _split_correlation(inner: exp.Select, outer_refs: set[str], rel):
+    """WHERE of a correlated subquery -> ([(outer column name, inner expression)], local preds)."""
+    from ibert_inference.translate.relations import conjuncts
+
+    keys: list[tuple[str, exp.Expression]] = []
+    local: list[exp.Expression] = []
+    where = inner.args.get("where")
+    for predicate in conjuncts(where.this if where else None):
+        refs = {c.table.lower() for c in predicate.find_all(exp.Column)} & outer_refs
+        if not refs:
+            local.append(predicate)
+            continue
+        if not isinstance(predicate, exp.EQ):
+            raise unsupported("correlation that is not an equality", predicate)
+        sides = [predicate.this, predicate.expression]
+        outer_side = [
+            s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs
+        ]
+        if len(outer_side) != 1:
+            raise unsupported("correlation between two outer columns", predicate)
+        inner_side = sides[1] if sides[0] is outer_side[0] else sides[0]
+        if {c.table.lower() for c in inner_side.find_all(exp.Column)} & outer_refs:
+            raise unsupported("correlation that is not an equality of columns", predicate)
+        col = outer_side[0]
+        keys.append((rel.columns[(col.table.lower(), col.name.lower())], inner_side))
+    if not keys:
+        raise unsupported("correlated subquery without an equality to an outer column", inner)
+    return keys, local
+
+
+def decorrelate_exists(predicates: list[exp.Expression], rel, ctx):
+    """Top-level ``[NOT] EXISTS`` over joins or groups -> ``semi_join`` / ``anti_join`` on keys.
+
+    The single-table case keeps Ibis's ``(inner.key == outer.key).any()`` idiom instead.
+    """
+    from ibert_inference.translate.relations import translate_select
+
+    aliases = {alias for alias, _col in rel.columns}
+    kept = []
+    for predicate in predicates:
+        negated = isinstance(predicate, exp.Not) and isinstance(predicate.this, exp.Exists)
+        exists = predicate.this if negated else predicate
+        inner = _query(exists.this) if isinstance(exists, exp.Exists) else None
+        simple = isinstance(inner, exp.Select) and not (
+            inner.args.get("joins") or inner.args.get("group") or inner.args.get("having")
+        )
+        if inner is None or simple or not isinstance(inner, exp.Select):
+            kept.append(predicate)
+            continue
+        outer_refs = _outer_aliases(inner)
+        if not outer_refs or not outer_refs <= aliases or inner.args.get("limit"):
+            kept.append(predicate)
+            continue
+        keys, local = _split_correlation(inner, outer_refs, rel)
+        matches = inner.copy()
+        matches.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+        matches.set("expressions", [exp.alias_(k.copy(), key) for key, k in keys])
+        matches.set("distinct", exp.Distinct())
+        matches.set("order", None)
+        sub_rel = translate_select(matches, ctx)
+        var = ctx.program.assign("_".join(k for k, _ in keys) + "_matches", sub_rel.chain)
+        names = [k for k, _ in keys]
+        key_src = py(names[0]) if len(names) == 1 else "[" + ", ".join(map(py, names)) + "]"
+        how = "anti_join" if negated else "semi_join"
+        value = getattr(rel.val, how)(sub_rel.val, names if len(names) > 1 else names[0])
+        rel = rel.then(f".{how}({var}, {key_src})", value)
+    return rel, kept
+
+
 def decorrelate_scalars(select: exp.Select, rel, ctx):
     """Correlated aggregate subqueries -> a grouped table left-joined on the correlation keys.
 
@@ -162,7 +231,7 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
     to the outer table with ``how="left"``; ``COUNT`` of no rows stays 0 through a coalesce.
     """
     from ibert_inference.translate.grouping import _unique
-    from ibert_inference.translate.relations import conjuncts, translate_select
+    from ibert_inference.translate.relations import translate_select
 
     aliases = {alias for alias, _col in rel.columns}
     for sub in list(select.find_all(exp.Subquery)):
@@ -184,27 +253,7 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
 
         if not find_aggregates(value):
             raise unsupported("correlated scalar subquery without an aggregate", sub)
-        keys: list[tuple[str, exp.Expression]] = []
-        local: list[exp.Expression] = []
-        where = inner.args.get("where")
-        for predicate in conjuncts(where.this if where else None):
-            refs = {c.table.lower() for c in predicate.find_all(exp.Column)} & outer_refs
-            if not refs:
-                local.append(predicate)
-                continue
-            if not isinstance(predicate, exp.EQ):
-                raise unsupported("correlation that is not an equality", predicate)
-            sides = [predicate.this, predicate.expression]
-            outer_side = [
-                s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs
-            ]
-            if len(outer_side) != 1:
-                raise unsupported("correlation between two outer columns", predicate)
-            inner_side = sides[1] if sides[0] is outer_side[0] else sides[0]
-            if {c.table.lower() for c in inner_side.find_all(exp.Column)} & outer_refs:
-                raise unsupported("correlation that is not an equality of columns", predicate)
-            col = outer_side[0]
-            keys.append((rel.columns[(col.table.lower(), col.name.lower())], inner_side))
+        keys, local = _split_correlation(inner, outer_refs, rel)
         taken = set(rel.val.columns)
         name = _unique(projection.alias_or_name or "value", taken)
         grouped = inner.copy()
