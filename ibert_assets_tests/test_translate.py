@@ -199,6 +199,11 @@ FAMILIES = {
         "SELECT u.name FROM users u WHERE u.user_id IN "
         "(SELECT o.user_id FROM orders o WHERE o.amount > u.age)",
         "SELECT name FROM users WHERE user_id = ANY (SELECT user_id FROM orders)",
+        "SELECT name FROM users WHERE name LIKE '%' || LOWER(country) || '%'",
+        "SELECT CURRENT_DATE - created AS d, INTERVAL 1 DAY + created AS c, 2 * order_id AS a "
+        "FROM orders",
+        "SELECT u.name, CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.user_id) "
+        "THEN 'buyer' ELSE 'browser' END AS kind FROM users u",
         "SELECT u.name FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o JOIN refunds r "
         "ON r.order_id = o.order_id WHERE o.user_id = u.user_id) AND u.age > 3",
         "SELECT u.name FROM users u WHERE EXISTS (SELECT o.user_id FROM orders o "
@@ -291,6 +296,11 @@ def test_unknown_column_names_the_closest_column() -> None:
 def test_statements_other_than_queries_are_refused(sql: str) -> None:
     with pytest.raises(UnsupportedSQLError, match="only queries"):
         sql_to_ibis(sql, SCHEMA)
+
+
+def test_ibis_refusals_become_unsupported_errors_naming_the_sql() -> None:
+    with pytest.raises(UnsupportedSQLError, match=r"Extract .*epoch_seconds.*line 1, column"):
+        sql_to_ibis("SELECT EXTRACT(EPOCH FROM created - created) AS s FROM orders", SCHEMA)
 
 
 def test_unsupported_construct_is_named_with_its_position() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ibert_inference.errors import EvaluationError, UnsupportedSQLError
+from ibert_inference.errors import EvaluationError, IbertError, UnsupportedSQLError
 from ibert_inference.schema import Schema, ibis_tables, validate_schema
 
 __all__ = ["Translation", "sql_to_ibis"]
@@ -57,7 +57,14 @@ def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translatio
     program = Program()
     program.reserve(set(tables))
     ctx = Context(program, tables, {t.lower(): t for t in tables}, dialect)
-    rel = translate_query(tree, ctx)
+    try:
+        rel = translate_query(tree, ctx)
+    except IbertError:
+        raise
+    except Exception as exc:  # a relation-level Ibis refusal: still the caller's SQL, not a crash
+        raise UnsupportedSQLError(
+            f"cannot translate this query ({type(exc).__name__}: {exc})"
+        ) from exc
     code = program.render(rel.chain)
     try:
         expr = evaluate(code, checked, tables)

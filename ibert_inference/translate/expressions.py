@@ -20,6 +20,7 @@ from typing import Any
 import ibis
 from sqlglot import exp
 
+from ibert_inference.errors import IbertError
 from ibert_inference.translate.codegen import Code, py
 from ibert_inference.translate.parse import unsupported
 
@@ -108,9 +109,24 @@ def method(receiver: Code, name: str, *args: Code, **kwargs: Code) -> Code:
     return Code(f"{receiver.operand()}.{name}({', '.join(parts)})", value)
 
 
+_FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", "+": "+", "*": "*"}
+
+
+def _deferred(code: Code) -> bool:
+    return "_." in code.src or "_[" in code.src
+
+
 def binary(left: Code, op: str, right: Code) -> Code:
     if left.literal and right.literal:
         left = as_expr(left)
+    if left.src.startswith("ibis.") and not _deferred(left) and _deferred(right):
+        # An Ibis constant (ibis.today(), ibis.interval(...)) cannot take `_` on its right:
+        # put the deferred side first.
+        if op in _FLIPPED and not (op == "+" and _is_string(left)):
+            return binary(right, _FLIPPED[op], left)
+        if op == "-":
+            swapped = binary(right, "-", left)
+            return Code(f"-({swapped.src})", -swapped.val, atomic=False)
     # a + b + c reads without parentheses: Python groups + * & | from the left, as SQL does.
     left_src = left.src if op in _ASSOCIATIVE and left.operator == op else left.operand()
     value = _eval(f"a {op} b", {"a": left.val, "b": right.val})
@@ -144,6 +160,17 @@ class ExpressionTranslator:
         self.dialect = dialect
 
     def translate(self, node: exp.Expression) -> Code:
+        try:
+            return self._translate(node)
+        except IbertError:
+            raise
+        except Exception as exc:  # Ibis refused the operation: name the SQL that asked for it
+            raise unsupported(
+                f"{type(node).__name__} (Ibis: {type(exc).__name__}: {exc})".replace("\n", " "),
+                node,
+            ) from exc
+
+    def _translate(self, node: exp.Expression) -> Code:
         if self.replacements and node in self.replacements:
             return self.replacements[node]
         if node.args.get("negate") and isinstance(node, exp.Like | exp.ILike | exp.Between):
@@ -408,9 +435,8 @@ class ExpressionTranslator:
         return self._concat(parts)
 
     def _concat(self, parts: list[Code]) -> Code:
+        # A leading string literal stays a Python str: "%" + _.name works, ibis.literal + _ not.
         result = as_expr(parts[0]) if all(p.literal for p in parts) else parts[0]
-        if result.literal:
-            result = as_expr(result)
         for part in parts[1:]:
             result = binary(result, "+", part)
         return result
@@ -587,6 +613,10 @@ def delta(end: Code, start: Code, unit: str) -> Code:
         flipped = method(start, "delta", end, unit=lit(unit))
         return Code(f"-{flipped.src}", -flipped.val, atomic=False)
     return method(end, "delta", start, unit=lit(unit))
+
+
+def _is_string(code: Code) -> bool:
+    return not code.literal and hasattr(code.val, "type") and code.val.type().is_string()
 
 
 def _is_date(code: Code) -> bool:

@@ -417,7 +417,12 @@ def _qualify(select: exp.Select, rel: Rel, names: list[str], hidden: list[str], 
 
 def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidden=()) -> Rel:
     """Projection, DISTINCT, ORDER BY, LIMIT/OFFSET over ``rel`` (the grouped or source table)."""
-    translator = rel_translator(ctx, rel, replacements, outer)
+    if not replacements and any(p.find(exp.Exists) for p in select.expressions):
+        from ibert_inference.translate.subqueries import named_translator
+
+        rel, translator = named_translator(rel, ctx, outer)
+    else:
+        translator = rel_translator(ctx, rel, replacements, outer)
     args, values, names = projection_args(select, rel, translator)
     identity = list(rel.val.columns) == names and all(
         translator.translate(p.this if isinstance(p, exp.Alias) else p).src == column_ref("_", n)

@@ -126,26 +126,37 @@ def correlated_in_as_exists(predicate: exp.Expression) -> exp.Expression:
     return predicate.transform(rewrite)
 
 
-def filter_with_subqueries(rel, predicates, ctx, outer):
-    """Filter whose predicates hold subqueries: name the table so correlated ones can see it."""
+def named_translator(rel, ctx, outer, replacements=None):
+    """Assign ``rel`` to a variable and refer to its columns through it (``orders.amount``).
+
+    Correlated ``(inner.key == outer.key).any()`` needs the outer table by name, not ``_``.
+    """
     from ibert_inference.translate.relations import Rel, rel_translator, variable
 
+    var, val = variable(rel, ctx, "filtered" if rel.chain.calls else rel.chain.base)
+    ctx.used_vars.add(var)
+    rel = Rel(Chain(var), val, rel.columns)
+    translator = rel_translator(ctx, rel, replacements, outer=outer)
+    base_resolve = translator.resolve
+
+    def resolve(col: exp.Column) -> Code:
+        code = base_resolve(col)
+        if code.src.startswith("_"):
+            return Code(var + code.src[1:], code.val)
+        return code
+
+    translator.resolve = resolve
+    translator.table = Code(var, val)
+    return rel, translator
+
+
+def filter_with_subqueries(rel, predicates, ctx, outer):
+    """Filter whose predicates hold subqueries: name the table so correlated ones can see it."""
+    from ibert_inference.translate.relations import rel_translator
+
     predicates = [correlated_in_as_exists(p) for p in predicates]
-    correlated = any(p.find(exp.Exists) for p in predicates)
-    if correlated:
-        var, val = variable(rel, ctx, "filtered" if rel.chain.calls else rel.chain.base)
-        ctx.used_vars.add(var)
-        rel = Rel(Chain(var), val, rel.columns)
-        translator = rel_translator(ctx, rel, outer=outer)
-        base_resolve = translator.resolve
-
-        def resolve(col: exp.Column) -> Code:
-            code = base_resolve(col)
-            if code.src.startswith("_"):
-                return Code(var + code.src[1:], code.val)
-            return code
-
-        translator.resolve = resolve
+    if any(p.find(exp.Exists) for p in predicates):
+        rel, translator = named_translator(rel, ctx, outer)
     else:
         translator = rel_translator(ctx, rel, outer=outer)
     codes = [as_expr(translator.translate(p)) for p in predicates]
