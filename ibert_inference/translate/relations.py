@@ -31,8 +31,10 @@ from ibert_inference.translate.codegen import (
     is_identifier,
     py,
 )
+from ibert_inference.translate.dates import DateMixin
 from ibert_inference.translate.expressions import ExpressionTranslator, as_expr, function
 from ibert_inference.translate.parse import readable_name, unsupported
+from ibert_inference.translate.strings import StringMixin
 from ibert_inference.translate.subqueries import SubqueryMixin
 
 
@@ -70,7 +72,7 @@ class Context:
     scalar_columns: dict[exp.Expression, tuple[str, bool]] = field(default_factory=dict)
 
 
-class Translator(SubqueryMixin, AggregateMixin, ExpressionTranslator):
+class Translator(SubqueryMixin, AggregateMixin, StringMixin, DateMixin, ExpressionTranslator):
     """Expression translator bound to a relation (``_``) and a query context."""
 
     def __init__(self, ctx: Context, resolve, table: Code, replacements=None, outer=None):

@@ -1,0 +1,144 @@
+"""Dates and times: EXTRACT, DATE_TRUNC, intervals, date arithmetic, CURRENT_DATE, DATE_DIFF.
+
+>>> from ibert_inference.translate import sql_to_ibis
+>>> schema = {"t": {"d": "date"}}
+>>> sql = "SELECT EXTRACT(YEAR FROM d) AS y FROM t WHERE d >= DATE '2024-01-01'"
+>>> print(sql_to_ibis(sql, schema).code, end="")
+result = t.filter(_.d >= ibis.date("2024-01-01")).select(y=_.d.year())
+"""
+
+from __future__ import annotations
+
+import ibis
+from sqlglot import exp
+
+from ibert_inference.translate.codegen import Code
+from ibert_inference.translate.expressions import binary, delta, lit, method
+from ibert_inference.translate.parse import unsupported
+
+_EXTRACT = {
+    "year": "year()",
+    "month": "month()",
+    "day": "day()",
+    "hour": "hour()",
+    "minute": "minute()",
+    "second": "second()",
+    "quarter": "quarter()",
+    "week": "week_of_year()",
+    "doy": "day_of_year()",
+    "dayofyear": "day_of_year()",
+    "epoch": "epoch_seconds()",
+    "millisecond": "millisecond()",
+    "microsecond": "microsecond()",
+}
+_INTERVAL_UNITS = {
+    "year": "years",
+    "month": "months",
+    "week": "weeks",
+    "day": "days",
+    "hour": "hours",
+    "minute": "minutes",
+    "second": "seconds",
+}
+
+
+class DateMixin:
+    """Date and time handlers for :class:`ExpressionTranslator`."""
+
+    def on_extract(self, node: exp.Extract) -> Code:
+        part = node.this.name.lower()
+        inner = (
+            node.expression.unnest() if isinstance(node.expression, exp.Paren) else node.expression
+        )
+        if part == "epoch" and isinstance(inner, exp.Sub):
+            # EXTRACT(EPOCH FROM b - a): seconds between two timestamps.
+            end, start = self.translate(inner.this), self.translate(inner.expression)
+            return binary(method(end, "epoch_seconds"), "-", method(start, "epoch_seconds"))
+        subject = self.translate(node.expression)
+        if part in ("dow", "dayofweek"):
+            # SQL DOW counts from Sunday = 0; Ibis day_of_week.index() from Monday = 0.
+            index = Code(
+                f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index()
+            )
+            return binary(binary(index, "+", lit(1)), "%", lit(7))
+        if part in ("isodow",):
+            return binary(
+                Code(f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index()),
+                "+",
+                lit(1),
+            )
+        call = _EXTRACT.get(part)
+        if call is None:
+            raise unsupported(f"EXTRACT({part.upper()})", node)
+        return method(subject, call[:-2])
+
+    def on_dayofweek(self, node: exp.DayOfWeek) -> Code:
+        return self.on_extract(exp.Extract(this=exp.var("dow"), expression=node.this))
+
+    def on_dayofyear(self, node: exp.DayOfYear) -> Code:
+        return method(self.translate(node.this), "day_of_year")
+
+    def on_year(self, node: exp.Year) -> Code:
+        return method(self.translate(node.this), "year")
+
+    def on_month(self, node: exp.Month) -> Code:
+        return method(self.translate(node.this), "month")
+
+    def on_day(self, node: exp.Day) -> Code:
+        return method(self.translate(node.this), "day")
+
+    def on_datetrunc(self, node: exp.DateTrunc) -> Code:
+        unit = node.args["unit"].name.lower()
+        return method(self.translate(node.this), "truncate", lit(unit))
+
+    def on_timestamptrunc(self, node: exp.TimestampTrunc) -> Code:
+        unit = node.args["unit"].name.lower()
+        return method(self.translate(node.this), "truncate", lit(unit))
+
+    def on_interval(self, node: exp.Interval) -> Code:
+        amount = node.this
+        unit = node.args.get("unit")
+        text = amount.name if isinstance(amount, exp.Literal) else None
+        if text is None:
+            raise unsupported("INTERVAL with a computed amount", node)
+        pieces = text.split()
+        unit_name = (
+            unit.name if unit is not None else pieces[1] if len(pieces) > 1 else ""
+        ).lower()
+        unit_name = unit_name.rstrip("s")
+        keyword = _INTERVAL_UNITS.get(unit_name)
+        if keyword is None:
+            raise unsupported(f"INTERVAL unit {unit_name!r}", node)
+        number = int(float(pieces[0]))
+        return Code(f"ibis.interval({keyword}={number})", ibis.interval(**{keyword: number}))
+
+    def on_timetostr(self, node: exp.TimeToStr) -> Code:
+        return method(self.translate(node.this), "strftime", self.translate(node.args["format"]))
+
+    def on_currentdate(self, node: exp.CurrentDate) -> Code:
+        return Code("ibis.today()", ibis.today())
+
+    def on_currenttimestamp(self, node: exp.CurrentTimestamp) -> Code:
+        return Code("ibis.now()", ibis.now())
+
+    def on_dateadd(self, node: exp.DateAdd) -> Code:
+        return self._shift(node, "+")
+
+    def on_datesub(self, node: exp.DateSub) -> Code:
+        return self._shift(node, "-")
+
+    def _shift(self, node: exp.Expression, op: str) -> Code:
+        unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
+        keyword = _INTERVAL_UNITS.get(unit.rstrip("s"))
+        amount = self.translate(node.expression)
+        if keyword is None or not amount.literal:
+            raise unsupported(f"{type(node).__name__} by {unit}", node)
+        shift = Code(
+            f"ibis.interval({keyword}={amount.val})", ibis.interval(**{keyword: amount.val})
+        )
+        return binary(self.translate(node.this), op, shift)
+
+    def on_datediff(self, node: exp.DateDiff) -> Code:
+        unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
+        end, start = self.translate(node.this), self.translate(node.expression)
+        return delta(end, start, unit)

@@ -1,0 +1,107 @@
+"""Strings: SUBSTRING, TRIM, CONCAT and ||, REPLACE, STRPOS, LEFT/RIGHT, padding, regexes.
+
+>>> from ibert_inference.translate import sql_to_ibis
+>>> schema = {"t": {"s": "string"}}
+>>> print(sql_to_ibis("SELECT SUBSTRING(s, 2, 3) AS part FROM t", schema).code, end="")
+result = t.select(part=_.s.substr(1, 3))
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ibert_inference.translate.codegen import Code
+from ibert_inference.translate.expressions import _pair, as_expr, binary, function, lit, method
+from ibert_inference.translate.parse import unsupported
+
+
+class StringMixin:
+    """String handlers for :class:`ExpressionTranslator`."""
+
+    def on_substring(self, node: exp.Substring) -> Code:
+        subject = self.translate(node.this)
+        start = self.translate(node.args.get("start") or exp.Literal.number(1))
+        start0 = lit(start.val - 1) if start.literal else binary(start, "-", lit(1))
+        length = node.args.get("length")
+        if length is None:
+            return method(subject, "substr", start0)
+        return method(subject, "substr", start0, self.translate(length))
+
+    def on_trim(self, node: exp.Trim) -> Code:
+        if node.expression is not None:
+            raise unsupported("TRIM with characters", node)
+        position = (node.args.get("position") or "BOTH").upper()
+        name = {"LEADING": "lstrip", "TRAILING": "rstrip"}.get(position, "strip")
+        return method(self.translate(node.this), name)
+
+    def on_concat(self, node: exp.Concat) -> Code:
+        parts = [self.translate(e) for e in node.expressions]
+        # CONCAT skips NULLs in DuckDB/Postgres/Snowflake; MySQL's CONCAT and || propagate them.
+        if node.args.get("coalesce"):
+            parts = [p if p.literal else method(p, "fill_null", lit("")) for p in parts]
+        return self._concat(parts)
+
+    def on_dpipe(self, node: exp.DPipe) -> Code:
+        parts = [self.translate(node.this), self.translate(node.expression)]
+        return self._concat(parts)
+
+    def _concat(self, parts: list[Code]) -> Code:
+        # A leading string literal stays a Python str: "%" + _.name works, ibis.literal + _ not.
+        result = as_expr(parts[0]) if all(p.literal for p in parts) else parts[0]
+        for part in parts[1:]:
+            result = binary(result, "+", part)
+        return result
+
+    def on_replace(self, node: exp.Replace) -> Code:
+        return method(
+            self.translate(node.this),
+            "replace",
+            self.translate(node.expression),
+            self.translate(node.args["replacement"]),
+        )
+
+    def on_strposition(self, node: exp.StrPosition) -> Code:
+        found = method(self.translate(node.this), "find", self.translate(node.args["substr"]))
+        return binary(found, "+", lit(1))
+
+    def on_left(self, node: exp.Left) -> Code:
+        return method(self.translate(node.this), "left", self.translate(node.expression))
+
+    def on_right(self, node: exp.Right) -> Code:
+        return method(self.translate(node.this), "right", self.translate(node.expression))
+
+    def on_pad(self, node: exp.Pad) -> Code:
+        name = "lpad" if node.args.get("is_left") else "rpad"
+        args = [self.translate(node.expression)]
+        if node.args.get("fill_pattern") is not None:
+            args.append(self.translate(node.args["fill_pattern"]))
+        return method(self.translate(node.this), name, *args)
+
+    def on_contains(self, node: exp.Contains) -> Code:
+        return method(self.translate(node.this), "contains", self.translate(node.expression))
+
+    def on_startswith(self, node: exp.StartsWith) -> Code:
+        return method(self.translate(node.this), "startswith", self.translate(node.expression))
+
+    def on_regexplike(self, node: exp.RegexpLike) -> Code:
+        return method(self.translate(node.this), "re_search", self.translate(node.expression))
+
+    def on_regexpreplace(self, node: exp.RegexpReplace) -> Code:
+        return method(
+            self.translate(node.this),
+            "re_replace",
+            self.translate(node.expression),
+            self.translate(node.args["replacement"]),
+        )
+
+    def on_splitpart(self, node: exp.SplitPart) -> Code:
+        parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
+        index = self.translate(node.args["part_index"])
+        if not index.literal or index.val < 1:
+            raise unsupported("SPLIT_PART with a computed or negative index", node)
+        part = Code(f"{parts.operand()}[{index.val - 1}]", parts.val[index.val - 1])
+        # SPLIT_PART past the last part is '' in SQL, NULL in Ibis; a NULL string stays NULL.
+        subject = self.translate(node.this)
+        return function(
+            "cases", _pair(method(subject, "notnull"), method(part, "fill_null", lit("")))
+        )
