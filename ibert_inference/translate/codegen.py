@@ -94,6 +94,14 @@ def arguments(entries: list[tuple[str, str]], positional: list[str | None] | Non
     return ", ".join(parts)
 
 
+def safe_arguments(entries: list[tuple[str, str]], plain: list[str | None] | None = None) -> str:
+    """:func:`arguments`, or every column as ``expr.name("...")`` when keywords cannot name them."""
+    try:
+        return arguments(entries, plain)
+    except ValueError:
+        return ", ".join(f"{_operand(src)}.name({py(name)})" for name, src in entries)
+
+
 def _operand(src: str) -> str:
     if re.match(r"^_\[\"[^\"]*\"\]$", src):
         return src

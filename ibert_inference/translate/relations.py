@@ -14,26 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.aggregates import (
     AggregateMixin,
-    find_aggregates,
-    has_window,
 )
 from ibert_inference.translate.codegen import (
     Chain,
     Code,
     Program,
-    arguments,
     column_ref,
     is_identifier,
     py,
+    safe_arguments,
 )
 from ibert_inference.translate.dates import DateMixin
-from ibert_inference.translate.expressions import ExpressionTranslator, as_expr, function
-from ibert_inference.translate.parse import readable_name, unsupported
+from ibert_inference.translate.expressions import ExpressionTranslator, function
+from ibert_inference.translate.parse import unsupported
 from ibert_inference.translate.strings import StringMixin
 from ibert_inference.translate.subqueries import SubqueryMixin
 
@@ -292,254 +289,13 @@ def _select_needed(select, sources, hidden, chain, val, used) -> Rel:
         plain.append(entries[-1][1] if name == spelled else None)
         values[name] = source.val[spelled]
         columns[(alias, col)] = name
-    args = [_safe_arguments(entries, plain)]
+    args = [safe_arguments(entries, plain)]
     joined = val.select(**values)
     refs = {name: (src, values[name]) for name, src in entries}
     return Rel(chain.then(f".select({', '.join(args)})"), joined, columns, (chain, val), refs)
 
 
-# --- SELECT -----------------------------------------------------------------------------------
 def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
-    hidden: list[str] = []
-    if select.args.get("qualify") is not None:
-        select, hidden = _expose_qualify_windows(select)
-    for arg in ("connect", "pivots", "laterals", "sample"):
-        if select.args.get(arg):
-            raise unsupported(arg.upper(), select)
-    if select.args.get("distinct") and select.args["distinct"].args.get("on"):
-        raise unsupported("DISTINCT ON", select)
-    rel, where = translate_from(select, ctx)
-    if select.find(exp.Subquery):
-        from ibert_inference.translate.subqueries import decorrelate_scalars
+    from ibert_inference.translate.select import translate_select as translate
 
-        rel = decorrelate_scalars(select, rel, ctx)
-    if where:
-        rel = _filter(rel, where, ctx, outer)
-    projections = list(select.expressions)
-    group = select.args.get("group")
-    is_aggregate = (
-        bool(group)
-        or bool(select.args.get("having"))
-        or any(find_aggregates(p) for p in projections)
-    )
-    if is_aggregate:
-        from ibert_inference.translate.grouping import aggregate_stage
-
-        rel, post, replacements = aggregate_stage(select, rel, ctx, outer)
-    else:
-        post, replacements = rel, {}
-    return _finish(select, rel, post, replacements, ctx, outer, hidden)
-
-
-def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> Rel:
-    if any(p.find(exp.Exists) for p in predicates):
-        from ibert_inference.translate.subqueries import decorrelate_exists
-
-        rel, predicates = decorrelate_exists(predicates, rel, ctx)
-        if not predicates:
-            return rel
-    if any(p.find(exp.Subquery, exp.Exists) for p in predicates):
-        from ibert_inference.translate.subqueries import filter_with_subqueries
-
-        return filter_with_subqueries(rel, predicates, ctx, outer)
-    translator = rel_translator(ctx, rel, outer=outer)
-    codes = [as_expr(translator.translate(p)) for p in predicates]
-    return rel.then(
-        f".filter({', '.join(c.src for c in codes)})", rel.val.filter(*[c.val for c in codes])
-    )
-
-
-def _safe_arguments(entries: list[tuple[str, str]], plain: list | None = None) -> str:
-    try:
-        return arguments(entries, plain)
-    except ValueError:
-        return ", ".join(f"{_paren(src)}.name({py(name)})" for name, src in entries)
-
-
-def _paren(src: str) -> str:
-    return src if src.replace(".", "").replace("_", "").isalnum() else f"({src})"
-
-
-def projection_args(
-    select: exp.Select, rel: Rel, translator: Translator
-) -> tuple[list[str], dict[str, Any], list[str]]:
-    """Select arguments (source), values by output name, and output names in order."""
-    entries: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-    for projection in select.expressions:
-        name = projection.alias_or_name
-        inner = projection.this if isinstance(projection, exp.Alias) else projection
-        code = as_expr(translator.translate(inner))
-        if isinstance(inner, exp.Column) and name.lower() == inner.name.lower():
-            # An unaliased column keeps the table's spelling of its name (DuckDB's rule).
-            actual = code.val.get_name()
-            name = actual if actual.lower() == name.lower() else name
-        base, n = name, 2
-        while name in values:
-            name, n = f"{base}_{n}", n + 1
-        if name != base:
-            translator.ctx.warnings.append(f"duplicate output column {base!r} renamed to {name!r}")
-        entries.append((name, code.src))
-        values[name] = code.val
-    return [_safe_arguments(entries)], values, list(values)
-
-
-def _expose_qualify_windows(select: exp.Select) -> tuple[exp.Select, list[str]]:
-    """QUALIFY's window calls that are not projections become extra, later dropped, columns."""
-    select = select.copy()
-    taken = {p.alias_or_name for p in select.expressions}
-    hidden = []
-    for window in select.args["qualify"].this.find_all(exp.Window):
-        inners = [p.this if isinstance(p, exp.Alias) else p for p in select.expressions]
-        if any(window == inner for inner in inners):
-            continue
-        name = readable_name(window.this)
-        candidate, n = name, 2
-        while candidate in taken:
-            candidate, n = f"{name}_{n}", n + 1
-        taken.add(candidate)
-        hidden.append(candidate)
-        select.expressions.append(exp.alias_(window.copy(), candidate))
-    return select, hidden
-
-
-def _qualify(select: exp.Select, rel: Rel, names: list[str], hidden: list[str], ctx) -> Rel:
-    translator = rel_translator(ctx, rel)
-    translator.replacements = {
-        (p.this if isinstance(p, exp.Alias) else p): Code(column_ref("_", n), rel.val[n])
-        for p, n in zip(select.expressions, names, strict=True)
-    }
-    predicate = as_expr(translator.translate(select.args["qualify"].this))
-    rel = rel.then(f".filter({predicate.src})", rel.val.filter(predicate.val))
-    if hidden:
-        rel = rel.then(f".drop({', '.join(py(h) for h in hidden)})", rel.val.drop(*hidden))
-        rel.columns = {key: name for key, name in rel.columns.items() if name not in hidden}
-    return rel
-
-
-def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidden=()) -> Rel:
-    """Projection, DISTINCT, ORDER BY, LIMIT/OFFSET over ``rel`` (the grouped or source table)."""
-    if not replacements and any(p.find(exp.Exists) for p in select.expressions):
-        from ibert_inference.translate.subqueries import named_translator
-
-        rel, translator = named_translator(rel, ctx, outer)
-    else:
-        translator = rel_translator(ctx, rel, replacements, outer)
-    args, values, names = projection_args(select, rel, translator)
-    identity = list(rel.val.columns) == names and all(
-        translator.translate(p.this if isinstance(p, exp.Alias) else p).src == column_ref("_", n)
-        for p, n in zip(select.expressions, names, strict=True)
-    )
-    order = select.args.get("order")
-    out_columns = {("", n.lower()): n for n in names}
-    ordered_before = False
-    if order is not None:
-        alias_of = {}
-        for projection, name in zip(select.expressions, names, strict=True):
-            inner = projection.this if isinstance(projection, exp.Alias) else projection
-            alias_of[inner] = name
-        resolved_after = all(
-            (
-                isinstance(o.this, exp.Column)
-                and not o.this.table
-                and o.this.name.lower() in {n.lower() for n in names}
-            )
-            or o.this in alias_of
-            for o in order.expressions
-        )
-        if not resolved_after:
-            if select.args.get("distinct"):
-                raise unsupported("ORDER BY a column not selected with DISTINCT", order)
-            rel = _order(
-                rel, order, rel_translator(ctx, rel, replacements, outer), alias_map=select
-            )
-            ordered_before = True
-    merged = _merge_join_select(select, rel, names) if not ordered_before else None
-    if merged is not None:
-        rel = Rel(merged[0], merged[1], out_columns)
-    elif not identity:
-        rel = Rel(
-            rel.chain.then(f".select({', '.join(args)})"), rel.val.select(**values), out_columns
-        )
-    else:
-        rel = Rel(rel.chain, rel.val, out_columns)
-    if select.args.get("qualify") is not None:
-        rel = _qualify(select, rel, names, list(hidden), ctx)
-    if select.args.get("distinct"):
-        rel = rel.then(".distinct()", rel.val.distinct())
-    if order is not None and not ordered_before:
-        after = rel_translator(ctx, rel)
-        alias_map = {}
-        for projection, name in zip(select.expressions, names, strict=True):
-            inner = projection.this if isinstance(projection, exp.Alias) else projection
-            alias_map[inner] = Code(column_ref("_", name), rel.val[name])
-        after.replacements = alias_map
-        rel = _order(rel, order, after)
-    return _limit(select, rel)
-
-
-def _merge_join_select(select: exp.Select, rel: Rel, names: list[str]):
-    """``join(...).select(a.x, b.y)`` instead of picking columns twice, for plain projections."""
-    if rel.join_base is None or rel.join_refs is None:
-        return None
-    entries, plain, values = [], [], {}
-    for projection, name in zip(select.expressions, names, strict=True):
-        inner = projection.this if isinstance(projection, exp.Alias) else projection
-        if not isinstance(inner, exp.Column):
-            return None
-        picked = rel.columns.get((inner.table.lower(), inner.name.lower()))
-        if picked is None:
-            return None
-        src, val = rel.join_refs[picked]
-        entries.append((name, src))
-        plain.append(src if src.rsplit(".", 1)[-1] == name else None)
-        values[name] = val
-    chain, val = rel.join_base
-    return chain.then(f".select({_safe_arguments(entries, plain)})"), val.select(**values)
-
-
-def _order(rel: Rel, order: exp.Order, translator: Translator, alias_map=None) -> Rel:
-    if alias_map is not None:
-        # Output aliases used in ORDER BY stand for their projection's expression.
-        by_name = {}
-        for projection in alias_map.expressions:
-            if isinstance(projection, exp.Alias):
-                by_name[projection.alias.lower()] = projection.this
-        fixed = []
-        for o in order.expressions:
-            if (
-                isinstance(o.this, exp.Column)
-                and not o.this.table
-                and o.this.name.lower() in by_name
-            ):
-                o = o.copy()
-                o.set("this", by_name[o.this.name.lower()].copy())
-            fixed.append(o)
-        keys = [translator.order_key(o) for o in fixed]
-    else:
-        keys = [translator.order_key(o) for o in order.expressions]
-    return rel.then(
-        f".order_by({', '.join(k.src for k in keys)})", rel.val.order_by(*[k.val for k in keys])
-    )
-
-
-def _limit(node: exp.Expression, rel: Rel) -> Rel:
-    limit = node.args.get("limit")
-    offset = node.args.get("offset")
-    if limit is None and offset is None:
-        return rel
-    n = _int(limit.expression if limit is not None else None, node)
-    skip = _int(offset.expression if offset is not None else None, node)
-    args = [repr(n)] + ([f"offset={skip}"] if skip else [])
-    return rel.then(f".limit({', '.join(args)})", rel.val.limit(n, offset=skip or 0))
-
-
-def _int(node: exp.Expression | None, where: exp.Expression) -> int | None:
-    if node is None:
-        return None
-    if isinstance(node, exp.Literal) and node.is_int:
-        return int(node.this)
-    raise unsupported("LIMIT/OFFSET with a non-constant value", where)
-
-
-__all__ = ["Context", "Rel", "has_window", "ibis", "readable_name", "translate_query"]
+    return translate(select, ctx, outer)

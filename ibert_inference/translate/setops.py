@@ -32,13 +32,8 @@ def _operands(node: exp.SetOperation) -> list[exp.Expression]:
 
 
 def translate_setop(node: exp.SetOperation, ctx):
-    from ibert_inference.translate.relations import (
-        Rel,
-        _limit,
-        _order,
-        rel_translator,
-        translate_query,
-    )
+    from ibert_inference.translate.relations import Rel, rel_translator, translate_query
+    from ibert_inference.translate.select import limit_rows, order_rows
 
     method = _METHODS.get(type(node))
     if method is None:
@@ -88,5 +83,5 @@ def translate_setop(node: exp.SetOperation, ctx):
         Chain(parts[0].base, [*parts[0].calls, call]), val, {("", n.lower()): n for n in names}
     )
     if node.args.get("order"):
-        rel = _order(rel, node.args["order"], rel_translator(ctx, rel))
-    return _limit(node, rel)
+        rel = order_rows(rel, node.args["order"], rel_translator(ctx, rel))
+    return limit_rows(node, rel)

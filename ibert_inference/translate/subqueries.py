@@ -200,7 +200,7 @@ def decorrelate_exists(predicates: list[exp.Expression], rel, ctx):
 
     The single-table case keeps Ibis's ``(inner.key == outer.key).any()`` idiom instead.
     """
-    from ibert_inference.translate.relations import translate_select
+    from ibert_inference.translate.select import translate_select
 
     aliases = {alias for alias, _col in rel.columns}
     kept = []
@@ -242,7 +242,7 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
     to the outer table with ``how="left"``; ``COUNT`` of no rows stays 0 through a coalesce.
     """
     from ibert_inference.translate.grouping import _unique
-    from ibert_inference.translate.relations import translate_select
+    from ibert_inference.translate.select import translate_select
 
     aliases = {alias for alias, _col in rel.columns}
     for sub in list(select.find_all(exp.Subquery)):
