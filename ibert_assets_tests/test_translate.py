@@ -232,6 +232,26 @@ def test_translation_returns_the_sql_rows(con, sql: str) -> None:
     assert_same_rows(con, sql)
 
 
+DIALECT_QUERIES = [
+    ("SELECT name, IFNULL(age, 0) AS a, IF(age > 30, 'old', 'young') AS g FROM users", "mysql"),
+    ("SELECT user_id, DATE_FORMAT(created, '%Y-%m') AS m FROM orders", "mysql"),
+    (
+        "SELECT SAFE_DIVIDE(amount, order_id) AS r, DATE_TRUNC(created, MONTH) AS m FROM orders",
+        "bigquery",
+    ),
+    ("SELECT `name` FROM users WHERE STARTS_WITH(name, 'A')", "bigquery"),
+    ("SELECT IFF(age > 30, 'old', 'young') AS g, NVL(country, 'y') AS c FROM users", "snowflake"),
+    ("SELECT name FROM users WHERE name ILIKE 'a%' AND age::text <> '1'", "postgres"),
+    ("SELECT date_part('year', created) AS y, created::date AS d FROM orders", "postgres"),
+    ("SELECT TOP 2 name FROM users ORDER BY name", "tsql"),
+]
+
+
+@pytest.mark.parametrize(("sql", "dialect"), DIALECT_QUERIES)
+def test_other_dialects_translate(con, sql: str, dialect: str) -> None:
+    assert_same_rows(con, sql, dialect)
+
+
 def test_postgres_null_ordering_and_integer_division(con) -> None:
     # Postgres: int / int truncates and DESC puts NULLs first. (sqlglot's own transpile to DuckDB
     # loses the integer division, so the expected rows come from hand-written DuckDB SQL.)

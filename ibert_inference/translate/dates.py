@@ -142,3 +142,9 @@ class DateMixin:
         unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
         end, start = self.translate(node.this), self.translate(node.expression)
         return delta(end, start, unit)
+
+    def on_tsordstotimestamp(self, node: exp.TsOrDsToTimestamp) -> Code:
+        return method(self.translate(node.this), "cast", lit("timestamp"))
+
+    def on_tsordstodate(self, node: exp.TsOrDsToDate) -> Code:
+        return method(self.translate(node.this), "cast", lit("date"))

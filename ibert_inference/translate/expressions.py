@@ -207,6 +207,11 @@ class ExpressionTranslator:
             return binary(left, "//", right)
         return binary(left, "/", right)
 
+    def on_safedivide(self, node: exp.SafeDivide) -> Code:
+        left, right = self.translate(node.this), self.translate(node.expression)
+        nonzero = binary(right, "!=", lit(0))
+        return function("cases", _pair(nonzero, binary(left, "/", right)))
+
     def on_not(self, node: exp.Not) -> Code:
         inner = node.this
         if isinstance(inner, exp.Paren):
