@@ -213,6 +213,19 @@ FAMILIES = {
         "SELECT o.user_id, u.name, SUM(o.amount) AS total FROM orders o JOIN users u "
         "USING (user_id) GROUP BY o.user_id, u.name",
     ],
+    "more": [
+        "SELECT * FROM (SELECT user_id FROM users UNION ALL SELECT user_id FROM orders) AS x "
+        "WHERE user_id > 1",
+        "SELECT status, COUNT(*) AS n FROM orders GROUP BY status HAVING n > 1",
+        "SELECT user_id, quantile_cont(amount, 0.5) AS med FROM orders GROUP BY user_id",
+        "SELECT u.country, AVG(o.amount) AS a FROM users u JOIN orders o ON o.user_id = u.user_id "
+        "GROUP BY ALL ORDER BY ALL",
+        "SELECT DISTINCT ON (user_id) user_id, order_id FROM orders ORDER BY user_id, order_id DESC",
+        "(SELECT user_id FROM users ORDER BY user_id LIMIT 2) UNION ALL "
+        "(SELECT user_id FROM orders ORDER BY user_id DESC LIMIT 1)",
+        "SELECT user_id FROM orders GROUP BY user_id "
+        "HAVING MIN(amount) > (SELECT AVG(amount) FROM orders)",
+    ],
     "dialects": [
         "SELECT name FROM users WHERE age > 20 ORDER BY age DESC",  # postgres: DESC NULLS FIRST
     ],

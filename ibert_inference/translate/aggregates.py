@@ -115,7 +115,9 @@ class AggregateMixin:
             return self.aggregate(node)
         if isinstance(node, exp.Window):
             return self.window(node)
-        if type(node) in _RANKING or isinstance(node, exp.Quantile | exp.PercentileCont):
+        if isinstance(node, exp.PercentileCont | exp.WithinGroup):
+            return self.aggregate(node)
+        if type(node) in _RANKING:
             raise unsupported(f"{type(node).__name__} outside a window", node)
         return super().fallback(node)  # type: ignore[misc]
 
@@ -136,6 +138,18 @@ class AggregateMixin:
             if not subject.literal and subject.val.type().is_decimal():
                 subject = method(subject, "cast", lit("float64"))
             return method(subject, "mean", **kwargs)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont):
+            # PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY x) is QUANTILE_CONT(x, q).
+            keys = node.expression.expressions
+            if len(keys) != 1 or keys[0].args.get("desc"):
+                raise unsupported("PERCENTILE_CONT over several or descending keys", node)
+            rewritten = exp.PercentileCont(this=keys[0].this.copy(), expression=node.this.this)
+            return self.aggregate(rewritten, where)
+        if isinstance(node, exp.PercentileCont):
+            subject = self.translate(node.this)
+            if not subject.literal and subject.val.type().is_decimal():
+                subject = method(subject, "cast", lit("float64"))
+            return method(subject, "quantile", self.translate(node.expression), **kwargs)
         name, fixed = _SIMPLE_AGGREGATES.get(type(node), (None, {}))
         if name is None:
             raise unsupported(f"aggregate {type(node).__name__}", node)

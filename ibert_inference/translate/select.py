@@ -27,14 +27,35 @@ from ibert_inference.translate.relations import (
 
 
 def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
+    order = select.args.get("order")
+    if order is not None and any(
+        isinstance(o.this, exp.Var) and o.this.name.upper() == "ALL" for o in order.expressions
+    ):
+        # ORDER BY ALL: every output column, left to right.
+        template = order.expressions[0]
+        select = select.copy()
+        select.set(
+            "order",
+            exp.Order(
+                expressions=[
+                    exp.Ordered(
+                        this=exp.column(p.alias_or_name),
+                        desc=template.args.get("desc"),
+                        nulls_first=template.args.get("nulls_first"),
+                    )
+                    for p in select.expressions
+                ]
+            ),
+        )
+    distinct = select.args.get("distinct")
+    if distinct is not None and distinct.args.get("on") is not None:
+        select = _distinct_on_as_qualify(select)
     hidden: list[str] = []
     if select.args.get("qualify") is not None:
         select, hidden = _expose_qualify_windows(select)
     for arg in ("connect", "pivots", "laterals", "sample"):
         if select.args.get(arg):
             raise unsupported(arg.upper(), select)
-    if select.args.get("distinct") and select.args["distinct"].args.get("on"):
-        raise unsupported("DISTINCT ON", select)
     rel, where = translate_from(select, ctx)
     if select.find(exp.Subquery):
         from ibert_inference.translate.subqueries import decorrelate_scalars
@@ -56,6 +77,22 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
     else:
         post, replacements = rel, {}
     return _finish(select, rel, post, replacements, ctx, outer, hidden)
+
+
+def _distinct_on_as_qualify(select: exp.Select) -> exp.Select:
+    """``DISTINCT ON (k) ... ORDER BY k, x`` keeps the first row per k: a ROW_NUMBER() = 1."""
+    select = select.copy()
+    keys = select.args["distinct"].args["on"]
+    keys = list(keys.expressions) if isinstance(keys, exp.Tuple) else [keys]
+    order = select.args.get("order")
+    window = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[k.copy() for k in keys],
+        order=order.copy() if order is not None else None,
+    )
+    select.set("distinct", None)
+    select.set("qualify", exp.Qualify(this=exp.EQ(this=window, expression=exp.Literal.number(1))))
+    return select
 
 
 def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> Rel:
@@ -188,7 +225,8 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidde
         alias_map = {}
         for projection, name in zip(select.expressions, names, strict=True):
             inner = projection.this if isinstance(projection, exp.Alias) else projection
-            alias_map[inner] = Code(column_ref("_", name), rel.val[name])
+            if name in rel.val.columns:  # QUALIFY's helper columns are gone by now
+                alias_map[inner] = Code(column_ref("_", name), rel.val[name])
         after.replacements = alias_map
         rel = order_rows(rel, order, after)
     return limit_rows(select, rel)
