@@ -220,7 +220,8 @@ FAMILIES = {
         "SELECT user_id, quantile_cont(amount, 0.5) AS med FROM orders GROUP BY user_id",
         "SELECT u.country, AVG(o.amount) AS a FROM users u JOIN orders o ON o.user_id = u.user_id "
         "GROUP BY ALL ORDER BY ALL",
-        "SELECT DISTINCT ON (user_id) user_id, order_id FROM orders ORDER BY user_id, order_id DESC",
+        "SELECT DISTINCT ON (user_id) user_id, order_id FROM orders "
+        "ORDER BY user_id, order_id DESC",
         "(SELECT user_id FROM users ORDER BY user_id LIMIT 2) UNION ALL "
         "(SELECT user_id FROM orders ORDER BY user_id DESC LIMIT 1)",
         "SELECT user_id FROM orders GROUP BY user_id "
