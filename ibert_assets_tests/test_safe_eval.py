@@ -1,0 +1,132 @@
+from pathlib import Path
+
+import ibis.expr.types as ir
+import pytest
+
+from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.safe_eval import evaluate_ibis
+
+SCHEMA = {"t": {"a": "int64", "b": "string"}, "u": {"a": "int64", "c": "float64"}}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "result = t.filter(_.a > 1).select('a')",
+        "import ibis\nfrom ibis import _\nimport ibis.selectors as s\nt.select(s.numeric())",
+        "j = t.join(u, t.a == u.a)\nj.group_by('b').agg(n=_.c.sum())",
+        "x = ibis.table({'q': 'int64'}, name='x')\nresult = x.filter(x.q > 1)",
+        "t.mutate(size=ibis.cases((_.a > 1, 'big'), else_='small'))",
+        "t.filter(lambda r: r.a > 1).order_by(ibis.desc('a')).limit(3)",
+        "from ibis import desc\nt.order_by(desc('b'))",
+    ],
+)
+def test_idiomatic_ibis_evaluates_to_an_expression(code: str):
+    assert isinstance(evaluate_ibis(code, SCHEMA), ir.Expr)
+
+
+def test_result_wins_over_the_last_statement():
+    expr = evaluate_ibis("result = t.select('a')\nother = t.select('b')", SCHEMA)
+    assert expr.columns == ("a",)
+
+
+def marker_code(path: Path) -> list[str]:
+    """Hostile code that would create ``path`` if it ever ran."""
+    return [
+        f"import os\nos.system('touch {path}')",
+        f"__import__('os').system('touch {path}')",
+        f"open('{path}', 'w')",
+        f"ibis.util.os.system('touch {path}')",
+        f"[c for c in ().__class__.__base__.__subclasses__()][0]('touch {path}')",
+        f"getattr(ibis, 'util').os.system('touch {path}')",
+        f"exec(\"open('{path}', 'w')\")",
+        f"eval(\"open('{path}', 'w')\")",
+        f"def f():\n    open('{path}', 'w')\nf()",
+        f"class X:\n    y = open('{path}', 'w')",
+        f"'{{0.__init__.__globals__}}'.format(t)\nopen('{path}', 'w')",
+        f"f'{{_.__class__}}'\nopen('{path}', 'w')",
+    ]
+
+
+def test_hostile_code_never_runs(tmp_path: Path):
+    target = tmp_path / "pwned"
+    for code in marker_code(target):
+        with pytest.raises((UnsafeCodeError, EvaluationError)):
+            evaluate_ibis(code, SCHEMA)
+        assert not target.exists(), code
+
+
+@pytest.mark.parametrize(
+    ("code", "construct"),
+    [
+        ("import os", "import"),
+        ("from subprocess import run", "import"),
+        ("_.__class__", ".__class__"),
+        ("t.a._private", "._private"),
+        ("open('/etc/passwd')", "open"),
+        ("getattr(ibis, 'x')", "getattr"),
+        ("10**100000", "**"),
+        ("x = 10_000_000_000_000_000_000", "literal"),
+        ("'a' * 10**9", "*"),
+        ("[0] * 10**9", "*"),
+        ("'a' * 1_000_000_000", "*"),
+        ("'" + "a" * 20_000 + "'", "literal"),
+        ("while True:\n    pass", "While"),
+        ("for row in t:\n    pass", "For"),
+        ("[x for x in range(10)]", "ListComp"),
+        ("(y := 1)", "NamedExpr"),
+        ("'{0.__class__}'.format(t)", ".format"),
+    ],
+)
+def test_disallowed_constructs_are_named(code: str, construct: str):
+    with pytest.raises(UnsafeCodeError) as info:
+        evaluate_ibis(code, SCHEMA)
+    assert info.value.construct == construct
+    assert "line 1" in str(info.value)
+
+
+def test_deep_nesting_is_refused_before_it_runs():
+    with pytest.raises((UnsafeCodeError, EvaluationError)):
+        evaluate_ibis("(" * 1000 + "1" + ")" * 1000)
+    with pytest.raises(UnsafeCodeError, match="nested"):
+        evaluate_ibis("+".join(["t.a"] * 10_000), SCHEMA)
+    with pytest.raises(UnsafeCodeError, match="characters long"):
+        evaluate_ibis("t.a + " * 50_000 + "1", SCHEMA)
+
+
+def test_ibis_errors_come_back_with_type_and_line():
+    with pytest.raises(EvaluationError) as info:
+        evaluate_ibis("x = t.filter(_.a > 1)\nresult = x.select('amout')", SCHEMA)
+    assert info.value.error_type in {"IbisTypeError", "AttributeError"}
+    assert info.value.line == 2
+    assert "amout" in str(info.value)
+
+
+def test_python_and_on_expressions_reports_the_real_error():
+    with pytest.raises(EvaluationError, match="truth value") as info:
+        evaluate_ibis("t.filter((_.a > 1) and (_.a < 3))", SCHEMA)
+    assert info.value.error_type == "TypeError"
+
+
+def test_syntax_errors_keep_python_message_and_line():
+    with pytest.raises(EvaluationError) as info:
+        evaluate_ibis("x = t.select('a')\nresult = x.filter(_.a > 1", SCHEMA)
+    assert info.value.error_type == "SyntaxError"
+    assert info.value.line == 2
+
+
+def test_code_that_defines_no_expression():
+    with pytest.raises(EvaluationError, match="not an Ibis expression"):
+        evaluate_ibis("x = 1")
+
+
+def test_self_application_recursion_is_contained():
+    with pytest.raises(EvaluationError, match="RecursionError"):
+        evaluate_ibis("(lambda f: f(f))(lambda f: f(f))")
+
+
+def test_time_limit_interrupts_slow_evaluation():
+    # deep expression building is slow in Ibis; a tiny limit must stop it with a clear error
+    code = "x = t.a\n" + "x = (x + 1) * 2 - x\n" * 800 + "result = x"
+    with pytest.raises(EvaluationTimeout, match="longer than"):
+        evaluate_ibis(code, SCHEMA, timeout_s=0.05)

@@ -1,0 +1,51 @@
+import duckdb
+import pytest
+
+from ibert_inference.errors import EvaluationError, UnsafeCodeError
+from ibert_inference.tasks.to_sql import to_sql
+from ibert_inference.to_sql import UnknownDialectError, ibis_to_sql
+
+SCHEMA = {"orders": {"id": "int64", "amount": "decimal(10, 2)", "status": "string"}}
+CODE = "result = orders.filter(_.status == 'paid').group_by('status').agg(total=_.amount.sum())"
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "snowflake", "bigquery", "sqlite"])
+def test_compiles_for_each_dialect(dialect: str):
+    sql = ibis_to_sql(CODE, SCHEMA, dialect=dialect)
+    assert "SUM" in sql.upper() and "paid" in sql
+
+
+def test_duckdb_sql_runs_and_filters():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE orders (id BIGINT, amount DECIMAL(10, 2), status VARCHAR)")
+    con.execute("INSERT INTO orders VALUES (1, 10.5, 'paid'), (2, 3, 'open'), (3, 1.5, 'paid')")
+    assert con.execute(ibis_to_sql(CODE, SCHEMA)).fetchall() == [("paid", 12)]
+
+
+def test_tables_declared_in_the_code_need_no_schema():
+    sql = ibis_to_sql("t = ibis.table({'x': 'int64'}, name='t')\nresult = t.select('x')")
+    assert '"t"' in sql
+
+
+def test_aliases_and_unknown_dialects():
+    assert ibis_to_sql(CODE, SCHEMA, dialect="postgresql") == ibis_to_sql(CODE, SCHEMA, "postgres")
+    with pytest.raises(UnknownDialectError, match=r"Ibis compiles to .*duckdb"):
+        ibis_to_sql(CODE, SCHEMA, dialect="cobol")
+
+
+def test_unknown_column_is_named():
+    with pytest.raises(EvaluationError, match="amout"):
+        ibis_to_sql("orders.select('amout')", SCHEMA)
+
+
+def test_hostile_code_is_refused(tmp_path):
+    target = tmp_path / "ran"
+    with pytest.raises(UnsafeCodeError):
+        ibis_to_sql(f"__import__('os').system('touch {target}')", SCHEMA)
+    assert not target.exists()
+
+
+def test_task_result_is_deterministic_and_verified():
+    result = to_sql(CODE, schema=SCHEMA, dialect="snowflake")
+    assert result.verified is True and result.source == "deterministic"
+    assert result.details["dialect"] == "snowflake"

@@ -1,0 +1,58 @@
+"""Ibis -> SQL through the Ibis compiler: exact, no model.
+
+>>> print(ibis_to_sql("t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}}))
+SELECT
+  *
+FROM "t" AS "t0"
+WHERE
+  "t0"."a" > 1
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ibert_inference.errors import IbertError
+from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.schema import Schema
+
+# Dialects Ibis 12 compiles without a backend connection (NOTES.md)
+DIALECTS = (
+    "athena", "bigquery", "clickhouse", "databricks", "datafusion", "druid", "duckdb", "exasol",
+    "flink", "impala", "materialize", "mssql", "mysql", "oracle", "postgres", "risingwave",
+    "snowflake", "sqlite", "trino",
+)  # fmt: skip
+_ALIASES = {"postgresql": "postgres", "tsql": "mssql", "sqlserver": "mssql", "presto": "trino"}
+
+
+class UnknownDialectError(IbertError, ValueError):
+    """A dialect Ibis cannot compile to."""
+
+
+def normalize_dialect(dialect: str) -> str:
+    """Ibis compiler module name of ``dialect`` (``postgresql`` -> ``postgres``)."""
+    name = _ALIASES.get(dialect.lower(), dialect.lower())
+    if name not in DIALECTS:
+        raise UnknownDialectError(
+            f"unknown dialect {dialect!r}: Ibis compiles to {', '.join(DIALECTS)}"
+        )
+    return name
+
+
+def compile_expr(expr: Any, dialect: str = "duckdb") -> str:
+    """SQL text Ibis compiles ``expr`` to, pretty-printed."""
+    import ibis
+
+    name = normalize_dialect(dialect)
+    try:
+        return str(ibis.to_sql(expr, dialect=name, pretty=True))
+    except Exception as exc:  # the compiler raises many types; the user needs the message
+        raise IbertError(
+            f"Ibis could not compile the expression to {name}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def ibis_to_sql(code: str, schema: Schema | None = None, dialect: str = "duckdb") -> str:
+    """Evaluate ``code`` with the safe evaluator and compile it for ``dialect``."""
+    normalize_dialect(dialect)
+    return compile_expr(evaluate_ibis(code, schema), dialect)
