@@ -84,6 +84,7 @@ FAMILIES = {
     "expressions": [
         "SELECT user_id / 2 AS half, user_id // 2 AS whole, user_id % 2 AS odd FROM users",
         "SELECT COALESCE(name, 'none') AS n, NULLIF(country, 'FR') AS c FROM users",
+        "SELECT (age - 40) // 3 AS q, (age - 40) % 3 AS r, -7 // 2 AS k FROM users",
         "SELECT CAST(age AS DOUBLE) AS a, age::VARCHAR AS s FROM users",
         "SELECT CASE WHEN age > 40 THEN 'old' WHEN age > 20 THEN 'mid' ELSE 'young' END AS g "
         "FROM users",

@@ -35,7 +35,6 @@ _BINARY = {
     exp.Sub: "-",
     exp.Mul: "*",
     exp.Mod: "%",
-    exp.IntDiv: "//",
     exp.And: "&",
     exp.Or: "|",
 }
@@ -204,13 +203,16 @@ class ExpressionTranslator:
         left, right = self.translate(node.this), self.translate(node.expression)
         # Dialects where int / int truncates (postgres, sqlite...) mark the node typed.
         if node.args.get("typed") and _is_integer(left) and _is_integer(right):
-            return binary(left, "//", right)
+            return truncating_division(left, right)
         return binary(left, "/", right)
 
     def on_safedivide(self, node: exp.SafeDivide) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)
         nonzero = binary(right, "!=", lit(0))
         return function("cases", _pair(nonzero, binary(left, "/", right)))
+
+    def on_intdiv(self, node: exp.IntDiv) -> Code:
+        return truncating_division(self.translate(node.this), self.translate(node.expression))
 
     def on_not(self, node: exp.Not) -> Code:
         inner = node.this
@@ -401,6 +403,18 @@ class ExpressionTranslator:
         if node.expression is None:
             return method(self.translate(node.this), "log10")
         return method(self.translate(node.expression), "log", self.translate(node.this))
+
+
+def truncating_division(left: Code, right: Code) -> Code:
+    """SQL integer division truncates toward zero (-7 // 2 = -3); Ibis's // floors (-4).
+
+    ``a - a % b`` is an exact multiple of ``b`` (SQL's % keeps the dividend's sign), so flooring
+    it is exact; with a non-negative literal dividend plain ``//`` already agrees.
+    """
+    if left.literal and left.val >= 0 and right.literal and right.val > 0:
+        return binary(left, "//", right)
+    multiple = binary(left, "-", binary(left, "%", right))
+    return binary(multiple, "//", right)
 
 
 def _pair(condition: Code, value: Code) -> Code:
