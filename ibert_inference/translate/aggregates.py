@@ -18,10 +18,16 @@ import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code, column_ref, is_identifier, py
-from ibert_inference.translate.expressions import binary, function, lit, method
+from ibert_inference.translate.expressions import (
+    ExpressionTranslator,
+    binary,
+    function,
+    lit,
+    method,
+)
 from ibert_inference.translate.parse import readable_name, unsupported
 
-_SIMPLE_AGGREGATES = {
+_SIMPLE_AGGREGATES: dict[type[exp.Expression], tuple[str, dict[str, str]]] = {
     exp.Sum: ("sum", {}),
     exp.Min: ("min", {}),
     exp.Max: ("max", {}),
@@ -56,7 +62,7 @@ def find_aggregates(node: exp.Expression, into_windows: bool = False) -> list[ex
 
     def visit(n: exp.Expression) -> None:
         if isinstance(n, exp.Window) and into_windows:
-            call = n.this
+            call: exp.Expression = n.this
             for child in call.iter_expressions() if isinstance(call, exp.AggFunc) else [call]:
                 visit(child)
             return
@@ -79,7 +85,7 @@ def has_window(node: exp.Expression) -> bool:
     return any(True for _ in node.find_all(exp.Window))
 
 
-class AggregateMixin:
+class AggregateMixin(ExpressionTranslator):
     """Aggregate and window handlers for :class:`ExpressionTranslator`.
 
     ``self.table`` is the :class:`Code` of the table being aggregated (``_`` and its value).
@@ -119,7 +125,7 @@ class AggregateMixin:
             return self.aggregate(node)
         if type(node) in _RANKING:
             raise unsupported(f"{type(node).__name__} outside a window", node)
-        return super().fallback(node)  # type: ignore[misc]
+        return super().fallback(node)
 
     def aggregate(self, node: exp.Expression, where: Code | None = None) -> Code:
         kwargs = {"where": where} if where is not None else {}
@@ -150,9 +156,9 @@ class AggregateMixin:
             if not subject.literal and subject.val.type().is_decimal():
                 subject = method(subject, "cast", lit("float64"))
             return method(subject, "quantile", self.translate(node.expression), **kwargs)
-        name, fixed = _SIMPLE_AGGREGATES.get(type(node), (None, {}))
-        if name is None:
+        if type(node) not in _SIMPLE_AGGREGATES:
             raise unsupported(f"aggregate {type(node).__name__}", node)
+        name, fixed = _SIMPLE_AGGREGATES[type(node)]
         if isinstance(node.this, exp.Distinct):
             raise unsupported(f"{name.upper()}(DISTINCT ...)", node)
         fixed_args = {k: lit(v) for k, v in fixed.items()}

@@ -13,7 +13,7 @@ import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code
-from ibert_inference.translate.expressions import binary, delta, lit, method
+from ibert_inference.translate.expressions import ExpressionTranslator, binary, delta, lit, method
 from ibert_inference.translate.parse import unsupported
 
 _EXTRACT = {
@@ -42,7 +42,7 @@ _INTERVAL_UNITS = {
 }
 
 
-class DateMixin:
+class DateMixin(ExpressionTranslator):
     """Date and time handlers for :class:`ExpressionTranslator`."""
 
     def on_extract(self, node: exp.Extract) -> Code:
@@ -128,7 +128,8 @@ class DateMixin:
         return self._shift(node, "-")
 
     def _shift(self, node: exp.Expression, op: str) -> Code:
-        unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
+        unit_node = node.args.get("unit")
+        unit = unit_node.name.lower() if unit_node is not None else "day"
         keyword = _INTERVAL_UNITS.get(unit.rstrip("s"))
         amount = self.translate(node.expression)
         if keyword is None or not amount.literal:
@@ -139,7 +140,8 @@ class DateMixin:
         return binary(self.translate(node.this), op, shift)
 
     def on_datediff(self, node: exp.DateDiff) -> Code:
-        unit = (node.args.get("unit").name if node.args.get("unit") else "day").lower()
+        unit_node = node.args.get("unit")
+        unit = unit_node.name.lower() if unit_node is not None else "day"
         end, start = self.translate(node.this), self.translate(node.expression)
         return delta(end, start, unit)
 

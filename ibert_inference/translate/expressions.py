@@ -24,7 +24,7 @@ from ibert_inference.errors import IbertError
 from ibert_inference.translate.codegen import Code, py
 from ibert_inference.translate.parse import unsupported
 
-_BINARY = {
+_BINARY: dict[type[exp.Expression], str] = {
     exp.EQ: "==",
     exp.NEQ: "!=",
     exp.GT: ">",
@@ -39,7 +39,7 @@ _BINARY = {
     exp.Or: "|",
 }
 _ASSOCIATIVE = {"+", "*", "&", "|"}
-_UNARY_METHODS = {
+_UNARY_METHODS: dict[type[exp.Expression], str] = {
     exp.Upper: "upper",
     exp.Lower: "lower",
     exp.Length: "length",
@@ -133,6 +133,7 @@ class ExpressionTranslator:
         self.resolve = resolve
         self.replacements = replacements or {}
         self.dialect = dialect
+        self.table = Code("_", None)  # the table aggregates count rows of
 
     def translate(self, node: exp.Expression) -> Code:
         try:
@@ -247,7 +248,7 @@ class ExpressionTranslator:
         return method(self.translate(node.this), "identical_to", self.translate(node.expression))
 
     def on_nullsafeneq(self, node: exp.NullSafeNEQ) -> Code:
-        same = self.on_nullsafeeq(node)
+        same = method(self.translate(node.this), "identical_to", self.translate(node.expression))
         return Code(f"~{same.operand()}", ~same.val)
 
     def on_eq(self, node: exp.EQ) -> Code:

@@ -67,6 +67,7 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression:
             f"got {len(statements)} statements; give exactly one query (SELECT/WITH/set operation)"
         )
     statement = statements[0]
+    assert isinstance(statement, exp.Expression)
     if not isinstance(statement, _QUERY_TYPES):
         kind = statement.key.upper()
         raise UnsupportedSQLError(
@@ -139,7 +140,8 @@ def readable_name(node: exp.Expression) -> str:
         return readable_name(node.this) + "_filtered"
     words: list[str] = []
     if not isinstance(node, exp.Func):
-        node = next((f for f in node.find_all(exp.AggFunc)), None) or node
+        first_aggregate: exp.Expression | None = next(iter(node.find_all(exp.AggFunc)), None)
+        node = first_aggregate if first_aggregate is not None else node
     if isinstance(node, exp.Func):
         words.append(node.sql_name().lower() if not isinstance(node, exp.Anonymous) else node.name)
     columns = [c.name for c in node.find_all(exp.Column)]

@@ -126,9 +126,8 @@ def translate_query(node: exp.Expression, ctx: Context, outer=None) -> Rel:
             group.args.get(k) for k in ("rollup", "cube", "grouping_sets")
         ):
             from ibert_inference.translate.grouping import expand_grouping_sets
-            from ibert_inference.translate.setops import translate_setop
 
-            return translate_setop(expand_grouping_sets(node), ctx)
+            return translate_query(expand_grouping_sets(node), ctx)
         return translate_select(node, ctx, outer)
     raise unsupported(f"query {node.key.upper()}", node)
 

@@ -11,11 +11,19 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code
-from ibert_inference.translate.expressions import _pair, as_expr, binary, function, lit, method
+from ibert_inference.translate.expressions import (
+    ExpressionTranslator,
+    _pair,
+    as_expr,
+    binary,
+    function,
+    lit,
+    method,
+)
 from ibert_inference.translate.parse import unsupported
 
 
-class StringMixin:
+class StringMixin(ExpressionTranslator):
     """String handlers for :class:`ExpressionTranslator`."""
 
     def on_substring(self, node: exp.Substring) -> Code:

@@ -12,10 +12,12 @@ result = t.filter(_.a.isin(u.b))
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Chain, Code, column_ref, py
-from ibert_inference.translate.expressions import as_expr
+from ibert_inference.translate.expressions import ExpressionTranslator, as_expr
 from ibert_inference.translate.parse import unsupported
 
 _INLINE = 60
@@ -33,8 +35,11 @@ def _outer_aliases(query: exp.Expression) -> set[str]:
     return {c.table.lower() for c in query.find_all(exp.Column) if c.table} - inner
 
 
-class SubqueryMixin:
+class SubqueryMixin(ExpressionTranslator):
     """Subquery handlers for :class:`ExpressionTranslator` (uses ``self.ctx``, ``self.outer``)."""
+
+    ctx: Any
+    outer: Any
 
     def _sub_rel(self, query: exp.Expression, hint: str):
         from ibert_inference.translate.relations import translate_query
