@@ -140,8 +140,9 @@ def readable_name(node: exp.Expression) -> str:
         return readable_name(node.this) + "_filtered"
     words: list[str] = []
     if not isinstance(node, exp.Func):
-        first_aggregate: exp.Expression | None = next(iter(node.find_all(exp.AggFunc)), None)
-        node = first_aggregate if first_aggregate is not None else node
+        for first_aggregate in node.find_all(exp.AggFunc):
+            node = first_aggregate
+            break
     if isinstance(node, exp.Func):
         words.append(node.sql_name().lower() if not isinstance(node, exp.Anonymous) else node.name)
     columns = [c.name for c in node.find_all(exp.Column)]
