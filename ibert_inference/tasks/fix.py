@@ -1,0 +1,235 @@
+"""Error resolution: repair Ibis code that fails, and return only repairs that evaluate.
+
+Deterministic repairs (:mod:`ibert_inference.repairs`) go first; the model, when given, gets a
+bounded number of attempts, each shown the error of the previous one. A fix is returned only if
+the safe evaluator turns it into an expression (and Ibis compiles it to SQL).
+
+>>> result = fix_code("t.filter(_.amout > 1)", schema={"t": {"amount": "float64"}})
+>>> result.output, result.source, result.details["changes"]
+('t.filter(_.amount > 1)', 'deterministic', ["column 'amout' -> 'amount' (line 1)"])
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from ibert_inference.errors import EvaluationError, IbertError
+from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair
+from ibert_inference.schema import Schema
+from ibert_inference.tasks.result import TaskResult
+
+MAX_REPAIR_ROUNDS = 3
+"""Repairs chain (a closed parenthesis reveals a misspelt column): at most this many in a row."""
+MODEL_ATTEMPTS = 3
+_CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
+_TYPED_ERROR = re.compile(r"^\s*([A-Z][A-Za-z]*(?:Error|Exception))\s*:\s*(.*)", re.DOTALL)
+
+
+def fix_code(
+    code: str,
+    *,
+    schema: Schema | None = None,
+    error: str | None = None,
+    context: str | None = None,
+    model: Any = None,
+) -> TaskResult:
+    """Repair ``code`` so that it evaluates; ``error`` is the message seen, else found by running.
+
+    Raises :class:`~ibert_inference.errors.UnsafeCodeError` when the code itself uses constructs
+    the safe evaluator refuses (nothing is run).
+    """
+    found = evaluation_error(code, schema)
+    if found is None and error is None:
+        return TaskResult(
+            "fix",
+            code,
+            True,
+            "deterministic",
+            {"changes": [], "error": None, "attempts": [], "message": "nothing to fix"},
+        )
+    original = found or _error_from_text(error or "")
+    attempts: list[dict[str, Any]] = []
+
+    repaired = _deterministic(code, original, schema, attempts)
+    if repaired is not None:
+        return _fixed(repaired, "deterministic", original, attempts)
+    if model is not None:
+        repaired = _with_model(code, original, schema, context, model, attempts)
+        if repaired is not None:
+            return _fixed(repaired, "model", original, attempts)
+    return TaskResult(
+        "fix",
+        "",
+        False,
+        "none",
+        {
+            "changes": [],
+            "error": original.message,
+            "error_type": original.error_type,
+            "attempts": attempts,
+            "reason": f"no repair evaluates; the error is: {original.message}",
+        },
+    )
+
+
+def evaluation_error(code: str, schema: Schema | None) -> ErrorInfo | None:
+    """The error ``code`` raises when evaluated and compiled, or None when it works.
+
+    Unsafe code raises :class:`UnsafeCodeError` rather than returning an error to repair.
+    """
+    from ibert_inference.safe_eval import evaluate_ibis
+
+    try:
+        expr = evaluate_ibis(code, schema)
+    except EvaluationError as exc:
+        return ErrorInfo(str(exc), exc.error_type, exc.line)
+    import ibis
+
+    try:
+        ibis.to_sql(expr)
+    except Exception as exc:  # Ibis raises many types when compiling; each is the code's error
+        return ErrorInfo(f"{type(exc).__name__}: {exc}", type(exc).__name__, None)
+    return None
+
+
+def _deterministic(
+    code: str, error: ErrorInfo, schema: Schema | None, attempts: list[dict[str, Any]]
+) -> Repair | None:
+    """Apply repairs round by round; keep going from a repair that changed the error."""
+    current, current_error = code, error
+    changes: list[str] = []
+    seen = {code}
+    for _ in range(MAX_REPAIR_ROUNDS):
+        progress: tuple[str, ErrorInfo, list[str]] | None = None
+        for name, repair in REPAIRS.items():
+            candidate = repair(current, current_error, schema)
+            if candidate is None or candidate.code in seen:
+                continue
+            seen.add(candidate.code)
+            try:
+                new_error = evaluation_error(candidate.code, schema)
+            except IbertError as exc:  # a repair must never make code unsafe; skip it if it did
+                new_error = ErrorInfo(str(exc), type(exc).__name__)
+            attempts.append(
+                {
+                    "source": "deterministic",
+                    "repair": name,
+                    "error": new_error.message if new_error else None,
+                }
+            )
+            if new_error is None:
+                return Repair(candidate.code, changes + candidate.changes)
+            if progress is None and new_error.message != current_error.message:
+                progress = (candidate.code, new_error, candidate.changes)
+        if progress is None:
+            return None
+        current, current_error = progress[0], progress[1]
+        changes = changes + progress[2]
+    return None
+
+
+def _with_model(
+    code: str,
+    error: ErrorInfo,
+    schema: Schema | None,
+    context: str | None,
+    model: Any,
+    attempts: list[dict[str, Any]],
+) -> Repair | None:
+    conversation = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": fix_prompt(code, error.message, schema, context)},
+    ]
+    for _ in range(MODEL_ATTEMPTS):
+        answer = model.generate([conversation])[0]
+        candidate = extract_code(answer)
+        failure = None
+        if not candidate.strip() or candidate.strip() == code.strip():
+            failure = ErrorInfo("the answer repeats the code or has none")
+        else:
+            try:
+                failure = evaluation_error(candidate, schema)
+            except IbertError as exc:
+                failure = ErrorInfo(str(exc), type(exc).__name__)
+        attempts.append(
+            {"source": "model", "error": failure.message if failure else None, "code": candidate}
+        )
+        if failure is None:
+            return Repair(candidate, line_changes(code, candidate))
+        conversation = [
+            *conversation,
+            {"role": "assistant", "content": answer},
+            {
+                "role": "user",
+                "content": f"That code fails with:\n{failure.message}\nReturn corrected code only.",
+            },
+        ]
+    return None
+
+
+SYSTEM_PROMPT = (
+    "You repair Python code written with the Ibis dataframe library. Answer with the whole "
+    "corrected code in one ```python block and nothing else."
+)
+
+
+def fix_prompt(code: str, error: str, schema: Schema | None, context: str | None) -> str:
+    """The user message asking the model for a repair."""
+    parts = []
+    if schema:
+        tables = "\n".join(
+            f"- {table}: " + ", ".join(f"{col} {dtype}" for col, dtype in cols.items())
+            for table, cols in schema.items()
+        )
+        parts.append(f"Tables:\n{tables}")
+    if context:
+        parts.append(f"The code is meant to: {context}")
+    parts.append(f"Code:\n```python\n{code.rstrip()}\n```")
+    parts.append(f"Error:\n{error}")
+    parts.append("Fix the code.")
+    return "\n\n".join(parts)
+
+
+def extract_code(answer: str) -> str:
+    """The first fenced code block of a model answer, else the whole answer."""
+    match = _CODE_BLOCK.search(answer)
+    return (match.group(1) if match else answer).strip() + "\n"
+
+
+def line_changes(before: str, after: str) -> list[str]:
+    """Human-readable changed lines between two versions of code."""
+    changes = []
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines())
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old = " / ".join(line.strip() for line in before.splitlines()[a_start:a_end])
+        new = " / ".join(line.strip() for line in after.splitlines()[b_start:b_end])
+        changes.append(f"line {a_start + 1}: `{old}` -> `{new}`")
+    return changes
+
+
+def _fixed(
+    repair: Repair, source: str, error: ErrorInfo, attempts: list[dict[str, Any]]
+) -> TaskResult:
+    return TaskResult(
+        "fix",
+        repair.code,
+        True,
+        source,  # type: ignore[arg-type]
+        {
+            "changes": repair.changes,
+            "error": error.message,
+            "error_type": error.error_type,
+            "attempts": attempts,
+        },
+    )
+
+
+def _error_from_text(text: str) -> ErrorInfo:
+    match = _TYPED_ERROR.match(text)
+    if match:
+        return ErrorInfo(text.strip(), match.group(1))
+    return ErrorInfo(text.strip())
