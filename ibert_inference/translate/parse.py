@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -141,7 +142,7 @@ def readable_name(node: exp.Expression) -> str:
     words: list[str] = []
     if not isinstance(node, exp.Func):
         for first_aggregate in node.find_all(exp.AggFunc):
-            node = first_aggregate
+            node = cast(exp.Expression, first_aggregate)
             break
     if isinstance(node, exp.Func):
         words.append(node.sql_name().lower() if not isinstance(node, exp.Anonymous) else node.name)
