@@ -1,4 +1,4 @@
-"""iBERT inference: six Ibis code tasks, deterministic where possible, verified where a model writes.
+"""iBERT inference: six Ibis code tasks, exact where possible, verified where a model writes.
 
 Importing this package is cheap: it pulls in neither torch nor transformers (nor ibis until a
 function that needs it runs). Public names resolve lazily from their modules.

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 Schema = Mapping[str, Mapping[str, str]]
-"""table name -> column name -> Ibis dtype string (``"int64"``, ``"decimal(15, 2)"``, ``"date"``)."""
+"""table -> column -> Ibis dtype string (``"int64"``, ``"decimal(15, 2)"``, ``"date"``)."""
 
 
 @lru_cache(maxsize=1024)
@@ -40,14 +40,18 @@ def parse_dtype(dtype: str) -> dt.DataType:
 def validate_schema(schema: Schema, *, where: str = "schema") -> dict[str, dict[str, str]]:
     """Check every table has columns and every dtype parses; return a plain-dict copy."""
     if not isinstance(schema, Mapping) or not schema:
-        raise SchemaError(f"{where}: expected a mapping of table -> column -> dtype, got {schema!r}")
+        raise SchemaError(
+            f"{where}: expected a mapping of table -> column -> dtype, got {schema!r}"
+        )
     checked: dict[str, dict[str, str]] = {}
     for table, columns in schema.items():
         if not isinstance(columns, Mapping) or not columns:
             raise SchemaError(f"{where}: table {table!r} has no columns; give column: dtype pairs")
         for column, dtype in columns.items():
             if not isinstance(dtype, str):
-                raise SchemaError(f"{where}: {table}.{column} has dtype {dtype!r}; expected a string")
+                raise SchemaError(
+                    f"{where}: {table}.{column} has dtype {dtype!r}; expected a string"
+                )
             try:
                 parse_dtype(dtype)
             except SchemaError as exc:
@@ -70,16 +74,20 @@ def parse_schema_text(text: str, *, table_name: str = "t") -> dict[str, dict[str
     """Parse the CLI's schema forms: JSON ``{"table": {"col": "dtype"}}`` or ``"col: dtype, ..."``.
 
     The second form (the seed's) describes one table, named ``table_name``. Commas inside
-    parentheses or angle brackets (``decimal(15, 2)``, ``struct<a: int64, b: string>``) do not split.
+    parentheses or angle brackets (``decimal(15, 2)``, ``struct<a: int64>``) do not split.
     """
     text = text.strip()
     if not text:
-        raise SchemaError("empty schema: give 'col: dtype, ...' or JSON {\"table\": {\"col\": \"dtype\"}}")
+        raise SchemaError(
+            'empty schema: give "col: dtype, ..." or JSON {"table": {"col": "dtype"}}'
+        )
     if text.startswith("{"):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SchemaError(f"schema JSON is invalid at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise SchemaError(
+                f"schema JSON is invalid at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from None
         return validate_schema(data)
     columns: dict[str, str] = {}
     for part in _split_top_level(text):

@@ -1,0 +1,58 @@
+import datetime as dt
+import decimal
+import math
+
+from ibert_inference.compare import compare_results, values_equal
+
+
+def test_multisets_ignore_order_but_not_multiplicity():
+    assert (
+        compare_results((["a"], [(1,), (2,), (2,)]), (["a"], [(2,), (1,), (2,)]), ordered=False)
+        is None
+    )
+    assert "row count" in compare_results((["a"], [(1,), (2,)]), (["a"], [(2,)]), ordered=False)
+    assert compare_results((["a"], [(1,), (1,)]), (["a"], [(1,), (2,)]), ordered=False)
+
+
+def test_order_counts_only_when_ordered():
+    expected, actual = (["a"], [(1,), (2,)]), (["a"], [(2,), (1,)])
+    assert compare_results(expected, actual, ordered=False) is None
+    assert compare_results(expected, actual, ordered=True) == "row 1 differs: (1,) vs (2,)"
+
+
+def test_rows_may_swap_within_ties_of_the_sort_key():
+    expected = (["k", "v"], [(1, "a"), (1, "b"), (2, "c")])
+    actual = (["k", "v"], [(1, "b"), (1, "a"), (2, "c")])
+    assert compare_results(expected, actual, ordered=True, sort_key_columns=[0]) is None
+    swapped = (["k", "v"], [(2, "c"), (1, "a"), (1, "b")])
+    assert "sort key" in compare_results(expected, swapped, ordered=True, sort_key_columns=[0])
+
+
+def test_limit_ties_at_the_cut():
+    expected = (["k", "v"], [(1, "a"), (2, "b")])
+    actual = (["k", "v"], [(1, "a"), (2, "z")])
+    assert (
+        compare_results(expected, actual, ordered=True, sort_key_columns=[0], limited=True) is None
+    )
+    assert compare_results(expected, actual, ordered=True, sort_key_columns=[0]) is not None
+
+
+def test_column_names_are_case_insensitive_and_positional():
+    assert compare_results((["Total"], []), (["total"], []), ordered=False) is None
+    assert "named" in compare_results((["a", "b"], []), (["b", "a"], []), ordered=False)
+    assert "columns" in compare_results((["a"], []), (["a", "b"], []), ordered=False)
+
+
+def test_type_aware_numbers():
+    assert values_equal(0.1 + 0.2, 0.3)
+    assert values_equal(decimal.Decimal("3.3"), 3.33333)  # a decimal keeps its scale
+    assert not values_equal(decimal.Decimal("3.30"), 3.33333)
+    assert values_equal(3, 3.0)
+    assert not values_equal(1.0, 1.001)
+    assert values_equal(math.nan, math.nan)
+    assert values_equal(None, None) and not values_equal(None, 0)
+
+
+def test_dates_equal_midnight_timestamps():
+    expected = (["d"], [(dt.date(2024, 1, 2),)])
+    assert compare_results(expected, (["d"], [(dt.datetime(2024, 1, 2),)]), ordered=False) is None

@@ -1,0 +1,300 @@
+"""Random DuckDB databases generated from a schema, seeded with a query's own literals.
+
+Values come from small domains so that groups collide, DISTINCT matters and keys join; the query's
+literals (``amount > 100``, ``status = 'paid'``, ``name LIKE 'A%'``) are planted in the columns
+they are compared with, with neighbours on both sides, so that filters select some rows and not
+others. Besides ``count`` random databases there is always one with empty tables and one where
+most values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
+
+>>> dbs = random_databases({"t": {"a": "int64", "b": "string"}}, seed=1)
+>>> [db.name for db in dbs]
+['random-0', 'random-1', 'random-2', 'empty', 'nulls']
+>>> dbs[-2].connection.execute('SELECT count(*) FROM "t"').fetchone()
+(0,)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from ibert_inference.errors import SchemaError
+from ibert_inference.schema import Schema, parse_dtype
+
+LiteralKey = tuple[tuple[str, tuple[Any, ...]], ...]
+WORDS = ("alpha", "beta", "gamma", "delta", "Alpha", "omega", "x y", "")
+BASE_DATE = dt.date(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class GeneratedDatabase:
+    """One in-memory DuckDB database holding every table of the schema."""
+
+    name: str
+    connection: Any = field(repr=False)
+    row_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class QueryLiterals:
+    """Values a query compares columns with (by lowercased column name), and the rest."""
+
+    by_column: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    loose: tuple[Any, ...] = ()
+
+    def key(self) -> LiteralKey:
+        items = sorted((c, tuple(map(repr, v))) for c, v in self.by_column.items())
+        return (*items, ("", tuple(map(repr, self.loose))))
+
+    def __hash__(self) -> int:
+        return hash(self.key())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QueryLiterals) and self.key() == other.key()
+
+
+def random_databases(
+    schema: Schema,
+    *,
+    seed: int = 0,
+    count: int = 3,
+    literals: QueryLiterals | Sequence[Any] = (),
+) -> list[GeneratedDatabase]:
+    """``count`` random databases, then ``empty`` and ``nulls``; cached per arguments."""
+    if not isinstance(literals, QueryLiterals):
+        literals = QueryLiterals(loose=tuple(literals))
+    schema_key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
+    return _cached_databases(schema_key, seed, count, literals)
+
+
+@lru_cache(maxsize=256)
+def _cached_databases(
+    schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    seed: int,
+    count: int,
+    literals: QueryLiterals,
+) -> list[GeneratedDatabase]:
+    schema = {table: dict(columns) for table, columns in schema_key}
+    databases = []
+    for index in range(count):
+        rng = random.Random(f"{seed}:{index}")
+        databases.append(_build(f"random-{index}", schema, rng, literals, null_rate=0.08))
+    databases.append(_build("empty", schema, random.Random(seed), literals, rows=0))
+    databases.append(
+        _build("nulls", schema, random.Random(f"{seed}:nulls"), literals, null_rate=0.7)
+    )
+    return databases
+
+
+def _build(
+    name: str,
+    schema: Mapping[str, Mapping[str, str]],
+    rng: random.Random,
+    literals: QueryLiterals,
+    *,
+    null_rate: float = 0.0,
+    rows: int | None = None,
+) -> GeneratedDatabase:
+    import duckdb
+    import pyarrow as pa
+
+    connection = duckdb.connect()
+    counts = {}
+    for table, columns in schema.items():
+        size = rng.randint(12, 30) if rows is None else rows
+        arrays, names = [], []
+        for column, dtype_text in columns.items():
+            dtype = parse_dtype(dtype_text)
+            make = _generator(column, dtype, literals, rng)
+            values = [None if rng.random() < null_rate else make() for _ in range(size)]
+            arrays.append(pa.array(values, type=dtype.to_pyarrow()))
+            names.append(column)
+        arrow_table = pa.Table.from_arrays(arrays, names=names)
+        # a real table, not a view over Arrow: the SQL sees DuckDB's own types
+        connection.register("__ibert_source", arrow_table)
+        connection.execute(f"CREATE TABLE {_quote(table)} AS SELECT * FROM __ibert_source")
+        connection.unregister("__ibert_source")
+        counts[table] = size
+    return GeneratedDatabase(name=name, connection=connection, row_counts=counts)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _generator(
+    column: str, dtype: Any, literals: QueryLiterals, rng: random.Random
+) -> Callable[[], Any]:
+    """A function drawing one value of ``dtype`` for ``column``, literals planted."""
+    planted = [v for v in literals.by_column.get(column.lower(), ()) if _fits(v, dtype)]
+    loose = [v for v in literals.loose if _fits(v, dtype)]
+    base = _base_generator(column, dtype, rng)
+
+    def draw() -> Any:
+        roll = rng.random()
+        if planted and roll < 0.45:
+            return _near(rng.choice(planted), dtype, rng)
+        if loose and roll < 0.55:
+            return _near(rng.choice(loose), dtype, rng)
+        return base()
+
+    return draw
+
+
+def _base_generator(column: str, dtype: Any, rng: random.Random) -> Callable[[], Any]:
+    lowered = column.lower()
+    if dtype.is_boolean():
+        return lambda: rng.random() < 0.5
+    if dtype.is_integer():
+        if lowered == "id" or lowered.endswith(("_id", "id", "key", "_no")):
+            return lambda: rng.randint(1, 8)  # keys from a small shared range, so joins match
+        low = 0 if dtype.is_unsigned_integer() else -3
+        return lambda: rng.randint(low, 60)
+    if dtype.is_floating():
+        return lambda: round(rng.uniform(-5, 250), 2)
+    if dtype.is_decimal():
+        scale = dtype.scale if dtype.scale is not None else 2
+        precision = dtype.precision or 18
+        top = min(10 ** (precision - scale) - 1, 10_000)
+        quantum = decimal.Decimal(1).scaleb(-scale)
+        return lambda: decimal.Decimal(str(rng.uniform(-5, top))).quantize(quantum)
+    if dtype.is_string():
+        pool = [*WORDS, *(f"{column}_{i}" for i in range(1, 4))]
+        return lambda: rng.choice(pool)
+    if dtype.is_date():
+        return lambda: BASE_DATE + dt.timedelta(days=rng.randint(-400, 400))
+    if dtype.is_timestamp():
+        start = dt.datetime(2024, 1, 1)
+        return lambda: start + dt.timedelta(seconds=rng.randint(-400, 400) * 86_400 // 7)
+    if dtype.is_time():
+        return lambda: dt.time(rng.randint(0, 23), rng.choice((0, 15, 30, 45)))
+    if dtype.is_array():
+        inner = _base_generator(column, dtype.value_type, rng)
+        return lambda: [inner() for _ in range(rng.randint(0, 3))]
+    if dtype.is_struct():
+        fields = {n: _base_generator(n, t, rng) for n, t in dtype.items()}
+        return lambda: {n: make() for n, make in fields.items()}
+    if dtype.is_map():
+        key = _base_generator(column, dtype.key_type, rng)
+        value = _base_generator(column, dtype.value_type, rng)
+        return lambda: {key(): value() for _ in range(rng.randint(0, 2))}
+    raise SchemaError(
+        f"column {column!r} has dtype {dtype} that random databases cannot generate; "
+        "use integers, floats, decimals, strings, booleans, dates, timestamps, times, arrays, "
+        "structs or maps"
+    )
+
+
+def _fits(value: Any, dtype: Any) -> bool:
+    if dtype.is_boolean():
+        return isinstance(value, bool)
+    if dtype.is_numeric():
+        return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
+    if dtype.is_string():
+        return isinstance(value, str)
+    if dtype.is_date():
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if dtype.is_timestamp():
+        return isinstance(value, dt.date)
+    return False
+
+
+def _near(value: Any, dtype: Any, rng: random.Random) -> Any:
+    """The literal itself most of the time, else a neighbour: filters then cut both ways."""
+    step = rng.choice((-1, 0, 1))
+    if dtype.is_string() or dtype.is_boolean():
+        return value
+    if dtype.is_integer():
+        number = int(value) + step
+        return max(number, 0) if dtype.is_unsigned_integer() else number
+    if dtype.is_floating():
+        return float(value) + step * 0.5
+    if dtype.is_decimal():
+        scale = dtype.scale if dtype.scale is not None else 2
+        return (decimal.Decimal(str(value)) + step).quantize(decimal.Decimal(1).scaleb(-scale))
+    if dtype.is_date():
+        day = value if not isinstance(value, dt.datetime) else value.date()
+        return day + dt.timedelta(days=step)
+    if dtype.is_timestamp():
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+        return moment + dt.timedelta(hours=step)
+    return value
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike)
+
+
+def query_literals(sql: str, dialect: str = "duckdb") -> QueryLiterals:
+    """Literals of ``sql``, attached to the column they are compared with where there is one.
+
+    >>> found = query_literals("SELECT * FROM t WHERE a > 5 AND b LIKE 'x%' AND c IN (1, 2)")
+    >>> sorted(found.by_column.items())
+    [('a', (5,)), ('b', ('x',)), ('c', (1, 2))]
+    """
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return QueryLiterals()
+    by_column: dict[str, list[Any]] = {}
+    loose: list[Any] = []
+    for node in tree.find_all(exp.Literal, exp.Cast):
+        value = _literal_value(node)
+        if value is None:
+            continue
+        column = _compared_column(node)
+        if column is not None:
+            if isinstance(node.parent, exp.Like | exp.ILike) and isinstance(value, str):
+                value = value.replace("%", "").replace("_", "a")
+            by_column.setdefault(column.lower(), []).append(value)
+        else:
+            loose.append(value)
+    return QueryLiterals(
+        by_column={c: tuple(dict.fromkeys(v)) for c, v in by_column.items()},
+        loose=tuple(dict.fromkeys(loose)),
+    )
+
+
+def _literal_value(node: exp.Expression) -> Any:
+    if isinstance(node, exp.Cast):
+        inner = node.this
+        if not isinstance(inner, exp.Literal) or not inner.is_string:
+            return None
+        try:
+            if node.to.is_type("date"):
+                return dt.date.fromisoformat(inner.this[:10])
+            if node.to.is_type(*exp.DataType.TEMPORAL_TYPES):
+                return dt.datetime.fromisoformat(inner.this)
+        except ValueError:
+            return None
+        return None
+    if isinstance(node.parent, exp.Cast):
+        return None  # handled with its cast
+    if node.is_string:
+        return node.this
+    try:
+        number = float(node.this)
+    except ValueError:
+        return None
+    if isinstance(node.parent, exp.Neg):
+        number = -number
+    return int(number) if number.is_integer() and "." not in node.this else number
+
+
+def _compared_column(node: exp.Expression) -> str | None:
+    parent = node.parent
+    if isinstance(parent, exp.Neg):
+        node, parent = parent, parent.parent
+    if isinstance(parent, _COMPARISONS):
+        other = parent.left if parent.right is node else parent.right
+        return other.name if isinstance(other, exp.Column) else None
+    if isinstance(parent, exp.In | exp.Between) and isinstance(parent.this, exp.Column):
+        return parent.this.name
+    return None

@@ -1,0 +1,185 @@
+"""Differential verification of a SQL<->Ibis pair: both run on generated DuckDB databases.
+
+The Ibis code is evaluated once with the safe evaluator and compiled once; the SQL and the compiled
+SQL then run on every generated database and must agree (see :mod:`ibert_inference.compare`).
+A pair that returns no rows on any database proves nothing and is rejected as vacuous.
+
+>>> schema = {"t": {"a": "int64", "b": "string"}}
+>>> verify_pair("SELECT a FROM t WHERE a > 10", "t.filter(_.a > 10).select('a')", schema).status
+'verified'
+>>> verify_pair("SELECT a FROM t WHERE a > 10", "t.filter(_.a >= 10).select('a')", schema).status
+'mismatch'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from ibert_inference.compare import compare_results
+from ibert_inference.databases import GeneratedDatabase, query_literals, random_databases
+from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.schema import Schema
+
+STATUSES = ("verified", "mismatch", "vacuous", "sql_error", "ibis_error", "unsafe", "timeout")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of verifying one pair; ``reason`` says why when it is not verified."""
+
+    ok: bool
+    status: str
+    reason: str | None
+    databases: int
+    compiled_sql: str | None
+    seed: int
+    order_checked: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def verify_pair(
+    sql: str,
+    ibis_code: str,
+    schema: Schema,
+    *,
+    dialect: str = "duckdb",
+    seed: int = 0,
+    count: int = 3,
+    timeout_s: float = 5.0,
+) -> Verdict:
+    """Evaluate ``ibis_code`` safely, then verify it against ``sql``."""
+    from ibert_inference.safe_eval import evaluate_ibis
+
+    def failed(status: str, reason: str) -> Verdict:
+        return Verdict(False, status, reason, 0, None, seed)
+
+    try:
+        expr = evaluate_ibis(ibis_code, schema, timeout_s=timeout_s)
+    except UnsafeCodeError as exc:
+        return failed("unsafe", str(exc))
+    except EvaluationTimeout as exc:
+        return failed("timeout", str(exc))
+    except EvaluationError as exc:
+        return failed("ibis_error", str(exc))
+    return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
+
+
+def verify_expr(
+    sql: str,
+    expr: Any,
+    schema: Schema,
+    *,
+    dialect: str = "duckdb",
+    seed: int = 0,
+    count: int = 3,
+) -> Verdict:
+    """Verify an already evaluated Ibis expression against ``sql``."""
+    import ibis
+
+    def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
+        return Verdict(False, status, reason, 0, compiled, seed)
+
+    try:
+        compiled = str(ibis.to_sql(expr, dialect="duckdb"))
+    except Exception as exc:  # the Ibis compiler raises many types
+        return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+        duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
+    except sqlglot.errors.SqlglotError as exc:
+        return failed("sql_error", f"SQL does not parse: {exc}", compiled)
+    ordered = _top_level_order(tree)
+    top = tree.this if isinstance(tree, exp.Subquery) else tree
+    limited = bool(top.args.get("limit") or top.args.get("offset"))
+    try:
+        databases = random_databases(
+            schema, seed=seed, count=count, literals=query_literals(sql, dialect)
+        )
+    except Exception as exc:  # a schema the generator cannot fill is the pair's problem
+        return failed("sql_error", f"cannot generate databases: {exc}", compiled)
+    any_rows = False
+    order_checked = False
+    for database in databases:
+        expected = _run(database, duck_sql)
+        if isinstance(expected, str):
+            return failed("sql_error", f"the SQL fails on {database.name}: {expected}", compiled)
+        actual = _run(database, compiled)
+        if isinstance(actual, str):
+            return failed(
+                "ibis_error", f"the compiled Ibis fails on {database.name}: {actual}", compiled
+            )
+        keys = _sort_key_positions(tree, expected[0]) if ordered else ()
+        order_checked = order_checked or (ordered and keys is not None)
+        reason = compare_results(
+            expected,
+            actual,
+            ordered=ordered and keys is not None,
+            sort_key_columns=keys or (),
+            limited=limited,
+        )
+        if reason is not None:
+            return Verdict(
+                False, "mismatch", f"on {database.name}: {reason}", len(databases), compiled, seed
+            )
+        any_rows = any_rows or bool(expected[1])
+    if not any_rows:
+        return Verdict(
+            False,
+            "vacuous",
+            f"both sides return no rows on all {len(databases)} databases",
+            len(databases),
+            compiled,
+            seed,
+        )
+    return Verdict(True, "verified", None, len(databases), compiled, seed, order_checked)
+
+
+def _run(database: GeneratedDatabase, sql: str) -> tuple[list[str], list[tuple[Any, ...]]] | str:
+    try:
+        cursor = database.connection.execute(sql)
+        rows = cursor.fetchall()
+    except Exception as exc:  # duckdb raises one type per error family
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return [column[0] for column in cursor.description], rows
+
+
+def _top_level_order(tree: exp.Expression) -> bool:
+    node = tree.this if isinstance(tree, exp.Subquery) else tree
+    return bool(node.args.get("order"))
+
+
+def _sort_key_positions(tree: exp.Expression, names: list[str]) -> tuple[int, ...] | None:
+    """Output positions of the ORDER BY keys, or None when a key is not in the output.
+
+    None means order cannot be checked row by row (a key is not projected), so ties could be
+    broken differently: the results are then compared as multisets.
+    """
+    node = tree.this if isinstance(tree, exp.Subquery) else tree
+    order = node.args.get("order")
+    if order is None:
+        return ()
+    lowered = [name.lower() for name in names]
+    selects = node.selects if isinstance(node, exp.Select) else []
+    positions = []
+    for ordered in order.expressions:
+        key = ordered.this
+        if isinstance(key, exp.Literal) and key.is_int:
+            positions.append(int(key.this) - 1)
+            continue
+        name = key.alias_or_name.lower() if isinstance(key, exp.Column | exp.Identifier) else None
+        if name is None:
+            matches = [i for i, s in enumerate(selects) if s.unalias() == key]
+            if not matches:
+                return None
+            positions.append(matches[0])
+        elif name in lowered:
+            positions.append(lowered.index(name))
+        else:
+            return None
+    return tuple(positions)
