@@ -160,6 +160,8 @@ FAMILIES = {
         "SELECT order_id FROM orders WHERE amount > (SELECT AVG(amount) FROM orders)",
         "SELECT u.name, (SELECT COUNT(*) FROM orders o WHERE o.user_id = u.user_id) AS n "
         "FROM users u",
+        "SELECT o.user_id, COUNT(*) AS n FROM orders o GROUP BY o.user_id HAVING COUNT(*) > "
+        "(SELECT COUNT(*) FROM refunds r WHERE r.order_id = o.user_id)",
         "SELECT o.order_id FROM orders o WHERE o.amount >= "
         "(SELECT MAX(o2.amount) FROM orders o2 WHERE o2.user_id = o.user_id)",
     ],

@@ -105,6 +105,16 @@ def aggregate_stage(select: exp.Select, rel, ctx, outer):
 
     replacements = refs(val)
     having = select.args.get("having")
+    if having is not None and having.find(exp.Subquery):
+        from ibert_inference.translate.subqueries import decorrelate_scalars
+
+        # Outer references in a HAVING subquery are group keys: name them by table too.
+        for name, node, _code in keys:
+            if isinstance(node, exp.Column):
+                grouped.columns[(node.table.lower(), node.name.lower())] = name
+        grouped = decorrelate_scalars(select, grouped, ctx, within=having)
+        val = grouped.val
+        replacements = refs(val)
     if having is not None:
         post = rel_translator(ctx, grouped, replacements, outer)
         predicate = as_expr(post.translate(having.this))

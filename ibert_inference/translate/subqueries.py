@@ -239,7 +239,7 @@ def decorrelate_exists(predicates: list[exp.Expression], rel, ctx):
     return rel, kept
 
 
-def decorrelate_scalars(select: exp.Select, rel, ctx):
+def decorrelate_scalars(select: exp.Select, rel, ctx, within: exp.Expression | None = None):
     """Correlated aggregate subqueries -> a grouped table left-joined on the correlation keys.
 
     ``WHERE s.salary > (SELECT AVG(s2.salary) FROM salaries s2 WHERE s2.emp_id = s.emp_id)``
@@ -250,7 +250,10 @@ def decorrelate_scalars(select: exp.Select, rel, ctx):
     from ibert_inference.translate.select import translate_select
 
     aliases = {alias for alias, _col in rel.columns}
-    for sub in list(select.find_all(exp.Subquery)):
+    having = select.args.get("having")
+    for sub in list((within or select).find_all(exp.Subquery)):
+        if within is None and having is not None and sub.find_ancestor(exp.Having) is having:
+            continue  # correlated with group keys: joined after the aggregation
         if sub.find_ancestor(exp.Select) is not select or isinstance(
             sub.parent, exp.From | exp.Join
         ):
