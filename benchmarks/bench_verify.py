@@ -1,0 +1,89 @@
+"""Verification throughput beside the raw cost of the same SQL on the same databases.
+
+Run: python benchmarks/bench_verify.py [--pairs 200]
+
+"raw" executes the pair's SQL and the Ibis-compiled SQL on the same generated databases with DuckDB
+alone (databases already built, SQL already compiled); "verify" is verify_pair end to end minus
+database generation, which is cached across pairs that share a schema and literals. The ratio is the
+verifier's overhead: evaluation, compilation and comparison. Medians of repeated runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import ibis
+
+from ibert_inference.databases import query_literals, random_databases
+from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.verify import verify_pair
+
+SCHEMA = {
+    "orders": {"id": "int64", "customer_id": "int64", "amount": "decimal(10, 2)",
+               "status": "string", "ordered_on": "date"},
+    "customers": {"id": "int64", "name": "string", "city": "string"},
+}  # fmt: skip
+SHAPES = [
+    ("SELECT id, amount FROM orders WHERE amount > {n}",
+     "orders.filter(_.amount > {n}).select('id', 'amount')"),
+    ("SELECT status, COUNT(*) AS n, SUM(amount) AS total FROM orders WHERE id > {n} "
+     "GROUP BY status",
+     "orders.filter(_.id > {n}).group_by('status').agg(n=_.count(), total=_.amount.sum())"),
+    ("SELECT c.name, SUM(o.amount) AS total FROM orders o JOIN customers c "
+     "ON o.customer_id = c.id WHERE o.amount > {n} GROUP BY c.name",
+     "orders.filter(_.amount > {n}).join(customers, _.customer_id == customers.id)"
+     ".group_by('name').agg(total=_.amount.sum())"),
+    ("SELECT id, amount, RANK() OVER (PARTITION BY status ORDER BY amount) AS r FROM orders "
+     "WHERE amount < {n}",
+     "orders.filter(_.amount < {n}).select('id', 'amount', "
+     "r=ibis.rank().over(group_by='status', order_by='amount') + 1)"),
+]  # fmt: skip
+
+
+def pairs(count: int) -> list[tuple[str, str]]:
+    return [
+        (sql.format(n=10 + i % 50), code.format(n=10 + i % 50))
+        for i in range(count)
+        for sql, code in [SHAPES[i % len(SHAPES)]]
+    ]
+
+
+def raw_seconds(sql: str, code: str) -> float:
+    compiled = str(ibis.to_sql(evaluate_ibis(code, SCHEMA), dialect="duckdb"))
+    databases = random_databases(SCHEMA, literals=query_literals(sql))
+    start = time.perf_counter()
+    for database in databases:
+        database.connection.execute(sql).fetchall()
+        database.connection.execute(compiled).fetchall()
+    return time.perf_counter() - start
+
+
+def verify_seconds(sql: str, code: str) -> float:
+    start = time.perf_counter()
+    verdict = verify_pair(sql, code, SCHEMA)
+    elapsed = time.perf_counter() - start
+    assert verdict.ok, verdict.reason
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=200)
+    args = parser.parse_args()
+    work = pairs(args.pairs)
+    for sql, code in work:  # warm: imports, database cache
+        verify_pair(sql, code, SCHEMA)
+    raw = [raw_seconds(sql, code) for sql, code in work]
+    verify = [verify_seconds(sql, code) for sql, code in work]
+    raw_ms, verify_ms = statistics.median(raw) * 1e3, statistics.median(verify) * 1e3
+    print(f"pairs: {len(work)} (5 databases each: 3 random, empty, nulls)")
+    print(f"raw DuckDB, SQL + compiled Ibis SQL: median {raw_ms:.2f} ms per pair")
+    print(f"verify_pair end to end:              median {verify_ms:.2f} ms per pair "
+          f"({1e3 / verify_ms:.0f} pairs/s)")  # fmt: skip
+    print(f"ratio verify / raw: {verify_ms / raw_ms:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
