@@ -1,0 +1,87 @@
+"""Question answering about Ibis: retrieve passages, then answer from them with citations.
+
+Without a model the best passages are the answer; with one, the model answers from the
+numbered passages and cites them as [1]..[k]. Answers are not verified (``verified`` is None).
+
+>>> result = answer_question("How do I sort rows?")
+>>> result.source, len(result.details["citations"]) > 0
+('retrieval', True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ibert_inference.retrieval import Hit, default_corpus_paths, passage_index
+from ibert_inference.tasks.result import TaskResult
+
+SYSTEM_PROMPT = (
+    "You answer questions about the Ibis dataframe library using only the numbered passages "
+    "given. Cite the passages you use as [1], [2], ... Say so if the passages do not answer."
+)
+
+
+def answer_question(
+    question: str,
+    *,
+    model: Any = None,
+    corpus_paths: Iterable[Path | str] = (),
+    k: int = 3,
+) -> TaskResult:
+    """Answer ``question`` from the shipped corpus, the store's docs and ``corpus_paths``."""
+    paths = [*default_corpus_paths(), *map(Path, corpus_paths)]
+    hits = passage_index(paths).search(question, k=k)
+    citations = [
+        {
+            "n": number,
+            "id": hit.passage.id,
+            "title": hit.passage.title,
+            "source": hit.passage.source,
+            "score": round(hit.score, 3),
+        }
+        for number, hit in enumerate(hits, start=1)
+    ]
+    if not hits:
+        return TaskResult(
+            "qa",
+            "",
+            None,
+            "none",
+            {"citations": [], "reason": "no passage matches the question's words"},
+        )
+    if model is None:
+        return TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
+    conversation = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": qa_prompt(question, hits)},
+    ]
+    answer = model.generate([conversation])[0].strip()
+    if not answer:
+        return TaskResult(
+            "qa",
+            format_passages(hits),
+            None,
+            "retrieval",
+            {"citations": citations, "reason": "the model gave an empty answer"},
+        )
+    return TaskResult("qa", answer, None, "model", {"citations": citations})
+
+
+def qa_prompt(question: str, hits: list[Hit]) -> str:
+    """The user message: numbered passages, then the question."""
+    passages = "\n\n".join(
+        f"[{number}] {hit.passage.title}\n{hit.passage.text}"
+        for number, hit in enumerate(hits, start=1)
+    )
+    return f"Passages:\n\n{passages}\n\nQuestion: {question}\nAnswer, citing passages:"
+
+
+def format_passages(hits: list[Hit]) -> str:
+    """Passages as the answer: numbered, titled, with their source."""
+    blocks = []
+    for number, hit in enumerate(hits, start=1):
+        source = f" ({hit.passage.source})" if hit.passage.source else ""
+        blocks.append(f"[{number}] {hit.passage.title}{source}\n{hit.passage.text}")
+    return "\n\n".join(blocks)
