@@ -35,7 +35,11 @@ def fix_code(
     context: str | None = None,
     model: Any = None,
 ) -> TaskResult:
-    """Repair ``code`` so that it evaluates; ``error`` is the message seen, else found by running.
+    """Repair ``code`` so that it evaluates.
+
+    ``details["error"]`` is the error the safe evaluator finds; ``error``, the message the user
+    saw (say, from a database at run time), is kept as ``details["given_error"]`` and stands in
+    for it when the code evaluates.
 
     Raises :class:`~ibert_inference.errors.UnsafeCodeError` when the code itself uses constructs
     the safe evaluator refuses (nothing is run).
@@ -52,13 +56,15 @@ def fix_code(
     original = found or _error_from_text(error or "")
     attempts: list[dict[str, Any]] = []
 
+    extra = {"given_error": error} if error is not None else {}
     repaired = _deterministic(code, original, schema, attempts)
     if repaired is not None:
-        return _fixed(repaired, "deterministic", original, attempts)
+        return _fixed(repaired, "deterministic", original, attempts, extra)
     if model is not None:
-        repaired = _with_model(code, original, schema, context, model, attempts)
+        prompt_error = original.message if found or not error else error
+        repaired = _with_model(code, ErrorInfo(prompt_error), schema, context, model, attempts)
         if repaired is not None:
-            return _fixed(repaired, "model", original, attempts)
+            return _fixed(repaired, "model", original, attempts, extra)
     return TaskResult(
         "fix",
         "",
@@ -70,6 +76,7 @@ def fix_code(
             "error_type": original.error_type,
             "attempts": attempts,
             "reason": f"no repair evaluates; the error is: {original.message}",
+            **extra,
         },
     )
 
@@ -212,7 +219,11 @@ def line_changes(before: str, after: str) -> list[str]:
 
 
 def _fixed(
-    repair: Repair, source: str, error: ErrorInfo, attempts: list[dict[str, Any]]
+    repair: Repair,
+    source: str,
+    error: ErrorInfo,
+    attempts: list[dict[str, Any]],
+    extra: dict[str, Any],
 ) -> TaskResult:
     return TaskResult(
         "fix",
@@ -224,6 +235,7 @@ def _fixed(
             "error": error.message,
             "error_type": error.error_type,
             "attempts": attempts,
+            **extra,
         },
     )
 
