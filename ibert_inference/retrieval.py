@@ -51,6 +51,9 @@ _SYNONYMS = {
     "grouped": "group_by",
     "per": "group_by",
     "each": "group_by",
+    "every": "group_by",
+    "category": "group_by",
+    "name": "rename",
     "count": "count aggregate",
     "total": "sum aggregate",
     "sum": "aggregate",
@@ -123,7 +126,7 @@ def tokenize(text: str) -> list[str]:
 
 def _stem(word: str) -> str:
     """A light suffix strip so that 'joins', 'joined' and 'joining' meet 'join'."""
-    for suffix in ("ing", "ed", "es", "s"):
+    for suffix in ("ing", "ed", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word

@@ -1,0 +1,101 @@
+"""BM25 retrieval over the shipped corpus and dataset-store records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ibert_inference.errors import DataStoreError
+from ibert_inference.retrieval import (
+    CORPUS_DIR,
+    Passage,
+    PassageIndex,
+    default_corpus_paths,
+    load_passages,
+    passage_index,
+    tokenize,
+)
+
+
+@pytest.fixture(scope="module")
+def shipped_index() -> PassageIndex:
+    return PassageIndex(load_passages(sorted(CORPUS_DIR.glob("*.jsonl"))))
+
+
+def test_shipped_corpus_is_well_formed():
+    passages = load_passages(sorted(CORPUS_DIR.glob("*.jsonl")))
+    assert 40 <= len(passages) <= 80
+    assert len({p.id for p in passages}) == len(passages)
+    assert all(p.title and len(p.text) > 60 and p.source for p in passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_id"),
+    [
+        ("How can I keep only the rows that match a condition?", "filter-rows"),
+        ("how do I get a count for every category", "group-by-agg"),
+        ("show me the query text Ibis would send to postgres", "to-sql"),
+        ("replace missing values with a default", "coalesce-default"),
+        ("merge two tables on a shared key", "joins"),
+        ("compute a running total over dates", "cumulative"),
+        ("what does 'they belong to another relation' mean", "common-errors-integrity"),
+        ("load a parquet file", "read-files"),
+        ("give a column a new name", "rename-drop"),
+        ("highest three salaries in each department", "top-n-per-group"),
+    ],
+)
+def test_paraphrased_questions_find_the_right_passage(shipped_index, question, expected_id):
+    ids = [hit.passage.id for hit in shipped_index.search(question, k=3)]
+    assert expected_id in ids, ids
+
+
+def test_scores_are_sorted_and_unrelated_words_find_nothing(shipped_index):
+    hits = shipped_index.search("window functions ranking", k=5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert shipped_index.search("xyzzy plugh", k=3) == []
+
+
+def test_tokenize_splits_snake_case_and_stems():
+    assert tokenize("Joining tables with group_by") == ["join", "table", "group_by", "group"]
+
+
+def store_record(question: str, answer: str) -> dict:
+    return {
+        "id": "rec1",
+        "task": "qa",
+        "input": {"question": question},
+        "target": {"answer": answer},
+        "provenance": {"url": "https://github.com/ibis-project/ibis", "path": "docs/how.qmd"},
+    }
+
+
+def test_store_records_are_passages(tmp_path: Path, monkeypatch):
+    store = tmp_path / "docs_examples"
+    store.mkdir()
+    record = store_record(
+        "How do I read a Delta Lake table?", "Use con.read_delta with the table path."
+    )
+    other = {**record, "id": "rec2", "task": "documentation"}
+    (store / "ibis.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(other) + "\n")
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path))
+    assert store in default_corpus_paths()
+    index = passage_index(default_corpus_paths())
+    best = index.search("reading delta lake tables", k=1)[0].passage
+    assert best == Passage(
+        "rec1",
+        "How do I read a Delta Lake table?",
+        "Use con.read_delta with the table path.",
+        "https://github.com/ibis-project/ibis/docs/how.qmd",
+    )
+    assert "rec2" not in {p.id for p in index.passages}
+
+
+def test_bad_corpus_lines_name_file_and_line(tmp_path: Path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "title": "t", "text": "x", "source": "s"}\n{oops\n')
+    with pytest.raises(DataStoreError, match=r"bad.jsonl:2"):
+        load_passages([bad])
+    with pytest.raises(DataStoreError, match="not found"):
+        passage_index([tmp_path / "missing.jsonl"])
