@@ -355,3 +355,24 @@ def test_mixed_case_schema_names_resolve_and_keep_their_spelling() -> None:
     assert translation.expr.columns == ("UserId", "Full Name", "last")
     compiled = ibis.to_sql(translation.expr, dialect="duckdb")
     assert rows(connection, compiled, False) == rows(connection, sql, False)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT u.country, COUNT(*) AS n FROM users u JOIN orders o ON o.user_id = u.user_id "
+        "WHERE o.status = 'paid' GROUP BY u.country HAVING COUNT(*) > 0 ORDER BY n DESC, 1",
+        "SELECT name FROM users u WHERE NOT EXISTS "
+        "(SELECT 1 FROM orders o WHERE o.user_id = u.user_id)",
+        "WITH t AS (SELECT user_id, SUM(amount) AS s FROM orders GROUP BY user_id) "
+        "SELECT user_id, s, RANK() OVER (ORDER BY s DESC) AS r FROM t",
+        "SELECT o.order_id FROM orders o WHERE o.amount >= "
+        "(SELECT AVG(o2.amount) FROM orders o2 WHERE o2.status = o.status)",
+    ],
+)
+def test_translations_verify_on_random_databases(sql: str) -> None:
+    from ibert_inference.verify import verify_pair
+
+    translation = sql_to_ibis(sql, SCHEMA)
+    verdict = verify_pair(sql, translation.code, SCHEMA)
+    assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"
