@@ -17,6 +17,7 @@ from ibert_assets.mining.docs import DocExample, doc_examples_from_file
 from ibert_assets.mining.extract import Snippet, snippets_from_file
 from ibert_assets.mining.files import SourceFile, read_source_files
 from ibert_assets.mining.infer_schema import SchemaInferenceError, infer_schema
+from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, tracked_files
 from ibert_assets.record import make_id
 from ibert_inference.errors import IbertError
@@ -162,8 +163,11 @@ def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any
     from ibert_inference import evaluate_ibis
     from ibert_inference.errors import EvaluationError, UnsafeCodeError
 
+    code = slice_allowed(snippet.text)
+    if code is None:
+        raise _Rejected("unsafe", "no statement of the snippet passes the safe evaluator")
     try:
-        expr = evaluate_ibis(snippet.text)
+        expr = evaluate_ibis(code)
     except UnsafeCodeError as exc:
         raise _Rejected("unsafe", str(exc)[:300]) from None
     except EvaluationError as exc:
@@ -180,7 +184,7 @@ def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any
         raise _Rejected("compile_error", f"{type(exc).__name__}: {exc}"[:300]) from None
     return _record(
         task="ibis_to_sql",
-        input={"ibis": snippet.text},
+        input={"ibis": code},
         target={"sql": str(sql), "dialect": "duckdb"},
         schema=schema,
         snippet=snippet,
