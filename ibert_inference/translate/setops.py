@@ -11,11 +11,14 @@ result = t.union(u, distinct=True)
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Chain, arguments, column_ref, py
 from ibert_inference.translate.parse import unsupported
 
+_PLAIN_SELECT = re.compile(r'\.select\("[^"]+"(, "[^"]+")*\)')
 _METHODS = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "difference"}
 
 
@@ -64,6 +67,9 @@ def translate_setop(node: exp.SetOperation, ctx):
             entries.append((name, ref))
             exprs[name] = column
         if any(src != column_ref("_", name) for name, src in entries):
+            if chain.calls and _PLAIN_SELECT.fullmatch(chain.calls[-1]):
+                # `.select("dest")` then `.select(code=_.dest)` reads better as one select.
+                chain = Chain(chain.base, chain.calls[:-1])
             chain = chain.then(f".select({arguments(entries)})")
             val = val.select(**exprs)
         parts.append(chain)
