@@ -1,0 +1,233 @@
+"""The ``ibert`` command, run as a user runs it: in a subprocess, with files and stdin."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ibert_inference.cli import MAX_INPUT_BYTES, build_parser
+
+CLI = [sys.executable, "-m", "ibert_inference.cli"]
+ORDERS = '{"orders": {"id": "int64", "amount": "float64", "status": "string"}}'
+
+
+def ibert(*args: str, stdin: bytes | str | None = b"", cwd: Path | None = None):
+    """Run the CLI; ``stdin=None`` leaves stdin attached to nothing readable (DEVNULL)."""
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [*CLI, *args],
+        input=data,
+        stdin=subprocess.DEVNULL if data is None else None,
+        capture_output=True,
+        text=False,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+def out(result) -> str:
+    return result.stdout.decode()
+
+
+def err(result) -> str:
+    return result.stderr.decode()
+
+
+def test_to_sql_prints_the_compiled_sql(tmp_path: Path):
+    code = tmp_path / "query.py"
+    code.write_text("result = orders.filter(_.amount > 10).select('id')\n")
+    result = ibert("to-sql", str(code), "--schema", ORDERS)
+    assert result.returncode == 0, err(result)
+    import ibis
+
+    table = ibis.table({"id": "int64", "amount": "float64", "status": "string"}, name="orders")
+    expected = ibis.to_sql(table.filter(table.amount > 10).select("id"), dialect="duckdb")
+    assert out(result).strip() == str(expected).strip()
+
+
+def test_to_sql_reads_stdin_with_one_table_schema_and_json_output():
+    result = ibert(
+        "to-sql", "-", "--schema", "x: int64", "--table-name", "points", "--json",
+        "--dialect", "postgres", stdin="points.filter(_.x > 1)",
+    )  # fmt: skip
+    assert result.returncode == 0, err(result)
+    payload = json.loads(out(result))
+    assert payload["verified"] is True and payload["source"] == "deterministic"
+    assert '"points"' in payload["output"] and "WHERE" in payload["output"]
+
+
+def test_input_errors_exit_2_with_one_line(tmp_path: Path):
+    empty = ibert("to-sql", "--schema", "x: int64", stdin="  \n")
+    assert empty.returncode == 2 and "empty input" in err(empty)
+    binary = ibert("to-sql", "--schema", "x: int64", stdin=b"t.x\x00\x01")
+    assert binary.returncode == 2 and "binary" in err(binary)
+    latin1 = ibert("qa", stdin="caf\xe9".encode("latin-1"))
+    assert latin1.returncode == 2 and "not UTF-8" in err(latin1)
+    huge = tmp_path / "huge.py"
+    huge.write_text("# " + "x" * MAX_INPUT_BYTES + "\n")
+    too_big = ibert("to-sql", str(huge), "--schema", "x: int64")
+    assert too_big.returncode == 2 and f"{MAX_INPUT_BYTES:,}" in err(too_big)
+    missing = ibert("fix", str(tmp_path / "nope.py"))
+    assert missing.returncode == 2 and "no such file" in err(missing)
+    bad_schema = ibert("to-sql", "--schema", "x: int63", stdin="t.x")
+    assert bad_schema.returncode == 2
+    assert err(bad_schema).startswith("ibert to-sql: error: ")
+    for result in (empty, binary, latin1, too_big, missing, bad_schema):
+        assert "Traceback" not in err(result)
+        assert len(err(result).strip().splitlines()) == 1
+
+
+def test_usage_errors_exit_2():
+    assert ibert().returncode == 2
+    unknown = ibert("translate")
+    assert unknown.returncode == 2 and "invalid choice" in err(unknown)
+    no_schema = ibert("from-sql", stdin="select 1")
+    assert no_schema.returncode == 2 and "--schema" in err(no_schema)
+
+
+def test_no_input_on_a_terminal_prints_usage_at_once():
+    script = (
+        "import sys, io\n"
+        "class Tty(io.BytesIO):\n"
+        "    def isatty(self): return True\n"
+        "sys.stdin = io.TextIOWrapper(Tty())\n"
+        "sys.stdin.isatty = lambda: True\n"
+        "from ibert_inference.cli import main\n"
+        "sys.exit(main(['to-sql', '--schema', 'x: int64']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: ibert to-sql")
+    assert "no input" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["to-sql", "fix"])
+def test_hostile_code_is_refused_and_never_runs(tmp_path: Path, command: str):
+    opened, touched = tmp_path / "opened", tmp_path / "touched"
+    for code in (
+        f"open({str(opened)!r}, 'w').write('x')",
+        f"__import__('os').system('touch {touched}')",
+        f"import os\nos.system('touch {touched}')",
+    ):
+        result = ibert(command, "--schema", "x: int64", "--no-model" * (command == "fix"),
+                       stdin=code)  # fmt: skip
+        assert result.returncode == 2, (code, err(result))
+        assert err(result).startswith(f"ibert {command}: error: ")
+        assert "Traceback" not in err(result)
+    assert not opened.exists() and not touched.exists()
+
+
+def test_fix_repairs_deterministically_and_exit_codes(tmp_path: Path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("result = orders.groupby('status').agg(total=_.amout.sum())\n")
+    result = ibert("fix", str(broken), "--schema", ORDERS, "--no-model", "--json")
+    assert result.returncode == 0, err(result)
+    payload = json.loads(out(result))
+    assert payload["output"] == "result = orders.group_by('status').agg(total=_.amount.sum())\n"
+    assert payload["source"] == "deterministic" and payload["verified"] is True
+    assert "column 'amout' -> 'amount' (line 1)" in payload["details"]["changes"]
+    hopeless = ibert("fix", "--schema", ORDERS, "--no-model", stdin="orders.zzzzzz")
+    assert hopeless.returncode == 1 and out(hopeless) == ""
+    assert "no repair evaluates" in err(hopeless)
+
+
+def test_qa_without_model_returns_cited_passages(tmp_path: Path):
+    result = ibert("qa", "-q", "how do I join two tables?", "--k", "2", "--json", cwd=tmp_path)
+    assert result.returncode == 0, err(result)
+    payload = json.loads(out(result))
+    assert payload["source"] == "retrieval"
+    assert payload["details"]["citations"][0]["id"] == "joins"
+    assert len(payload["details"]["citations"]) == 2
+    piped = ibert("qa", stdin="how do I sort rows?", cwd=tmp_path)
+    assert piped.returncode == 0 and out(piped).startswith("[1] Sorting rows")
+
+
+def test_qa_with_a_missing_corpus_is_an_input_error(tmp_path: Path):
+    result = ibert("qa", "-q", "joins", "--corpus", str(tmp_path / "none.jsonl"))
+    assert result.returncode == 2 and "not found" in err(result)
+
+
+def test_from_sql_errors(tmp_path: Path):
+    if importlib.util.find_spec("ibert_inference.tasks.from_sql") is None:
+        pytest.skip("tasks/from_sql.py has not landed")
+    invalid = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin="SELECT FROM WHERE (")
+    assert invalid.returncode == 2 and err(invalid).startswith("ibert from-sql: error: ")
+    unknown = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin="SELECT nope FROM orders")
+    assert unknown.returncode == 2 and "nope" in err(unknown)
+
+
+def test_from_sql_translates_a_simple_query():
+    if importlib.util.find_spec("ibert_inference.tasks.from_sql") is None:
+        pytest.skip("tasks/from_sql.py has not landed")
+    sql = "SELECT status, SUM(amount) AS total FROM orders WHERE amount > 5 GROUP BY status"
+    result = ibert("from-sql", "--schema", ORDERS, "--no-model", "--json", stdin=sql)
+    assert result.returncode == 0, err(result)
+    payload = json.loads(out(result))
+    assert payload["verified"] is True and "group_by" in payload["output"]
+
+
+def test_doc_without_model(tmp_path: Path):
+    if importlib.util.find_spec("ibert_inference.tasks.doc") is None:
+        pytest.skip("tasks/doc.py has not landed")
+    source = tmp_path / "f.py"
+    source.write_text("def total(orders, status):\n    return orders.filter(_.status == status)\n")
+    result = ibert("doc", str(source), "--no-model", "--style", "numpy")
+    assert result.returncode in (0, 1), err(result)
+    assert "Traceback" not in err(result)
+
+
+def test_installed_scripts_run(tmp_path: Path):
+    script = Path(sys.executable).with_name("ibert-to-sql")
+    ibert_script = shutil.which("ibert", path=str(Path(sys.executable).parent))
+    if not script.exists() or ibert_script is None:
+        pytest.skip("console scripts are not installed in this environment")
+    alias = subprocess.run(
+        [str(script), "--schema", "x: int64"], input="t.x", capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert alias.returncode == 0 and "SELECT" in alias.stdout
+    main = subprocess.run(
+        [ibert_script, "qa", "-q", "window functions"], capture_output=True, text=True,
+        timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert main.returncode == 0 and "[1]" in main.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["complete", "--schema", "x: int64", "--candidates", "2"], {"candidates": 2}),
+        (["to-sql", "--dialect", "postgres"], {"dialect": "postgres"}),
+        (["from-sql", "--schema", "x: int64", "--retries", "1"], {"retries": 1}),
+        (["fix", "--error", "boom", "--context", "sum"], {"error": "boom", "context": "sum"}),
+        (["qa", "--k", "5", "--corpus", "a.jsonl"], {"k": 5, "corpus": [Path("a.jsonl")]}),
+        (["doc", "--style", "numpy", "--no-examples"], {"style": "numpy", "no_examples": True}),
+    ],
+)
+def test_each_subcommand_takes_its_options(argv, expected):
+    args = build_parser().parse_args(argv)
+    assert args.command == argv[0]
+    assert {name: getattr(args, name) for name in expected} == expected
+
+
+def test_to_sql_path_imports_no_heavy_frameworks():
+    script = (
+        "import sys\n"
+        "from ibert_inference.cli import main\n"
+        "main(['to-sql', '--schema', 'x: int64', '-'])\n"
+        "heavy = sorted(m for m in ('dagster', 'torch', 'transformers') if m in sys.modules)\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], input="t.x", capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stderr.strip().splitlines()[-1] == "[]"
