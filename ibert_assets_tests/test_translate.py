@@ -230,6 +230,13 @@ FAMILIES = {
         "SELECT user_id FROM orders GROUP BY user_id "
         "HAVING MIN(amount) > (SELECT AVG(amount) FROM orders)",
     ],
+    "windows_over_groups": [
+        "SELECT status, ROW_NUMBER() OVER (ORDER BY SUM(amount) DESC) AS rk FROM orders "
+        "GROUP BY status",
+        "SELECT user_id, amount / SUM(amount) OVER (PARTITION BY user_id) AS share FROM orders",
+        "SELECT name FROM users ORDER BY ROW_NUMBER() OVER (ORDER BY age DESC NULLS LAST, user_id) "
+        "LIMIT 2",
+    ],
     "dialects": [
         "SELECT name FROM users WHERE age > 20 ORDER BY age DESC",  # postgres: DESC NULLS FIRST
     ],

@@ -65,6 +65,11 @@ def find_aggregates(node: exp.Expression, into_windows: bool = False) -> list[ex
             call: exp.Expression = n.this
             for child in call.iter_expressions() if isinstance(call, exp.AggFunc) else [call]:
                 visit(child)
+            for key in n.args.get("partition_by") or []:
+                visit(key)
+            if n.args.get("order") is not None:
+                for ordered in n.args["order"].expressions:
+                    visit(ordered.this)
             return
         if isinstance(n, exp.Window | exp.Subquery | exp.Select):
             return

@@ -73,6 +73,14 @@ class SubqueryMixin(ExpressionTranslator):
             raise unsupported("scalar subquery with several columns", node)
         return Code(f"{sub.operand()}.as_scalar()", sub.val.as_scalar())
 
+    def on_all(self, node: exp.All) -> Code:
+        raise unsupported(
+            "comparison with ALL (subquery)",
+            node,
+            "its NULL and empty-set rules have no Ibis method; write NOT EXISTS with the "
+            "opposite comparison",
+        )
+
     def on_exists(self, node: exp.Exists) -> Code:
         query = _query(node.this)
         if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("group"):
