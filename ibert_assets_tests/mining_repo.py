@@ -115,6 +115,11 @@ def make_mining_repo(root: Path, *, marker: Path) -> git.Repo:
         "SELECT region, AVG(price) AS avg_price FROM sales WHERE price BETWEEN 5 AND 50 "
         "GROUP BY region;\n"
     )
+    # the same query again, spelled differently: dropped as a duplicate within the repository
+    (root / "queries_copy.sql").write_text(
+        "select region, avg(price) as avg_price from sales\nwhere price between 5 and 50 "
+        "group by region"
+    )
     (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0binary")
     (root / "data.sql").write_bytes(b"SELECT 1\0\0binary payload")
     (root / "huge.sql").write_text("SELECT a FROM t WHERE a > 1;\n" * 60_000)

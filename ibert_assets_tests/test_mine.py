@@ -1,0 +1,92 @@
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ibert_assets.mining.mine import mine_code, mine_docs
+from ibert_assets.mining.repos import RepoSpec
+from ibert_assets.mining.snapshots import snapshot_repo
+from ibert_assets.record import record_json_schema
+from ibert_assets_tests.mining_repo import commit_all, make_mining_repo
+
+
+@pytest.fixture(scope="module")
+def mined(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("mining")
+    marker = root / "code-ran"
+    origin = make_mining_repo(root / "origin", marker=marker)
+    snapshot = snapshot_repo(RepoSpec(url=origin.working_dir, name="demo"), root / "cache")
+    return {
+        "root": root,
+        "origin": origin,
+        "marker": marker,
+        "snapshot": snapshot,
+        "code": mine_code(snapshot),
+        "docs": mine_docs(snapshot),
+    }
+
+
+def test_sql_and_ibis_from_python_notebooks_quarto_and_sql_files_are_verified(mined):
+    records = mined["code"].records
+    origins = Counter(r["provenance"]["origin"] for r in records)
+    assert origins["py_string"] >= 1 and origins["py_call"] >= 1
+    assert origins["notebook_sql_cell"] == 1 and origins["sql_file"] == 1
+    assert origins["markdown_sql_block"] == 1
+    assert {"py_function", "markdown_python_block", "notebook_py_module"} <= set(origins)
+    for record in records:
+        assert record["verification"]["status"] == "verified"
+        jsonschema.validate(record, record_json_schema())
+
+
+def test_every_record_carries_provenance(mined):
+    snapshot = mined["snapshot"]
+    for record in mined["code"].records + mined["docs"].records:
+        provenance = record["provenance"]
+        assert provenance["commit"] == snapshot.commit and provenance["license"] == "MIT"
+        assert provenance["line_start"] <= provenance["line_end"]
+        assert (Path(mined["origin"].working_dir) / provenance["path"]).exists()
+
+
+def test_unsafe_and_broken_files_are_skipped_and_counted_never_run(mined):
+    code = mined["code"]
+    assert code.skipped["symlink_outside_repo"] == 1
+    assert code.skipped["binary"] == 1 and code.skipped["too_large"] == 1
+    assert code.skipped["malformed_notebook"] == 1 and code.skipped["python_syntax_error"] == 1
+    assert not mined["marker"].exists()
+    hostile = [r for r in code.records if r["provenance"]["path"] == "hostile.py"]
+    assert [r["input"]["sql"] for r in hostile] == [
+        "SELECT\n  id\nFROM accounts\nWHERE\n  balance < 0"
+    ]
+
+
+def test_duplicates_within_the_repository_are_dropped(mined):
+    keys = Counter(r["input"].get("sql") or r["input"].get("ibis") for r in mined["code"].records)
+    assert max(keys.values()) == 1
+    assert mined["code"].counts["duplicates"] >= 1  # queries_copy.sql repeats queries.sql
+
+
+def test_docs_give_qa_code_examples_and_function_docstrings(mined):
+    kinds = Counter(r["meta"]["kind"] for r in mined["docs"].records)
+    assert kinds["section_qa"] == 2 and kinds["function_docstring"] == 1
+    assert kinds["code_example"] >= 2
+
+
+def test_remining_an_unmoved_head_extracts_nothing(mined):
+    again = mine_code(mined["snapshot"], previous=mined["code"].records)
+    assert again.counts["files_read"] == 0
+    assert len(again.records) == len(mined["code"].records)
+
+
+def test_a_moved_head_rereads_only_changed_files(mined):
+    origin = mined["origin"]
+    (Path(origin.working_dir) / "new_report.sql").write_text(
+        "SELECT region, MAX(price) AS top FROM sales WHERE price < 80 GROUP BY region"
+    )
+    commit_all(origin, "a new report")
+    spec = RepoSpec(url=origin.working_dir, name="demo")
+    moved = snapshot_repo(spec, mined["root"] / "cache")
+    again = mine_code(moved, previous=mined["code"].records)
+    assert again.counts["files_read"] == 1
+    assert again.counts["kept_unchanged"] == len(mined["code"].records)
+    assert any(r["provenance"]["path"] == "new_report.sql" for r in again.records)
