@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 MAX_INPUT_BYTES = 1_000_000
 """Inputs above this size are refused: no Ibis snippet, SQL query or question is that long."""
 
+_MODEL_MODULES = frozenset({"torch", "transformers", "accelerate", "tokenizers", "gguf"})
 PROG = "ibert"
 SUBCOMMANDS = ("complete", "to-sql", "from-sql", "fix", "qa", "doc")
 
@@ -137,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except IbertError as exc:
         print(f"{sub_prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an optional part (the model extra) is not installed
+        hint = " (pip install 'ibert[model]')" if exc.name in _MODEL_MODULES else ""
+        print(f"{sub_prog}: error: module {exc.name!r} is not installed{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
