@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ibert_inference.errors import DataStoreError
 
@@ -216,7 +217,7 @@ def _passages_of(file: Path) -> Iterator[Passage]:
             yield passage
 
 
-def passage_from_json(data: dict) -> Passage | None:  # type: ignore[type-arg]
+def passage_from_json(data: dict[str, Any]) -> Passage | None:
     """A passage from a corpus line or a ``qa`` dataset record; None for other records."""
     if "text" in data and "title" in data:
         return Passage(str(data["id"]), data["title"], data["text"], str(data.get("source", "")))

@@ -65,6 +65,9 @@ def fix_code(
         repaired = _with_model(code, ErrorInfo(prompt_error), schema, context, model, attempts)
         if repaired is not None:
             return _fixed(repaired, "model", original, attempts, extra)
+    reason = f"no repair evaluates; the error is: {original.message}"
+    if schema is None and original.error_type == "NameError":
+        reason += " (give the tables' columns with --schema / schema=)"
     return TaskResult(
         "fix",
         "",
@@ -75,7 +78,7 @@ def fix_code(
             "error": original.message,
             "error_type": original.error_type,
             "attempts": attempts,
-            "reason": f"no repair evaluates; the error is: {original.message}",
+            "reason": reason,
             **extra,
         },
     )
