@@ -231,3 +231,27 @@ def test_to_sql_path_imports_no_heavy_frameworks():
     )
     assert result.returncode == 0
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("model.toml", '[model]\nmodel_name = "tiny"\ntemperature = 0.2\n'),
+        ("model.yaml", "model:\n  model_name: tiny\n  temperature: 0.2\n"),
+        ("flat.yml", "model_name: tiny\ntemperature: 0.2\n"),
+    ],
+)
+def test_config_files_give_model_settings(tmp_path: Path, name: str, text: str):
+    from ibert_inference.cli import _config_settings
+
+    path = tmp_path / name
+    path.write_text(text)
+    assert _config_settings(path) == {"model_name": "tiny", "temperature": 0.2}
+
+
+def test_bad_config_is_an_input_error(tmp_path: Path):
+    config = tmp_path / "model.toml"
+    config.write_text("[model\n")
+    result = ibert("qa", "-q", "joins", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert err(result).startswith("ibert qa: error: ") and "model.toml" in err(result)
