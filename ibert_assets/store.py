@@ -1,0 +1,149 @@
+"""The dataset store: one JSON Lines file per asset partition, ``<base>/<asset>/<partition>.jsonl``.
+
+Built on Dagster's ``UPathIOManager``, so the base may be any fsspec URL (``s3://bucket/ibert``,
+``memory://``, a local folder). Rejected examples go beside the records, in
+``<partition>.rejects.jsonl``, where a person can read them. Writes are atomic: the whole file is
+serialized first, then put in place in one step (a rename on local disks, a single upload on
+object stores), so a failed or killed run never leaves a truncated file where a good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+from pydantic import Field
+
+from ibert_inference.errors import DataStoreError
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+DEFAULT_DATA_DIR = "data"
+
+
+@dataclass
+class DatasetPartition:
+    """What a dataset asset returns: the records it keeps and the rejects with their reasons."""
+
+    records: list[dict[str, Any]]
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+
+def data_dir(configured: str | None = None) -> str:
+    """The store's base: the configured value, else ``IBERT_DATA_DIR``, else ``data``."""
+    return configured or os.environ.get("IBERT_DATA_DIR") or DEFAULT_DATA_DIR
+
+
+def upath(location: str) -> UPath:
+    from upath import UPath
+
+    return UPath(location)
+
+
+def partition_path(base: str, asset: str, partition: str, suffix: str = ".jsonl") -> UPath:
+    return upath(base) / asset / f"{partition}{suffix}"
+
+
+def rejects_path(path: UPath) -> UPath:
+    return path.with_name(path.name.removesuffix(".jsonl") + ".rejects.jsonl")
+
+
+def to_jsonl(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(row, sort_keys=True, default=str) + "\n" for row in rows)
+
+
+def write_atomic(path: UPath, text: str) -> None:
+    """Put ``text`` at ``path`` in one step; the old file stays intact if anything fails first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.protocol in ("", "file", "local"):
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(temporary.path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary.path, path.path)
+        finally:
+            if os.path.exists(temporary.path):
+                os.unlink(temporary.path)
+    else:
+        path.write_text(text, encoding="utf-8")  # a single put: object stores make it atomic
+
+
+def read_jsonl(path: UPath) -> list[dict[str, Any]]:
+    """Every row of a JSON Lines file; a broken line is an error naming the file and line."""
+    if not path.exists():
+        raise DataStoreError(
+            f"{path} does not exist: materialize that partition first "
+            "(ibert-build, or dagster asset materialize --select <asset> --partition <key>)"
+        )
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise DataStoreError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    return rows
+
+
+def read_partition(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
+    return read_jsonl(partition_path(base, asset, partition))
+
+
+def read_rejects(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
+    path = rejects_path(partition_path(base, asset, partition))
+    return read_jsonl(path) if path.exists() else []
+
+
+class JsonlIOManager(dg.UPathIOManager):
+    """Stores a :class:`DatasetPartition` (or a list of records) as JSON Lines."""
+
+    extension = ".jsonl"
+
+    def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
+        partition = obj if isinstance(obj, DatasetPartition) else DatasetPartition(list(obj))
+        # serialize both files before touching either: a bad record fails the run, not the store
+        records_text, rejects_text = to_jsonl(partition.records), to_jsonl(partition.rejects)
+        write_atomic(path, records_text)
+        write_atomic(rejects_path(path), rejects_text)
+
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> list[dict[str, Any]]:
+        return read_jsonl(path)
+
+    def get_metadata(self, context: dg.OutputContext, obj: Any) -> dict[str, Any]:
+        if isinstance(obj, DatasetPartition):
+            return {"records": len(obj.records), "rejects": len(obj.rejects)}
+        return {}
+
+
+class DatasetStore(dg.ConfigurableResource):
+    """Where datasets live; assets that write side files (Parquet, cards) use it too."""
+
+    base_dir: str | None = Field(
+        default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
+    )
+
+    @property
+    def base(self) -> str:
+        return data_dir(self.base_dir)
+
+    def path(self, *parts: str) -> UPath:
+        return upath(self.base).joinpath(*parts)
+
+
+class JsonlIOManagerFactory(dg.ConfigurableIOManagerFactory):
+    """The ``io_manager`` resource: JSON Lines under ``base_dir``."""
+
+    base_dir: str | None = Field(
+        default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
+    )
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> JsonlIOManager:
+        return JsonlIOManager(base_path=upath(data_dir(self.base_dir)))
