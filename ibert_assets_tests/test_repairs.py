@@ -9,6 +9,7 @@ from ibert_inference.repairs import (
     REPAIRS,
     ErrorInfo,
     fix_aggregate_of_other_table,
+    fix_assignment_in_comparison,
     fix_boolean_operators,
     fix_missing_parenthesis,
     fix_misspelled_method,
@@ -37,6 +38,12 @@ def failure(code: str) -> ErrorInfo:
 
 
 CASES = [
+    (
+        fix_assignment_in_comparison,
+        "orders.filter((_.status = 'paid') & (_.amount = 3))",
+        "orders.filter((_.status == 'paid') & (_.amount == 3))",
+        "'=' -> '==' in a comparison (line 1)",
+    ),
     (
         fix_unknown_column,
         "orders.filter(_.amout > 10)",

@@ -22,6 +22,8 @@ from ibert_inference.schema import Schema
 
 _NUMERIC_PREFIXES = ("int", "uint", "float", "decimal")
 _QUOTED = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
+_LONE_EQUALS = re.compile(r"(?<![=!<>:])=(?!=)")
+_MAX_SYNTAX_EDITS = 5
 _CHAIN_METHODS = frozenset({"agg", "aggregate", "select", "mutate", "order_by", "filter", "having"})
 
 
@@ -68,6 +70,34 @@ def fix_missing_parenthesis(code: str, error: ErrorInfo, schema: Schema | None) 
         candidate = "\n".join(candidate_lines) + "\n" * code.endswith("\n")
         if _parses(candidate):
             return Repair(candidate, [f"closed {closers!r} left open (line {number})"])
+    return None
+
+
+def fix_assignment_in_comparison(
+    code: str, error: ErrorInfo, schema: Schema | None
+) -> Repair | None:
+    """``=`` written where a comparison was meant becomes ``==`` (Python's own suggestion).
+
+    >>> fix_assignment_in_comparison("t.filter(_.status = 'paid')", ErrorInfo(""), None).code
+    "t.filter(_.status == 'paid')"
+    """
+    changes = []
+    for _ in range(_MAX_SYNTAX_EDITS):
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            if ("meant '=='" not in exc.msg and 'meant "=="' not in exc.msg) or exc.lineno is None:
+                return None
+            lines = code.split("\n")
+            line = lines[exc.lineno - 1]
+            match = _LONE_EQUALS.search(line, max(0, (exc.offset or 1) - 1))
+            if match is None:
+                return None
+            lines[exc.lineno - 1] = line[: match.start()] + "==" + line[match.end() :]
+            code = "\n".join(lines)
+            changes.append(f"'=' -> '==' in a comparison (line {exc.lineno})")
+            continue
+        return Repair(code, changes) if changes else None
     return None
 
 
@@ -241,6 +271,7 @@ def fix_aggregate_of_other_table(
 
 REPAIRS: dict[str, RepairFunction] = {
     "missing_parenthesis": fix_missing_parenthesis,
+    "assignment_in_comparison": fix_assignment_in_comparison,
     "boolean_operators": fix_boolean_operators,
     "unknown_column": fix_unknown_column,
     "misspelled_method": fix_misspelled_method,
