@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass
 
 from ibert_assets_tests.sql_corpus import FAMILIES, CorpusQuery, load_corpus
 
-_TABLE_DEFINITION = re.compile(r"^\w+ = ibis\.table\(.*\)$")
+# a schema table bound by name (``orders = ibis.table(name='orders', ...)``), not ``result = ...``
+_TABLE_DEFINITION = re.compile(r"^(\w+) = ibis\.table\(name='\1',.*\)$")
 
 
 @dataclass
