@@ -30,11 +30,11 @@ def parse_dtype(dtype: str) -> dt.DataType:
 
     try:
         return dt.dtype(dtype)
-    except Exception as exc:
+    except Exception:
         raise SchemaError(
             f"unknown dtype {dtype!r}: use an Ibis dtype string such as 'int64', 'float64', "
-            f"'decimal(15, 2)', 'string', 'boolean', 'date', 'timestamp', 'array<int64>' ({exc})"
-        ) from exc
+            "'decimal(15, 2)', 'string', 'boolean', 'date', 'timestamp', 'array<int64>'"
+        ) from None
 
 
 def validate_schema(schema: Schema, *, where: str = "schema") -> dict[str, dict[str, str]]:

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ibert_inference.errors import SchemaError, TemplateError
-from ibert_inference.schema import validate_schema
+from ibert_inference.schema import parse_dtype
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_MAX_EXAMPLES = 60
@@ -129,10 +129,12 @@ def load_template(path: str | Path) -> Template:
         if not isinstance(columns, dict) or not columns:
             raise fail(("tables", table), "must map column names to Ibis dtype strings")
         for column, dtype in columns.items():
+            if not isinstance(dtype, str):
+                raise fail(("tables", table, column), "the dtype must be a string")
             try:
-                validate_schema({table: {column: dtype}}, where=f"{table}.{column}")
+                parse_dtype(dtype)
             except SchemaError as exc:
-                raise fail(("tables", table, column), f"{exc} — fix the dtype") from None
+                raise fail(("tables", table, column), str(exc)) from None
     default_difficulty = data.get("difficulty", "easy")
     if default_difficulty not in DIFFICULTIES:
         raise fail(("difficulty",), f"must be one of {', '.join(DIFFICULTIES)}")

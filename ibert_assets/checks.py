@@ -1,0 +1,232 @@
+"""What every dataset asset check does, as plain functions over the STORED partition.
+
+The file is read back with DuckDB (``read_json_objects``), never taken from the in-memory object the
+asset returned: a check must see what a user downloads. Each function returns a
+:class:`CheckOutcome`; the Dagster checks in each domain wrap it in an ``AssetCheckResult``.
+"""
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from ibert_assets.record import record_json_schema
+from ibert_assets.store import DatasetStore, partition_path, read_rejects
+
+DEFAULT_MAX_REJECTION_RATE = 0.2
+REVERIFY_SEED_OFFSET = 1_000
+
+
+@dataclass
+class CheckOutcome:
+    passed: bool
+    description: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def result(self, *, warn: bool = False) -> dg.AssetCheckResult:
+        severity = dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR
+        return dg.AssetCheckResult(
+            passed=self.passed,
+            description=self.description,
+            metadata=self.metadata,
+            severity=severity,
+        )
+
+
+def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
+    """Every record of a stored partition, read back with DuckDB."""
+    import duckdb
+
+    path = partition_path(base, asset, partition)
+    if not path.exists():
+        return []
+    connection = duckdb.connect()
+    if path.protocol not in ("", "file", "local"):
+        connection.register_filesystem(path.fs)
+        location = str(path)
+    else:
+        location = path.path
+    if path.stat().st_size == 0:
+        return []
+    rows = connection.execute(
+        "SELECT json FROM read_json_objects(?, format = 'newline_delimited')", [location]
+    ).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def schema_check(records: list[dict[str, Any]]) -> CheckOutcome:
+    """Every record passes the record's JSON Schema."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(record_json_schema())
+    failures = []
+    for record in records:
+        error = next(iter(validator.iter_errors(record)), None)
+        if error is not None:
+            where = "/".join(map(str, error.absolute_path)) or "(record)"
+            failures.append(f"{record.get('id', '?')}: {where}: {error.message}"[:200])
+    return CheckOutcome(
+        passed=not failures,
+        description=(
+            f"all {len(records)} records match the JSON Schema"
+            if not failures
+            else f"{len(failures)} of {len(records)} records break the JSON Schema"
+        ),
+        metadata={"records": len(records), "invalid": len(failures), "examples": failures[:5]},
+    )
+
+
+def unique_ids_check(records: list[dict[str, Any]]) -> CheckOutcome:
+    counts = Counter(record.get("id") for record in records)
+    repeated = {key: n for key, n in counts.items() if n > 1}
+    return CheckOutcome(
+        passed=not repeated,
+        description=(
+            f"{len(counts)} distinct ids"
+            if not repeated
+            else f"{len(repeated)} ids appear more than once"
+        ),
+        metadata={"records": len(records), "repeated_ids": sorted(repeated)[:10]},
+    )
+
+
+def reverify_check(
+    records: list[dict[str, Any]],
+    *,
+    seed: int,
+    verify: Callable[[dict[str, Any], int], Any] | None = None,
+    require_records: bool = True,
+) -> CheckOutcome:
+    """Re-verify every pair on databases generated with another seed than generation used."""
+    verify = verify or verify_record
+    failures = []
+    checked = 0
+    for record in records:
+        verdict = verify(record, seed)
+        if verdict is None:
+            continue
+        checked += 1
+        if not verdict.ok:
+            failures.append(f"{record['id']}: {verdict.status}: {verdict.reason}"[:200])
+    if require_records and not records:
+        return CheckOutcome(False, "no verified records: every example was rejected", {})
+    return CheckOutcome(
+        passed=not failures,
+        description=(
+            f"{checked} pairs verified again with seed {seed}"
+            if not failures
+            else f"{len(failures)} of {checked} pairs fail with seed {seed}"
+        ),
+        metadata={
+            "checked": checked,
+            "failed": len(failures),
+            "seed": seed,
+            "examples": failures[:5],
+        },
+    )
+
+
+def verify_record(record: dict[str, Any], seed: int) -> Any:
+    """Verify a pair record (sql_to_ibis or ibis_to_sql in DuckDB); None for other tasks."""
+    from ibert_inference import verify_pair
+
+    schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
+    if record["task"] == "sql_to_ibis":
+        return verify_pair(record["input"]["sql"], record["target"]["ibis"], schema, seed=seed)
+    dialect = record["input"].get("dialect") or record.get("dialect") or "duckdb"
+    if record["task"] == "ibis_to_sql" and dialect == "duckdb" and schema:
+        return verify_pair(record["target"]["sql"], record["input"]["ibis"], schema, seed=seed)
+    return None
+
+
+def rejection_rate_check(
+    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]]
+) -> CheckOutcome:
+    """Rejected / generated stays under ``IBERT_MAX_REJECTION_RATE`` (default 0.2): a warning."""
+    limit = float(os.environ.get("IBERT_MAX_REJECTION_RATE", DEFAULT_MAX_REJECTION_RATE))
+    kept = len(list(records))
+    rejects = read_rejects(base, asset, partition)
+    total = kept + len(rejects)
+    rate = len(rejects) / total if total else 0.0
+    reasons = Counter(r.get("status", "unknown") for r in rejects)
+    return CheckOutcome(
+        passed=rate <= limit,
+        description=f"rejection rate {rate:.1%} (limit {limit:.0%})",
+        metadata={
+            "rate": rate,
+            "limit": limit,
+            "rejected": len(rejects),
+            "by_reason": dict(reasons),
+        },
+    )
+
+
+def dataset_checks(
+    asset: dg.AssetsDefinition,
+    partitions_def: dg.PartitionsDefinition,
+    *,
+    reverify: bool = True,
+    generation_seed: int = 0,
+) -> list[dg.AssetChecksDefinition]:
+    """The standard checks of a dataset asset, per partition, over the stored file."""
+    name = asset.key.to_user_string()
+
+    @dg.asset_check(
+        asset=asset,
+        name="records_match_schema",
+        blocking=True,
+        partitions_def=partitions_def,
+        description="Every stored record (read back with DuckDB) passes the JSON Schema.",
+    )
+    def records_match_schema(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        records = stored_records(dataset_store.base, name, context.partition_key)
+        return schema_check(records).result()
+
+    @dg.asset_check(
+        asset=asset,
+        name="ids_unique",
+        blocking=True,
+        partitions_def=partitions_def,
+        description="No two stored records share an id.",
+    )
+    def ids_unique(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        records = stored_records(dataset_store.base, name, context.partition_key)
+        return unique_ids_check(records).result()
+
+    @dg.asset_check(
+        asset=asset,
+        name="reverified_on_fresh_seed",
+        blocking=True,
+        partitions_def=partitions_def,
+        description="Every stored pair verifies again on databases of another seed.",
+    )
+    def reverified_on_fresh_seed(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        records = stored_records(dataset_store.base, name, context.partition_key)
+        seed = generation_seed + REVERIFY_SEED_OFFSET
+        return reverify_check(records, seed=seed).result()
+
+    @dg.asset_check(
+        asset=asset,
+        name="rejection_rate",
+        partitions_def=partitions_def,
+        description="Rejected examples stay under IBERT_MAX_REJECTION_RATE (default 20%).",
+    )
+    def rejection_rate(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        base, partition = dataset_store.base, context.partition_key
+        records = stored_records(base, name, partition)
+        return rejection_rate_check(base, name, partition, records).result(warn=True)
+
+    found = [records_match_schema, ids_unique, rejection_rate]
+    return [*found, reverified_on_fresh_seed] if reverify else found

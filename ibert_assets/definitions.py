@@ -1,0 +1,30 @@
+"""The Dagster definitions: assembled here, defined in the domain modules."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ibert_assets.mining.assets import (
+    docs_examples,
+    mined_examples,
+    mining_checks,
+    remine_job,
+    repo_snapshots,
+    weekly_remine,
+)
+from ibert_assets.resources import default_resources
+from ibert_assets.templates.assets import augmented_examples, template_checks, template_examples
+
+defs = dg.Definitions(
+    assets=[
+        template_examples,
+        augmented_examples,
+        repo_snapshots,
+        mined_examples,
+        docs_examples,
+    ],
+    asset_checks=[*template_checks, *mining_checks],
+    jobs=[remine_job],
+    schedules=[weekly_remine],
+    resources=default_resources(),
+)

@@ -1,0 +1,116 @@
+"""Mining assets: repository snapshots, verified pairs mined from code, documentation examples,
+and the weekly schedule that re-mines every repository."""
+
+import dagster as dg
+
+from ibert_assets import checks
+from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
+from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
+from ibert_assets.mining.repos import load_repo_specs
+from ibert_assets.mining.snapshots import Snapshot, snapshot_repo
+from ibert_assets.partitions import repo_partitions
+from ibert_assets.store import DatasetPartition, DatasetStore, partition_path, read_jsonl
+
+MINING_SEED = 0
+
+
+@dg.asset(
+    partitions_def=repo_partitions,
+    group_name="mining",
+    owners=OWNERS,
+    kinds={"git"},
+    description=(
+        "One repository of repos.txt cloned (first run) or fetched (later runs) into the cache: "
+        "head commit, SPDX license, file counts. Unreachable repositories fail their own "
+        "partition after retries with backoff."
+    ),
+)
+def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
+    specs = {spec.name: spec for spec in load_repo_specs()}
+    snapshot = snapshot_repo(specs[context.partition_key])
+    return dg.Output(
+        DatasetPartition([snapshot.to_json()]),
+        metadata={
+            "commit": snapshot.commit,
+            "previous_commit": snapshot.previous_commit or "",
+            "license": snapshot.license,
+            "files": counts_table(snapshot.file_counts, title="files"),
+        },
+    )
+
+
+def _previous(store: DatasetStore, asset: str, partition: str) -> list[dict] | None:
+    path = partition_path(store.base, asset, partition)
+    return read_jsonl(path) if path.exists() else None
+
+
+def _mining_output(outcome: MiningOutcome) -> dg.Output[DatasetPartition]:
+    metadata = dataset_metadata(outcome.records, outcome.counts, 0.0)
+    metadata["skipped_files"] = counts_table(outcome.skipped, title="files")
+    return dg.Output(DatasetPartition(outcome.records, outcome.rejects), metadata=metadata)
+
+
+@dg.asset(
+    partitions_def=repo_partitions,
+    group_name="mining",
+    owners=OWNERS,
+    kinds={"python", "duckdb"},
+    description=(
+        "SQL found in the repository (Python strings and .sql()/raw_sql() calls, notebooks, "
+        ".sql files, Markdown/Quarto/reST blocks) translated to Ibis and verified by execution, "
+        "and Ibis chains compiled to SQL; nothing mined is ever run as Python. Incremental: an "
+        "unmoved head re-reads nothing, a moved one only changed files."
+    ),
+    metadata={"dagster/column_schema": RECORD_COLUMNS},
+)
+def mined_examples(
+    context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
+) -> dg.Output[DatasetPartition]:
+    snapshot = Snapshot.from_json(repo_snapshots[0])
+    previous = _previous(dataset_store, "mined_examples", context.partition_key)
+    return _mining_output(mine_code(snapshot, previous, seed=MINING_SEED))
+
+
+@dg.asset(
+    partitions_def=repo_partitions,
+    group_name="mining",
+    owners=OWNERS,
+    kinds={"python"},
+    description=(
+        "Documentation of the repository as examples: Q&A from page sections, code examples "
+        "with their explanation, and public functions with docstrings that document every "
+        "parameter. Also the corpus the qa task retrieves from."
+    ),
+    metadata={"dagster/column_schema": RECORD_COLUMNS},
+)
+def docs_examples(
+    context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
+) -> dg.Output[DatasetPartition]:
+    snapshot = Snapshot.from_json(repo_snapshots[0])
+    previous = _previous(dataset_store, "docs_examples", context.partition_key)
+    return _mining_output(mine_docs(snapshot, previous))
+
+
+mining_checks = [
+    *checks.dataset_checks(mined_examples, repo_partitions, generation_seed=MINING_SEED),
+    *checks.dataset_checks(docs_examples, repo_partitions, reverify=False),
+]
+
+remine_job = dg.define_asset_job(
+    "remine_repositories",
+    selection=[repo_snapshots, mined_examples, docs_examples],
+    partitions_def=repo_partitions,
+    description="Fetch one repository and re-mine what changed since the last run.",
+)
+
+
+@dg.schedule(
+    job=remine_job,
+    cron_schedule="0 3 * * 1",
+    description="Every Monday at 03:00, fetch every repository of repos.txt and re-mine it.",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+def weekly_remine(context: dg.ScheduleEvaluationContext):  # type: ignore[no-untyped-def]
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    for key in repo_partitions.get_partition_keys():
+        yield dg.RunRequest(run_key=f"{key}:{day}", partition_key=key)

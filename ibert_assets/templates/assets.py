@@ -1,0 +1,63 @@
+"""Template datasets: expansions of the SQL<->Ibis templates, and their verified variants."""
+
+import dagster as dg
+
+from ibert_assets import checks
+from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
+from ibert_assets.partitions import template_partitions, templates_dir
+from ibert_assets.store import DatasetPartition
+from ibert_assets.templates.build_examples import (
+    build_augmented_examples,
+    build_template_examples,
+)
+
+GENERATION_SEED = 0
+
+
+@dg.asset(
+    partitions_def=template_partitions,
+    group_name="templates",
+    owners=OWNERS,
+    kinds={"python", "duckdb"},
+    description=(
+        "SQL<->Ibis pairs expanded from one template file of templates/, each verified by "
+        "executing both sides on generated DuckDB databases. Rejects (with reasons) are stored "
+        "beside the records."
+    ),
+    metadata={"dagster/column_schema": RECORD_COLUMNS},
+)
+def template_examples(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
+    path = templates_dir() / f"{context.partition_key}.yaml"
+    outcome = build_template_examples(path, seed=GENERATION_SEED)
+    return dg.Output(
+        DatasetPartition(outcome.records, outcome.rejects),
+        metadata=dataset_metadata(outcome.records, outcome.counts, outcome.seconds),
+    )
+
+
+@dg.asset(
+    partitions_def=template_partitions,
+    group_name="templates",
+    owners=OWNERS,
+    kinds={"python", "duckdb"},
+    description=(
+        "Variants of each verified template pair: identifiers renamed consistently, literals "
+        "changed, comparisons flipped, operands commuted, other Ibis spellings; every variant "
+        "verified again."
+    ),
+    metadata={"dagster/column_schema": RECORD_COLUMNS},
+)
+def augmented_examples(
+    context: dg.AssetExecutionContext, template_examples: list[dict]
+) -> dg.Output[DatasetPartition]:
+    outcome = build_augmented_examples(template_examples, seed=GENERATION_SEED)
+    return dg.Output(
+        DatasetPartition(outcome.records, outcome.rejects),
+        metadata=dataset_metadata(outcome.records, outcome.counts, outcome.seconds),
+    )
+
+
+template_checks = [
+    *checks.dataset_checks(template_examples, template_partitions),
+    *checks.dataset_checks(augmented_examples, template_partitions),
+]

@@ -1,0 +1,142 @@
+"""Template examples and their variants as records: plain functions, no Dagster."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ibert_assets.record import make_id
+from ibert_assets.templates.augment import Pair, variants
+from ibert_assets.templates.loader import TemplateExample, expand_template, load_template
+
+
+@dataclass
+class BuildOutcome:
+    """Records kept, rejects with reasons, and counters for the asset metadata."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def pair_record(
+    *,
+    sql: str,
+    ibis: str,
+    schema: dict[str, dict[str, str]],
+    meta: dict[str, Any],
+    verdict: Any,
+) -> dict[str, Any]:
+    """The canonical SQL<->Ibis pair record (task ``sql_to_ibis``)."""
+    import ibis as ibis_module
+
+    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": ibis}
+    return {
+        "id": make_id("sql_to_ibis", input_, target),
+        "task": "sql_to_ibis",
+        "dialect": "duckdb",
+        "backend": "duckdb",
+        "ibis_version": ibis_module.__version__,
+        "context": {"tables": {t: {"schema": dict(cols)} for t, cols in schema.items()}},
+        "input": input_,
+        "target": target,
+        "meta": meta,
+        "provenance": None,
+        "verification": {
+            "method": "differential_execution",
+            "status": verdict.status,
+            "databases": verdict.databases,
+            "seed": verdict.seed,
+            "order_checked": verdict.order_checked,
+        },
+    }
+
+
+def example_meta(example: TemplateExample, source: str = "template") -> dict[str, Any]:
+    return {
+        "source": source,
+        "template": example.template,
+        "family": example.family,
+        "variation": example.variation,
+        "features": list(example.features),
+        "difficulty": example.difficulty,
+        "description": example.description,
+        # all variations of a family share a split: they differ only in literals
+        "group": f"template:{example.template}/{example.family}",
+    }
+
+
+def build_template_examples(path: Path, *, seed: int = 0) -> BuildOutcome:
+    """Load, expand and verify one template file. A TemplateError propagates: the file is bad."""
+    from ibert_inference import verify_pair
+
+    start = time.perf_counter()
+    outcome = BuildOutcome()
+    for example in expand_template(load_template(path)):
+        outcome.counts["generated"] += 1
+        verdict = verify_pair(example.sql, example.ibis, example.schema, seed=seed)
+        meta = example_meta(example)
+        if verdict.ok:
+            outcome.records.append(
+                pair_record(
+                    sql=example.sql, ibis=example.ibis, schema=example.schema, meta=meta,
+                    verdict=verdict,
+                )
+            )  # fmt: skip
+            outcome.counts["verified"] += 1
+        else:
+            outcome.rejects.append(
+                {"status": verdict.status, "reason": verdict.reason, "sql": example.sql,
+                 "ibis": example.ibis, "meta": meta}
+            )  # fmt: skip
+            outcome.counts[f"rejected_{verdict.status}"] += 1
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def build_augmented_examples(
+    records: Iterable[dict[str, Any]], *, seed: int = 0, renames: int = 2
+) -> BuildOutcome:
+    """Variants of verified template pairs, each verified again; duplicates of known ids dropped."""
+    from ibert_inference import verify_pair
+
+    start = time.perf_counter()
+    outcome = BuildOutcome()
+    records = list(records)
+    seen = {record["id"] for record in records}
+    for index, record in enumerate(records):
+        schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
+        pair = Pair(record["input"]["sql"], record["target"]["ibis"], schema)
+        for variant in variants(pair, seed=seed + index, renames=renames):
+            outcome.counts["generated"] += 1
+            verdict = verify_pair(variant.sql, variant.ibis, variant.schema, seed=seed)
+            meta = {
+                **record["meta"],
+                "source": "augmented",
+                "augmentation": variant.operator,
+                "derived_from": record["id"],
+            }
+            if not verdict.ok:
+                outcome.rejects.append(
+                    {"status": verdict.status, "reason": verdict.reason, "sql": variant.sql,
+                     "ibis": variant.ibis, "meta": meta}
+                )  # fmt: skip
+                outcome.counts[f"rejected_{verdict.status}"] += 1
+                continue
+            new = pair_record(
+                sql=variant.sql, ibis=variant.ibis, schema=variant.schema, meta=meta,
+                verdict=verdict,
+            )  # fmt: skip
+            if new["id"] in seen:
+                outcome.counts["duplicates"] += 1
+                continue
+            seen.add(new["id"])
+            outcome.records.append(new)
+            outcome.counts[f"kept_{variant.operator}"] += 1
+    outcome.seconds = time.perf_counter() - start
+    return outcome
