@@ -5,6 +5,7 @@ Run from the repository root::
     python benchmarks/translate_report.py                  # table + one line per failure
     python benchmarks/translate_report.py --ibis-baseline  # also judge ibis.parse_sql + decompile
     python benchmarks/translate_report.py --json report.json
+    python benchmarks/translate_report.py --seeds 0,1,2        # verified on three seeds' databases
 
 A query counts as *translated* when ``sql_to_ibis`` returns, and as *verified* when
 ``verify_pair`` on the generated databases says ``verified`` (same rows as the SQL). The xfail
@@ -41,8 +42,10 @@ def _first_line(text: object) -> str:
     return lines[0][:160] if lines else ""
 
 
-def judge(query: CorpusQuery, translate, verify_pair) -> Outcome:
-    """Translate one query (``translate(query) -> code``) and verify the code against the SQL."""
+def judge(query: CorpusQuery, translate, verify_pair, seeds: tuple[int, ...] = (0,)) -> Outcome:
+    """Translate one query (``translate(query) -> code``) and verify it on every seed's databases.
+
+    The first seed whose verdict is not ``verified`` decides the outcome."""
     try:
         code = translate(query)
     except Exception as exc:
@@ -56,7 +59,12 @@ def judge(query: CorpusQuery, translate, verify_pair) -> Outcome:
             f"{type(exc).__name__}: {_first_line(exc)}",
         )
     try:
-        verdict = verify_pair(query.sql, code, query.schema_tables, dialect=query.dialect)
+        for seed in seeds:
+            verdict = verify_pair(
+                query.sql, code, query.schema_tables, dialect=query.dialect, seed=seed
+            )
+            if verdict.status != "verified":
+                break
     except Exception as exc:  # a verifier crash is a finding too: keep it in the report
         return Outcome(
             query.id,
@@ -67,7 +75,7 @@ def judge(query: CorpusQuery, translate, verify_pair) -> Outcome:
             "verifier_error",
             f"{type(exc).__name__}: {_first_line(exc)}",
         )
-    reason = None if verdict.status == "verified" else _first_line(verdict.reason)
+    reason = None if verdict.status == "verified" else f"seed {seed}: {_first_line(verdict.reason)}"
     return Outcome(
         query.id, query.family, query.dialect, bool(query.xfail), True, verdict.status, reason
     )
@@ -139,24 +147,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--family", choices=FAMILIES, help="only this construct family")
     parser.add_argument("--ibis-baseline", action="store_true", help="also judge ibis.decompile")
     parser.add_argument("--json", metavar="PATH", help="write every outcome as JSON here")
+    parser.add_argument(
+        "--seeds", default="0", help="comma-separated verifier seeds, all must verify (0,1,2)"
+    )
     parser.add_argument("--quiet", action="store_true", help="table only, no failure list")
     args = parser.parse_args(argv)
 
     verify_pair = _verify_pair()
     queries = [q for q in load_corpus() if args.family in (None, q.family)]
+    seeds = tuple(int(seed) for seed in args.seeds.split(","))
     report: dict[str, list[dict]] = {}
     try:
         import ibert_inference.translate  # noqa: F401
     except ImportError as exc:
         print(f"ibert_inference.translate is not available yet ({exc})")
     else:
-        ours = [judge(q, translate_with_ibert, verify_pair) for q in queries]
-        print_table(f"sql_to_ibis on {len(queries)} corpus queries", ours)
+        ours = [judge(q, translate_with_ibert, verify_pair, seeds) for q in queries]
+        print_table(f"sql_to_ibis on {len(queries)} corpus queries, seeds {seeds}", ours)
         if not args.quiet:
             print_failures(ours)
         report["sql_to_ibis"] = [asdict(o) for o in ours]
     if args.ibis_baseline:
-        theirs = [judge(q, translate_with_ibis_decompile, verify_pair) for q in queries]
+        theirs = [judge(q, translate_with_ibis_decompile, verify_pair, seeds) for q in queries]
         print_table("ibis.parse_sql + ibis.decompile (baseline)", theirs)
         report["ibis_decompile"] = [asdict(o) for o in theirs]
     if args.json:
