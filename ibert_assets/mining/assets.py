@@ -44,7 +44,15 @@ def _previous(store: DatasetStore, asset: str, partition: str) -> list[dict] | N
     return read_jsonl(path) if path.exists() else None
 
 
-def _mining_output(outcome: MiningOutcome) -> dg.Output[DatasetPartition]:
+def _mining_output(
+    context: dg.AssetExecutionContext, outcome: MiningOutcome
+) -> dg.Output[DatasetPartition]:
+    context.log.info(
+        f"{context.partition_key}: read {outcome.counts['files_read']} files, "
+        f"kept_unchanged {outcome.counts['kept_unchanged']} records, "
+        f"{len(outcome.records)} records, {len(outcome.rejects)} rejects, "
+        f"skipped {dict(outcome.skipped)}"
+    )
     metadata = dataset_metadata(outcome.records, outcome.counts, 0.0)
     metadata["skipped_files"] = counts_table(outcome.skipped, title="files")
     return dg.Output(DatasetPartition(outcome.records, outcome.rejects), metadata=metadata)
@@ -68,7 +76,7 @@ def mined_examples(
 ) -> dg.Output[DatasetPartition]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "mined_examples", context.partition_key)
-    return _mining_output(mine_code(snapshot, previous, seed=MINING_SEED))
+    return _mining_output(context, mine_code(snapshot, previous, seed=MINING_SEED))
 
 
 @dg.asset(
@@ -88,7 +96,7 @@ def docs_examples(
 ) -> dg.Output[DatasetPartition]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "docs_examples", context.partition_key)
-    return _mining_output(mine_docs(snapshot, previous))
+    return _mining_output(context, mine_docs(snapshot, previous))
 
 
 mining_checks = [

@@ -95,8 +95,10 @@ def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) 
     paths, kept = files_to_read(snapshot, previous)
     outcome.records.extend(kept)
     outcome.counts["kept_unchanged"] = len(kept)
+    outcome.counts["files_read"] = 0
     seen = {_dedup_key(r) for r in kept}
     for source in read_source_files(snapshot.path, paths, outcome.skipped):
+        outcome.counts["files_read"] += 1
         for example in _doc_examples(source, outcome.skipped):
             record = _doc_record(example, snapshot)
             key = _dedup_key(record)
