@@ -279,3 +279,49 @@ def docstring_documents(source: str, docstring: str) -> bool:
     documented = {p.arg_name for p in parsed.params}
     wanted = {a.arg for a in function.args.args} - {"self", "cls"}
     return wanted <= documented and parsed.returns is not None
+
+
+def ibis_code_of(record: dict[str, Any]) -> str | None:
+    return record["target"].get("ibis") or record["input"].get("ibis")
+
+
+def as_pair(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A verified record with Ibis code, seen as a pair (mined ibis_to_sql records included)."""
+    code = ibis_code_of(record)
+    if code is None or (record.get("verification") or {}).get("status") != "verified":
+        return None
+    if record["task"] == "sql_to_ibis":
+        return record
+    return {**record, "target": {**record["target"], "ibis": code}}
+
+
+def build_task(
+    task: str,
+    *,
+    template_pairs: Sequence[dict[str, Any]],
+    augmented_pairs: Sequence[dict[str, Any]],
+    mined: Sequence[dict[str, Any]],
+    docs: Sequence[dict[str, Any]],
+    dialects: Sequence[str] = DEFAULT_DIALECTS,
+) -> TaskBuild:
+    """The records of one task, from every verified upstream record."""
+    mined_pairs = [p for p in map(as_pair, mined) if p is not None]
+    all_pairs = [*template_pairs, *augmented_pairs, *mined_pairs]
+    if task == "sql_to_ibis":
+        return sql_to_ibis_records([*template_pairs, *augmented_pairs, *mined])
+    if task == "ibis_to_sql":
+        # originals in every dialect; variants in DuckDB and one other, to bound compile time
+        build = ibis_to_sql_records([*template_pairs, *mined_pairs], dialects)
+        extra = ibis_to_sql_records(augmented_pairs, dialects[:2])
+        build.records += extra.records
+        build.counts.update(extra.counts)
+        return build
+    if task == "code_completion":
+        return completion_records(all_pairs)
+    if task == "error_resolution":
+        return error_records(all_pairs)
+    if task == "qa":
+        return qa_records(template_pairs, docs)
+    if task == "documentation":
+        return documentation_records(template_pairs, docs)
+    raise ValueError(f"unknown task {task!r}: expected one of {', '.join(TASKS)}")

@@ -1,0 +1,26 @@
+from ibert_assets.multitask.completion import completion_cuts
+from ibert_inference.safe_eval import evaluate_ibis
+
+CODE = (
+    "recent = orders.filter(_.year > 2020)\n"
+    "result = recent.group_by('status').agg(n=_.count()).order_by('status')"
+)
+
+
+def test_cuts_fall_on_statement_and_method_boundaries():
+    cuts = completion_cuts(CODE)
+    assert {c.boundary for c in cuts} == {"statement", "method_call"}
+    for cut in cuts:
+        assert cut.prefix + cut.completion == CODE
+        assert cut.completion.startswith((".", "\n"))
+    assert any(c.completion == ".order_by('status')" for c in cuts)
+
+
+def test_reassembled_code_still_evaluates():
+    schema = {"orders": {"year": "int64", "status": "string"}}
+    for cut in completion_cuts(CODE):
+        evaluate_ibis(cut.prefix + cut.completion, schema)
+
+
+def test_invalid_code_has_no_cuts():
+    assert completion_cuts("orders.filter(") == []

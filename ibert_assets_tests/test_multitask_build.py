@@ -1,0 +1,80 @@
+import docstring_parser
+import pytest
+
+from ibert_assets.multitask.build import (
+    build_task,
+    docstring_documents,
+    documentation_records,
+    error_records,
+    ibis_to_sql_records,
+)
+from ibert_assets.record import make_id
+from ibert_assets.splits.dedup import normalized_text
+
+
+def pair(sql: str, code: str, family: str = "per_status") -> dict:
+    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": code}
+    return {
+        "id": make_id("sql_to_ibis", input_, target),
+        "task": "sql_to_ibis",
+        "dialect": "duckdb",
+        "context": {"tables": {"orders": {"schema": {"amount": "float64", "status": "string"}}}},
+        "input": input_,
+        "target": target,
+        "meta": {
+            "source": "template",
+            "template": "shop",
+            "family": family,
+            "description": "Total amount of large orders per status",
+            "group": f"template:shop/{family}",
+        },
+        "provenance": None,
+        "verification": {"method": "differential_execution", "status": "verified", "databases": 5},
+    }
+
+
+PAIRS = [
+    pair(
+        "SELECT status, SUM(amount) AS total FROM orders WHERE amount > 10 GROUP BY status",
+        "result = orders.filter(_.amount > 10).group_by('status').agg(total=_.amount.sum())",
+    )
+]
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation"],
+)
+def test_every_task_builds_records_carrying_the_pair_group(task: str):
+    build = build_task(task, template_pairs=PAIRS, augmented_pairs=[], mined=[], docs=[])
+    assert build.records, build.counts
+    for record in build.records:
+        assert record["task"] == task
+        assert record["meta"]["group"] == "template:shop/per_status"
+
+
+def test_ibis_to_sql_compiles_for_each_dialect():
+    build = ibis_to_sql_records(PAIRS, ["duckdb", "postgres", "snowflake"])
+    assert [r["input"]["dialect"] for r in build.records] == ["duckdb", "postgres", "snowflake"]
+    assert len({normalized_text(r) for r in build.records}) == 3
+
+
+def test_error_records_pair_a_failing_mutant_with_its_verified_fix():
+    build = error_records(PAIRS)
+    mutations = {r["meta"]["mutation"] for r in build.records}
+    assert {"misspelled_column", "string_compared_with_number", "missing_parenthesis"} <= mutations
+    for record in build.records:
+        assert record["target"]["code"] == PAIRS[0]["target"]["ibis"]
+        assert ":" in record["input"]["error"]
+
+
+def test_documentation_wraps_queries_with_complete_docstrings():
+    (record,) = documentation_records(PAIRS).records
+    assert record["input"]["code"].startswith("def per_status_query(orders):")
+    assert docstring_documents(record["input"]["code"], record["target"]["docstring"])
+    parsed = docstring_parser.parse(record["target"]["docstring"])
+    assert [p.arg_name for p in parsed.params] == ["orders"]
+
+
+def test_docstring_check_notices_a_missing_parameter():
+    assert not docstring_documents("def f(a, b):\n    return a\n", "Do.\n\nArgs:\n    a: x.\n")
