@@ -114,11 +114,11 @@ def main(argv: list[str] | None = None) -> None:
     if run is not None:
         ours = time_each(queries, run, args.repeat)
         print_table("sql_to_ibis (ok = translated without raising)", ours)
-        raised = [t for t in ours if t.raised]
+        raised = [(t.query.id, t.raised) for t in ours if t.raised]
         if raised:
             print(f"{len(raised)} queries raised; first reasons:")
-            for timing in raised[:10]:
-                print(f"  {timing.query.id}: {timing.raised[:110]}")
+            for query_id, reason in raised[:10]:
+                print(f"  {query_id}: {reason[:110]}")
 
     theirs = time_each(queries, ibis_decompile_run, args.repeat)
     print_table("ibis.parse_sql + ibis.decompile (ok = returned code without raising)", theirs)
