@@ -1,7 +1,5 @@
 """The Dagster definitions: assembled here, defined in the domain modules."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from ibert_assets.mining.assets import (
@@ -12,7 +10,9 @@ from ibert_assets.mining.assets import (
     repo_snapshots,
     weekly_remine,
 )
+from ibert_assets.multitask.assets import multitask_checks, multitask_examples
 from ibert_assets.resources import default_resources
+from ibert_assets.splits.assets import split_checks, train_complete
 from ibert_assets.templates.assets import augmented_examples, template_checks, template_examples
 
 defs = dg.Definitions(
@@ -22,8 +22,10 @@ defs = dg.Definitions(
         repo_snapshots,
         mined_examples,
         docs_examples,
+        multitask_examples,
+        train_complete,
     ],
-    asset_checks=[*template_checks, *mining_checks],
+    asset_checks=[*template_checks, *mining_checks, *multitask_checks, *split_checks],
     jobs=[remine_job],
     schedules=[weekly_remine],
     resources=default_resources(),

@@ -1,0 +1,111 @@
+"""Per-task datasets built from every verified upstream dataset."""
+
+import os
+import random
+import time
+
+import dagster as dg
+
+from ibert_assets import checks
+from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
+from ibert_assets.multitask.build import build_task
+from ibert_assets.partitions import task_partitions
+from ibert_assets.store import DatasetPartition, DatasetStore
+
+DEFAULT_MIN_PER_TASK = 500
+REVERIFY_SAMPLE = 200
+
+
+def _every_partition() -> dg.AssetIn:
+    return dg.AssetIn(
+        partition_mapping=dg.AllPartitionMapping(), metadata={"allow_missing_partitions": True}
+    )
+
+
+def _flatten(by_partition: dict[str, list[dict]]) -> list[dict]:
+    return [record for key in sorted(by_partition) for record in by_partition[key]]
+
+
+@dg.asset(
+    partitions_def=task_partitions,
+    group_name="multitask",
+    owners=OWNERS,
+    kinds={"python"},
+    description=(
+        "Examples of one of the six tasks, built from every verified pair and documentation "
+        "example: SQL->Ibis, Ibis->SQL in several dialects, completion prefixes cut at "
+        "syntactic boundaries, broken code with its real error and verified fix, Q&A, and "
+        "functions with checked docstrings."
+    ),
+    ins={
+        "template_examples": _every_partition(),
+        "augmented_examples": _every_partition(),
+        "mined_examples": _every_partition(),
+        "docs_examples": _every_partition(),
+    },
+    metadata={"dagster/column_schema": RECORD_COLUMNS},
+)
+def multitask_examples(
+    context: dg.AssetExecutionContext,
+    template_examples: dict[str, list[dict]],
+    augmented_examples: dict[str, list[dict]],
+    mined_examples: dict[str, list[dict]],
+    docs_examples: dict[str, list[dict]],
+) -> dg.Output[DatasetPartition]:
+    start = time.perf_counter()
+    build = build_task(
+        context.partition_key,
+        template_pairs=_flatten(template_examples),
+        augmented_pairs=_flatten(augmented_examples),
+        mined=_flatten(mined_examples),
+        docs=_flatten(docs_examples),
+    )
+    return dg.Output(
+        DatasetPartition(build.records),
+        metadata=dataset_metadata(build.records, build.counts, time.perf_counter() - start),
+    )
+
+
+@dg.asset_check(
+    asset=multitask_examples,
+    name="minimum_examples",
+    blocking=True,
+    partitions_def=task_partitions,
+    description="Each task holds at least IBERT_MIN_TASK_EXAMPLES examples (default 500).",
+)
+def minimum_examples(
+    context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+) -> dg.AssetCheckResult:
+    minimum = int(os.environ.get("IBERT_MIN_TASK_EXAMPLES", DEFAULT_MIN_PER_TASK))
+    records = checks.stored_records(dataset_store.base, "multitask_examples", context.partition_key)
+    return checks.CheckOutcome(
+        passed=len(records) >= minimum,
+        description=f"{len(records)} examples (minimum {minimum})",
+        metadata={"examples": len(records), "minimum": minimum},
+    ).result()
+
+
+@dg.asset_check(
+    asset=multitask_examples,
+    name="reverified_sample",
+    blocking=True,
+    partitions_def=task_partitions,
+    description=f"Up to {REVERIFY_SAMPLE} pairs of the task verify again with a fresh seed.",
+)
+def reverified_sample(
+    context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+) -> dg.AssetCheckResult:
+    records = checks.stored_records(dataset_store.base, "multitask_examples", context.partition_key)
+    sample = random.Random(0).sample(records, min(len(records), REVERIFY_SAMPLE))
+    return checks.reverify_check(
+        sample, seed=checks.REVERIFY_SEED_OFFSET + 1, require_records=False
+    ).result()
+
+
+multitask_checks = [
+    *checks.dataset_checks(
+        multitask_examples, task_partitions, reverify=False, rejection_rate=False
+    ),
+    minimum_examples,
+    reverified_sample,
+]

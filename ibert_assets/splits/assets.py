@@ -1,0 +1,104 @@
+"""``train_complete``: deduplicated, split without leakage, as JSONL, Parquet and a card."""
+
+import os
+import time
+
+import dagster as dg
+
+from ibert_assets import checks
+from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
+from ibert_assets.partitions import SPLITS, split_partitions
+from ibert_assets.splits.assign import assign_splits, group_key
+from ibert_assets.splits.dedup import deduplicate, exact_overlap
+from ibert_assets.splits.export import dataset_card, to_parquet_bytes
+from ibert_assets.store import DatasetPartition, DatasetStore, write_atomic
+
+DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.8
+
+
+@dg.asset(
+    partitions_def=split_partitions,
+    group_name="splits",
+    owners=OWNERS,
+    kinds={"python", "parquet"},
+    description=(
+        "The training set: every task's examples, exact duplicates dropped, near duplicates "
+        "(MinHash over token shingles, Jaccard >= IBERT_NEAR_DUP_THRESHOLD, default 0.8) kept "
+        "in one split, splits by a stable hash of a group key. Also written as "
+        "<split>.parquet with a dataset card (README.md) beside it."
+    ),
+    ins={
+        "multitask_examples": dg.AssetIn(
+            partition_mapping=dg.AllPartitionMapping(),
+            metadata={"allow_missing_partitions": True},
+        )
+    },
+    metadata={"dagster/column_schema": RECORD_COLUMNS},
+)
+def train_complete(
+    context: dg.AssetExecutionContext,
+    dataset_store: DatasetStore,
+    multitask_examples: dict[str, list[dict]],
+) -> dg.Output[DatasetPartition]:
+    start = time.perf_counter()
+    threshold = float(os.environ.get("IBERT_NEAR_DUP_THRESHOLD", DEFAULT_NEAR_DUPLICATE_THRESHOLD))
+    records = [r for key in sorted(multitask_examples) for r in multitask_examples[key]]
+    deduplicated = deduplicate(records, threshold=threshold)
+    splits = assign_splits(deduplicated.records, deduplicated.cluster_of)
+    mine = splits[context.partition_key]
+    folder = dataset_store.path("train_complete")
+    folder.mkdir(parents=True, exist_ok=True)
+    parquet = to_parquet_bytes(mine)
+    path = folder / f"{context.partition_key}.parquet"
+    if path.protocol in ("", "file", "local"):
+        temporary = folder / f".{context.partition_key}.parquet.tmp"
+        temporary.write_bytes(parquet)
+        os.replace(temporary.path, path.path)
+    else:
+        path.write_bytes(parquet)
+    write_atomic(folder / "README.md", dataset_card(splits, deduplicated.counts))
+    metadata = dataset_metadata(mine, deduplicated.counts, time.perf_counter() - start)
+    metadata["per_task"] = counts_table(_tally(mine, "task"), title="examples")
+    metadata["per_split"] = counts_table({s: len(v) for s, v in splits.items()}, title="examples")
+    return dg.Output(DatasetPartition(mine), metadata=metadata)
+
+
+def _tally(records: list[dict], field: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record[field]] = counts.get(record[field], 0) + 1
+    return counts
+
+
+@dg.asset_check(
+    asset=train_complete,
+    name="no_leakage",
+    blocking=True,
+    partitions_def=split_partitions,
+    description=(
+        "No input of this split appears in another stored split, and no group straddles splits."
+    ),
+)
+def no_leakage(
+    context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+) -> dg.AssetCheckResult:
+    mine = checks.stored_records(dataset_store.base, "train_complete", context.partition_key)
+    overlaps, shared_groups = 0, 0
+    my_groups = {group_key(r) for r in mine}
+    for other in SPLITS:
+        if other == context.partition_key:
+            continue
+        theirs = checks.stored_records(dataset_store.base, "train_complete", other)
+        overlaps += len(exact_overlap(mine, theirs))
+        shared_groups += len(my_groups & {group_key(r) for r in theirs})
+    return checks.CheckOutcome(
+        passed=overlaps == 0 and shared_groups == 0,
+        description=f"{overlaps} inputs and {shared_groups} groups shared with other splits",
+        metadata={"shared_inputs": overlaps, "shared_groups": shared_groups},
+    ).result()
+
+
+split_checks = [
+    *checks.dataset_checks(train_complete, split_partitions, reverify=False, rejection_rate=False),
+    no_leakage,
+]
