@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import typing
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,17 @@ class JsonlIOManager(dg.UPathIOManager):
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> list[dict[str, Any]]:
         return read_jsonl(path)
+
+    def load_partitions(self, context: dg.InputContext) -> Any:
+        # Dagster hands a single partition over bare; an input that maps every upstream
+        # partition (annotated as a dict) must get a dict even when there is only one.
+        keys = context.asset_partition_keys
+        if len(keys) == 1 and typing.get_origin(context.dagster_type.typing_type) is dict:
+            path = self._get_paths_for_partitions(context)[keys[0]]
+            if not path.exists():
+                return {}
+            return {keys[0]: self.load_from_path(context, path)}
+        return super().load_partitions(context)
 
     def get_metadata(self, context: dg.OutputContext, obj: Any) -> dict[str, Any]:
         if isinstance(obj, DatasetPartition):

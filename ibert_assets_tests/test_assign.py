@@ -43,3 +43,13 @@ def test_planted_near_duplicate_pair_lands_in_one_split():
         result = deduplicate(pair)
         splits = assign_splits(result.records, result.cluster_of)
         assert [len(v) for v in splits.values()].count(2) == 1
+
+
+def test_one_input_with_two_targets_stays_in_one_split():
+    for attempt in range(20):
+        twins = [
+            {**record("a", "SELECT 1", ibis="x = 1"), "meta": {"group": f"one-{attempt}"}},
+            {**record("b", "SELECT 1", ibis="y = 2"), "meta": {"group": f"two-{attempt}"}},
+        ]
+        splits = assign_splits(twins, cluster_of={})
+        assert [len(v) for v in splits.values()].count(2) == 1

@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from ibert_assets.splits.dedup import normalized_input
+
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
@@ -43,7 +45,8 @@ def assign_splits(
     cluster_of: Mapping[str, str],
     fractions: Mapping[str, float] = DEFAULT_FRACTIONS,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Records by split. Groups joined by a near-duplicate cluster share one split."""
+    """Records by split. Groups joined by a near-duplicate cluster, or by a shared input (one
+    prefix with two completions), share one split: no input ever appears in two splits."""
     parent: dict[str, str] = {}
 
     def root(node: str) -> str:
@@ -56,7 +59,9 @@ def assign_splits(
     for record in records:
         group = f"g:{group_key(record)}"
         cluster = f"c:{cluster_of.get(record['id'], record['id'])}"
+        same_input = f"i:{normalized_input(record)}"
         parent[root(cluster)] = root(group)
+        parent[root(same_input)] = root(group)
     # the component's name is its smallest group key, so the split does not depend on order
     name: dict[str, str] = {}
     for node in list(parent):

@@ -1,0 +1,67 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ibert_assets.build import main
+from ibert_assets.store import read_partition
+from ibert_assets_tests.dagster_cli import REPO_ROOT
+from ibert_assets_tests.mining_repo import make_mining_repo
+from ibert_assets_tests.test_template_assets import BROKEN, GOOD
+
+IBERT_BUILD = Path(sys.executable).with_name("ibert-build")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "good.yaml").write_text(GOOD)
+    repo = make_mining_repo(tmp_path / "demo", marker=tmp_path / "code-ran")
+    (tmp_path / "repos.txt").write_text(f"{repo.working_dir}|demo\n")
+    monkeypatch.setenv("IBERT_TEMPLATES_DIR", str(templates))
+    monkeypatch.setenv("IBERT_REPO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("IBERT_MIN_TASK_EXAMPLES", "1")  # a tiny graph: a handful per task
+    return tmp_path
+
+
+def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(IBERT_BUILD), "--data-dir", str(project / "data"),
+         "--repos-file", str(project / "repos.txt"), *args],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+def test_the_whole_graph_builds_in_dependency_order_with_a_summary(project: Path):
+    result = run_build(project, "--workers", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    order = [line.split("]")[1].split("[")[0].strip() for line in lines if line.startswith("[")]
+    assert order.index("template_examples") < order.index("augmented_examples")
+    assert order.index("mined_examples") < order.index("multitask_examples")
+    assert order[-1] == "train_complete"
+    assert any(line.startswith("asset ") and "records" in line for line in lines)
+    base = str(project / "data")
+    splits = {s: read_partition(base, "train_complete", s) for s in ("train", "validation", "test")}
+    assert sum(map(len, splits.values())) > 50
+    assert (project / "data" / "train_complete" / "train.parquet").exists()
+    card = (project / "data" / "train_complete" / "README.md").read_text()
+    assert "| sql_to_ibis |" in card
+
+
+def test_select_limits_and_a_bad_partition_fails_the_build(project: Path):
+    (project / "templates" / "broken.yaml").write_text(BROKEN)
+    result = run_build(project, "--select", "template_examples")
+    assert result.returncode == 1
+    assert "template_examples[good] ok" in result.stdout
+    assert "template_examples[broken] FAILED" in result.stdout
+    assert "broken.yaml:3" in result.stdout
+    assert not (project / "data" / "augmented_examples").exists()
+
+
+def test_unknown_assets_are_usage_errors(capsys: pytest.CaptureFixture[str]):
+    assert main(["--select", "everything"]) == 2
+    assert "unknown asset 'everything'" in capsys.readouterr().err
