@@ -159,13 +159,13 @@ def _base_generator(column: str, dtype: Any, rng: random.Random) -> Callable[[],
         low = 0 if dtype.is_unsigned_integer() else -3
         return lambda: rng.randint(low, 60)
     if dtype.is_floating():
-        return lambda: round(rng.uniform(-5, 250), 2)
+        return _pooled(rng, lambda: round(rng.uniform(-5, 250), 2))
     if dtype.is_decimal():
         scale = dtype.scale if dtype.scale is not None else 2
         precision = dtype.precision or 18
         top = min(10 ** (precision - scale) - 1, 10_000)
         quantum = decimal.Decimal(1).scaleb(-scale)
-        return lambda: decimal.Decimal(str(rng.uniform(-5, top))).quantize(quantum)
+        return _pooled(rng, lambda: decimal.Decimal(str(rng.uniform(-5, top))).quantize(quantum))
     if dtype.is_string():
         pool = [*WORDS, *(f"{column}_{i}" for i in range(1, 4))]
         return lambda: rng.choice(pool)
@@ -191,6 +191,12 @@ def _base_generator(column: str, dtype: Any, rng: random.Random) -> Callable[[],
         "use integers, floats, decimals, strings, booleans, dates, timestamps, times, arrays, "
         "structs or maps"
     )
+
+
+def _pooled(rng: random.Random, fresh: Callable[[], Any], size: int = 8) -> Callable[[], Any]:
+    """Mostly values from a small pool: repeated values make DISTINCT and SUM(DISTINCT) matter."""
+    pool = [fresh() for _ in range(size)]
+    return lambda: rng.choice(pool) if rng.random() < 0.75 else fresh()
 
 
 def _fits(value: Any, dtype: Any) -> bool:

@@ -1,0 +1,49 @@
+import pytest
+
+from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.errors import SQLParseError, UnknownNameError
+from ibert_inference.tasks.from_sql import from_sql
+
+SCHEMA = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
+UNSUPPORTED = "SELECT SUM(DISTINCT amount) AS s FROM orders"
+
+
+def test_supported_sql_never_touches_the_model():
+    model = ScriptedModel([])
+    result = from_sql("SELECT id FROM orders WHERE amount > 5", schema=SCHEMA, model=model)
+    assert result.source == "deterministic" and result.verified is True
+    assert "result" in result.output and model.calls == []
+
+
+def test_model_fallback_is_verified_and_retried_with_feedback():
+    model = ScriptedModel([
+        "```python\nresult = orders.agg(s=_.amount.sum())\n```",  # wrong: not DISTINCT
+        "```python\nresult = orders.select('amount').distinct().agg(s=_.amount.sum())\n```",
+    ])  # fmt: skip
+    result = from_sql(UNSUPPORTED, schema=SCHEMA, model=model, retries=3)
+    assert result.verified is True and result.source == "model"
+    assert [a["status"] for a in result.details["attempts"]] == ["mismatch", "verified"]
+    assert "That was wrong" in model.calls[1][0][-1]["content"]
+
+
+def test_unverifiable_answers_are_marked_unverified():
+    model = ScriptedModel(["result = orders.select('id')"] * 2)
+    result = from_sql(UNSUPPORTED, schema=SCHEMA, model=model, retries=2)
+    assert result.verified is False and not result.ok
+    assert len(result.details["attempts"]) == 2
+
+
+def test_no_model_means_no_answer_for_unsupported_sql():
+    result = from_sql(UNSUPPORTED, schema=SCHEMA)
+    assert result.verified is False and "DISTINCT" in result.details["unsupported"].upper()
+
+
+@pytest.mark.parametrize(
+    ("sql", "error"),
+    [("SELEC id FROM orders", SQLParseError), ("SELECT nme FROM orders", UnknownNameError)],
+)
+def test_input_errors_are_raised_not_sent_to_the_model(sql, error):
+    model = ScriptedModel(["result = orders"])
+    with pytest.raises(error):
+        from_sql(sql, schema=SCHEMA, model=model)
+    assert model.calls == []

@@ -1,0 +1,92 @@
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from ibert_inference import model as model_module
+from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.model import ModelResource
+
+HELLO = [{"role": "user", "content": "hello"}]
+LONG = [{"role": "user", "content": "a much longer question about grouping ibis tables"}]
+
+
+def test_real_loading_and_batched_greedy_generation(tiny_model: ModelResource):
+    alone = tiny_model.generate([HELLO])
+    batched = tiny_model.generate([LONG, HELLO, LONG])
+    assert len(batched) == 3 and all(isinstance(r, str) for r in batched)
+    # left padding: a prompt decodes the same alone and beside a longer one
+    assert batched[1] == alone[0]
+    assert batched[0] == batched[2]
+    assert tiny_model.generate([]) == []
+
+
+def test_only_new_tokens_are_decoded(tiny_model: ModelResource):
+    (reply,) = tiny_model.generate([HELLO], max_new_tokens=4)
+    assert "hello" not in reply and "<|im_start|>" not in reply
+    loaded = tiny_model.load()
+    assert len(loaded.tokenizer(reply)["input_ids"]) <= 8
+
+
+def test_sampling_differs_from_greedy_but_keeps_shapes(tiny_model: ModelResource):
+    sampled = tiny_model.generate([HELLO] * 4, temperature=1.5)
+    assert len(sampled) == 4
+
+
+def test_loads_once_per_process_and_setting_even_from_threads(tiny_model_dir: Path):
+    resource = ModelResource(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
+                             dtype="float32")  # fmt: skip
+    before = model_module.LOAD_COUNT["loads"]
+    threads = [threading.Thread(target=resource.load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert model_module.LOAD_COUNT["loads"] == before + 1
+    assert resource.is_loaded
+    ModelResource(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
+                  dtype="float32", temperature=0.9).generate([HELLO])  # fmt: skip
+    assert model_module.LOAD_COUNT["loads"] == before + 1  # sampling settings share weights
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"model_name": "nobody/no-such-model", "local_files_only": True},
+            "huggingface-cli download",
+        ),
+        ({"model_name": "/nowhere/model"}, "does not exist"),
+        ({"model_name": "/nowhere/model.gguf"}, "GGUF file"),
+        ({"device": "cuda"}, "no CUDA GPU"),
+        ({"device": "tpu"}, "unknown device"),
+        ({"device": "cpu", "load_in_8bit": True}, "load_in_8bit needs a CUDA device"),
+        ({"device": "cpu", "dtype": "int4"}, "unknown dtype"),
+    ],
+)
+def test_unloadable_settings_give_one_clear_error(settings: dict, message: str):
+    with pytest.raises(ModelNotAvailableError, match=message):
+        ModelResource(**settings).load()
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_MODEL_NAME", "/models/tiny")
+    monkeypatch.setenv("IBERT_TEMPERATURE", "0")
+    monkeypatch.setenv("IBERT_MAX_NEW_TOKENS", "17")
+    monkeypatch.setenv("IBERT_LOCAL_FILES_ONLY", "true")
+    resource = ModelResource.from_env(max_new_tokens=None, device="cpu")
+    assert resource.model_name == "/models/tiny" and resource.temperature == 0.0
+    assert resource.max_new_tokens == 17 and resource.local_files_only is True
+    assert resource.device == "cpu"
+
+
+def test_importing_the_package_pulls_in_neither_torch_nor_transformers():
+    code = (
+        "import sys, ibert_inference, ibert_inference.model; "
+        "from ibert_inference import ModelResource, sql_to_ibis, ibis_to_sql, UnsupportedSQLError; "
+        "print('torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
