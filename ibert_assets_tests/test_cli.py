@@ -174,14 +174,33 @@ def test_from_sql_translates_a_simple_query():
     assert payload["verified"] is True and "group_by" in payload["output"]
 
 
-def test_doc_without_model(tmp_path: Path):
-    if importlib.util.find_spec("ibert_inference.tasks.doc") is None:
-        pytest.skip("tasks/doc.py has not landed")
+def test_doc_without_model_writes_a_skeleton(tmp_path: Path):
     source = tmp_path / "f.py"
     source.write_text("def total(orders, status):\n    return orders.filter(_.status == status)\n")
-    result = ibert("doc", str(source), "--no-model", "--style", "numpy")
-    assert result.returncode in (0, 1), err(result)
-    assert "Traceback" not in err(result)
+    result = ibert("doc", str(source), "--no-model", "--style", "numpy", "--no-examples")
+    assert result.returncode == 0, err(result)
+    text = out(result)
+    assert text.startswith('def total(orders, status):\n    """')
+    assert "Parameters\n    ----------" in text and "orders : " in text and "status : " in text
+    assert "Examples" not in text
+
+
+def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
+    """With the tiny model named by --model, qa answers from the model with citations, and
+    doc and fix run their model attempts (the tiny model's text is noise: not content)."""
+    qa = ibert("qa", "-q", "how do I join tables?", "--model", str(tiny_model_dir),
+               "--max-tokens", "8", "--temperature", "0", "--json", cwd=tmp_path)  # fmt: skip
+    assert qa.returncode in (0, 1), err(qa)
+    payload = json.loads(out(qa))
+    assert payload["details"]["citations"][0]["id"] == "joins"
+    assert payload["source"] in ("model", "retrieval")
+    config = tmp_path / "model.toml"
+    config.write_text(f'[model]\nmodel_name = "{tiny_model_dir}"\nmax_new_tokens = 8\n')
+    fix = ibert("fix", "--schema", ORDERS, "--config", str(config), "--json",
+                stdin="orders.zzzzzz", cwd=tmp_path)  # fmt: skip
+    assert fix.returncode == 1, err(fix)
+    attempts = json.loads(out(fix))["details"]["attempts"]
+    assert [a["source"] for a in attempts] == ["model"] * 3
 
 
 def test_installed_scripts_run(tmp_path: Path):

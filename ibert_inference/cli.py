@@ -307,7 +307,7 @@ def _model(args: argparse.Namespace) -> Any:
     if args.max_tokens is not None:
         settings["max_new_tokens"] = args.max_tokens
     configured = bool(args.model or args.config) or any(
-        name.startswith("IBERT_MODEL") for name in os.environ
+        os.environ.get(name) for name in ("IBERT_MODEL_NAME", "IBERT_GGUF_FILE")
     )
     if not configured:
         return None  # no model named anywhere: the deterministic/retrieval path answers
