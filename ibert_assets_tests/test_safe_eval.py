@@ -1,3 +1,4 @@
+import threading
 from pathlib import Path
 
 import ibis.expr.types as ir
@@ -45,6 +46,12 @@ def marker_code(path: Path) -> list[str]:
         f"class X:\n    y = open('{path}', 'w')",
         f"'{{0.__init__.__globals__}}'.format(t)\nopen('{path}', 'w')",
         f"f'{{_.__class__}}'\nopen('{path}', 'w')",
+        f"ibis.memtable({{'a': [1]}}).to_csv('{path}')",
+        f"ibis.duckdb.connect('{path}')",
+        f"from ibis import connect\nconnect('duckdb://{path}')",
+        f"ibis.get_backend().raw_sql(\"COPY (SELECT 1) TO '{path}'\")",
+        f"(lambda x: x.to_parquet('{path}'))(ibis.memtable({{'a': [1]}}))",
+        f"ibis.options.default_backend = None\nopen('{path}', 'w')",
     ]
 
 
@@ -76,6 +83,14 @@ def test_hostile_code_never_runs(tmp_path: Path):
         ("[x for x in range(10)]", "ListComp"),
         ("(y := 1)", "NamedExpr"),
         ("'{0.__class__}'.format(t)", ".format"),
+        ("t.a.execute()", ".execute"),
+        ("from ibis import read_csv", "import"),
+        ("t.a = 1", "assignment target"),
+        ("ibis.options.interactive = True", "assignment target"),
+        ("x, t[0] = 1, 2", "assignment target"),
+        ("f'{1:>999999999}'", "format spec"),
+        ("f'{1:{10**9}}'", "format spec"),
+        ("(1).__class__", ".__class__"),
     ],
 )
 def test_disallowed_constructs_are_named(code: str, construct: str):
@@ -130,3 +145,63 @@ def test_time_limit_interrupts_slow_evaluation():
     code = "x = t.a\n" + "x = (x + 1) * 2 - x\n" * 800 + "result = x"
     with pytest.raises(EvaluationTimeout, match="longer than"):
         evaluate_ibis(code, SCHEMA, timeout_s=0.05)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = 'a' * 1000\nresult = x * 1000",
+        "x = [0] * 1000\nx *= 1000",
+        "x = 10**18\n" + "x = x * x\n" * 12,
+        "x = 10**18\nx = x**64\nx = x**64",
+        "x = 1 << 64\n" + "x = x << 64\n" * 70,
+        "'%999999999d' % 1",
+        "x = 'a' * 1000\nx.join([x] * 100)",
+        "x = 'a' * 1000\nx.replace('a', x)",
+    ],
+)
+def test_values_built_from_names_stay_bounded(code: str):
+    # the literals are all small: only the run-time guards can stop these
+    with pytest.raises(EvaluationError, match=r"too|width") as info:
+        evaluate_ibis(code, SCHEMA)
+    assert info.value.error_type == "MemoryError"
+
+
+def test_backends_are_out_of_reach():
+    with pytest.raises(EvaluationError, match="not allowed"):
+        evaluate_ibis("ibis.duckdb", SCHEMA)
+
+
+def test_unpacking_kwargs_and_fstrings_work():
+    code = (
+        "low, high = 1, 10\n"
+        "opts = {'n': _.count()}\n"
+        "name = f'total_{low}'\n"
+        "result = t.filter(_.a.between(low, high)).group_by('b').agg(**opts, **{name: _.a.sum()})"
+    )
+    expr = evaluate_ibis(code, SCHEMA)
+    assert expr.columns == ("b", "n", "total_1")
+
+
+def test_caller_tables_are_used():
+    import ibis
+
+    custom = ibis.table({"z": "int64"}, name="custom")
+    expr = evaluate_ibis("custom.filter(_.z > 0)", tables={"custom": custom})
+    assert expr.columns == ("z",)
+
+
+def test_time_limit_works_off_the_main_thread():
+    code = "x = t.a\n" + "x = (x + 1) * 2 - x\n" * 800 + "result = x"
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            evaluate_ibis(code, SCHEMA, timeout_s=0.05)
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert len(errors) == 1 and isinstance(errors[0], EvaluationTimeout)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import re
 import signal
 import sys
 import threading
@@ -64,6 +65,15 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
         "format", "format_map", "mro", "gi_frame", "gi_code", "cr_frame", "ag_frame", "f_globals",
         "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "tb_next", "func_globals",
         "ljust", "rjust", "center", "zfill", "expandtabs",
+        # Ibis reaches databases and files through these; here code only builds expressions, and
+        # only the SQL compiled from them touches a database (DESIGN.md).
+        "execute", "to_pandas", "to_pandas_batches", "to_pyarrow", "to_pyarrow_batches",
+        "to_polars", "to_torch", "to_parquet", "to_parquet_dir", "to_csv", "to_csv_dir",
+        "to_delta", "to_json", "to_xlsx", "to_list", "to_geo", "cache", "preview",
+        "raw_sql", "connect", "get_backend", "set_backend", "read_csv", "read_parquet",
+        "read_json", "read_delta", "read_xlsx", "read_geo", "register", "create_table",
+        "create_view", "drop_table", "drop_view", "insert", "truncate_table", "attach",
+        "load_extension", "options", "visualize", "BaseBackend",
     }
 )  # fmt: skip
 _SAFE_BUILTINS: dict[str, Any] = {
@@ -73,6 +83,7 @@ _SAFE_BUILTINS: dict[str, Any] = {
         "round", "set", "sorted", "str", "tuple", "zip", "True", "False", "None",
     )
 }  # fmt: skip
+_WIDE_FORMAT = re.compile(r"\d{4,}")
 _ALLOWED_MODULES = frozenset({"ibis", "ibis.selectors", "ibis.expr.datatypes"})
 _RESULT = "__ibert_result__"
 
@@ -95,6 +106,7 @@ def evaluate_ibis(
     namespace = _namespace(schema, tables)
     _bind_imports(tree, namespace)
     target = _result_name(tree)
+    tree = ast.fix_missing_locations(_Guard().visit(tree))
     compiled = compile(tree, CODE_NAME, "exec")
     try:
         with _time_limit(timeout_s):
@@ -119,7 +131,7 @@ def evaluate_ibis(
 
     if not isinstance(value, ir.Expr):
         raise EvaluationError(
-            f"`{target if target != _RESULT else 'the last expression'}` is a "
+            f"{'the last expression' if target == _RESULT else f'`{target}`'} is a "
             f"{type(value).__name__}, not an Ibis expression",
             error_type="NotAnExpression",
         )
@@ -244,6 +256,29 @@ class _Checker:
                     line=line,
                 )
 
+    def visit_Assign(self, node: ast.Assign, line: int | None) -> None:
+        for target in node.targets:
+            _check_store_target(target, line)
+
+    def visit_AugAssign(self, node: ast.AugAssign | ast.AnnAssign, line: int | None) -> None:
+        if not isinstance(node.target, ast.Name):
+            _check_store_target(ast.Tuple(elts=[]), line, bad=node.target)
+
+    visit_AnnAssign = visit_AugAssign
+
+    def visit_FormattedValue(self, node: ast.FormattedValue, line: int | None) -> None:
+        # a width in a format spec (f"{x:>999999999}") builds a string of that size
+        spec = node.format_spec
+        parts = spec.values if isinstance(spec, ast.JoinedStr) else []
+        if any(not isinstance(part, ast.Constant) for part in parts) or any(
+            _WIDE_FORMAT.search(str(part.value)) for part in parts if isinstance(part, ast.Constant)
+        ):
+            raise UnsafeCodeError(
+                "format specs must be literal with widths under 1000",
+                construct="format spec",
+                line=line,
+            )
+
     def visit_ImportFrom(self, node: ast.ImportFrom, line: int | None) -> None:
         if node.module not in _ALLOWED_MODULES or node.level:
             raise UnsafeCodeError(
@@ -253,7 +288,11 @@ class _Checker:
                 line=line,
             )
         for alias in node.names:
-            if alias.name == "*" or (alias.name.startswith("_") and alias.name != "_"):
+            if (
+                alias.name == "*"
+                or (alias.name.startswith("_") and alias.name != "_")
+                or alias.name in _FORBIDDEN_ATTRIBUTES
+            ):
                 raise UnsafeCodeError(
                     f"importing {alias.name!r} from {node.module} is not allowed",
                     construct="import",
@@ -295,6 +334,23 @@ def _small_int(node: ast.AST, limit: int) -> bool:
         and isinstance(node.value, int | float)
         and abs(node.value) <= limit
     )
+
+
+def _check_store_target(target: ast.AST, line: int | None, bad: ast.AST | None = None) -> None:
+    """Assignments bind names only: writing attributes or items would change Ibis's own state."""
+    stack = [target] if bad is None else [bad]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Tuple | ast.List):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Starred):
+            stack.append(node.value)
+        elif not isinstance(node, ast.Name):
+            raise UnsafeCodeError(
+                f"assigning to {ast.unparse(node)!r} is not allowed: assign to plain names",
+                construct="assignment target",
+                line=getattr(node, "lineno", line),
+            )
 
 
 def _is_sequence_literal(node: ast.AST) -> bool:
@@ -341,6 +397,8 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
     modules = _modules()
     namespace: dict[str, Any] = {
         "__builtins__": dict(_SAFE_BUILTINS),
+        _GUARD_BINOP: _guarded_binop,
+        _GUARD_ATTR: _guarded_attr,
         "ibis": modules["ibis"],
         "_": ibis._,
         "s": modules["ibis.selectors"],
@@ -450,3 +508,123 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
     finally:
         sys.settrace(previous_trace)
+
+
+MAX_BUILT_ITEMS = 100_000
+MAX_INT_BITS = 4_096
+_GUARD_BINOP = "__ibert_binop__"
+_GUARD_ATTR = "__ibert_attr__"
+_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+
+
+class _Guard(ast.NodeTransformer):
+    """Route size-amplifying operators and attribute loads through run-time checks.
+
+    The static checks bound literals, but names defeat them (``x = 'a' * 1000; x * 1000``);
+    these calls bound what the values really are. Depth is bounded by the checker, so recursion
+    is safe here.
+    """
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        symbol = _GUARDED_OPS.get(type(node.op))
+        if symbol is None:
+            return node
+        call = ast.Call(
+            func=ast.Name(_GUARD_BINOP, ast.Load()),
+            args=[ast.Constant(symbol), node.left, node.right],
+            keywords=[],
+        )
+        return ast.copy_location(call, node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        if type(node.op) not in _GUARDED_OPS or not isinstance(node.target, ast.Name):
+            return node
+        value = self.visit_BinOp(
+            ast.copy_location(
+                ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value), node
+            )
+        )
+        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        call = ast.Call(
+            func=ast.Name(_GUARD_ATTR, ast.Load()),
+            args=[node.value, ast.Constant(node.attr)],
+            keywords=[],
+        )
+        return ast.copy_location(call, node)
+
+
+def _too_big(message: str) -> MemoryError:
+    return MemoryError(f"{message}; the evaluator bounds values to keep the process safe")
+
+
+def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
+    ints = isinstance(left, int) and isinstance(right, int)
+    if symbol == "*":
+        for seq, count in ((left, right), (right, left)):
+            sized = isinstance(seq, str | bytes | list | tuple) and isinstance(count, int)
+            if sized and len(seq) * max(count, 0) > MAX_BUILT_ITEMS:
+                raise _too_big(f"repeating a sequence {count:,} times is too big")
+        if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            raise _too_big("the product is too large")
+        return left * right
+    if symbol == "**":
+        if ints and right > 0 and left.bit_length() * right > MAX_INT_BITS:
+            raise _too_big("the power is too large")
+        return left**right
+    if symbol == "<<":
+        if ints and left.bit_length() + right > MAX_INT_BITS:
+            raise _too_big("the shift is too large")
+        return left << right
+    if isinstance(left, str | bytes) and _WIDE_FORMAT.search(str(left)):
+        raise _too_big("%-formatting with a width of 1000 or more")
+    return left % right
+
+
+def _bounded_join(text: str | bytes) -> Any:
+    def join(items: Any) -> Any:
+        items = list(items)[: MAX_BUILT_ITEMS + 1]
+        size = sum(len(item) for item in items if isinstance(item, str | bytes))
+        if len(items) > MAX_BUILT_ITEMS or size + len(text) * len(items) > MAX_BUILT_ITEMS:
+            raise _too_big("the joined string is too long")
+        return text.join(items)
+
+    return join
+
+
+def _bounded_replace(text: str | bytes) -> Any:
+    def replace(old: Any, new: Any, count: int = -1) -> Any:
+        if len(new) > len(old) and text.count(old) * (len(new) - len(old)) > MAX_BUILT_ITEMS:
+            raise _too_big("the replaced string is too long")
+        return text.replace(old, new, count)
+
+    return replace
+
+
+@lru_cache(maxsize=1)
+def _backend_class() -> type:
+    from ibis.backends import BaseBackend
+
+    return BaseBackend
+
+
+def _guarded_attr(value: Any, name: str) -> Any:
+    if isinstance(value, str | bytes):
+        if name == "join":
+            return _bounded_join(value)
+        if name == "replace":
+            return _bounded_replace(value)
+    found = getattr(value, name)
+    if isinstance(found, types.ModuleType) and not isinstance(value, _ModuleProxy):
+        raise AttributeError(f"access to the module {found.__name__} is not allowed")
+    if isinstance(found, _backend_class()):
+        raise AttributeError(
+            f"access to the {name} backend is not allowed: code here builds expressions only"
+        )
+    return found
