@@ -32,11 +32,14 @@ def check_file(path: Path) -> tuple[int, Counter[str], list[str]]:
     statuses: Counter[str] = Counter()
     failures: list[str] = []
     for example in examples:
-        verdict = verify_pair(example.sql, example.ibis, example.schema)
-        statuses[verdict.status] += 1
-        if not verdict.ok and len(failures) < SHOWN_FAILURES:
-            reason = (verdict.reason or "")[:400]
-            failures.append(f"{example.family} {example.variation}: {verdict.status}: {reason}")
+        try:
+            verdict = verify_pair(example.sql, example.ibis, example.schema)
+            status, reason = verdict.status, verdict.reason or ""
+        except Exception as exc:  # a crash in the verifier counts against the example, not the run
+            status, reason = "crash", f"{type(exc).__name__}: {exc}"
+        statuses[status] += 1
+        if status != "verified" and len(failures) < SHOWN_FAILURES:
+            failures.append(f"{example.family} {example.variation}: {status}: {reason[:400]}")
     return len(examples), statuses, failures
 
 
