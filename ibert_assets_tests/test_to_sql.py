@@ -3,7 +3,7 @@ import pytest
 
 from ibert_inference.errors import EvaluationError, UnsafeCodeError
 from ibert_inference.tasks.to_sql import to_sql
-from ibert_inference.to_sql import UnknownDialectError, ibis_to_sql
+from ibert_inference.to_sql import NotAQueryError, UnknownDialectError, compile_expr, ibis_to_sql
 
 SCHEMA = {"orders": {"id": "int64", "amount": "decimal(10, 2)", "status": "string"}}
 CODE = "result = orders.filter(_.status == 'paid').group_by('status').agg(total=_.amount.sum())"
@@ -49,3 +49,25 @@ def test_task_result_is_deterministic_and_verified():
     result = to_sql(CODE, schema=SCHEMA, dialect="snowflake")
     assert result.verified is True and result.source == "deterministic"
     assert result.details["dialect"] == "snowflake"
+
+
+@pytest.mark.parametrize(
+    ("code", "start"),
+    [
+        ("orders.amount.sum()", "SELECT"),
+        ("orders.status", "SELECT"),
+        ("ibis.literal(1) + 2", "SELECT"),
+    ],
+)
+def test_columns_and_scalars_compile(code: str, start: str):
+    assert ibis_to_sql(code, SCHEMA).lstrip().startswith(start)
+
+
+def test_sort_key_is_not_a_query():
+    with pytest.raises(NotAQueryError, match="order_by"):
+        ibis_to_sql("orders.amount.desc()", SCHEMA)
+
+
+def test_compile_expr_refuses_non_expressions():
+    with pytest.raises(NotAQueryError, match="not a query"):
+        compile_expr(SCHEMA, "duckdb")

@@ -29,6 +29,10 @@ class UnknownDialectError(IbertError, ValueError):
     """A dialect Ibis cannot compile to."""
 
 
+class NotAQueryError(IbertError, ValueError):
+    """An Ibis expression that does not compile to a query on its own (a sort key, a schema)."""
+
+
 def normalize_dialect(dialect: str) -> str:
     """Ibis compiler module name of ``dialect`` (``postgresql`` -> ``postgres``)."""
     name = _ALIASES.get(dialect.lower(), dialect.lower())
@@ -42,13 +46,26 @@ def normalize_dialect(dialect: str) -> str:
 def compile_expr(expr: Any, dialect: str = "duckdb") -> str:
     """SQL text Ibis compiles ``expr`` to, pretty-printed."""
     import ibis
+    import ibis.expr.operations as ops
+    import ibis.expr.types as ir
 
     name = normalize_dialect(dialect)
+    if not isinstance(expr, ir.Table | ir.Value):
+        raise NotAQueryError(
+            f"a {type(expr).__name__} is not a query: give a table, a column or a scalar expression"
+        )
+    if isinstance(expr.op(), ops.SortKey):
+        raise NotAQueryError(
+            "a sort key (.desc() / .asc()) is not a query: order a table instead, "
+            "e.g. t.order_by(t.a.desc())"
+        )
     try:
         return str(ibis.to_sql(expr, dialect=name, pretty=True))
     except Exception as exc:  # the compiler raises many types; the user needs the message
         raise IbertError(
-            f"Ibis could not compile the expression to {name}: {type(exc).__name__}: {exc}"
+            # the first line is the reason; the rest is a dump of the whole expression tree
+            f"Ibis could not compile the expression to {name}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ) from exc
 
 
