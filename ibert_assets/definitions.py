@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ibert_assets.evaluation.assets import evaluate_models, model_evaluation
 from ibert_assets.mining.assets import (
     docs_examples,
     mined_examples,
@@ -24,9 +25,10 @@ defs = dg.Definitions(
         docs_examples,
         multitask_examples,
         train_complete,
+        model_evaluation,
     ],
     asset_checks=[*template_checks, *mining_checks, *multitask_checks, *split_checks],
-    jobs=[remine_job],
+    jobs=[remine_job, evaluate_models],
     schedules=[weekly_remine],
     resources=default_resources(),
 )

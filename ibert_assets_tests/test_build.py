@@ -35,7 +35,9 @@ def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_the_whole_graph_builds_in_dependency_order_with_a_summary(project: Path):
+def test_the_whole_graph_builds_in_dependency_order_with_a_summary(
+    project: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
     result = run_build(project, "--workers", "2")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = result.stdout.splitlines()
@@ -50,6 +52,16 @@ def test_the_whole_graph_builds_in_dependency_order_with_a_summary(project: Path
     assert (project / "data" / "train_complete" / "train.parquet").exists()
     card = (project / "data" / "train_complete" / "README.md").read_text()
     assert "| sql_to_ibis |" in card
+
+    # then the model evaluation, with the tiny model built at test time
+    monkeypatch.setenv("IBERT_MODEL_NAME", str(tiny_model_dir))
+    monkeypatch.setenv("IBERT_LOCAL_FILES_ONLY", "true")
+    monkeypatch.setenv("IBERT_MAX_NEW_TOKENS", "8")
+    evaluated = run_build(project, "--select", "model_evaluation", "--workers", "1")
+    assert evaluated.returncode == 0, evaluated.stdout[-3000:] + evaluated.stderr[-3000:]
+    assert evaluated.stdout.count("model_evaluation[") == 6
+    rows = read_partition(base, "model_evaluation", "documentation")
+    assert all(0.0 <= row["deterministic"] <= 1.0 for row in rows)
 
 
 def test_select_limits_and_a_bad_partition_fails_the_build(project: Path):

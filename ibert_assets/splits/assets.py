@@ -6,6 +6,7 @@ import time
 import dagster as dg
 
 from ibert_assets import checks
+from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.partitions import SPLITS, split_partitions
 from ibert_assets.splits.assign import assign_splits, group_key
@@ -60,6 +61,13 @@ def train_complete(
     metadata = dataset_metadata(mine, deduplicated.counts, time.perf_counter() - start)
     metadata["per_task"] = counts_table(_tally(mine, "task"), title="examples")
     metadata["per_split"] = counts_table({s: len(v) for s, v in splits.items()}, title="examples")
+    by_source = _tally(
+        [{"source": (r.get("meta") or {}).get("source", "?")} for r in mine], "source"
+    )
+    metadata["examples_chart"] = chart_metadata(
+        {**_tally(mine, "task"), **{f"source: {k}": v for k, v in by_source.items()}},
+        title=f"{context.partition_key}: examples per task and source",
+    )
     return dg.Output(DatasetPartition(mine), metadata=metadata)
 
 

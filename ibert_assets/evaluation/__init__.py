@@ -1,0 +1,1 @@
+"""Model evaluation over the test split."""

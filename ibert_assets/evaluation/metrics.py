@@ -1,0 +1,256 @@
+"""Scoring the six tasks on test examples: the model path beside the deterministic path.
+
+Every score is computed by running things, never by comparing text where running is possible:
+execution accuracy through the verification engine, fixes that must evaluate and match the
+verified code, completions that must evaluate. Each example's outcome is kept for inspection.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+@dataclass
+class TaskScores:
+    task: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, float] = field(default_factory=dict)
+
+
+def sample(records: Sequence[dict[str, Any]], task: str, size: int) -> list[dict[str, Any]]:
+    """A deterministic sample of the task's test records."""
+    mine = sorted((r for r in records if r["task"] == task), key=lambda r: r["id"])
+    return random.Random(0).sample(mine, min(size, len(mine)))
+
+
+def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {name: t["schema"] for name, t in record["context"]["tables"].items()}
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """Word-overlap F1 between two texts (SQuAD style)."""
+    predicted, expected = _WORD.findall(prediction.lower()), _WORD.findall(reference.lower())
+    if not predicted or not expected:
+        return 0.0
+    common = sum(min(predicted.count(w), expected.count(w)) for w in set(predicted))
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
+    from ibert_inference.errors import IbertError
+
+    try:
+        return function(), None
+    except IbertError as exc:
+        return None, str(exc)[:200]
+
+
+def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScores:
+    from ibert_inference import sql_to_ibis, verify_pair
+    from ibert_inference.prompts import extract_code, from_sql_prompt
+
+    scores = TaskScores("sql_to_ibis")
+    conversations = [
+        from_sql_prompt(r["input"]["sql"], schema_of(r), "none: evaluation") for r in records
+    ]
+    replies = model.generate(conversations) if model is not None and records else []
+    for index, record in enumerate(records):
+        sql, schema = record["input"]["sql"], schema_of(record)
+        translation, error = _safe(lambda: sql_to_ibis(sql, schema))  # noqa: B023
+        deterministic = bool(translation) and verify_pair(sql, translation.code, schema).ok
+        model_ok = None
+        if replies:
+            model_ok = verify_pair(sql, extract_code(replies[index]), schema).ok
+        scores.rows.append({"id": record["id"], "deterministic": deterministic,
+                            "model": model_ok, "error": error})  # fmt: skip
+    scores.summary = {
+        "execution_accuracy_deterministic": _mean([r["deterministic"] for r in scores.rows]),
+        "execution_accuracy_model": _mean([bool(r["model"]) for r in scores.rows]),
+    }
+    return scores
+
+
+def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScores:
+    from ibert_inference import ibis_to_sql, verify_pair
+    from ibert_inference.prompts import SYSTEM, describe_schema, extract_code
+
+    scores = TaskScores("ibis_to_sql")
+    duck = [r for r in records if r["input"].get("dialect", "duckdb") == "duckdb"]
+    conversations = [
+        [
+            {"role": "system", "content": SYSTEM.replace("Ibis 12 code", "DuckDB SQL")},
+            {"role": "user", "content": f"Tables:\n{describe_schema(schema_of(r))}\n\n"
+             f"Write the DuckDB SQL this Ibis code computes:\n"
+             f"```python\n{r['input']['ibis']}\n```"},
+        ]
+        for r in duck
+    ]  # fmt: skip
+    replies = model.generate(conversations) if model is not None and duck else []
+    for index, record in enumerate(duck):
+        code, schema = record["input"]["ibis"], schema_of(record)
+        sql, error = _safe(lambda: ibis_to_sql(code, schema))  # noqa: B023
+        deterministic = bool(sql) and verify_pair(sql, code, schema).ok
+        model_ok = verify_pair(extract_code(replies[index]), code, schema).ok if replies else None
+        scores.rows.append({"id": record["id"], "deterministic": deterministic,
+                            "model": model_ok, "error": error})  # fmt: skip
+    scores.summary = {
+        "execution_accuracy_deterministic": _mean([r["deterministic"] for r in scores.rows]),
+        "execution_accuracy_model": _mean([bool(r["model"]) for r in scores.rows]),
+    }
+    return scores
+
+
+def _fix_verified(fixed: str, target: str, schema: dict[str, dict[str, str]]) -> bool:
+    from ibert_inference import ibis_to_sql, verify_pair
+
+    reference, _ = _safe(lambda: ibis_to_sql(target, schema))
+    return bool(reference) and verify_pair(reference, fixed, schema).ok
+
+
+def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> TaskScores:
+    from ibert_inference.tasks.fix import fix_code
+
+    scores = TaskScores("error_resolution")
+    for record in records:
+        code, schema = record["input"]["code"], schema_of(record)
+        target = record["target"]["code"]
+        row: dict[str, Any] = {"id": record["id"]}
+        for path, used in (("deterministic", None), ("model", model)):
+            if path == "model" and model is None:
+                row[path] = None
+                continue
+            result, error = _safe(lambda: fix_code(code, schema=schema, model=used))  # noqa: B023
+            ok = bool(result and result.ok) and _fix_verified(result.output, target, schema)
+            row[path], row[f"{path}_source"] = ok, getattr(result, "source", error)
+        scores.rows.append(row)
+    scores.summary = {
+        "verified_fix_rate_deterministic": _mean([r["deterministic"] for r in scores.rows]),
+        "verified_fix_rate_model": _mean([bool(r["model"]) for r in scores.rows]),
+    }
+    return scores
+
+
+def evaluate_code_completion(records: list[dict[str, Any]], model: Any) -> TaskScores:
+    from ibert_inference.tasks.complete import complete_code
+
+    scores = TaskScores("code_completion")
+    for record in records:
+        prefix, expected = record["input"]["prefix"], record["target"]["completion"]
+        if model is None:
+            scores.rows.append({"id": record["id"], "valid": None, "exact": None})
+            continue
+        result, error = _safe(
+            lambda: complete_code(prefix, schema=schema_of(record), model=model, candidates=2)  # noqa: B023
+        )
+        valid = bool(result and result.verified)
+        exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())
+        scores.rows.append({"id": record["id"], "valid": valid, "exact": exact, "error": error})
+    scores.summary = {
+        "validity_model": _mean([bool(r["valid"]) for r in scores.rows]),
+        "exact_match_model": _mean([bool(r["exact"]) for r in scores.rows]),
+    }
+    return scores
+
+
+def evaluate_qa(
+    records: list[dict[str, Any]], model: Any, corpus_paths: Sequence[Any] = ()
+) -> TaskScores:
+    from ibert_inference.tasks.qa import answer_question
+
+    scores = TaskScores("qa")
+    for record in records:
+        question, answer = record["input"]["question"], record["target"]["answer"]
+        retrieved, _ = _safe(lambda: answer_question(question, corpus_paths=corpus_paths))  # noqa: B023
+        passages = " ".join(
+            str(c) for c in (retrieved.details.get("citations", []) if retrieved else [])
+        )
+        hit = bool(retrieved) and (
+            token_f1(retrieved.output, answer) >= 0.5 or token_f1(passages, answer) >= 0.5
+        )
+        row = {
+            "id": record["id"],
+            "retrieval_hit": hit,
+            "overlap_retrieval": token_f1(retrieved.output, answer) if retrieved else 0.0,
+            "overlap_model": None,
+        }
+        if model is not None:
+            answered, _ = _safe(
+                lambda: answer_question(question, model=model, corpus_paths=corpus_paths)  # noqa: B023
+            )
+            row["overlap_model"] = token_f1(answered.output, answer) if answered else 0.0
+        scores.rows.append(row)
+    scores.summary = {
+        "retrieval_hit_rate": _mean([r["retrieval_hit"] for r in scores.rows]),
+        "answer_overlap_retrieval": _mean([r["overlap_retrieval"] for r in scores.rows]),
+        "answer_overlap_model": _mean([r["overlap_model"] or 0.0 for r in scores.rows]),
+    }
+    return scores
+
+
+def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskScores:
+    import ast
+
+    from ibert_inference.tasks.doc import document_function, missing_documentation, parameters
+
+    scores = TaskScores("documentation")
+    for record in records:
+        code = record["input"]["code"]
+        row: dict[str, Any] = {"id": record["id"]}
+        for path, used in (("deterministic", None), ("model", model)):
+            if path == "model" and model is None:
+                row[path] = None
+                continue
+            result, error = _safe(lambda: document_function(code, model=used, examples=False))  # noqa: B023
+            if result is None:
+                row[path], row[f"{path}_error"] = 0.0, error
+                continue
+            function = next(
+                n
+                for n in ast.walk(ast.parse(code))
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+            wanted = parameters(function)
+            missing = missing_documentation(function, result.details["docstring"], "google")
+            covered = [p for p in wanted if p not in missing]
+            row[path] = len(covered) / len(wanted) if wanted else 1.0
+            row[f"{path}_source"] = result.source
+        scores.rows.append(row)
+    scores.summary = {
+        "parameter_coverage_deterministic": _mean([r["deterministic"] for r in scores.rows]),
+        "parameter_coverage_model": _mean([r["model"] or 0.0 for r in scores.rows]),
+        "model_docstring_share": _mean(
+            [r.get("model_source") == "model" for r in scores.rows if r.get("model") is not None]
+        ),
+    }
+    return scores
+
+
+EVALUATORS: dict[str, Callable[[list[dict[str, Any]], Any], TaskScores]] = {
+    "sql_to_ibis": evaluate_sql_to_ibis,
+    "ibis_to_sql": evaluate_ibis_to_sql,
+    "error_resolution": evaluate_error_resolution,
+    "code_completion": evaluate_code_completion,
+    "qa": evaluate_qa,
+    "documentation": evaluate_documentation,
+}
+
+
+def evaluate_task(
+    task: str, records: Sequence[dict[str, Any]], model: Any, *, sample_size: int = 50
+) -> TaskScores:
+    scores = EVALUATORS[task](sample(records, task, sample_size), model)
+    scores.summary["examples"] = len(scores.rows)
+    return scores
