@@ -201,6 +201,17 @@ def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
     assert fix.returncode == 1, err(fix)
     attempts = json.loads(out(fix))["details"]["attempts"]
     assert [a["source"] for a in attempts] == ["model"] * 3
+    complete = ibert("complete", "--schema", ORDERS, "--model", str(tiny_model_dir),
+                     "--candidates", "2", "--max-tokens", "6", "--json",
+                     stdin="result = orders.filter(_.amount > 1).", cwd=tmp_path)  # fmt: skip
+    assert complete.returncode in (0, 1), err(complete)
+    assert json.loads(out(complete))["source"] == "model"
+
+
+def test_complete_without_a_model_says_how_to_get_one():
+    result = ibert("complete", "--no-model", stdin="result = orders.")
+    assert result.returncode == 2
+    assert err(result).startswith("ibert complete: error: completion needs a model")
 
 
 def test_installed_scripts_run(tmp_path: Path):
