@@ -1,0 +1,125 @@
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from ibert_assets.store import (
+    DatasetPartition,
+    JsonlIOManagerFactory,
+    partition_path,
+    read_partition,
+    read_rejects,
+    write_atomic,
+)
+from ibert_inference.errors import DataStoreError
+
+letters = dg.StaticPartitionsDefinition(["a", "b"])
+
+
+def records_for(partition: str, extra: Any = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [{"id": f"{partition}-{n}", "n": n} for n in range(3)]
+    if extra is not None:
+        rows.insert(1, extra)  # midway, so a streaming writer would already have written row 0
+    return rows
+
+
+@dg.asset(partitions_def=letters)
+def letters_dataset(context: dg.AssetExecutionContext) -> DatasetPartition:
+    poison = context.run.tags.get("poison")
+    extra: Any = None
+    if poison:
+        extra = {"id": "circular"}
+        extra["self"] = extra  # json.dumps raises: the record cannot be serialized
+    return DatasetPartition(
+        records_for(context.partition_key, extra),
+        rejects=[{"status": "mismatch", "reason": "differs on random-0"}],
+    )
+
+
+@dg.asset
+def all_letters(letters_dataset: dict[str, list[dict]]) -> list[dict]:
+    return [row for rows in letters_dataset.values() for row in rows]
+
+
+def materialize(base: str, partition: str | None, *, poison: bool = False, assets=None):
+    return dg.materialize(
+        assets or [letters_dataset],
+        partition_key=partition,
+        resources={"io_manager": JsonlIOManagerFactory(base_dir=base)},
+        tags={"poison": "yes"} if poison else None,
+        raise_on_error=False,
+    )
+
+
+def test_each_partition_is_one_jsonl_file_with_rejects_beside_it(tmp_path: Path):
+    assert materialize(str(tmp_path), "a").success
+    path = tmp_path / "letters_dataset" / "a.jsonl"
+    assert [json.loads(line)["id"] for line in path.read_text().splitlines()] == [
+        "a-0", "a-1", "a-2",
+    ]  # fmt: skip
+    assert read_partition(str(tmp_path), "letters_dataset", "a") == records_for("a")
+    assert read_rejects(str(tmp_path), "letters_dataset", "a")[0]["status"] == "mismatch"
+    assert sorted(os.listdir(tmp_path / "letters_dataset")) == ["a.jsonl", "a.rejects.jsonl"]
+
+
+def test_a_record_failing_midway_leaves_the_stored_file_intact(tmp_path: Path):
+    assert materialize(str(tmp_path), "a").success
+    path = tmp_path / "letters_dataset" / "a.jsonl"
+    before = path.read_bytes()
+    result = materialize(str(tmp_path), "a", poison=True)
+    assert not result.success
+    assert path.read_bytes() == before
+    # no temporary file left behind either
+    assert sorted(os.listdir(tmp_path / "letters_dataset")) == ["a.jsonl", "a.rejects.jsonl"]
+
+
+def test_a_rename_that_never_happens_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = partition_path(str(tmp_path), "x", "p")
+    write_atomic(path, '{"id": "old"}\n')
+
+    def killed(*args: Any) -> None:
+        raise KeyboardInterrupt  # the process dies between writing the copy and renaming it
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(path, '{"id": "new"}\n' * 1000)
+    assert (tmp_path / "x" / "p.jsonl").read_text() == '{"id": "old"}\n'
+    assert os.listdir(tmp_path / "x") == ["p.jsonl"]
+
+
+def test_an_fsspec_memory_url_round_trips_and_downstream_gets_every_partition():
+    base = f"memory://ibert-{uuid.uuid4().hex}"
+    for partition in ("a", "b"):
+        assert materialize(base, partition).success
+    assert read_partition(base, "letters_dataset", "b") == records_for("b")
+    assert read_rejects(base, "letters_dataset", "b")[0]["reason"] == "differs on random-0"
+
+    downstream = dg.materialize(
+        [letters_dataset.to_source_asset(), all_letters],
+        resources={"io_manager": JsonlIOManagerFactory(base_dir=base)},
+    )
+    combined = downstream.output_for_node("all_letters")
+    assert [row["id"] for row in combined] == [f"{p}-{n}" for p in "ab" for n in range(3)]
+
+
+def test_the_base_comes_from_ibert_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert dg.materialize(
+        [letters_dataset], partition_key="b", resources={"io_manager": JsonlIOManagerFactory()}
+    ).success
+    assert (tmp_path / "elsewhere" / "letters_dataset" / "b.jsonl").exists()
+
+
+def test_reading_a_missing_or_broken_partition_says_what_to_do(tmp_path: Path):
+    with pytest.raises(DataStoreError, match="materialize that partition first"):
+        read_partition(str(tmp_path), "letters_dataset", "a")
+    (tmp_path / "letters_dataset").mkdir()
+    (tmp_path / "letters_dataset" / "a.jsonl").write_text('{"id": 1}\n{"id": \n')
+    with pytest.raises(DataStoreError, match=r"a\.jsonl:2: not valid JSON"):
+        read_partition(str(tmp_path), "letters_dataset", "a")
