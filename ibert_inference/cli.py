@@ -197,6 +197,8 @@ def _run_from_sql(args: argparse.Namespace) -> TaskResult:
 
     sql = read_input(args.input)
     schema = _schema(args)
+    if schema is None:  # argparse requires --schema; this guards calls that bypass it
+        raise InputError("--schema is required: the tables and columns the SQL reads")
     return from_sql(
         sql, schema=schema, dialect=args.dialect, model=_model(args), retries=args.retries
     )
