@@ -67,7 +67,14 @@ def store_record(question: str, answer: str) -> dict:
         "task": "qa",
         "input": {"question": question},
         "target": {"answer": answer},
-        "provenance": {"url": "https://github.com/ibis-project/ibis", "path": "docs/how.qmd"},
+        "provenance": {
+            "repo": "ibis-project/ibis",
+            "url": "https://github.com/ibis-project/ibis",
+            "commit": "abc123",
+            "path": "docs/how.qmd",
+            "line_start": 3,
+            "line_end": 9,
+        },
     }
 
 
@@ -79,6 +86,8 @@ def test_store_records_are_passages(tmp_path: Path, monkeypatch):
     )
     other = {**record, "id": "rec2", "task": "documentation"}
     (store / "ibis.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(other) + "\n")
+    rejected = {**record, "id": "rec3", "input": {"question": "Delta lake rejected?"}}
+    (store / "ibis.rejects.jsonl").write_text(json.dumps(rejected) + "\n")
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path))
     assert store in default_corpus_paths()
     index = passage_index(default_corpus_paths())
@@ -87,9 +96,9 @@ def test_store_records_are_passages(tmp_path: Path, monkeypatch):
         "rec1",
         "How do I read a Delta Lake table?",
         "Use con.read_delta with the table path.",
-        "https://github.com/ibis-project/ibis/docs/how.qmd",
+        "https://github.com/ibis-project/ibis/blob/abc123/docs/how.qmd#L3-L9",
     )
-    assert "rec2" not in {p.id for p in index.passages}
+    assert {"rec2", "rec3"}.isdisjoint(p.id for p in index.passages)
 
 
 def test_bad_corpus_lines_name_file_and_line(tmp_path: Path):

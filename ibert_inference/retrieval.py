@@ -194,6 +194,8 @@ def load_passages(paths: Iterable[Path | str]) -> list[Passage]:
     passages: dict[str, Passage] = {}
     for path in map(Path, paths):
         files = sorted(path.rglob("*.jsonl")) if path.is_dir() else [path]
+        # rejected records sit beside the kept ones and must not answer questions
+        files = [file for file in files if not file.name.endswith(".rejects.jsonl")]
         for file in files:
             for passage in _passages_of(file):
                 passages.setdefault(passage.id, passage)
@@ -227,14 +229,24 @@ def passage_from_json(data: dict[str, Any]) -> Passage | None:
     answer = (data.get("target") or {}).get("answer")
     if not question or not answer:
         return None
-    provenance = data.get("provenance") or {}
-    source = provenance.get("url") or provenance.get("repo") or ""
-    if provenance.get("path"):
-        source = f"{source}/{provenance['path']}".lstrip("/")
-        span = provenance.get("line_start") or provenance.get("lines")
-        if span:
-            source += f"#L{span}" if not isinstance(span, list) else f"#L{span[0]}-L{span[-1]}"
+    source = _source_of(data.get("provenance") or {})
     return Passage(str(data.get("id", question)), question, answer, source)
+
+
+def _source_of(provenance: dict[str, Any]) -> str:
+    """A link to the lines a record was mined from, as far as the provenance tells."""
+    url = str(provenance.get("url") or provenance.get("repo") or "").removesuffix(".git")
+    path = provenance.get("path")
+    if not path:
+        return url
+    lines = ""
+    if provenance.get("line_start"):
+        lines = (
+            f"#L{provenance['line_start']}-L{provenance.get('line_end', provenance['line_start'])}"
+        )
+    if url.startswith("https://") and provenance.get("commit"):
+        return f"{url}/blob/{provenance['commit']}/{path}{lines}"
+    return f"{url}/{path}{lines}".lstrip("/")
 
 
 @lru_cache(maxsize=8)
