@@ -1,0 +1,75 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from ibert_assets.definitions import defs
+from ibert_assets.partitions import SPLITS, template_names, template_partitions, templates_dir
+from ibert_assets.record import TASKS
+from ibert_assets_tests.dagster_cli import DAGSTER, REPO_ROOT, Workspace
+
+
+def asset_graph() -> dict[str, dg.AssetSpec]:
+    return {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+
+
+def test_the_definitions_validate_with_the_dagster_cli(tmp_path: Path):
+    result = subprocess.run(
+        [str(DAGSTER), "definitions", "validate", "-m", "ibert_assets.definitions"],
+        cwd=REPO_ROOT, env=Workspace(tmp_path).env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_assets_have_plain_names_and_the_design_partitions():
+    specs = asset_graph()
+    assert {
+        "template_examples",
+        "augmented_examples",
+        "multitask_examples",
+        "train_complete",
+    } <= set(specs)
+    templates = specs["template_examples"]
+    assert templates.group_name == "templates"
+    assert templates.partitions_def is not None
+    assert templates.partitions_def.get_partition_keys() == template_names(templates_dir())
+    assert specs["multitask_examples"].partitions_def.get_partition_keys() == list(TASKS)
+    assert specs["train_complete"].partitions_def.get_partition_keys() == list(SPLITS)
+
+
+def test_template_examples_has_blocking_per_partition_checks():
+    graph = defs.resolve_asset_graph()
+    checks = {
+        key.name: graph.get_check_spec(key)
+        for key in graph.get_check_keys_for_assets({dg.AssetKey("template_examples")})
+    }
+    assert set(checks) >= {
+        "records_match_schema", "ids_unique", "reverified_on_fresh_seed", "rejection_rate",
+    }  # fmt: skip
+    assert checks["records_match_schema"].blocking
+    assert checks["reverified_on_fresh_seed"].blocking
+    assert not checks["rejection_rate"].blocking  # a warning, not a stop
+    assert {spec.partitions_def for spec in checks.values()} == {template_partitions}
+
+
+def test_template_partitions_are_the_top_level_yaml_files_at_load_time(tmp_path: Path):
+    (tmp_path / "tasks").mkdir()
+    for name in ("zoo.yaml", "alpha.yaml", "notes.txt", "tasks/code_completion.yaml"):
+        (tmp_path / name).write_text("description: x\n")
+    code = (
+        "import json; from ibert_assets.partitions import template_partitions as p; "
+        "print(json.dumps(p.get_partition_keys()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=Workspace(tmp_path).env(IBERT_TEMPLATES_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == ["alpha", "zoo"]
