@@ -91,6 +91,7 @@ def test_hostile_code_never_runs(tmp_path: Path):
         ("f'{1:>999999999}'", "format spec"),
         ("f'{1:{10**9}}'", "format spec"),
         ("(1).__class__", ".__class__"),
+        ("ibis.memtable({'a': [1]}).sql('SELECT 1')", ".sql"),
     ],
 )
 def test_disallowed_constructs_are_named(code: str, construct: str):

@@ -78,6 +78,8 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
         "read_json", "read_delta", "read_xlsx", "read_geo", "register", "create_table",
         "create_view", "drop_table", "drop_view", "insert", "truncate_table", "attach",
         "load_extension", "options", "visualize", "BaseBackend",
+        # raw SQL: Table.sql asks the default backend for the query's schema, i.e. runs it
+        "sql",
     }
 )  # fmt: skip
 _SAFE_BUILTINS: dict[str, Any] = {
