@@ -159,6 +159,9 @@ def test_time_limit_interrupts_slow_evaluation():
         "'%999999999d' % 1",
         "x = 'a' * 1000\nx.join([x] * 100)",
         "x = 'a' * 1000\nx.replace('a', x)",
+        "a = [0] * 1000\nb = [a] * 1000\nc = [b] * 1000\nstr(c)",
+        "a = [0] * 1000\nb = [a] * 1000\nc = [b] * 1000\nf'{c}'",
+        "a = [0] * 1000\nb = [a] * 1000\nc = [b] * 1000\n'%s' % (c,)",
     ],
 )
 def test_values_built_from_names_stay_bounded(code: str):
@@ -206,3 +209,9 @@ def test_time_limit_works_off_the_main_thread():
     worker.start()
     worker.join()
     assert len(errors) == 1 and isinstance(errors[0], EvaluationTimeout)
+
+
+def test_exponential_lambda_recursion_times_out():
+    code = "(lambda f, n: f(f, n))(lambda f, n: n and f(f, n - 1) + f(f, n - 1), 60)"
+    with pytest.raises(EvaluationTimeout):
+        evaluate_ibis(code, SCHEMA, timeout_s=0.2)

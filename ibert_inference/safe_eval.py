@@ -402,9 +402,10 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
 
     modules = _modules()
     namespace: dict[str, Any] = {
-        "__builtins__": dict(_SAFE_BUILTINS),
+        "__builtins__": {**_SAFE_BUILTINS, "str": _bounded_str},
         _GUARD_BINOP: _guarded_binop,
         _GUARD_ATTR: _guarded_attr,
+        _GUARD_TEXT: _bounded_text,
         "ibis": modules["ibis"],
         "_": ibis._,
         "s": modules["ibis.selectors"],
@@ -520,6 +521,7 @@ MAX_BUILT_ITEMS = 100_000
 MAX_INT_BITS = 4_096
 _GUARD_BINOP = "__ibert_binop__"
 _GUARD_ATTR = "__ibert_attr__"
+_GUARD_TEXT = "__ibert_text__"
 _GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
 
 
@@ -553,6 +555,14 @@ class _Guard(ast.NodeTransformer):
             )
         )
         return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        self.generic_visit(node)
+        node.value = ast.copy_location(
+            ast.Call(func=ast.Name(_GUARD_TEXT, ast.Load()), args=[node.value], keywords=[]),
+            node.value,
+        )
+        return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
@@ -590,7 +600,29 @@ def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
         return left << right
     if isinstance(left, str | bytes) and _WIDE_FORMAT.search(str(left)):
         raise _too_big("%-formatting with a width of 1000 or more")
+    _bounded_text(right)
     return left % right
+
+
+def _bounded_text(value: Any) -> Any:
+    """Refuse to turn a deeply shared structure (``[[a] * 1000] * 1000``) into text."""
+    items, stack = 0, [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str | bytes):
+            items += len(current) // 16
+        elif isinstance(current, list | tuple | set | frozenset | dict):
+            items += len(current)
+            stack.extend(current.values() if isinstance(current, dict) else current)
+        if items > MAX_BUILT_ITEMS:
+            raise _too_big("the value is too large to turn into text")
+    return value
+
+
+def _bounded_str(*args: Any, **kwargs: Any) -> str:
+    if args:
+        _bounded_text(args[0])
+    return str(*args, **kwargs)
 
 
 def _bounded_join(text: str | bytes) -> Any:
