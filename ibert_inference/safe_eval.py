@@ -402,7 +402,7 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
 
     modules = _modules()
     namespace: dict[str, Any] = {
-        "__builtins__": {**_SAFE_BUILTINS, "str": _bounded_str},
+        "__builtins__": {**_SAFE_BUILTINS, "str": _bounded_str, "zip": _bounded_zip},
         _GUARD_BINOP: _guarded_binop,
         _GUARD_ATTR: _guarded_attr,
         _GUARD_TEXT: _bounded_text,
@@ -522,7 +522,7 @@ MAX_INT_BITS = 4_096
 _GUARD_BINOP = "__ibert_binop__"
 _GUARD_ATTR = "__ibert_attr__"
 _GUARD_TEXT = "__ibert_text__"
-_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Add: "+"}
 
 
 class _Guard(ast.NodeTransformer):
@@ -581,6 +581,11 @@ def _too_big(message: str) -> MemoryError:
 
 
 def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
+    if symbol == "+":
+        sized = isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left))
+        if sized and len(left) + len(right) > MAX_BUILT_ITEMS:
+            raise _too_big("the concatenation is too long")
+        return left + right
     ints = isinstance(left, int) and isinstance(right, int)
     if symbol == "*":
         for seq, count in ((left, right), (right, left)):
@@ -617,6 +622,14 @@ def _bounded_text(value: Any) -> Any:
         if items > MAX_BUILT_ITEMS:
             raise _too_big("the value is too large to turn into text")
     return value
+
+
+def _bounded_zip(*iterables: Any) -> Any:
+    """zip(*rows) of a shared structure would build rows x columns tuples at once."""
+    sizes = [len(item) if hasattr(item, "__len__") else MAX_BUILT_ITEMS for item in iterables]
+    if sizes and min(sizes) * len(sizes) > MAX_BUILT_ITEMS:
+        raise _too_big("zipping that many items is too large")
+    return zip(*iterables, strict=False)
 
 
 def _bounded_str(*args: Any, **kwargs: Any) -> str:
