@@ -533,7 +533,7 @@ class _Guard(ast.NodeTransformer):
     is safe here.
     """
 
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         self.generic_visit(node)
         symbol = _GUARDED_OPS.get(type(node.op))
         if symbol is None:
