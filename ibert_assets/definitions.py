@@ -14,7 +14,8 @@ from ibert_assets.mining.assets import (
 from ibert_assets.multitask.assets import multitask_checks, multitask_examples
 from ibert_assets.resources import default_resources
 from ibert_assets.splits.assets import split_checks, train_complete
-from ibert_assets.templates.assets import augmented_examples, template_checks, template_examples
+from ibert_assets.templates.assets import augmented_examples, template_examples
+from ibert_assets.templates.checks import template_checks
 
 defs = dg.Definitions(
     assets=[

@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.partitions import template_partitions, templates_dir
 from ibert_assets.store import DatasetPartition
@@ -18,7 +17,7 @@ GENERATION_SEED = 0
     partitions_def=template_partitions,
     group_name="templates",
     owners=OWNERS,
-    kinds={"python", "duckdb"},
+    kinds={"ibis", "duckdb"},
     description=(
         "SQL<->Ibis pairs expanded from one template file of templates/, each verified by "
         "executing both sides on generated DuckDB databases. Rejects (with reasons) are stored "
@@ -39,7 +38,7 @@ def template_examples(context: dg.AssetExecutionContext) -> dg.Output[DatasetPar
     partitions_def=template_partitions,
     group_name="templates",
     owners=OWNERS,
-    kinds={"python", "duckdb"},
+    kinds={"ibis", "duckdb"},
     description=(
         "Variants of each verified template pair: identifiers renamed consistently, literals "
         "changed, comparisons flipped, operands commuted, other Ibis spellings; every variant "
@@ -55,9 +54,3 @@ def augmented_examples(
         DatasetPartition(outcome.records, outcome.rejects),
         metadata=dataset_metadata(outcome.records, outcome.counts, outcome.seconds),
     )
-
-
-template_checks = [
-    *checks.dataset_checks(template_examples, template_partitions),
-    *checks.dataset_checks(augmented_examples, template_partitions),
-]
