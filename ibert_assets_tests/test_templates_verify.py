@@ -42,7 +42,9 @@ def test_template_first_examples_verify(path: Path) -> None:
     for example in first_examples(expand_template(template)):
         verdict = verify_pair(example.sql, example.ibis, example.schema)
         if not verdict.ok:
-            failures.append(f"{example.family} {example.variation}: {verdict.status}: {verdict.reason}")
+            failures.append(
+                f"{example.family} {example.variation}: {verdict.status}: {verdict.reason}"
+            )
     assert not failures, "\n".join(failures)
 
 
