@@ -87,3 +87,21 @@ def test_key_columns_share_a_small_range_so_joins_match():
 def test_unsupported_dtypes_are_named():
     with pytest.raises(SchemaError, match="'span'"):
         random_databases({"t": {"span": "interval('s')"}})
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_text('/etc/passwd')",
+        "COPY t TO '/tmp/ibert-leak.csv'",
+        "SET enable_external_access = true",
+        "ATTACH '/tmp/ibert-other.duckdb' AS other",
+    ],
+)
+def test_sql_from_outside_cannot_touch_files_or_settings(sql: str):
+    import duckdb
+
+    db = random_databases(EVERY_DTYPE, seed=5)[0]
+    with pytest.raises(duckdb.Error):
+        db.connection.execute(sql)
+    assert rows(db, "SELECT count(*) > 0 FROM t") == [(True,)]

@@ -123,6 +123,9 @@ def _build(
         connection.execute(f"CREATE TABLE {_quote(table)} AS SELECT * FROM __ibert_source")
         connection.unregister("__ibert_source")
         counts[table] = size
+    # SQL from outside runs here: no files, no network, and no way to turn that back on
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
     return GeneratedDatabase(name=name, connection=connection, row_counts=counts)
 
 
