@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from ibert_inference.errors import UnsafeCodeError
+from ibert_inference.prompts import extract_code
 from ibert_inference.safe_eval import evaluate_ibis
-from ibert_inference.tasks.fix import extract_code, fix_code, line_changes
+from ibert_inference.tasks.fix import fix_code, line_changes
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
 
@@ -110,7 +111,7 @@ def test_given_error_is_kept():
 
 
 def test_extract_code_and_line_changes():
-    assert extract_code("text\n```py\nx = 1\n```\n") == "x = 1\n"
+    assert extract_code("text\n```py\nx = 1\n```\n") == "x = 1"
     assert line_changes("a\nb\n", "a\nc\n") == ["line 2: `b` -> `c`"]
 
 

@@ -65,17 +65,6 @@ def docstring_prompt(source: str, style: str, examples: bool) -> list[dict[str, 
     ]
 
 
-def fix_prompt(code: str, error: str, schema: Schema | None, context: str | None) -> list[dict]:
-    content = (
-        f"Tables:\n{describe_schema(schema)}\n\nThis Ibis code fails:\n```python\n{code}\n```\n"
-        f"Error: {error}\n"
-    )
-    if context:
-        content += f"\nContext: {context}\n"
-    content += "Reply with the corrected code only."
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": content}]
-
-
 def extract_code(reply: str) -> str:
     """The first fenced code block of a reply, or the reply itself without stray fences."""
     match = _FENCE.search(reply)

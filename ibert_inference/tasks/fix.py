@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ibert_inference.errors import EvaluationError, IbertError
+from ibert_inference.prompts import extract_code
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair
 from ibert_inference.schema import Schema
 from ibert_inference.tasks.result import TaskResult
@@ -23,7 +24,6 @@ from ibert_inference.tasks.result import TaskResult
 MAX_REPAIR_ROUNDS = 3
 """Repairs chain (a closed parenthesis reveals a misspelt column): at most this many in a row."""
 MODEL_ATTEMPTS = 3
-_CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 _TYPED_ERROR = re.compile(r"^\s*([A-Z][A-Za-z]*(?:Error|Exception))\s*:\s*(.*)", re.DOTALL)
 
 
@@ -154,7 +154,7 @@ def _with_model(
     ]
     for _ in range(MODEL_ATTEMPTS):
         answer = model.generate([conversation])[0]
-        candidate = extract_code(answer)
+        candidate = extract_code(answer).strip() + "\n"
         failure = None
         if not candidate.strip() or candidate.strip() == code.strip():
             failure = ErrorInfo("the answer repeats the code or has none")
@@ -200,12 +200,6 @@ def fix_prompt(code: str, error: str, schema: Schema | None, context: str | None
     parts.append(f"Error:\n{error}")
     parts.append("Fix the code.")
     return "\n\n".join(parts)
-
-
-def extract_code(answer: str) -> str:
-    """The first fenced code block of a model answer, else the whole answer."""
-    match = _CODE_BLOCK.search(answer)
-    return (match.group(1) if match else answer).strip() + "\n"
 
 
 def line_changes(before: str, after: str) -> list[str]:
