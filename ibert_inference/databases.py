@@ -75,7 +75,9 @@ def random_databases(
     return _cached_databases(schema_key, seed, count, literals)
 
 
-@lru_cache(maxsize=256)
+# Small: each entry holds five in-memory DuckDB databases (a few MB each), and the pairs that share
+# a schema and literals (a template family, a re-verification) come one after another.
+@lru_cache(maxsize=16)
 def _cached_databases(
     schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
     seed: int,
