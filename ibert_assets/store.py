@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 DEFAULT_DATA_DIR = "data"
 
 
+class MissingPartitionError(DataStoreError, FileNotFoundError):
+    """A stored partition does not exist (a FileNotFoundError, so Dagster's
+    ``allow_missing_partitions`` skips it where an input allows that)."""
+
+
 @dataclass
 class DatasetPartition:
     """What a dataset asset returns: the records it keeps and the rejects with their reasons."""
@@ -79,7 +84,7 @@ def write_atomic(path: UPath, text: str) -> None:
 def read_jsonl(path: UPath) -> list[dict[str, Any]]:
     """Every row of a JSON Lines file; a broken line is an error naming the file and line."""
     if not path.exists():
-        raise DataStoreError(
+        raise MissingPartitionError(
             f"{path} does not exist: materialize that partition first "
             "(ibert-build, or dagster asset materialize --select <asset> --partition <key>)"
         )
