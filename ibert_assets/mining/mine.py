@@ -62,14 +62,8 @@ def mine_code(
     snapshot: Snapshot, previous: list[dict[str, Any]] | None = None, *, seed: int = 0
 ) -> MiningOutcome:
     """SQL<->Ibis pairs from every minable file of the snapshot."""
-    outcome = MiningOutcome()
-    paths, kept = files_to_read(snapshot, previous)
-    outcome.records.extend(kept)
-    outcome.counts["kept_unchanged"] = len(kept)
-    outcome.counts["files_read"] = 0
-    seen = {_dedup_key(r) for r in kept}
-    for source in read_source_files(snapshot.path, paths, outcome.skipped):
-        outcome.counts["files_read"] += 1
+    outcome, sources, seen = _begin(snapshot, previous)
+    for source in sources:
         for snippet in snippets_from_file(source, outcome.skipped):
             outcome.counts[f"snippets_{snippet.kind}"] += 1
             convert = _sql_pair if snippet.kind == "sql" else _ibis_pair
@@ -79,36 +73,46 @@ def mine_code(
                 outcome.rejects.append(_reject(snippet, snapshot, rejected.status, str(rejected)))
                 outcome.counts[f"rejected_{rejected.status}"] += 1
                 continue
-            key = _dedup_key(record)
-            if key in seen:
-                outcome.counts["duplicates"] += 1
-                continue
-            seen.add(key)
-            outcome.records.append(record)
-            outcome.counts["verified"] += 1
+            _keep(outcome, seen, record, "verified")
     return outcome
 
 
 def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) -> MiningOutcome:
     """Q&A, code examples and function/docstring pairs from the snapshot's documentation."""
+    outcome, sources, seen = _begin(snapshot, previous)
+    for source in sources:
+        for example in _doc_examples(source, outcome.skipped):
+            _keep(outcome, seen, _doc_record(example, snapshot), example.kind)
+    return outcome
+
+
+def _begin(
+    snapshot: Snapshot, previous: list[dict[str, Any]] | None
+) -> tuple[MiningOutcome, Iterator[SourceFile], set[str]]:
+    """The outcome holding the records kept from before, the files to read, and what is seen."""
     outcome = MiningOutcome()
     paths, kept = files_to_read(snapshot, previous)
     outcome.records.extend(kept)
     outcome.counts["kept_unchanged"] = len(kept)
     outcome.counts["files_read"] = 0
-    seen = {_dedup_key(r) for r in kept}
-    for source in read_source_files(snapshot.path, paths, outcome.skipped):
-        outcome.counts["files_read"] += 1
-        for example in _doc_examples(source, outcome.skipped):
-            record = _doc_record(example, snapshot)
-            key = _dedup_key(record)
-            if key in seen:
-                outcome.counts["duplicates"] += 1
-                continue
-            seen.add(key)
-            outcome.records.append(record)
-            outcome.counts[example.kind] += 1
-    return outcome
+
+    def sources() -> Iterator[SourceFile]:
+        for source in read_source_files(snapshot.path, paths, outcome.skipped):
+            outcome.counts["files_read"] += 1
+            yield source
+
+    return outcome, sources(), {_dedup_key(r) for r in kept}
+
+
+def _keep(outcome: MiningOutcome, seen: set[str], record: dict[str, Any], counter: str) -> None:
+    """Add ``record`` unless the repository already gave the same example (counted)."""
+    key = _dedup_key(record)
+    if key in seen:
+        outcome.counts["duplicates"] += 1
+        return
+    seen.add(key)
+    outcome.records.append(record)
+    outcome.counts[counter] += 1
 
 
 def _doc_examples(source: SourceFile, skipped: Counter[str]) -> Iterator[DocExample]:
