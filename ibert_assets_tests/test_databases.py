@@ -105,3 +105,22 @@ def test_sql_from_outside_cannot_touch_files_or_settings(sql: str):
     with pytest.raises(duckdb.Error):
         db.connection.execute(sql)
     assert rows(db, "SELECT count(*) > 0 FROM t") == [(True,)]
+
+
+def test_databases_of_one_set_are_separate():
+    empty, nulls = random_databases(EVERY_DTYPE, seed=6)[-2:]
+    assert rows(empty, "SELECT count(*) FROM t") == [(0,)]
+    assert rows(nulls, "SELECT count(*) FROM t")[0][0] > 0
+
+
+def test_evicted_databases_release_their_memory():
+    import gc
+
+    from ibert_inference.databases import _instance
+
+    schema = {"t": {"a": "int64"}}
+    for seed in range(40):  # more sets than the cache holds
+        random_databases(schema, seed=1000 + seed)
+    gc.collect()
+    (attached,) = _instance().root.execute("SELECT count(*) FROM duckdb_databases()").fetchone()
+    assert attached <= 16 * 5 + 3  # the cached sets, plus DuckDB's own system catalogs

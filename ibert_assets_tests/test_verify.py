@@ -156,3 +156,13 @@ def test_another_seed_is_another_check():
     sql, code = "SELECT id FROM orders WHERE discount > 20", "orders.filter(_.discount > 20)['id']"
     assert verify_pair(sql, code, SHOP, seed=1).ok
     assert verify_pair(sql, code, SHOP, seed=2).seed == 2
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SELECT id FROM orders; DROP TABLE orders", "DELETE FROM orders", "USE system", "DETACH x"],
+)
+def test_only_single_queries_run_on_the_shared_databases(sql: str):
+    verdict = verify_pair(sql, "orders.select('id')", SHOP)
+    assert verdict.status == "sql_error" and "single query" in (verdict.reason or "")
+    assert verify_pair("SELECT id FROM orders", "orders.select('id')", SHOP).ok

@@ -122,7 +122,7 @@ def _normalize(value: Any) -> Any:
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """Rows sorted so that equal-within-tolerance rows line up: numbers rounded, NULLs first."""
-    key = []
+    key: list[tuple[int, Any]] = []
     for value in row:
         if value is None:
             key.append((0, ""))

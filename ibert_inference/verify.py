@@ -98,11 +98,12 @@ def verify_expr(
     top = tree.this if isinstance(tree, exp.Subquery) else tree
     limited = bool(top.args.get("limit") or top.args.get("offset"))
     try:
-        databases = random_databases(
-            schema, seed=seed, count=count, literals=query_literals(sql, dialect)
-        )
+        databases = random_databases(schema, seed=seed, count=count, literals=query_literals(tree))
     except Exception as exc:  # a schema the generator cannot fill is the pair's problem
         return failed("sql_error", f"cannot generate databases: {exc}", compiled)
+    not_a_query = _not_a_single_query(databases[0], duck_sql)
+    if not_a_query is not None:
+        return failed("sql_error", not_a_query, compiled)
     any_rows = False
     order_checked = False
     for database in databases:
@@ -149,12 +150,28 @@ def _run(database: GeneratedDatabase, sql: str) -> tuple[list[str], list[tuple[A
     return [column[0] for column in cursor.description], rows
 
 
-def _top_level_order(tree: exp.Expression) -> bool:
+def _not_a_single_query(database: GeneratedDatabase, sql: str) -> str | None:
+    """Why ``sql`` is not one read-only query, by DuckDB's own parser, or None.
+
+    The databases are cached and shared: DDL, DML, ``USE`` or ``DETACH`` would change them for
+    the pairs verified after this one.
+    """
+    try:
+        statements = database.connection.extract_statements(sql)
+    except Exception as exc:  # duckdb raises one type per error family
+        return f"the SQL does not parse in DuckDB: {str(exc).splitlines()[0]}"
+    kinds = [statement.type.name for statement in statements]
+    if kinds != ["SELECT"]:
+        return f"only a single query verifies; the SQL holds {', '.join(kinds) or 'nothing'}"
+    return None
+
+
+def _top_level_order(tree: exp.Expr) -> bool:
     node = tree.this if isinstance(tree, exp.Subquery) else tree
     return bool(node.args.get("order"))
 
 
-def _sort_key_positions(tree: exp.Expression, names: list[str]) -> tuple[int, ...] | None:
+def _sort_key_positions(tree: exp.Expr, names: list[str]) -> tuple[int, ...] | None:
     """Output positions of the ORDER BY keys, or None when a key is not in the output.
 
     None means order cannot be checked row by row (a key is not projected), so ties could be
