@@ -43,8 +43,8 @@ class StepResult:
     error: str = ""
 
 
-def materialize_partition(asset: str, partition: str) -> StepResult:
-    """One (asset, partition) with its checks, in this process; never raises."""
+def _quiet_dagster() -> None:
+    """The build prints one line per partition: Dagster's preview notices add nothing to it."""
     import warnings
 
     import dagster as dg
@@ -52,12 +52,18 @@ def materialize_partition(asset: str, partition: str) -> StepResult:
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
+
+def materialize_partition(asset: str, partition: str) -> StepResult:
+    """One (asset, partition) with its checks, in this process; never raises."""
+    import dagster as dg
+
+    _quiet_dagster()
     from ibert_assets.definitions import defs
     from ibert_assets.resources import default_resources
 
     start = time.perf_counter()
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     try:
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
         result = dg.materialize(
             # no cacheable assets in this project: every entry is a plain definition
             [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
@@ -67,10 +73,11 @@ def materialize_partition(asset: str, partition: str) -> StepResult:
             instance=instance,
             raise_on_error=False,
             tags={"ibert/build": "true"},
-            # the build prints one line per partition; Dagster's own log stays in the run
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # the build prints one line per partition (a failed check's name, an error's last
+            # line); Dagster's own log, stack traces included, stays in the run's event log
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
-    except Exception as exc:  # a definitions error: report it as this step's failure
+    except Exception as exc:  # a definitions or instance error: this step's failure
         return StepResult(asset, partition, False, error=f"{type(exc).__name__}: {exc}")
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     blocking_failed = [
@@ -119,9 +126,15 @@ def partitions_of(asset: str) -> list[str]:
     return list(spec.partitions_def.get_partition_keys()) if spec.partitions_def else [""]
 
 
-def build(selected: list[str], *, workers: int, echo: Any = print) -> list[StepResult]:
+def _echo(line: str) -> None:
+    print(line, flush=True)  # progress must show at once, also when stdout is a file or pipe
+
+
+def build(selected: list[str], *, workers: int, echo: Any = _echo) -> list[StepResult]:
+    _quiet_dagster()
     from ibert_assets.definitions import defs
 
+    _prepare_instance()
     known = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     results: list[StepResult] = []
     failed_assets: set[str] = set()
@@ -151,6 +164,18 @@ def build(selected: list[str], *, workers: int, echo: Any = print) -> list[StepR
         if not all(r.ok for r in results if r.asset == asset):
             failed_assets.add(asset)
     return results
+
+
+def _prepare_instance() -> None:
+    """Create the instance's storage once, before workers share it.
+
+    A fresh ``DAGSTER_HOME`` gets its SQLite tables from the first process that opens it; two
+    workers opening it at once both try to create them and one fails.
+    """
+    if os.environ.get("DAGSTER_HOME"):
+        import dagster as dg
+
+        dg.DagsterInstance.get().dispose()
 
 
 def _upstream(asset: str) -> set[str]:

@@ -64,14 +64,26 @@ def test_the_whole_graph_builds_in_dependency_order_with_a_summary(
     assert all(0.0 <= row["deterministic"] <= 1.0 for row in rows)
 
 
-def test_select_limits_and_a_bad_partition_fails_the_build(project: Path):
+def test_select_limits_and_a_bad_partition_fails_the_build(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """On a fresh DAGSTER_HOME, two workers share one instance and record their runs in it."""
+    import dagster as dg
+
+    home = project / "dagster-home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     (project / "templates" / "broken.yaml").write_text(BROKEN)
-    result = run_build(project, "--select", "template_examples")
+    result = run_build(project, "--select", "template_examples", "--workers", "2")
     assert result.returncode == 1
     assert "template_examples[good] ok" in result.stdout
     assert "template_examples[broken] FAILED" in result.stdout
     assert "broken.yaml:3" in result.stdout
+    assert "Traceback" not in result.stderr and "Stack Trace" not in result.stderr
     assert not (project / "data" / "augmented_examples").exists()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+    assert sorted(run.tags["dagster/partition"] for run in runs) == ["broken", "good"]
 
 
 def test_unknown_assets_are_usage_errors(capsys: pytest.CaptureFixture[str]):
