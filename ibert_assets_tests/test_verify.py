@@ -166,3 +166,23 @@ def test_only_single_queries_run_on_the_shared_databases(sql: str):
     verdict = verify_pair(sql, "orders.select('id')", SHOP)
     assert verdict.status == "sql_error" and "single query" in (verdict.reason or "")
     assert verify_pair("SELECT id FROM orders", "orders.select('id')", SHOP).ok
+
+
+def test_a_query_too_selective_for_small_tables_verifies_on_larger_ones():
+    # tables of at most 30 rows never hold more than 40 orders; tables of 200-300 rows do
+    sql = "SELECT COUNT(*) AS n FROM orders HAVING COUNT(*) > 40"
+    ibis = "orders.agg(n=_.count()).filter(_.n > 40)"
+    verdict = verify_pair(sql, ibis, SHOP)
+    assert verdict.ok, verdict.reason
+    assert verdict.databases == 7
+    wrong = verify_pair(sql, "orders.agg(n=_.count() + 1).filter(_.n > 41)", SHOP)
+    assert wrong.status == "mismatch" and "larger-" in (wrong.reason or "")
+
+
+def test_an_impossible_filter_is_vacuous_after_the_larger_databases_too():
+    verdict = verify_pair(
+        "SELECT id FROM orders WHERE id > 5 AND id < 3",
+        "orders.filter((_.id > 5) & (_.id < 3)).select('id')",
+        SHOP,
+    )
+    assert verdict.status == "vacuous" and verdict.databases == 7

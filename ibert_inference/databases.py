@@ -6,6 +6,10 @@ they are compared with, with neighbours on both sides, so that filters select so
 others. Besides ``count`` random databases there is always one with empty tables and one where
 most values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
 
+A query selective enough to find no row in any of them (three conditions of a few percent each,
+an INTERSECT of two rare groups) gets :func:`larger_databases`, with ten times the rows, before
+the verifier calls it vacuous.
+
 >>> dbs = random_databases({"t": {"a": "int64", "b": "string"}}, seed=1)
 >>> [db.name for db in dbs]
 ['random-0', 'random-1', 'random-2', 'empty', 'nulls']
@@ -99,13 +103,41 @@ def _cached_databases(
     return databases
 
 
+def larger_databases(
+    schema: Schema,
+    *,
+    seed: int = 0,
+    count: int = 2,
+    literals: QueryLiterals | Sequence[Any] = (),
+    rows: tuple[int, int] = (200, 300),
+) -> list[GeneratedDatabase]:
+    """``count`` random databases with ``rows`` rows per table; not cached (rarely needed).
+
+    >>> [db.row_counts["t"] >= 200 for db in larger_databases({"t": {"a": "int64"}})]
+    [True, True]
+    """
+    if not isinstance(literals, QueryLiterals):
+        literals = QueryLiterals(loose=tuple(literals))
+    return [
+        _build(
+            f"larger-{index}",
+            schema,
+            random.Random(f"{seed}:larger:{index}"),
+            literals,
+            null_rate=0.08,
+            rows=rows,
+        )
+        for index in range(count)
+    ]
+
+
 @lru_cache(maxsize=16)
 def _empty_database(
     schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
 ) -> GeneratedDatabase:
     """The empty database depends on the schema alone: one per schema, whatever the literals."""
     schema = {table: dict(columns) for table, columns in schema_key}
-    return _build("empty", schema, random.Random(0), QueryLiterals(), rows=0)
+    return _build("empty", schema, random.Random(0), QueryLiterals(), rows=(0, 0))
 
 
 class _Instance:
@@ -154,7 +186,7 @@ def _build(
     literals: QueryLiterals,
     *,
     null_rate: float = 0.0,
-    rows: int | None = None,
+    rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
     import pyarrow as pa
 
@@ -163,7 +195,7 @@ def _build(
     counts = {}
     try:
         for table, columns in schema.items():
-            size = rng.randint(12, 30) if rows is None else rows
+            size = rng.randint(*rows)
             arrays, names = [], []
             for column, dtype_text in columns.items():
                 dtype = parse_dtype(dtype_text)

@@ -2,7 +2,8 @@
 
 The Ibis code is evaluated once with the safe evaluator and compiled once; the SQL and the compiled
 SQL then run on every generated database and must agree (see :mod:`ibert_inference.compare`).
-A pair that returns no rows on any database proves nothing and is rejected as vacuous.
+A pair that returns no rows on any database, larger ones included, proves nothing and is rejected
+as vacuous.
 
 >>> schema = {"t": {"a": "int64", "b": "string"}}
 >>> verify_pair("SELECT a FROM t WHERE a > 10", "t.filter(_.a > 10).select('a')", schema).status
@@ -20,7 +21,12 @@ import sqlglot
 from sqlglot import exp
 
 from ibert_inference.compare import compare_results
-from ibert_inference.databases import GeneratedDatabase, query_literals, random_databases
+from ibert_inference.databases import (
+    GeneratedDatabase,
+    larger_databases,
+    query_literals,
+    random_databases,
+)
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
 from ibert_inference.schema import Schema
 
@@ -94,42 +100,26 @@ def verify_expr(
         duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
     except sqlglot.errors.SqlglotError as exc:
         return failed("sql_error", f"SQL does not parse: {exc}", compiled)
-    ordered = _top_level_order(tree)
     top = tree.this if isinstance(tree, exp.Subquery) else tree
     limited = bool(top.args.get("limit") or top.args.get("offset"))
+    literals = query_literals(tree)
     try:
-        databases = random_databases(schema, seed=seed, count=count, literals=query_literals(tree))
+        databases = random_databases(schema, seed=seed, count=count, literals=literals)
     except Exception as exc:  # a schema the generator cannot fill is the pair's problem
         return failed("sql_error", f"cannot generate databases: {exc}", compiled)
     not_a_query = _not_a_single_query(databases[0], duck_sql)
     if not_a_query is not None:
         return failed("sql_error", not_a_query, compiled)
-    any_rows = False
-    order_checked = False
-    for database in databases:
-        expected = _run(database, duck_sql)
-        if isinstance(expected, str):
-            return failed("sql_error", f"the SQL fails on {database.name}: {expected}", compiled)
-        actual = _run(database, compiled)
-        if isinstance(actual, str):
-            return failed(
-                "ibis_error", f"the compiled Ibis fails on {database.name}: {actual}", compiled
-            )
-        keys = _sort_key_positions(tree, expected[0]) if ordered else ()
-        order_checked = order_checked or (ordered and keys is not None)
-        reason = compare_results(
-            expected,
-            actual,
-            ordered=ordered and keys is not None,
-            sort_key_columns=keys or (),
-            limited=limited,
-        )
-        if reason is not None:
-            return Verdict(
-                False, "mismatch", f"on {database.name}: {reason}", len(databases), compiled, seed
-            )
-        any_rows = any_rows or bool(expected[1])
-    if not any_rows:
+    plan = _Comparison(tree, duck_sql, compiled, limited=limited, seed=seed)
+    verdict = plan.run(databases)
+    if verdict is None and not plan.any_rows:
+        # too selective for small tables: larger ones before calling the pair vacuous
+        larger = larger_databases(schema, seed=seed, literals=literals)
+        databases = [*databases, *larger]
+        verdict = plan.run(larger, total=len(databases))
+    if verdict is not None:
+        return verdict
+    if not plan.any_rows:
         return Verdict(
             False,
             "vacuous",
@@ -138,7 +128,50 @@ def verify_expr(
             compiled,
             seed,
         )
-    return Verdict(True, "verified", None, len(databases), compiled, seed, order_checked)
+    return Verdict(True, "verified", None, len(databases), compiled, seed, plan.order_checked)
+
+
+class _Comparison:
+    """The SQL and the compiled Ibis run on databases one after another, results compared."""
+
+    def __init__(self, tree: exp.Expr, sql: str, compiled: str, *, limited: bool, seed: int):
+        self.tree, self.sql, self.compiled = tree, sql, compiled
+        self.ordered = _top_level_order(tree)
+        self.limited, self.seed = limited, seed
+        self.any_rows = False
+        self.order_checked = False
+
+    def run(self, databases: list[GeneratedDatabase], total: int | None = None) -> Verdict | None:
+        """The first failure as a verdict, or None when every database agrees."""
+        total = total or len(databases)
+        for database in databases:
+            expected = _run(database, self.sql)
+            if isinstance(expected, str):
+                return self._failed("sql_error", f"the SQL fails on {database.name}: {expected}")
+            actual = _run(database, self.compiled)
+            if isinstance(actual, str):
+                return self._failed(
+                    "ibis_error", f"the compiled Ibis fails on {database.name}: {actual}"
+                )
+            keys = _sort_key_positions(self.tree, expected[0]) if self.ordered else ()
+            self.order_checked = self.order_checked or (self.ordered and keys is not None)
+            reason = compare_results(
+                expected,
+                actual,
+                ordered=self.ordered and keys is not None,
+                sort_key_columns=keys or (),
+                limited=self.limited,
+            )
+            if reason is not None:
+                return Verdict(
+                    False, "mismatch", f"on {database.name}: {reason}", total, self.compiled,
+                    self.seed,
+                )  # fmt: skip
+            self.any_rows = self.any_rows or bool(expected[1])
+        return None
+
+    def _failed(self, status: str, reason: str) -> Verdict:
+        return Verdict(False, status, reason, 0, self.compiled, self.seed)
 
 
 def _run(database: GeneratedDatabase, sql: str) -> tuple[list[str], list[tuple[Any, ...]]] | str:
