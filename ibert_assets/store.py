@@ -60,7 +60,7 @@ def rejects_path(path: UPath) -> UPath:
 
 
 def to_jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(row, sort_keys=True, default=str) + "\n" for row in rows)
+    return "".join(json.dumps(row, default=str) + "\n" for row in rows)
 
 
 def write_atomic(path: UPath, text: str) -> None:

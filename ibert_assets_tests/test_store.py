@@ -13,6 +13,7 @@ from ibert_assets.store import (
     partition_path,
     read_partition,
     read_rejects,
+    to_jsonl,
     write_atomic,
 )
 from ibert_inference.errors import DataStoreError
@@ -123,3 +124,12 @@ def test_reading_a_missing_or_broken_partition_says_what_to_do(tmp_path: Path):
     (tmp_path / "letters_dataset" / "a.jsonl").write_text('{"id": 1}\n{"id": \n')
     with pytest.raises(DataStoreError, match=r"a\.jsonl:2: not valid JSON"):
         read_partition(str(tmp_path), "letters_dataset", "a")
+
+
+def test_a_stored_schema_keeps_its_column_order(tmp_path: Path):
+    """Column order is meaning: ``SELECT *`` and selectors like ``s.numeric()`` follow it."""
+    schema = {"station": "string", "temp_min": "float64", "rain_mm": "float64", "day": "date"}
+    record = {"id": "x", "context": {"tables": {"weather": {"schema": schema}}}}
+    write_atomic(partition_path(str(tmp_path), "a", "p"), to_jsonl([record]))
+    stored = read_partition(str(tmp_path), "a", "p")
+    assert list(stored[0]["context"]["tables"]["weather"]["schema"]) == list(schema)

@@ -24,7 +24,7 @@ def to_parquet_bytes(records: list[dict[str, Any]]) -> bytes:
         for name in ("id", "task", "dialect", "backend", "ibis_version"):
             columns[name].append(record.get(name))
         for name in NESTED:
-            columns[name].append(json.dumps(record.get(name), sort_keys=True, default=str))
+            columns[name].append(json.dumps(record.get(name), default=str))
     table = pa.table({name: pa.array(v, type=pa.string()) for name, v in columns.items()})
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
