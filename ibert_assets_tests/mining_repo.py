@@ -100,6 +100,10 @@ def make_mining_repo(root: Path, *, marker: Path) -> git.Repo:
     (root / "analytics.py").write_text(PY_WITH_SQL)
     (root / "hostile.py").write_text(HOSTILE_PY.format(marker=marker))
     (root / "broken.py").write_text("def oops(:\n    SELECT = 'SELECT a FROM b'\n")
+    # compiles, but to a table name that depends on the process: rejected, never stored
+    (root / "unnamed.py").write_text(
+        "import ibis\nt = ibis.table({'a': 'int64'})\nresult = t.filter(t.a > 1)\n"
+    )
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_markdown_cell(text)

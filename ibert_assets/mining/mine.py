@@ -1,4 +1,4 @@
-"""From a snapshot to records: SQL translated and verified, Ibis compiled, docs extracted.
+"""From a snapshot to records: SQL translated and verified, Ibis compiled and run, docs extracted.
 
 Mined code is never executed: SQL runs only on generated DuckDB databases, Ibis only through the
 safe evaluator. Every snippet ends as a record or a reject with its reason; every skipped file is
@@ -168,6 +168,7 @@ def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]
 def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]:
     from ibert_inference import evaluate_ibis
     from ibert_inference.errors import EvaluationError, UnsafeCodeError
+    from ibert_inference.verify import verify_expr
 
     code = slice_allowed(snippet.text)
     if code is None:
@@ -181,24 +182,33 @@ def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any
     try:
         import ibis
 
-        sql = ibis.to_sql(expr, dialect="duckdb")
-        schema = {
-            op.name: {name: str(dtype) for name, dtype in op.schema.items()}
-            for op in _unbound_tables(expr)
-        }
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        tables = list(_unbound_tables(expr))
+        schema = {op.name: {name: str(dtype) for name, dtype in op.schema.items()} for op in tables}
     except Exception as exc:  # ibis raises many types while compiling foreign code
         raise _Rejected("compile_error", f"{type(exc).__name__}: {exc}"[:300]) from None
+    unnamed = [name for name in schema if name.startswith("unbound_table_")]
+    if unnamed:
+        raise _Rejected(
+            "unnamed_table",
+            "ibis.table(...) without a name compiles to a name that depends on the process "
+            f"({unnamed[0]}): the SQL would not be reproducible",
+        )
+    # the compiled SQL must run, and return rows, on the databases that verify every pair
+    verdict = verify_expr(sql, expr, schema, seed=seed)
+    if not verdict.ok:
+        raise _Rejected(verdict.status, verdict.reason or verdict.status)
     return _record(
         task="ibis_to_sql",
         input={"ibis": code},
-        target={"sql": str(sql), "dialect": "duckdb"},
+        target={"sql": sql, "dialect": "duckdb"},
         schema=schema,
         snippet=snippet,
         snapshot=snapshot,
         verification={
             "method": "ibis_compiler",
-            "status": "verified",
-            "databases": 0,
+            "status": verdict.status,
+            "databases": verdict.databases,
             "seed": seed,
         },
     )
