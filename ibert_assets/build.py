@@ -2,9 +2,14 @@
 
 Each (asset, partition) runs as one ``dagster.materialize`` call with the asset's checks, so the
 build and the UI see the same runs, checks and metadata. The partitions of one asset run in
-parallel worker processes; a failed partition (or failed blocking check) does not stop its
-siblings, only what depends on that asset. The build ends with a summary table and exits 1 when
-anything failed.
+parallel worker processes, and a failed partition does not stop its siblings:
+
+- a partition that did not materialize (a repository that cannot be cloned) skips the same
+  partition downstream; assets that read every partition build from the ones that exist;
+- a failed blocking check means bad data is stored: everything downstream of that asset is
+  skipped, as Dagster's blocking checks skip it within one run.
+
+The build ends with a summary table and exits 1 when anything failed or was skipped.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class StepResult:
     rejects: int = 0
     seconds: float = 0.0
     failed_checks: list[str] = field(default_factory=list)
+    blocking_failed: bool = False
     error: str = ""
 
 
@@ -100,6 +106,7 @@ def materialize_partition(asset: str, partition: str) -> StepResult:
         rejects=rejects,
         seconds=time.perf_counter() - start,
         failed_checks=failed,
+        blocking_failed=bool(blocking_failed),
         error=error,
     )
 
@@ -137,32 +144,51 @@ def build(selected: list[str], *, workers: int, echo: Any = _echo) -> list[StepR
     _prepare_instance()
     known = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     results: list[StepResult] = []
-    failed_assets: set[str] = set()
+    blocked: set[str] = set()  # a blocking check failed: downstream would read bad data
+    missing: dict[str, set[str]] = {}  # partitions that did not materialize, per asset
     order = [a for a in ASSET_ORDER if a in selected and a in known]
     total = sum(len(partitions_of(asset)) for asset in order)
     done = 0
+
+    def report(step: StepResult) -> None:
+        nonlocal done
+        done += 1
+        results.append(step)
+        if not step.ok:
+            missing.setdefault(step.asset, set()).add(step.partition)
+        if step.blocking_failed:
+            blocked.add(step.asset)
+        status = "ok" if step.ok else "FAILED"
+        detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
+        if step.failed_checks:
+            detail += f", failed checks: {', '.join(step.failed_checks)}"
+        if step.error:
+            detail += f" — {step.error}"
+        echo(f"[{done}/{total}] {step.asset}[{step.partition}] {status}: {detail}")
+
     for asset in order:
-        upstream_failed = _upstream(asset) & failed_assets
-        if upstream_failed:
-            echo(f"skip {asset}: upstream {', '.join(sorted(upstream_failed))} failed")
-            failed_assets.add(asset)
-            continue
         keys = partitions_of(asset)
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(keys)))) as pool:
-            futures = [pool.submit(materialize_partition, asset, key) for key in keys]
+        upstream = _upstream(asset)
+        if upstream & blocked:
+            names = ", ".join(sorted(upstream & blocked))
+            echo(f"skip {asset}: a blocking check of {names} failed")
+            blocked.add(asset)
+            done += len(keys)
+            continue
+        # upstream assets partitioned alike map partition to partition (a repository's snapshot
+        # to its mined code); the others are read whole, from the partitions that exist
+        alike = sorted(u for u in upstream if partitions_of(u) == keys)
+        runnable = []
+        for key in keys:
+            lost = [u for u in alike if key in missing.get(u, ())]
+            if lost:
+                report(StepResult(asset, key, False, error=f"skipped: {lost[0]}[{key}] failed"))
+            else:
+                runnable.append(key)
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(runnable) or 1))) as pool:
+            futures = [pool.submit(materialize_partition, asset, key) for key in runnable]
             for future in as_completed(futures):
-                step = future.result()
-                done += 1
-                results.append(step)
-                status = "ok" if step.ok else "FAILED"
-                detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
-                if step.failed_checks:
-                    detail += f", failed checks: {', '.join(step.failed_checks)}"
-                if step.error:
-                    detail += f" — {step.error}"
-                echo(f"[{done}/{total}] {asset}[{step.partition}] {status}: {detail}")
-        if not all(r.ok for r in results if r.asset == asset):
-            failed_assets.add(asset)
+                report(future.result())
     return results
 
 

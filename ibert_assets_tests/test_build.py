@@ -38,8 +38,18 @@ def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
 def test_the_whole_graph_builds_in_dependency_order_with_a_summary(
     project: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    # a repository that cannot be cloned fails its own partitions; everything else builds
+    with (project / "repos.txt").open("a") as repos:
+        repos.write(f"{project / 'no-such-repository'}|gone\n")
     result = run_build(project, "--workers", "2")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "repo_snapshots[gone] FAILED" in result.stdout
+    assert (
+        "mined_examples[gone] FAILED" in result.stdout
+        and "skipped: repo_snapshots[gone]" in result.stdout
+    )
+    assert "mined_examples[demo] ok" in result.stdout
+    assert "multitask_examples[sql_to_ibis] ok" in result.stdout
     lines = result.stdout.splitlines()
     order = [line.split("]")[1].split("[")[0].strip() for line in lines if line.startswith("[")]
     assert order.index("template_examples") < order.index("augmented_examples")
