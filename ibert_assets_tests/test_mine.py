@@ -1,3 +1,4 @@
+import logging
 from collections import Counter
 from pathlib import Path
 
@@ -98,3 +99,29 @@ def test_a_moved_head_rereads_only_changed_files(mined):
     assert again.counts["files_read"] == 1
     assert again.counts["kept_unchanged"] == len(mined["code"].records)
     assert any(r["provenance"]["path"] == "new_report.sql" for r in again.records)
+
+
+def test_foreign_code_does_not_flood_the_log_with_warnings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    import warnings
+
+    import git
+
+    root = tmp_path / "noisy"
+    root.mkdir()
+    repo = git.Repo.init(root, initial_branch="main")
+    (root / "stage.sql").write_text("CREATE TEMP STAGE load_csv_stage")  # sqlglot warns
+    (root / "old.py").write_text(  # Table.__getitem__ with an expression is deprecated
+        "import ibis\nt = ibis.table({'a': 'int64'}, name='t')\nresult = t[t.a > 1]\n"
+    )
+    repo.git.add(A=True)
+    repo.index.commit("noise", author=git.Actor("t", "t@t.invalid"))
+    snapshot = snapshot_repo(RepoSpec(url=str(root), name="noisy"), tmp_path / "cache")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = mine_code(snapshot)
+    assert outcome.counts["snippets_sql"] == 1 and outcome.rejects
+    assert not [r for r in caplog.records if r.name.startswith("sqlglot")]
+    assert not caught
+    assert logging.getLogger("sqlglot").level == logging.NOTSET  # restored afterwards

@@ -7,7 +7,10 @@ counted by reason.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +66,36 @@ def mine_code(
 ) -> MiningOutcome:
     """SQL<->Ibis pairs from every minable file of the snapshot."""
     outcome, sources, seen = _begin(snapshot, previous)
+    with _quiet_foreign_code():
+        _mine_snippets(outcome, sources, seen, snapshot, seed)
+    return outcome
+
+
+@contextlib.contextmanager
+def _quiet_foreign_code() -> Iterator[None]:
+    """Foreign SQL makes sqlglot log warnings, foreign Ibis code raises deprecation warnings.
+
+    Thousands of them per repository would bury the build's progress; what matters about a
+    snippet is whether it verifies, and the rejects say why not.
+    """
+    sqlglot_log = logging.getLogger("sqlglot")
+    level = sqlglot_log.level
+    sqlglot_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sqlglot_log.setLevel(level)
+
+
+def _mine_snippets(
+    outcome: MiningOutcome,
+    sources: Iterator[SourceFile],
+    seen: set[str],
+    snapshot: Snapshot,
+    seed: int,
+) -> None:
     for source in sources:
         for snippet in snippets_from_file(source, outcome.skipped):
             outcome.counts[f"snippets_{snippet.kind}"] += 1
@@ -74,7 +107,6 @@ def mine_code(
                 outcome.counts[f"rejected_{rejected.status}"] += 1
                 continue
             _keep(outcome, seen, record, "verified")
-    return outcome
 
 
 def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) -> MiningOutcome:
