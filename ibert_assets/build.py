@@ -51,12 +51,30 @@ class StepResult:
 
 def _quiet_dagster() -> None:
     """The build prints one line per partition: Dagster's preview notices add nothing to it."""
+    import logging
     import warnings
 
     import dagster as dg
 
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    dagster_log = logging.getLogger("dagster")
+    if not any(isinstance(f, _SaidOnce) for f in dagster_log.filters):
+        dagster_log.addFilter(_SaidOnce())
+
+
+class _SaidOnce:
+    """Drops a Dagster log line that every worker would repeat, once the build has shown it.
+
+    Each worker opens the instance, and Dagster warns at each opening of a DAGSTER_HOME that
+    has no dagster.yaml; the build opens it once before the workers start.
+    """
+
+    REPEATED = "No dagster instance configuration file"
+
+    def filter(self, record: object) -> bool:
+        message = getattr(record, "msg", "")
+        return not (isinstance(message, str) and message.startswith(self.REPEATED))
 
 
 def materialize_partition(asset: str, partition: str) -> StepResult:
@@ -138,10 +156,10 @@ def _echo(line: str) -> None:
 
 
 def build(selected: list[str], *, workers: int, echo: Any = _echo) -> list[StepResult]:
+    _prepare_instance()  # before _quiet_dagster: its advice on a missing dagster.yaml shows once
     _quiet_dagster()
     from ibert_assets.definitions import defs
 
-    _prepare_instance()
     known = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     results: list[StepResult] = []
     blocked: set[str] = set()  # a blocking check failed: downstream would read bad data

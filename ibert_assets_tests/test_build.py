@@ -90,6 +90,8 @@ def test_select_limits_and_a_bad_partition_fails_the_build(
     assert "template_examples[broken] FAILED" in result.stdout
     assert "broken.yaml:3" in result.stdout
     assert "Traceback" not in result.stderr and "Stack Trace" not in result.stderr
+    # Dagster's advice on the missing dagster.yaml, once, not once per worker and partition
+    assert (result.stdout + result.stderr).count("No dagster instance configuration file") == 1
     assert not (project / "data" / "augmented_examples").exists()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
