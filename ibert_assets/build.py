@@ -1,13 +1,15 @@
 """``ibert-build``: materialize every asset partition in dependency order, through Dagster.
 
 Each (asset, partition) runs as one ``dagster.materialize`` call with the asset's checks, so the
-build and the UI see the same runs, checks and metadata. The partitions of one asset run in
-parallel worker processes, and a failed partition does not stop its siblings:
+build and the UI see the same runs, checks and metadata. Steps run in parallel worker processes,
+each as soon as the partitions it reads are built (a template's variants while other templates
+are still expanding, a repository's mining beside both), and a failed step does not stop its
+siblings:
 
 - a partition that did not materialize (a repository that cannot be cloned) skips the same
   partition downstream; assets that read every partition build from the ones that exist;
-- a failed blocking check means bad data is stored: everything downstream of that asset is
-  skipped, as Dagster's blocking checks skip it within one run.
+- a failed blocking check means bad data is stored: everything downstream of that partition
+  is skipped, as Dagster's blocking checks skip it within one run.
 
 The build ends with a summary table and exits 1 when anything failed or was skipped.
 """
@@ -18,7 +20,7 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,59 +157,118 @@ def _echo(line: str) -> None:
     print(line, flush=True)  # progress must show at once, also when stdout is a file or pipe
 
 
+Step = tuple[str, str]  # (asset, partition)
+
+# Among the steps that are ready, which run first: the long single steps of mining, then each
+# template's variants as soon as the template is done (so chains finish and their partitions
+# are stored early), then everything that waits for whole assets.
+PRIORITY = (
+    "repo_snapshots",
+    "mined_examples",
+    "docs_examples",
+    "augmented_examples",
+    "template_examples",
+    "multitask_examples",
+    "train_complete",
+    "model_evaluation",
+)
+
+
 def build(selected: list[str], *, workers: int, echo: Any = _echo) -> list[StepResult]:
+    """Materialize every partition of ``selected``, each step as soon as what it reads is built.
+
+    Steps run in ``workers`` processes; a step whose upstream failed is reported as skipped.
+    """
     _prepare_instance()  # before _quiet_dagster: its advice on a missing dagster.yaml shows once
     _quiet_dagster()
     from ibert_assets.definitions import defs
 
     known = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
-    results: list[StepResult] = []
-    blocked: set[str] = set()  # a blocking check failed: downstream would read bad data
-    missing: dict[str, set[str]] = {}  # partitions that did not materialize, per asset
     order = [a for a in ASSET_ORDER if a in selected and a in known]
-    total = sum(len(partitions_of(asset)) for asset in order)
-    done = 0
+    waiting, alike = _dependencies(order)
+    outcomes: dict[Step, StepResult] = {}
+    results: list[StepResult] = []
 
     def report(step: StepResult) -> None:
-        nonlocal done
-        done += 1
+        outcomes[(step.asset, step.partition)] = step
         results.append(step)
-        if not step.ok:
-            missing.setdefault(step.asset, set()).add(step.partition)
-        if step.blocking_failed:
-            blocked.add(step.asset)
         status = "ok" if step.ok else "FAILED"
         detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
         if step.failed_checks:
             detail += f", failed checks: {', '.join(step.failed_checks)}"
         if step.error:
             detail += f" — {step.error}"
-        echo(f"[{done}/{total}] {step.asset}[{step.partition}] {status}: {detail}")
+        echo(f"[{len(results)}/{len(outcomes) + len(waiting) + len(running)}] "
+             f"{step.asset}[{step.partition}] {status}: {detail}")  # fmt: skip
 
-    for asset in order:
-        keys = partitions_of(asset)
-        upstream = _upstream(asset)
-        if upstream & blocked:
-            names = ", ".join(sorted(upstream & blocked))
-            echo(f"skip {asset}: a blocking check of {names} failed")
-            blocked.add(asset)
-            done += len(keys)
-            continue
-        # upstream assets partitioned alike map partition to partition (a repository's snapshot
-        # to its mined code); the others are read whole, from the partitions that exist
-        alike = sorted(u for u in upstream if partitions_of(u) == keys)
-        runnable = []
-        for key in keys:
-            lost = [u for u in alike if key in missing.get(u, ())]
-            if lost:
-                report(StepResult(asset, key, False, error=f"skipped: {lost[0]}[{key}] failed"))
-            else:
-                runnable.append(key)
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(runnable) or 1))) as pool:
-            futures = [pool.submit(materialize_partition, asset, key) for key in runnable]
-            for future in as_completed(futures):
+    running: dict[Future[StepResult], Step] = {}
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        while waiting or running:
+            ready = sorted(
+                (step for step, needs in waiting.items() if needs <= outcomes.keys()),
+                key=lambda step: (PRIORITY.index(step[0]), step[1]),
+            )
+            for step in ready:
+                skipped = _skipped(step, waiting[step], alike, outcomes)
+                if skipped is not None:
+                    del waiting[step]
+                    report(skipped)
+                elif len(running) < max(1, workers):
+                    del waiting[step]
+                    running[pool.submit(materialize_partition, *step)] = step
+            if not running:
+                continue  # skipping made other steps ready
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                del running[future]
                 report(future.result())
     return results
+
+
+def _dependencies(order: list[str]) -> tuple[dict[Step, set[Step]], set[tuple[str, str]]]:
+    """What each step reads among the selected steps, and the (asset, upstream) pairs alike.
+
+    Upstream assets partitioned alike map partition to partition (a repository's snapshot to
+    its mined code); the others are read whole, from the partitions that exist.
+    """
+    needs: dict[Step, set[Step]] = {}
+    alike: set[tuple[str, str]] = set()
+    for asset in order:
+        keys = partitions_of(asset)
+        upstream = [u for u in _upstream(asset) if u in order]
+        for parent in upstream:
+            if partitions_of(parent) == keys:
+                alike.add((asset, parent))
+        for key in keys:
+            needs[(asset, key)] = {
+                (parent, parent_key)
+                for parent in upstream
+                for parent_key in ([key] if (asset, parent) in alike else partitions_of(parent))
+            }
+    return needs, alike
+
+
+def _skipped(
+    step: Step, needs: set[Step], alike: set[tuple[str, str]], outcomes: dict[Step, StepResult]
+) -> StepResult | None:
+    """The skip of ``step`` when what it reads failed, else None.
+
+    A partition read alone must have materialized. Of an asset read whole, a partition that did
+    not materialize is left out, but a failed blocking check means bad data is stored: the step
+    is skipped, and so is everything downstream of it.
+    """
+    asset, key = step
+    for need in sorted(needs):
+        upstream = outcomes[need]
+        if upstream.ok:
+            continue
+        name = f"{upstream.asset}[{upstream.partition}]"
+        if upstream.blocking_failed:
+            return StepResult(asset, key, False, blocking_failed=True,
+                              error=f"skipped: {name} failed a blocking check")  # fmt: skip
+        if (asset, upstream.asset) in alike:
+            return StepResult(asset, key, False, error=f"skipped: {name} failed")
+    return None
 
 
 def _prepare_instance() -> None:

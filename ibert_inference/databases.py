@@ -154,6 +154,9 @@ class _Instance:
         import duckdb
 
         self.root = duckdb.connect()
+        # tables of a few dozen rows: a second thread costs more than it saves, and the build
+        # already runs one worker process per core
+        self.root.execute("SET threads = 1")
         # SQL from outside runs here: no files, no network, and no way to turn that back on
         self.root.execute("SET enable_external_access = false")
         self.root.execute("SET lock_configuration = true")
@@ -204,9 +207,7 @@ def _build(
                 arrays.append(pa.array(values, type=dtype.to_pyarrow()))
                 names.append(column)
             arrow_table = pa.Table.from_arrays(arrays, names=names)
-            # a real table, not a view over Arrow: the SQL sees DuckDB's own types; from_arrow
-            # costs half of register + CREATE TABLE AS + unregister
-            connection.from_arrow(arrow_table).create(_quote(table))
+            connection.register(table, arrow_table)
             counts[table] = size
     except BaseException:
         instance.detach(catalog, connection)

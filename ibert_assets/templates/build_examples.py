@@ -100,7 +100,7 @@ def build_template_examples(path: Path, *, seed: int = 0) -> BuildOutcome:
 
 
 def build_augmented_examples(
-    records: Iterable[dict[str, Any]], *, seed: int = 0, renames: int = 2
+    records: Iterable[dict[str, Any]], *, seed: int = 0, renames: int = 1
 ) -> BuildOutcome:
     """Variants of verified template pairs, each verified again; duplicates of known ids dropped."""
     from ibert_inference import verify_pair
