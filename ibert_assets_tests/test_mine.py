@@ -82,9 +82,11 @@ def test_docs_give_qa_code_examples_and_function_docstrings(mined):
 
 
 def test_remining_an_unmoved_head_extracts_nothing(mined):
-    again = mine_code(mined["snapshot"], previous=mined["code"].records)
+    code = mined["code"]
+    again = mine_code(mined["snapshot"], previous=code.records, previous_rejects=code.rejects)
     assert again.counts["files_read"] == 0
-    assert len(again.records) == len(mined["code"].records)
+    assert len(again.records) == len(code.records)
+    assert again.rejects == code.rejects  # the reasons stay readable, not dropped by a re-run
 
 
 def test_a_moved_head_rereads_only_changed_files(mined):
@@ -95,8 +97,11 @@ def test_a_moved_head_rereads_only_changed_files(mined):
     commit_all(origin, "a new report")
     spec = RepoSpec(url=origin.working_dir, name="demo")
     moved = snapshot_repo(spec, mined["root"] / "cache")
-    again = mine_code(moved, previous=mined["code"].records)
+    code = mined["code"]
+    again = mine_code(moved, previous=code.records, previous_rejects=code.rejects)
     assert again.counts["files_read"] == 1
+    assert len(again.rejects) == len(code.rejects)  # new_report.sql verifies; nothing else read
+    assert {r["provenance"]["commit"] for r in again.rejects} == {moved.commit}
     assert again.counts["kept_unchanged"] == len(mined["code"].records)
     assert any(r["provenance"]["path"] == "new_report.sql" for r in again.records)
 

@@ -9,7 +9,13 @@ from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs
 from ibert_assets.mining.snapshots import Snapshot, snapshot_repo
 from ibert_assets.partitions import repo_partitions
-from ibert_assets.store import DatasetPartition, DatasetStore, partition_path, read_jsonl
+from ibert_assets.store import (
+    DatasetPartition,
+    DatasetStore,
+    partition_path,
+    read_jsonl,
+    read_rejects,
+)
 
 MINING_SEED = 0
 
@@ -76,7 +82,9 @@ def mined_examples(
 ) -> dg.Output[DatasetPartition]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "mined_examples", context.partition_key)
-    return _mining_output(context, mine_code(snapshot, previous, seed=MINING_SEED))
+    rejects = read_rejects(dataset_store.base, "mined_examples", context.partition_key)
+    outcome = mine_code(snapshot, previous, previous_rejects=rejects, seed=MINING_SEED)
+    return _mining_output(context, outcome)
 
 
 @dg.asset(

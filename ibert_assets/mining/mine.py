@@ -12,7 +12,7 @@ import hashlib
 import logging
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,32 +40,45 @@ class MiningOutcome:
 
 def files_to_read(
     snapshot: Snapshot, previous: list[dict[str, Any]] | None
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Paths to (re)read, and previous records to keep as they are (incremental re-mining)."""
+) -> tuple[list[str], Callable[[dict[str, Any]], bool]]:
+    """Paths to (re)read, and which earlier records and rejects stay (incremental re-mining).
+
+    What was mined from a file the new head did not change stays as it was; an unmoved head
+    re-reads nothing, and a history that cannot be compared re-reads everything.
+    """
     import git
 
     paths = tracked_files(git.Repo(snapshot.path), snapshot.dirs)
     if not previous:
-        return paths, []
+        return paths, lambda item: False
     old_commit = next(
         (r["provenance"].get("commit") for r in previous if r.get("provenance")), None
     )
     if old_commit == snapshot.commit:
-        return [], previous
+        return [], lambda item: True
     changed = changed_files(snapshot.path, old_commit, snapshot.commit) if old_commit else None
     if changed is None:
-        return paths, []
-    kept = [r for r in previous if r["provenance"].get("path") not in changed]
-    for record in kept:
-        record["provenance"]["commit"] = snapshot.commit
-    return [p for p in paths if p in changed], kept
+        return paths, lambda item: False
+
+    def unchanged(item: dict[str, Any]) -> bool:
+        return (item.get("provenance") or {}).get("path") not in changed
+
+    return [p for p in paths if p in changed], unchanged
 
 
 def mine_code(
-    snapshot: Snapshot, previous: list[dict[str, Any]] | None = None, *, seed: int = 0
+    snapshot: Snapshot,
+    previous: list[dict[str, Any]] | None = None,
+    *,
+    previous_rejects: list[dict[str, Any]] | None = None,
+    seed: int = 0,
 ) -> MiningOutcome:
-    """SQL<->Ibis pairs from every minable file of the snapshot."""
-    outcome, sources, seen = _begin(snapshot, previous)
+    """SQL<->Ibis pairs from every minable file of the snapshot.
+
+    ``previous`` and ``previous_rejects`` are what the last run stored: those of unchanged files
+    are kept as they are, so a re-mining neither repeats their work nor loses their reasons.
+    """
+    outcome, sources, seen = _begin(snapshot, previous, previous_rejects)
     with _quiet_foreign_code():
         _mine_snippets(outcome, sources, seen, snapshot, seed)
     return outcome
@@ -119,12 +132,19 @@ def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) 
 
 
 def _begin(
-    snapshot: Snapshot, previous: list[dict[str, Any]] | None
+    snapshot: Snapshot,
+    previous: list[dict[str, Any]] | None,
+    previous_rejects: list[dict[str, Any]] | None = None,
 ) -> tuple[MiningOutcome, Iterator[SourceFile], set[str]]:
-    """The outcome holding the records kept from before, the files to read, and what is seen."""
+    """The outcome holding what is kept from before, the files to read, and what is seen."""
     outcome = MiningOutcome()
-    paths, kept = files_to_read(snapshot, previous)
+    paths, unchanged = files_to_read(snapshot, previous)
+    kept = [r for r in previous or () if unchanged(r)]
     outcome.records.extend(kept)
+    outcome.rejects.extend(r for r in previous_rejects or () if unchanged(r))
+    for item in [*outcome.records, *outcome.rejects]:
+        if item.get("provenance"):
+            item["provenance"]["commit"] = snapshot.commit
     outcome.counts["kept_unchanged"] = len(kept)
     outcome.counts["files_read"] = 0
 
