@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +263,8 @@ def _skipped(
         if upstream.ok:
             continue
         name = f"{upstream.asset}[{upstream.partition}]"
+        if upstream.error.startswith("skipped:"):  # name where the failure started
+            return replace(upstream, asset=asset, partition=key)
         if upstream.blocking_failed:
             return StepResult(asset, key, False, blocking_failed=True,
                               error=f"skipped: {name} failed a blocking check")  # fmt: skip

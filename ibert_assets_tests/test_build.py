@@ -8,7 +8,7 @@ from ibert_assets.build import main
 from ibert_assets.store import read_partition
 from ibert_assets_tests.dagster_cli import REPO_ROOT
 from ibert_assets_tests.mining_repo import make_mining_repo
-from ibert_assets_tests.test_template_assets import BROKEN, GOOD
+from ibert_assets_tests.test_template_assets import ALL_WRONG, BROKEN, GOOD
 
 IBERT_BUILD = Path(sys.executable).with_name("ibert-build")
 
@@ -96,6 +96,16 @@ def test_select_limits_and_a_bad_partition_fails_the_build(
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
     assert sorted(run.tags["dagster/partition"] for run in runs) == ["broken", "good"]
+
+
+def test_a_failed_blocking_check_skips_what_reads_that_partition(project: Path):
+    (project / "templates" / "wrong.yaml").write_text(ALL_WRONG)
+    result = run_build(project, "--select", "template_examples,augmented_examples")
+    assert result.returncode == 1
+    assert "template_examples[wrong] FAILED" in result.stdout
+    assert "augmented_examples[wrong] FAILED" in result.stdout
+    assert "skipped: template_examples[wrong] failed a blocking check" in result.stdout
+    assert "augmented_examples[good] ok" in result.stdout
 
 
 def test_unknown_assets_are_usage_errors(capsys: pytest.CaptureFixture[str]):

@@ -60,12 +60,35 @@ def test_ibis_to_sql_compiles_for_each_dialect():
 
 
 def test_error_records_pair_a_failing_mutant_with_its_verified_fix():
-    build = error_records(PAIRS)
+    build = error_records(PAIRS, per_pair=5)
     mutations = {r["meta"]["mutation"] for r in build.records}
     assert {"misspelled_column", "string_compared_with_number", "missing_parenthesis"} <= mutations
     for record in build.records:
         assert record["target"]["code"] == PAIRS[0]["target"]["ibis"]
         assert ":" in record["input"]["error"]
+
+
+def test_each_pair_gives_one_mutant_and_the_operators_take_turns():
+    # three pairs with one code (a SQL-only variant shares its Ibis): three different mistakes
+    same_code = [
+        PAIRS[0],
+        pair("SELECT status, SUM(amount) AS total FROM orders WHERE 10 < amount GROUP BY status",
+             PAIRS[0]["target"]["ibis"]),
+        pair("SELECT status, SUM(amount) total FROM orders WHERE amount > 10 GROUP BY 1",
+             PAIRS[0]["target"]["ibis"]),
+    ]  # fmt: skip
+    build = error_records(same_code)
+    assert len(build.records) == 3
+    assert len({r["meta"]["mutation"] for r in build.records}) == 3
+
+
+def test_identical_examples_from_two_pairs_are_kept_once():
+    twin = pair("SELECT status, SUM(amount) AS total FROM orders WHERE 10 < amount GROUP BY status",
+                PAIRS[0]["target"]["ibis"])  # fmt: skip
+    build = build_task("code_completion", template_pairs=[PAIRS[0], twin], augmented_pairs=[],
+                       mined=[], docs=[])  # fmt: skip
+    assert build.counts["duplicates"] == len(build.records) > 0
+    assert len({r["id"] for r in build.records}) == len(build.records)
 
 
 def test_documentation_wraps_queries_with_complete_docstrings():

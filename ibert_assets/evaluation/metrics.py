@@ -24,9 +24,19 @@ class TaskScores:
 
 
 def sample(records: Sequence[dict[str, Any]], task: str, size: int) -> list[dict[str, Any]]:
-    """A deterministic sample of the task's test records."""
-    mine = sorted((r for r in records if r["task"] == task), key=lambda r: r["id"])
+    """A deterministic sample of the task's test records that the task's scoring can run.
+
+    Ibis->SQL answers are scored by executing them on DuckDB, so that task samples its DuckDB
+    records (the other dialects' targets are the same compiler's output).
+    """
+    mine = sorted((r for r in records if r["task"] == task and _scorable(r)), key=lambda r: r["id"])
     return random.Random(0).sample(mine, min(size, len(mine)))
+
+
+def _scorable(record: dict[str, Any]) -> bool:
+    if record["task"] == "ibis_to_sql":
+        return record["input"].get("dialect", "duckdb") == "duckdb"
+    return True
 
 
 def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -88,7 +98,7 @@ def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScore
     from ibert_inference.prompts import SYSTEM, describe_schema, extract_code
 
     scores = TaskScores("ibis_to_sql")
-    duck = [r for r in records if r["input"].get("dialect", "duckdb") == "duckdb"]
+    duck = [r for r in records if _scorable(r)]
     conversations = [
         [
             {"role": "system", "content": SYSTEM.replace("Ibis 12 code", "DuckDB SQL")},

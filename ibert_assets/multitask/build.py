@@ -28,6 +28,22 @@ DEFAULT_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "trino")
 class TaskBuild:
     records: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    ids: set[str] = field(default_factory=set)
+
+    def add(self, record: dict[str, Any], counter: str) -> None:
+        """Keep ``record`` unless an identical example (same id) is already kept: two pairs can
+        share their Ibis code, and then the same mutant or completion."""
+        if record["id"] in self.ids:
+            self.counts["duplicates"] += 1
+            return
+        self.ids.add(record["id"])
+        self.records.append(record)
+        self.counts[counter] += 1
+
+    def extend(self, other: TaskBuild) -> None:
+        for record in other.records:
+            self.add(record, "kept_more")
+        self.counts.update(other.counts)
 
 
 def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -61,12 +77,16 @@ def group_of(record: dict[str, Any]) -> str:
     return f"pair:{record['id']}"
 
 
+def grouped(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as it is, its split group written into its meta."""
+    return {**record, "meta": {**record["meta"], "group": group_of(record)}}
+
+
 def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
     build = TaskBuild()
     for pair in pairs:
         if pair["task"] == "sql_to_ibis" and pair["verification"].get("status") == "verified":
-            build.records.append({**pair, "meta": {**pair["meta"], "group": group_of(pair)}})
-            build.counts["kept"] += 1
+            build.add(grouped(pair), "kept")
         else:
             build.counts["not_a_verified_pair"] += 1
     return build
@@ -75,9 +95,14 @@ def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
 def ibis_to_sql_records(
     pairs: Iterable[dict[str, Any]], dialects: Sequence[str] = DEFAULT_DIALECTS
 ) -> TaskBuild:
-    """Ibis compiled by Ibis for several dialects; the DuckDB one was verified with the pair."""
-    from ibert_inference import ibis_to_sql
+    """Ibis compiled by Ibis for several dialects; the DuckDB one was verified with the pair.
+
+    The DuckDB SQL that ran when the pair was verified is taken as it is; for the other
+    dialects the code is evaluated once and compiled for each.
+    """
+    from ibert_inference import evaluate_ibis
     from ibert_inference.errors import IbertError
+    from ibert_inference.to_sql import compile_expr
 
     build = TaskBuild()
     for pair in pairs:
@@ -85,16 +110,19 @@ def ibis_to_sql_records(
         if code is None:
             build.counts["no_ibis"] += 1
             continue
-        schema = schema_of(pair)
+        expr = None
         for dialect in dialects:
+            sql = pair["verification"].get("compiled_sql") if dialect == "duckdb" else None
             try:
-                sql = ibis_to_sql(code, schema, dialect=dialect)
+                if sql is None:
+                    expr = expr if expr is not None else evaluate_ibis(code, schema_of(pair))
+                    sql = compile_expr(expr, dialect)
             except IbertError as exc:
                 build.counts[f"compile_failed_{dialect}"] += 1
                 build.counts[f"error_{type(exc).__name__}"] += 1
                 continue
             verification = {**pair["verification"], "compiled_by": "ibis", "dialect": dialect}
-            build.records.append(
+            build.add(
                 derived(
                     pair,
                     "ibis_to_sql",
@@ -102,21 +130,28 @@ def ibis_to_sql_records(
                     {"sql": sql},
                     dialect=dialect,
                     verification=verification,
-                )
+                ),
+                f"kept_{dialect}",
             )
-            build.counts[f"kept_{dialect}"] += 1
     return build
 
 
-def completion_records(pairs: Iterable[dict[str, Any]], *, per_example: int = 3) -> TaskBuild:
-    """Prefixes of verified code; prefix + completion must evaluate again to count."""
+def completion_records(
+    pairs: Iterable[dict[str, Any]], *, per_example: int | None = None
+) -> TaskBuild:
+    """Prefixes of verified code; prefix + completion must evaluate again to count.
+
+    At most ``per_example`` cuts per pair (default: the task template's
+    ``max_cuts_per_example``), spread over the code; with fewer cuts than that, successive
+    pairs take turns at the first, middle and last boundary.
+    """
     from ibert_inference import evaluate_ibis
     from ibert_inference.errors import IbertError
 
     template = task_template("code_completion")
-    limit = int(template.get("max_cuts_per_example", per_example))
+    limit = per_example or int(template.get("max_cuts_per_example", 3))
     build = TaskBuild()
-    for pair in pairs:
+    for index, pair in enumerate(pairs):
         code = pair["target"].get("ibis")
         if not code:
             continue
@@ -124,42 +159,54 @@ def completion_records(pairs: Iterable[dict[str, Any]], *, per_example: int = 3)
         cuts = completion_cuts(code)
         # spread the kept cuts over the code: first, middle and last boundary
         chosen = [cuts[i] for i in sorted({0, len(cuts) // 2, len(cuts) - 1})] if cuts else []
-        for cut in chosen[:limit]:
-            try:
-                evaluate_ibis(cut.prefix + cut.completion, schema)
-            except IbertError:
-                build.counts["reassembly_failed"] += 1
-                continue
+        turn = index % len(chosen) if chosen else 0
+        for cut in (chosen[turn:] + chosen[:turn])[:limit]:
+            # a cut that gives back the verified code character for character needs no new run
+            if cut.prefix + cut.completion != code:
+                try:
+                    evaluate_ibis(cut.prefix + cut.completion, schema)
+                except IbertError:
+                    build.counts["reassembly_failed"] += 1
+                    continue
             instruction = template["instruction"].format(tables=", ".join(schema))
-            build.records.append(
+            build.add(
                 derived(
                     pair,
                     "code_completion",
                     {"prefix": cut.prefix, "instruction": instruction},
                     {"completion": cut.completion},
                     meta={"boundary": cut.boundary},
-                )
+                ),
+                f"kept_{cut.boundary}",
             )
-            build.counts[f"kept_{cut.boundary}"] += 1
     return build
 
 
-def error_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
-    """Mutants that fail with a real error; the fix is the verified original."""
+def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> TaskBuild:
+    """Mutants that fail with a real error; the fix is the verified original.
+
+    Each pair gives at most ``per_pair`` mutants (``per_pair`` in the task template overrides
+    it). The operators are tried from a different one for each pair, so that every kind of
+    mistake is represented and no pair yields five near-copies of one example.
+    """
     from ibert_inference import evaluate_ibis
     from ibert_inference.errors import EvaluationError, IbertError
 
     template = task_template("error_resolution")
     wanted = set(template.get("operators", []))
+    operators = [op for op in MUTATION_OPERATORS if not wanted or op.__name__ in wanted]
+    limit = int(template.get("per_pair", per_pair))
     build = TaskBuild()
-    for pair in pairs:
+    for index, pair in enumerate(pairs):
         code = pair["target"].get("ibis")
-        if not code:
+        if not code or not operators:
             continue
         schema = schema_of(pair)
-        for operator in MUTATION_OPERATORS:
-            if wanted and operator.__name__ not in wanted:
-                continue
+        kept = 0
+        start = index % len(operators)
+        for operator in operators[start:] + operators[:start]:
+            if kept == limit:
+                break
             mutant = operator(code, schema)
             if mutant is None:
                 build.counts[f"not_applicable_{operator.__name__}"] += 1
@@ -174,16 +221,17 @@ def error_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
             else:
                 build.counts[f"still_evaluates_{operator.__name__}"] += 1
                 continue
-            build.records.append(
+            kept += 1
+            build.add(
                 derived(
                     pair,
                     "error_resolution",
                     {"code": mutant.code, "error": error},
                     {"code": code, "change": mutant.description},
                     meta={"mutation": mutant.operator},
-                )
+                ),
+                f"kept_{mutant.operator}",
             )
-            build.counts[f"kept_{mutant.operator}"] += 1
     return build
 
 
@@ -193,8 +241,9 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
     build = TaskBuild()
     for record in docs:
         if record["task"] == "qa":
-            build.records.append({**record, "meta": {**record["meta"], "group": group_of(record)}})
-            build.counts["kept_docs"] += 1
+            build.add(
+                {**record, "meta": {**record["meta"], "group": group_of(record)}}, "kept_docs"
+            )
     for index, pair in enumerate(pairs):
         description = (pair["meta"] or {}).get("description")
         code = pair["target"].get("ibis")
@@ -212,8 +261,7 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
         }
         question = phrasing.format(**values)
         answer = template["answer"].format(**values).strip()
-        build.records.append(derived(pair, "qa", {"question": question}, {"answer": answer}))
-        build.counts["kept_templates"] += 1
+        build.add(derived(pair, "qa", {"question": question}, {"answer": answer}), "kept_templates")
     return build
 
 
@@ -225,8 +273,9 @@ def documentation_records(
     build = TaskBuild()
     for record in docs:
         if record["task"] == "documentation":
-            build.records.append({**record, "meta": {**record["meta"], "group": group_of(record)}})
-            build.counts["kept_docs"] += 1
+            build.add(
+                {**record, "meta": {**record["meta"], "group": group_of(record)}}, "kept_docs"
+            )
     for pair in pairs:
         description = (pair["meta"] or {}).get("description")
         code = pair["target"].get("ibis")
@@ -240,10 +289,10 @@ def documentation_records(
         if not docstring_documents(source, docstring):
             build.counts["docstring_incomplete"] += 1
             continue
-        build.records.append(
-            derived(pair, "documentation", {"code": source}, {"docstring": docstring})
+        build.add(
+            derived(pair, "documentation", {"code": source}, {"docstring": docstring}),
+            "kept_templates",
         )
-        build.counts["kept_templates"] += 1
     return build
 
 
@@ -310,14 +359,15 @@ def build_task(
     if task == "sql_to_ibis":
         return sql_to_ibis_records([*template_pairs, *augmented_pairs, *mined])
     if task == "ibis_to_sql":
-        # originals in every dialect; variants in DuckDB and one other, to bound compile time
+        # originals in every dialect; variants in DuckDB, whose SQL ran when they were verified
         build = ibis_to_sql_records([*template_pairs, *mined_pairs], dialects)
-        extra = ibis_to_sql_records(augmented_pairs, dialects[:2])
-        build.records += extra.records
-        build.counts.update(extra.counts)
+        build.extend(ibis_to_sql_records(augmented_pairs, ["duckdb"]))
         return build
     if task == "code_completion":
-        return completion_records(all_pairs)
+        # three cuts of each original, one of each variant: variants repeat their original's shape
+        build = completion_records([*template_pairs, *mined_pairs])
+        build.extend(completion_records(augmented_pairs, per_example=1))
+        return build
     if task == "error_resolution":
         return error_records(all_pairs)
     if task == "qa":

@@ -53,6 +53,7 @@ def pair_record(
             "databases": verdict.databases,
             "seed": verdict.seed,
             "order_checked": verdict.order_checked,
+            "compiled_sql": verdict.compiled_sql,  # the DuckDB SQL of the Ibis side that ran
         },
     }
 

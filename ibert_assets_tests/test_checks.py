@@ -1,0 +1,56 @@
+"""The dataset checks as plain functions, on real pairs verified again on another seed."""
+
+from typing import Any
+
+from ibert_assets.checks import reverify_check, schema_check, unique_ids_check
+from ibert_assets.record import make_id
+
+ORDERS = {"id": "int64", "amount": "float64", "status": "string"}
+
+
+def pair(sql: str, ibis: str) -> dict[str, Any]:
+    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": ibis}
+    return {
+        "id": make_id("sql_to_ibis", input_, target),
+        "task": "sql_to_ibis",
+        "context": {"tables": {"orders": {"schema": ORDERS}}},
+        "input": input_,
+        "target": target,
+    }
+
+
+RIGHT = pair("SELECT id FROM orders WHERE amount > 10", "orders.filter(_.amount > 10).select('id')")
+WRONG = pair("SELECT id FROM orders WHERE amount > 10", "orders.filter(_.amount > 11).select('id')")
+EMPTY = pair(
+    "SELECT id FROM orders WHERE id > 5 AND id < 3",
+    "orders.filter((_.id > 5) & (_.id < 3)).select('id')",
+)
+
+
+def test_a_pair_that_disagrees_on_the_new_seed_fails_the_check():
+    outcome = reverify_check([RIGHT, WRONG], seed=1000)
+    assert not outcome.passed
+    assert outcome.metadata["failed"] == 1 and WRONG["id"] in outcome.metadata["examples"][0]
+    assert "1 of 2 pairs fail with seed 1000" in outcome.description
+
+
+def test_a_pair_empty_on_every_new_database_is_shown_not_failed():
+    outcome = reverify_check([RIGHT, EMPTY], seed=1000)
+    assert outcome.passed
+    assert outcome.metadata["vacuous"] == 1 and outcome.metadata["vacuous_examples"] == [
+        EMPTY["id"]
+    ]
+    assert "1 empty on every database" in outcome.description
+
+
+def test_no_records_at_all_fails_where_records_are_required():
+    assert not reverify_check([], seed=1000).passed
+    assert reverify_check([], seed=1000, require_records=False).passed
+
+
+def test_schema_and_id_checks_name_what_is_wrong():
+    broken = {**RIGHT, "task": "not_a_task"}
+    outcome = schema_check([broken])
+    assert not outcome.passed and "task" in outcome.metadata["examples"][0]
+    repeated = unique_ids_check([RIGHT, RIGHT])
+    assert not repeated.passed and repeated.metadata["repeated_ids"] == [RIGHT["id"]]
