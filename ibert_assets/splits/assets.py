@@ -1,5 +1,7 @@
 """``train_complete``: deduplicated, split without leakage, as JSONL, Parquet and a card."""
 
+import hashlib
+import json
 import os
 import time
 
@@ -12,7 +14,7 @@ from ibert_assets.partitions import SPLITS, split_partitions
 from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
-from ibert_assets.store import DatasetPartition, DatasetStore, write_atomic
+from ibert_assets.store import DatasetPartition, DatasetStore, partition_path, write_atomic
 
 DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.8
 
@@ -49,6 +51,11 @@ def train_complete(
     mine = splits[context.partition_key]
     folder = dataset_store.path("train_complete")
     folder.mkdir(parents=True, exist_ok=True)
+    fingerprint = split_fingerprint(deduplicated.records, threshold)
+    write_atomic(
+        folder / f"{context.partition_key}.source.json",
+        json.dumps({"fingerprint": fingerprint, "records": len(mine)}),
+    )
     parquet = to_parquet_bytes(mine)
     path = folder / f"{context.partition_key}.parquet"
     if path.protocol in ("", "file", "local"):
@@ -59,6 +66,7 @@ def train_complete(
         path.write_bytes(parquet)
     write_atomic(folder / "README.md", dataset_card(splits, deduplicated.counts))
     metadata = dataset_metadata(mine, deduplicated.counts, time.perf_counter() - start)
+    metadata["fingerprint"] = fingerprint
     metadata["per_task"] = counts_table(_tally(mine, "task"), title="examples")
     metadata["per_split"] = counts_table({s: len(v) for s, v in splits.items()}, title="examples")
     by_source = _tally(
@@ -69,6 +77,23 @@ def train_complete(
         title=f"{context.partition_key}: examples per task and source",
     )
     return dg.Output(DatasetPartition(mine), metadata=metadata)
+
+
+def split_fingerprint(records: list[dict], threshold: float) -> str:
+    """What a split was cut from: the deduplicated records and the near-duplicate threshold.
+
+    Splits with one fingerprint come from one assignment; a split with another one was built
+    from other data (an earlier build) and must be rebuilt before it is compared.
+    """
+    digest = hashlib.sha256(f"{threshold}\n".encode())
+    for key in sorted(record["id"] for record in records):
+        digest.update(key.encode())
+    return digest.hexdigest()[:16]
+
+
+def stored_fingerprint(base: str, split: str) -> str | None:
+    path = partition_path(base, "train_complete", split, suffix=".source.json")
+    return json.loads(path.read_text())["fingerprint"] if path.exists() else None
 
 
 def _tally(records: list[dict], field: str) -> dict[str, int]:
@@ -84,25 +109,40 @@ def _tally(records: list[dict], field: str) -> dict[str, int]:
     blocking=True,
     partitions_def=split_partitions,
     description=(
-        "No input of this split appears in another stored split, and no group straddles splits."
+        "No input of this split appears in another stored split cut from the same data, and no "
+        "group straddles them; splits left from another build are named, to be rebuilt."
     ),
 )
 def no_leakage(
     context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
 ) -> dg.AssetCheckResult:
-    mine = checks.stored_records(dataset_store.base, "train_complete", context.partition_key)
-    overlaps, shared_groups = 0, 0
+    base, split = dataset_store.base, context.partition_key
+    mine = checks.stored_records(base, "train_complete", split)
+    fingerprint = stored_fingerprint(base, split)
+    overlaps, shared_groups, compared, stale = 0, 0, [], []
     my_groups = {group_key(r) for r in mine}
     for other in SPLITS:
-        if other == context.partition_key:
+        if other == split:
             continue
-        theirs = checks.stored_records(dataset_store.base, "train_complete", other)
+        if stored_fingerprint(base, other) != fingerprint:
+            stale.append(other)  # built from other data, or not built yet
+            continue
+        theirs = checks.stored_records(base, "train_complete", other)
         overlaps += len(exact_overlap(mine, theirs))
         shared_groups += len(my_groups & {group_key(r) for r in theirs})
+        compared.append(other)
+    description = f"{overlaps} inputs and {shared_groups} groups shared with {compared or 'none'}"
+    if stale:
+        description += f"; {', '.join(stale)} not cut from the same data yet: rebuild to compare"
     return checks.CheckOutcome(
         passed=overlaps == 0 and shared_groups == 0,
-        description=f"{overlaps} inputs and {shared_groups} groups shared with other splits",
-        metadata={"shared_inputs": overlaps, "shared_groups": shared_groups},
+        description=description,
+        metadata={
+            "shared_inputs": overlaps,
+            "shared_groups": shared_groups,
+            "compared_with": compared,
+            "not_comparable": stale,
+        },
     ).result()
 
 
