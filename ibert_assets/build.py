@@ -262,14 +262,15 @@ def _skipped(
         upstream = outcomes[need]
         if upstream.ok:
             continue
-        name = f"{upstream.asset}[{upstream.partition}]"
-        if upstream.error.startswith("skipped:"):  # name where the failure started
+        if not upstream.blocking_failed and (asset, upstream.asset) not in alike:
+            continue  # read whole: that partition is left out
+        if upstream.error.startswith("skipped:"):  # name the step where the failure started
             return replace(upstream, asset=asset, partition=key)
+        name = f"{upstream.asset}[{upstream.partition}]"
         if upstream.blocking_failed:
             return StepResult(asset, key, False, blocking_failed=True,
                               error=f"skipped: {name} failed a blocking check")  # fmt: skip
-        if (asset, upstream.asset) in alike:
-            return StepResult(asset, key, False, error=f"skipped: {name} failed")
+        return StepResult(asset, key, False, error=f"skipped: {name} failed")
     return None
 
 
