@@ -16,6 +16,7 @@ def pair(sql: str, ibis: str) -> dict[str, Any]:
         "context": {"tables": {"orders": {"schema": ORDERS}}},
         "input": input_,
         "target": target,
+        "meta": {"source": "template"},
     }
 
 

@@ -23,7 +23,7 @@ def test_first_run_clones_and_describes_head(origin: git.Repo, tmp_path: Path):
     snapshot = snapshot_repo(spec, tmp_path / "cache")
     assert snapshot.commit == origin.head.commit.hexsha
     assert snapshot.license == "MIT"
-    assert snapshot.file_counts[".py"] == 3
+    assert snapshot.file_counts[".py"] == 4  # analytics, hostile, broken, unnamed
     assert Path(snapshot.path, "analytics.py").exists()
     assert snapshot.previous_commit is None
 
