@@ -78,8 +78,9 @@ def schema_check(records: list[dict[str, Any]]) -> CheckOutcome:
         try:
             validate(record)
         except fastjsonschema.JsonSchemaValueException as error:
-            where = error.name.removeprefix("data").lstrip(".") or "(record)"
-            message = error.message.removeprefix(error.name).strip()
+            name = error.name or "data"
+            where = name.removeprefix("data").lstrip(".") or "(record)"
+            message = error.message.removeprefix(name).strip()
             failures.append(f"{record.get('id', '?')}: {where}: {message}"[:200])
     return CheckOutcome(
         passed=not failures,
