@@ -94,7 +94,7 @@ def schema_check(records: list[dict[str, Any]]) -> CheckOutcome:
 
 
 def unique_ids_check(records: list[dict[str, Any]]) -> CheckOutcome:
-    counts = Counter(record.get("id") for record in records)
+    counts: Counter[Any] = Counter(record.get("id") for record in records)
     repeated = {key: n for key, n in counts.items() if n > 1}
     return CheckOutcome(
         passed=not repeated,

@@ -26,7 +26,7 @@ RECORD_COLUMNS = dg.TableSchema(
 )
 
 
-def counts_table(counts: Mapping[str, int], *, title: str = "count") -> dg.MetadataValue:
+def counts_table(counts: Mapping[str, float], *, title: str = "count") -> dg.MetadataValue:
     """A Markdown table of counters, largest first."""
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     body = "\n".join(f"| {name} | {value} |" for name, value in rows)

@@ -128,10 +128,7 @@ def test_qa_answers_from_retrieved_passages(smollm2: ModelResource):
 def test_doc_returns_a_docstring_that_documents_every_parameter(smollm2: ModelResource):
     from ibert_inference.tasks.doc import document_function, missing_documentation
 
-    source = (
-        "def big_orders(orders, minimum):\n"
-        "    return orders.filter(orders.amount > minimum)\n"
-    )
+    source = "def big_orders(orders, minimum):\n    return orders.filter(orders.amount > minimum)\n"
     result = document_function(source, style="google", model=smollm2, attempts=1)
     assert result.verified is True and result.source in {"model", "deterministic"}
     function = ast.parse(result.output).body[0]

@@ -229,7 +229,7 @@ def _load(settings: ModelResource) -> LoadedModel:
     except (OSError, ValueError) as exc:
         raise ModelNotAvailableError(_not_found_message(settings, exc)) from None
     if not settings.load_in_8bit:
-        model = model.to(device)
+        model = model.to(device)  # type: ignore[arg-type]  # typeshed: @wraps on a method
     model.eval()
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:

@@ -99,6 +99,7 @@ def parse_schema_text(text: str, *, table_name: str = "t") -> dict[str, dict[str
 
 
 def _split_top_level(text: str) -> list[str]:
+    current: list[str]
     parts, depth, current = [], 0, []
     for char in text:
         if char in "(<[":

@@ -52,7 +52,7 @@ def model_evaluation(
         sample_size=config.sample_size,
     )
     summary = {k: float(v) for k, v in scores.summary.items()}
-    metadata = {
+    metadata: dict[str, dg.MetadataValue | str | float] = {
         "scores": counts_table(summary, title="score"),
         "scores_chart": chart_metadata(
             {k: v for k, v in summary.items() if k != "examples"},

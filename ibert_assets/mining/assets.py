@@ -126,7 +126,7 @@ remine_job = dg.define_asset_job(
     description="Every Monday at 03:00, fetch every repository of repos.txt and re-mine it.",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
-def weekly_remine(context: dg.ScheduleEvaluationContext):  # type: ignore[no-untyped-def]
+def weekly_remine(context: dg.ScheduleEvaluationContext):
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     for key in repo_partitions.get_partition_keys():
         yield dg.RunRequest(run_key=f"{key}:{day}", partition_key=key)

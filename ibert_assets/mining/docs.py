@@ -44,6 +44,8 @@ def examples_from_markdown(text: str, path: str) -> Iterator[DocExample]:
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").parse(_strip_front_matter(text))
+    prose: list[str]
+    code: list[str]
     heading, heading_line, prose, code = "", 1, [], []
     last_paragraph = ""
     for index, token in enumerate(tokens):
@@ -73,7 +75,7 @@ def examples_from_markdown(text: str, path: str) -> Iterator[DocExample]:
     yield from _section(heading, heading_line, prose, code, path, None)
 
 
-def _section(heading, line, prose, code, path, next_token) -> Iterator[DocExample]:  # type: ignore[no-untyped-def]
+def _section(heading, line, prose, code, path, next_token) -> Iterator[DocExample]:
     answer = "\n\n".join(prose).strip()
     if not heading or len(answer) < MIN_ANSWER_CHARS:
         return

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TypeGuard
 
 from ibert_assets.mining.files import SourceFile
 
@@ -94,7 +95,13 @@ def snippets_from_python(
     except (SyntaxError, ValueError):
         skipped["python_syntax_error"] += 1
         return
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree) if _has_docstring(node)}
+    docstrings = {
+        id(first.value)
+        for node in ast.walk(tree)
+        if _has_docstring(node)
+        for first in node.body[:1]
+        if isinstance(first, ast.Expr)
+    }
     seen: set[int] = set()
     for node in ast.walk(tree):
         if (
@@ -106,6 +113,7 @@ def snippets_from_python(
             and isinstance(node.args[0].value, str)
         ):
             arg = node.args[0]
+            assert isinstance(arg.value, str)
             seen.add(id(arg))
             yield _python_snippet("sql", arg.value, path, arg, "py_call", dialect, line_offset)
     for node in ast.walk(tree):
@@ -130,11 +138,14 @@ def _python_snippet(
     return Snippet(kind, textwrap.dedent(value).strip(), path, start, end, origin, dialect)
 
 
-def _has_docstring(node: ast.AST) -> bool:
-    body = getattr(node, "body", None)
+def _has_docstring(
+    node: ast.AST,
+) -> TypeGuard[ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    if not isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return False
+    body = node.body
     return (
-        isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        and bool(body)
+        bool(body)
         and isinstance(body[0], ast.Expr)
         and isinstance(body[0].value, ast.Constant)
         and isinstance(body[0].value.value, str)

@@ -40,7 +40,7 @@ class SchemaInferenceError(IbertError):
     """The query does not say enough to build a schema (no base table, ambiguous columns)."""
 
 
-def infer_schema(sql: str | exp.Expression, dialect: str = "duckdb") -> dict[str, dict[str, str]]:
+def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict[str, str]]:
     """Tables -> columns -> Ibis dtype strings, from the query alone; sorted for stable ids."""
     tree = sqlglot.parse_one(sql, read=dialect) if isinstance(sql, str) else sql
     columns: dict[str, set[str]] = defaultdict(set)
@@ -97,7 +97,7 @@ def _is_in_where(column: exp.Column) -> bool:
 
 def _type_hints(column: exp.Column) -> Counter[str]:
     hints: Counter[str] = Counter()
-    node: exp.Expression = column
+    node: exp.Expr = column
     parent = column.parent
     while isinstance(parent, exp.Paren):
         node, parent = parent, parent.parent
@@ -125,13 +125,13 @@ def _type_hints(column: exp.Column) -> Counter[str]:
     return hints
 
 
-def _is_interval_math(node: exp.Expression) -> bool:
+def _is_interval_math(node: exp.Expr) -> bool:
     return isinstance(node, exp.Add | exp.Sub) and any(
         isinstance(side, exp.Interval) for side in (node.left, node.right)
     )
 
 
-def _literal_type(node: exp.Expression) -> Counter[str]:
+def _literal_type(node: exp.Expr) -> Counter[str]:
     if isinstance(node, exp.Literal):
         if node.is_string:
             return Counter({"string": 2})
@@ -150,7 +150,7 @@ def _cast_source_hint(cast: exp.Cast) -> Counter[str]:
     return Counter()
 
 
-def _unify_join_keys(tree: exp.Expression, votes: dict[tuple[str, str], Counter[str]]) -> None:
+def _unify_join_keys(tree: exp.Expr, votes: dict[tuple[str, str], Counter[str]]) -> None:
     """Columns compared with each other share their evidence (join keys get one type)."""
     for eq in tree.find_all(exp.EQ):
         if isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column):

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from ibert_assets.mining.repos import RepoSpec
 from ibert_inference.errors import IbertError
@@ -67,7 +68,7 @@ class Snapshot:
             commit=str(data["commit"]),
             license=str(data.get("license", "NOASSERTION")),
             dirs=tuple(data.get("dirs") or ()),  # type: ignore[arg-type]
-            file_counts=dict(data.get("file_counts") or {}),  # type: ignore[arg-type]
+            file_counts=dict(cast("dict[str, int]", data.get("file_counts") or {})),
             previous_commit=data.get("previous_commit"),  # type: ignore[arg-type]
         )
 
@@ -140,7 +141,7 @@ def snapshot_repo(
     )
 
 
-def _remote_head(repo) -> str:  # type: ignore[no-untyped-def]
+def _remote_head(repo) -> str:
     origin = repo.remotes.origin
     try:
         return origin.refs.HEAD.reference.name
@@ -167,7 +168,7 @@ def detect_license(root: Path) -> str:
     return "NOASSERTION"
 
 
-def tracked_files(repo, dirs: tuple[str, ...] = ()) -> list[str]:  # type: ignore[no-untyped-def]
+def tracked_files(repo, dirs: tuple[str, ...] = ()) -> list[str]:
     """Paths git tracks at the checked-out commit, limited to ``dirs`` when given."""
     paths = repo.git.ls_files("-z").split("\0")
     paths = [p for p in paths if p]
@@ -177,7 +178,7 @@ def tracked_files(repo, dirs: tuple[str, ...] = ()) -> list[str]:  # type: ignor
     return sorted(paths)
 
 
-def count_files(repo, dirs: tuple[str, ...] = ()) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def count_files(repo, dirs: tuple[str, ...] = ()) -> dict[str, int]:
     counts = Counter(Path(p).suffix.lower() or "(none)" for p in tracked_files(repo, dirs))
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 

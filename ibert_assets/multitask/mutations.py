@@ -66,6 +66,7 @@ def string_compared_with_number(code: str, schema: Schema) -> Mutant | None:
             right = node.comparators[0]
             if isinstance(right, ast.Constant) and type(right.value) in (int, float):
                 number = right.value
+                assert isinstance(number, int | float)
                 node.comparators[0] = ast.Constant(str(number))
                 return Mutant(
                     ast.unparse(tree),

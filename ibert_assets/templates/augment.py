@@ -132,7 +132,11 @@ def _rename_ibis(code: str, tables: dict[str, str], columns: dict[str, str]) -> 
             # name= of ibis.table(...) declarations follows the table rename
             for keyword in node.keywords:
                 value = keyword.value
-                if keyword.arg == "name" and isinstance(value, ast.Constant):
+                if (
+                    keyword.arg == "name"
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                ):
                     value.value = tables.get(value.value, value.value)
             return node
 
@@ -179,7 +183,7 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     return Pair(tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema, "change_literals")
 
 
-def _in_limit_clause(tree: exp.Expression, value: int) -> bool:
+def _in_limit_clause(tree: exp.Expr, value: int) -> bool:
     return any(
         isinstance(lit.parent, exp.Limit | exp.Offset) and int(lit.this) == value
         for lit in tree.find_all(exp.Literal)
@@ -313,7 +317,7 @@ def variants(pair: Pair, *, seed: int = 0, renames: int = 1) -> Iterator[Pair]:
                 yield replace(renamed, operator="+".join(filter(None, [base.operator, "rename"])))
 
 
-def _parse(sql: str) -> exp.Expression | None:
+def _parse(sql: str) -> exp.Expr | None:
     try:
         return sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.SqlglotError:
