@@ -324,6 +324,11 @@ def test_invalid_sql_quotes_sqlglot_with_line_and_column() -> None:
         sql_to_ibis("SELECT name\nFROM users WHERE (age > ", SCHEMA)
 
 
+def test_sql_nested_too_deeply_is_a_parse_error_not_a_crash() -> None:
+    with pytest.raises(SQLParseError, match="nested too deeply"):
+        sql_to_ibis("SELECT name FROM users WHERE " + "NOT " * 3000 + "TRUE", SCHEMA)
+
+
 def test_unknown_table_names_the_closest_table() -> None:
     with pytest.raises(UnknownNameError, match=r"'user'.*closest known table: 'users'"):
         sql_to_ibis("SELECT name FROM user", SCHEMA)

@@ -186,3 +186,9 @@ def test_an_impossible_filter_is_vacuous_after_the_larger_databases_too():
         SHOP,
     )
     assert verdict.status == "vacuous" and verdict.databases == 7
+
+
+def test_sql_nested_too_deeply_to_parse_is_a_verdict_not_a_crash():
+    # what a small model can write when it runs away: the parser recurses once per NOT
+    verdict = verify_pair("SELECT id FROM orders WHERE " + "NOT " * 3000 + "TRUE", "orders", SHOP)
+    assert verdict.status == "sql_error" and "nested too deeply" in (verdict.reason or "")

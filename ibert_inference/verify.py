@@ -100,6 +100,8 @@ def verify_expr(
         duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
     except sqlglot.errors.SqlglotError as exc:
         return failed("sql_error", f"SQL does not parse: {exc}", compiled)
+    except RecursionError:  # a model's runaway output: NOT NOT NOT ... thousands deep
+        return failed("sql_error", "SQL is nested too deeply to parse", compiled)
     top = tree.this if isinstance(tree, exp.Subquery) else tree
     limited = bool(top.args.get("limit") or top.args.get("offset"))
     literals = query_literals(tree)

@@ -61,6 +61,10 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression:
         raise SQLParseError(f"invalid SQL: {exc}") from None
     except ValueError as exc:  # unknown dialect name
         raise SQLParseError(f"cannot parse SQL as dialect {dialect!r}: {exc}") from None
+    except RecursionError:
+        raise SQLParseError(
+            "SQL is nested too deeply to parse: split it into CTEs or simplify the expression"
+        ) from None
     if not statements:
         raise SQLParseError("empty SQL: give one SELECT, WITH or set-operation query")
     if len(statements) > 1:
