@@ -124,3 +124,15 @@ def test_evicted_databases_release_their_memory():
     gc.collect()
     (attached,) = _instance().root.execute("SELECT count(*) FROM duckdb_databases()").fetchone()
     assert attached <= 16 * 5 + 3  # the cached sets, plus DuckDB's own system catalogs
+
+
+def test_a_literal_compared_with_an_alias_is_still_planted():
+    # Ibis compiles HAVING SUM(a) > 5000 as WHERE "total" > 5000 over a subquery: "total" is no
+    # column, and the literal must still reach the integer columns
+    found = query_literals('SELECT * FROM (SELECT SUM(a) AS total FROM t) WHERE "total" > 5000')
+    assert found.by_column == {"total": (5000,)}
+    dbs = random_databases({"t": {"a": "int64"}}, seed=3, literals=found)
+    values = {
+        row[0] for db in dbs[:3] for row in db.connection.execute("SELECT a FROM t").fetchall()
+    }
+    assert values & {4999, 5000, 5001}

@@ -1,6 +1,10 @@
 """Scoring the tasks on test records: the deterministic path beside a model at its boundary."""
 
+import json
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ibert_assets.evaluation.metrics import evaluate_task, sample, token_f1
 from ibert_assets.record import make_id
@@ -77,3 +81,27 @@ def test_documentation_coverage_counts_documented_parameters():
 def test_token_f1_is_word_overlap():
     assert token_f1("filter the rows", "filter rows") == 0.8
     assert token_f1("", "anything") == 0.0
+
+
+def test_qa_hits_count_the_mined_passage_among_the_citations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    mined = record(
+        "qa",
+        {"question": "How do I pivot a table wider in Ibis?"},
+        {"answer": "Use pivot_wider with names_from and values_from to spread a column."},
+    )
+    template = record(
+        "qa",
+        {"question": "How do I count orders per status?"},
+        {"answer": "result = orders.group_by('status').agg(n=_.count())"},
+    )
+    docs = tmp_path / "docs_examples"
+    docs.mkdir()
+    (docs / "demo.jsonl").write_text(json.dumps(mined) + "\n")
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path))
+    scores = evaluate_task("qa", [mined, template], None)
+    assert scores.summary["retrievable_examples"] == 1.0  # the template's question has no passage
+    assert scores.summary["retrieval_hit_rate"] == 1.0
+    by_id = {row["id"]: row for row in scores.rows}
+    assert by_id[template["id"]]["retrieval_hit"] is None

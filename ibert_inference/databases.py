@@ -57,6 +57,18 @@ class QueryLiterals:
     by_column: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     loose: tuple[Any, ...] = ()
 
+    def for_columns(self, columns: set[str]) -> QueryLiterals:
+        """Literals compared with names that are no column (an alias: ``HAVING total > 60``
+        compiled as ``WHERE "total" > 60``) planted like the loose ones, not lost."""
+        if all(name in columns for name in self.by_column):
+            return self
+        loose = list(self.loose)
+        for name, values in self.by_column.items():
+            if name not in columns:
+                loose += [v for v in values if v not in loose]
+        kept = {name: values for name, values in self.by_column.items() if name in columns}
+        return QueryLiterals(by_column=kept, loose=tuple(loose))
+
     def key(self) -> LiteralKey:
         items = sorted((c, tuple(map(repr, v))) for c, v in self.by_column.items())
         return (*items, ("", tuple(map(repr, self.loose))))
@@ -78,8 +90,13 @@ def random_databases(
     """``count`` random databases, then ``empty`` and ``nulls``; cached per arguments."""
     if not isinstance(literals, QueryLiterals):
         literals = QueryLiterals(loose=tuple(literals))
+    literals = literals.for_columns(_column_names(schema))
     schema_key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
     return _cached_databases(schema_key, seed, count, literals)
+
+
+def _column_names(schema: Schema) -> set[str]:
+    return {column.lower() for columns in schema.values() for column in columns}
 
 
 # Small: each entry holds five in-memory DuckDB databases (a few MB each), and the pairs that share
@@ -118,6 +135,7 @@ def larger_databases(
     """
     if not isinstance(literals, QueryLiterals):
         literals = QueryLiterals(loose=tuple(literals))
+    literals = literals.for_columns(_column_names(schema))
     return [
         _build(
             f"larger-{index}",
