@@ -186,20 +186,18 @@ def build(selected: list[str], *, workers: int, echo: Any = _echo) -> list[StepR
     known = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     order = [a for a in ASSET_ORDER if a in selected and a in known]
     waiting, alike = _dependencies(order)
-    outcomes: dict[Step, StepResult] = {}
-    results: list[StepResult] = []
+    total = len(waiting)
+    outcomes: dict[Step, StepResult] = {}  # in the order the steps ended
 
     def report(step: StepResult) -> None:
         outcomes[(step.asset, step.partition)] = step
-        results.append(step)
         status = "ok" if step.ok else "FAILED"
         detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
         if step.failed_checks:
             detail += f", failed checks: {', '.join(step.failed_checks)}"
         if step.error:
             detail += f" — {step.error}"
-        echo(f"[{len(results)}/{len(outcomes) + len(waiting) + len(running)}] "
-             f"{step.asset}[{step.partition}] {status}: {detail}")  # fmt: skip
+        echo(f"[{len(outcomes)}/{total}] {step.asset}[{step.partition}] {status}: {detail}")
 
     running: dict[Future[StepResult], Step] = {}
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -222,7 +220,7 @@ def build(selected: list[str], *, workers: int, echo: Any = _echo) -> list[StepR
             for future in finished:
                 del running[future]
                 report(future.result())
-    return results
+    return list(outcomes.values())
 
 
 def _dependencies(order: list[str]) -> tuple[dict[Step, set[Step]], set[tuple[str, str]]]:
