@@ -88,15 +88,16 @@ def random_databases(
     literals: QueryLiterals | Sequence[Any] = (),
 ) -> list[GeneratedDatabase]:
     """``count`` random databases, then ``empty`` and ``nulls``; cached per arguments."""
-    if not isinstance(literals, QueryLiterals):
-        literals = QueryLiterals(loose=tuple(literals))
-    literals = literals.for_columns(_column_names(schema))
+    literals = _planted_in(schema, literals)
     schema_key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
     return _cached_databases(schema_key, seed, count, literals)
 
 
-def _column_names(schema: Schema) -> set[str]:
-    return {column.lower() for columns in schema.values() for column in columns}
+def _planted_in(schema: Schema, literals: QueryLiterals | Sequence[Any]) -> QueryLiterals:
+    """The literals as the generator plants them into ``schema``'s columns."""
+    if not isinstance(literals, QueryLiterals):
+        literals = QueryLiterals(loose=tuple(literals))
+    return literals.for_columns({c.lower() for columns in schema.values() for c in columns})
 
 
 # Small: each entry holds five in-memory DuckDB databases (a few MB each), and the pairs that share
@@ -133,9 +134,7 @@ def larger_databases(
     >>> [db.row_counts["t"] >= 200 for db in larger_databases({"t": {"a": "int64"}})]
     [True, True]
     """
-    if not isinstance(literals, QueryLiterals):
-        literals = QueryLiterals(loose=tuple(literals))
-    literals = literals.for_columns(_column_names(schema))
+    literals = _planted_in(schema, literals)
     return [
         _build(
             f"larger-{index}",
@@ -233,10 +232,6 @@ def _build(
     database = GeneratedDatabase(name=name, connection=connection, row_counts=counts)
     weakref.finalize(database, instance.detach, catalog, connection)
     return database
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _generator(

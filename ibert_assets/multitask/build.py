@@ -31,19 +31,24 @@ class TaskBuild:
     ids: set[str] = field(default_factory=set)
 
     def add(self, record: dict[str, Any], counter: str) -> None:
-        """Keep ``record`` unless an identical example (same id) is already kept: two pairs can
-        share their Ibis code, and then the same mutant or completion."""
-        if record["id"] in self.ids:
-            self.counts["duplicates"] += 1
-            return
-        self.ids.add(record["id"])
-        self.records.append(record)
-        self.counts[counter] += 1
+        """Keep ``record`` (counted under ``counter``) unless an identical example (same id) is
+        already kept: two pairs can share their Ibis code, and then the same mutant or cut."""
+        if self._keep(record):
+            self.counts[counter] += 1
 
     def extend(self, other: TaskBuild) -> None:
+        """``other``'s records and counters added to these, identical examples kept once."""
         for record in other.records:
-            self.add(record, "kept_more")
+            self._keep(record)
         self.counts.update(other.counts)
+
+    def _keep(self, record: dict[str, Any]) -> bool:
+        if record["id"] in self.ids:
+            self.counts["duplicates"] += 1
+            return False
+        self.ids.add(record["id"])
+        self.records.append(record)
+        return True
 
 
 def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
