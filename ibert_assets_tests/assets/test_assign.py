@@ -2,7 +2,7 @@ from collections import Counter
 
 from ibert_assets.splits.assign import assign_splits, group_key, split_for_group
 from ibert_assets.splits.dedup import deduplicate
-from ibert_assets_tests.test_dedup import LONG_SQL, record
+from ibert_assets_tests.assets.test_dedup import LONG_SQL, record
 
 
 def test_group_keys_follow_template_examples_and_mined_files():

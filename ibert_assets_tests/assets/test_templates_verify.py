@@ -12,7 +12,7 @@ import pytest
 from ibert_assets.templates.loader import TemplateExample, expand_template, load_template
 from ibert_inference.verify import verify_pair
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_PATHS = sorted(TEMPLATES_DIR.glob("*.yaml"))
 EXAMPLES_CHECKED_PER_FAMILY = 2
 

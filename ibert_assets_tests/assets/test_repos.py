@@ -41,6 +41,6 @@ def test_env_var_points_at_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_shipped_repos_file_is_valid():
-    specs = load_repo_specs(Path(__file__).resolve().parents[1] / "repos.txt")
+    specs = load_repo_specs(Path(__file__).resolve().parents[2] / "repos.txt")
     assert len(specs) >= 25
     assert any(spec.name == "ibis" for spec in specs)
