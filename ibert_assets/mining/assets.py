@@ -7,7 +7,7 @@ from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs
-from ibert_assets.mining.snapshots import Snapshot, snapshot_repo
+from ibert_assets.mining.snapshots import Snapshot, snapshot_source
 from ibert_assets.partitions import repo_partitions
 from ibert_assets.store import (
     DatasetPartition,
@@ -27,13 +27,14 @@ MINING_SEED = 0
     kinds={"git"},
     description=(
         "One repository of repos.txt cloned (first run) or fetched (later runs) into the cache: "
-        "head commit, SPDX license, file counts. Unreachable repositories fail their own "
-        "partition after retries with backoff."
+        "head commit, SPDX license, file counts. An `installed:<package>` line snapshots the "
+        "installed package instead (version for commit, no network). Unreachable repositories "
+        "fail their own partition after retries with backoff."
     ),
 )
 def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
     specs = {spec.name: spec for spec in load_repo_specs()}
-    snapshot = snapshot_repo(specs[context.partition_key])
+    snapshot = snapshot_source(specs[context.partition_key])
     return dg.Output(
         DatasetPartition([snapshot.to_json()]),
         metadata={

@@ -21,7 +21,7 @@ from ibert_assets.mining.extract import Snippet, snippets_from_file
 from ibert_assets.mining.files import SourceFile, read_source_files
 from ibert_assets.mining.infer_schema import SchemaInferenceError, infer_schema
 from ibert_assets.mining.slicing import slice_allowed
-from ibert_assets.mining.snapshots import Snapshot, changed_files, tracked_files
+from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
 from ibert_assets.record import make_id
 from ibert_inference.errors import IbertError
 
@@ -46,9 +46,7 @@ def files_to_read(
     What was mined from a file the new head did not change stays as it was; an unmoved head
     re-reads nothing, and a history that cannot be compared re-reads everything.
     """
-    import git
-
-    paths = tracked_files(git.Repo(snapshot.path), snapshot.dirs)
+    paths = snapshot_files(snapshot)
     if not previous:
         return paths, lambda item: False
     old_commit = next(
@@ -273,7 +271,12 @@ def _unbound_tables(expr: Any) -> Iterable[Any]:
 
 
 def _provenance(snapshot: Snapshot, path: str, start: int, end: int, origin: str) -> dict[str, Any]:
+    package: dict[str, Any] = {}
+    if snapshot.kind == "installed":  # a release stands for the commit
+        name, _, version = snapshot.commit.partition("==")
+        package = {"package": name, "version": version}
     return {
+        **package,
         "repo": snapshot.repo,
         "url": snapshot.url,
         "commit": snapshot.commit,

@@ -1,4 +1,8 @@
-"""Repository snapshots: clone once into a cache, fetch later, record head, license and files."""
+"""Repository snapshots: clone once into a cache, fetch later, record head, license and files.
+
+A snapshot is also taken of an installed package (``installed:ibis`` in the repositories file):
+its files as installed, its version standing for the commit (see ``installed.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from ibert_assets.mining import installed
 from ibert_assets.mining.repos import RepoSpec
 from ibert_inference.errors import IbertError
 
@@ -46,6 +51,8 @@ class Snapshot:
     dirs: tuple[str, ...] = ()
     file_counts: dict[str, int] = field(default_factory=dict)
     previous_commit: str | None = None
+    kind: str = "git"
+    """``git`` (a clone in the cache) or ``installed`` (a package in site-packages)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -57,6 +64,7 @@ class Snapshot:
             "dirs": list(self.dirs),
             "file_counts": dict(self.file_counts),
             "previous_commit": self.previous_commit,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -70,6 +78,7 @@ class Snapshot:
             dirs=tuple(data.get("dirs") or ()),  # type: ignore[arg-type]
             file_counts=dict(cast("dict[str, int]", data.get("file_counts") or {})),
             previous_commit=data.get("previous_commit"),  # type: ignore[arg-type]
+            kind=str(data.get("kind") or "git"),
         )
 
 
@@ -79,6 +88,40 @@ def repo_cache_dir() -> Path:
     if configured:
         return Path(configured)
     return Path(os.environ.get("IBERT_DATA_DIR", "data")).parent / ".cache" / "repos"
+
+
+def snapshot_source(spec: RepoSpec, cache_dir: Path | None = None) -> Snapshot:
+    """A snapshot of whatever the line names: an installed package, else a git repository."""
+    if installed.is_installed_url(spec.url):
+        return snapshot_installed(spec)
+    return snapshot_repo(spec, cache_dir)
+
+
+def snapshot_installed(spec: RepoSpec) -> Snapshot:
+    """The installed package ``spec`` names, as it is in this environment (no network)."""
+    distribution = installed.distribution_for(installed.package_name(spec))
+    return Snapshot(
+        repo=spec.name,
+        url=installed.package_url(distribution),
+        path=str(installed.site_root(distribution)),
+        commit=installed.package_commit(distribution),
+        license=installed.package_license(distribution),
+        dirs=spec.dirs,
+        file_counts=installed.count_installed_files(
+            installed.installed_files(distribution, spec.dirs)
+        ),
+        kind="installed",
+    )
+
+
+def snapshot_files(snapshot: Snapshot) -> list[str]:
+    """The snapshot's files (relative to its path), limited to its folders."""
+    if snapshot.kind == "installed":
+        name = snapshot.commit.split("==", 1)[0]
+        return installed.installed_files(installed.distribution_for(name), snapshot.dirs)
+    import git
+
+    return tracked_files(git.Repo(snapshot.path), snapshot.dirs)
 
 
 def snapshot_repo(
@@ -184,8 +227,14 @@ def count_files(repo, dirs: tuple[str, ...] = ()) -> dict[str, int]:
 
 
 def changed_files(repo_path: str, old: str, new: str) -> set[str] | None:
-    """Files that differ between two commits; None when ``old`` is not in the history."""
+    """Files that differ between two commits; None when ``old`` is not in the history.
+
+    Installed packages have no history: another version is None (everything is re-read).
+    """
     import git
+
+    if "==" in old or "==" in new:
+        return None
 
     repo = git.Repo(repo_path)
     try:
