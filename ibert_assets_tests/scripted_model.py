@@ -9,9 +9,11 @@ class ScriptedModel:
     def __init__(self, replies: Iterable[str]):
         self.replies = list(replies)
         self.calls: list[list[list[dict[str, str]]]] = []
+        self.options: list[dict] = []  # the keyword arguments of each call (budgets, temperature)
 
-    def generate(self, conversations, *, max_new_tokens=None, temperature=None):
+    def generate(self, conversations, **options):
         self.calls.append(conversations)
+        self.options.append(options)
         out = []
         for _ in conversations:
             out.append(self.replies.pop(0) if self.replies else "")

@@ -6,7 +6,11 @@
     $ ibert qa -q "How do I count rows per group?"
 
 Exit codes: 0 the task succeeded, 1 the task ran but found nothing it could verify,
-2 a usage or input error (a one-line message, never a traceback).
+2 a usage or input error (a one-line message, never a traceback), 3 the task needs a model and
+none is configured or the configured one cannot be loaded.
+
+Settings come from ``config.yaml`` in the working directory (or ``--config FILE``): the seed's
+``max_tokens``, ``data_dir``, ``log_level`` and model settings; unknown keys are refused.
 
 Only the standard library is imported at module level: each subcommand imports what it needs
 inside its handler, so ``ibert to-sql`` never loads dagster, torch or transformers.
@@ -15,6 +19,7 @@ inside its handler, so ``ibert to-sql`` never loads dagster, torch or transforme
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -31,10 +36,14 @@ from ibert_inference.errors import (
 )
 
 if TYPE_CHECKING:
+    from ibert_inference.config import CliConfig
     from ibert_inference.tasks.result import TaskResult
 
 MAX_INPUT_BYTES = 1_000_000
 """Inputs above this size are refused: no Ibis snippet, SQL query or question is that long."""
+
+EXIT_NO_MODEL = 3
+"""Exit code when a task needs a model that is not configured or cannot be loaded."""
 
 _MODEL_MODULES = frozenset({"torch", "transformers", "accelerate", "tokenizers", "gguf"})
 PROG = "ibert"
@@ -71,13 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
         group = sub.add_argument_group("model")
         group.add_argument("--no-model", action="store_true", help="deterministic path only")
         group.add_argument("--model", help="model name or local folder (else env / --config)")
-        group.add_argument("--config", type=Path, help="TOML or YAML file with model settings")
+        group.add_argument(
+            "--config",
+            type=Path,
+            help="YAML or TOML settings file (default: config.yaml in the working directory)",
+        )
         group.add_argument("--temperature", type=float, help="sampling temperature")
         group.add_argument("--max-tokens", type=int, help="most new tokens per answer")
 
     complete = add("complete", "complete a partial Ibis expression", "file with the code prefix")
     add_schema(complete)
     complete.add_argument("--candidates", type=int, default=4, help="completions to try")
+    complete.add_argument(
+        "--time-budget",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="stop generating after this long; the first completion that evaluates wins",
+    )
     add_model(complete)
 
     to_sql = add("to-sql", "compile Ibis code to SQL (exact, no model)", "file with Ibis code")
@@ -85,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     to_sql.add_argument("--dialect", default="duckdb", help="SQL dialect (ibis compiler name)")
 
     from_sql = add("from-sql", "translate SQL to Ibis code, verified", "file with one SQL query")
-    add_schema(from_sql, required=True)
+    add_schema(from_sql)
     from_sql.add_argument("--dialect", default="duckdb", help="dialect the SQL is written in")
     from_sql.add_argument("--retries", type=int, default=3, help="model attempts when needed")
     add_model(from_sql)
@@ -99,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     qa = add("qa", "answer a question about Ibis, with citations", "file with the question")
     qa.add_argument("-q", "--question", help="the question text (instead of a file or stdin)")
     qa.add_argument("--k", type=int, default=3, help="passages to retrieve")
+    qa.add_argument("--context", help="extra context for the question: text, or a file holding it")
     qa.add_argument(
         "--corpus", action="append", default=[], type=Path, help="extra JSONL passages or folder"
     )
@@ -121,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sub_prog = f"{PROG} {args.command}"
     try:
-        result = HANDLERS[args.command](args)
+        args.settings = load_settings(args)
+        with _progress():
+            result = HANDLERS[args.command](args)
     except InputError as exc:
         if not str(exc):  # no input at all on a terminal: show how to call it
             _subparser(parser, args.command).print_usage(sys.stderr)
@@ -129,8 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"{sub_prog}: error: {exc}", file=sys.stderr)
         return 2
-    except (UnsupportedSQLError, ModelNotAvailableError) as exc:
-        if isinstance(exc, UnknownNameError | ModelNotAvailableError):
+    except ModelNotAvailableError as exc:  # configuration, not the input: its own exit code
+        print(f"{sub_prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_NO_MODEL
+    except UnsupportedSQLError as exc:
+        if isinstance(exc, UnknownNameError):
             print(f"{sub_prog}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
         # SQL that parses but that nothing could translate: the task failed, the input is fine
@@ -177,8 +203,17 @@ def _run_complete(args: argparse.Namespace) -> TaskResult:
     from ibert_inference.tasks.complete import complete_code
 
     prefix = read_input(args.input)
+    if args.time_budget <= 0:
+        raise InputError(
+            f"--time-budget must be a positive number of seconds, got {args.time_budget}"
+        )
     return complete_code(
-        prefix, schema=_schema(args), model=_model(args), candidates=args.candidates
+        prefix,
+        schema=_schema(args),
+        model=_model(args),
+        candidates=args.candidates,
+        time_budget_s=args.time_budget,
+        max_new_tokens=args.max_tokens or args.settings.max_tokens,
     )
 
 
@@ -196,11 +231,8 @@ def _run_from_sql(args: argparse.Namespace) -> TaskResult:
     from ibert_inference.tasks.from_sql import from_sql
 
     sql = read_input(args.input)
-    schema = _schema(args)
-    if schema is None:  # argparse requires --schema; this guards calls that bypass it
-        raise InputError("--schema is required: the tables and columns the SQL reads")
     return from_sql(
-        sql, schema=schema, dialect=args.dialect, model=_model(args), retries=args.retries
+        sql, schema=_schema(args), dialect=args.dialect, model=_model(args), retries=args.retries
     )
 
 
@@ -221,8 +253,13 @@ def _run_qa(args: argparse.Namespace) -> TaskResult:
         raise InputError("empty input: give a question")
     if args.k < 1:
         raise InputError(f"--k must be at least 1, got {args.k}")
+    context = _text_or_file(args.context, "--context") if args.context is not None else None
     return answer_question(
-        question.strip(), model=_model(args), corpus_paths=tuple(args.corpus), k=args.k
+        question.strip(),
+        model=_model(args),
+        corpus_paths=tuple(args.corpus),
+        k=args.k,
+        context=context,
     )
 
 
@@ -301,14 +338,16 @@ def _model(args: argparse.Namespace) -> Any:
     """The model resource the settings describe, or None (``--no-model`` or nothing configured)."""
     if getattr(args, "no_model", True):
         return None
-    settings = _config_settings(args.config) if args.config else {}
+    settings = dict(args.settings.model)
+    if args.settings.max_tokens is not None:
+        settings["max_new_tokens"] = args.settings.max_tokens
     if args.model:
         settings["model_name"] = args.model
     if args.temperature is not None:
         settings["temperature"] = args.temperature
     if args.max_tokens is not None:
         settings["max_new_tokens"] = args.max_tokens
-    configured = bool(args.model or args.config) or any(
+    configured = bool(args.model or settings.get("model_name")) or any(
         os.environ.get(name) for name in ("IBERT_MODEL_NAME", "IBERT_GGUF_FILE")
     )
     if not configured:
@@ -318,36 +357,54 @@ def _model(args: argparse.Namespace) -> Any:
     return ModelResource.from_env(**settings)
 
 
-def _config_settings(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise InputError(f"{path}: config file not found")
-    text = path.read_text(encoding="utf-8")
+def load_settings(args: argparse.Namespace) -> CliConfig:
+    """The settings file (``--config`` or a discovered ``config.yaml``), applied to the process."""
+    from ibert_inference.config import CliConfig, ConfigError, find_config, load_config
+
+    path = getattr(args, "config", None) or find_config()
+    if path is None:
+        return CliConfig()
     try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
+        settings = load_config(path)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+    settings.apply_environment()
+    return settings
 
-            data = tomllib.loads(text)
-        else:
-            import yaml
 
-            data = yaml.safe_load(text)
-    except Exception as exc:  # both parsers' errors name line and column
-        raise InputError(
-            f"{path}: not valid {path.suffix.lstrip('.') or 'config'}: {exc}"
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a table of model settings")
-    section = data.get("model", data)
-    if not isinstance(section, dict):
-        raise InputError(f"{path}: 'model' must be a table of settings")
-    return dict(section)
+def _progress() -> contextlib.AbstractContextManager[None]:
+    from ibert_inference.progress import terminal_progress
+
+    return terminal_progress(sys.stderr)
+
+
+def _text_or_file(value: str, flag: str) -> str:
+    """``value`` itself, or the text of the file it names."""
+    if "\n" not in value and len(value) < 4096 and Path(value).is_file():
+        return read_input(value)
+    if not value.strip():
+        raise InputError(f"{flag} is empty")
+    return value
 
 
 def _print_result(result: TaskResult, *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=str))
     elif result.output:
+        inferred = result.details.get("inferred_schema")
+        if inferred:  # said in the output itself, as a comment of the output's language
+            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql"))
         print(result.output.rstrip("\n"))
+
+
+def inferred_schema_comment(schema: dict[str, dict[str, str]], *, sql: bool) -> str:
+    """One comment line naming the schema the task inferred, and how to give the real one."""
+    tables = "; ".join(
+        f"{table}({', '.join(f'{column} {dtype}' for column, dtype in columns.items())})"
+        for table, columns in schema.items()
+    )
+    where = "code" if sql else "SQL"
+    return f"{'--' if sql else '#'} schema inferred from the {where} (--schema sets it): {tables}"
 
 
 def _one_line(value: object) -> str:

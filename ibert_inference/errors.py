@@ -65,5 +65,9 @@ class ModelNotAvailableError(IbertError):
     """The configured model cannot be loaded (not cached offline, bad path, bad option)."""
 
 
+class ModelNotConfiguredError(ModelNotAvailableError):
+    """A task needs a model and none is configured (no --model, IBERT_MODEL_NAME or config)."""
+
+
 class DataStoreError(IbertError):
     """A stored dataset partition is missing or unreadable."""

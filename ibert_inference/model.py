@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from ibert_inference import progress
 from ibert_inference.errors import ModelNotAvailableError
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
@@ -122,12 +124,19 @@ class ModelResource(dg.ConfigurableResource):
         *,
         max_new_tokens: int | None = None,
         temperature: float | None = None,
+        deadline: float | None = None,
     ) -> list[str]:
-        """One reply per chat conversation; greedy when the temperature is 0."""
+        """One reply per chat conversation; greedy when the temperature is 0.
+
+        ``deadline`` (a ``time.monotonic()`` instant) stops generation early: replies end where
+        they were when it passed, and batches not started by then reply ``""``.
+        """
         if not conversations:
             return []
         import torch
 
+        if not self.is_loaded:
+            progress.report(f"loading model {self.model_name} ...")
         loaded = self.load()
         tokenizer, model = loaded.tokenizer, loaded.model
         temperature = self.temperature if temperature is None else temperature
@@ -136,12 +145,19 @@ class ModelResource(dg.ConfigurableResource):
         replies: list[str] = []
         for start in range(0, len(prompts), self.batch_size):
             batch = prompts[start : start + self.batch_size]
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                replies += [""] * len(batch)
+                continue
             encoded = tokenizer(batch, return_tensors="pt", padding=True).to(loaded.device)
             options: dict[str, Any] = {
                 "max_new_tokens": limit,
                 "pad_token_id": tokenizer.pad_token_id,
                 "do_sample": temperature > 0,
+                "stopping_criteria": [_progress_criterion(len(batch), limit)],
             }
+            if remaining is not None:  # transformers' own MaxTimeCriteria
+                options["max_time"] = remaining
             if temperature > 0:
                 options.update(temperature=temperature, top_p=0.95)
             else:  # greedy: unset sampling defaults a model's generation_config may carry
@@ -151,6 +167,28 @@ class ModelResource(dg.ConfigurableResource):
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
             replies += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [reply.strip() for reply in replies]
+
+
+def _progress_criterion(batch: int, limit: int) -> Any:
+    """A stopping criterion that never stops: it reports tokens and seconds as they come."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class ReportProgress(StoppingCriteria):
+        def __init__(self) -> None:
+            self.tokens = 0
+            self.started = time.monotonic()
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            self.tokens += 1
+            elapsed = time.monotonic() - self.started
+            progress.report(
+                f"generating {batch} answer{'s' if batch > 1 else ''}: "
+                f"{self.tokens}/{limit} tokens, {elapsed:.1f} s"
+            )
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return ReportProgress()
 
 
 def _render(tokenizer: Any, conversation: Conversation) -> str:

@@ -57,3 +57,22 @@ def test_extra_corpus_paths_are_searched(tmp_path: Path):
 def test_question_with_no_known_words_fails():
     result = answer_question("xyzzy plugh", k=3)
     assert not result.ok and result.source == "none"
+
+
+def test_context_steers_the_search_and_reaches_the_model(tmp_path: Path):
+    extra = tmp_path / "team.jsonl"
+    passages = [
+        {"id": "a", "title": "Joining", "text": "Join two tables with join on a key."},
+        {"id": "b", "title": "Windows", "text": "Rank rows over a window with ibis.rank."},
+    ]
+    extra.write_text("".join(json.dumps(p) + "\n" for p in passages))
+    question = "what should I use here"
+    without = answer_question(question, corpus_paths=[extra], k=1)
+    with_context = answer_question(
+        question, corpus_paths=[extra], k=1, context="I need to rank rows over a window"
+    )
+    assert with_context.details["citations"][0]["id"] == "b"
+    assert without.details.get("citations", [{}])[0].get("id") != "b"
+    model = ScriptedModel("Use ibis.rank [1].")
+    answer_question(question, model=model, corpus_paths=[extra], context="rank over a window")
+    assert "Context from the user:\nrank over a window" in model.conversations[0][-1]["content"]

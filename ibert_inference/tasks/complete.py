@@ -1,49 +1,108 @@
-"""Task ``complete``: the model proposes completions; the first that evaluates wins."""
+"""Task ``complete``: the model proposes completions; the first that evaluates wins.
+
+A request has a budget: a deadline in seconds and a number of new tokens per candidate. The
+greedy candidate comes first and, when it evaluates, is the answer at once; sampled candidates
+are generated only when it does not, and generation stops where it is when the deadline passes.
+"""
 
 from __future__ import annotations
 
 import ast
+import time
 from typing import Any
 
-from ibert_inference.errors import IbertError
+from ibert_inference.errors import IbertError, ModelNotConfiguredError
 from ibert_inference.prompts import completion_prompt, extract_code
 from ibert_inference.schema import Schema
 from ibert_inference.tasks.result import TaskResult
 
+TIME_BUDGET_S = 30.0
+"""Seconds a request may take by default: enough for a small model on a laptop CPU."""
+MAX_COMPLETION_TOKENS = 64
+"""New tokens per candidate by default: a completion is the rest of one expression."""
+
 
 def complete_code(
-    prefix: str, *, schema: Schema | None = None, model: Any = None, candidates: int = 4
+    prefix: str,
+    *,
+    schema: Schema | None = None,
+    model: Any = None,
+    candidates: int = 4,
+    time_budget_s: float = TIME_BUDGET_S,
+    max_new_tokens: int | None = None,
 ) -> TaskResult:
     """Complete partial Ibis code, returning only a completion that parses (and evaluates).
 
-    One greedy proposal and ``candidates - 1`` sampled ones, in one batched call.
+    One greedy proposal first; ``candidates - 1`` sampled ones in one batched call only when the
+    greedy one fails, and only while ``time_budget_s`` lasts. ``max_new_tokens`` (default
+    :data:`MAX_COMPLETION_TOKENS`) bounds each candidate.
     """
+    if model is None:
+        raise ModelNotConfiguredError(
+            "completion needs a model and none is configured: pass --model NAME_OR_PATH, set "
+            "IBERT_MODEL_NAME, or put model_name in config.yaml"
+        )
+    if time_budget_s <= 0:
+        raise IbertError(f"the time budget must be positive, got {time_budget_s} s")
+    started = time.monotonic()
+    deadline = started + time_budget_s
+    tokens = max_new_tokens or MAX_COMPLETION_TOKENS
+    conversation = completion_prompt(prefix, schema)
+    tried: list[dict[str, str]] = []
+    rounds = [([conversation], 0.0)]
+    if candidates > 1:
+        rounds.append(([conversation] * (candidates - 1), 0.8))
+    for conversations, temperature in rounds:
+        if time.monotonic() >= deadline:
+            break
+        replies = model.generate(
+            conversations, temperature=temperature, max_new_tokens=tokens, deadline=deadline
+        )
+        for reply in replies:
+            result = _check(prefix, reply, schema, tried)
+            if result is not None:
+                return _finish(result, started, time_budget_s, tried)
+    failed = TaskResult("code_completion", "", False, "model", {})
+    return _finish(failed, started, time_budget_s, tried)
+
+
+def _check(
+    prefix: str, reply: str, schema: Schema | None, tried: list[dict[str, str]]
+) -> TaskResult | None:
+    """The answer ``reply`` gives when it parses (and evaluates); else None, with why in tried."""
     from ibert_inference.safe_eval import evaluate_ibis
 
-    if model is None:
-        raise IbertError("completion needs a model: configure one (IBERT_MODEL_NAME) or --model")
-    conversation = completion_prompt(prefix, schema)
-    replies = model.generate([conversation], temperature=0.0)
-    if candidates > 1:
-        replies += model.generate([conversation] * (candidates - 1), temperature=0.8)
-    tried = []
-    for reply in replies:
-        completion = _strip_echo(prefix, extract_code(reply))
-        code = prefix + completion
-        try:
-            ast.parse(code)
-        except SyntaxError as exc:
-            tried.append({"completion": completion, "problem": f"does not parse: {exc.msg}"})
-            continue
-        if schema is None:
-            return TaskResult("code_completion", completion, None, "model", {"tried": tried})
-        try:
-            evaluate_ibis(code, schema)
-        except IbertError as exc:
-            tried.append({"completion": completion, "problem": str(exc)[:200]})
-            continue
-        return TaskResult("code_completion", completion, True, "model", {"tried": tried})
-    return TaskResult("code_completion", "", False, "model", {"tried": tried})
+    completion = _strip_echo(prefix, extract_code(reply))
+    if not completion.strip():
+        tried.append({"completion": completion, "problem": "empty (stopped by the budget?)"})
+        return None
+    code = prefix + completion
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        tried.append({"completion": completion, "problem": f"does not parse: {exc.msg}"})
+        return None
+    if schema is None:
+        return TaskResult("code_completion", completion, None, "model", {})
+    try:
+        evaluate_ibis(code, schema)
+    except IbertError as exc:
+        tried.append({"completion": completion, "problem": str(exc)[:200]})
+        return None
+    return TaskResult("code_completion", completion, True, "model", {})
+
+
+def _finish(
+    result: TaskResult, started: float, budget: float, tried: list[dict[str, str]]
+) -> TaskResult:
+    elapsed = time.monotonic() - started
+    details = {"tried": tried, "elapsed_s": round(elapsed, 2), "time_budget_s": budget}
+    if not result.ok and elapsed >= budget:
+        details["reason"] = (
+            f"no completion evaluated within the {budget:g} s budget "
+            f"({len(tried)} tried); raise it with --time-budget"
+        )
+    return TaskResult(result.task, result.output, result.verified, result.source, details)
 
 
 def _strip_echo(prefix: str, completion: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from ibert_inference.retrieval import Hit, default_corpus_paths, passage_index
 from ibert_inference.tasks.result import TaskResult
 
+CONTEXT_SEARCH_CHARS = 500
 SYSTEM_PROMPT = (
     "You answer questions about the Ibis dataframe library using only the numbered passages "
     "given. Cite the passages you use as [1], [2], ... Say so if the passages do not answer."
@@ -29,10 +30,17 @@ def answer_question(
     model: Any = None,
     corpus_paths: Iterable[Path | str] = (),
     k: int = 3,
+    context: str | None = None,
 ) -> TaskResult:
-    """Answer ``question`` from the shipped corpus, the store's docs and ``corpus_paths``."""
+    """Answer ``question`` from the shipped corpus, the store's docs and ``corpus_paths``.
+
+    ``context`` (the user's code or situation) joins the question in the search, its first
+    :data:`CONTEXT_SEARCH_CHARS` characters so a long file does not drown the question, and the
+    model reads all of it.
+    """
     paths = [*default_corpus_paths(), *map(Path, corpus_paths)]
-    hits = passage_index(paths).search(question, k=k)
+    query = f"{question} {context[:CONTEXT_SEARCH_CHARS]}" if context else question
+    hits = passage_index(paths).search(query, k=k)
     citations = [
         {
             "n": number,
@@ -55,7 +63,7 @@ def answer_question(
         return TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
     conversation = [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": qa_prompt(question, hits)},
+        {"role": "user", "content": qa_prompt(question, hits, context)},
     ]
     answer = model.generate([conversation])[0].strip()
     if not answer:
@@ -69,13 +77,14 @@ def answer_question(
     return TaskResult("qa", answer, None, "model", {"citations": citations})
 
 
-def qa_prompt(question: str, hits: list[Hit]) -> str:
-    """The user message: numbered passages, then the question."""
+def qa_prompt(question: str, hits: list[Hit], context: str | None = None) -> str:
+    """The user message: numbered passages, the user's context if any, then the question."""
     passages = "\n\n".join(
         f"[{number}] {hit.passage.title}\n{hit.passage.text}"
         for number, hit in enumerate(hits, start=1)
     )
-    return f"Passages:\n\n{passages}\n\nQuestion: {question}\nAnswer, citing passages:"
+    given = f"Context from the user:\n{context.strip()}\n\n" if context else ""
+    return f"Passages:\n\n{passages}\n\n{given}Question: {question}\nAnswer, citing passages:"
 
 
 def format_passages(hits: list[Hit]) -> str:

@@ -1,4 +1,9 @@
-"""Task ``to-sql``: Ibis -> SQL through the Ibis compiler; exact, so always verified."""
+"""Task ``to-sql``: Ibis -> SQL through the Ibis compiler; exact, so always verified.
+
+Without a schema, the tables and columns are read from the code and their types from how it uses
+them (``infer_ibis_schema``); the SQL is then compiled against that inferred schema, and the
+result says so.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +20,17 @@ def to_sql(code: str, *, schema: Schema | None = None, dialect: str = "duckdb") 
     SELECT
       "t0"."a"
     FROM "t" AS "t0"
+    >>> to_sql("users.filter(_.age > 30)").details["inferred_schema"]
+    {'users': {'age': 'int64'}}
     """
+    details: dict[str, object] = {"dialect": normalize_dialect(dialect), "compiler": "ibis"}
+    if schema is None:
+        from ibert_inference.infer_ibis_schema import infer_ibis_schema, table_names
+
+        if table_names(code):  # code that builds its own tables (ibis.table(...)) needs none
+            schema = infer_ibis_schema(code)
+            details["inferred_schema"] = schema
     sql = ibis_to_sql(code, schema, dialect=dialect)
     return TaskResult(
-        task="ibis_to_sql",
-        output=sql,
-        verified=True,
-        source="deterministic",
-        details={"dialect": normalize_dialect(dialect), "compiler": "ibis"},
+        task="ibis_to_sql", output=sql, verified=True, source="deterministic", details=details
     )

@@ -87,7 +87,7 @@ def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict
         names = sorted(columns.get(table, ()))
         if not names:
             raise SchemaInferenceError(f"no column of table {table!r} is named in the query")
-        schema[table] = {name: _decide(name, votes[(table, name)]) for name in names}
+        schema[table] = {name: dtype_from_votes(name, votes[(table, name)]) for name in names}
     return schema
 
 
@@ -163,7 +163,8 @@ def _unify_join_keys(tree: exp.Expr, votes: dict[tuple[str, str], Counter[str]])
                 votes[key] = Counter(merged)
 
 
-def _decide(name: str, votes: Counter[str]) -> str:
+def dtype_from_votes(name: str, votes: Counter[str]) -> str:
+    """The type most hints point to; without hints, a guess from the column name."""
     if votes:
         return votes.most_common(1)[0][0]
     lowered = name.lower()

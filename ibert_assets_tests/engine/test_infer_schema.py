@@ -1,6 +1,6 @@
 import pytest
 
-from ibert_assets.mining.infer_schema import SchemaInferenceError, infer_schema
+from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
 
 
 def test_types_come_from_how_columns_are_used():
