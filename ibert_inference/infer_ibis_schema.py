@@ -47,15 +47,15 @@ def table_names(code: str) -> list[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
     }
+    loaded = sorted(
+        (node.lineno, node.col_offset, node.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    )
     names: list[str] = []
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load)
-            and node.id not in assigned | _NOT_TABLES
-            and node.id not in names
-        ):
-            names.append(node.id)
+    for _line, _column, name in loaded:
+        if name not in assigned | _NOT_TABLES and name not in names:
+            names.append(name)
     return names
 
 

@@ -19,11 +19,11 @@ from typing import Any
 from ibert_assets.mining.docs import DocExample, doc_examples_from_file
 from ibert_assets.mining.extract import Snippet, snippets_from_file
 from ibert_assets.mining.files import SourceFile, read_source_files
-from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
 from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
 from ibert_assets.record import make_id
 from ibert_inference.errors import IbertError
+from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
 
 QUERY_TYPES = ("Select", "Union", "Intersect", "Except", "Subquery")
 

@@ -71,7 +71,7 @@ def test_nothing_valid_is_a_failed_result_not_an_answer():
 
 
 def test_completion_needs_a_model_and_says_how_to_configure_one():
-    with pytest.raises(ModelNotConfiguredError, match="needs a model.*IBERT_MODEL_NAME"):
+    with pytest.raises(ModelNotConfiguredError, match=r"needs a model.*IBERT_MODEL_NAME"):
         complete_code(PREFIX)
     assert issubclass(ModelNotConfiguredError, ModelNotAvailableError)
 

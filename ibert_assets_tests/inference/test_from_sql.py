@@ -47,3 +47,30 @@ def test_input_errors_are_raised_not_sent_to_the_model(sql, error):
     with pytest.raises(error):
         from_sql(sql, schema=SCHEMA, model=model)
     assert model.calls == []
+
+
+def test_without_a_schema_one_is_inferred_and_the_translation_verified_on_it():
+    sql = "SELECT status, SUM(amount) AS total FROM orders WHERE amount > 5 GROUP BY status"
+    result = from_sql(sql)
+    assert result.verified is True and result.source == "deterministic"
+    assert result.details["inferred_schema"] == {"orders": {"amount": "int64", "status": "string"}}
+    assert result.details["verification"]["databases"] >= 3
+
+
+def test_a_wrong_translation_on_an_inferred_schema_is_not_called_verified(monkeypatch):
+    import ibert_inference.translate as translate
+
+    wrong = translate.Translation("result = orders.filter(_.amount < 5).select('id')", None)
+    monkeypatch.setattr(translate, "sql_to_ibis", lambda sql, schema, dialect: wrong)
+    result = from_sql("SELECT id FROM orders WHERE amount > 5")
+    assert result.verified is False and not result.ok
+    assert result.details["reason"].startswith("not verified on the inferred schema")
+
+
+def test_sql_that_names_no_table_asks_for_a_schema():
+    from ibert_inference.infer_schema import SchemaInferenceError
+
+    with pytest.raises(SchemaInferenceError, match="pass --schema"):
+        from_sql("SELECT 1 + 1 AS two")
+    with pytest.raises(SQLParseError):
+        from_sql("SELECT FROM WHERE (")

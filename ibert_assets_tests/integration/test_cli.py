@@ -208,10 +208,17 @@ def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
     assert json.loads(out(complete))["source"] == "model"
 
 
-def test_complete_without_a_model_says_how_to_get_one():
-    result = ibert("complete", "--no-model", stdin="result = orders.")
-    assert result.returncode == 2
+def test_complete_without_a_model_is_exit_3_and_says_how_to_get_one(tmp_path: Path):
+    result = ibert("complete", "--no-model", stdin="result = orders.", cwd=tmp_path)
+    assert result.returncode == 3
     assert err(result).startswith("ibert complete: error: completion needs a model")
+    missing = ibert("complete", "--model", str(tmp_path / "nowhere"), stdin="t.", cwd=tmp_path)
+    assert missing.returncode == 3 and "does not exist" in err(missing)
+
+
+def test_complete_refuses_a_budget_that_is_not_positive(tmp_path: Path):
+    result = ibert("complete", "--time-budget", "0", stdin="t.", cwd=tmp_path)
+    assert result.returncode == 2 and "--time-budget" in err(result)
 
 
 def test_installed_scripts_run(tmp_path: Path):
@@ -272,11 +279,11 @@ def test_to_sql_path_imports_no_heavy_frameworks():
     ],
 )
 def test_config_files_give_model_settings(tmp_path: Path, name: str, text: str):
-    from ibert_inference.cli import _config_settings
+    from ibert_inference.config import load_config
 
     path = tmp_path / name
     path.write_text(text)
-    assert _config_settings(path) == {"model_name": "tiny", "temperature": 0.2}
+    assert load_config(path).model == {"model_name": "tiny", "temperature": 0.2}
 
 
 def test_bad_config_is_an_input_error(tmp_path: Path):
@@ -285,3 +292,71 @@ def test_bad_config_is_an_input_error(tmp_path: Path):
     result = ibert("qa", "-q", "joins", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert err(result).startswith("ibert qa: error: ") and "model.toml" in err(result)
+
+
+def test_config_yaml_in_the_working_directory_is_read_and_unknown_keys_refused(tmp_path: Path):
+    (tmp_path / "config.yaml").write_text("max_tokens: 64\nbatch_sise: 4\n")
+    result = ibert("qa", "-q", "joins", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "config.yaml: unknown setting 'batch_sise'" in err(result)
+    assert "max_tokens" in err(result) and "batch_size" in err(result)  # the known keys listed
+    (tmp_path / "config.yaml").write_text("log_level: loud\n")
+    assert "log_level 'loud'" in err(ibert("qa", "-q", "joins", cwd=tmp_path))
+
+
+def test_config_yaml_data_dir_is_where_qa_finds_the_mined_docs(tmp_path: Path):
+    docs = tmp_path / "built" / "docs_examples"
+    docs.mkdir(parents=True)
+    passage = {
+        "id": "team-7",
+        "title": "Quarterly zebra report",
+        "text": "Zebra counts by quarter.",
+    }
+    (docs / "team.jsonl").write_text(json.dumps(passage) + "\n")
+    question = ("qa", "-q", "zebra quarterly report", "--json")
+    assert "team-7" not in out(ibert(*question, cwd=tmp_path))
+    (tmp_path / "config.yaml").write_text("data_dir: built\nlog_level: warning\n")
+    result = ibert(*question, cwd=tmp_path)
+    assert result.returncode == 0, err(result)
+    assert json.loads(out(result))["details"]["citations"][0]["id"] == "team-7"
+
+
+def test_config_yaml_max_tokens_reaches_the_model(tmp_path: Path, tiny_model_dir: Path):
+    (tmp_path / "config.yaml").write_text(f"model_name: {tiny_model_dir}\nmax_tokens: 2\n")
+    result = ibert("complete", "--schema", ORDERS, "--candidates", "1", "--json",
+                   stdin="result = orders.filter(_.amount > 1)", cwd=tmp_path)  # fmt: skip
+    assert result.returncode in (0, 1), err(result)
+    (tried,) = json.loads(out(result))["details"]["tried"] or [{"completion": ""}]
+    # two tokens of a byte-level tokenizer are at most a few characters
+    assert len(tried["completion"]) <= 16
+
+
+def test_from_sql_and_to_sql_infer_the_schema_and_say_so(tmp_path: Path):
+    sql = "SELECT name, COUNT(*) AS n FROM users WHERE age > 30 GROUP BY name"
+    result = ibert("from-sql", "--no-model", stdin=sql, cwd=tmp_path)
+    assert result.returncode == 0, err(result)
+    comment, code = out(result).strip().splitlines()
+    assert (
+        comment
+        == "# schema inferred from the SQL (--schema sets it): users(age int64, name string)"
+    )
+    assert code == 'result = users.filter(_.age > 30).group_by("name").agg(n=_.count())'
+    payload = json.loads(out(ibert("from-sql", "--no-model", "--json", stdin=sql, cwd=tmp_path)))
+    assert payload["verified"] is True
+    assert payload["details"]["verification"]["status"] == "verified"
+    to_sql = ibert("to-sql", stdin="users.filter(_.age > 30).select('name')", cwd=tmp_path)
+    assert to_sql.returncode == 0, err(to_sql)
+    assert out(to_sql).startswith("-- schema inferred from the code (--schema sets it): users(")
+    nothing = ibert("from-sql", "--no-model", stdin="SELECT 1", cwd=tmp_path)
+    assert nothing.returncode == 2 and "pass --schema" in err(nothing)
+
+
+def test_qa_context_comes_from_text_or_a_file(tmp_path: Path):
+    context = tmp_path / "situation.txt"
+    context.write_text("I need to rank rows over a window partition")
+    from_file = ibert("qa", "-q", "what should I use", "--context", str(context), "--json")
+    from_text = ibert("qa", "-q", "what should I use", "--context", context.read_text(), "--json")
+    assert from_file.returncode == 0, err(from_file)
+    assert json.loads(out(from_file)) == json.loads(out(from_text))
+    empty = ibert("qa", "-q", "joins", "--context", " ")
+    assert empty.returncode == 2 and "--context is empty" in err(empty)

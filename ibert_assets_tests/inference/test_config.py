@@ -1,0 +1,72 @@
+"""config.yaml: discovered, the seed's keys honoured, anything else refused."""
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from ibert_inference.config import CliConfig, ConfigError, find_config, load_config
+
+
+def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_config_yaml_is_found_in_the_directory(tmp_path: Path):
+    assert find_config(tmp_path) is None
+    path = write(tmp_path, "max_tokens: 10\n")
+    assert find_config(tmp_path) == path
+
+
+def test_the_seed_keys_and_model_settings_are_sorted_apart(tmp_path: Path):
+    config = load_config(
+        write(tmp_path, "max_tokens: 32\ndata_dir: out\nlog_level: debug\ndevice: cpu\n"
+              "model:\n  model_name: m\n")
+    )  # fmt: skip
+    assert (config.max_tokens, config.data_dir, config.log_level) == (32, "out", "DEBUG")
+    assert config.model == {"device": "cpu", "model_name": "m"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("max_token: 3\n", "unknown setting 'max_token'"),
+        ("model:\n  temprature: 1\n", "unknown setting 'model.temprature'"),
+        ("max_tokens: lots\n", "max_tokens"),
+        ("max_tokens: 0\n", "max_tokens must be a positive"),
+        ("log_level: chatty\n", "log_level 'chatty' is not one of"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("model: 3\n", "'model' must be a mapping"),
+        ("max_tokens: [\n", "not valid yaml"),
+    ],
+)
+def test_a_wrong_setting_is_refused_with_the_file_named(tmp_path: Path, text: str, message: str):
+    with pytest.raises(ConfigError, match=r"config\.yaml") as caught:
+        load_config(write(tmp_path, text))
+    assert message in str(caught.value)
+
+
+def test_data_dir_and_log_level_apply_to_the_process(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("IBERT_DATA_DIR", raising=False)
+    root_level = logging.getLogger().level
+    try:
+        load_config(write(tmp_path, "data_dir: built\nlog_level: error\n")).apply_environment()
+        assert os.environ["IBERT_DATA_DIR"] == str(tmp_path / "built")
+        assert logging.getLogger().level == logging.ERROR
+    finally:
+        logging.getLogger().setLevel(root_level)
+
+
+def test_an_explicit_environment_variable_wins_over_data_dir(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("IBERT_DATA_DIR", "/elsewhere")
+    CliConfig(data_dir="built", source=str(tmp_path / "config.yaml")).apply_environment()
+    assert os.environ["IBERT_DATA_DIR"] == "/elsewhere"
+
+
+def test_the_shipped_example_is_a_valid_config():
+    example = Path(__file__).resolve().parents[2] / "config.yaml.example"
+    config = load_config(example)
+    assert config.max_tokens and config.log_level and config.data_dir
