@@ -59,10 +59,14 @@ def table_names(code: str) -> list[str]:
     return names
 
 
-def infer_ibis_schema(code: str) -> dict[str, dict[str, str]]:
-    """Tables -> columns -> Ibis dtype strings, from the code alone; sorted for stable output."""
+def infer_ibis_schema(code: str, tables: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """Tables -> columns -> Ibis dtype strings, from the code alone; sorted for stable output.
+
+    ``tables`` names the tables when the caller knows them (a function's table parameters);
+    by default every name the code reads but never assigns is one.
+    """
     tree = _parse(code)
-    tables = table_names(code)
+    tables = table_names(code) if tables is None else tables
     if not tables:
         raise SchemaInferenceError("the code reads no table (every name is assigned or ibis)")
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}

@@ -1,5 +1,9 @@
 """Task ``doc``: a docstring for a Python function, checked to document every parameter and the
-return value, inserted into the function without touching its body."""
+return value with descriptions that say something, inserted without touching the body.
+
+What the docstring says comes from the code (``parameter_usage``), its example from an evaluation
+(``doc_example``); a model's text is used only when it passes the same checks.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,17 @@ from typing import Any
 
 from ibert_inference.errors import IbertError
 from ibert_inference.prompts import docstring_prompt, extract_code
+from ibert_inference.tasks.doc_example import Example, build_example
+from ibert_inference.tasks.parameter_usage import (
+    ParameterUsage,
+    describe_parameters,
+    describe_return,
+)
 from ibert_inference.tasks.result import TaskResult
 
 STYLES = ("google", "numpy")
+LINE_WIDTH = 88
+"""Docstring lines are wrapped to this width (before the function's own indentation)."""
 
 
 def document_function(
@@ -22,21 +34,32 @@ def document_function(
     model: Any = None,
     attempts: int = 2,
 ) -> TaskResult:
+    """A docstring for the first function of ``source``, inserted into it.
+
+    Without a model (or when the model's text fails the checks) the docstring is built from the
+    code: types from annotations and defaults, descriptions from how each parameter is used, an
+    example only when one was evaluated. A model's text is kept only when it documents every
+    parameter and the return value, restates no name as a description and marks no example
+    ``+SKIP``; its own examples are replaced by the evaluated one (or left out).
+    """
     if style not in STYLES:
         raise IbertError(f"unknown docstring style {style!r}: use google or numpy")
     function = _first_function(source)
+    example = build_example(function, describe_parameters(function)) if examples else None
     problems: list[str] = []
     if model is not None:
         for _ in range(attempts):
             (reply,) = model.generate([docstring_prompt(source, style, examples)])
-            docstring = _clean(extract_code(reply))
-            missing = missing_documentation(function, docstring, style)
-            if not missing:
-                return _result(source, function, docstring, "model", problems)
-            problems.append("missing " + ", ".join(missing))
-    docstring = skeleton_docstring(function, style, examples)
-    missing = missing_documentation(function, docstring, style)
-    return _result(source, function, docstring, "deterministic", problems, ok=not missing)
+            docstring = _with_example(
+                _without_examples(_clean(extract_code(reply))), example, style
+            )
+            found = docstring_problems(function, docstring, style)
+            if not found:
+                return _result(source, function, docstring, "model", problems, example)
+            problems.append("; ".join(found))
+    docstring = written_docstring(function, style, example)
+    found = docstring_problems(function, docstring, style)
+    return _result(source, function, docstring, "deterministic", problems, example, ok=not found)
 
 
 def _result(
@@ -45,14 +68,18 @@ def _result(
     docstring: str,
     origin: str,
     problems: list[str],
+    example: Example | None,
     ok: bool = True,
 ) -> TaskResult:
+    details: dict[str, Any] = {"docstring": docstring, "model_problems": problems}
+    if example is not None and example.lines is None:
+        details["example_left_out"] = example.reason
     return TaskResult(
         task="documentation",
         output=insert_docstring(source, function, docstring),
         verified=ok,
         source=origin,  # type: ignore[arg-type]
-        details={"docstring": docstring, "model_problems": problems},
+        details=details,
     )
 
 
@@ -90,13 +117,8 @@ def missing_documentation(
 
     if not docstring.strip():
         return ["everything"]
-    parse_style = (
-        docstring_parser.DocstringStyle.GOOGLE
-        if style == "google"
-        else docstring_parser.DocstringStyle.NUMPYDOC
-    )
     try:
-        parsed = docstring_parser.parse(docstring, style=parse_style)
+        parsed = docstring_parser.parse(docstring, style=_parse_style(style))
     except docstring_parser.ParseError:
         return ["a parseable docstring"]
     documented = {p.arg_name.lstrip("*") for p in parsed.params}
@@ -108,61 +130,102 @@ def missing_documentation(
     return missing
 
 
-def skeleton_docstring(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, style: str, examples: bool
+def docstring_problems(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, docstring: str, style: str
+) -> list[str]:
+    """Why ``docstring`` is not worth keeping: gaps, names restated as descriptions, skips."""
+    import docstring_parser
+
+    problems = missing_documentation(function, docstring, style)
+    if problems:
+        return ["missing " + ", ".join(problems)]
+    parsed = docstring_parser.parse(docstring, style=_parse_style(style))
+    for param in parsed.params:
+        words = param.arg_name.lstrip("*").replace("_", " ").lower()
+        said = (param.description or "").strip().rstrip(".").lower()
+        if said in {words, f"the {words}", f"a {words}", f"an {words}", ""}:
+            problems.append(f"{param.arg_name}: the description only restates the name")
+    if "+SKIP" in docstring:
+        problems.append("an example is marked doctest: +SKIP instead of being runnable")
+    return problems
+
+
+def written_docstring(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, style: str, example: Example | None
 ) -> str:
-    """A complete docstring from the signature alone: types and defaults, nothing invented."""
-    annotations = {
-        a.arg: ast.unparse(a.annotation)
-        for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)
-        if a.annotation is not None
-    }
-    defaults = _defaults(function)
-    summary = function.name.replace("_", " ").strip().capitalize() + "."
-    returns = ast.unparse(function.returns) if function.returns is not None else "object"
+    """A docstring from the code itself: what each parameter is used for, what comes back."""
+    usages = describe_parameters(function)
+    shape = describe_return(function)
+    if shape.short:
+        summary = f"Return {shape.short}."
+    else:
+        summary = function.name.replace("_", " ").strip().capitalize() + "."
+    returns_text = f"{shape.phrase[0].upper()}{shape.phrase[1:]}." if shape.phrase else ""
     lines = [summary, ""]
     if style == "google":
-        if parameters(function):
+        if usages:
             lines.append("Args:")
-            for name in parameters(function):
-                kind = f" ({annotations[name]})" if name in annotations else ""
-                default = f" Defaults to {defaults[name]}." if name in defaults else ""
-                lines.append(f"    {name}{kind}: The {name.replace('_', ' ')}.{default}")
+            for name, usage in usages.items():
+                kind = f" ({usage.type})" if usage.type else ""
+                lines += _wrapped(f"{name}{kind}: {usage.description}{_default_note(usage)}", 4)
             lines.append("")
         if returns_value(function):
-            lines += ["Returns:", f"    {returns}: The result of {function.name}.", ""]
-        if examples:
-            lines += ["Examples:", f"    >>> {function.name}(...)  # doctest: +SKIP", ""]
+            returns_line = f"{shape.type}: {returns_text}" if shape.type else returns_text
+            lines += ["Returns:", *_wrapped(returns_line or "What the function returns.", 4), ""]
     else:
-        if parameters(function):
+        if usages:
             lines += ["Parameters", "----------"]
-            for name in parameters(function):
-                kind = annotations.get(name, "object")
-                default = f", default {defaults[name]}" if name in defaults else ""
-                lines += [f"{name} : {kind}{default}", f"    The {name.replace('_', ' ')}."]
+            for name, usage in usages.items():
+                kind = f" : {usage.type}" if usage.type else ""
+                default = f", default {usage.default}" if usage.default is not None else ""
+                lines += [f"{name}{kind}{default}", *_wrapped(usage.description, 4, 4)]
             lines.append("")
         if returns_value(function):
-            lines += ["Returns", "-------", returns, f"    The result of {function.name}.", ""]
-        if examples:
-            lines += ["Examples", "--------", f">>> {function.name}(...)  # doctest: +SKIP", ""]
-    return "\n".join(lines).strip()
+            lines += ["Returns", "-------", shape.type or "object"]
+            lines += [*_wrapped(returns_text or "What the function returns.", 4, 4), ""]
+    return _with_example("\n".join(lines).strip(), example, style)
 
 
-def _defaults(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
-    args = function.args
-    positional = [*args.posonlyargs, *args.args]
-    found = {
-        arg.arg: ast.unparse(default)
-        for arg, default in zip(
-            positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
-        )
-    }
-    found |= {
-        arg.arg: ast.unparse(default)
-        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-        if default is not None
-    }
-    return found
+def _wrapped(text: str, indent: int, hanging: int = 8) -> list[str]:
+    """``text`` wrapped to the line width, continuation lines indented under it."""
+    return textwrap.wrap(
+        text,
+        width=LINE_WIDTH,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * max(indent, hanging),
+        break_on_hyphens=False,
+    )
+
+
+def _default_note(usage: ParameterUsage) -> str:
+    return f" Defaults to {usage.default}." if usage.default is not None else ""
+
+
+def _with_example(docstring: str, example: Example | None, style: str) -> str:
+    if example is None or example.lines is None:
+        return docstring
+    if style == "google":
+        block = ["Examples:", *(f"    {line}" for line in example.lines)]
+    else:
+        block = ["Examples", "--------", *example.lines]
+    return docstring.rstrip() + "\n\n" + "\n".join(block)
+
+
+def _without_examples(docstring: str) -> str:
+    """A model's docstring without its Examples section (only evaluated examples are kept)."""
+    lines = docstring.splitlines()
+    for number, line in enumerate(lines):
+        if line.strip() in {"Examples:", "Example:", "Examples", "Example"}:
+            return "\n".join(lines[:number]).rstrip()
+    return docstring
+
+
+def _parse_style(style: str) -> Any:
+    import docstring_parser
+
+    if style == "google":
+        return docstring_parser.DocstringStyle.GOOGLE
+    return docstring_parser.DocstringStyle.NUMPYDOC
 
 
 def _clean(text: str) -> str:

