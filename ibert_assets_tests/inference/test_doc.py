@@ -111,7 +111,7 @@ def test_the_example_is_written_only_after_it_evaluated_and_it_runs(tmp_path, mo
 def test_a_scalar_without_default_gets_a_value_its_column_allows():
     source = "def big(orders, threshold):\n    return orders.filter(_.amount > threshold)\n"
     docstring = document_function(source).details["docstring"]
-    assert "threshold: Lower bound on amount (exclusive)." in docstring
+    assert "threshold (float): Lower bound on amount (exclusive)." in docstring
     assert ">>> big(orders, 10.0).columns" in docstring
 
 

@@ -38,6 +38,8 @@ _BOUNDS = {
 }  # fmt: skip
 _SHORT = {"filter": "filtered", "order_by": "sorted", "limit": "limited", "head": "limited",
           "mutate": "extended", "select": "selected"}  # fmt: skip
+_PYTHON_TYPES = {"int64": "int", "float64": "float", "string": "str", "boolean": "bool",
+                 "timestamp": "datetime.datetime", "date": "datetime.date"}  # fmt: skip
 _FLIPPED = {ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Lt: ast.Gt, ast.LtE: ast.GtE}
 _ARITHMETIC = {ast.Mult: "Factor multiplying {col}", ast.Add: "Amount added to {col}",
                ast.Sub: "Amount subtracted from {col}", ast.Div: "Divisor of {col}"}  # fmt: skip
@@ -78,11 +80,17 @@ def describe_parameters(function: Function) -> dict[str, ParameterUsage]:
             _learn(usage, node, parents)
         usages[arg.arg] = usage
     schema = _table_schema(function, [u.name for u in usages.values() if u.kind == "table"])
+    dtypes = {column: dtype for columns in schema.values() for column, dtype in columns.items()}
     for arg in every:
         if arg.arg in usages:
             usage = usages[arg.arg]
             if usage.name in schema:  # every column the body reaches, typed by its use
                 usage.columns = [f"{c} ({t})" for c, t in schema[usage.name].items()]
+            python_type = _PYTHON_TYPES.get(dtypes.get(usage.compared_with or "", ""))
+            if python_type and usage.kind == "scalar":  # a value of the column it is compared with
+                usage.type = python_type
+            elif python_type and usage.kind == "values":
+                usage.type = f"list[{python_type}]"
             _finish(usage, arg.annotation, function, parents)
     return usages
 
