@@ -292,6 +292,12 @@ def _upstream(asset: str) -> set[str]:
     return {parent.to_user_string() for parent in graph.get(key).parent_keys}
 
 
+EVALUATION_HINT = (
+    "model_evaluation is not part of the default build (it runs a model on every task): "
+    "`ibert-build --select model_evaluation` builds it, with the model IBERT_MODEL_NAME names"
+)
+
+
 def summary(results: list[StepResult]) -> str:
     rows = ["asset                 partitions  failed   records   rejects   seconds"]
     for asset in ASSET_ORDER:
@@ -346,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     print(f"\n{len(results) - len(failed)} of {len(results)} partitions built in {elapsed:.0f}s; "
           f"data in {where}")  # fmt: skip
+    if "model_evaluation" not in selected:
+        print(EVALUATION_HINT)
     return 1 if failed else 0
 
 

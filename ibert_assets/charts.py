@@ -1,46 +1,43 @@
-"""Bar charts as SVG, embedded in Markdown metadata so the Dagster asset page shows a picture.
+"""Bar charts the Dagster UI renders: Markdown tables whose last column is the bar.
 
->>> "<svg" in bar_chart_svg({"a": 3, "b": 1}, title="examples")
-True
+The UI's Markdown renderer shows tables but not inline images (an SVG data URI shows as a bare
+link), so the bar is drawn with block characters, one row per key, longest bar for the largest
+value. Per-partition figures go here, not into numeric metadata, which the UI plots as a line
+across partitions as if they were points in time.
+
+>>> print(bar_chart_markdown({"train": 4, "test": 2}, title="split"))
+| split | value | |
+|---|---:|---|
+| train | 4 | ████████████████████████ |
+| test | 2 | ████████████ |
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
-from html import escape
 
 import dagster as dg
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH = 18, 6, 170, 320
+BAR_CELLS = 24
+"""Width of the longest bar, in block characters."""
 
 
-def bar_chart_svg(values: Mapping[str, float], *, title: str) -> str:
-    """A horizontal bar chart, one bar per key, largest value full width."""
-    items = list(values.items())
-    top = max((v for _, v in items), default=0) or 1
-    height = 30 + len(items) * (BAR_HEIGHT + GAP)
-    width = LABEL_WIDTH + BAR_WIDTH + 80
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="12">',
-        f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
-    ]
-    for index, (label, value) in enumerate(items):
-        y = 26 + index * (BAR_HEIGHT + GAP)
-        length = max(1, int(BAR_WIDTH * value / top))
-        shown = f"{value:.2f}" if isinstance(value, float) and value < 10 else f"{value:g}"
-        parts += [
-            f'<text x="4" y="{y + 13}">{escape(str(label))}</text>',
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" '
-            'fill="#4f43dd"/>',
-            f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 13}">{shown}</text>',
-        ]
-    parts.append("</svg>")
-    return "".join(parts)
+def bar_chart_markdown(values: Mapping[str, float], *, title: str) -> str:
+    """A Markdown table: label, value, and a bar proportional to the value."""
+    top = max((abs(v) for v in values.values()), default=0) or 1
+    rows = []
+    for label, value in values.items():
+        cells = round(BAR_CELLS * abs(value) / top)
+        shown = f"{value:.3f}" if isinstance(value, float) and abs(value) < 10 else f"{value:,}"
+        bar = "█" * cells or "▏"
+        rows.append(f"| {_cell(label)} | {shown} | {bar} |")
+    return "\n".join([f"| {_cell(title)} | value | |", "|---|---:|---|", *rows])
 
 
 def chart_metadata(values: Mapping[str, float], *, title: str) -> dg.MetadataValue:
-    """Markdown holding the chart as an inline image."""
-    encoded = base64.b64encode(bar_chart_svg(values, title=title).encode()).decode()
-    return dg.MetadataValue.md(f"![{title}](data:image/svg+xml;base64,{encoded})")
+    """The bar chart as Markdown metadata (rendered on the asset and run pages)."""
+    return dg.MetadataValue.md(bar_chart_markdown(values, title=title))
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")

@@ -16,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 
+from ibert_assets.metadata import per_partition_figures
 from ibert_assets.record import record_json_schema
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
@@ -34,7 +35,7 @@ class CheckOutcome:
         return dg.AssetCheckResult(
             passed=self.passed,
             description=self.description,
-            metadata=self.metadata,
+            metadata=per_partition_figures(self.metadata),
             severity=severity,
         )
 

@@ -1,4 +1,10 @@
-"""Asset metadata the UI shows: counts as tables, sample records, the record's column schema."""
+"""Asset metadata the UI shows: counts as tables, sample records, the record's column schema.
+
+What is a total says so: ``records_all_partitions`` is the sum over every stored partition of
+the asset, beside the partition's own ``records``. Figures of one partition among several
+(a check's counts) are shown as text, not as numbers the UI would plot as a line across
+partitions as though they were points in time.
+"""
 
 from __future__ import annotations
 
@@ -43,12 +49,50 @@ def samples(records: list[dict[str, Any]], limit: int = 3) -> dg.MetadataValue:
 
 
 def dataset_metadata(
-    records: list[dict[str, Any]], counts: Mapping[str, int], seconds: float
+    records: list[dict[str, Any]],
+    counts: Mapping[str, int],
+    seconds: float,
+    *,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    return {
+    """Records, counters, samples and time of one partition; ``total`` over all partitions."""
+    metadata = {
         "records": dg.MetadataValue.int(len(records)),
         "counts": counts_table(counts),
         "sample_records": samples(records),
         "seconds": dg.MetadataValue.float(round(seconds, 2)),
         "dagster/row_count": dg.MetadataValue.int(len(records)),
+    }
+    if total is not None:
+        metadata["records_all_partitions"] = dg.MetadataValue.int(total)
+    return metadata
+
+
+def stored_total(base: str, asset: str, *, replacing: str | None = None, count: int = 0) -> int:
+    """Records in every stored partition of ``asset``; ``replacing`` one with ``count``.
+
+    The partition being written is counted as it will be (``count``), not as the last run left
+    it. Lines are counted, not parsed: a record is one line.
+    """
+    from ibert_assets.store import upath
+
+    folder = upath(base) / asset
+    total = count if replacing is not None else 0
+    if not folder.exists():
+        return total
+    for path in folder.glob("*.jsonl"):
+        if path.name.endswith(".rejects.jsonl") or path.stem == replacing:
+            continue
+        with path.open("rb") as stream:
+            total += sum(1 for line in stream if line.strip())
+    return total
+
+
+def per_partition_figures(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """``metadata`` with bare numbers as text: one partition's figures are not a time series."""
+    return {
+        key: dg.MetadataValue.text(f"{value:,}")
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for key, value in metadata.items()
     }

@@ -4,7 +4,13 @@ and the weekly schedule that re-mines every repository."""
 import dagster as dg
 
 from ibert_assets import checks
-from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
+from ibert_assets.metadata import (
+    OWNERS,
+    RECORD_COLUMNS,
+    counts_table,
+    dataset_metadata,
+    stored_total,
+)
 from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
@@ -52,7 +58,7 @@ def _previous(store: DatasetStore, asset: str, partition: str) -> list[dict] | N
 
 
 def _mining_output(
-    context: dg.AssetExecutionContext, outcome: MiningOutcome
+    context: dg.AssetExecutionContext, outcome: MiningOutcome, store: DatasetStore
 ) -> dg.Output[DatasetPartition]:
     context.log.info(
         f"{context.partition_key}: read {outcome.counts['files_read']} files, "
@@ -60,7 +66,11 @@ def _mining_output(
         f"{len(outcome.records)} records, {len(outcome.rejects)} rejects, "
         f"skipped {dict(outcome.skipped)}"
     )
-    metadata = dataset_metadata(outcome.records, outcome.counts, 0.0)
+    asset = context.assets_def.key.path[-1]
+    total = stored_total(
+        store.base, asset, replacing=context.partition_key, count=len(outcome.records)
+    )
+    metadata = dataset_metadata(outcome.records, outcome.counts, 0.0, total=total)
     metadata["skipped_files"] = counts_table(outcome.skipped, title="files")
     return dg.Output(DatasetPartition(outcome.records, outcome.rejects), metadata=metadata)
 
@@ -85,7 +95,7 @@ def mined_examples(
     previous = _previous(dataset_store, "mined_examples", context.partition_key)
     rejects = read_rejects(dataset_store.base, "mined_examples", context.partition_key)
     outcome = mine_code(snapshot, previous, previous_rejects=rejects, seed=MINING_SEED)
-    return _mining_output(context, outcome)
+    return _mining_output(context, outcome, dataset_store)
 
 
 @dg.asset(
@@ -105,7 +115,7 @@ def docs_examples(
 ) -> dg.Output[DatasetPartition]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "docs_examples", context.partition_key)
-    return _mining_output(context, mine_docs(snapshot, previous))
+    return _mining_output(context, mine_docs(snapshot, previous), dataset_store)
 
 
 mining_checks = [

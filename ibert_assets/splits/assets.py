@@ -65,10 +65,15 @@ def train_complete(
     else:
         path.write_bytes(parquet)
     write_atomic(folder / "README.md", dataset_card(splits, deduplicated.counts))
-    metadata = dataset_metadata(mine, deduplicated.counts, time.perf_counter() - start)
+    every_split = sum(len(split) for split in splits.values())
+    metadata = dataset_metadata(
+        mine, deduplicated.counts, time.perf_counter() - start, total=every_split
+    )
     metadata["fingerprint"] = fingerprint
     metadata["per_task"] = counts_table(_tally(mine, "task"), title="examples")
-    metadata["per_split"] = counts_table({s: len(v) for s, v in splits.items()}, title="examples")
+    metadata["per_split"] = chart_metadata(
+        {s: len(v) for s, v in splits.items()}, title=f"examples per split ({every_split:,} in all)"
+    )
     by_source = _tally(
         [{"source": (r.get("meta") or {}).get("source", "?")} for r in mine], "source"
     )

@@ -116,3 +116,5 @@ def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path,
     docs = read_partition(base, "docs_examples", "ibis-installed")
     assert mined and docs
     assert all(r["provenance"]["version"] == ibis.__version__ for r in [*mined, *docs])
+    (materialization,) = result.asset_materializations_for_node("mined_examples")
+    assert materialization.metadata["records_all_partitions"].value == len(mined)

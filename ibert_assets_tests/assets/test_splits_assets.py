@@ -91,3 +91,16 @@ def test_a_split_rebuilt_on_new_data_is_not_compared_with_stale_ones(built: Path
         "train",
         "validation",
     ]
+
+
+def test_a_split_says_how_many_records_all_splits_hold(tmp_path: Path):
+    store_multitask(tmp_path, groups=40)
+    result = materialize_split(tmp_path, "test")
+    (materialization,) = result.asset_materializations_for_node("train_complete")
+    metadata = materialization.metadata
+    test_rows = len(read_partition(str(tmp_path), "train_complete", "test"))
+    assert metadata["dagster/row_count"].value == test_rows < 120
+    assert metadata["records_all_partitions"].value == 120
+    assert "(120 in all)" in metadata["per_split"].md_str and "█" in metadata["per_split"].md_str
+    check = leakage(result)
+    assert all(not isinstance(v.value, int | float) for v in check.metadata.values())
