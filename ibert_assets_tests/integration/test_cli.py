@@ -360,3 +360,36 @@ def test_qa_context_comes_from_text_or_a_file(tmp_path: Path):
     assert json.loads(out(from_file)) == json.loads(out(from_text))
     empty = ibert("qa", "-q", "joins", "--context", " ")
     assert empty.returncode == 2 and "--context is empty" in err(empty)
+
+
+def test_a_model_task_shows_progress_on_a_terminal(tmp_path: Path, tiny_model_dir: Path):
+    """stderr a terminal: one rewritten line; a pipe gets none (test_progress.py)."""
+    import os
+    import pty
+
+    args = ["complete", "--schema", ORDERS, "--model", str(tiny_model_dir), "--candidates", "1",
+            "--max-tokens", "4"]  # fmt: skip
+    prefix = "result = orders.filter(_.amount > 1)"
+    controller, terminal = pty.openpty()
+    try:
+        shown = subprocess.run(
+            [*CLI, *args], input=prefix.encode(), stdout=subprocess.PIPE, stderr=terminal,
+            timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+        os.set_blocking(controller, False)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert shown.returncode in (0, 1)
+    text = seen.decode(errors="replace")
+    assert "loading model" in text and "tokens" in text
+    assert "\r\x1b[K" in text.rsplit("tokens", 1)[1]  # the line is cleared when the work ends
