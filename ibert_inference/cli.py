@@ -352,9 +352,16 @@ def _model(args: argparse.Namespace) -> Any:
     )
     if not configured:
         return None  # no model named anywhere: the deterministic/retrieval path answers
+    from pydantic import ValidationError
+
     from ibert_inference.model import ModelResource
 
-    return ModelResource.from_env(**settings)
+    try:
+        return ModelResource.from_env(**settings)
+    except ValidationError as exc:  # a setting from config.yaml, the environment or a flag
+        problem = exc.errors()[0]
+        where = ".".join(map(str, problem["loc"]))
+        raise InputError(f"model setting {where}: {problem['msg']}") from None
 
 
 def load_settings(args: argparse.Namespace) -> CliConfig:

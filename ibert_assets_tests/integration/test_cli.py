@@ -393,3 +393,10 @@ def test_a_model_task_shows_progress_on_a_terminal(tmp_path: Path, tiny_model_di
     text = seen.decode(errors="replace")
     assert "loading model" in text and "tokens" in text
     assert "\r\x1b[K" in text.rsplit("tokens", 1)[1]  # the line is cleared when the work ends
+
+
+def test_a_bad_model_setting_in_config_yaml_is_one_line_not_a_traceback(tmp_path: Path):
+    (tmp_path / "config.yaml").write_text("model_name: some/model\ntemperature: -1\n")
+    result = ibert("qa", "-q", "joins", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in err(result)
+    assert err(result).startswith("ibert qa: error: model setting temperature:")
