@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ibert_inference.errors import IbertError
 
@@ -30,15 +29,14 @@ class ConfigError(IbertError):
     """The settings file is unreadable or holds a key or value iBERT does not know."""
 
 
-class CliConfig(BaseModel):
-    """What a settings file says, checked."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class CliConfig:
+    """What a settings file says, checked (a dataclass: the CLI's fast paths skip pydantic)."""
 
     max_tokens: int | None = None
     data_dir: str | None = None
     log_level: str | None = None
-    model: dict[str, Any] = {}
+    model: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
     def apply_environment(self) -> None:
@@ -118,15 +116,14 @@ def parse_config(data: dict[str, Any], *, source: str) -> CliConfig:
                 f"{source}: log_level {level!r} is not one of {', '.join(LOG_LEVELS)}"
             )
         seed["log_level"] = str(level).upper()
-    try:
-        config = CliConfig(**seed, model=model, source=source)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(map(str, problem["loc"]))
-        raise ConfigError(f"{source}: {where}: {problem['msg']}") from None
-    if config.max_tokens is not None and config.max_tokens <= 0:
+    tokens = seed.get("max_tokens")
+    if tokens is not None and (not isinstance(tokens, int) or isinstance(tokens, bool)):
+        raise ConfigError(f"{source}: max_tokens must be a whole number, got {tokens!r}")
+    if tokens is not None and tokens <= 0:
         raise ConfigError(f"{source}: max_tokens must be a positive number of tokens")
-    return config
+    if seed.get("data_dir") is not None and not isinstance(seed["data_dir"], str):
+        raise ConfigError(f"{source}: data_dir must be a path, got {seed['data_dir']!r}")
+    return CliConfig(**seed, model=model, source=source)
 
 
 def _model_fields() -> set[str]:
