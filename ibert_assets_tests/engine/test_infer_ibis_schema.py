@@ -78,3 +78,8 @@ def test_inference_never_runs_the_code(tmp_path):
     code = f"open({str(marker)!r}, 'w').write('x')\nresult = t.filter(_.a > 1)"
     assert infer_ibis_schema(code)["t"] == {"a": "int64"}
     assert not marker.exists()
+
+
+def test_to_sql_asks_for_a_schema_when_the_code_names_no_column():
+    with pytest.raises(SchemaInferenceError, match="pass --schema"):
+        to_sql("t.count()")

@@ -26,10 +26,17 @@ def to_sql(code: str, *, schema: Schema | None = None, dialect: str = "duckdb") 
     details: dict[str, object] = {"dialect": normalize_dialect(dialect), "compiler": "ibis"}
     if schema is None:
         from ibert_inference.infer_ibis_schema import infer_ibis_schema, table_names
+        from ibert_inference.infer_schema import SchemaInferenceError
 
-        if table_names(code):  # code that builds its own tables (ibis.table(...)) needs none
-            schema = infer_ibis_schema(code)
-            details["inferred_schema"] = schema
+        try:
+            if table_names(code):  # code that builds its own tables (ibis.table(...)) needs none
+                schema = infer_ibis_schema(code)
+                details["inferred_schema"] = schema
+        except SchemaInferenceError as exc:
+            raise SchemaInferenceError(
+                f"no schema given and none can be inferred from the code ({exc}): "
+                "pass --schema with the tables and columns it reads"
+            ) from None
     sql = ibis_to_sql(code, schema, dialect=dialect)
     return TaskResult(
         task="ibis_to_sql", output=sql, verified=True, source="deterministic", details=details
