@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 MAX_INPUT_BYTES = 1_000_000
 """Inputs above this size are refused: no Ibis snippet, SQL query or question is that long."""
 
+DEFAULT_TIME_BUDGET_S = 30.0
+"""Seconds a model may generate for one request unless --time-budget says otherwise."""
+
 EXIT_NO_MODEL = 3
 """Exit code when a task needs a model that is not configured or cannot be loaded."""
 
@@ -85,19 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
             type=Path,
             help="YAML or TOML settings file (default: config.yaml in the working directory)",
         )
+        group.add_argument(
+            "--time-budget",
+            type=float,
+            default=DEFAULT_TIME_BUDGET_S,
+            metavar="SECONDS",
+            help="seconds the model may generate for this request, after it has loaded "
+            f"(default {DEFAULT_TIME_BUDGET_S:g})",
+        )
         group.add_argument("--temperature", type=float, help="sampling temperature")
         group.add_argument("--max-tokens", type=int, help="most new tokens per answer")
 
     complete = add("complete", "complete a partial Ibis expression", "file with the code prefix")
     add_schema(complete)
     complete.add_argument("--candidates", type=int, default=4, help="completions to try")
-    complete.add_argument(
-        "--time-budget",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="stop generating after this long; the first completion that evaluates wins",
-    )
     add_model(complete)
 
     to_sql = add("to-sql", "compile Ibis code to SQL (exact, no model)", "file with Ibis code")
@@ -143,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub_prog = f"{PROG} {args.command}"
     try:
         args.settings = load_settings(args)
-        with _progress():
+        with _progress(), _budget(args):
             result = HANDLERS[args.command](args)
     except InputError as exc:
         if not str(exc):  # no input at all on a terminal: show how to call it
@@ -203,10 +207,6 @@ def _run_complete(args: argparse.Namespace) -> TaskResult:
     from ibert_inference.tasks.complete import complete_code
 
     prefix = read_input(args.input)
-    if args.time_budget <= 0:
-        raise InputError(
-            f"--time-budget must be a positive number of seconds, got {args.time_budget}"
-        )
     return complete_code(
         prefix,
         schema=_schema(args),
@@ -377,6 +377,18 @@ def load_settings(args: argparse.Namespace) -> CliConfig:
         raise InputError(str(exc)) from None
     settings.apply_environment()
     return settings
+
+
+def _budget(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """The request's time budget (model subcommands), shared by all its model calls."""
+    from ibert_inference.budget import time_budget
+
+    seconds = getattr(args, "time_budget", None)
+    if seconds is not None and seconds <= 0:
+        raise InputError(f"--time-budget must be a positive number of seconds, got {seconds}")
+    if args.command == "complete":  # complete_code keeps its own budget, counted after loading
+        return contextlib.nullcontext()
+    return time_budget(seconds)
 
 
 def _progress() -> contextlib.AbstractContextManager[None]:

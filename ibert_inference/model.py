@@ -21,7 +21,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from ibert_inference import progress
+from ibert_inference import budget, progress
 from ibert_inference.errors import ModelNotAvailableError
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
@@ -128,8 +128,9 @@ class ModelResource(dg.ConfigurableResource):
     ) -> list[str]:
         """One reply per chat conversation; greedy when the temperature is 0.
 
-        ``deadline`` (a ``time.monotonic()`` instant) stops generation early: replies end where
-        they were when it passed, and batches not started by then reply ``""``.
+        ``deadline`` (a ``time.monotonic()`` instant; default: the request's, see ``budget``)
+        stops generation early: replies end where they were when it passed, and batches not
+        started by then reply ``""``.
         """
         if not conversations:
             return []
@@ -138,6 +139,8 @@ class ModelResource(dg.ConfigurableResource):
         if not self.is_loaded:
             progress.report(f"loading model {self.model_name} ...")
         loaded = self.load()
+        if deadline is None:  # read after loading: the request's clock starts now
+            deadline = budget.deadline()
         tokenizer, model = loaded.tokenizer, loaded.model
         temperature = self.temperature if temperature is None else temperature
         limit = max_new_tokens or self.max_new_tokens

@@ -216,9 +216,10 @@ def test_complete_without_a_model_is_exit_3_and_says_how_to_get_one(tmp_path: Pa
     assert missing.returncode == 3 and "does not exist" in err(missing)
 
 
-def test_complete_refuses_a_budget_that_is_not_positive(tmp_path: Path):
-    result = ibert("complete", "--time-budget", "0", stdin="t.", cwd=tmp_path)
-    assert result.returncode == 2 and "--time-budget" in err(result)
+@pytest.mark.parametrize("command", ["complete", "fix", "qa", "doc", "from-sql"])
+def test_every_model_command_refuses_a_budget_that_is_not_positive(tmp_path: Path, command):
+    result = ibert(command, "--time-budget", "0", stdin="t.", cwd=tmp_path)
+    assert result.returncode == 2 and "--time-budget must be a positive" in err(result)
 
 
 def test_installed_scripts_run(tmp_path: Path):
