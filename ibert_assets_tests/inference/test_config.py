@@ -50,7 +50,8 @@ def test_a_wrong_setting_is_refused_with_the_file_named(tmp_path: Path, text: st
 
 
 def test_data_dir_and_log_level_apply_to_the_process(tmp_path: Path, monkeypatch):
-    monkeypatch.delenv("IBERT_DATA_DIR", raising=False)
+    monkeypatch.setenv("IBERT_DATA_DIR", "")  # recorded, so the test's own setting is undone
+    monkeypatch.delenv("IBERT_DATA_DIR")
     root_level = logging.getLogger().level
     try:
         load_config(write(tmp_path, "data_dir: built\nlog_level: error\n")).apply_environment()
