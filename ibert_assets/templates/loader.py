@@ -24,6 +24,7 @@ from ibert_inference.schema import parse_dtype
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_MAX_EXAMPLES = 60
+_MAX_NESTING = 3
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_]+))?\}(?!\})")
 _FAMILY_FIELDS = {
     "id", "description", "features", "difficulty", "sql", "ibis", "variations", "cases",
@@ -235,21 +236,30 @@ def _spread(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 
 
 def render(text: str, values: dict[str, Any], language: str) -> str:
-    """Fill ``{placeholders}`` of ``text`` with the spelling for ``language`` (sql|ibis|text)."""
+    """Fill ``{placeholders}`` of ``text`` with the spelling for ``language`` (sql|ibis|text).
 
-    def spelling(match: re.Match[str]) -> str:
+    A spelling may itself name placeholders (a whole FROM clause holding ``{rank.sql}``): one
+    question written in several SQL forms shares the other values.
+    """
+
+    def spelling(match: re.Match[str], depth: int) -> str:
         value = values[match.group(1)]
         key = match.group(2) or language
         if isinstance(value, dict):
             if key in value:
-                return str(value[key])
+                return fill(str(value[key]), depth + 1)
             fallback = "sql" if language == "text" else None
             if fallback and fallback in value:
-                return str(value[fallback])
+                return fill(str(value[fallback]), depth + 1)
             raise KeyError(f"{match.group(1)} has no {key!r} spelling")
         return str(value)
 
-    return _PLACEHOLDER.sub(spelling, text).replace("{{", "{").replace("}}", "}")
+    def fill(part: str, depth: int) -> str:
+        if depth > _MAX_NESTING:
+            raise KeyError(f"placeholders nested deeper than {_MAX_NESTING} levels")
+        return _PLACEHOLDER.sub(lambda match: spelling(match, depth), part)
+
+    return fill(text, 0).replace("{{", "{").replace("}}", "}")
 
 
 def expand_template(template: Template) -> list[TemplateExample]:
