@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
 from ibert_assets.multitask.completion import completion_cuts
 from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import task_template
@@ -88,12 +89,25 @@ def grouped(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
+    """Verified pairs in the canonical Ibis style, one target per SQL input (templates win
+    over augmented variants, which win over mined pairs): a model never learns two answers."""
     build = TaskBuild()
+    candidates = []
     for pair in pairs:
-        if pair["task"] == "sql_to_ibis" and pair["verification"].get("status") == "verified":
-            build.add(grouped(pair), "kept")
-        else:
+        if pair["task"] != "sql_to_ibis" or pair["verification"].get("status") != "verified":
             build.counts["not_a_verified_pair"] += 1
+            continue
+        code = pair["target"]["ibis"]
+        restyled = canonical_style(code)
+        if restyled != code:
+            build.counts["restyled"] += 1
+            target = {**pair["target"], "ibis": restyled}
+            pair = {**pair, "id": make_id(pair["task"], pair["input"], target), "target": target}
+        candidates.append(pair)
+    kept, dropped = one_target_per_input(candidates)
+    build.counts["dropped_second_target"] += dropped
+    for pair in kept:
+        build.add(grouped(dict(pair)), "kept")
     return build
 
 
