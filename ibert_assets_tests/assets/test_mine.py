@@ -130,3 +130,32 @@ def test_foreign_code_does_not_flood_the_log_with_warnings(
     assert not [r for r in caplog.records if r.name.startswith("sqlglot")]
     assert not caught
     assert logging.getLogger("sqlglot").level == logging.NOTSET  # restored afterwards
+
+
+def test_wrong_pairs_of_issue_17_are_rejects_with_their_reasons(tmp_path: Path):
+    import git
+
+    root = tmp_path / "wrong"
+    root.mkdir()
+    repo = git.Repo.init(root, initial_branch="main")
+    # verified before: the sample keeps every row of a small database, and a translation
+    # without the sample returned the same rows
+    (root / "sample.sql").write_text(
+        "SELECT id, amount FROM orders TABLESAMPLE RESERVOIR (50 ROWS) WHERE amount > 10"
+    )
+    # verified before: customer_id was placed in customers, where SQL then finds it
+    (root / "correlated.sql").write_text(
+        "SELECT o.id FROM orders o WHERE EXISTS "
+        "(SELECT 1 FROM customers c WHERE c.id = customer_id)"
+    )
+    repo.git.add(A=True)
+    repo.index.commit("wrong pairs", author=git.Actor("t", "t@t.invalid"))
+    snapshot = snapshot_repo(RepoSpec(url=str(root), name="wrong"), tmp_path / "cache")
+    outcome = mine_code(snapshot)
+    assert outcome.records == []
+    reasons = {r["provenance"]["path"]: (r["status"], r["reason"]) for r in outcome.rejects}
+    status, reason = reasons["sample.sql"]
+    assert status == "nondeterministic" and "TABLESAMPLE" in reason
+    status, reason = reasons["correlated.sql"]
+    assert status == "schema_inference"
+    assert "'customer_id' is unqualified in a subquery" in reason and "'orders'" in reason
