@@ -11,6 +11,7 @@ from ibert_assets import checks
 from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.partitions import SPLITS, split_partitions
+from ibert_assets.quality import task_figures
 from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
@@ -64,7 +65,10 @@ def train_complete(
         os.replace(temporary.path, path.path)
     else:
         path.write_bytes(parquet)
-    write_atomic(folder / "README.md", dataset_card(splits, deduplicated.counts))
+    write_atomic(
+        folder / "README.md",
+        dataset_card(splits, deduplicated.counts, before=task_figures(records)),
+    )
     metadata = dataset_metadata(mine, deduplicated.counts, time.perf_counter() - start)
     metadata["fingerprint"] = fingerprint
     metadata["per_task"] = counts_table(_tally(mine, "task"), title="examples")
