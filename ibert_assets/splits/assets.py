@@ -12,6 +12,7 @@ from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.partitions import SPLITS, split_partitions
 from ibert_assets.quality import task_figures
+from ibert_assets.quality_checks import quality_checks
 from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
@@ -152,5 +153,6 @@ def no_leakage(
 
 split_checks = [
     *checks.dataset_checks(train_complete, split_partitions, reverify=False, rejection_rate=False),
+    *quality_checks(train_complete, split_partitions),
     no_leakage,
 ]
