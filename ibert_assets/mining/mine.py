@@ -127,6 +127,16 @@ def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) 
     outcome, sources, seen = _begin(snapshot, previous)
     for source in sources:
         for example in _doc_examples(source, outcome.skipped):
+            if example.rejected is not None:
+                status, _, reason = example.rejected.partition(": ")
+                outcome.rejects.append(
+                    {"status": status, "reason": reason, "kind": example.kind,
+                     "text": str(example.target)[:5_000],
+                     "provenance": _provenance(snapshot, example.path, example.line_start,
+                                               example.line_end, example.kind)}
+                )  # fmt: skip
+                outcome.counts[f"rejected_{status}"] += 1
+                continue
             _keep(outcome, seen, _doc_record(example, snapshot), example.kind)
     return outcome
 

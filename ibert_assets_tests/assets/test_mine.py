@@ -77,8 +77,12 @@ def test_duplicates_within_the_repository_are_dropped(mined):
 
 def test_docs_give_qa_code_examples_and_function_docstrings(mined):
     kinds = Counter(r["meta"]["kind"] for r in mined["docs"].records)
-    assert kinds["section_qa"] == 2 and kinds["function_docstring"] == 1
-    assert kinds["code_example"] >= 2
+    assert kinds["section_qa"] == 1 and kinds["function_docstring"] == 1
+    assert kinds["code_example"] >= 1
+    # the SQL-only section and code examples teach no Ibis: rejects with their reason
+    rejected = Counter((r["kind"], r["status"]) for r in mined["docs"].rejects)
+    assert rejected[("section_qa", "no_ibis_code")] == 1
+    assert rejected[("code_example", "no_ibis_code")] >= 1
 
 
 def test_remining_an_unmoved_head_extracts_nothing(mined):
