@@ -233,7 +233,7 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
             try:
                 evaluate_ibis(mutant.code, schema)
             except EvaluationError as exc:
-                error = f"{exc.error_type}: {exc}" if exc.error_type else str(exc)
+                error = error_message(exc)
             except IbertError:
                 build.counts[f"unsafe_{operator.__name__}"] += 1
                 continue
@@ -252,6 +252,14 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
                 f"kept_{mutant.operator}",
             )
     return build
+
+
+def error_message(exc: Exception) -> str:
+    """The error as Python prints its last line (``AttributeError: ...``), its type named once."""
+    message, error_type = str(exc), getattr(exc, "error_type", "")
+    if not error_type or message.startswith(f"{error_type}:"):
+        return message
+    return f"{error_type}: {message}"
 
 
 def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()) -> TaskBuild:
