@@ -19,6 +19,7 @@ from ibert_assets.multitask.canonical import canonical_style, one_target_per_inp
 from ibert_assets.multitask.completion import completion_cuts
 from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import task_template
+from ibert_assets.quality import input_key
 from ibert_assets.record import make_id
 
 TASKS = ("sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation")
@@ -170,6 +171,7 @@ def completion_records(
     template = task_template("code_completion")
     limit = per_example or int(template.get("max_cuts_per_example", 3))
     build = TaskBuild()
+    taken: dict[str, str] = {}
     for index, pair in enumerate(pairs):
         code = pair["target"].get("ibis")
         if not code:
@@ -187,7 +189,16 @@ def completion_records(
                 except IbertError:
                     build.counts["reassembly_failed"] += 1
                     continue
-            instruction = template["instruction"].format(tables=", ".join(schema))
+            instruction = completion_instruction(template, pair, schema)
+            key = input_key(
+                {
+                    "task": "code_completion",
+                    "input": {"prefix": cut.prefix, "instruction": instruction},
+                }
+            )
+            if taken.setdefault(key, cut.completion) != cut.completion:
+                build.counts["dropped_second_target"] += 1  # the intent does not decide it
+                continue
             build.add(
                 derived(
                     pair,
@@ -199,6 +210,18 @@ def completion_records(
                 f"kept_{cut.boundary}",
             )
     return build
+
+
+def completion_instruction(
+    template: dict[str, Any], pair: dict[str, Any], schema: dict[str, dict[str, str]]
+) -> str:
+    """The instruction with the intent (the pair's description) where it has one."""
+    tables = ", ".join(schema)
+    description = str((pair.get("meta") or {}).get("description") or "").strip().rstrip(".")
+    if description and "instruction_with_intent" in template:
+        intent = description[0].lower() + description[1:]
+        return str(template["instruction_with_intent"]).format(intent=intent, tables=tables)
+    return str(template["instruction"]).format(tables=tables)
 
 
 def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> TaskBuild:
@@ -263,7 +286,8 @@ def error_message(exc: Exception) -> str:
 
 
 def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()) -> TaskBuild:
-    """Documentation Q&A as mined, plus one question per template example description."""
+    """Documentation Q&A as mined, plus text to Ibis: each template example's description asked
+    as a question over its tables, answered with the verified Ibis code."""
     template = task_template("qa")
     build = TaskBuild()
     for record in docs:
@@ -278,17 +302,27 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
             build.counts["no_description"] += 1
             continue
         tables = ", ".join(pair["context"]["tables"])
+        schema = "; ".join(
+            f"{name}({', '.join(columns)})" for name, columns in schema_of(pair).items()
+        )
         phrasing = template["questions"][index % len(template["questions"])]
         values = {
             "question": description,
-            "question_lower": description[0].lower() + description[1:],
+            "question_lower": description[0].lower() + description[1:].rstrip("."),
             "tables": tables,
+            "schema": schema,
             "ibis": code,
             "sql": pair["input"].get("sql", ""),
         }
         question = phrasing.format(**values)
         answer = template["answer"].format(**values).strip()
-        build.add(derived(pair, "qa", {"question": question}, {"answer": answer}), "kept_templates")
+        build.add(
+            derived(
+                pair, "qa", {"question": question}, {"answer": answer},
+                meta={"qa_kind": "text_to_ibis"},
+            ),
+            "kept_templates",
+        )  # fmt: skip
     return build
 
 
@@ -394,6 +428,9 @@ def build_task(
         # three cuts of each original, one of each variant: variants repeat their original's shape
         build = completion_records([*template_pairs, *mined_pairs])
         build.extend(completion_records(augmented_pairs, per_example=1))
+        kept, dropped = one_target_per_input(build.records)
+        build.records = [dict(record) for record in kept]
+        build.counts["dropped_second_target"] += dropped
         return build
     if task == "error_resolution":
         return error_records(all_pairs)

@@ -1,4 +1,3 @@
-
 from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate
 from ibert_assets_tests.assets.test_dedup import LONG_SQL, record
