@@ -375,8 +375,22 @@ def wrap_as_function(
     for table, columns in schema.items():
         cols = ", ".join(f"{c} ({d})" for c, d in columns.items())
         lines.append("    " + template["parameter"].format(table=table, columns=cols))
-    lines += ["", "Returns:", "    " + template["returns"]]
+    lines += ["", "Returns:", "    " + _returns_line(code, schema, template)]
     return source, "\n".join(lines)
+
+
+def _returns_line(code: str, schema: dict[str, dict[str, str]], template: dict[str, Any]) -> str:
+    """What this query returns: its output columns and their types (the code is evaluated
+    safely to learn them); the template's generic line where it cannot be."""
+    from ibert_inference import evaluate_ibis
+    from ibert_inference.errors import IbertError
+
+    try:
+        output = evaluate_ibis(code, schema).schema()
+    except (IbertError, AttributeError):
+        return str(template["returns"])
+    columns = ", ".join(f"{name} ({dtype})" for name, dtype in output.items())
+    return str(template.get("returns_columns", template["returns"])).format(columns=columns)
 
 
 def docstring_documents(source: str, docstring: str) -> bool:

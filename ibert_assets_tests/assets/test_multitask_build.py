@@ -97,6 +97,10 @@ def test_documentation_wraps_queries_with_complete_docstrings():
     assert docstring_documents(record["input"]["code"], record["target"]["docstring"])
     parsed = docstring_parser.parse(record["target"]["docstring"])
     assert [p.arg_name for p in parsed.params] == ["orders"]
+    # the return value is described by what this query returns, not one line for all
+    assert parsed.returns.description == (
+        "An Ibis table expression with the columns status (string), total (float64)."
+    )
 
 
 def test_docstring_check_notices_a_missing_parameter():
