@@ -102,3 +102,22 @@ def test_errors_name_file_line_and_field(tmp_path: Path, text: str, where: str):
 def test_missing_file_is_a_template_error(tmp_path: Path):
     with pytest.raises(TemplateError, match="cannot read"):
         load_template(tmp_path / "absent.yaml")
+
+
+def test_a_spelling_may_hold_placeholders_one_question_in_several_sql_forms():
+    values = {
+        "form": {
+            "sql": "(SELECT a, {rank.sql}() OVER (ORDER BY a) AS r FROM t) AS q WHERE r",
+            "ibis": "ignored",
+        },
+        "rank": {"sql": "RANK", "ibis": "ibis.rank"},
+    }
+    assert render("SELECT a FROM {form} <= 2", values, "sql") == (
+        "SELECT a FROM (SELECT a, RANK() OVER (ORDER BY a) AS r FROM t) AS q WHERE r <= 2"
+    )
+
+
+def test_placeholders_nested_without_end_are_refused():
+    values = {"a": {"sql": "{b}"}, "b": {"sql": "{a}"}}
+    with pytest.raises(KeyError, match="nested deeper"):
+        render("{a}", values, "sql")
