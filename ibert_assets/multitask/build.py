@@ -107,8 +107,8 @@ def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
         candidates.append(pair)
     kept, dropped = one_target_per_input(candidates)
     build.counts["dropped_second_target"] += dropped
-    for pair in kept:
-        build.add(grouped(dict(pair)), "kept")
+    for chosen in kept:
+        build.add(grouped(dict(chosen)), "kept")
     return build
 
 

@@ -234,13 +234,14 @@ def date_compared_with_number(code: str, schema: Schema) -> Mutant | None:
             and node.args[0].value[:4].isdigit()
         ):
             literal = node.args[0].value
-            year = ast.Constant(int(literal[:4]))
+            year_number = int(literal[:4])
+            year = ast.Constant(year_number)
             for parent in ast.walk(tree):
                 if isinstance(parent, ast.Compare) and parent.comparators[0] is node:
                     parent.comparators[0] = year
                     return Mutant(
                         ast.unparse(tree), "date_compared_with_number",
-                        f"the date {literal!r} written as the number {year.value}",
+                        f"the date {literal!r} written as the number {year_number}",
                     )  # fmt: skip
     return None
 

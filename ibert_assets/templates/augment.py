@@ -287,9 +287,9 @@ def sql_in_dialect(pair: Pair, seed: int) -> Pair | None:
         return None
     dialect = INPUT_DIALECTS[seed % len(INPUT_DIALECTS)]
     try:
-        sql = sqlglot.transpile(pair.sql, read="duckdb", write=dialect, unsupported_level="raise")[
-            0
-        ]
+        sql = sqlglot.transpile(
+            pair.sql, read="duckdb", write=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE
+        )[0]
     except sqlglot.errors.SqlglotError:
         return None
     if sql == pair.sql:
