@@ -22,6 +22,7 @@ from ibert_assets.mining.files import SourceFile, read_source_files
 from ibert_assets.mining.infer_schema import SchemaInferenceError, infer_schema
 from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, tracked_files
+from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
 from ibert_assets.record import make_id
 from ibert_inference.errors import IbertError
 
@@ -325,11 +326,20 @@ def _record(
         "context": {"tables": {t: {"schema": cols} for t, cols in schema.items()}},
         "input": input,
         "target": target,
-        "meta": {"source": "mined", "origin": snippet.origin, "features": [], "difficulty": None},
+        "meta": {"source": "mined", "origin": snippet.origin, "features": [], "difficulty": None,
+                 **_authorship(task, snippet)},
         "provenance": _provenance(snapshot, snippet.path, snippet.line_start, snippet.line_end,
                                   snippet.origin),
         "verification": verification,
     }  # fmt: skip
+
+
+def _authorship(task: str, snippet: Snippet) -> dict[str, Any]:
+    """For a mined SQL query: who wrote it (a person or Ibis) and its sample weight."""
+    if task != "sql_to_ibis":
+        return {}
+    author = sql_author(snippet.text, snippet.path)
+    return {"sql_author": author, "sample_weight": SAMPLE_WEIGHT[author]}
 
 
 def _doc_record(example: DocExample, snapshot: Snapshot) -> dict[str, Any]:

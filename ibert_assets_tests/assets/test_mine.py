@@ -163,3 +163,11 @@ def test_wrong_pairs_of_issue_17_are_rejects_with_their_reasons(tmp_path: Path):
     status, reason = reasons["correlated.sql"]
     assert status == "schema_inference"
     assert "'customer_id' is unqualified in a subquery" in reason and "'orders'" in reason
+
+
+def test_mined_sql_says_who_wrote_it_and_weighs_ibis_output_less(mined):
+    sql_records = [r for r in mined["code"].records if r["task"] == "sql_to_ibis"]
+    assert sql_records
+    for record in sql_records:
+        assert record["meta"]["sql_author"] == "person"  # the demo repository's SQL is hand-written
+        assert record["meta"]["sample_weight"] == 1.0
