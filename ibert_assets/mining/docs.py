@@ -174,13 +174,37 @@ _IMPERATIVES = frozenset(
         "add", "aggregate", "apply", "build", "cast", "change", "compute", "connect", "convert",
         "create", "define", "drop", "filter", "find", "group", "handle", "install", "join", "load",
         "make", "read", "register", "rename", "run", "select", "sort", "use", "write",
+        "calculate", "count", "keep", "list", "merge", "pivot", "remove", "show", "sum",
     }
 )  # fmt: skip
 
 
 def _as_request(paragraph: str) -> str:
-    sentence = re.split(r"(?<=[.!?:])\s", paragraph.strip(), maxsplit=1)[0].rstrip(":")
-    return f"Show Ibis code for this: {sentence}"
+    """The question a reader of this explanation had, asked the way people ask it.
+
+    >>> _as_request("To keep only large orders, pass a predicate to filter.")
+    'How do I keep only large orders in Ibis?'
+    >>> _as_request("Compute the mean of each group with agg:")
+    'How do I compute the mean of each group with agg in Ibis?'
+    >>> _as_request("Here is a query that selects recent, large payments")
+    'How do I write a query that selects recent, large payments in Ibis?'
+    """
+    sentence = re.split(r"(?<=[.!?:])\s", paragraph.strip(), maxsplit=1)[0].rstrip(":.!")
+    sentence = re.sub(r"[`*]", "", sentence)
+    purpose = re.match(r"(?i)to (\w.*?),", sentence)
+    if purpose:
+        return _in_ibis(f"How do I {purpose.group(1)}")
+    first = sentence.split(" ", 1)[0].lower()
+    if first in _IMPERATIVES:
+        return _in_ibis(f"How do I {sentence[0].lower()}{sentence[1:]}")
+    shown = re.match(r"(?i)(?:here is|here's|this is|the following is|below is) (an? .*)", sentence)
+    if shown:
+        return _in_ibis(f"How do I write {shown.group(1)}")
+    return f"Show me Ibis code for this: {sentence}"
+
+
+def _in_ibis(question: str) -> str:
+    return f"{question}?" if "ibis" in question.lower() else f"{question} in Ibis?"
 
 
 def _strip_front_matter(text: str) -> str:

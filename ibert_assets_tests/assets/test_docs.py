@@ -9,7 +9,9 @@ def test_sections_become_questions_and_code_examples_keep_their_explanation():
     kept = {e.input["question"] for e in examples if e.kind == "section_qa" and not e.rejected}
     assert kept == {"How do I install Ibis?"}
     code = [e for e in examples if e.kind == "code_example"]
-    assert code[0].input["question"].endswith("selects recent, large payments")
+    assert code[0].input["question"] == (
+        "How do I write a query written as SQL that selects recent, large payments in Ibis?"
+    )
     assert "SELECT payment_id" in code[0].target["answer"]
     assert all(e.line_start > 4 for e in examples)  # front matter lines are counted
 
