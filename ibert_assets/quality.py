@@ -32,7 +32,8 @@ from sqlglot import exp
 _ROLE_DTYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("key", re.compile(r"^(id|.*_id)$"), ("int", "uint", "string", "uuid")),
     ("date", re.compile(r"^(date|.*_date|date_.*)$"), ("date", "timestamp", "string")),
-    ("time", re.compile(r"^.*(_at|_time|timestamp)$"), ("timestamp", "date", "time", "int")),
+    ("time", re.compile(r"^.*(_at|_time|timestamp)$"),
+     ("timestamp", "date", "time", "int", "string")),
     ("flag", re.compile(r"^(is|has)_.*$"), ("boolean",)),
     ("measure", re.compile(r"^.*(amount|price|cost|total|revenue|balance|quantity|qty)$"),
      ("int", "uint", "float", "decimal")),
