@@ -78,8 +78,11 @@ def sql_of(record: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def input_key(record: Mapping[str, Any]) -> str:
-    """The record's task and input as one comparable text (whitespace and case folded)."""
-    return json.dumps([record.get("task"), _fold(record.get("input"))], sort_keys=True)
+    """The record's task and input as one comparable text, whitespace folded; the
+    ``original_*`` fields of mined inputs (the text as found, before sqlglot rewrote it) are
+    provenance, not what a model is given, and are left out."""
+    given = {k: v for k, v in (record.get("input") or {}).items() if not k.startswith("original_")}
+    return json.dumps([record.get("task"), _fold(given)], sort_keys=True)
 
 
 def _fold(value: Any) -> Any:

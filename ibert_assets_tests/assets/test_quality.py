@@ -71,3 +71,13 @@ def test_role_contradictions(schema, found):
 
 def test_roles_come_from_whole_name_parts():
     assert role_of("paid") is None and role_of("order_id") == "key" and role_of("id") == "key"
+
+
+def test_two_mined_spellings_of_one_sql_input_are_one_input():
+    first = record(
+        "sql_to_ibis", {"sql": "SELECT a FROM t", "original_sql": "select a from t"}, {"ibis": "x"}
+    )
+    second = record(
+        "sql_to_ibis", {"sql": "SELECT a FROM t", "original_sql": "SELECT a\nFROM t"}, {"ibis": "y"}
+    )
+    assert len(inputs_with_several_targets([first, second])) == 1
