@@ -18,7 +18,7 @@ import ast
 import random
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import sqlglot
@@ -39,6 +39,8 @@ class Pair:
     operator: str = ""
     dialect: str = "duckdb"  # the dialect ``sql`` is written in
     description: str = ""  # the question in words; "" when a change made it untrue
+    # column -> values it may hold (the template's domains), for new string literals
+    domains: dict[str, list[str]] = field(default_factory=dict, compare=False, hash=False)
 
 
 Operator = Callable[[Pair, int], Pair | None]
@@ -216,6 +218,43 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     )  # fmt: skip
 
 
+def change_string_literal(pair: Pair, seed: int) -> Pair | None:
+    """Compare a column with another value of its domain (``status = 'shipped'`` ->
+    ``status = 'returned'``) in SQL, Ibis and description."""
+    tree = _parse(pair.sql)
+    code_tree = _parse_python(pair.ibis)
+    if tree is None or code_tree is None or pair.dialect != "duckdb" or not pair.domains:
+        return None
+    strings = [
+        n for n in ast.walk(code_tree) if isinstance(n, ast.Constant) and type(n.value) is str
+    ]
+    for literal in tree.find_all(exp.Literal):
+        column = _compared_column(literal)
+        values = pair.domains.get(column or "", [])
+        old = literal.this
+        if not literal.is_string or old not in values:
+            continue
+        if sum(lit.is_string and lit.this == old for lit in tree.find_all(exp.Literal)) != 1:
+            continue
+        matching = [n for n in strings if n.value == old]
+        if len(matching) != 1:
+            continue
+        used = {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
+        others = [v for v in values if v not in used]  # never the value of another literal
+        if not others:
+            continue
+        new = others[random.Random(f"{seed}:{old}").randrange(len(others))]
+        literal.set("this", new)
+        matching[0].value = new
+        said = re.findall(rf"(?<!\w){re.escape(old)}(?!\w)", pair.description)
+        description = retell(pair.description, {old: new}) if len(said) == 1 else ""
+        return Pair(
+            tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema,
+            "change_string_literal", description=description, domains=pair.domains,
+        )  # fmt: skip
+    return None
+
+
 def _in_limit_clause(tree: exp.Expr, value: int) -> bool:
     return any(
         isinstance(lit.parent, exp.Limit | exp.Offset) and int(lit.this) == value
@@ -370,7 +409,7 @@ def _grouped(node: exp.Expr, replacement: exp.Expr) -> exp.Expr:
 
 _SQL_REWRITES = (_derived_tables_as_ctes, _ctes_inlined, _between_spelled_out, _in_list_as_ors)
 # operators that change the question: both sides change, and the description with them
-QUESTION_OPERATORS: tuple[Operator, ...] = (change_literals, flip_comparison)
+QUESTION_OPERATORS: tuple[Operator, ...] = (change_literals, change_string_literal, flip_comparison)
 # operators that change only how the SQL input is written: the Ibis target stays the same
 INPUT_OPERATORS: tuple[Operator, ...] = (sql_rewritten, sql_in_dialect)
 OPERATORS: tuple[Operator, ...] = (rename_identifiers, *QUESTION_OPERATORS, *INPUT_OPERATORS)

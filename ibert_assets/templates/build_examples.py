@@ -69,6 +69,8 @@ def example_meta(example: TemplateExample, source: str = "template") -> dict[str
         "features": list(example.features),
         "difficulty": example.difficulty,
         "description": example.description,
+        # the values the query's columns may hold: augmentation draws new literals from them
+        **({"domains": example.domains} if example.domains else {}),
         # all variations of a family share a split: they differ only in literals
         "group": f"template:{example.template}/{example.family}",
     }
@@ -115,9 +117,11 @@ def build_augmented_examples(
     for index, record in enumerate(records):
         schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
         description = str((record["meta"] or {}).get("description") or "")
+        domains = dict((record["meta"] or {}).get("domains") or {})
         pair = Pair(
-            record["input"]["sql"], record["target"]["ibis"], schema, description=description
-        )
+            record["input"]["sql"], record["target"]["ibis"], schema,
+            description=description, domains=domains,
+        )  # fmt: skip
         for variant in variants(pair, seed=seed + index, renames=renames):
             outcome.counts["generated"] += 1
             verdict = verify_pair(

@@ -5,6 +5,7 @@ from ibert_assets.templates.augment import (
     INPUT_OPERATORS,
     Pair,
     change_literals,
+    change_string_literal,
     flip_comparison,
     rename_identifiers,
     sql_in_dialect,
@@ -137,3 +138,19 @@ def test_no_variant_gives_one_input_two_targets():
     assert all(len(found) == 1 for found in targets.values())
     operators = {v.operator for v in produced}
     assert {"rename", "flip_comparison", "flip_comparison+rename"} <= operators
+
+
+def test_a_string_literal_changes_to_another_value_of_its_columns_domain():
+    pair = Pair(
+        "SELECT id FROM orders WHERE status = 'shipped' AND region = 'north'",
+        "result = orders.filter((_.status == 'shipped') & (_.region == 'north')).select('id')",
+        {"orders": {"id": "int64", "status": "string", "region": "string"}},
+        description="Orders with status 'shipped' from the north",
+        domains={"status": ["shipped", "returned", "north"], "region": ["north", "south"]},
+    )
+    variant = change_string_literal(pair, 0)
+    assert variant.sql == "SELECT id FROM orders WHERE status = 'returned' AND region = 'north'"
+    assert "'returned'" in variant.ibis and "'shipped'" not in variant.ibis
+    assert variant.description == "Orders with status 'returned' from the north"
+    assert verified(variant)
+    assert change_string_literal(Pair(pair.sql, pair.ibis, pair.schema), 0) is None  # no domains

@@ -92,6 +92,14 @@ def test_escaped_braces_and_explicit_spellings():
         ),
         (VALID.replace("id: listed", "id: compare"), r"families\[1\].id: duplicate"),
         (VALID.replace("difficulty: medium", "difficulty: extreme"), r"shop.yaml:2: difficulty"),
+        (
+            VALID.replace("families:", "domains:\n  city: [Oslo, Lima]\nfamilies:"),
+            r"shop.yaml:6: domains.city: no table has this column",
+        ),
+        (
+            VALID.replace("families:", "domains:\n  amount: [one]\nfamilies:"),
+            r"shop.yaml:6: domains.amount: must be a list of two or more distinct strings",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(tmp_path: Path, text: str, where: str):
@@ -121,3 +129,19 @@ def test_placeholders_nested_without_end_are_refused():
     values = {"a": {"sql": "{b}"}, "b": {"sql": "{a}"}}
     with pytest.raises(KeyError, match="nested deeper"):
         render("{a}", values, "sql")
+
+
+def test_examples_carry_the_domains_of_the_columns_they_name(tmp_path: Path):
+    text = VALID.replace(
+        "  orders: {id: int64, amount: float64}",
+        "  orders: {id: int64, amount: float64, city: string}",
+    )
+    text = text.replace("families:", "domains:\n  city: [Oslo, Lima, Porto]\nfamilies:")
+    text = text.replace(
+        "SELECT id FROM orders WHERE id = {id}", "SELECT id, city FROM orders WHERE id = {id}"
+    )
+    examples = expand_template(load_template(write(tmp_path, text)))
+    assert {e.family: e.domains for e in examples} == {
+        "compare": {},
+        "listed": {"city": ["Oslo", "Lima", "Porto"]},
+    }
