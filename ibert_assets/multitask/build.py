@@ -451,5 +451,10 @@ def build_task(
     if task == "qa":
         return qa_records(template_pairs, docs)
     if task == "documentation":
-        return documentation_records(template_pairs, docs)
+        # one docstring per function: the same code from two families keeps the first one's
+        build = documentation_records(template_pairs, docs)
+        kept, dropped = one_target_per_input(build.records)
+        build.records = [dict(record) for record in kept]
+        build.counts["dropped_second_target"] += dropped
+        return build
     raise ValueError(f"unknown task {task!r}: expected one of {', '.join(TASKS)}")

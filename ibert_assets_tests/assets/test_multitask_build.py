@@ -131,3 +131,13 @@ def test_template_qa_is_text_to_ibis_with_the_tables_in_the_question():
     assert record["target"]["answer"] == f"```python\n{PAIRS[0]['target']['ibis']}\n```"
     assert "SELECT" not in record["target"]["answer"]
     assert record["meta"]["qa_kind"] == "text_to_ibis"
+
+
+def test_one_function_gets_one_docstring():
+    code = "result = orders.filter(_.amount > 10).group_by('status').agg(total=_.amount.sum())"
+    first = pair("SELECT 1", code)
+    second = {**pair("SELECT 2", code), "meta": {**first["meta"], "description": "Another wording"}}
+    build = build_task(
+        "documentation", template_pairs=[first, second], augmented_pairs=[], mined=[], docs=[]
+    )
+    assert len(build.records) == 1 and build.counts["dropped_second_target"] == 1
