@@ -162,7 +162,10 @@ def verify_record(record: dict[str, Any], seed: int) -> Any:
 
     schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
     if record["task"] == "sql_to_ibis":
-        return verify_pair(record["input"]["sql"], record["target"]["ibis"], schema, seed=seed)
+        return verify_pair(
+            record["input"]["sql"], record["target"]["ibis"], schema, seed=seed,
+            dialect=record["input"].get("dialect") or "duckdb",
+        )  # fmt: skip
     dialect = record["input"].get("dialect") or record.get("dialect") or "duckdb"
     if record["task"] == "ibis_to_sql" and dialect == "duckdb" and schema:
         return verify_pair(record["target"]["sql"], record["input"]["ibis"], schema, seed=seed)

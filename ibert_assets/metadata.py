@@ -14,6 +14,8 @@ from typing import Any
 
 import dagster as dg
 
+from ibert_assets.quality import task_figures
+
 OWNERS = ["team:ibert-data"]
 RECORD_COLUMNS = dg.TableSchema(
     columns=[
@@ -56,16 +58,44 @@ def dataset_metadata(
     total: int | None = None,
 ) -> dict[str, Any]:
     """Records, counters, samples and time of one partition; ``total`` over all partitions."""
-    metadata = {
+    metadata: dict[str, Any] = {
         "records": dg.MetadataValue.int(len(records)),
         "counts": counts_table(counts),
         "sample_records": samples(records),
         "seconds": dg.MetadataValue.float(round(seconds, 2)),
         "dagster/row_count": dg.MetadataValue.int(len(records)),
+        **quality_metadata(records),
     }
     if total is not None:
         metadata["records_all_partitions"] = dg.MetadataValue.int(total)
     return metadata
+
+
+def quality_metadata(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per task: distinct inputs, distinct SQL shapes, inputs with more than one target, and
+    the share of each source; as a table, and as numbers (summed over tasks) for plots."""
+    figures = task_figures(records)
+    rows = [
+        f"| {task} | {f.records} | {f.distinct_inputs} | {f.distinct_shapes} "
+        f"| {f.inputs_with_several_targets} | "
+        + ", ".join(f"{s} {v:.0%}" for s, v in f.share_per_source.items())
+        + " |"
+        for task, f in figures.items()
+    ]
+    table = (
+        "| task | records | distinct inputs | distinct SQL shapes | inputs with >1 target "
+        "| share per source |\n|---|---:|---:|---:|---:|---|\n" + "\n".join(rows)
+    )
+    return {
+        "quality_per_task": dg.MetadataValue.md(table),
+        "distinct_inputs": dg.MetadataValue.int(sum(f.distinct_inputs for f in figures.values())),
+        "distinct_sql_shapes": dg.MetadataValue.int(
+            sum(f.distinct_shapes for f in figures.values())
+        ),
+        "inputs_with_several_targets": dg.MetadataValue.int(
+            sum(f.inputs_with_several_targets for f in figures.values())
+        ),
+    }
 
 
 def stored_total(base: str, asset: str, *, replacing: str | None = None, count: int = 0) -> int:

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from ibert_inference.errors import IbertError
 
@@ -63,13 +63,20 @@ def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict
             if column.find_ancestor(exp.Select) is not scope.expression:
                 continue  # sqlglot lists a subquery's unqualified columns in the outer scope too
             if column.table:
-                table = base.get(column.table)
+                table = base.get(column.table) or _enclosing_table(scope, column.table)
                 if table is None:
                     continue  # a derived table or CTE column: inferred inside that scope
             elif name in aliases and not _is_in_where(column):
                 continue
             elif len(scope.sources) == 1 and len(base) == 1:
                 table = next(iter(base.values()))
+                outer = _ambiguous_outer_table(scope, column, table)
+                if outer is not None:
+                    raise SchemaInferenceError(
+                        f"column {name!r} is unqualified in a subquery over {table!r} that may "
+                        f"refer to the enclosing query's {outer!r}: its table cannot be "
+                        "inferred — the query must qualify it"
+                    )
             elif len(scope.sources) == 1:
                 continue  # the one source is a derived table or CTE: inferred inside it
             else:
@@ -89,6 +96,64 @@ def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict
             raise SchemaInferenceError(f"no column of table {table!r} is named in the query")
         schema[table] = {name: dtype_from_votes(name, votes[(table, name)]) for name in names}
     return schema
+
+
+def _enclosing_table(scope: Scope, alias: str) -> str | None:
+    """The base table an enclosing query calls ``alias`` (a correlated subquery's outer
+    column, ``o.customer_id``, belongs to ``orders``); None for a derived table or CTE."""
+    parent = scope.parent
+    while parent is not None:
+        source = parent.sources.get(alias)
+        if source is not None:
+            return source.name if isinstance(source, exp.Table) and source.name else None
+        parent = parent.parent
+    return None
+
+
+def _ambiguous_outer_table(scope: Scope, column: exp.Column, inner: str) -> str | None:
+    """The enclosing query's table an unqualified column of a subquery's condition may belong
+    to, where the query hints that it does; None where the subquery's own table is meant.
+
+    Without the database, ``WHERE c.id = customer_id`` inside ``EXISTS (SELECT 1 FROM customers
+    c ...)`` may name the outer ``orders.customer_id``: SQL takes the inner column only if the
+    inner table has one. The hints: the column is compared with a qualified column of the
+    subquery's own table (the shape of a correlation predicate), or the enclosing query names
+    the column too.
+    """
+    clause = column.find_ancestor(exp.Where, exp.Having, exp.Join, exp.Select)
+    if not scope.is_subquery or isinstance(clause, exp.Select) or clause is None:
+        return None  # outside a condition (a SELECT list, GROUP BY): the subquery's own column
+    if clause.find_ancestor(exp.Select) is not scope.expression:
+        return None
+    enclosing = []
+    parent = scope.parent
+    while parent is not None:
+        enclosing.append(parent)
+        parent = parent.parent
+    outer_tables = {
+        source.name
+        for outer in enclosing
+        for source in outer.sources.values()
+        if isinstance(source, exp.Table) and source.name and source.name != inner
+    }
+    if not outer_tables:
+        return None
+    own = set(scope.sources)
+    comparison = column.parent
+    while isinstance(comparison, exp.Paren):
+        comparison = comparison.parent
+    correlation_predicate = isinstance(comparison, exp.EQ) and any(
+        isinstance(side, exp.Column) and side.table in own
+        for side in (comparison.left, comparison.right)
+    )
+    named_outside = any(
+        c.name == column.name and c.find_ancestor(exp.Select) is outer.expression
+        for outer in enclosing
+        for c in outer.columns
+    )
+    if correlation_predicate or named_outside:
+        return sorted(outer_tables)[0]
+    return None
 
 
 def _is_in_where(column: exp.Column) -> bool:

@@ -1,5 +1,11 @@
 """Documentation examples: Q&A from page sections, code examples with their explanation, and
-function/docstring pairs from public functions. Everything is parsed, nothing is run."""
+function/docstring pairs from public functions. Everything is parsed, nothing is run.
+
+Answers are cleaned of Quarto and notebook markup (``:::`` divs, ``#|`` cell options, ``# <1>``
+code annotations, shortcodes); an answer without Ibis code, or whose code is about another
+library, is kept as a reject with its reason (``DocExample.rejected``). Documentation targets
+come from public functions outside tests.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,47 @@ class DocExample:
     line_start: int
     line_end: int
     meta: dict[str, object] = field(default_factory=dict)
+    rejected: str | None = None  # why the example is not training data, if it is not
+
+
+_QUARTO_DIV = re.compile(r"^\s*:::+.*$", re.MULTILINE)
+_CELL_OPTION = re.compile(r"^\s*#\|.*\n?", re.MULTILINE)
+_ANNOTATION = re.compile(r"\s*# <\d+>\s*$", re.MULTILINE)
+_SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.DOTALL)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ATTRIBUTES = re.compile(r"\s*\{[.#][^}]*\}")
+# code that shows another library, not Ibis
+_FOREIGN = re.compile(
+    r"\bimport pandas\b|\bpd\.|\bimport polars\b|\bpl\.|\.jar\b|\bspark\.|\bsc\.|\bmvn\b"
+)
+_IBIS = re.compile(r"\bibis\b|(?<![\w.])_\.\w|\.group_by\(|\.order_by\(|\.mutate\(")
+_CODE_BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
+
+
+def clean_markup(text: str) -> str:
+    r"""``text`` without Quarto/notebook markup, blank-line runs folded.
+
+    >>> clean_markup("::: {.callout-note}\nNote this.\n:::\n```python\n#| code-fold: true\nt.count()  # <1>\n```")
+    'Note this.\n\n```python\nt.count()\n```'
+    """  # noqa: E501
+    for pattern in (_SHORTCODE, _HTML_COMMENT, _QUARTO_DIV, _CELL_OPTION, _ANNOTATION):
+        text = pattern.sub("", text)
+    text = _ATTRIBUTES.sub("", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def answer_problem(answer: str) -> str | None:
+    """Why ``answer`` cannot teach Ibis (no Ibis code, code of another library); None if it can."""
+    blocks = [code for language, code in _CODE_BLOCK.findall(answer) if language != "sql"]
+    if not blocks:
+        return "no_ibis_code: the answer shows no Python code using Ibis"
+    code = "\n".join(blocks)
+    if not _IBIS.search(code):
+        foreign = _FOREIGN.search(code)
+        if foreign:
+            return f"not_about_ibis: the code uses {foreign.group(0).strip()!r}, not Ibis"
+        return "no_ibis_code: the code calls nothing from Ibis"
+    return None
 
 
 def doc_examples_from_file(source: SourceFile) -> Iterator[DocExample]:
@@ -45,7 +92,7 @@ def examples_from_markdown(text: str, path: str) -> Iterator[DocExample]:
 
     tokens = MarkdownIt("commonmark").parse(_strip_front_matter(text))
     prose: list[str]
-    code: list[str]
+    code: list[tuple[str, str]]
     heading, heading_line, prose, code = "", 1, [], []
     last_paragraph = ""
     for index, token in enumerate(tokens):
@@ -55,22 +102,26 @@ def examples_from_markdown(text: str, path: str) -> Iterator[DocExample]:
             heading_line = (token.map or [0])[0] + 1
             prose, code, last_paragraph = [], [], ""
         elif token.type == "inline" and tokens[index - 1].type == "paragraph_open":
-            last_paragraph = token.content.strip()
-            prose.append(last_paragraph)
+            last_paragraph = clean_markup(token.content)
+            if last_paragraph:
+                prose.append(last_paragraph)
         elif token.type == "fence" and token.map:
             language = token.info.strip().strip("{}").split(",")[0].split(" ")[0].lower()
-            if language in {"python", "sql"} and token.content.strip():
-                code.append(token.content.strip())
+            content = clean_markup(token.content)
+            if language in {"python", "sql"} and content:
+                code.append((language, content))
                 if len(last_paragraph) >= 30 and _WORD.search(last_paragraph):
+                    answer = f"```{language}\n{content}\n```"
                     yield DocExample(
                         task="qa",
                         kind="code_example",
-                        input={"question": _as_request(last_paragraph)},
-                        target={"answer": f"```{language}\n{token.content.strip()}\n```"},
+                        input={"question": _as_request(clean_markup(last_paragraph))},
+                        target={"answer": answer},
                         path=path,
                         line_start=token.map[0] + 1,
                         line_end=token.map[1],
                         meta={"language": language, "section": heading},
+                        rejected=answer_problem(answer),
                     )
     yield from _section(heading, heading_line, prose, code, path, None)
 
@@ -79,8 +130,9 @@ def _section(heading, line, prose, code, path, next_token) -> Iterator[DocExampl
     answer = "\n\n".join(prose).strip()
     if not heading or len(answer) < MIN_ANSWER_CHARS:
         return
-    if code:
-        answer = f"{answer}\n\n```python\n{code[0]}\n```"
+    python = [content for language, content in code if language == "python"]
+    if python:
+        answer = f"{answer}\n\n```python\n{python[0]}\n```"
     end = (next_token.map or [line])[0] if next_token is not None else line + answer.count("\n") + 1
     yield DocExample(
         task="qa",
@@ -91,6 +143,7 @@ def _section(heading, line, prose, code, path, next_token) -> Iterator[DocExampl
         line_start=line,
         line_end=max(end, line),
         meta={"section": heading},
+        rejected=answer_problem(answer[:MAX_ANSWER_CHARS]),
     )
 
 
@@ -121,13 +174,37 @@ _IMPERATIVES = frozenset(
         "add", "aggregate", "apply", "build", "cast", "change", "compute", "connect", "convert",
         "create", "define", "drop", "filter", "find", "group", "handle", "install", "join", "load",
         "make", "read", "register", "rename", "run", "select", "sort", "use", "write",
+        "calculate", "count", "keep", "list", "merge", "pivot", "remove", "show", "sum",
     }
 )  # fmt: skip
 
 
 def _as_request(paragraph: str) -> str:
-    sentence = re.split(r"(?<=[.!?:])\s", paragraph.strip(), maxsplit=1)[0].rstrip(":")
-    return f"Show Ibis code for this: {sentence}"
+    """The question a reader of this explanation had, asked the way people ask it.
+
+    >>> _as_request("To keep only large orders, pass a predicate to filter.")
+    'How do I keep only large orders in Ibis?'
+    >>> _as_request("Compute the mean of each group with agg:")
+    'How do I compute the mean of each group with agg in Ibis?'
+    >>> _as_request("Here is a query that selects recent, large payments")
+    'How do I write a query that selects recent, large payments in Ibis?'
+    """
+    sentence = re.split(r"(?<=[.!?:])\s", paragraph.strip(), maxsplit=1)[0].rstrip(":.!")
+    sentence = re.sub(r"[`*]", "", sentence)
+    purpose = re.match(r"(?i)to (\w.*?),", sentence)
+    if purpose:
+        return _in_ibis(f"How do I {purpose.group(1)}")
+    first = sentence.split(" ", 1)[0].lower()
+    if first in _IMPERATIVES:
+        return _in_ibis(f"How do I {sentence[0].lower()}{sentence[1:]}")
+    shown = re.match(r"(?i)(?:here is|here's|this is|the following is|below is) (an? .*)", sentence)
+    if shown:
+        return _in_ibis(f"How do I write {shown.group(1)}")
+    return f"Show me Ibis code for this: {sentence}"
+
+
+def _in_ibis(question: str) -> str:
+    return f"{question}?" if "ibis" in question.lower() else f"{question} in Ibis?"
 
 
 def _strip_front_matter(text: str) -> str:
@@ -152,11 +229,13 @@ def examples_from_notebook(text: str, path: str) -> Iterator[DocExample]:
         if cell.get("cell_type") == "markdown":
             explanation = " ".join(cell.get("source", "").split())
         elif cell.get("cell_type") == "code" and explanation and cell.get("source", "").strip():
+            answer = f"```python\n{clean_markup(cell['source'])}\n```"
             yield DocExample(
                 task="qa",
                 kind="code_example",
-                input={"question": _as_request(explanation)},
-                target={"answer": f"```python\n{cell['source'].strip()}\n```"},
+                input={"question": _as_request(clean_markup(explanation))},
+                target={"answer": answer},
+                rejected=answer_problem(answer),
                 path=path,
                 line_start=index + 1,
                 line_end=index + 1,
@@ -166,7 +245,13 @@ def examples_from_notebook(text: str, path: str) -> Iterator[DocExample]:
 
 
 def function_docstrings(text: str, path: str) -> Iterator[DocExample]:
-    """Public functions whose docstring names every parameter: (code sans docstring, docstring)."""
+    """Public functions whose docstring names every parameter: (code sans docstring, docstring).
+
+    Tests and test helpers document nothing a user calls: their files are skipped, and so are
+    ``test_*`` functions and private ones (``_helper``).
+    """
+    if _is_test_file(path):
+        return
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
@@ -174,7 +259,7 @@ def function_docstrings(text: str, path: str) -> Iterator[DocExample]:
     lines = text.splitlines()
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name.startswith(
-            "_"
+            ("_", "test")
         ):
             continue
         docstring = ast.get_docstring(node, clean=True)
@@ -197,6 +282,17 @@ def function_docstrings(text: str, path: str) -> Iterator[DocExample]:
             line_end=node.end_lineno or node.lineno,
             meta={"parameters": _parameters(node)},
         )
+
+
+def _is_test_file(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(part in {"tests", "test", "testing"} for part in parts[:-1])
+    )
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

@@ -21,6 +21,7 @@ from ibert_assets.mining.extract import Snippet, snippets_from_file
 from ibert_assets.mining.files import SourceFile, read_source_files
 from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
+from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
 from ibert_assets.record import make_id
 from ibert_inference.errors import IbertError
 from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
@@ -125,6 +126,16 @@ def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) 
     outcome, sources, seen = _begin(snapshot, previous)
     for source in sources:
         for example in _doc_examples(source, outcome.skipped):
+            if example.rejected is not None:
+                status, _, reason = example.rejected.partition(": ")
+                outcome.rejects.append(
+                    {"status": status, "reason": reason, "kind": example.kind,
+                     "text": str(example.target)[:5_000],
+                     "provenance": _provenance(snapshot, example.path, example.line_start,
+                                               example.line_end, example.kind)}
+                )  # fmt: skip
+                outcome.counts[f"rejected_{status}"] += 1
+                continue
             _keep(outcome, seen, _doc_record(example, snapshot), example.kind)
     return outcome
 
@@ -190,6 +201,15 @@ def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]
         raise _Rejected("sql_parse_error", str(exc).splitlines()[0][:300]) from None
     if len(statements) != 1 or type(statements[0]).__name__ not in QUERY_TYPES:
         raise _Rejected("not_a_single_query", f"{len(statements)} statements, not one query")
+    sample = statements[0].find(sqlglot.exp.TableSample)
+    if sample is not None:
+        # a random sample: on the small generated databases it keeps every row, so a
+        # translation that drops it verifies while meaning something else
+        raise _Rejected(
+            "nondeterministic",
+            f"{sample.sql(dialect='duckdb')}: a random sample cannot be verified by comparing "
+            "results, and a translation that drops it would still pass",
+        )
     try:
         sql = statements[0].sql(dialect="duckdb", pretty=True)
         schema = infer_schema(statements[0], dialect=snippet.dialect)
@@ -309,11 +329,20 @@ def _record(
         "context": {"tables": {t: {"schema": cols} for t, cols in schema.items()}},
         "input": input,
         "target": target,
-        "meta": {"source": "mined", "origin": snippet.origin, "features": [], "difficulty": None},
+        "meta": {"source": "mined", "origin": snippet.origin, "features": [], "difficulty": None,
+                 **_authorship(task, snippet)},
         "provenance": _provenance(snapshot, snippet.path, snippet.line_start, snippet.line_end,
                                   snippet.origin),
         "verification": verification,
     }  # fmt: skip
+
+
+def _authorship(task: str, snippet: Snippet) -> dict[str, Any]:
+    """For a mined SQL query: who wrote it (a person or Ibis) and its sample weight."""
+    if task != "sql_to_ibis":
+        return {}
+    author = sql_author(snippet.text, snippet.path)
+    return {"sql_author": author, "sample_weight": SAMPLE_WEIGHT[author]}
 
 
 def _doc_record(example: DocExample, snapshot: Snapshot) -> dict[str, Any]:

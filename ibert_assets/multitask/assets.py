@@ -10,6 +10,7 @@ from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.multitask.build import build_task
 from ibert_assets.partitions import task_partitions
+from ibert_assets.quality_checks import quality_checks
 from ibert_assets.store import DatasetPartition, DatasetStore
 
 DEFAULT_MIN_PER_TASK = 500
@@ -108,4 +109,5 @@ multitask_checks = [
     ),
     minimum_examples,
     reverified_sample,
+    *quality_checks(multitask_examples, task_partitions),
 ]

@@ -15,9 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
 from ibert_assets.multitask.completion import completion_cuts
 from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import task_template
+from ibert_assets.quality import input_key
 from ibert_assets.record import make_id
 
 TASKS = ("sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation")
@@ -88,12 +90,25 @@ def grouped(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
+    """Verified pairs in the canonical Ibis style, one target per SQL input (templates win
+    over augmented variants, which win over mined pairs): a model never learns two answers."""
     build = TaskBuild()
+    candidates = []
     for pair in pairs:
-        if pair["task"] == "sql_to_ibis" and pair["verification"].get("status") == "verified":
-            build.add(grouped(pair), "kept")
-        else:
+        if pair["task"] != "sql_to_ibis" or pair["verification"].get("status") != "verified":
             build.counts["not_a_verified_pair"] += 1
+            continue
+        code = pair["target"]["ibis"]
+        restyled = canonical_style(code)
+        if restyled != code:
+            build.counts["restyled"] += 1
+            target = {**pair["target"], "ibis": restyled}
+            pair = {**pair, "id": make_id(pair["task"], pair["input"], target), "target": target}
+        candidates.append(pair)
+    kept, dropped = one_target_per_input(candidates)
+    build.counts["dropped_second_target"] += dropped
+    for chosen in kept:
+        build.add(grouped(dict(chosen)), "kept")
     return build
 
 
@@ -156,6 +171,7 @@ def completion_records(
     template = task_template("code_completion")
     limit = per_example or int(template.get("max_cuts_per_example", 3))
     build = TaskBuild()
+    taken: dict[str, str] = {}
     for index, pair in enumerate(pairs):
         code = pair["target"].get("ibis")
         if not code:
@@ -173,7 +189,16 @@ def completion_records(
                 except IbertError:
                     build.counts["reassembly_failed"] += 1
                     continue
-            instruction = template["instruction"].format(tables=", ".join(schema))
+            instruction = completion_instruction(template, pair, schema)
+            key = input_key(
+                {
+                    "task": "code_completion",
+                    "input": {"prefix": cut.prefix, "instruction": instruction},
+                }
+            )
+            if taken.setdefault(key, cut.completion) != cut.completion:
+                build.counts["dropped_second_target"] += 1  # the intent does not decide it
+                continue
             build.add(
                 derived(
                     pair,
@@ -185,6 +210,18 @@ def completion_records(
                 f"kept_{cut.boundary}",
             )
     return build
+
+
+def completion_instruction(
+    template: dict[str, Any], pair: dict[str, Any], schema: dict[str, dict[str, str]]
+) -> str:
+    """The instruction with the intent (the pair's description) where it has one."""
+    tables = ", ".join(schema)
+    description = str((pair.get("meta") or {}).get("description") or "").strip().rstrip(".")
+    if description and "instruction_with_intent" in template:
+        intent = description[0].lower() + description[1:]
+        return str(template["instruction_with_intent"]).format(intent=intent, tables=tables)
+    return str(template["instruction"]).format(tables=tables)
 
 
 def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> TaskBuild:
@@ -219,7 +256,7 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
             try:
                 evaluate_ibis(mutant.code, schema)
             except EvaluationError as exc:
-                error = f"{exc.error_type}: {exc}" if exc.error_type else str(exc)
+                error = error_message(exc)
             except IbertError:
                 build.counts[f"unsafe_{operator.__name__}"] += 1
                 continue
@@ -240,8 +277,17 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
     return build
 
 
+def error_message(exc: Exception) -> str:
+    """The error as Python prints its last line (``AttributeError: ...``), its type named once."""
+    message, error_type = str(exc), getattr(exc, "error_type", "")
+    if not error_type or message.startswith(f"{error_type}:"):
+        return message
+    return f"{error_type}: {message}"
+
+
 def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()) -> TaskBuild:
-    """Documentation Q&A as mined, plus one question per template example description."""
+    """Documentation Q&A as mined, plus text to Ibis: each template example's description asked
+    as a question over its tables, answered with the verified Ibis code."""
     template = task_template("qa")
     build = TaskBuild()
     for record in docs:
@@ -256,17 +302,27 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
             build.counts["no_description"] += 1
             continue
         tables = ", ".join(pair["context"]["tables"])
+        schema = "; ".join(
+            f"{name}({', '.join(columns)})" for name, columns in schema_of(pair).items()
+        )
         phrasing = template["questions"][index % len(template["questions"])]
         values = {
             "question": description,
-            "question_lower": description[0].lower() + description[1:],
+            "question_lower": description[0].lower() + description[1:].rstrip("."),
             "tables": tables,
+            "schema": schema,
             "ibis": code,
             "sql": pair["input"].get("sql", ""),
         }
         question = phrasing.format(**values)
         answer = template["answer"].format(**values).strip()
-        build.add(derived(pair, "qa", {"question": question}, {"answer": answer}), "kept_templates")
+        build.add(
+            derived(
+                pair, "qa", {"question": question}, {"answer": answer},
+                meta={"qa_kind": "text_to_ibis"},
+            ),
+            "kept_templates",
+        )  # fmt: skip
     return build
 
 
@@ -319,8 +375,22 @@ def wrap_as_function(
     for table, columns in schema.items():
         cols = ", ".join(f"{c} ({d})" for c, d in columns.items())
         lines.append("    " + template["parameter"].format(table=table, columns=cols))
-    lines += ["", "Returns:", "    " + template["returns"]]
+    lines += ["", "Returns:", "    " + _returns_line(code, schema, template)]
     return source, "\n".join(lines)
+
+
+def _returns_line(code: str, schema: dict[str, dict[str, str]], template: dict[str, Any]) -> str:
+    """What this query returns: its output columns and their types (the code is evaluated
+    safely to learn them); the template's generic line where it cannot be."""
+    from ibert_inference import evaluate_ibis
+    from ibert_inference.errors import IbertError
+
+    try:
+        output = evaluate_ibis(code, schema).schema()
+    except (IbertError, AttributeError):
+        return str(template["returns"])
+    columns = ", ".join(f"{name} ({dtype})" for name, dtype in output.items())
+    return str(template.get("returns_columns", template["returns"])).format(columns=columns)
 
 
 def docstring_documents(source: str, docstring: str) -> bool:
@@ -372,11 +442,19 @@ def build_task(
         # three cuts of each original, one of each variant: variants repeat their original's shape
         build = completion_records([*template_pairs, *mined_pairs])
         build.extend(completion_records(augmented_pairs, per_example=1))
+        kept, dropped = one_target_per_input(build.records)
+        build.records = [dict(record) for record in kept]
+        build.counts["dropped_second_target"] += dropped
         return build
     if task == "error_resolution":
         return error_records(all_pairs)
     if task == "qa":
         return qa_records(template_pairs, docs)
     if task == "documentation":
-        return documentation_records(template_pairs, docs)
+        # one docstring per function: the same code from two families keeps the first one's
+        build = documentation_records(template_pairs, docs)
+        kept, dropped = one_target_per_input(build.records)
+        build.records = [dict(record) for record in kept]
+        build.counts["dropped_second_target"] += dropped
+        return build
     raise ValueError(f"unknown task {task!r}: expected one of {', '.join(TASKS)}")

@@ -1,16 +1,21 @@
 """Code-completion examples: verified Ibis code cut at syntactic boundaries.
 
 A cut falls after a complete statement or after a complete receiver of a method call in a chain,
-so a prefix always reads as code someone is in the middle of writing, never as a split token.
+so a prefix always reads as code someone is in the middle of writing, never as a split token. A
+prefix whose last line only names a table (``result = orders``) is no cut: anything could follow
+it, and the intent alone would have to write the whole query.
 
 >>> [c.completion for c in completion_cuts('result = t.filter(_.a > 1).select("a")')]
-['.filter(_.a > 1).select("a")', '.select("a")']
+['.select("a")']
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+
+_BARE_NAME = re.compile(r"^\s*\w+\s*=\s*\w+$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ def completion_cuts(code: str, *, min_prefix_chars: int = 8) -> list[CompletionC
     for position in sorted(cuts):
         prefix, completion = code[:position], code[position:]
         if len(prefix.strip()) < min_prefix_chars or not completion.strip():
+            continue
+        if _BARE_NAME.match(prefix.rstrip().rsplit("\n", 1)[-1]):
             continue
         results.append(CompletionCut(prefix, completion, cuts[position]))
     return results

@@ -152,12 +152,109 @@ def missing_parenthesis(code: str, schema: Schema) -> Mutant | None:
     )
 
 
+# APIs of earlier Ibis versions that people still write from old answers and notebooks
+_REMOVED_METHODS = {"order_by": "sort_by", "rename": "relabel"}
+
+
+def deprecated_api(code: str, schema: Schema) -> Mutant | None:
+    """Use an API removed from Ibis: ``sort_by`` (before 4.0), ``relabel`` (before 10.0), or
+    ``ibis.where(cond, a, b)`` for ``cond.ifelse(a, b)`` (before 10.0)."""
+    tree = _parse(code)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        name = node.func.attr
+        if name in _REMOVED_METHODS:
+            node.func.attr = _REMOVED_METHODS[name]
+            return Mutant(
+                ast.unparse(tree), "deprecated_api",
+                f"{name!r} written as {node.func.attr!r}, its name in an earlier Ibis",
+            )  # fmt: skip
+        if name == "ifelse" and len(node.args) == 2:
+            condition = node.func.value
+            node.func = ast.Attribute(ast.Name("ibis", ast.Load()), "where", ast.Load())
+            node.args = [condition, *node.args]
+            return Mutant(
+                ast.unparse(tree), "deprecated_api",
+                "'ifelse' written as 'ibis.where', its name in an earlier Ibis",
+            )  # fmt: skip
+    return None
+
+
+def wrong_join_key(code: str, schema: Schema) -> Mutant | None:
+    """Name the left key on the right table too (``a.customer_id == b.customer_id`` where ``b``
+    calls it ``id``): the join key that does not exist there."""
+    tree = _parse(code)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Eq)
+            and all(
+                isinstance(side, ast.Attribute) and isinstance(side.value, ast.Name)
+                for side in (node.left, node.comparators[0])
+            )
+        ):
+            continue
+        left, right = node.left, node.comparators[0]
+        assert isinstance(left, ast.Attribute) and isinstance(right, ast.Attribute)
+        assert isinstance(left.value, ast.Name) and isinstance(right.value, ast.Name)
+        right_table = schema.get(right.value.id)
+        if right_table is None or left.attr in right_table or left.attr == right.attr:
+            continue
+        original = right.attr
+        right.attr = left.attr
+        return Mutant(
+            ast.unparse(tree), "wrong_join_key",
+            f"joined on {right.value.id}.{left.attr}, which does not exist: the key there is "
+            f"{original!r}",
+        )  # fmt: skip
+    return None
+
+
+def date_compared_with_number(code: str, schema: Schema) -> Mutant | None:
+    """Compare a date with a bare year (``_.hired_on >= 2024``) instead of a date literal."""
+    tree = _parse(code)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"date", "timestamp"}
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "ibis"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and node.args[0].value[:4].isdigit()
+        ):
+            literal = node.args[0].value
+            year_number = int(literal[:4])
+            year = ast.Constant(year_number)
+            for parent in ast.walk(tree):
+                if isinstance(parent, ast.Compare) and parent.comparators[0] is node:
+                    parent.comparators[0] = year
+                    return Mutant(
+                        ast.unparse(tree), "date_compared_with_number",
+                        f"the date {literal!r} written as the number {year_number}",
+                    )  # fmt: skip
+    return None
+
+
 OPERATORS: tuple[MutationOperator, ...] = (
     misspelled_column,
     string_compared_with_number,
     and_instead_of_ampersand,
     wrong_method_name,
     missing_parenthesis,
+    deprecated_api,
+    wrong_join_key,
+    date_compared_with_number,
 )
 
 

@@ -11,6 +11,8 @@ from ibert_assets import checks
 from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.partitions import SPLITS, split_partitions
+from ibert_assets.quality import task_figures
+from ibert_assets.quality_checks import quality_checks
 from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
@@ -64,7 +66,10 @@ def train_complete(
         os.replace(temporary.path, path.path)
     else:
         path.write_bytes(parquet)
-    write_atomic(folder / "README.md", dataset_card(splits, deduplicated.counts))
+    write_atomic(
+        folder / "README.md",
+        dataset_card(splits, deduplicated.counts, before=task_figures(records)),
+    )
     every_split = sum(len(split) for split in splits.values())
     metadata = dataset_metadata(
         mine, deduplicated.counts, time.perf_counter() - start, total=every_split
@@ -153,5 +158,6 @@ def no_leakage(
 
 split_checks = [
     *checks.dataset_checks(train_complete, split_partitions, reverify=False, rejection_rate=False),
+    *quality_checks(train_complete, split_partitions),
     no_leakage,
 ]

@@ -1,7 +1,14 @@
-"""Stable split assignment by group: every record of a group lands in the same split.
+"""Split assignment by group, sized 80/10/10, with whole templates held out for testing.
 
->>> split_for_group("template:joins/inner_join")
-'train'
+Every record of a group (one template family, one mined file) lands in one split, and so do
+groups joined by a near-duplicate cluster or a shared input. The test split holds two kinds of
+unseen data: whole *templates* (a schema and domain no training record comes from, about half
+of the test split) and unseen *families* or files of the other templates. Records of the
+evaluation splits say which in ``meta.held_out`` (``template`` or ``group``).
+
+>>> records = [{"id": str(i), "input": {"q": i}, "meta": {"group": f"g{i}"}} for i in range(100)]
+>>> {split: len(found) for split, found in assign_splits(records, {}).items()}
+{'train': 80, 'validation': 10, 'test': 10}
 """
 
 from __future__ import annotations
@@ -29,15 +36,19 @@ def group_key(record: Mapping[str, Any]) -> str:
     return f"record:{record['id']}"
 
 
-def split_for_group(key: str, fractions: Mapping[str, float] = DEFAULT_FRACTIONS) -> str:
-    """The split of a group key: a stable hash mapped onto the cumulative fractions."""
-    point = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
-    cumulative = 0.0
-    for split in SPLITS:
-        cumulative += fractions[split]
-        if point < cumulative:
-            return split
-    return SPLITS[-1]
+# the share of the test split that whole held-out templates take (the rest: unseen families)
+HELD_OUT_TEMPLATE_SHARE = 0.5
+
+
+def _point(key: str) -> float:
+    """A stable pseudo-random point in [0, 1) for ``key``."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
+
+
+def template_of(record: Mapping[str, Any]) -> str | None:
+    """The template file a record was made from (its variants and derived tasks included)."""
+    template = (record.get("meta") or {}).get("template")
+    return str(template) if template else None
 
 
 def assign_splits(
@@ -68,8 +79,64 @@ def assign_splits(
         if node.startswith("g:"):
             top = root(node)
             name[top] = min(name.get(top, node[2:]), node[2:])
-    out: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
+    members: dict[str, list[dict[str, Any]]] = {}
     for record in sorted(records, key=lambda r: r["id"]):
-        component = name[root(f"g:{group_key(record)}")]
-        out[split_for_group(component, fractions)].append(record)
+        members.setdefault(name[root(f"g:{group_key(record)}")], []).append(record)
+    return _fill_splits(members, fractions)
+
+
+def _fill_splits(
+    members: dict[str, list[dict[str, Any]]], fractions: Mapping[str, float]
+) -> dict[str, list[dict[str, Any]]]:
+    total = sum(len(found) for found in members.values())
+    targets = {split: fractions[split] * total for split in SPLITS}
+    held_out = _held_out_templates(members, targets["test"] * HELD_OUT_TEMPLATE_SHARE)
+    split_of: dict[str, str] = {}
+    filled = dict.fromkeys(SPLITS, 0)
+    for component, found in members.items():
+        if any(template_of(r) in held_out for r in found):
+            split_of[component] = "test"
+            filled["test"] += len(found)
+    # the rest largest first, each to the split furthest below its size (ties by a stable hash)
+    rest = sorted(
+        (c for c in members if c not in split_of), key=lambda c: (-len(members[c]), _point(c))
+    )
+    for component in rest:
+        split = max(
+            SPLITS, key=lambda s: (targets[s] - filled[s]) / targets[s] if targets[s] else -1.0
+        )
+        split_of[component] = split
+        filled[split] += len(members[component])
+    out: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
+    for component, found in members.items():
+        split = split_of[component]
+        for record in found:
+            if split != "train":
+                kind = "template" if template_of(record) in held_out else "group"
+                record = {**record, "meta": {**(record.get("meta") or {}), "held_out": kind}}
+            out[split].append(record)
+    for split in SPLITS:
+        out[split].sort(key=lambda r: r["id"])
     return out
+
+
+def _held_out_templates(members: dict[str, list[dict[str, Any]]], goal: float) -> set[str]:
+    """Templates, in a stable hashed order, whose components fill about ``goal`` records.
+
+    A template that would overshoot the goal by half is skipped, so a small dataset (one
+    template) is never moved into the test split whole.
+    """
+    size: dict[str, int] = {}
+    for found in members.values():
+        templates = {template_of(r) for r in found} - {None}
+        for template in templates:
+            size[str(template)] = size.get(str(template), 0) + len(found)
+    chosen: set[str] = set()
+    taken = 0
+    for template in sorted(size, key=lambda t: _point(f"held-out:{t}")):
+        if taken >= goal:
+            break
+        if taken + size[template] <= goal * 1.5:
+            chosen.add(template)
+            taken += size[template]
+    return chosen

@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from ibert_assets.quality import TaskFigures, task_figures
+
 NESTED = ("context", "input", "target", "meta", "provenance", "verification")
 
 
@@ -31,16 +33,24 @@ def to_parquet_bytes(records: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def dataset_card(splits: Mapping[str, list[dict[str, Any]]], counts: Mapping[str, int]) -> str:
-    """The Markdown card: counts per split and task, source and difficulty, and how it was made."""
+def dataset_card(
+    splits: Mapping[str, list[dict[str, Any]]],
+    counts: Mapping[str, int],
+    before: Mapping[str, TaskFigures] | None = None,
+) -> str:
+    """The Markdown card: counts per split and task, source and difficulty, what the test split
+    holds out, the quality figures per task (``before``: of the records as they came in), and
+    how it was made."""
     lines = [
         "# iBERT train_complete",
         "",
         "Verified Ibis training data for six tasks. Every sql_to_ibis, ibis_to_sql,",
         "code_completion and error_resolution target was verified by execution (on",
         "generated DuckDB databases, or compiled by Ibis from verified code). Splits are assigned",
-        "by a stable hash of a group key (one template family, one mined file), and near",
-        "duplicates (MinHash, Jaccard >= threshold) always share a split.",
+        "to whole groups (one template family, one mined file) sized 80/10/10, and near",
+        "duplicates (MinHash, Jaccard >= threshold) always share a split. The test split holds",
+        "whole templates (schemas and domains no training record comes from) beside unseen",
+        "families and files of the other templates: `meta.held_out` says which.",
         "",
         "Load it with `datasets.load_dataset('parquet', data_files={'train': ...})`; nested",
         "fields (input, target, context, meta, provenance, verification) are JSON text.",
@@ -63,6 +73,65 @@ def dataset_card(splits: Mapping[str, list[dict[str, Any]]], counts: Mapping[str
         )
         lines += ["", f"## Examples per {title}", "", f"| {title} | examples |", "|---|---:|"]
         lines += [f"| {name} | {n} |" for name, n in sorted(tally.items())]
+    lines += _per_source_and_split(splits)
+    lines += _held_out(splits)
+    after = task_figures(r for records in splits.values() for r in records)
+    lines += _figures("Quality figures per task (after deduplication)", after)
+    if before is not None:
+        lines += _figures("Quality figures per task (records as they came in)", before)
     lines += ["", "## Deduplication", "", "| what | count |", "|---|---:|"]
     lines += [f"| {name} | {n} |" for name, n in sorted(counts.items())]
     return "\n".join(lines) + "\n"
+
+
+def _per_source_and_split(splits: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+    tally: Counter[tuple[str, str]] = Counter()
+    for split, records in splits.items():
+        for r in records:
+            tally[(str((r.get("meta") or {}).get("source") or "unknown"), split)] += 1
+    sources = sorted({source for source, _ in tally})
+    lines = ["", "## Examples per source and split", ""]
+    lines.append("| source | " + " | ".join(splits) + " |")
+    lines.append("|---|" + "---:|" * len(splits))
+    for source in sources:
+        row = []
+        for split in splits:
+            share = tally[(source, split)] / max(sum(tally[(source, s)] for s in splits), 1)
+            row.append(f"{tally[(source, split)]} ({share:.0%})")
+        lines.append(f"| {source} | " + " | ".join(row) + " |")
+    return lines
+
+
+def _held_out(splits: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+    lines = ["", "## What the evaluation splits hold out", "", "| split | held out | examples |"]
+    lines.append("|---|---|---:|")
+    for split, records in splits.items():
+        kinds = Counter(str((r.get("meta") or {}).get("held_out")) for r in records)
+        for kind, n in sorted(kinds.items()):
+            if kind != "None":
+                lines.append(f"| {split} | {kind} | {n} |")
+    templates = sorted(
+        {
+            str(r["meta"]["template"])
+            for r in splits.get("test", [])
+            if (r.get("meta") or {}).get("held_out") == "template"
+        }
+    )
+    lines += ["", f"Held-out templates: {', '.join(templates) or 'none'}."]
+    return lines
+
+
+def _figures(title: str, figures: Mapping[str, TaskFigures]) -> list[str]:
+    lines = ["", f"## {title}", ""]
+    lines.append(
+        "| task | records | distinct inputs | distinct SQL shapes | inputs with >1 target "
+        "| share per source |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---|")
+    for task, f in sorted(figures.items()):
+        shares = ", ".join(f"{s} {v:.0%}" for s, v in f.share_per_source.items())
+        lines.append(
+            f"| {task} | {f.records} | {f.distinct_inputs} | {f.distinct_shapes} "
+            f"| {f.inputs_with_several_targets} | {shares} |"
+        )
+    return lines

@@ -1,28 +1,32 @@
-"""Variants of a verified SQL<->Ibis pair. Each operator rewrites SQL (through sqlglot) and Ibis
-(through ``ast``) consistently and returns None when it does not apply; every variant is verified
-again by the caller before it is kept.
+"""Variants of a verified SQL<->Ibis pair, each verified again by the caller before it is kept.
 
->>> pair = Pair("SELECT a FROM t WHERE a > 5", 'result = t.filter(_.a > 5).select("a")', {"t": {"a": "int64"}})
->>> rename_identifiers(pair, seed=1).sql
-'SELECT label FROM accounts WHERE label > 5'
+Every input has one target. Operators that change the question change both sides consistently
+(SQL through sqlglot, Ibis through ``ast``): identifiers renamed coherently, literals changed,
+comparisons flipped, the description retold to match. Operators that only change how the SQL is
+written (another dialect, a CTE for a derived table, ``BETWEEN`` spelled out) leave the Ibis
+target as it is: a model sees one question in several spellings, always with the one answer.
+An operator returns None where it does not apply.
+
+>>> pair = Pair("SELECT a FROM t WHERE a BETWEEN 1 AND 5", 'result = t.filter(_.a.between(1, 5)).select("a")', {"t": {"a": "int64"}})
+>>> sql_rewritten(pair, seed=0).sql
+'SELECT a FROM t WHERE a >= 1 AND a <= 5'
 """  # noqa: E501
 
 from __future__ import annotations
 
 import ast
 import random
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import sqlglot
 from sqlglot import exp
 
-TABLE_NAMES = ("orders", "events", "accounts", "items", "visits", "trips", "readings", "loans")
-COLUMN_NAMES = (
-    "amount", "quantity", "label", "category", "score", "region", "price", "level", "city",
-    "weight", "rank_value", "total", "note", "rating", "flag", "station", "tier", "budget",
-)  # fmt: skip
+from ibert_assets.templates.rename import literal_for, rename_plan, retell, word_forms
+
+INPUT_DIALECTS = ("postgres", "snowflake", "trino", "bigquery")
 
 
 @dataclass(frozen=True)
@@ -33,42 +37,63 @@ class Pair:
     ibis: str
     schema: dict[str, dict[str, str]]
     operator: str = ""
+    dialect: str = "duckdb"  # the dialect ``sql`` is written in
+    description: str = ""  # the question in words; "" when a change made it untrue
+    # column -> values it may hold (the template's domains), for new string literals
+    domains: dict[str, list[str]] = field(default_factory=dict, compare=False, hash=False)
 
 
 Operator = Callable[[Pair, int], Pair | None]
 
 
 def rename_identifiers(pair: Pair, seed: int) -> Pair | None:
-    """Rename every table and column consistently in schema, SQL and Ibis."""
-    rng = random.Random(seed)
-    tables = list(pair.schema)
-    columns = sorted({c for cols in pair.schema.values() for c in cols})
-    taken = _identifiers(pair) | set(columns) | set(tables)
-    free_tables = [n for n in TABLE_NAMES if n not in taken]
-    free_columns = [n for n in COLUMN_NAMES if n not in taken and n not in _ibis_attributes()]
-    if len(free_tables) < len(tables) or len(free_columns) < len(columns):
+    """Rename tables and columns coherently (types and roles kept, keys still join) in schema,
+    SQL, Ibis and description; string literals compared with a renamed column follow its domain."""
+    if pair.dialect != "duckdb":
         return None
-    table_map = dict(zip(tables, rng.sample(free_tables, len(tables)), strict=True))
-    column_map = dict(zip(columns, rng.sample(free_columns, len(columns)), strict=True))
+    plan = rename_plan(pair.schema, taken=_identifiers(pair), seed=seed)
     tree = _parse(pair.sql)
-    if tree is None:
+    if plan is None or tree is None:
         return None
+    plan.columns = {old: new for old, new in plan.columns.items() if new not in _ibis_attributes()}
+    for literal in tree.find_all(exp.Literal):
+        column = _compared_column(literal)
+        if literal.is_string and column in plan.columns:
+            new_value = literal_for(plan.columns[column], literal.this, seed)
+            if new_value is not None:
+                plan.literals.setdefault(literal.this, new_value)
+    table_map, column_map = plan.tables, plan.columns
 
-    def rename_sql(node: exp.Expression) -> exp.Expression:
+    def rename_sql(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Table) and node.name in table_map and not node.args.get("db"):
             node.set("this", exp.to_identifier(table_map[node.name]))
         elif isinstance(node, exp.Column) and node.name in column_map:
             node.set("this", exp.to_identifier(column_map[node.name]))
+        elif isinstance(node, exp.Literal) and node.is_string and node.this in plan.literals:
+            node.set("this", plan.literals[node.this])
         return node
 
-    code = _rename_ibis(pair.ibis, table_map, column_map)
+    code = _rename_ibis(pair.ibis, table_map, column_map, plan.literals)
     if code is None:
         return None
     schema = {
-        table_map[t]: {column_map[c]: d for c, d in cols.items()} for t, cols in pair.schema.items()
+        table_map[t]: {column_map.get(c, c): d for c, d in cols.items()}
+        for t, cols in pair.schema.items()
     }
     sql = tree.transform(rename_sql).sql(dialect="duckdb")
-    return Pair(sql, code, schema, "rename_identifiers")
+    description = retell(pair.description, word_forms(plan))
+    return Pair(sql, code, schema, "rename_identifiers", description=description)
+
+
+def _compared_column(literal: exp.Literal) -> str | None:
+    """The column a literal is compared with (``city = 'Oslo'``, ``city IN ('Oslo')``)."""
+    parent = literal.parent
+    if isinstance(parent, exp.EQ | exp.NEQ):
+        other = parent.left if parent.right is literal else parent.right
+        return other.name if isinstance(other, exp.Column) else None
+    if isinstance(parent, exp.In) and isinstance(parent.this, exp.Column):
+        return parent.this.name
+    return None
 
 
 def _identifiers(pair: Pair) -> set[str]:
@@ -99,7 +124,9 @@ def _ibis_attributes() -> frozenset[str]:
     return frozenset(dir(table) + dir(table.x) + dir(table.y) + dir(table.z))
 
 
-def _rename_ibis(code: str, tables: dict[str, str], columns: dict[str, str]) -> str | None:
+def _rename_ibis(
+    code: str, tables: dict[str, str], columns: dict[str, str], literals: dict[str, str]
+) -> str | None:
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -125,6 +152,8 @@ def _rename_ibis(code: str, tables: dict[str, str], columns: dict[str, str]) -> 
         def visit_Constant(self, node: ast.Constant) -> ast.AST:
             if isinstance(node.value, str) and node.value in columns:
                 node.value = columns[node.value]
+            elif isinstance(node.value, str) and node.value in literals:
+                node.value = literals[node.value]
             return node
 
         def visit_Call(self, node: ast.Call) -> ast.AST:
@@ -148,7 +177,7 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     rng = random.Random(seed)
     tree = _parse(pair.sql)
     code_tree = _parse_python(pair.ibis)
-    if tree is None or code_tree is None:
+    if tree is None or code_tree is None or pair.dialect != "duckdb":
         return None
     sql_numbers = [
         lit for lit in tree.find_all(exp.Literal) if not lit.is_string and lit.this.isdigit()
@@ -180,7 +209,50 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     for node in py_numbers:
         if node.value == old:
             node.value = new
-    return Pair(tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema, "change_literals")
+    # the description stays true only where it names the old value exactly once
+    said = re.findall(rf"(?<![\w.]){old}(?![\w.])", pair.description)
+    description = retell(pair.description, {str(old): str(new)}) if len(said) == 1 else ""
+    return Pair(
+        tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema, "change_literals",
+        description=description,
+    )  # fmt: skip
+
+
+def change_string_literal(pair: Pair, seed: int) -> Pair | None:
+    """Compare a column with another value of its domain (``status = 'shipped'`` ->
+    ``status = 'returned'``) in SQL, Ibis and description."""
+    tree = _parse(pair.sql)
+    code_tree = _parse_python(pair.ibis)
+    if tree is None or code_tree is None or pair.dialect != "duckdb" or not pair.domains:
+        return None
+    strings = [
+        n for n in ast.walk(code_tree) if isinstance(n, ast.Constant) and type(n.value) is str
+    ]
+    for literal in tree.find_all(exp.Literal):
+        column = _compared_column(literal)
+        values = pair.domains.get(column or "", [])
+        old = literal.this
+        if not literal.is_string or old not in values:
+            continue
+        if sum(lit.is_string and lit.this == old for lit in tree.find_all(exp.Literal)) != 1:
+            continue
+        matching = [n for n in strings if n.value == old]
+        if len(matching) != 1:
+            continue
+        used = {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
+        others = [v for v in values if v not in used]  # never the value of another literal
+        if not others:
+            continue
+        new = others[random.Random(f"{seed}:{old}").randrange(len(others))]
+        literal.set("this", new)
+        matching[0].value = new
+        said = re.findall(rf"(?<!\w){re.escape(old)}(?!\w)", pair.description)
+        description = retell(pair.description, {old: new}) if len(said) == 1 else ""
+        return Pair(
+            tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema,
+            "change_string_literal", description=description, domains=pair.domains,
+        )  # fmt: skip
+    return None
 
 
 def _in_limit_clause(tree: exp.Expr, value: int) -> bool:
@@ -208,11 +280,18 @@ _FLIPS_PY = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt}
 _SQL_OF_PY = {ast.Gt: exp.GT, ast.GtE: exp.GTE, ast.Lt: exp.LT, ast.LtE: exp.LTE}
 
 
+_FLIPPED_WORDING = {
+    "greater than": "at least", "more than": "at least", "above": "at least or above",
+    "less than": "at most", "below": "at most or below", "at least": "more than",
+    "at most": "less than",
+}  # fmt: skip
+
+
 def flip_comparison(pair: Pair, seed: int) -> Pair | None:
     """Turn the one strict/non-strict comparison of SQL and Ibis into its counterpart in both."""
     tree = _parse(pair.sql)
     code_tree = _parse_python(pair.ibis)
-    if tree is None or code_tree is None:
+    if tree is None or code_tree is None or pair.dialect != "duckdb":
         return None
     sql_cmps = [n for n in tree.find_all(*_FLIPS_SQL) if type(n) in _FLIPS_SQL]
     py_cmps = [
@@ -228,86 +307,123 @@ def flip_comparison(pair: Pair, seed: int) -> Pair | None:
     flipped = _FLIPS_SQL[type(sql_cmp)](this=sql_cmp.this, expression=sql_cmp.expression)
     sql_cmp.replace(flipped)
     py_cmp.ops = [_FLIPS_PY[type(py_cmp.ops[0])]()]
-    return Pair(tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema, "flip_comparison")
+    wording = [w for w in _FLIPPED_WORDING if re.search(rf"\b{w}\b", pair.description)]
+    description = (
+        re.sub(rf"\b{wording[0]}\b", _FLIPPED_WORDING[wording[0]], pair.description)
+        if len(wording) == 1
+        else ""
+    )
+    return Pair(
+        tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema, "flip_comparison",
+        description=description,
+    )  # fmt: skip
 
 
-def commute_operands(pair: Pair, seed: int) -> Pair | None:
-    """Swap the sides of equality predicates and of ``+``/``*`` in the Ibis code."""
-    code_tree = _parse_python(pair.ibis)
-    if code_tree is None:
+def sql_in_dialect(pair: Pair, seed: int) -> Pair | None:
+    """The same question with its SQL written in another dialect (sqlglot transpiles it); the
+    caller verifies it as written, read in its dialect."""
+    if pair.dialect != "duckdb":
         return None
-    changed = False
-    for node in ast.walk(code_tree):
-        if (
-            isinstance(node, ast.Compare)
-            and len(node.ops) == 1
-            and isinstance(node.ops[0], ast.Eq)
-            and not isinstance(node.comparators[0], ast.Constant)
-        ):
-            node.left, node.comparators[0] = node.comparators[0], node.left
-            changed = True
-        elif (
-            isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Add | ast.Mult)
-            and not any(  # string concatenation does not commute
-                isinstance(side, ast.Constant) and isinstance(side.value, str)
-                for side in (node.left, node.right)
-            )
-        ):
-            node.left, node.right = node.right, node.left
-            changed = True
-    if not changed:
+    dialect = INPUT_DIALECTS[seed % len(INPUT_DIALECTS)]
+    try:
+        sql = sqlglot.transpile(
+            pair.sql, read="duckdb", write=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE
+        )[0]
+    except sqlglot.errors.SqlglotError:
         return None
-    return replace(pair, ibis=ast.unparse(code_tree), operator="commute_operands")
-
-
-def subscript_columns(pair: Pair, seed: int) -> Pair | None:
-    """Spell deferred column references ``_.x`` as ``_["x"]`` (an equivalent Ibis spelling)."""
-    code_tree = _parse_python(pair.ibis)
-    if code_tree is None:
+    if sql == pair.sql:
         return None
+    return replace(pair, sql=sql, dialect=dialect, operator=f"sql_in_{dialect}")
 
-    class Subscripts(ast.NodeTransformer):
-        count = 0
 
-        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-            self.generic_visit(node)
-            columns = {c for cols in pair.schema.values() for c in cols}
-            if isinstance(node.value, ast.Name) and node.value.id == "_" and node.attr in columns:
-                self.count += 1
-                return ast.Subscript(value=node.value, slice=ast.Constant(node.attr), ctx=node.ctx)
-            return node
-
-    transformer = Subscripts()
-    new_tree = transformer.visit(code_tree)
-    if not transformer.count:
+def sql_rewritten(pair: Pair, seed: int) -> Pair | None:
+    """The same question with its SQL written another way people write it: a derived table as a
+    CTE or a CTE inlined, ``BETWEEN`` spelled as two comparisons, a short ``IN`` list as ORs."""
+    if pair.dialect != "duckdb":
         return None
-    return replace(pair, ibis=ast.unparse(new_tree), operator="subscript_columns")
+    rewrites = (
+        _SQL_REWRITES[seed % len(_SQL_REWRITES) :] + _SQL_REWRITES[: seed % len(_SQL_REWRITES)]
+    )
+    for rewrite in rewrites:
+        tree = _parse(pair.sql)
+        if tree is None:
+            return None
+        new = rewrite(tree)
+        if new is not None and new.sql(dialect="duckdb") != pair.sql:
+            return replace(pair, sql=new.sql(dialect="duckdb"), operator="sql_rewritten")
+    return None
 
 
-OPERATORS: tuple[Operator, ...] = (
-    rename_identifiers,
-    change_literals,
-    flip_comparison,
-    commute_operands,
-    subscript_columns,
-)
+def _derived_tables_as_ctes(tree: exp.Expr) -> exp.Expr | None:
+    from sqlglot.optimizer.eliminate_subqueries import eliminate_subqueries
+
+    if not any(isinstance(s.parent, exp.From | exp.Join) for s in tree.find_all(exp.Subquery)):
+        return None
+    return eliminate_subqueries(tree)
+
+
+def _ctes_inlined(tree: exp.Expr) -> exp.Expr | None:
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    if not isinstance(tree, exp.Select) or with_ is None or len(with_.expressions) != 1:
+        return None
+    cte = with_.expressions[0]
+    uses = [t for t in tree.find_all(exp.Table) if t.name == cte.alias and not t.args.get("db")]
+    if len(uses) != 1:
+        return None
+    alias = uses[0].alias or cte.alias
+    uses[0].replace(
+        exp.Subquery(this=cte.this.copy(), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    )
+    tree.set("with_" if "with_" in tree.args else "with", None)
+    return tree
+
+
+def _between_spelled_out(tree: exp.Expr) -> exp.Expr | None:
+    found = list(tree.find_all(exp.Between))
+    for node in found:
+        low = exp.GTE(this=node.this.copy(), expression=node.args["low"].copy())
+        high = exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())
+        node.replace(_grouped(node, exp.and_(low, high)))
+    return tree if found else None
+
+
+def _in_list_as_ors(tree: exp.Expr) -> exp.Expr | None:
+    found = [
+        n for n in tree.find_all(exp.In)
+        if n.expressions and len(n.expressions) <= 4 and not n.args.get("query")
+    ]  # fmt: skip
+    for node in found:
+        ors = exp.or_(
+            *(exp.EQ(this=node.this.copy(), expression=v.copy()) for v in node.expressions)
+        )
+        node.replace(_grouped(node, ors))
+    return tree if found else None
+
+
+def _grouped(node: exp.Expr, replacement: exp.Expr) -> exp.Expr:
+    """``replacement`` in parentheses unless it stands alone as a WHERE or HAVING condition."""
+    if isinstance(node.parent, exp.Where | exp.Having):
+        return replacement
+    return exp.paren(replacement, copy=False)
+
+
+_SQL_REWRITES = (_derived_tables_as_ctes, _ctes_inlined, _between_spelled_out, _in_list_as_ors)
+# operators that change the question: both sides change, and the description with them
+QUESTION_OPERATORS: tuple[Operator, ...] = (change_literals, change_string_literal, flip_comparison)
+# operators that change only how the SQL input is written: the Ibis target stays the same
+INPUT_OPERATORS: tuple[Operator, ...] = (sql_rewritten, sql_in_dialect)
+OPERATORS: tuple[Operator, ...] = (rename_identifiers, *QUESTION_OPERATORS, *INPUT_OPERATORS)
 
 
 def variants(pair: Pair, *, seed: int = 0, renames: int = 1) -> Iterator[Pair]:
-    """Every variant the operators make of one pair, plus renamed copies of each.
+    """Every variant the operators make of one pair: new questions (changed literals, flipped
+    comparisons) and renamed copies of each, then other spellings of the original's SQL input.
 
     The k-th renamed copy of every variant uses one renaming, so the copies share a schema and
     (but for changed literals) the databases that verify them: generating those databases is
     most of the cost of verifying a variant.
     """
-    produced = []
-    for operator in OPERATORS:
-        if operator is rename_identifiers:
-            continue
-        variant = operator(pair, seed)
-        if variant is not None:
-            produced.append(variant)
+    produced = [v for v in (op(pair, seed) for op in QUESTION_OPERATORS) if v is not None]
     for base in [pair, *produced]:
         if base is not pair:
             yield base
@@ -315,6 +431,10 @@ def variants(pair: Pair, *, seed: int = 0, renames: int = 1) -> Iterator[Pair]:
             renamed = rename_identifiers(base, seed * 1000 + copy)
             if renamed is not None:
                 yield replace(renamed, operator="+".join(filter(None, [base.operator, "rename"])))
+    for operator in INPUT_OPERATORS:
+        respelled = operator(pair, seed)
+        if respelled is not None:
+            yield respelled
 
 
 def _parse(sql: str) -> exp.Expr | None:

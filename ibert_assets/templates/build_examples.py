@@ -31,15 +31,17 @@ def pair_record(
     schema: dict[str, dict[str, str]],
     meta: dict[str, Any],
     verdict: Any,
+    dialect: str = "duckdb",
 ) -> dict[str, Any]:
-    """The canonical SQL<->Ibis pair record (task ``sql_to_ibis``)."""
+    """The canonical SQL<->Ibis pair record (task ``sql_to_ibis``); ``sql`` is written in
+    ``dialect`` (the verified DuckDB SQL is sqlglot's transpilation of it)."""
     import ibis as ibis_module
 
-    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": ibis}
+    input_, target = {"sql": sql, "dialect": dialect}, {"ibis": ibis}
     return {
         "id": make_id("sql_to_ibis", input_, target),
         "task": "sql_to_ibis",
-        "dialect": "duckdb",
+        "dialect": dialect,
         "backend": "duckdb",
         "ibis_version": ibis_module.__version__,
         "context": {"tables": {t: {"schema": dict(cols)} for t, cols in schema.items()}},
@@ -67,6 +69,8 @@ def example_meta(example: TemplateExample, source: str = "template") -> dict[str
         "features": list(example.features),
         "difficulty": example.difficulty,
         "description": example.description,
+        # the values the query's columns may hold: augmentation draws new literals from them
+        **({"domains": example.domains} if example.domains else {}),
         # all variations of a family share a split: they differ only in literals
         "group": f"template:{example.template}/{example.family}",
     }
@@ -112,15 +116,24 @@ def build_augmented_examples(
     seen = {record["id"] for record in records}
     for index, record in enumerate(records):
         schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
-        pair = Pair(record["input"]["sql"], record["target"]["ibis"], schema)
+        description = str((record["meta"] or {}).get("description") or "")
+        domains = dict((record["meta"] or {}).get("domains") or {})
+        pair = Pair(
+            record["input"]["sql"], record["target"]["ibis"], schema,
+            description=description, domains=domains,
+        )  # fmt: skip
         for variant in variants(pair, seed=seed + index, renames=renames):
             outcome.counts["generated"] += 1
-            verdict = verify_pair(variant.sql, variant.ibis, variant.schema, seed=seed)
+            verdict = verify_pair(
+                variant.sql, variant.ibis, variant.schema, dialect=variant.dialect, seed=seed
+            )
             meta = {
                 **record["meta"],
                 "source": "augmented",
                 "augmentation": variant.operator,
                 "derived_from": record["id"],
+                # retold from the variation; None where no true wording could be derived
+                "description": variant.description or None,
             }
             if not verdict.ok:
                 outcome.rejects.append(
@@ -131,7 +144,7 @@ def build_augmented_examples(
                 continue
             new = pair_record(
                 sql=variant.sql, ibis=variant.ibis, schema=variant.schema, meta=meta,
-                verdict=verdict,
+                verdict=verdict, dialect=variant.dialect,
             )  # fmt: skip
             if new["id"] in seen:
                 outcome.counts["duplicates"] += 1

@@ -9,6 +9,7 @@ sample of them per partition is verified again.
 
 from ibert_assets import checks
 from ibert_assets.partitions import template_partitions
+from ibert_assets.quality_checks import quality_checks
 from ibert_assets.templates.assets import GENERATION_SEED, augmented_examples, template_examples
 
 AUGMENTED_REVERIFY_SAMPLE = 100
@@ -21,4 +22,6 @@ template_checks = [
         generation_seed=GENERATION_SEED,
         reverify_sample=AUGMENTED_REVERIFY_SAMPLE,
     ),
+    *quality_checks(template_examples, template_partitions),
+    *quality_checks(augmented_examples, template_partitions),
 ]

@@ -24,6 +24,7 @@ from ibert_inference.schema import parse_dtype
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_MAX_EXAMPLES = 60
+_MAX_NESTING = 3
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_]+))?\}(?!\})")
 _FAMILY_FIELDS = {
     "id", "description", "features", "difficulty", "sql", "ibis", "variations", "cases",
@@ -49,6 +50,7 @@ class Template:
     description: str
     tables: dict[str, dict[str, str]]
     families: tuple[Family, ...]
+    domains: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class TemplateExample:
     description: str
     features: list[str] = field(default_factory=list)
     difficulty: str = "easy"
+    # values the columns this example names may hold (from the template's ``domains``)
+    domains: dict[str, list[str]] = field(default_factory=dict)
 
 
 class _Located:
@@ -135,6 +139,7 @@ def load_template(path: str | Path) -> Template:
                 parse_dtype(dtype)
             except SchemaError as exc:
                 raise fail(("tables", table, column), str(exc)) from None
+    domains = _domains(data.get("domains", {}), tables, fail)
     default_difficulty = data.get("difficulty", "easy")
     if default_difficulty not in DIFFICULTIES:
         raise fail(("difficulty",), f"must be one of {', '.join(DIFFICULTIES)}")
@@ -155,7 +160,26 @@ def load_template(path: str | Path) -> Template:
         description=data["description"],
         tables={t: {c: str(d) for c, d in cols.items()} for t, cols in tables.items()},
         families=checked,
+        domains=domains,
     )
+
+
+def _domains(value: Any, tables: dict[str, Any], fail: Any) -> dict[str, tuple[str, ...]]:
+    """``domains: {column: [value, ...]}``: the string values a column really holds."""
+    if not isinstance(value, dict):
+        raise fail(("domains",), "must map column names to lists of values")
+    columns = {column for cols in tables.values() for column in cols}
+    for column, values in value.items():
+        if column not in columns:
+            raise fail(("domains", column), "no table has this column — check its name")
+        if (
+            not isinstance(values, list)
+            or len(values) < 2
+            or not all(isinstance(v, str) for v in values)
+            or len(set(values)) != len(values)
+        ):
+            raise fail(("domains", column), "must be a list of two or more distinct strings")
+    return {column: tuple(values) for column, values in value.items()}
 
 
 def _family(item: Any, where: tuple[Any, ...], default_difficulty: str, fail: Any) -> Family:
@@ -235,21 +259,30 @@ def _spread(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 
 
 def render(text: str, values: dict[str, Any], language: str) -> str:
-    """Fill ``{placeholders}`` of ``text`` with the spelling for ``language`` (sql|ibis|text)."""
+    """Fill ``{placeholders}`` of ``text`` with the spelling for ``language`` (sql|ibis|text).
 
-    def spelling(match: re.Match[str]) -> str:
+    A spelling may itself name placeholders (a whole FROM clause holding ``{rank.sql}``): one
+    question written in several SQL forms shares the other values.
+    """
+
+    def spelling(match: re.Match[str], depth: int) -> str:
         value = values[match.group(1)]
         key = match.group(2) or language
         if isinstance(value, dict):
             if key in value:
-                return str(value[key])
+                return fill(str(value[key]), depth + 1)
             fallback = "sql" if language == "text" else None
             if fallback and fallback in value:
-                return str(value[fallback])
+                return fill(str(value[fallback]), depth + 1)
             raise KeyError(f"{match.group(1)} has no {key!r} spelling")
         return str(value)
 
-    return _PLACEHOLDER.sub(spelling, text).replace("{{", "{").replace("}}", "}")
+    def fill(part: str, depth: int) -> str:
+        if depth > _MAX_NESTING:
+            raise KeyError(f"placeholders nested deeper than {_MAX_NESTING} levels")
+        return _PLACEHOLDER.sub(lambda match: spelling(match, depth), part)
+
+    return fill(text, 0).replace("{{", "{").replace("}}", "}")
 
 
 def expand_template(template: Template) -> list[TemplateExample]:
@@ -266,6 +299,11 @@ def expand_template(template: Template) -> list[TemplateExample]:
                     f"{template.path}: families.{family.id}: {exc.args[0]} — give the value "
                     "a spelling for each language it is used in"
                 ) from None
+            named = {
+                column: list(values)
+                for column, values in template.domains.items()
+                if re.search(rf"\b{re.escape(column)}\b", sql)
+            }
             examples.append(
                 TemplateExample(
                     template=template.name,
@@ -278,6 +316,7 @@ def expand_template(template: Template) -> list[TemplateExample]:
                     description=description.strip(),
                     features=list(family.features),
                     difficulty=family.difficulty,
+                    domains=named,
                 )
             )  # fmt: skip
     return examples

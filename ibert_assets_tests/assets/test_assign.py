@@ -1,6 +1,4 @@
-from collections import Counter
-
-from ibert_assets.splits.assign import assign_splits, group_key, split_for_group
+from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate
 from ibert_assets_tests.assets.test_dedup import LONG_SQL, record
 
@@ -12,13 +10,44 @@ def test_group_keys_follow_template_examples_and_mined_files():
     assert group_key({"id": "z", "meta": {}}) == "record:z"
 
 
-def test_split_is_stable_and_roughly_proportional():
-    keys = [f"group-{i}" for i in range(2000)]
-    first = [split_for_group(k) for k in keys]
-    assert first == [split_for_group(k) for k in keys]
-    counts = Counter(first)
-    assert 1500 < counts["train"] < 1700
-    assert 120 < counts["validation"] < 280 and 120 < counts["test"] < 280
+def templated(template: str, family: str, index: int) -> dict:
+    return {
+        **record(f"{template}-{family}-{index}", f"SELECT {index} FROM {template}_{family}"),
+        "meta": {"template": template, "family": family, "group": f"template:{template}/{family}"},
+    }
+
+
+TEMPLATED = [
+    templated(f"domain{t}", f"family{f}", i) for t in range(20) for f in range(6) for i in range(8)
+]
+
+
+def test_splits_are_80_10_10_in_size_and_stable():
+    splits = assign_splits(TEMPLATED, cluster_of={})
+    sizes = {split: len(found) for split, found in splits.items()}
+    total = len(TEMPLATED)
+    assert abs(sizes["train"] - 0.8 * total) <= 8 and abs(sizes["test"] - 0.1 * total) <= 8
+    shuffled = list(reversed(TEMPLATED))
+    assert assign_splits(shuffled, cluster_of={}) == splits
+
+
+def test_whole_templates_are_held_out_in_test_beside_unseen_families():
+    splits = assign_splits(TEMPLATED, cluster_of={})
+    templates = {split: {r["meta"]["template"] for r in found} for split, found in splits.items()}
+    held = {r["meta"]["template"] for r in splits["test"] if r["meta"]["held_out"] == "template"}
+    assert held, "no template held out"
+    assert not held & (templates["train"] | templates["validation"])
+    unseen_families = [r for r in splits["test"] if r["meta"]["held_out"] == "group"]
+    assert (
+        unseen_families and {r["meta"]["template"] for r in unseen_families} <= templates["train"]
+    )
+    assert all("held_out" not in r["meta"] for r in splits["train"])
+
+
+def test_a_single_template_is_never_moved_into_test_whole():
+    one = [templated("only", f"family{f}", i) for f in range(10) for i in range(10)]
+    splits = assign_splits(one, cluster_of={})
+    assert splits["train"] and all(r["meta"]["held_out"] == "group" for r in splits["test"])
 
 
 def test_variants_of_one_group_never_straddle_splits():

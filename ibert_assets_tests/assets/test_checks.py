@@ -55,3 +55,21 @@ def test_schema_and_id_checks_name_what_is_wrong():
     assert not outcome.passed and "task" in outcome.metadata["examples"][0]
     repeated = unique_ids_check([RIGHT, RIGHT])
     assert not repeated.passed and repeated.metadata["repeated_ids"] == [RIGHT["id"]]
+
+
+def test_an_sql_input_in_another_dialect_is_reverified_as_read_in_that_dialect():
+    from ibert_assets.checks import verify_record
+
+    sql = "SELECT id, CAST(amount AS DOUBLE PRECISION) AS a FROM orders WHERE name ILIKE 'a%'"
+    record = {
+        "task": "sql_to_ibis",
+        "context": {
+            "tables": {"orders": {"schema": {"id": "int64", "amount": "int64", "name": "string"}}}
+        },
+        "input": {"sql": sql, "dialect": "postgres"},
+        "target": {
+            "ibis": "result = orders.filter(_.name.ilike('a%'))"
+            ".select('id', a=_.amount.cast('float64'))"
+        },
+    }
+    assert verify_record(record, seed=1000).ok

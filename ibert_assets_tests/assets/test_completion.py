@@ -24,3 +24,10 @@ def test_reassembled_code_still_evaluates():
 
 def test_invalid_code_has_no_cuts():
     assert completion_cuts("orders.filter(") == []
+
+
+def test_no_prefix_ends_on_a_bare_table_name():
+    code = "j = orders.join(users, 'id')\nresult = j.filter(_.a > 1).select('a')"
+    prefixes = [c.prefix for c in completion_cuts(code)]
+    assert prefixes and all(not p.rstrip().endswith(("= orders", "= j")) for p in prefixes)
+    assert completion_cuts("result = orders.select('a')") == []

@@ -92,6 +92,14 @@ def test_escaped_braces_and_explicit_spellings():
         ),
         (VALID.replace("id: listed", "id: compare"), r"families\[1\].id: duplicate"),
         (VALID.replace("difficulty: medium", "difficulty: extreme"), r"shop.yaml:2: difficulty"),
+        (
+            VALID.replace("families:", "domains:\n  city: [Oslo, Lima]\nfamilies:"),
+            r"shop.yaml:6: domains.city: no table has this column",
+        ),
+        (
+            VALID.replace("families:", "domains:\n  amount: [one]\nfamilies:"),
+            r"shop.yaml:6: domains.amount: must be a list of two or more distinct strings",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(tmp_path: Path, text: str, where: str):
@@ -102,3 +110,38 @@ def test_errors_name_file_line_and_field(tmp_path: Path, text: str, where: str):
 def test_missing_file_is_a_template_error(tmp_path: Path):
     with pytest.raises(TemplateError, match="cannot read"):
         load_template(tmp_path / "absent.yaml")
+
+
+def test_a_spelling_may_hold_placeholders_one_question_in_several_sql_forms():
+    values = {
+        "form": {
+            "sql": "(SELECT a, {rank.sql}() OVER (ORDER BY a) AS r FROM t) AS q WHERE r",
+            "ibis": "ignored",
+        },
+        "rank": {"sql": "RANK", "ibis": "ibis.rank"},
+    }
+    assert render("SELECT a FROM {form} <= 2", values, "sql") == (
+        "SELECT a FROM (SELECT a, RANK() OVER (ORDER BY a) AS r FROM t) AS q WHERE r <= 2"
+    )
+
+
+def test_placeholders_nested_without_end_are_refused():
+    values = {"a": {"sql": "{b}"}, "b": {"sql": "{a}"}}
+    with pytest.raises(KeyError, match="nested deeper"):
+        render("{a}", values, "sql")
+
+
+def test_examples_carry_the_domains_of_the_columns_they_name(tmp_path: Path):
+    text = VALID.replace(
+        "  orders: {id: int64, amount: float64}",
+        "  orders: {id: int64, amount: float64, city: string}",
+    )
+    text = text.replace("families:", "domains:\n  city: [Oslo, Lima, Porto]\nfamilies:")
+    text = text.replace(
+        "SELECT id FROM orders WHERE id = {id}", "SELECT id, city FROM orders WHERE id = {id}"
+    )
+    examples = expand_template(load_template(write(tmp_path, text)))
+    assert {e.family: e.domains for e in examples} == {
+        "compare": {},
+        "listed": {"city": ["Oslo", "Lima", "Porto"]},
+    }

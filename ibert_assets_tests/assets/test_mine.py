@@ -77,8 +77,12 @@ def test_duplicates_within_the_repository_are_dropped(mined):
 
 def test_docs_give_qa_code_examples_and_function_docstrings(mined):
     kinds = Counter(r["meta"]["kind"] for r in mined["docs"].records)
-    assert kinds["section_qa"] == 2 and kinds["function_docstring"] == 1
-    assert kinds["code_example"] >= 2
+    assert kinds["section_qa"] == 1 and kinds["function_docstring"] == 1
+    assert kinds["code_example"] >= 1
+    # the SQL-only section and code examples teach no Ibis: rejects with their reason
+    rejected = Counter((r["kind"], r["status"]) for r in mined["docs"].rejects)
+    assert rejected[("section_qa", "no_ibis_code")] == 1
+    assert rejected[("code_example", "no_ibis_code")] >= 1
 
 
 def test_remining_an_unmoved_head_extracts_nothing(mined):
@@ -130,3 +134,40 @@ def test_foreign_code_does_not_flood_the_log_with_warnings(
     assert not [r for r in caplog.records if r.name.startswith("sqlglot")]
     assert not caught
     assert logging.getLogger("sqlglot").level == logging.NOTSET  # restored afterwards
+
+
+def test_wrong_pairs_of_issue_17_are_rejects_with_their_reasons(tmp_path: Path):
+    import git
+
+    root = tmp_path / "wrong"
+    root.mkdir()
+    repo = git.Repo.init(root, initial_branch="main")
+    # verified before: the sample keeps every row of a small database, and a translation
+    # without the sample returned the same rows
+    (root / "sample.sql").write_text(
+        "SELECT id, amount FROM orders TABLESAMPLE RESERVOIR (50 ROWS) WHERE amount > 10"
+    )
+    # verified before: customer_id was placed in customers, where SQL then finds it
+    (root / "correlated.sql").write_text(
+        "SELECT o.id FROM orders o WHERE EXISTS "
+        "(SELECT 1 FROM customers c WHERE c.id = customer_id)"
+    )
+    repo.git.add(A=True)
+    repo.index.commit("wrong pairs", author=git.Actor("t", "t@t.invalid"))
+    snapshot = snapshot_repo(RepoSpec(url=str(root), name="wrong"), tmp_path / "cache")
+    outcome = mine_code(snapshot)
+    assert outcome.records == []
+    reasons = {r["provenance"]["path"]: (r["status"], r["reason"]) for r in outcome.rejects}
+    status, reason = reasons["sample.sql"]
+    assert status == "nondeterministic" and "TABLESAMPLE" in reason
+    status, reason = reasons["correlated.sql"]
+    assert status == "schema_inference"
+    assert "'customer_id' is unqualified in a subquery" in reason and "'orders'" in reason
+
+
+def test_mined_sql_says_who_wrote_it_and_weighs_ibis_output_less(mined):
+    sql_records = [r for r in mined["code"].records if r["task"] == "sql_to_ibis"]
+    assert sql_records
+    for record in sql_records:
+        assert record["meta"]["sql_author"] == "person"  # the demo repository's SQL is hand-written
+        assert record["meta"]["sample_weight"] == 1.0

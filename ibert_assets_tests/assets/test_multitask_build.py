@@ -97,7 +97,47 @@ def test_documentation_wraps_queries_with_complete_docstrings():
     assert docstring_documents(record["input"]["code"], record["target"]["docstring"])
     parsed = docstring_parser.parse(record["target"]["docstring"])
     assert [p.arg_name for p in parsed.params] == ["orders"]
+    # the return value is described by what this query returns, not one line for all
+    assert parsed.returns.description == (
+        "An Ibis table expression with the columns status (string), total (float64)."
+    )
 
 
 def test_docstring_check_notices_a_missing_parameter():
     assert not docstring_documents("def f(a, b):\n    return a\n", "Do.\n\nArgs:\n    a: x.\n")
+
+
+def test_completion_instructions_carry_the_intent_and_inputs_have_one_target():
+    from ibert_assets.multitask.build import completion_records
+    from ibert_assets.quality import inputs_with_several_targets
+
+    code = "result = orders.filter(_.amount > 10).group_by('status').agg(total=_.amount.sum())"
+    other = code.replace("total=_.amount.sum()", "total=_.amount.max()")
+    pairs = [pair("SELECT 1", code), pair("SELECT 2", other)]  # one description, two queries
+    build = completion_records(pairs)
+    assert build.records
+    for record in build.records:
+        assert "total amount of large orders per status" in record["input"]["instruction"]
+    assert inputs_with_several_targets(build.records) == {}
+    assert build.counts["dropped_second_target"] >= 1
+
+
+def test_template_qa_is_text_to_ibis_with_the_tables_in_the_question():
+    from ibert_assets.multitask.build import qa_records
+
+    (record,) = qa_records(PAIRS).records
+    assert "orders(amount, status)" in record["input"]["question"]
+    assert "total amount of large orders per status" in record["input"]["question"]
+    assert record["target"]["answer"] == f"```python\n{PAIRS[0]['target']['ibis']}\n```"
+    assert "SELECT" not in record["target"]["answer"]
+    assert record["meta"]["qa_kind"] == "text_to_ibis"
+
+
+def test_one_function_gets_one_docstring():
+    code = "result = orders.filter(_.amount > 10).group_by('status').agg(total=_.amount.sum())"
+    first = pair("SELECT 1", code)
+    second = {**pair("SELECT 2", code), "meta": {**first["meta"], "description": "Another wording"}}
+    build = build_task(
+        "documentation", template_pairs=[first, second], augmented_pairs=[], mined=[], docs=[]
+    )
+    assert len(build.records) == 1 and build.counts["dropped_second_target"] == 1

@@ -1,10 +1,14 @@
 import pytest
 
+from ibert_assets.multitask.build import error_message
 from ibert_assets.multitask.mutations import (
     and_instead_of_ampersand,
+    date_compared_with_number,
+    deprecated_api,
     missing_parenthesis,
     misspelled_column,
     string_compared_with_number,
+    wrong_join_key,
     wrong_method_name,
 )
 from ibert_inference.errors import EvaluationError
@@ -45,3 +49,59 @@ def test_operators_that_do_not_apply_return_none():
     plain = "result = orders.select('status')"
     assert and_instead_of_ampersand(plain, SCHEMA) is None
     assert string_compared_with_number(plain, SCHEMA) is None
+
+
+JOIN_SCHEMA = {
+    "orders": {"customer_id": "int64", "amount": "float64", "ordered_on": "date"},
+    "customers": {"id": "int64", "name": "string"},
+}
+JOIN_CODE = (
+    "j = orders.join(customers, orders.customer_id == customers.id)\n"
+    "result = j.filter(_.ordered_on >= ibis.date('2024-03-01'))"
+    ".mutate(big=(_.amount > 10).ifelse(1, 0))"
+)
+
+
+@pytest.mark.parametrize(
+    ("operator", "message"),
+    [
+        (wrong_join_key, "AttributeError: 'Table' object has no attribute 'customer_id'"),
+        (date_compared_with_number, "IbisTypeError: Arguments ordered_on:date and Literal(2024)"),
+        (deprecated_api, "AttributeError: module 'ibis' has no attribute 'where'"),
+    ],
+)
+def test_real_world_mistakes_fail_with_the_message_python_prints(operator, message):
+    evaluate_ibis(JOIN_CODE, JOIN_SCHEMA)
+    mutant = operator(JOIN_CODE, JOIN_SCHEMA)
+    assert mutant is not None
+    with pytest.raises(EvaluationError) as info:
+        evaluate_ibis(mutant.code, JOIN_SCHEMA)
+    assert error_message(info.value).startswith(message)
+
+
+def test_removed_method_names_of_earlier_ibis_versions():
+    mutant = deprecated_api("result = orders.order_by('amount')", JOIN_SCHEMA)
+    assert mutant.code == "result = orders.sort_by('amount')"
+    with pytest.raises(EvaluationError) as info:
+        evaluate_ibis(mutant.code, JOIN_SCHEMA)
+    assert "no attribute 'sort_by'" in str(info.value)
+
+
+def test_error_messages_name_their_type_once():
+    from ibert_assets.multitask.build import error_records
+
+    pair = {
+        "id": "0" * 16,
+        "task": "sql_to_ibis",
+        "context": {"tables": {t: {"schema": c} for t, c in JOIN_SCHEMA.items()}},
+        "input": {"sql": "SELECT 1"},
+        "target": {"ibis": JOIN_CODE},
+        "meta": {"source": "template", "group": "g"},
+        "verification": {"status": "verified"},
+    }
+    build = error_records([pair], per_pair=8)
+    assert build.records
+    for record in build.records:
+        error = record["input"]["error"]
+        kind = error.split(":", 1)[0]
+        assert not error.startswith(f"{kind}: {kind}:"), error

@@ -1,4 +1,4 @@
-"""Everything under integration/ runs real processes: the CLI, the dagster webserver, whole builds."""
+"""Tests under integration/ run real processes: the CLI, the dagster webserver, whole builds."""
 
 from __future__ import annotations
 

@@ -1,0 +1,164 @@
+"""Quality figures of a dataset: how varied its inputs are and whether an input has one answer.
+
+A model learns little from a thousand copies of one query shape, and is taught to be unsure when
+one input has two targets. These figures say both, per task, from the records alone:
+
+>>> sql_shape("SELECT id FROM orders WHERE amount > 100 AND city = 'Oslo'")
+'SELECT _ FROM _ WHERE _ > ? AND _ = ?'
+>>> sql_shape("select ID from Items where Price > 7 and Name = 'x'")
+'SELECT _ FROM _ WHERE _ > ? AND _ = ?'
+
+A *shape* is the SQL with every literal replaced by ``?``, every name (table, column, alias) by
+``_``, column qualifiers and table aliases dropped, written in the DuckDB dialect: two queries that
+differ only in names, values, qualification or layout have one shape, whatever their dialect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+# Column-name roles (a regular expression over the lowercased name) and the Ibis dtypes a column
+# of that role may have. A schema that gives ``quantity`` a date or ``price`` a boolean teaches a
+# model nonsense about data.
+_ROLE_DTYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("key", re.compile(r"^(id|.*_id)$"), ("int", "uint", "string", "uuid")),
+    ("date", re.compile(r"^(date|.*_date|date_.*)$"), ("date", "timestamp", "string")),
+    ("time", re.compile(r"^.*(_at|_time|timestamp)$"),
+     ("timestamp", "date", "time", "int", "string")),
+    ("flag", re.compile(r"^(is|has)_.*$"), ("boolean",)),
+    ("measure", re.compile(r"^.*(amount|price|cost|total|revenue|balance|quantity|qty)$"),
+     ("int", "uint", "float", "decimal")),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
+    """The SQL with literals as ``?`` and names as ``_``; None when sqlglot cannot parse it."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+        return None
+    if tree is None:
+        return None
+
+    def normalise(node: exp.Expr) -> exp.Expr:
+        # qualifiers and table aliases are spelling, not structure: ``o.amount`` is ``amount``
+        if isinstance(node, exp.Column) and node.args.get("table"):
+            node.set("table", None)
+        if isinstance(node, exp.Table) and node.args.get("alias"):
+            node.set("alias", None)
+        if isinstance(node, exp.Literal):
+            return exp.Placeholder()
+        if isinstance(node, exp.Identifier):
+            return exp.to_identifier("_")
+        return node
+
+    try:
+        return tree.transform(normalise).sql(dialect="duckdb")
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+        return None
+
+
+def sql_of(record: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The SQL a record is about (its input, else its target) and that SQL's dialect."""
+    for side in ("input", "target"):
+        value = record.get(side) or {}
+        if value.get("sql"):
+            return str(value["sql"]), str(value.get("dialect") or record.get("dialect") or "duckdb")
+    return None
+
+
+def input_key(record: Mapping[str, Any]) -> str:
+    """The record's task and input as one comparable text, whitespace folded; the
+    ``original_*`` fields of mined inputs (the text as found, before sqlglot rewrote it) are
+    provenance, not what a model is given, and are left out."""
+    given = {k: v for k, v in (record.get("input") or {}).items() if not k.startswith("original_")}
+    return json.dumps([record.get("task"), _fold(given)], sort_keys=True)
+
+
+def _fold(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, dict):
+        return {k: _fold(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_fold(v) for v in value]
+    return value
+
+
+@dataclass
+class TaskFigures:
+    """The quality figures of one task's records."""
+
+    records: int = 0
+    distinct_inputs: int = 0
+    distinct_shapes: int = 0
+    inputs_with_several_targets: int = 0
+    share_per_source: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def task_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, TaskFigures]:
+    """Figures per task: records, distinct inputs and SQL shapes, ambiguous inputs, sources."""
+    by_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for record in records:
+        by_task[str(record.get("task"))].append(record)
+    figures = {}
+    for task, items in sorted(by_task.items()):
+        targets: dict[str, set[str]] = defaultdict(set)
+        shapes: set[str] = set()
+        sources: Counter[str] = Counter()
+        for record in items:
+            targets[input_key(record)].add(json.dumps(_fold(record.get("target")), sort_keys=True))
+            found = sql_of(record)
+            shape = sql_shape(*found) if found else None
+            if shape is not None:
+                shapes.add(shape)
+            sources[str((record.get("meta") or {}).get("source") or "unknown")] += 1
+        figures[task] = TaskFigures(
+            records=len(items),
+            distinct_inputs=len(targets),
+            distinct_shapes=len(shapes),
+            inputs_with_several_targets=sum(len(t) > 1 for t in targets.values()),
+            share_per_source={s: round(n / len(items), 4) for s, n in sorted(sources.items())},
+        )
+    return figures
+
+
+def inputs_with_several_targets(records: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Each input key that has more than one distinct target, with those targets."""
+    targets: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        targets[input_key(record)].add(json.dumps(_fold(record.get("target")), sort_keys=True))
+    return {key: found for key, found in targets.items() if len(found) > 1}
+
+
+def role_of(column: str) -> str | None:
+    """The role a column's name announces (key, date, time, flag, measure), if any."""
+    lowered = column.lower()
+    return next((role for role, name, _ in _ROLE_DTYPES if name.match(lowered)), None)
+
+
+def role_contradictions(schema: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """``table.column: dtype`` for every column whose dtype contradicts its name's role."""
+    found = []
+    for table, columns in schema.items():
+        for column, dtype in columns.items():
+            role = role_of(column)
+            if role is None:
+                continue
+            allowed = next(dtypes for r, _, dtypes in _ROLE_DTYPES if r == role)
+            if not str(dtype).lower().lstrip("!").startswith(allowed):
+                found.append(f"{table}.{column}: {dtype} (a {role} column)")
+    return found

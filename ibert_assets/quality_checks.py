@@ -1,0 +1,98 @@
+"""Asset checks that fail when the data regresses on what a model needs from it.
+
+* ``one_target_per_input``: no input of a strict task (``sql_to_ibis``) has two targets; the
+  other tasks' ambiguous inputs are counted in the metadata.
+* ``schemas_match_roles``: no table schema gives a column a type its name contradicts
+  (``quantity: date``, ``price: boolean``, ``customer_id: boolean``).
+
+Both read the stored partition back, like every dataset check (ibert_assets/checks.py).
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import dagster as dg
+
+from ibert_assets.checks import CheckOutcome, stored_records
+from ibert_assets.quality import inputs_with_several_targets, role_contradictions
+from ibert_assets.store import DatasetStore
+
+STRICT_TASKS = ("sql_to_ibis",)
+SHOWN = 5
+
+
+def one_target_check(
+    records: Iterable[dict[str, Any]], strict_tasks: Sequence[str] = STRICT_TASKS
+) -> CheckOutcome:
+    """Fails when an input of a strict task has more than one target."""
+    records = list(records)
+    ambiguous = inputs_with_several_targets(records)
+    strict = {key: found for key, found in ambiguous.items() if _task_of(key) in strict_tasks}
+    return CheckOutcome(
+        passed=not strict,
+        description=(
+            f"{len(strict)} inputs of {', '.join(strict_tasks)} with more than one target; "
+            f"{len(ambiguous) - len(strict)} ambiguous inputs of other tasks"
+        ),
+        metadata={
+            "strict_ambiguous_inputs": len(strict),
+            "other_ambiguous_inputs": len(ambiguous) - len(strict),
+            "examples": [key[:300] for key in list(strict)[:SHOWN]],
+        },
+    )
+
+
+def role_check(records: Iterable[dict[str, Any]]) -> CheckOutcome:
+    """Fails when a record's schema types a column against its name's role."""
+    found: dict[str, str] = {}
+    for record in records:
+        schema = {
+            name: table.get("schema", {})
+            for name, table in ((record.get("context") or {}).get("tables") or {}).items()
+        }
+        for contradiction in role_contradictions(schema):
+            found.setdefault(contradiction, record["id"])
+    return CheckOutcome(
+        passed=not found,
+        description=f"{len(found)} columns typed against their name's role",
+        metadata={"contradictions": [f"{c} in {i}" for c, i in list(found.items())[:SHOWN]]},
+    )
+
+
+def _task_of(input_key: str) -> str:
+    import json
+
+    return str(json.loads(input_key)[0])
+
+
+def quality_checks(
+    asset: dg.AssetsDefinition, partitions_def: dg.PartitionsDefinition
+) -> list[dg.AssetChecksDefinition]:
+    """The two quality checks of a dataset asset, per partition, over the stored file."""
+    name = asset.key.to_user_string()
+
+    @dg.asset_check(
+        asset=asset,
+        name="one_target_per_input",
+        partitions_def=partitions_def,
+        description="No sql_to_ibis input has two targets (other tasks: counted).",
+    )
+    def one_target_per_input(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        records = stored_records(dataset_store.base, name, context.partition_key)
+        return one_target_check(records).result()
+
+    @dg.asset_check(
+        asset=asset,
+        name="schemas_match_roles",
+        partitions_def=partitions_def,
+        description="No column is typed against the role its name announces.",
+    )
+    def schemas_match_roles(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        records = stored_records(dataset_store.base, name, context.partition_key)
+        return role_check(records).result()
+
+    return [one_target_per_input, schemas_match_roles]

@@ -1,0 +1,83 @@
+import pytest
+
+from ibert_assets.quality import (
+    inputs_with_several_targets,
+    role_contradictions,
+    role_of,
+    sql_shape,
+    task_figures,
+)
+
+
+def test_shapes_ignore_names_literals_qualifiers_layout_and_dialect():
+    one = sql_shape("SELECT o.id FROM orders AS o WHERE o.amount > 10 AND o.city = 'Oslo'")
+    assert one == sql_shape("select ID\nfrom Items where Price > 7 and Name = 'x'")
+    assert one == sql_shape('SELECT "id" FROM "t" WHERE "a" > 1 AND "b" = \'y\'', "postgres")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "SELECT id FROM t WHERE a < 10 AND b = 'x'",  # another operator
+        "SELECT id FROM t WHERE a > 10 OR b = 'x'",  # another connective
+        "SELECT id FROM t JOIN u ON t.k = u.k WHERE a > 10 AND b = 'x'",  # a join
+        "SELECT COUNT(*) AS n FROM t WHERE a > 10 AND b = 'x'",  # an aggregate
+    ],
+)
+def test_shapes_tell_structures_apart(other):
+    assert sql_shape(other) != sql_shape("SELECT id FROM t WHERE a > 10 AND b = 'x'")
+
+
+def test_unparseable_sql_has_no_shape():
+    assert sql_shape("SELECT FROM WHERE (") is None
+
+
+def record(task, input_, target, source="template"):
+    return {"task": task, "input": input_, "target": target, "meta": {"source": source}}
+
+
+def test_figures_count_inputs_shapes_ambiguity_and_sources():
+    records = [
+        record("sql_to_ibis", {"sql": "SELECT a FROM t WHERE a > 1"}, {"ibis": "x"}),
+        record("sql_to_ibis", {"sql": "SELECT a FROM t WHERE a > 1"}, {"ibis": "y"}, "mined"),
+        record("sql_to_ibis", {"sql": "SELECT b FROM u WHERE b > 7"}, {"ibis": "z"}, "mined"),
+        record("sql_to_ibis", {"sql": "SELECT b FROM u WHERE b < 7"}, {"ibis": "w"}),
+        record("qa", {"question": "q"}, {"answer": "a"}, "docs"),
+    ]
+    figures = task_figures(records)
+    sql = figures["sql_to_ibis"]
+    assert (sql.records, sql.distinct_inputs, sql.distinct_shapes) == (4, 3, 2)
+    assert sql.inputs_with_several_targets == 1
+    assert sql.share_per_source == {"mined": 0.5, "template": 0.5}
+    assert figures["qa"].distinct_shapes == 0
+    assert len(inputs_with_several_targets(records)) == 1
+
+
+@pytest.mark.parametrize(
+    ("schema", "found"),
+    [
+        ({"t": {"quantity": "date"}}, ["t.quantity: date (a measure column)"]),
+        ({"t": {"price": "boolean"}}, ["t.price: boolean (a measure column)"]),
+        ({"t": {"customer_id": "boolean"}}, ["t.customer_id: boolean (a key column)"]),
+        ({"t": {"is_open": "string"}}, ["t.is_open: string (a flag column)"]),
+        ({"t": {"created_at": "float64"}}, ["t.created_at: float64 (a time column)"]),
+        ({"t": {"quantity": "int64", "price": "decimal(10, 2)", "paid": "boolean"}}, []),
+        ({"t": {"id": "int64", "signup_date": "date", "engine_on": "boolean"}}, []),
+    ],
+)
+def test_role_contradictions(schema, found):
+    assert role_contradictions(schema) == found
+
+
+def test_roles_come_from_whole_name_parts():
+    assert role_of("paid") is None and role_of("order_id") == "key" and role_of("id") == "key"
+
+
+def test_two_mined_spellings_of_one_sql_input_are_one_input():
+    first = record(
+        "sql_to_ibis", {"sql": "SELECT a FROM t", "original_sql": "select a from t"}, {"ibis": "x"}
+    )
+    second = record(
+        "sql_to_ibis", {"sql": "SELECT a FROM t", "original_sql": "SELECT a\nFROM t"}, {"ibis": "y"}
+    )
+    assert len(inputs_with_several_targets([first, second])) == 1

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import dagster as dg
+
+from ibert_assets.quality_checks import one_target_check, role_check
+from ibert_assets.record import make_id
+from ibert_assets.store import partition_path, to_jsonl, write_atomic
+from ibert_assets_tests.assets.test_splits_assets import materialize_split
+
+
+def pair(sql: str, code: str, schema: dict | None = None) -> dict:
+    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": code}
+    return {
+        "id": make_id("sql_to_ibis", input_, target),
+        "task": "sql_to_ibis",
+        "context": {"tables": {"t": {"schema": schema or {"a": "int64"}}}},
+        "input": input_,
+        "target": target,
+        "meta": {"source": "template", "group": f"g:{sql}"},
+    }
+
+
+def test_an_sql_input_with_two_targets_fails_other_tasks_are_counted():
+    clean = [pair("SELECT a FROM t", "result = t.select('a')")]
+    assert one_target_check(clean).passed
+    twice = [*clean, pair("SELECT a FROM t", "result = t.select(_.a)")]
+    outcome = one_target_check(twice)
+    assert not outcome.passed and outcome.metadata["strict_ambiguous_inputs"] == 1
+    completions = [{**r, "task": "code_completion", "input": {"prefix": "x"}} for r in twice]
+    outcome = one_target_check(completions)
+    assert outcome.passed and outcome.metadata["other_ambiguous_inputs"] == 1
+
+
+def test_a_schema_typed_against_its_roles_fails():
+    assert role_check([pair("SELECT a FROM t", "r", {"quantity": "int64"})]).passed
+    outcome = role_check([pair("SELECT a FROM t", "r", {"quantity": "date"})])
+    assert not outcome.passed and "t.quantity: date" in outcome.metadata["contradictions"][0]
+
+
+def test_the_checks_run_on_the_stored_split_through_dagster(tmp_path: Path):
+    records = [
+        pair(f"SELECT a FROM t WHERE a > {i}", f"result = t.filter(_.a > {i}).select('a')")
+        for i in range(30)
+    ]
+    records.append(pair("SELECT a FROM t WHERE a > 3", "result = t.filter(3 < _.a).select('a')"))
+    records.append(pair("SELECT 1 AS x FROM t", "result = t.select(x=1)", {"price": "boolean"}))
+    write_atomic(
+        partition_path(str(tmp_path), "multitask_examples", "sql_to_ibis"), to_jsonl(records)
+    )
+    evaluations: dict[str, dg.AssetCheckEvaluation] = {}
+    for split in ("train", "validation", "test"):
+        result = materialize_split(tmp_path, split)
+        for evaluation in result.get_asset_check_evaluations():
+            if evaluation.check_name in ("one_target_per_input", "schemas_match_roles"):
+                evaluations.setdefault(evaluation.check_name, evaluation)
+                if not evaluation.passed:
+                    evaluations[evaluation.check_name] = evaluation
+    assert not evaluations["one_target_per_input"].passed
+    assert not evaluations["schemas_match_roles"].passed
