@@ -18,6 +18,7 @@ import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code, column_ref, is_identifier, py
+from ibert_inference.translate.core import unique_name
 from ibert_inference.translate.expressions import (
     ExpressionTranslator,
     binary,
@@ -287,11 +288,7 @@ def group_key_name(node: exp.Expression, projections: list[exp.Expression], take
             return projection.alias
     if isinstance(node, exp.Column):
         return node.name
-    name = readable_name(node)
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}_{n}", n + 1
-    return candidate
+    return unique_name(readable_name(node), taken)
 
 
 def key_arg(name: str, code: Code, column_name: str | None) -> tuple[str, object]:
