@@ -388,3 +388,46 @@ def test_translations_verify_on_random_databases(sql: str) -> None:
     translation = sql_to_ibis(sql, SCHEMA)
     verdict = verify_pair(sql, translation.code, SCHEMA)
     assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"
+
+
+HITS = {"hits": {"ClientIP": "int64", "URL": "string"}}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT ClientIP, ClientIP - 1, COUNT(*) AS c FROM hits GROUP BY ClientIP, ClientIP - 1",
+        "SELECT COUNT(*) AS c FROM hits GROUP BY ClientIP - 1, ClientIP",
+        "SELECT ClientIP - 1, ClientIP FROM hits",
+    ],
+)
+def test_generated_names_differ_from_columns_ignoring_case(sql: str) -> None:
+    connection = duckdb.connect()
+    connection.execute('CREATE TABLE hits ("ClientIP" BIGINT, "URL" VARCHAR)')
+    connection.execute("INSERT INTO hits VALUES (5, 'a'), (5, 'b'), (7, NULL), (NULL, 'c')")
+    translation = sql_to_ibis(sql, HITS)
+    names = [name.lower() for name in translation.expr.columns]
+    assert len(names) == len(set(names)), translation.code
+    compiled = ibis.to_sql(translation.expr, dialect="duckdb")
+    assert rows(connection, compiled, False) == rows(connection, sql, False)
+
+
+def test_join_renames_never_collide_with_picked_columns() -> None:
+    schema = {"a": {"id": "int64", "a_id": "int64"}, "b": {"id": "int64"}}
+    sql = "SELECT a.id, b.id, a.a_id FROM a JOIN b ON a.a_id = b.id"
+    translation = sql_to_ibis(sql, schema)
+    names = [name.lower() for name in translation.expr.columns]
+    assert len(names) == len(set(names)) == 3, translation.code
+
+
+@pytest.mark.parametrize("literal", ["9223372036854775807", "-9223372036854775808"])
+def test_bigint_literals_translate_up_to_their_range(con, literal: str) -> None:
+    sql = f"SELECT user_id FROM users WHERE user_id < {literal} ORDER BY user_id"
+    translation = sql_to_ibis(sql, SCHEMA)
+    assert literal.lstrip("-") in translation.code
+    assert_same_rows(con, sql)
+
+
+def test_literal_beyond_bigint_is_refused_with_a_reason() -> None:
+    with pytest.raises(UnsupportedSQLError):
+        sql_to_ibis("SELECT user_id FROM users WHERE user_id < 99999999999999999999", SCHEMA)

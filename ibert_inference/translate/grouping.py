@@ -58,8 +58,11 @@ def aggregate_stage(
         group_nodes = [
             _inner(p) for p in projections if not find_aggregates(_inner(p)) and not has_window(p)
         ]
+    # A name made up for a computed key must not be, ignoring case, a plain key's or an output's.
+    reserved = {n.name for n in group_nodes if isinstance(n, exp.Column)}
+    reserved |= {p.alias_or_name for p in projections}
     for node in group_nodes:
-        name = group_key_name(node, projections, taken)
+        name = group_key_name(node, projections, taken | reserved)
         taken.add(name)
         code = as_expr(translator.translate(node))
         if isinstance(node, exp.Column) and code.val.get_name().lower() == name.lower():
