@@ -111,12 +111,18 @@ def print_ratio(queries: list[CorpusQuery], repeat: int) -> None:
         except Exception:  # refused queries have no code to evaluate
             continue
         tables = ibis_tables(query.schema_tables)
-        translate = time_each(
-            [query], lambda q: sql_to_ibis(q.sql, q.schema_tables, q.dialect), repeat
-        )[0]
-        evaluate = time_each(
-            [query], lambda q, c=code, t=tables: evaluate_ibis(c, tables=t), repeat
-        )[0]
+        evaluate_ibis(code, tables=tables)  # warm-up
+        # Interleaved runs: on a shared machine, load changes over time, not between neighbours.
+        translating, evaluating = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            sql_to_ibis(query.sql, query.schema_tables, query.dialect)
+            translating.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            evaluate_ibis(code, tables=tables)
+            evaluating.append(time.perf_counter() - started)
+        translate = Timing(query, statistics.median(translating), None)
+        evaluate = Timing(query, statistics.median(evaluating), None)
         rows.append((query, translate.seconds, evaluate.seconds))
     print("\nsql_to_ibis time / one evaluation of its code (ms; ratio of the medians per query)")
     print(f"{'queries':<18} {'n':>5}  {'p50 tr':>8} {'p95 tr':>8} {'p50 ev':>8} {'ratio p50':>9}")

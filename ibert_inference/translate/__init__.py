@@ -17,12 +17,13 @@ result = users.filter(_.age >= 18).select("name")
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ibert_inference.errors import IbertError, UnsafeCodeError, UnsupportedSQLError
 from ibert_inference.safe_eval import check_code
 from ibert_inference.schema import Schema, ibis_tables, validate_schema
-from ibert_inference.translate.parse import parse_query
+from ibert_inference.translate.parse import freeze, parse_query
 from ibert_inference.translate.query import translate_query
 from ibert_inference.translate.rewrites import rewrite
 from ibert_inference.translate.scope import new_context
@@ -39,6 +40,12 @@ class Translation:
     warnings: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=64)
+def _tables(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> dict[str, Any]:
+    """Unbound Ibis tables are immutable values: build them once per schema."""
+    return ibis_tables({table: dict(columns) for table, columns in frozen})
+
+
 def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translation:
     """Translate one SQL query into Ibis code whose free names are the schema's tables.
 
@@ -47,7 +54,7 @@ def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translatio
     """
     checked = validate_schema(schema)
     tree = rewrite(parse_query(sql, checked, dialect))
-    ctx = new_context(ibis_tables(checked), dialect, translate_query)
+    ctx = new_context(_tables(freeze(checked)), dialect, translate_query)
     try:
         rel = translate_query(tree, ctx)
     except IbertError:

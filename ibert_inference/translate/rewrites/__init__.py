@@ -25,8 +25,21 @@ RULES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
 )
 
 
+def _applies(rule: Callable[[exp.Expression], exp.Expression], tree: exp.Expression) -> bool:
+    """A cheap look for what ``rule`` rewrites: most queries need no rewrite at all."""
+    if rule is order_by_all:
+        return any(o.this.name.upper() == "ALL" for o in tree.find_all(exp.Ordered))
+    if rule is distinct_on_as_qualify:
+        return any(d.args.get("on") is not None for d in tree.find_all(exp.Distinct))
+    if rule is expand_grouping_sets:
+        keys = ("rollup", "cube", "grouping_sets")
+        return any(any(g.args.get(k) for k in keys) for g in tree.find_all(exp.Group))
+    return True
+
+
 def rewrite(tree: exp.Expression) -> exp.Expression:
-    """Apply every rule of :data:`RULES` in order."""
+    """Apply every rule of :data:`RULES` in order (in place: the tree is the caller's own)."""
     for rule in RULES:
-        tree = rule(tree)
+        if _applies(rule, tree):
+            tree = rule(tree)
     return tree

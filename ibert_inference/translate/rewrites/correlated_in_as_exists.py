@@ -36,5 +36,6 @@ def _as_exists(node: exp.Expression) -> exp.Expression:
 def correlated_in_as_exists(tree: exp.Expression) -> exp.Expression:
     """Rewrite correlated IN subqueries of every WHERE clause in ``tree`` as EXISTS."""
     for where in list(tree.find_all(exp.Where)):
-        where.set("this", where.this.transform(_as_exists))
+        if where.find(exp.In) is not None and where.parent is not None:
+            where.set("this", where.this.transform(_as_exists, copy=False))
     return tree

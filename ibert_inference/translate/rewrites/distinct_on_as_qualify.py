@@ -30,4 +30,4 @@ def distinct_on_as_qualify(tree: exp.Expression) -> exp.Expression:
         node.set("qualify", exp.Qualify(this=exp.EQ(this=window, expression=exp.Literal.number(1))))
         return node
 
-    return tree.transform(rewrite)
+    return tree.transform(rewrite, copy=False)

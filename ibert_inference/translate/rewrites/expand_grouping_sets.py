@@ -97,4 +97,4 @@ def expand_grouping_sets(tree: exp.Expression) -> exp.Expression:
             return node
         return _expand(node)
 
-    return tree.transform(rewrite)
+    return tree.transform(rewrite, copy=False)

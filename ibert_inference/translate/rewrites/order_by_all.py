@@ -42,4 +42,4 @@ def order_by_all(tree: exp.Expression) -> exp.Expression:
         )
         return node
 
-    return tree.transform(rewrite)
+    return tree.transform(rewrite, copy=False)
