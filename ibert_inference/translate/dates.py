@@ -42,6 +42,18 @@ _INTERVAL_UNITS = {
 }
 
 
+# Ibis's unit codes for IntegerValue.as_interval
+_AS_INTERVAL = {
+    "year": "Y",
+    "month": "M",
+    "week": "W",
+    "day": "D",
+    "hour": "h",
+    "minute": "m",
+    "second": "s",
+}
+
+
 class DateMixin(ExpressionTranslator):
     """Date and time handlers for :class:`ExpressionTranslator`."""
 
@@ -100,7 +112,12 @@ class DateMixin(ExpressionTranslator):
         unit = node.args.get("unit")
         text = amount.name if isinstance(amount, exp.Literal) else None
         if text is None:
-            raise unsupported("INTERVAL with a computed amount", node)
+            # INTERVAL (n) DAY: a number of units computed per row.
+            unit_name = unit.name.lower().rstrip("s") if unit is not None else ""
+            code = _AS_INTERVAL.get(unit_name)
+            if code is None:
+                raise unsupported(f"INTERVAL with a computed amount of {unit_name!r}", node)
+            return method(self.translate(amount), "as_interval", lit(code))
         pieces = text.split()
         unit_name = (
             unit.name if unit is not None else pieces[1] if len(pieces) > 1 else ""
@@ -132,11 +149,16 @@ class DateMixin(ExpressionTranslator):
         unit = unit_node.name.lower() if unit_node is not None else "day"
         keyword = _INTERVAL_UNITS.get(unit.rstrip("s"))
         amount = self.translate(node.expression)
-        if keyword is None or not amount.literal:
+        if isinstance(node.expression, exp.Interval):
+            return binary(self.translate(node.this), op, amount)
+        if keyword is None:
             raise unsupported(f"{type(node).__name__} by {unit}", node)
-        shift = Code(
-            f"ibis.interval({keyword}={amount.val})", ibis.interval(**{keyword: amount.val})
-        )
+        if amount.literal:
+            shift = Code(
+                f"ibis.interval({keyword}={amount.val})", ibis.interval(**{keyword: amount.val})
+            )
+        else:
+            shift = method(amount, "as_interval", lit(_AS_INTERVAL[unit.rstrip("s")]))
         return binary(self.translate(node.this), op, shift)
 
     def on_datediff(self, node: exp.DateDiff) -> Code:

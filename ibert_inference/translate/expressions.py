@@ -197,7 +197,7 @@ class ExpressionTranslator:
             # DATE - DATE is a number of days in SQL, an interval in Ibis.
             return delta(left, right, "day")
         if _is_date(left) and _is_integer(right):
-            raise unsupported("DATE - integer", node, "write DATE - INTERVAL n DAY")
+            return shift_days(left, "-", right)
         return binary(left, "-", right)
 
     def on_div(self, node: exp.Div) -> Code:
@@ -261,9 +261,10 @@ class ExpressionTranslator:
 
     def on_add(self, node: exp.Add) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)
-        if (_is_date(left) and _is_integer(right)) or (_is_date(right) and _is_integer(left)):
-            # Ibis would add an interval, which DuckDB answers with a TIMESTAMP, not a DATE.
-            raise unsupported("DATE + integer", node, "write DATE + INTERVAL n DAY")
+        if _is_date(left) and _is_integer(right):
+            return shift_days(left, "+", right)
+        if _is_date(right) and _is_integer(left):
+            return shift_days(right, "+", left)
         return binary(left, "+", right)
 
     def on_between(self, node: exp.Between) -> Code:
@@ -416,6 +417,21 @@ def truncating_division(left: Code, right: Code) -> Code:
         return binary(left, "//", right)
     multiple = binary(left, "-", binary(left, "%", right))
     return binary(multiple, "//", right)
+
+
+def days(amount: Code) -> Code:
+    """An interval of ``amount`` days: ``ibis.interval(days=3)`` or ``_.n.as_interval("D")``."""
+    if amount.literal:
+        return Code(f"ibis.interval(days={amount.val})", ibis.interval(days=amount.val))
+    return method(amount, "as_interval", lit("D"))
+
+
+def shift_days(date: Code, op: str, amount: Code) -> Code:
+    """SQL ``DATE +/- integer`` is a DATE; Ibis's date + interval compiles to DuckDB's
+    ``DATE + INTERVAL``, a TIMESTAMP, so the sum is cast back (Ibis drops a cast to the type it
+    already infers, hence through ``timestamp``)."""
+    shifted = binary(date, op, days(amount))
+    return method(method(shifted, "cast", lit("timestamp")), "date")
 
 
 def _pair(condition: Code, value: Code) -> Code:

@@ -16,12 +16,16 @@ from ibert_inference.translate.rewrites.correlated_in_as_exists import correlate
 from ibert_inference.translate.rewrites.distinct_on_as_qualify import distinct_on_as_qualify
 from ibert_inference.translate.rewrites.expand_grouping_sets import expand_grouping_sets
 from ibert_inference.translate.rewrites.order_by_all import order_by_all
+from ibert_inference.translate.rewrites.quantified_comparisons_as_exists import (
+    quantified_comparisons_as_exists,
+)
 
 RULES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
     order_by_all,
     distinct_on_as_qualify,
     expand_grouping_sets,
     correlated_in_as_exists,
+    quantified_comparisons_as_exists,
 )
 
 
@@ -34,6 +38,8 @@ def _applies(rule: Callable[[exp.Expression], exp.Expression], tree: exp.Express
     if rule is expand_grouping_sets:
         keys = ("rollup", "cube", "grouping_sets")
         return any(any(g.args.get(k) for k in keys) for g in tree.find_all(exp.Group))
+    if rule is quantified_comparisons_as_exists:
+        return tree.find(exp.All, exp.Any) is not None
     return True
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ibert_inference.translate.core import unique_name
+
 
 def _set_items(node: exp.Expression) -> list[exp.Expression]:
     if isinstance(node, exp.Tuple):
@@ -72,7 +74,50 @@ def _one_set(select: exp.Select, keys: list[exp.Expression], every_key: list) ->
     return part
 
 
+def _order_by_grouping(select: exp.Select) -> exp.Expression:
+    """ORDER BY GROUPING(k): each set computes it as a hidden column, an outer query sorts."""
+    select = select.copy()
+    order, limit, offset = (select.args.get(k) for k in ("order", "limit", "offset"))
+    with_ = select.args.get("with_") or select.args.get("with")
+    names = [p.alias_or_name for p in select.expressions]
+    taken = set(names)
+    hidden: dict[exp.Expression, str] = {}
+    for grouping in order.find_all(exp.Grouping):
+        if grouping not in hidden:
+            name = unique_name("grouping", taken)
+            taken.add(name)
+            hidden[grouping] = name
+            select.append("expressions", exp.alias_(grouping.copy(), name))
+    outputs = {
+        (p.this if isinstance(p, exp.Alias) else p): p.alias_or_name for p in select.expressions
+    }
+
+    def by_name(node: exp.Expression) -> exp.Expression:
+        if node in hidden:
+            return exp.column(hidden[node])
+        if node in outputs and not isinstance(node, exp.Literal):
+            return exp.column(outputs[node])
+        return node
+
+    keys = [o.copy() for o in order.expressions]
+    for key in keys:
+        key.set("this", key.this.transform(by_name))
+    for arg in ("order", "limit", "offset", "with_", "with"):
+        select.set(arg, None)
+    outer = exp.select(*[exp.column(n) for n in names]).from_(
+        exp.Subquery(this=_expand(select), alias=exp.TableAlias(this=exp.to_identifier("sets")))
+    )
+    outer.set("order", exp.Order(expressions=keys))
+    for arg, value in (("limit", limit), ("offset", offset), ("with_", with_)):
+        if value is not None:
+            outer.set(arg, value.copy())
+    return outer
+
+
 def _expand(select: exp.Select) -> exp.Expression:
+    order = select.args.get("order")
+    if order is not None and order.find(exp.Grouping) is not None:
+        return _order_by_grouping(select)
     sets = grouping_sets(select.args["group"])
     assert sets is not None
     every_key: list[exp.Expression] = []
