@@ -144,6 +144,8 @@ class AggregateMixin(ExpressionTranslator):
                     raise unsupported("COUNT(DISTINCT over several columns)", node)
                 return method(self.translate(arg.expressions[0]), "nunique", **kwargs)
             return method(self.translate(arg), "count", **kwargs)
+        if isinstance(node, exp.Avg | exp.Sum) and isinstance(node.this, exp.Distinct):
+            return self.distinct_aggregate(node, where)
         if isinstance(node, exp.Avg):
             subject = self.translate(node.this)
             # DuckDB's AVG over DECIMAL is a DOUBLE; Ibis would keep the decimal scale.
@@ -166,9 +168,25 @@ class AggregateMixin(ExpressionTranslator):
             raise unsupported(f"aggregate {type(node).__name__}", node)
         name, fixed = _SIMPLE_AGGREGATES[type(node)]
         if isinstance(node.this, exp.Distinct):
-            raise unsupported(f"{name.upper()}(DISTINCT ...)", node)
+            if name not in ("min", "max") or len(node.this.expressions) != 1:
+                raise unsupported(f"{name.upper()}(DISTINCT ...)", node)
+            node = node.copy()
+            node.set("this", node.this.expressions[0])  # MIN/MAX of distinct values: the same
         fixed_args = {k: lit(v) for k, v in fixed.items()}
         return method(self.translate(node.this), name, **fixed_args, **kwargs)
+
+    def distinct_aggregate(self, node: exp.Sum | exp.Avg, where: Code | None) -> Code:
+        """SUM/AVG(DISTINCT x): Ibis reductions have no ``distinct``; the distinct non-NULL values
+        collected into an array and summed (averaged) are the same number, NULL for none."""
+        values = node.this.expressions
+        if len(values) != 1:
+            raise unsupported(f"{node.key.upper()}(DISTINCT over several columns)", node)
+        subject = self.translate(values[0])
+        if isinstance(node, exp.Avg) and not subject.literal and subject.val.type().is_decimal():
+            subject = method(subject, "cast", lit("float64"))
+        kwargs = {"where": where} if where is not None else {}
+        collected = method(subject, "collect", distinct=lit(True), **kwargs)
+        return method(collected, "sums" if isinstance(node, exp.Sum) else "means")
 
     # --- windows ------------------------------------------------------------------------------
     def window(self, node: exp.Window) -> Code:

@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from ibert_inference.translate.codegen import Chain, Code, Program, is_identifier
 from ibert_inference.translate.parse import unsupported
+from ibert_inference.translate.values import values_table
 
 # Resolves a column of an enclosing query (a correlated reference) to code.
 Resolver = Callable[[exp.Column], Code]
@@ -166,6 +167,9 @@ def source_of(node: exp.Expression, ctx: Context, seen: set[str]) -> Source:
     elif isinstance(node, exp.Subquery):
         rel = ctx.translate_query(node.this, ctx)
         var, val = variable(rel, ctx, alias or "derived")
+    elif isinstance(node, exp.Values):
+        table = values_table(node)
+        var, val = ctx.program.assign(alias or "constants", Chain(table.src)), table.val
     else:
         raise unsupported(f"FROM item {node.key.upper()}", node)
     if var in seen:

@@ -13,7 +13,14 @@ import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code
-from ibert_inference.translate.expressions import ExpressionTranslator, binary, delta, lit, method
+from ibert_inference.translate.expressions import (
+    ExpressionTranslator,
+    binary,
+    delta,
+    function,
+    lit,
+    method,
+)
 from ibert_inference.translate.parse import unsupported
 
 _EXTRACT = {
@@ -128,6 +135,18 @@ class DateMixin(ExpressionTranslator):
             raise unsupported(f"INTERVAL unit {unit_name!r}", node)
         number = int(float(pieces[0]))
         return Code(f"ibis.interval({keyword}={number})", ibis.interval(**{keyword: number}))
+
+    def on_date(self, node: exp.Date) -> Code:
+        """``DATE(ts)`` (BigQuery, MySQL, SQLite): the date part; ``DATE(y, m, d)``: a date."""
+        if node.expressions:
+            parts = [self.translate(node.this)] + [self.translate(e) for e in node.expressions]
+            if len(parts) != 3:
+                raise unsupported("DATE with a time zone or other extra argument", node)
+            return function("date", *parts)
+        subject = self.translate(node.this)
+        if not subject.literal and subject.val.type().is_timestamp():
+            return method(subject, "date")
+        return method(subject, "cast", lit("date"))
 
     def on_timetostr(self, node: exp.TimeToStr) -> Code:
         return method(self.translate(node.this), "strftime", self.translate(node.args["format"]))

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ibert_inference.translate.codegen import Chain
 from ibert_inference.translate.core import Context, Rel, Resolver
 from ibert_inference.translate.parse import unsupported
 from ibert_inference.translate.select import translate_select
 from ibert_inference.translate.setops import translate_setop
+from ibert_inference.translate.values import values_table
 
 
 def translate_query(node: exp.Expression, ctx: Context, outer: Resolver | None = None) -> Rel:
@@ -36,4 +38,7 @@ def translate_query(node: exp.Expression, ctx: Context, outer: Resolver | None =
         return translate_setop(node, ctx)
     if isinstance(node, exp.Select):
         return translate_select(node, ctx, outer)
+    if isinstance(node, exp.Values):
+        table = values_table(node)
+        return Rel(Chain(table.src), table.val, {("", c.lower()): c for c in table.val.columns})
     raise unsupported(f"query {node.key.upper()}", node)

@@ -77,7 +77,8 @@ def _one_set(select: exp.Select, keys: list[exp.Expression], every_key: list) ->
 def _order_by_grouping(select: exp.Select) -> exp.Expression:
     """ORDER BY GROUPING(k): each set computes it as a hidden column, an outer query sorts."""
     select = select.copy()
-    order, limit, offset = (select.args.get(k) for k in ("order", "limit", "offset"))
+    order: exp.Order = select.args["order"]
+    limit, offset = select.args.get("limit"), select.args.get("offset")
     with_ = select.args.get("with_") or select.args.get("with")
     names = [p.alias_or_name for p in select.expressions]
     taken = set(names)
