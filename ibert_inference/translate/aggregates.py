@@ -167,6 +167,10 @@ class AggregateMixin(ExpressionTranslator):
         if type(node) not in _SIMPLE_AGGREGATES:
             raise unsupported(f"aggregate {type(node).__name__}", node)
         name, fixed = _SIMPLE_AGGREGATES[type(node)]
+        if isinstance(node, exp.Stddev | exp.Variance) and type(node) in (exp.Stddev, exp.Variance):
+            # Plain STDDEV / VARIANCE: sample or population depending on the dialect.
+            kind = "stddev" if isinstance(node, exp.Stddev) else "variance"
+            fixed = {"how": "pop"} if self.behaviour(kind) == "population" else {}
         if isinstance(node.this, exp.Distinct):
             if name not in ("min", "max") or len(node.this.expressions) != 1:
                 raise unsupported(f"{name.upper()}(DISTINCT ...)", node)

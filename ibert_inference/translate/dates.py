@@ -75,11 +75,13 @@ class DateMixin(ExpressionTranslator):
             return binary(method(end, "epoch_seconds"), "-", method(start, "epoch_seconds"))
         subject = self.translate(node.expression)
         if part in ("dow", "dayofweek"):
-            # SQL DOW counts from Sunday = 0; Ibis day_of_week.index() from Monday = 0.
-            index = Code(
-                f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index()
+            return self.day_of_week(subject)
+        if part == "week" and self.behaviour("week") == "sunday_weeks":
+            # Weeks that start on Sunday, days before the year's first Sunday in week 0.
+            day = method(subject, "day_of_year")
+            return binary(
+                binary(binary(day, "+", lit(6)), "-", self.day_of_week(subject, 0)), "//", lit(7)
             )
-            return binary(binary(index, "+", lit(1)), "%", lit(7))
         if part in ("isodow",):
             return binary(
                 Code(f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index()),
@@ -92,7 +94,16 @@ class DateMixin(ExpressionTranslator):
         return method(subject, call[:-2])
 
     def on_dayofweek(self, node: exp.DayOfWeek) -> Code:
-        return self.on_extract(exp.Extract(this=exp.var("dow"), expression=node.this))
+        return self.day_of_week(self.translate(node.this))
+
+    def day_of_week(self, subject: Code, sunday: int | None = None) -> Code:
+        """SQL numbers days from Sunday = 0 or 1 (see :mod:`.semantics`); Ibis's
+        ``day_of_week.index()`` from Monday = 0."""
+        if sunday is None:
+            sunday = 1 if self.behaviour("day_of_week") == "sunday_1" else 0
+        index = Code(f"{subject.operand()}.day_of_week.index()", subject.val.day_of_week.index())
+        from_sunday = binary(binary(index, "+", lit(1)), "%", lit(7))
+        return binary(from_sunday, "+", lit(1)) if sunday else from_sunday
 
     def on_dayofyear(self, node: exp.DayOfYear) -> Code:
         return method(self.translate(node.this), "day_of_year")

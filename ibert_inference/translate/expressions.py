@@ -23,6 +23,7 @@ from sqlglot import exp
 from ibert_inference.errors import IbertError
 from ibert_inference.translate.codegen import Code, py
 from ibert_inference.translate.parse import unsupported
+from ibert_inference.translate.semantics import behaviour, warnings_for
 
 _BINARY: dict[type[exp.Expression], str] = {
     exp.EQ: "==",
@@ -42,7 +43,6 @@ _ASSOCIATIVE = {"+", "*", "&", "|"}
 _UNARY_METHODS: dict[type[exp.Expression], str] = {
     exp.Upper: "upper",
     exp.Lower: "lower",
-    exp.Length: "length",
     exp.Abs: "abs",
     exp.Ceil: "ceil",
     exp.Floor: "floor",
@@ -135,6 +135,13 @@ class ExpressionTranslator:
         self.dialect = dialect
         self.table = Code("_", None)  # the table aggregates count rows of
 
+    def warn(self, message: str) -> None:
+        """A caveat about the translation (the scope's translator passes it to the caller)."""
+
+    def behaviour(self, name: str) -> str | None:
+        """This dialect's behaviour of SQL function ``name`` (see :mod:`.semantics`)."""
+        return behaviour(name, self.dialect)
+
     def translate(self, node: exp.Expression) -> Code:
         try:
             return self._translate(node)
@@ -202,8 +209,10 @@ class ExpressionTranslator:
 
     def on_div(self, node: exp.Div) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)
-        # Dialects where int / int truncates (postgres, sqlite...) mark the node typed.
-        if node.args.get("typed") and _is_integer(left) and _is_integer(right):
+        # Postgres truncates int / int; dialects outside the table: sqlglot marks the node typed.
+        key = self.behaviour("division")
+        truncates = key == "truncate" or (key is None and bool(node.args.get("typed")))
+        if truncates and _is_integer(left) and _is_integer(right):
             return truncating_division(left, right)
         return binary(left, "/", right)
 
@@ -257,7 +266,19 @@ class ExpressionTranslator:
         ):
             rewritten = exp.In(this=node.this.copy(), query=node.expression.this.copy())
             return self.translate(rewritten)
-        return binary(self.translate(node.this), "==", self.translate(node.expression))
+        left, right = self.translate(node.this), self.translate(node.expression)
+        if _is_string(left) or _is_string(right):
+            self._warn_about("string_equality")
+        return binary(left, "==", right)
+
+    def on_length(self, node: exp.Length) -> Code:
+        self._warn_about("length")
+        return method(self.translate(node.this), "length")
+
+    def _warn_about(self, name: str) -> None:
+        message = warnings_for(name, self.dialect)
+        if message is not None:
+            self.warn(message)
 
     def on_add(self, node: exp.Add) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)

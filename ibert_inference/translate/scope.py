@@ -52,6 +52,10 @@ class Translator(SubqueryMixin, AggregateMixin, StringMixin, DateMixin):
         self.table = table
         self.outer = outer
 
+    def warn(self, message: str) -> None:
+        if message not in self.ctx.warnings:
+            self.ctx.warnings.append(message)
+
 
 def rel_translator(
     ctx: Context,

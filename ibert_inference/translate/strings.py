@@ -8,6 +8,8 @@ result = t.select(part=_.s.substr(1, 3))
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code
@@ -21,6 +23,17 @@ from ibert_inference.translate.expressions import (
     method,
 )
 from ibert_inference.translate.parse import unsupported
+
+
+def first_match_only(pattern: str, replacement: str) -> tuple[str, str]:
+    r"""A pattern and replacement that, replaced everywhere (Ibis ``re_replace``), replace only
+    the first match: anchored at the start, the text before the match kept as group 1.
+
+    >>> first_match_only("a(n)", "<\\1>")
+    ('(?s)^(.*?)(?:a(n))', '\\1<\\2>')
+    """
+    shifted = re.sub(r"\\(\d)", lambda m: "\\" + str(int(m.group(1)) + 1), replacement)
+    return f"(?s)^(.*?)(?:{pattern})", "\\1" + shifted
 
 
 class StringMixin(ExpressionTranslator):
@@ -44,8 +57,8 @@ class StringMixin(ExpressionTranslator):
 
     def on_concat(self, node: exp.Concat) -> Code:
         parts = [self.translate(e) for e in node.expressions]
-        # CONCAT skips NULLs in DuckDB/Postgres/Snowflake; MySQL's CONCAT and || propagate them.
-        if node.args.get("coalesce"):
+        key = self.behaviour("concat")
+        if key == "skip_nulls" or (key is None and node.args.get("coalesce")):
             parts = [p if p.literal else method(p, "fill_null", lit("")) for p in parts]
         return self._concat(parts)
 
@@ -95,12 +108,30 @@ class StringMixin(ExpressionTranslator):
         return method(self.translate(node.this), "re_search", self.translate(node.expression))
 
     def on_regexpreplace(self, node: exp.RegexpReplace) -> Code:
-        return method(
-            self.translate(node.this),
-            "re_replace",
-            self.translate(node.expression),
-            self.translate(node.args["replacement"]),
-        )
+        if node.args.get("position") or node.args.get("occurrence"):
+            raise unsupported("REGEXP_REPLACE with a position or occurrence", node)
+        flags = node.args.get("modifiers")
+        flags_text = flags.name if isinstance(flags, exp.Literal) else ""
+        if flags is not None and (
+            not isinstance(flags, exp.Literal) or set(flags_text) - set("gi")
+        ):
+            raise unsupported("REGEXP_REPLACE flags other than 'g' and 'i'", node)
+        key = self.behaviour("regexp_replace")
+        every = "g" in flags_text or key == "all_matches"
+        if key is None:
+            every = every or not node.args.get("single_replace")
+        pattern = self.translate(node.expression)
+        replacement = self.translate(node.args["replacement"])
+        if not every or "i" in flags_text:
+            if not (pattern.literal and replacement.literal):
+                raise unsupported("REGEXP_REPLACE of the first match with a computed pattern", node)
+            text, replaced = pattern.val, replacement.val
+            if not every:
+                text, replaced = first_match_only(text, replaced)
+            if "i" in flags_text:
+                text = "(?i)" + text
+            pattern, replacement = lit(text), lit(replaced)
+        return method(self.translate(node.this), "re_replace", pattern, replacement)
 
     def on_splitpart(self, node: exp.SplitPart) -> Code:
         parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
