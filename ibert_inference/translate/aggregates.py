@@ -110,7 +110,11 @@ class AggregateMixin(ExpressionTranslator):
         return self.aggregate(node)
 
     def on_countif(self, node: exp.CountIf) -> Code:
-        return method(self.table, "count", where=self.translate(node.this))
+        condition = self.translate(node.this)
+        if self.behaviour("count_if") == "null_when_undecided":
+            # DuckDB sums the condition: NULL when no row decides it (see .semantics).
+            return method(method(condition, "cast", lit("int64")), "sum")
+        return method(self.table, "count", where=condition)
 
     def on_groupconcat(self, node: exp.GroupConcat) -> Code:
         sep = self.translate(node.args.get("separator") or exp.Literal.string(","))

@@ -286,6 +286,24 @@ SEMANTICS: tuple[FunctionSemantics, ...] = (
         ),
     ),
     FunctionSemantics(
+        "count_if",
+        "Column.count(where=...)",
+        "DuckDB's COUNT_IF is NULL for a group where the condition is never TRUE or FALSE (only "
+        "NULL); BigQuery's COUNTIF and Snowflake's COUNT_IF answer 0 (Snowflake's documentation "
+        "says NULL, its engine 0); Postgres and MySQL have none, read as COUNT(*) FILTER; Ibis "
+        "count(where=) answers 0",
+        "translator",
+        "SELECT COUNT_IF(a = 'x') AS v FROM t",
+        ({"a": None},),
+        _cells(
+            duckdb=_B("null_when_undecided", ((None,),)),
+            postgres=_B("zero", ((0,),)),
+            snowflake=_B("zero", ((0,),)),
+            bigquery=_B("zero", ((0,),), "SELECT COUNTIF(a = 'x') AS v FROM t"),
+            mysql=_B("zero", ((0,),)),
+        ),
+    ),
+    FunctionSemantics(
         "log",
         "NumericValue.log10 / NumericValue.ln / NumericValue.log",
         "LOG(x) is base 10 in DuckDB and Postgres, the natural logarithm in BigQuery and MySQL; "

@@ -133,6 +133,15 @@ class StringMixin(ExpressionTranslator):
             pattern, replacement = lit(text), lit(replaced)
         return method(self.translate(node.this), "re_replace", pattern, replacement)
 
+    def on_regexpextract(self, node: exp.RegexpExtract) -> Code:
+        if node.args.get("position") or node.args.get("occurrence") or node.args.get("parameters"):
+            raise unsupported("REGEXP_EXTRACT with a position, occurrence or flags", node)
+        group = node.args.get("group")
+        index = self.translate(group) if group is not None else lit(0)
+        return method(
+            self.translate(node.this), "re_extract", self.translate(node.expression), index
+        )
+
     def on_splitpart(self, node: exp.SplitPart) -> Code:
         parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
         index = self.translate(node.args["part_index"])

@@ -251,20 +251,23 @@ def decorrelate_scalars(
         value = projection.this if isinstance(projection, exp.Alias) else projection
         if not find_aggregates(value):
             raise unsupported("correlated scalar subquery without an aggregate", sub)
-        keys, local = _split_correlation(inner, outer_refs, rel)
         taken = set(rel.val.columns)
         name = claim_name(projection.alias_or_name or "value", taken)
-        grouped = inner.copy()
-        grouped.set("where", exp.Where(this=exp.and_(*local)) if local else None)
-        grouped.set(
-            "expressions",
-            [exp.alias_(k.copy(), key) for key, k in keys] + [exp.alias_(value.copy(), name)],
-        )
-        grouped.set("group", exp.Group(expressions=[k.copy() for _key, k in keys]))
-        grouped.set("order", None)
+        if _correlated_by_equalities(inner, outer_refs):
+            keys, local = _split_correlation(inner, outer_refs, rel)
+            grouped = inner.copy()
+            grouped.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+            grouped.set(
+                "expressions",
+                [exp.alias_(k.copy(), key) for key, k in keys] + [exp.alias_(value.copy(), name)],
+            )
+            grouped.set("group", exp.Group(expressions=[k.copy() for _key, k in keys]))
+            grouped.set("order", None)
+            key_names = [k for k, _ in keys]
+        else:
+            grouped, key_names = _over_outer_values(inner, value, name, outer_refs, rel, ctx)
         sub_rel = ctx.translate_query(grouped, ctx)
-        var = ctx.program.assign(f"{name}_by_{'_'.join(k for k, _ in keys)}", sub_rel.chain)
-        key_names = [k for k, _ in keys]
+        var = ctx.program.assign(f"{name}_by_{'_'.join(key_names)}", sub_rel.chain)
         key_src = (
             py(key_names[0]) if len(key_names) == 1 else "[" + ", ".join(map(py, key_names)) + "]"
         )
@@ -274,3 +277,67 @@ def decorrelate_scalars(
         rel = rel.then(f'.join({var}, {key_src}, how="left")', joined)
         ctx.scalar_columns[sub] = (name, isinstance(value, exp.Count))
     return rel
+
+
+def _correlated_by_equalities(inner: exp.Select, outer_refs: set[str]) -> bool:
+    """Whether every correlated WHERE conjunct is ``inner expression = outer column``."""
+    where = inner.args.get("where")
+    for predicate in conjuncts(where.this if where else None):
+        if not {c.table.lower() for c in predicate.find_all(exp.Column)} & outer_refs:
+            continue
+        if not isinstance(predicate, exp.EQ):
+            return False
+        sides = [predicate.this, predicate.expression]
+        outer = [s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs]
+        if len(outer) != 1:
+            return False
+        other = sides[1] if sides[0] is outer[0] else sides[0]
+        if {c.table.lower() for c in other.find_all(exp.Column)} & outer_refs:
+            return False
+    return True
+
+
+def _over_outer_values(
+    inner: exp.Select,
+    value: exp.Expression,
+    name: str,
+    outer_refs: set[str],
+    rel: Rel,
+    ctx: Context,
+) -> tuple[exp.Select, list[str]]:
+    """A correlation that is not an equality (``p.at < o.at``): the subquery's aggregate for each
+    distinct combination of the outer columns it reads, joined on any predicate.
+
+    ``outer_values = orders.select("ordered_at").distinct()`` joined to the inner table on the
+    subquery's WHERE and grouped by those columns; outer rows whose values match no inner row
+    get no group, so the left join back gives NULL (and COUNT its coalesced 0), as SQL does.
+    """
+    if inner.args.get("joins") or not isinstance(inner.args["from_"].this, exp.Table):
+        raise unsupported("correlation that is not an equality, over several tables", inner)
+    refs: list[tuple[str, str]] = []
+    for column in inner.find_all(exp.Column):
+        key = (column.table.lower(), column.name.lower())
+        if key[0] in outer_refs and key not in refs:
+            refs.append(key)
+    key_names = [rel.columns[key] for key in refs]
+    values = rel.chain.then(f".select({', '.join(map(py, key_names))}).distinct()")
+    var = ctx.program.assign("outer_values", values)
+    ctx.ctes[var.lower()] = (var, rel.val.select(*key_names).distinct())
+
+    def to_outer_values(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table.lower() in outer_refs:
+            return exp.column(rel.columns[(node.table.lower(), node.name.lower())], table=var)
+        return node
+
+    where = inner.args.get("where")
+    condition = where.this.copy().transform(to_outer_values) if where else exp.true()
+    grouped = (
+        exp.select(
+            *[exp.alias_(exp.column(k, table=var), k) for k in key_names],
+            exp.alias_(value.copy(), name),
+        )
+        .from_(exp.Table(this=exp.to_identifier(var)))
+        .join(inner.args["from_"].this.copy(), on=condition)
+        .group_by(*[exp.column(k, table=var) for k in key_names])
+    )
+    return grouped, key_names
