@@ -13,6 +13,7 @@ result = t.filter(_.a.isin(u.b))
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from sqlglot import exp
 
@@ -195,28 +196,49 @@ def decorrelate_exists(
         negated = isinstance(predicate, exp.Not) and isinstance(predicate.this, exp.Exists)
         exists = predicate.this if negated else predicate
         inner = _query(exists.this) if isinstance(exists, exp.Exists) else None
-        simple = isinstance(inner, exp.Select) and not (
-            inner.args.get("joins") or inner.args.get("group") or inner.args.get("having")
-        )
-        if inner is None or simple or not isinstance(inner, exp.Select):
+        if not isinstance(inner, exp.Select) or inner.args.get("limit"):
             kept.append(predicate)
             continue
         outer_refs = outer_aliases(inner)
-        if not outer_refs or not outer_refs <= aliases or inner.args.get("limit"):
+        if not outer_refs or not outer_refs <= aliases:
             kept.append(predicate)
             continue
-        keys, local = _split_correlation(inner, outer_refs, rel)
-        matches = inner.copy()
-        matches.set("where", exp.Where(this=exp.and_(*local)) if local else None)
-        matches.set("expressions", [exp.alias_(k.copy(), key) for key, k in keys])
-        matches.set("distinct", exp.Distinct())
-        matches.set("order", None)
+        simple = not (
+            inner.args.get("joins") or inner.args.get("group") or inner.args.get("having")
+        )
+        nested = any(
+            outer_aliases(_query(q)) & outer_refs
+            for q in inner.find_all(exp.Subquery, exp.Exists)
+            if q is not inner
+        )
+        if simple and not nested:
+            kept.append(predicate)  # Ibis's own idiom: (inner.key == outer.key).any()
+            continue
+        null_safe = not _correlated_by_equalities(inner, outer_refs)
+        if not null_safe:
+            keys, local = _split_correlation(inner, outer_refs, rel)
+            matches = inner.copy()
+            matches.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+            matches.set("expressions", [exp.alias_(k.copy(), key) for key, k in keys])
+            matches.set("distinct", exp.Distinct())
+            matches.set("order", None)
+            names = [k for k, _ in keys]
+        else:
+            matches, names = _matching_outer_values(inner, outer_refs, rel, ctx)
         sub_rel = ctx.translate_query(matches, ctx)
-        var = ctx.program.assign("_".join(k for k, _ in keys) + "_matches", sub_rel.chain)
-        names = [k for k, _ in keys]
-        key_src = py(names[0]) if len(names) == 1 else "[" + ", ".join(map(py, names)) + "]"
+        var = ctx.program.assign("_".join(names) + "_matches", sub_rel.chain)
         how = "anti_join" if negated else "semi_join"
-        value = getattr(rel.val, how)(sub_rel.val, names if len(names) > 1 else names[0])
+        if null_safe:
+            # Outer values include NULL, and the subquery may hold for it: match NULL to NULL.
+            left, left_val = variable(rel, ctx, "filtered")
+            rel = Rel(Chain(left), left_val, rel.columns)
+            preds = [f"{column_ref(left, n)}.identical_to({column_ref(var, n)})" for n in names]
+            pred_vals = [left_val[n].identical_to(sub_rel.val[n]) for n in names]
+            key_src = preds[0] if len(preds) == 1 else "[" + ", ".join(preds) + "]"
+            value = getattr(left_val, how)(sub_rel.val, pred_vals)
+        else:
+            key_src = py(names[0]) if len(names) == 1 else "[" + ", ".join(map(py, names)) + "]"
+            value = getattr(rel.val, how)(sub_rel.val, names if len(names) > 1 else names[0])
         rel = rel.then(f".{how}({var}, {key_src})", value)
     return rel, kept
 
@@ -253,7 +275,8 @@ def decorrelate_scalars(
             raise unsupported("correlated scalar subquery without an aggregate", sub)
         taken = set(rel.val.columns)
         name = claim_name(projection.alias_or_name or "value", taken)
-        if _correlated_by_equalities(inner, outer_refs):
+        null_safe = not _correlated_by_equalities(inner, outer_refs)
+        if not null_safe:
             keys, local = _split_correlation(inner, outer_refs, rel)
             grouped = inner.copy()
             grouped.set("where", exp.Where(this=exp.and_(*local)) if local else None)
@@ -314,6 +337,27 @@ def _over_outer_values(
     """
     if inner.args.get("joins") or not isinstance(inner.args["from_"].this, exp.Table):
         raise unsupported("correlation that is not an equality, over several tables", inner)
+    var, key_names, to_outer_values = _outer_values(inner, outer_refs, rel, ctx)
+    where = inner.args.get("where")
+    condition = where.this.copy().transform(to_outer_values) if where else exp.true()
+    grouped = (
+        exp.select(
+            *[exp.alias_(exp.column(k, table=var), k) for k in key_names],
+            exp.alias_(value.copy(), name),
+        )
+        .from_(exp.Table(this=exp.to_identifier(var)))
+        .join(inner.args["from_"].this.copy(), on=condition)
+        .group_by(*[exp.column(k, table=var) for k in key_names])
+    )
+    return grouped, key_names
+
+
+def _outer_values(
+    inner: exp.Select, outer_refs: set[str], rel: Rel, ctx: Context
+) -> tuple[str, list[str], Callable[[exp.Expression], exp.Expression]]:
+    """The distinct combinations of the outer columns a subquery reads (at any depth), as a
+    table the subquery can join: its variable, its column names, and a rewrite of outer
+    column references into references to it."""
     refs: list[tuple[str, str]] = []
     for column in inner.find_all(exp.Column):
         key = (column.table.lower(), column.name.lower())
@@ -329,15 +373,29 @@ def _over_outer_values(
             return exp.column(rel.columns[(node.table.lower(), node.name.lower())], table=var)
         return node
 
-    where = inner.args.get("where")
-    condition = where.this.copy().transform(to_outer_values) if where else exp.true()
-    grouped = (
-        exp.select(
-            *[exp.alias_(exp.column(k, table=var), k) for k in key_names],
-            exp.alias_(value.copy(), name),
-        )
-        .from_(exp.Table(this=exp.to_identifier(var)))
-        .join(inner.args["from_"].this.copy(), on=condition)
-        .group_by(*[exp.column(k, table=var) for k in key_names])
-    )
-    return grouped, key_names
+    return var, key_names, to_outer_values
+
+
+def _matching_outer_values(
+    inner: exp.Select, outer_refs: set[str], rel: Rel, ctx: Context
+) -> tuple[exp.Select, list[str]]:
+    """``EXISTS`` whose correlation is not a set of equalities (a range, a nested subquery
+    reaching two levels out): the outer values for which the subquery has a row.
+
+    The subquery runs once over the outer values joined to its own tables (``FROM outer_values,
+    part p WHERE ... AND NOT EXISTS (... ps.ps_suppkey = outer_values.s_suppkey)``), grouped by
+    them as well when it groups; a nested subquery then correlates with one joined table.
+    """
+    var, key_names, to_outer_values = _outer_values(inner, outer_refs, rel, ctx)
+    matches = inner.copy().transform(to_outer_values)
+    assert isinstance(matches, exp.Select)
+    first = matches.args["from_"].this
+    matches.set("from_", exp.From(this=exp.Table(this=exp.to_identifier(var))))
+    matches.set("joins", [exp.Join(this=first), *(matches.args.get("joins") or [])])
+    matches.set("expressions", [exp.alias_(exp.column(k, table=var), k) for k in key_names])
+    if matches.args.get("group") is not None:
+        keys = [exp.column(k, table=var) for k in key_names]
+        matches.set("group", exp.Group(expressions=keys + list(matches.args["group"].expressions)))
+    matches.set("distinct", exp.Distinct())
+    matches.set("order", None)
+    return matches, key_names
