@@ -184,3 +184,17 @@ def test_returned_expression_is_what_the_code_evaluates_to(query: CorpusQuery, t
     assert ibis.to_sql(evaluated, dialect="duckdb") == ibis.to_sql(
         translation.expr, dialect="duckdb"
     ), translation.code
+
+
+@pytest.mark.parametrize(
+    "query",
+    [pytest.param(q, id=q.id) for q in CORPUS if q.xfail and q.xfail.startswith("translator:")],
+)
+def test_translator_xfails_are_refused_with_a_one_line_reason(query: CorpusQuery) -> None:
+    """What the translator cannot do, it says in one line (the CLI prints it to the user)."""
+    from ibert_inference.errors import UnsupportedSQLError
+    from ibert_inference.translate import sql_to_ibis
+
+    with pytest.raises(UnsupportedSQLError) as raised:
+        sql_to_ibis(query.sql, query.schema_tables, query.dialect)
+    assert "\n" not in str(raised.value), str(raised.value)

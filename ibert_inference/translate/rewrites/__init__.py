@@ -19,6 +19,7 @@ from ibert_inference.translate.rewrites.order_by_all import order_by_all
 from ibert_inference.translate.rewrites.quantified_comparisons_as_exists import (
     quantified_comparisons_as_exists,
 )
+from ibert_inference.translate.rewrites.top_one_as_aggregate import top_one_as_aggregate
 
 RULES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
     order_by_all,
@@ -26,6 +27,7 @@ RULES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
     expand_grouping_sets,
     correlated_in_as_exists,
     quantified_comparisons_as_exists,
+    top_one_as_aggregate,
 )
 
 
@@ -38,6 +40,8 @@ def _applies(rule: Callable[[exp.Expression], exp.Expression], tree: exp.Express
     if rule is expand_grouping_sets:
         keys = ("rollup", "cube", "grouping_sets")
         return any(any(g.args.get(k) for k in keys) for g in tree.find_all(exp.Group))
+    if rule is top_one_as_aggregate:
+        return any(s.args.get("limit") for s in tree.find_all(exp.Select) if s is not tree)
     if rule is quantified_comparisons_as_exists:
         return tree.find(exp.All, exp.Any) is not None
     return True
