@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Chain, column_ref, py, safe_arguments
@@ -41,7 +42,9 @@ def translate_from(select: exp.Select, ctx: Context) -> tuple[Rel, list[exp.Expr
     where = conjuncts(select.args["where"].this) if select.args.get("where") else []
     from_ = select.args.get("from_") or select.args.get("from")
     if from_ is None:
-        raise unsupported("SELECT without FROM", select)
+        # SELECT without FROM reads one row that has no columns of its own.
+        one_row = ibis.literal(1).name("one_row").as_table()
+        return Rel(Chain('ibis.literal(1).name("one_row").as_table()'), one_row, {}), where
     seen: set[str] = set()
     first = source_of(from_.this, ctx, seen)
     joins = select.args.get("joins") or []
