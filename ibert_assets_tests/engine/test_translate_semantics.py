@@ -89,3 +89,15 @@ def test_regexp_replace_flags_replace_every_match_and_ignore_case() -> None:
     translation = sql_to_ibis(sql, SCHEMA, "duckdb")
     assert _fetch(con, ibis.to_sql(translation.expr, dialect="duckdb")) == _fetch(con, sql)
     assert _fetch(con, sql) == (("bXnXnX",),)
+
+
+def test_the_documentation_lists_every_function_of_the_table() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "sql_to_ibis.md").read_text(encoding="utf-8")
+    for entry in SEMANTICS:
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{entry.name}`")), "")
+        assert row, f"docs/sql_to_ibis.md has no row for {entry.name}"
+        assert [cell.strip() for cell in row.split("|")[4:-1]] == [
+            entry.dialects[d].key for d in DIALECTS
+        ], f"docs/sql_to_ibis.md's row for {entry.name} differs from the table"
