@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
 from ibert_inference.schema import Schema
@@ -92,6 +93,14 @@ def _sqlglot_schema(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...])
         table: {col: DuckDBType.from_ibis(parse_dtype(dtype)).sql("duckdb") for col, dtype in cols}
         for table, cols in frozen
     }
+
+
+@lru_cache(maxsize=256)
+def _mapping_schema(
+    frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...], dialect: str
+) -> MappingSchema:
+    """sqlglot's schema object, built once per schema and dialect (qualify only reads it)."""
+    return MappingSchema(_sqlglot_schema(frozen), dialect=dialect)
 
 
 def freeze(schema: Schema) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
@@ -175,7 +184,7 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
     try:
         qualified = qualify(
             tree,
-            schema=_sqlglot_schema(freeze(schema)),
+            schema=_mapping_schema(freeze(schema), dialect),
             dialect=dialect,
             quote_identifiers=False,
             identify=False,

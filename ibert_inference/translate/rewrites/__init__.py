@@ -31,25 +31,31 @@ RULES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
 )
 
 
-def _applies(rule: Callable[[exp.Expression], exp.Expression], tree: exp.Expression) -> bool:
-    """A cheap look for what ``rule`` rewrites: most queries need no rewrite at all."""
-    if rule is order_by_all:
-        return any(o.this.name.upper() == "ALL" for o in tree.find_all(exp.Ordered))
-    if rule is distinct_on_as_qualify:
-        return any(d.args.get("on") is not None for d in tree.find_all(exp.Distinct))
-    if rule is expand_grouping_sets:
-        keys = ("rollup", "cube", "grouping_sets")
-        return any(any(g.args.get(k) for k in keys) for g in tree.find_all(exp.Group))
-    if rule is top_one_as_aggregate:
-        return any(s.args.get("limit") for s in tree.find_all(exp.Select) if s is not tree)
-    if rule is quantified_comparisons_as_exists:
-        return tree.find(exp.All, exp.Any) is not None
-    return True
+def _needed(tree: exp.Expression) -> set[Callable[[exp.Expression], exp.Expression]]:
+    """The rules with something to rewrite, found in one walk: most queries need none."""
+    needed: set[Callable[[exp.Expression], exp.Expression]] = set()
+    for node in tree.walk():
+        if isinstance(node, exp.Ordered) and node.this.name.upper() == "ALL":
+            needed.add(order_by_all)
+        elif isinstance(node, exp.Distinct) and node.args.get("on") is not None:
+            needed.add(distinct_on_as_qualify)
+        elif isinstance(node, exp.Group) and any(
+            node.args.get(k) for k in ("rollup", "cube", "grouping_sets")
+        ):
+            needed.add(expand_grouping_sets)
+        elif isinstance(node, exp.In) and node.args.get("query") is not None:
+            needed.add(correlated_in_as_exists)
+        elif isinstance(node, exp.All | exp.Any):
+            needed.add(quantified_comparisons_as_exists)
+        elif isinstance(node, exp.Select) and node is not tree and node.args.get("limit"):
+            needed.add(top_one_as_aggregate)
+    return needed
 
 
 def rewrite(tree: exp.Expression) -> exp.Expression:
     """Apply every rule of :data:`RULES` in order (in place: the tree is the caller's own)."""
+    needed = _needed(tree)
     for rule in RULES:
-        if _applies(rule, tree):
+        if rule in needed:
             tree = rule(tree)
     return tree
