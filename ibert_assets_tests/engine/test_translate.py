@@ -473,3 +473,61 @@ def test_top_one_subquery_becomes_an_aggregate_only_where_it_is_a_scalar(
 ) -> None:
     translation = assert_same_rows(con, sql)
     assert f".{expected}(" in translation.code
+
+
+# The translator's modules from top to bottom: a module imports only modules below it.
+TRANSLATE_LAYERS = [
+    {"query"},
+    {"setops"},
+    {"select"},
+    {"grouping"},
+    {"relations"},
+    {"scope"},
+    {"subqueries"},
+    {"aggregates", "strings", "dates"},
+    {"expressions"},
+    {"rewrites"},
+    {"core"},
+    {"values", "semantics"},
+    {"parse"},
+    {"codegen"},
+]
+
+
+def _translate_imports() -> dict[str, set[str]]:
+    """Module (first name under translate/) -> translate modules it imports, anywhere in it."""
+    import ast
+    from pathlib import Path
+
+    import ibert_inference.translate as package
+
+    root = Path(package.__file__).parent
+    prefix = "ibert_inference.translate."
+    found: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        relative = path.relative_to(root).with_suffix("")
+        if relative.parts == ("__init__",):
+            continue
+        name = relative.parts[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(prefix):
+                target = node.module.removeprefix(prefix).split(".")[0]
+                if target != name:
+                    found.setdefault(name, set()).add(target)
+    return found
+
+
+def test_translator_modules_import_only_downward() -> None:
+    """core below the construct modules, no cycle (an import-linter layers contract, in a test)."""
+    level = {module: i for i, layer in enumerate(TRANSLATE_LAYERS) for module in layer}
+    imports = _translate_imports()
+    assert set(imports) <= set(level), (
+        f"modules missing from TRANSLATE_LAYERS: {set(imports) - set(level)}"
+    )
+    upward = [
+        f"{module} imports {target}"
+        for module, targets in imports.items()
+        for target in targets
+        if level[target] <= level[module]
+    ]
+    assert not upward, upward
