@@ -483,7 +483,7 @@ TRANSLATE_LAYERS = [
     {"grouping"},
     {"relations"},
     {"scope"},
-    {"subqueries"},
+    {"subqueries", "decorrelate"},
     {"aggregates", "strings", "dates"},
     {"expressions"},
     {"rewrites"},

@@ -16,8 +16,9 @@ from ibert_inference.translate.codegen import Code
 from ibert_inference.translate.expressions import (
     ExpressionTranslator,
     binary,
-    delta,
     function,
+    is_date,
+    is_integer,
     lit,
     method,
 )
@@ -63,6 +64,23 @@ _AS_INTERVAL = {
 
 class DateMixin(ExpressionTranslator):
     """Date and time handlers for :class:`ExpressionTranslator`."""
+
+    def on_add(self, node: exp.Add) -> Code:
+        left, right = self.translate(node.this), self.translate(node.expression)
+        if is_date(left) and is_integer(right):
+            return shift_days(left, "+", right)
+        if is_date(right) and is_integer(left):
+            return shift_days(right, "+", left)
+        return binary(left, "+", right)
+
+    def on_sub(self, node: exp.Sub) -> Code:
+        left, right = self.translate(node.this), self.translate(node.expression)
+        if is_date(left) and is_date(right):
+            # DATE - DATE is a number of days in SQL, an interval in Ibis.
+            return delta(left, right, "day")
+        if is_date(left) and is_integer(right):
+            return shift_days(left, "-", right)
+        return binary(left, "-", right)
 
     def on_extract(self, node: exp.Extract) -> Code:
         part = node.this.name.lower()
@@ -202,3 +220,26 @@ class DateMixin(ExpressionTranslator):
 
     def on_tsordstodate(self, node: exp.TsOrDsToDate) -> Code:
         return method(self.translate(node.this), "cast", lit("date"))
+
+
+def days(amount: Code) -> Code:
+    """An interval of ``amount`` days: ``ibis.interval(days=3)`` or ``_.n.as_interval("D")``."""
+    if amount.literal:
+        return Code(f"ibis.interval(days={amount.val})", ibis.interval(days=amount.val))
+    return method(amount, "as_interval", lit("D"))
+
+
+def shift_days(date: Code, op: str, amount: Code) -> Code:
+    """SQL ``DATE +/- integer`` is a DATE; Ibis's date + interval compiles to DuckDB's
+    ``DATE + INTERVAL``, a TIMESTAMP, so the sum is cast back (Ibis drops a cast to the type it
+    already infers, hence through ``timestamp``)."""
+    shifted = binary(date, op, days(amount))
+    return method(method(shifted, "cast", lit("timestamp")), "date")
+
+
+def delta(end: Code, start: Code, unit: str) -> Code:
+    """Whole ``unit``s from start to end; a literal end (``ibis.today()``) cannot take ``_``."""
+    if end.src.startswith("ibis.") and not start.src.startswith("ibis."):
+        flipped = method(start, "delta", end, unit=lit(unit))
+        return Code(f"-{flipped.src}", -flipped.val, atomic=False)
+    return method(end, "delta", start, unit=lit(unit))

@@ -24,10 +24,10 @@ from sqlglot import exp
 from ibert_inference.translate.aggregates import find_aggregates, group_key_name, has_window
 from ibert_inference.translate.codegen import Code, arguments, column_ref
 from ibert_inference.translate.core import Context, Rel, Replacements, Resolver, claim_name
+from ibert_inference.translate.decorrelate import decorrelate_scalars
 from ibert_inference.translate.expressions import as_expr
 from ibert_inference.translate.parse import readable_name
 from ibert_inference.translate.scope import rel_translator
-from ibert_inference.translate.subqueries import decorrelate_scalars
 
 
 def _inner(projection: exp.Expression) -> exp.Expression:

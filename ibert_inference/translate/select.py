@@ -23,17 +23,17 @@ from ibert_inference.translate.core import (
     Resolver,
     claim_name,
 )
-from ibert_inference.translate.expressions import as_expr
-from ibert_inference.translate.grouping import aggregate_stage
-from ibert_inference.translate.parse import readable_name, unsupported
-from ibert_inference.translate.relations import translate_from
-from ibert_inference.translate.scope import Translator, rel_translator
-from ibert_inference.translate.subqueries import (
+from ibert_inference.translate.decorrelate import (
     decorrelate_exists,
     decorrelate_scalars,
     filter_with_subqueries,
     named_translator,
 )
+from ibert_inference.translate.expressions import as_expr
+from ibert_inference.translate.grouping import aggregate_stage
+from ibert_inference.translate.parse import readable_name, unsupported
+from ibert_inference.translate.relations import translate_from
+from ibert_inference.translate.scope import Translator, rel_translator
 
 
 def translate_select(select: exp.Select, ctx: Context, outer: Resolver | None = None) -> Rel:

@@ -39,6 +39,46 @@ def first_match_only(pattern: str, replacement: str) -> tuple[str, str]:
 class StringMixin(ExpressionTranslator):
     """String handlers for :class:`ExpressionTranslator`."""
 
+    def on_like(self, node: exp.Like) -> Code:
+        return method(self.translate(node.this), "like", self.translate(node.expression))
+
+    def on_ilike(self, node: exp.ILike) -> Code:
+        return method(self.translate(node.this), "ilike", self.translate(node.expression))
+
+    def on_escape(self, node: exp.Escape) -> Code:
+        """``LIKE '%\\_%' ESCAPE '\\'``: Ibis's like has no escape; a literal infix, prefix or
+        suffix becomes contains / startswith / endswith."""
+        like, escape = node.this, node.expression
+        pattern = like.expression
+        if not (
+            isinstance(like, exp.Like)
+            and isinstance(pattern, exp.Literal)
+            and isinstance(escape, exp.Literal)
+            and len(escape.this) == 1
+        ):
+            raise unsupported("LIKE ... ESCAPE", node)
+        text, esc = pattern.this, escape.this
+        leading, trailing = (
+            text.startswith("%"),
+            text.endswith("%") and not text.endswith(esc + "%"),
+        )
+        core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
+        literal, i = [], 0
+        while i < len(core):
+            if core[i] == esc and i + 1 < len(core):
+                literal.append(core[i + 1])
+                i += 2
+                continue
+            if core[i] in "%_":
+                raise unsupported("LIKE ... ESCAPE with wildcards inside the pattern", node)
+            literal.append(core[i])
+            i += 1
+        name = {(True, True): "contains", (False, True): "startswith", (True, False): "endswith"}
+        subject = self.translate(like.this)
+        if not leading and not trailing:
+            return binary(subject, "==", lit("".join(literal)))
+        return method(subject, name[(leading, trailing)], lit("".join(literal)))
+
     def on_substring(self, node: exp.Substring) -> Code:
         subject = self.translate(node.this)
         start = self.translate(node.args.get("start") or exp.Literal.number(1))
