@@ -285,3 +285,11 @@ def test_bad_config_is_an_input_error(tmp_path: Path):
     result = ibert("qa", "-q", "joins", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert err(result).startswith("ibert qa: error: ") and "model.toml" in err(result)
+
+
+def test_from_sql_prints_why_the_translator_cannot():
+    sql = "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r"
+    result = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin=sql)
+    assert result.returncode == 1
+    assert err(result).startswith("ibert from-sql: cannot translate WITH RECURSIVE"), err(result)
+    assert err(result).count("\n") == 1
