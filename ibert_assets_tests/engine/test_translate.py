@@ -531,3 +531,31 @@ def test_translator_modules_import_only_downward() -> None:
         if level[target] <= level[module]
     ]
     assert not upward, upward
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        # BigQuery's WEEK starts on Sunday; 2024-01-07 is a Sunday, 2024-01-06 a Saturday.
+        ("SELECT DATE_TRUNC(d, WEEK) AS w FROM t", ["2023-12-31", "2024-01-07", "2024-01-07"]),
+        (
+            "SELECT DATE_TRUNC(d, WEEK(MONDAY)) AS w FROM t",
+            ["2024-01-01", "2024-01-01", "2024-01-08"],
+        ),
+        ("SELECT DATE_TRUNC(d, ISOWEEK) AS w FROM t", ["2024-01-01", "2024-01-01", "2024-01-08"]),
+        (
+            "SELECT DATE_TRUNC(d, WEEK(WEDNESDAY)) AS w FROM t",
+            ["2024-01-03", "2024-01-03", "2024-01-03"],
+        ),
+    ],
+)
+def test_bigquery_weeks_start_on_the_day_the_dialect_says(sql: str, expected: list[str]) -> None:
+    import datetime as dt
+
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t (d DATE)")
+    connection.execute("INSERT INTO t VALUES ('2024-01-06'), ('2024-01-07'), ('2024-01-09')")
+    translation = sql_to_ibis(sql, {"t": {"d": "date"}}, "bigquery")
+    compiled = ibis.to_sql(translation.expr.order_by("w"), dialect="duckdb")
+    got = [row[0] for row in connection.execute(compiled).fetchall()]
+    assert got == sorted(dt.date.fromisoformat(day) for day in expected), translation.code

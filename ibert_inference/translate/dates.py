@@ -50,6 +50,8 @@ _INTERVAL_UNITS = {
 }
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 # Ibis's unit codes for IntegerValue.as_interval
 _AS_INTERVAL = {
     "year": "Y",
@@ -136,12 +138,36 @@ class DateMixin(ExpressionTranslator):
         return method(self.translate(node.this), "day")
 
     def on_datetrunc(self, node: exp.DateTrunc) -> Code:
-        unit = node.args["unit"].name.lower()
-        return method(self.translate(node.this), "truncate", lit(unit))
+        return self.truncate(node)
 
     def on_timestamptrunc(self, node: exp.TimestampTrunc) -> Code:
-        unit = node.args["unit"].name.lower()
-        return method(self.translate(node.this), "truncate", lit(unit))
+        return self.truncate(node)
+
+    def truncate(self, node: exp.DateTrunc | exp.TimestampTrunc) -> Code:
+        """DATE_TRUNC; weeks start on the day the dialect says (BigQuery's WEEK: Sunday,
+        ``WEEK(<day>)``: that day), Ibis's on Monday: shift, truncate, shift back."""
+        subject = self.translate(node.this)
+        unit = node.args["unit"]
+        if isinstance(unit, exp.WeekStart):
+            start = _WEEKDAYS.index(unit.name.lower())
+        elif unit.name.lower() == "isoweek":
+            start = 0
+        else:
+            return method(subject, "truncate", lit(unit.name.lower()))
+        offset = (7 - start) % 7  # days from the week's first day to the next Monday
+        is_date_subject = not subject.literal and subject.val.type().is_date()
+        if not offset:
+            monday = method(subject, "truncate", lit("week"))
+            # BigQuery truncates a DATE to a DATE; DuckDB's date_trunc answers a TIMESTAMP.
+            if is_date_subject:
+                return method(method(monday, "cast", lit("timestamp")), "date")
+            return monday
+        if is_date_subject:
+            monday = method(shift_days(subject, "+", lit(offset)), "truncate", lit("week"))
+            return shift_days(monday, "-", lit(offset))
+        shift = Code(f"ibis.interval(days={offset})", ibis.interval(days=offset))
+        monday = method(binary(subject, "+", shift), "truncate", lit("week"))
+        return binary(monday, "-", shift)
 
     def on_interval(self, node: exp.Interval) -> Code:
         amount = node.this
