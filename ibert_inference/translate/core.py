@@ -1,9 +1,9 @@
 """What every construct module shares: the relation being built, the translation context, naming.
 
-The construct modules (relations, subqueries, grouping, select, setops) import this module and
-never each other upward. Translation is mutually recursive - a subquery in a WHERE clause is a
-query again - so the two entry points that recurse, "translate this query" and "bind an
-expression translator to this relation", reach the construct modules through the
+The construct modules (relations, subqueries, decorrelate, grouping, select, setops) import this
+module and never each other upward. Translation is mutually recursive - a subquery in a WHERE
+clause is a query again - so the two entry points that recurse, "translate this query" and "bind
+an expression translator to this relation", reach the construct modules through the
 :class:`Context` that :mod:`ibert_inference.translate` assembles, not through imports.
 
 >>> unique_name("total", {"Total", "n"})
