@@ -269,8 +269,16 @@ def _over_outer_values(
     subquery's WHERE and grouped by those columns; outer rows whose values match no inner row
     get no group, so the left join back gives NULL (and COUNT its coalesced 0), as SQL does.
     """
-    if inner.args.get("joins") or not isinstance(inner.args["from_"].this, exp.Table):
-        raise unsupported("correlation that is not an equality, over several tables", inner)
+    if inner.args.get("joins"):
+        # Over joined tables: the outer values join them as one more FROM item.
+        grouped = _joined_to_outer_values(inner, outer_refs, rel, ctx)
+        keys = [e.alias for e in grouped.expressions]
+        grouped.append("expressions", exp.alias_(value.copy(), name))
+        grouped.set(
+            "group", exp.Group(expressions=[e.this.copy() for e in grouped.expressions[:-1]])
+        )
+        grouped.set("distinct", None)
+        return grouped, keys
     var, key_names, to_outer_values = _outer_values(inner, outer_refs, rel, ctx)
     where = inner.args.get("where")
     condition = where.this.copy().transform(to_outer_values) if where else exp.true()
@@ -320,6 +328,18 @@ def _matching_outer_values(
     part p WHERE ... AND NOT EXISTS (... ps.ps_suppkey = outer_values.s_suppkey)``), grouped by
     them as well when it groups; a nested subquery then correlates with one joined table.
     """
+    matches = _joined_to_outer_values(inner, outer_refs, rel, ctx)
+    if matches.args.get("group") is not None:
+        keys = [e.this.copy() for e in matches.expressions]
+        matches.set("group", exp.Group(expressions=keys + list(matches.args["group"].expressions)))
+    return matches, [e.alias for e in matches.expressions]
+
+
+def _joined_to_outer_values(
+    inner: exp.Select, outer_refs: set[str], rel: Rel, ctx: Context
+) -> exp.Select:
+    """``SELECT DISTINCT outer_values.k ... FROM outer_values, <the subquery's FROM> WHERE ...``:
+    the subquery with its outer references read from the outer values table."""
     var, key_names, to_outer_values = _outer_values(inner, outer_refs, rel, ctx)
     matches = inner.copy().transform(to_outer_values)
     assert isinstance(matches, exp.Select)
@@ -327,9 +347,6 @@ def _matching_outer_values(
     matches.set("from_", exp.From(this=exp.Table(this=exp.to_identifier(var))))
     matches.set("joins", [exp.Join(this=first), *(matches.args.get("joins") or [])])
     matches.set("expressions", [exp.alias_(exp.column(k, table=var), k) for k in key_names])
-    if matches.args.get("group") is not None:
-        keys = [exp.column(k, table=var) for k in key_names]
-        matches.set("group", exp.Group(expressions=keys + list(matches.args["group"].expressions)))
     matches.set("distinct", exp.Distinct())
     matches.set("order", None)
-    return matches, key_names
+    return matches
