@@ -4,11 +4,17 @@ Run from the repository root::
 
     python benchmarks/bench_translate.py              # whole corpus, 3 timed runs per query
     python benchmarks/bench_translate.py --repeat 5 --family joins
+    python benchmarks/bench_translate.py --ratio-only --every 3   # translation / evaluation only
 
 Prints p50/p95 milliseconds per query (each query's time is the median of its timed runs), overall
 and per construct family, and for Ibis's own experimental ``parse_sql`` + ``decompile``: how many
 corpus queries it handles without raising, and how long those take. A query the translator rejects
 is timed all the same (rejection is an answer) but counted apart.
+
+The *evaluation ratio* compares, per translated query, the time ``sql_to_ibis`` takes with the
+time one evaluation of the code it returned takes (``evaluate_ibis``: the cost a caller pays to
+turn that code into an expression). A translator that builds the expression once is close to 1;
+one that evaluates its own code again to check it is above 2.
 """
 
 from __future__ import annotations
@@ -92,6 +98,50 @@ def translator_run() -> Callable[[CorpusQuery], object] | None:
     return lambda query: sql_to_ibis(query.sql, query.schema_tables, query.dialect)
 
 
+def print_ratio(queries: list[CorpusQuery], repeat: int) -> None:
+    """Translation time over one evaluation of the resulting code, overall and for long queries."""
+    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.schema import ibis_tables
+    from ibert_inference.translate import sql_to_ibis
+
+    rows: list[tuple[CorpusQuery, float, float]] = []
+    for query in queries:
+        try:
+            code = sql_to_ibis(query.sql, query.schema_tables, query.dialect).code
+        except Exception:  # refused queries have no code to evaluate
+            continue
+        tables = ibis_tables(query.schema_tables)
+        evaluate_ibis(code, tables=tables)  # warm-up
+        # Interleaved runs: on a shared machine, load changes over time, not between neighbours.
+        translating, evaluating = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            sql_to_ibis(query.sql, query.schema_tables, query.dialect)
+            translating.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            evaluate_ibis(code, tables=tables)
+            evaluating.append(time.perf_counter() - started)
+        translate = Timing(query, statistics.median(translating), None)
+        evaluate = Timing(query, statistics.median(evaluating), None)
+        rows.append((query, translate.seconds, evaluate.seconds))
+    print("\nsql_to_ibis time / one evaluation of its code (ms; ratio of the medians per query)")
+    print(f"{'queries':<18} {'n':>5}  {'p50 tr':>8} {'p95 tr':>8} {'p50 ev':>8} {'ratio p50':>9}")
+    for label, subset in (
+        ("ALL", rows),
+        ("long_analytical", [r for r in rows if r[0].family == "long_analytical"]),
+    ):
+        if not subset:
+            continue
+        tr = [r[1] * 1000 for r in subset]
+        ev = [r[2] * 1000 for r in subset]
+        ratios = [r[1] / r[2] for r in subset if r[2] > 0]
+        print(
+            f"{label:<18} {len(subset):>5}  {percentile(tr, 0.5):>8.1f}"
+            f" {percentile(tr, 0.95):>8.1f}"
+            f" {percentile(ev, 0.5):>8.1f} {percentile(ratios, 0.5):>9.2f}"
+        )
+
+
 def ibis_decompile_run(query: CorpusQuery) -> str:
     import ibis
 
@@ -105,10 +155,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per query (median)")
     parser.add_argument("--family", choices=FAMILIES, help="only this construct family")
+    parser.add_argument("--every", type=int, default=1, help="time every n-th query (a sample)")
+    parser.add_argument(
+        "--ratio-only", action="store_true", help="only the translation / evaluation ratio"
+    )
     args = parser.parse_args(argv)
 
     queries = [q for q in load_corpus() if args.family in (None, q.family)]
+    queries = [
+        q for i, q in enumerate(queries) if i % args.every == 0 or q.family == "long_analytical"
+    ]
     print(f"{len(queries)} corpus queries, {args.repeat} timed runs each")
+    print_ratio(queries, args.repeat)
+    if args.ratio_only:
+        return
 
     run = translator_run()
     if run is not None:

@@ -177,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     _print_result(result, as_json=args.json)
     if not result.ok:
-        reason = result.details.get("reason") or "nothing could be verified"
+        details = result.details
+        reason = details.get("reason") or details.get("unsupported") or "nothing could be verified"
         print(f"{sub_prog}: {_one_line(reason)}", file=sys.stderr)
         return 1
     return 0

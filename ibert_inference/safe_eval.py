@@ -40,7 +40,7 @@ from ibert_inference.schema import Schema, ibis_tables
 
 MAX_CODE_CHARS = 100_000
 MAX_DEPTH = 100
-MAX_INT = 10**18
+MAX_INT = 2**63  # BIGINT holds 19-digit numbers; -9223372036854775808 is -(2**63)
 MAX_STR = 10_000
 MAX_COLLECTION = 10_000
 MAX_REPEAT = 1_000
@@ -211,7 +211,9 @@ class _Checker:
         value = node.value
         if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_INT:
             raise UnsafeCodeError(
-                f"the number literal is larger than {MAX_INT:.0e}", construct="literal", line=line
+                f"the number literal is outside BIGINT's range (|n| <= {MAX_INT})",
+                construct="literal",
+                line=line,
             )
         if isinstance(value, str | bytes) and len(value) > MAX_STR:
             raise UnsafeCodeError(

@@ -5,7 +5,10 @@ from ibert_inference.errors import SQLParseError, UnknownNameError
 from ibert_inference.tasks.from_sql import from_sql
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
-UNSUPPORTED = "SELECT SUM(DISTINCT amount) AS s FROM orders"
+# A construct the translator refuses (recursion), so that the model is asked.
+UNSUPPORTED = (
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r"
+)
 
 
 def test_supported_sql_never_touches_the_model():
@@ -17,8 +20,8 @@ def test_supported_sql_never_touches_the_model():
 
 def test_model_fallback_is_verified_and_retried_with_feedback():
     model = ScriptedModel([
-        "```python\nresult = orders.agg(s=_.amount.sum())\n```",  # wrong: not DISTINCT
-        "```python\nresult = orders.select('amount').distinct().agg(s=_.amount.sum())\n```",
+        "```python\nresult = ibis.range(1, 3).unnest().name('n').as_table()\n```",  # wrong: 1, 2
+        "```python\nresult = ibis.range(1, 4).unnest().name('n').as_table()\n```",
     ])  # fmt: skip
     result = from_sql(UNSUPPORTED, schema=SCHEMA, model=model, retries=3)
     assert result.verified is True and result.source == "model"
@@ -35,7 +38,7 @@ def test_unverifiable_answers_are_marked_unverified():
 
 def test_no_model_means_no_answer_for_unsupported_sql():
     result = from_sql(UNSUPPORTED, schema=SCHEMA)
-    assert result.verified is False and "DISTINCT" in result.details["unsupported"].upper()
+    assert result.verified is False and "RECURSIVE" in result.details["unsupported"].upper()
 
 
 @pytest.mark.parametrize(

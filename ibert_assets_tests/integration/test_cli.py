@@ -401,3 +401,11 @@ def test_a_bad_model_setting_in_config_yaml_is_one_line_not_a_traceback(tmp_path
     result = ibert("qa", "-q", "joins", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in err(result)
     assert err(result).startswith("ibert qa: error: model setting temperature:")
+
+
+def test_from_sql_prints_why_the_translator_cannot():
+    sql = "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r"
+    result = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin=sql)
+    assert result.returncode == 1
+    assert err(result).startswith("ibert from-sql: cannot translate WITH RECURSIVE"), err(result)
+    assert err(result).count("\n") == 1

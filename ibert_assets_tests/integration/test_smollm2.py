@@ -87,9 +87,13 @@ def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: ModelResource
     from ibert_inference.tasks.from_sql import from_sql
     from ibert_inference.verify import verify_pair
 
-    sql = "SELECT SUM(DISTINCT amount) AS s FROM orders"  # the translator refuses this
+    # the translator refuses recursion
+    sql = (
+        "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+        "SELECT n FROM r"
+    )
     result = from_sql(sql, schema=ORDERS, model=smollm2, retries=2)
-    assert result.source == "model" and "DISTINCT" in result.details["unsupported"].upper()
+    assert result.source == "model" and "RECURSIVE" in result.details["unsupported"].upper()
     attempts = result.details["attempts"]
     assert 1 <= len(attempts) <= 2
     assert result.verified == verify_pair(sql, result.output, ORDERS).ok

@@ -1,4 +1,12 @@
-"""SQL -> Ibis: a deterministic translator that writes readable Ibis 12 code, checked by evaluation.
+"""SQL -> Ibis: a deterministic translator that writes readable Ibis 12 code.
+
+The pipeline, one module per step: :mod:`.parse` (parse, check names, qualify), :mod:`.rewrites`
+(SQL -> SQL rewrites, as sqlglot's optimizer runs its rules), :mod:`.query` and the construct
+modules below it (relations, select, grouping, subqueries, setops; expressions, strings, dates,
+aggregates), all sharing :mod:`.core`. Every piece of code is written beside the live Ibis value
+it stands for, so the expression is built once, while translating: the returned ``expr`` is that
+value, and the returned ``code`` passes the safe evaluator's checks (a test evaluates the code of
+every corpus query and compares the two).
 
 >>> schema = {"users": {"name": "string", "age": "int64"}}
 >>> t = sql_to_ibis("SELECT name FROM users WHERE age >= 18", schema)
@@ -8,12 +16,17 @@ result = users.filter(_.age >= 18).select("name")
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from ibert_inference.errors import EvaluationError, IbertError, UnsupportedSQLError
+from ibert_inference.errors import IbertError, UnsafeCodeError, UnsupportedSQLError
+from ibert_inference.safe_eval import check_code
 from ibert_inference.schema import Schema, ibis_tables, validate_schema
+from ibert_inference.translate.parse import freeze, parse_query
+from ibert_inference.translate.query import translate_query
+from ibert_inference.translate.rewrites import rewrite
+from ibert_inference.translate.scope import new_context
 
 __all__ = ["Translation", "sql_to_ibis"]
 
@@ -27,18 +40,10 @@ class Translation:
     warnings: list[str] = field(default_factory=list)
 
 
-def evaluate(code: str, schema: Schema, tables: Mapping[str, Any]) -> Any:
-    """Evaluate generated code into an Ibis expression (the shared safe evaluator when present)."""
-    try:
-        from ibert_inference.safe_eval import evaluate_ibis
-    except ImportError:
-        import ibis
-        from ibis import _
-
-        namespace: dict[str, Any] = {"ibis": ibis, "_": _, **tables}
-        exec(compile(code, "<translation>", "exec"), namespace)
-        return namespace["result"]
-    return evaluate_ibis(code, schema, tables=tables)
+@lru_cache(maxsize=64)
+def _tables(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> dict[str, Any]:
+    """Unbound Ibis tables are immutable values: build them once per schema."""
+    return ibis_tables({table: dict(columns) for table, columns in frozen})
 
 
 def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translation:
@@ -47,31 +52,20 @@ def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translatio
     Raises SQLParseError (invalid SQL), UnknownNameError (unknown table/column, with the closest
     known name) and UnsupportedSQLError (a construct this translator cannot express; non-queries).
     """
-    from ibert_inference.translate.codegen import Program
-    from ibert_inference.translate.parse import parse_query
-    from ibert_inference.translate.relations import Context, translate_query
-
     checked = validate_schema(schema)
-    tree = parse_query(sql, checked, dialect)
-    tables = ibis_tables(checked)
-    program = Program()
-    program.reserve(set(tables))
-    ctx = Context(program, tables, {t.lower(): t for t in tables}, dialect)
+    tree = rewrite(parse_query(sql, checked, dialect))
+    ctx = new_context(_tables(freeze(checked)), dialect, translate_query)
     try:
         rel = translate_query(tree, ctx)
     except IbertError:
         raise
     except Exception as exc:  # a relation-level Ibis refusal: still the caller's SQL, not a crash
         raise UnsupportedSQLError(
-            f"cannot translate this query ({type(exc).__name__}: {exc})"
+            f"cannot translate this query ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from exc
-    code = program.render(rel.chain)
+    code = ctx.program.render(rel.chain)
     try:
-        expr = evaluate(code, checked, tables)
-    except EvaluationError as exc:
-        raise UnsupportedSQLError(f"generated Ibis code failed to evaluate: {exc}\n{code}") from exc
-    except Exception as exc:  # the live build passed, so this is a code-writing bug: say so
-        raise UnsupportedSQLError(
-            f"generated Ibis code failed to evaluate ({type(exc).__name__}: {exc})\n{code}"
-        ) from exc
-    return Translation(code=code, expr=expr, warnings=list(ctx.warnings))
+        check_code(code)
+    except UnsafeCodeError as exc:  # e.g. a literal beyond the evaluator's bounds
+        raise UnsupportedSQLError(f"the Ibis code for this query is not allowed: {exc}") from exc
+    return Translation(code=code, expr=rel.val, warnings=list(ctx.warnings))

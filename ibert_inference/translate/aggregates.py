@@ -18,6 +18,7 @@ import ibis
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code, column_ref, is_identifier, py
+from ibert_inference.translate.core import unique_name
 from ibert_inference.translate.expressions import (
     ExpressionTranslator,
     binary,
@@ -109,7 +110,11 @@ class AggregateMixin(ExpressionTranslator):
         return self.aggregate(node)
 
     def on_countif(self, node: exp.CountIf) -> Code:
-        return method(self.table, "count", where=self.translate(node.this))
+        condition = self.translate(node.this)
+        if self.behaviour("count_if") == "null_when_undecided":
+            # DuckDB sums the condition: NULL when no row decides it (see .semantics).
+            return method(method(condition, "cast", lit("int64")), "sum")
+        return method(self.table, "count", where=condition)
 
     def on_groupconcat(self, node: exp.GroupConcat) -> Code:
         sep = self.translate(node.args.get("separator") or exp.Literal.string(","))
@@ -143,6 +148,8 @@ class AggregateMixin(ExpressionTranslator):
                     raise unsupported("COUNT(DISTINCT over several columns)", node)
                 return method(self.translate(arg.expressions[0]), "nunique", **kwargs)
             return method(self.translate(arg), "count", **kwargs)
+        if isinstance(node, exp.Avg | exp.Sum) and isinstance(node.this, exp.Distinct):
+            return self.distinct_aggregate(node, where)
         if isinstance(node, exp.Avg):
             subject = self.translate(node.this)
             # DuckDB's AVG over DECIMAL is a DOUBLE; Ibis would keep the decimal scale.
@@ -164,10 +171,30 @@ class AggregateMixin(ExpressionTranslator):
         if type(node) not in _SIMPLE_AGGREGATES:
             raise unsupported(f"aggregate {type(node).__name__}", node)
         name, fixed = _SIMPLE_AGGREGATES[type(node)]
+        if isinstance(node, exp.Stddev | exp.Variance) and type(node) in (exp.Stddev, exp.Variance):
+            # Plain STDDEV / VARIANCE: sample or population depending on the dialect.
+            kind = "stddev" if isinstance(node, exp.Stddev) else "variance"
+            fixed = {"how": "pop"} if self.behaviour(kind) == "population" else {}
         if isinstance(node.this, exp.Distinct):
-            raise unsupported(f"{name.upper()}(DISTINCT ...)", node)
+            if name not in ("min", "max") or len(node.this.expressions) != 1:
+                raise unsupported(f"{name.upper()}(DISTINCT ...)", node)
+            node = node.copy()
+            node.set("this", node.this.expressions[0])  # MIN/MAX of distinct values: the same
         fixed_args = {k: lit(v) for k, v in fixed.items()}
         return method(self.translate(node.this), name, **fixed_args, **kwargs)
+
+    def distinct_aggregate(self, node: exp.Sum | exp.Avg, where: Code | None) -> Code:
+        """SUM/AVG(DISTINCT x): Ibis reductions have no ``distinct``; the distinct non-NULL values
+        collected into an array and summed (averaged) are the same number, NULL for none."""
+        values = node.this.expressions
+        if len(values) != 1:
+            raise unsupported(f"{node.key.upper()}(DISTINCT over several columns)", node)
+        subject = self.translate(values[0])
+        if isinstance(node, exp.Avg) and not subject.literal and subject.val.type().is_decimal():
+            subject = method(subject, "cast", lit("float64"))
+        kwargs = {"where": where} if where is not None else {}
+        collected = method(subject, "collect", distinct=lit(True), **kwargs)
+        return method(collected, "sums" if isinstance(node, exp.Sum) else "means")
 
     # --- windows ------------------------------------------------------------------------------
     def window(self, node: exp.Window) -> Code:
@@ -287,11 +314,7 @@ def group_key_name(node: exp.Expression, projections: list[exp.Expression], take
             return projection.alias
     if isinstance(node, exp.Column):
         return node.name
-    name = readable_name(node)
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}_{n}", n + 1
-    return candidate
+    return unique_name(readable_name(node), taken)
 
 
 def key_arg(name: str, code: Code, column_name: str | None) -> tuple[str, object]:

@@ -23,6 +23,7 @@ from sqlglot import exp
 from ibert_inference.errors import IbertError
 from ibert_inference.translate.codegen import Code, py
 from ibert_inference.translate.parse import unsupported
+from ibert_inference.translate.semantics import behaviour, warnings_for
 
 _BINARY: dict[type[exp.Expression], str] = {
     exp.EQ: "==",
@@ -42,7 +43,6 @@ _ASSOCIATIVE = {"+", "*", "&", "|"}
 _UNARY_METHODS: dict[type[exp.Expression], str] = {
     exp.Upper: "upper",
     exp.Lower: "lower",
-    exp.Length: "length",
     exp.Abs: "abs",
     exp.Ceil: "ceil",
     exp.Floor: "floor",
@@ -97,7 +97,7 @@ def binary(left: Code, op: str, right: Code) -> Code:
     if left.src.startswith("ibis.") and not _deferred(left) and _deferred(right):
         # An Ibis constant (ibis.today(), ibis.interval(...)) cannot take `_` on its right:
         # put the deferred side first.
-        if op in _FLIPPED and not (op == "+" and _is_string(left)):
+        if op in _FLIPPED and not (op == "+" and is_string(left)):
             return binary(right, _FLIPPED[op], left)
         if op == "-":
             swapped = binary(right, "-", left)
@@ -134,6 +134,13 @@ class ExpressionTranslator:
         self.replacements = replacements or {}
         self.dialect = dialect
         self.table = Code("_", None)  # the table aggregates count rows of
+
+    def warn(self, message: str) -> None:
+        """A caveat about the translation (the scope's translator passes it to the caller)."""
+
+    def behaviour(self, name: str) -> str | None:
+        """This dialect's behaviour of SQL function ``name`` (see :mod:`.semantics`)."""
+        return behaviour(name, self.dialect)
 
     def translate(self, node: exp.Expression) -> Code:
         try:
@@ -191,19 +198,12 @@ class ExpressionTranslator:
         return lit(None)
 
     # --- operators ----------------------------------------------------------------------------
-    def on_sub(self, node: exp.Sub) -> Code:
-        left, right = self.translate(node.this), self.translate(node.expression)
-        if _is_date(left) and _is_date(right):
-            # DATE - DATE is a number of days in SQL, an interval in Ibis.
-            return delta(left, right, "day")
-        if _is_date(left) and _is_integer(right):
-            raise unsupported("DATE - integer", node, "write DATE - INTERVAL n DAY")
-        return binary(left, "-", right)
-
     def on_div(self, node: exp.Div) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)
-        # Dialects where int / int truncates (postgres, sqlite...) mark the node typed.
-        if node.args.get("typed") and _is_integer(left) and _is_integer(right):
+        # Postgres truncates int / int; dialects outside the table: sqlglot marks the node typed.
+        key = self.behaviour("division")
+        truncates = key == "truncate" or (key is None and bool(node.args.get("typed")))
+        if truncates and is_integer(left) and is_integer(right):
             return truncating_division(left, right)
         return binary(left, "/", right)
 
@@ -257,14 +257,19 @@ class ExpressionTranslator:
         ):
             rewritten = exp.In(this=node.this.copy(), query=node.expression.this.copy())
             return self.translate(rewritten)
-        return binary(self.translate(node.this), "==", self.translate(node.expression))
-
-    def on_add(self, node: exp.Add) -> Code:
         left, right = self.translate(node.this), self.translate(node.expression)
-        if (_is_date(left) and _is_integer(right)) or (_is_date(right) and _is_integer(left)):
-            # Ibis would add an interval, which DuckDB answers with a TIMESTAMP, not a DATE.
-            raise unsupported("DATE + integer", node, "write DATE + INTERVAL n DAY")
-        return binary(left, "+", right)
+        if is_string(left) or is_string(right):
+            self._warn_about("string_equality")
+        return binary(left, "==", right)
+
+    def on_length(self, node: exp.Length) -> Code:
+        self._warn_about("length")
+        return method(self.translate(node.this), "length")
+
+    def _warn_about(self, name: str) -> None:
+        message = warnings_for(name, self.dialect)
+        if message is not None:
+            self.warn(message)
 
     def on_between(self, node: exp.Between) -> Code:
         return method(
@@ -288,46 +293,6 @@ class ExpressionTranslator:
 
     def in_subquery(self, node: exp.In, subject: Code, negate: bool) -> Code:
         raise unsupported("IN subquery", node)
-
-    def on_like(self, node: exp.Like) -> Code:
-        return method(self.translate(node.this), "like", self.translate(node.expression))
-
-    def on_ilike(self, node: exp.ILike) -> Code:
-        return method(self.translate(node.this), "ilike", self.translate(node.expression))
-
-    def on_escape(self, node: exp.Escape) -> Code:
-        """``LIKE '%\\_%' ESCAPE '\\'``: Ibis's like has no escape; a literal infix, prefix or
-        suffix becomes contains / startswith / endswith."""
-        like, escape = node.this, node.expression
-        pattern = like.expression
-        if not (
-            isinstance(like, exp.Like)
-            and isinstance(pattern, exp.Literal)
-            and isinstance(escape, exp.Literal)
-            and len(escape.this) == 1
-        ):
-            raise unsupported("LIKE ... ESCAPE", node)
-        text, esc = pattern.this, escape.this
-        leading, trailing = (
-            text.startswith("%"),
-            text.endswith("%") and not text.endswith(esc + "%"),
-        )
-        core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
-        literal, i = [], 0
-        while i < len(core):
-            if core[i] == esc and i + 1 < len(core):
-                literal.append(core[i + 1])
-                i += 2
-                continue
-            if core[i] in "%_":
-                raise unsupported("LIKE ... ESCAPE with wildcards inside the pattern", node)
-            literal.append(core[i])
-            i += 1
-        name = {(True, True): "contains", (False, True): "startswith", (True, False): "endswith"}
-        subject = self.translate(like.this)
-        if not leading and not trailing:
-            return binary(subject, "==", lit("".join(literal)))
-        return method(subject, name[(leading, trailing)], lit("".join(literal)))
 
     # --- conditionals -------------------------------------------------------------------------
     def on_coalesce(self, node: exp.Coalesce) -> Code:
@@ -422,23 +387,15 @@ def _pair(condition: Code, value: Code) -> Code:
     return Code(f"({condition.src}, {value.src})", (condition.val, value.val))
 
 
-def delta(end: Code, start: Code, unit: str) -> Code:
-    """Whole ``unit``s from start to end; a literal end (``ibis.today()``) cannot take ``_``."""
-    if end.src.startswith("ibis.") and not start.src.startswith("ibis."):
-        flipped = method(start, "delta", end, unit=lit(unit))
-        return Code(f"-{flipped.src}", -flipped.val, atomic=False)
-    return method(end, "delta", start, unit=lit(unit))
-
-
-def _is_string(code: Code) -> bool:
+def is_string(code: Code) -> bool:
     return not code.literal and hasattr(code.val, "type") and code.val.type().is_string()
 
 
-def _is_date(code: Code) -> bool:
+def is_date(code: Code) -> bool:
     return not code.literal and hasattr(code.val, "type") and code.val.type().is_date()
 
 
-def _is_integer(code: Code) -> bool:
+def is_integer(code: Code) -> bool:
     if code.literal:
         return isinstance(code.val, int) and not isinstance(code.val, bool)
     try:

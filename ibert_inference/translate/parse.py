@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
 from ibert_inference.schema import Schema
@@ -94,6 +95,14 @@ def _sqlglot_schema(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...])
     }
 
 
+@lru_cache(maxsize=256)
+def _mapping_schema(
+    frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...], dialect: str
+) -> MappingSchema:
+    """sqlglot's schema object, built once per schema and dialect (qualify only reads it)."""
+    return MappingSchema(_sqlglot_schema(frozen), dialect=dialect)
+
+
 def freeze(schema: Schema) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     return tuple((t, tuple(cols.items())) for t, cols in schema.items())
 
@@ -119,19 +128,25 @@ def check_tables(tree: exp.Expression, schema: Schema) -> None:
         )
 
 
-def name_projections(tree: exp.Expression, dialect: str) -> None:
-    """Give unnamed computed projections readable aliases before qualify names them ``_col_N``."""
+def name_projections(tree: exp.Expression, schema: Schema) -> None:
+    """Give unnamed computed projections readable aliases before qualify names them ``_col_N``.
+
+    A generated name differs, ignoring case, from the query's other output names and from every
+    column of the schema: SQL engines compare names case-insensitively, so ``clientip`` (for
+    ``ClientIP - 1``) would collide with ``ClientIP``.
+    """
+    columns = {c.lower() for cols in schema.values() for c in cols}
     for select in tree.find_all(exp.Select):
-        taken = {p.alias_or_name for p in select.expressions}
+        taken = {p.alias_or_name.lower() for p in select.expressions} | columns
         for i, projection in enumerate(select.expressions):
             if isinstance(projection, exp.Alias | exp.Column | exp.Star) or projection.alias:
                 continue
             name = readable_name(projection)
             candidate, n = name, 2
-            while candidate in taken:
+            while candidate.lower() in taken:
                 candidate = f"{name}_{n}"
                 n += 1
-            taken.add(candidate)
+            taken.add(candidate.lower())
             select.expressions[i].replace(exp.alias_(projection.copy(), candidate))
 
 
@@ -164,12 +179,12 @@ def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expres
     """Parse, check names and qualify: every column ``table.column``, every projection named."""
     tree = parse_statement(sql, dialect)
     check_tables(tree, schema)
-    name_projections(tree, dialect)
+    name_projections(tree, schema)
     spellings = [_alias_spellings(select, dialect) for select in tree.find_all(exp.Select)]
     try:
         qualified = qualify(
             tree,
-            schema=_sqlglot_schema(freeze(schema)),
+            schema=_mapping_schema(freeze(schema), dialect),
             dialect=dialect,
             quote_identifiers=False,
             identify=False,

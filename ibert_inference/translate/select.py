@@ -14,42 +14,30 @@ from typing import Any
 from sqlglot import exp
 
 from ibert_inference.translate.aggregates import find_aggregates
-from ibert_inference.translate.codegen import Code, column_ref, py, safe_arguments
-from ibert_inference.translate.expressions import as_expr
-from ibert_inference.translate.parse import readable_name, unsupported
-from ibert_inference.translate.relations import (
+from ibert_inference.translate.codegen import Chain, Code, column_ref, py, safe_arguments
+from ibert_inference.translate.core import (
+    BoundTranslator,
     Context,
     Rel,
-    Translator,
-    rel_translator,
-    translate_from,
+    Replacements,
+    Resolver,
+    claim_name,
 )
+from ibert_inference.translate.decorrelate import (
+    decorrelate_exists,
+    decorrelate_scalars,
+    filter_with_subqueries,
+    named_translator,
+)
+from ibert_inference.translate.expressions import as_expr
+from ibert_inference.translate.grouping import aggregate_stage
+from ibert_inference.translate.parse import readable_name, unsupported
+from ibert_inference.translate.relations import translate_from
+from ibert_inference.translate.scope import Translator, rel_translator
 
 
-def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
-    order = select.args.get("order")
-    if order is not None and any(
-        isinstance(o.this, exp.Var) and o.this.name.upper() == "ALL" for o in order.expressions
-    ):
-        # ORDER BY ALL: every output column, left to right.
-        template = order.expressions[0]
-        select = select.copy()
-        select.set(
-            "order",
-            exp.Order(
-                expressions=[
-                    exp.Ordered(
-                        this=exp.column(p.alias_or_name),
-                        desc=template.args.get("desc"),
-                        nulls_first=template.args.get("nulls_first"),
-                    )
-                    for p in select.expressions
-                ]
-            ),
-        )
-    distinct = select.args.get("distinct")
-    if distinct is not None and distinct.args.get("on") is not None:
-        select = _distinct_on_as_qualify(select)
+def translate_select(select: exp.Select, ctx: Context, outer: Resolver | None = None) -> Rel:
+    """One SELECT (without ROLLUP, DISTINCT ON, ORDER BY ALL: the rewrites removed them)."""
     hidden: list[str] = []
     if select.args.get("qualify") is not None:
         select, hidden = _expose_qualify_windows(select)
@@ -58,8 +46,6 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
             raise unsupported(arg.upper(), select)
     rel, where = translate_from(select, ctx)
     if select.find(exp.Subquery):
-        from ibert_inference.translate.subqueries import decorrelate_scalars
-
         rel = decorrelate_scalars(select, rel, ctx)
     if where:
         rel = _filter(rel, where, ctx, outer)
@@ -70,41 +56,20 @@ def translate_select(select: exp.Select, ctx: Context, outer=None) -> Rel:
         or bool(select.args.get("having"))
         or any(find_aggregates(p) for p in projections)
     )
+    replacements: Replacements = {}
     if is_aggregate:
-        from ibert_inference.translate.grouping import aggregate_stage
-
-        rel, post, replacements = aggregate_stage(select, rel, ctx, outer)
-    else:
-        post, replacements = rel, {}
-    return _finish(select, rel, post, replacements, ctx, outer, hidden)
+        rel, replacements = aggregate_stage(select, rel, ctx, outer)
+    return _finish(select, rel, replacements, ctx, outer, hidden)
 
 
-def _distinct_on_as_qualify(select: exp.Select) -> exp.Select:
-    """``DISTINCT ON (k) ... ORDER BY k, x`` keeps the first row per k: a ROW_NUMBER() = 1."""
-    select = select.copy()
-    keys = select.args["distinct"].args["on"]
-    keys = list(keys.expressions) if isinstance(keys, exp.Tuple) else [keys]
-    order = select.args.get("order")
-    window = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[k.copy() for k in keys],
-        order=order.copy() if order is not None else None,
-    )
-    select.set("distinct", None)
-    select.set("qualify", exp.Qualify(this=exp.EQ(this=window, expression=exp.Literal.number(1))))
-    return select
-
-
-def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> Rel:
+def _filter(
+    rel: Rel, predicates: list[exp.Expression], ctx: Context, outer: Resolver | None
+) -> Rel:
     if any(p.find(exp.Exists) for p in predicates):
-        from ibert_inference.translate.subqueries import decorrelate_exists
-
         rel, predicates = decorrelate_exists(predicates, rel, ctx)
         if not predicates:
             return rel
     if any(p.find(exp.Subquery, exp.Exists) for p in predicates):
-        from ibert_inference.translate.subqueries import filter_with_subqueries
-
         return filter_with_subqueries(rel, predicates, ctx, outer)
     translator = rel_translator(ctx, rel, outer=outer)
     codes = [as_expr(translator.translate(p)) for p in predicates]
@@ -114,7 +79,7 @@ def _filter(rel: Rel, predicates: list[exp.Expression], ctx: Context, outer) -> 
 
 
 def projection_args(
-    select: exp.Select, rel: Rel, translator: Translator
+    select: exp.Select, rel: Rel, translator: BoundTranslator, ctx: Context
 ) -> tuple[list[str], dict[str, Any], list[str]]:
     """Select arguments (source), values by output name, and output names in order."""
     entries: list[tuple[str, str]] = []
@@ -131,7 +96,7 @@ def projection_args(
         while name in values:
             name, n = f"{base}_{n}", n + 1
         if name != base:
-            translator.ctx.warnings.append(f"duplicate output column {base!r} renamed to {name!r}")
+            ctx.warnings.append(f"duplicate output column {base!r} renamed to {name!r}")
         entries.append((name, code.src))
         values[name] = code.val
     return [safe_arguments(entries)], values, list(values)
@@ -146,17 +111,15 @@ def _expose_qualify_windows(select: exp.Select) -> tuple[exp.Select, list[str]]:
         inners = [p.this if isinstance(p, exp.Alias) else p for p in select.expressions]
         if any(window == inner for inner in inners):
             continue
-        name = readable_name(window.this)
-        candidate, n = name, 2
-        while candidate in taken:
-            candidate, n = f"{name}_{n}", n + 1
-        taken.add(candidate)
+        candidate = claim_name(readable_name(window.this), taken)
         hidden.append(candidate)
         select.expressions.append(exp.alias_(window.copy(), candidate))
     return select, hidden
 
 
-def _qualify(select: exp.Select, rel: Rel, names: list[str], hidden: list[str], ctx) -> Rel:
+def _qualify(
+    select: exp.Select, rel: Rel, names: list[str], hidden: list[str], ctx: Context
+) -> Rel:
     translator = rel_translator(ctx, rel)
     translator.replacements = {
         (p.this if isinstance(p, exp.Alias) else p): Code(column_ref("_", n), rel.val[n])
@@ -170,15 +133,21 @@ def _qualify(select: exp.Select, rel: Rel, names: list[str], hidden: list[str], 
     return rel
 
 
-def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidden=()) -> Rel:
+def _finish(
+    select: exp.Select,
+    rel: Rel,
+    replacements: Replacements,
+    ctx: Context,
+    outer: Resolver | None,
+    hidden: list[str],
+) -> Rel:
     """Projection, DISTINCT, ORDER BY, LIMIT/OFFSET over ``rel`` (the grouped or source table)."""
+    translator: BoundTranslator
     if not replacements and any(p.find(exp.Exists) for p in select.expressions):
-        from ibert_inference.translate.subqueries import named_translator
-
         rel, translator = named_translator(rel, ctx, outer)
     else:
         translator = rel_translator(ctx, rel, replacements, outer)
-    args, values, names = projection_args(select, rel, translator)
+    args, values, names = projection_args(select, rel, translator, ctx)
     identity = list(rel.val.columns) == names and all(
         translator.translate(p.this if isinstance(p, exp.Alias) else p).src == column_ref("_", n)
         for p, n in zip(select.expressions, names, strict=True)
@@ -217,7 +186,7 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidde
     else:
         rel = Rel(rel.chain, rel.val, out_columns)
     if select.args.get("qualify") is not None:
-        rel = _qualify(select, rel, names, list(hidden), ctx)
+        rel = _qualify(select, rel, names, hidden, ctx)
     if select.args.get("distinct"):
         rel = rel.then(".distinct()", rel.val.distinct())
     if order is not None and not ordered_before:
@@ -232,11 +201,13 @@ def _finish(select, pre: Rel, rel: Rel, replacements, ctx: Context, outer, hidde
     return limit_rows(select, rel)
 
 
-def _merge_join_select(select: exp.Select, rel: Rel, names: list[str]):
+def _merge_join_select(select: exp.Select, rel: Rel, names: list[str]) -> tuple[Chain, Any] | None:
     """``join(...).select(a.x, b.y)`` instead of picking columns twice, for plain projections."""
     if rel.join_base is None or rel.join_refs is None:
         return None
-    entries, plain, values = [], [], {}
+    entries: list[tuple[str, str]] = []
+    plain: list[str | None] = []
+    values: dict[str, Any] = {}
     for projection, name in zip(select.expressions, names, strict=True):
         inner = projection.this if isinstance(projection, exp.Alias) else projection
         if not isinstance(inner, exp.Column):
@@ -252,7 +223,12 @@ def _merge_join_select(select: exp.Select, rel: Rel, names: list[str]):
     return chain.then(f".select({safe_arguments(entries, plain)})"), val.select(**values)
 
 
-def order_rows(rel: Rel, order: exp.Order, translator: Translator, alias_map=None) -> Rel:
+def order_rows(
+    rel: Rel,
+    order: exp.Order,
+    translator: Translator,
+    alias_map: exp.Select | None = None,
+) -> Rel:
     if alias_map is not None:
         # Output aliases used in ORDER BY stand for their projection's expression.
         by_name = {}

@@ -12,11 +12,15 @@ result = t.union(u, distinct=True)
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Chain, arguments, column_ref, py
+from ibert_inference.translate.core import Context, Rel
 from ibert_inference.translate.parse import unsupported
+from ibert_inference.translate.scope import rel_translator
+from ibert_inference.translate.select import limit_rows, order_rows
 
 _PLAIN_SELECT = re.compile(r'\.select\("[^"]+"(, "[^"]+")*\)')
 _METHODS = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "difference"}
@@ -34,16 +38,14 @@ def _operands(node: exp.SetOperation) -> list[exp.Expression]:
     return [*(_operands(left) if same else [left]), node.expression]
 
 
-def translate_setop(node: exp.SetOperation, ctx):
-    from ibert_inference.translate.relations import Rel, rel_translator, translate_query
-    from ibert_inference.translate.select import limit_rows, order_rows
-
+def translate_setop(node: exp.SetOperation, ctx: Context) -> Rel:
+    """Set operation over queries, columns matched by position, then ORDER BY and LIMIT."""
     method = _METHODS.get(type(node))
     if method is None:
         raise unsupported(f"set operation {node.key.upper()}", node)
     if node.args.get("by_name"):
         raise unsupported("UNION BY NAME", node)
-    rels = [translate_query(q, ctx) for q in _operands(node)]
+    rels = [ctx.translate_query(q, ctx) for q in _operands(node)]
     first = rels[0]
     names = list(first.val.columns)
     for rel in rels:
@@ -56,10 +58,12 @@ def translate_setop(node: exp.SetOperation, ctx):
         dtypes = [rel.val.schema().types[i] for rel in rels]
         known = [d for d in dtypes if not d.is_null()]
         targets.append(known[0] if known else dtypes[0])
-    parts, values = [], []
+    parts: list[Chain] = []
+    values: list[Any] = []
     for rel in rels:
         chain, val = rel.chain, rel.val
-        entries, exprs = [], {}
+        entries: list[tuple[str, str]] = []
+        exprs: dict[str, Any] = {}
         for name, theirs, want in zip(names, val.columns, targets, strict=True):
             ref, column = column_ref("_", theirs), val[theirs]
             if column.type() != want:

@@ -8,6 +8,8 @@ result = t.select(part=_.s.substr(1, 3))
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from ibert_inference.translate.codegen import Code
@@ -23,8 +25,59 @@ from ibert_inference.translate.expressions import (
 from ibert_inference.translate.parse import unsupported
 
 
+def first_match_only(pattern: str, replacement: str) -> tuple[str, str]:
+    r"""A pattern and replacement that, replaced everywhere (Ibis ``re_replace``), replace only
+    the first match: anchored at the start, the text before the match kept as group 1.
+
+    >>> first_match_only("a(n)", "<\\1>")
+    ('(?s)^(.*?)(?:a(n))', '\\1<\\2>')
+    """
+    shifted = re.sub(r"\\(\d)", lambda m: "\\" + str(int(m.group(1)) + 1), replacement)
+    return f"(?s)^(.*?)(?:{pattern})", "\\1" + shifted
+
+
 class StringMixin(ExpressionTranslator):
     """String handlers for :class:`ExpressionTranslator`."""
+
+    def on_like(self, node: exp.Like) -> Code:
+        return method(self.translate(node.this), "like", self.translate(node.expression))
+
+    def on_ilike(self, node: exp.ILike) -> Code:
+        return method(self.translate(node.this), "ilike", self.translate(node.expression))
+
+    def on_escape(self, node: exp.Escape) -> Code:
+        """``LIKE '%\\_%' ESCAPE '\\'``: Ibis's like has no escape; a literal infix, prefix or
+        suffix becomes contains / startswith / endswith."""
+        like, escape = node.this, node.expression
+        pattern = like.expression
+        if not (
+            isinstance(like, exp.Like)
+            and isinstance(pattern, exp.Literal)
+            and isinstance(escape, exp.Literal)
+            and len(escape.this) == 1
+        ):
+            raise unsupported("LIKE ... ESCAPE", node)
+        text, esc = pattern.this, escape.this
+        leading, trailing = (
+            text.startswith("%"),
+            text.endswith("%") and not text.endswith(esc + "%"),
+        )
+        core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
+        literal, i = [], 0
+        while i < len(core):
+            if core[i] == esc and i + 1 < len(core):
+                literal.append(core[i + 1])
+                i += 2
+                continue
+            if core[i] in "%_":
+                raise unsupported("LIKE ... ESCAPE with wildcards inside the pattern", node)
+            literal.append(core[i])
+            i += 1
+        name = {(True, True): "contains", (False, True): "startswith", (True, False): "endswith"}
+        subject = self.translate(like.this)
+        if not leading and not trailing:
+            return binary(subject, "==", lit("".join(literal)))
+        return method(subject, name[(leading, trailing)], lit("".join(literal)))
 
     def on_substring(self, node: exp.Substring) -> Code:
         subject = self.translate(node.this)
@@ -44,8 +97,8 @@ class StringMixin(ExpressionTranslator):
 
     def on_concat(self, node: exp.Concat) -> Code:
         parts = [self.translate(e) for e in node.expressions]
-        # CONCAT skips NULLs in DuckDB/Postgres/Snowflake; MySQL's CONCAT and || propagate them.
-        if node.args.get("coalesce"):
+        key = self.behaviour("concat")
+        if key == "skip_nulls" or (key is None and node.args.get("coalesce")):
             parts = [p if p.literal else method(p, "fill_null", lit("")) for p in parts]
         return self._concat(parts)
 
@@ -95,11 +148,38 @@ class StringMixin(ExpressionTranslator):
         return method(self.translate(node.this), "re_search", self.translate(node.expression))
 
     def on_regexpreplace(self, node: exp.RegexpReplace) -> Code:
+        if node.args.get("position") or node.args.get("occurrence"):
+            raise unsupported("REGEXP_REPLACE with a position or occurrence", node)
+        flags = node.args.get("modifiers")
+        flags_text = flags.name if isinstance(flags, exp.Literal) else ""
+        if flags is not None and (
+            not isinstance(flags, exp.Literal) or set(flags_text) - set("gi")
+        ):
+            raise unsupported("REGEXP_REPLACE flags other than 'g' and 'i'", node)
+        key = self.behaviour("regexp_replace")
+        every = "g" in flags_text or key == "all_matches"
+        if key is None:
+            every = every or not node.args.get("single_replace")
+        pattern = self.translate(node.expression)
+        replacement = self.translate(node.args["replacement"])
+        if not every or "i" in flags_text:
+            if not (pattern.literal and replacement.literal):
+                raise unsupported("REGEXP_REPLACE of the first match with a computed pattern", node)
+            text, replaced = pattern.val, replacement.val
+            if not every:
+                text, replaced = first_match_only(text, replaced)
+            if "i" in flags_text:
+                text = "(?i)" + text
+            pattern, replacement = lit(text), lit(replaced)
+        return method(self.translate(node.this), "re_replace", pattern, replacement)
+
+    def on_regexpextract(self, node: exp.RegexpExtract) -> Code:
+        if node.args.get("position") or node.args.get("occurrence") or node.args.get("parameters"):
+            raise unsupported("REGEXP_EXTRACT with a position, occurrence or flags", node)
+        group = node.args.get("group")
+        index = self.translate(group) if group is not None else lit(0)
         return method(
-            self.translate(node.this),
-            "re_replace",
-            self.translate(node.expression),
-            self.translate(node.args["replacement"]),
+            self.translate(node.this), "re_extract", self.translate(node.expression), index
         )
 
     def on_splitpart(self, node: exp.SplitPart) -> Code:

@@ -12,11 +12,18 @@ result = t.filter(_.a.isin(u.b))
 
 from __future__ import annotations
 
-from typing import Any
+import copy
 
 from sqlglot import exp
 
-from ibert_inference.translate.codegen import Chain, Code, column_ref, py
+from ibert_inference.translate.codegen import Code, column_ref, py
+from ibert_inference.translate.core import (
+    Context,
+    Resolver,
+    conjuncts,
+    outer_aliases,
+    source_of,
+)
 from ibert_inference.translate.expressions import ExpressionTranslator, as_expr
 from ibert_inference.translate.parse import unsupported
 
@@ -27,26 +34,16 @@ def _query(node: exp.Expression) -> exp.Expression:
     return node.this if isinstance(node, exp.Subquery) else node
 
 
-def _outer_aliases(query: exp.Expression) -> set[str]:
-    """Table aliases a subquery reads that none of its own FROM items define."""
-    inner = {t.alias_or_name.lower() for t in query.find_all(exp.Table)}
-    inner |= {s.alias.lower() for s in query.find_all(exp.Subquery) if s.alias}
-    inner |= {c.alias_or_name.lower() for c in query.find_all(exp.CTE)}
-    return {c.table.lower() for c in query.find_all(exp.Column) if c.table} - inner
-
-
 class SubqueryMixin(ExpressionTranslator):
     """Subquery handlers for :class:`ExpressionTranslator` (uses ``self.ctx``, ``self.outer``)."""
 
-    ctx: Any
-    outer: Any
+    ctx: Context
+    outer: Resolver | None
 
-    def _sub_rel(self, query: exp.Expression, hint: str):
-        from ibert_inference.translate.relations import translate_query
-
-        if _outer_aliases(query):
+    def _sub_rel(self, query: exp.Expression, hint: str) -> Code:
+        if outer_aliases(query):
             raise unsupported("correlated subquery here", query, "only correlated EXISTS translate")
-        rel = translate_query(_query(query), self.ctx)
+        rel = self.ctx.translate_query(_query(query), self.ctx)
         text = rel.chain.inline()
         if len(text) > _INLINE:
             name = self.ctx.program.assign(hint, rel.chain)
@@ -87,10 +84,8 @@ class SubqueryMixin(ExpressionTranslator):
             raise unsupported("EXISTS over a query with joins or GROUP BY", node)
         if query.args.get("having") or query.args.get("limit"):
             raise unsupported("EXISTS over a query with HAVING or LIMIT", node)
-        from ibert_inference.translate.relations import Source, Translator, conjuncts, source_of
-
         seen = set(self.ctx.used_vars)
-        source: Source = source_of(query.args["from_"].this, self.ctx, seen)
+        source = source_of(query.args["from_"].this, self.ctx, seen)
         outer_resolve = self.resolve
 
         def resolve(col: exp.Column) -> Code:
@@ -99,7 +94,9 @@ class SubqueryMixin(ExpressionTranslator):
                 return Code(column_ref(source.var, name), source.val[name])
             return outer_resolve(col)
 
-        inner = Translator(self.ctx, resolve, Code(source.var, source.val), outer=self.outer)
+        # The same translator, its columns now the EXISTS table's (then the enclosing query's).
+        inner = copy.copy(self)
+        inner.resolve, inner.table, inner.replacements = resolve, Code(source.var, source.val), {}
         where = query.args.get("where")
         preds = [as_expr(inner.translate(c)) for c in conjuncts(where.this if where else None)]
         if not preds:
@@ -111,195 +108,3 @@ class SubqueryMixin(ExpressionTranslator):
         return Code(
             f"({src}).any()" if len(preds) > 1 else f"{preds[0].operand()}.any()", val.any()
         )
-
-
-def correlated_in_as_exists(predicate: exp.Expression) -> exp.Expression:
-    """``x IN (SELECT y FROM t WHERE <correlated>)`` -> ``EXISTS (... AND y = x)``.
-
-    Only for IN: NOT IN differs from NOT EXISTS when the subquery yields NULLs.
-    """
-
-    def rewrite(node: exp.Expression) -> exp.Expression:
-        query = node.args.get("query") if isinstance(node, exp.In) else None
-        if query is None or node.args.get("negate") or isinstance(node.parent, exp.Not):
-            return node
-        inner = _query(query)
-        if not isinstance(inner, exp.Select) or not _outer_aliases(inner):
-            return node
-        if len(inner.expressions) != 1 or inner.args.get("group") or inner.args.get("limit"):
-            return node
-        projection = inner.expressions[0]
-        value = projection.this if isinstance(projection, exp.Alias) else projection
-        exists = inner.copy()
-        match = exp.EQ(this=value.copy(), expression=node.this.copy())
-        where = exists.args.get("where")
-        exists.set("where", exp.Where(this=exp.and_(where.this, match) if where else match))
-        return exp.Exists(this=exists)
-
-    return predicate.transform(rewrite)
-
-
-def named_translator(rel, ctx, outer, replacements=None):
-    """Assign ``rel`` to a variable and refer to its columns through it (``orders.amount``).
-
-    Correlated ``(inner.key == outer.key).any()`` needs the outer table by name, not ``_``.
-    """
-    from ibert_inference.translate.relations import Rel, rel_translator, variable
-
-    var, val = variable(rel, ctx, "filtered" if rel.chain.calls else rel.chain.base)
-    ctx.used_vars.add(var)
-    rel = Rel(Chain(var), val, rel.columns)
-    translator = rel_translator(ctx, rel, replacements, outer=outer)
-    base_resolve = translator.resolve
-
-    def resolve(col: exp.Column) -> Code:
-        code = base_resolve(col)
-        if code.src.startswith("_"):
-            return Code(var + code.src[1:], code.val)
-        return code
-
-    translator.resolve = resolve
-    translator.table = Code(var, val)
-    return rel, translator
-
-
-def filter_with_subqueries(rel, predicates, ctx, outer):
-    """Filter whose predicates hold subqueries: name the table so correlated ones can see it."""
-    from ibert_inference.translate.relations import rel_translator
-
-    predicates = [correlated_in_as_exists(p) for p in predicates]
-    if any(p.find(exp.Exists) for p in predicates):
-        rel, translator = named_translator(rel, ctx, outer)
-    else:
-        translator = rel_translator(ctx, rel, outer=outer)
-    codes = [as_expr(translator.translate(p)) for p in predicates]
-    return rel.then(
-        f".filter({', '.join(c.src for c in codes)})", rel.val.filter(*[c.val for c in codes])
-    )
-
-
-def _split_correlation(inner: exp.Select, outer_refs: set[str], rel):
-    """WHERE of a correlated subquery -> ([(outer column name, inner expression)], local preds)."""
-    from ibert_inference.translate.relations import conjuncts
-
-    keys: list[tuple[str, exp.Expression]] = []
-    local: list[exp.Expression] = []
-    where = inner.args.get("where")
-    for predicate in conjuncts(where.this if where else None):
-        refs = {c.table.lower() for c in predicate.find_all(exp.Column)} & outer_refs
-        if not refs:
-            local.append(predicate)
-            continue
-        if not isinstance(predicate, exp.EQ):
-            raise unsupported("correlation that is not an equality", predicate)
-        sides = [predicate.this, predicate.expression]
-        outer_side = [
-            s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs
-        ]
-        if len(outer_side) != 1:
-            raise unsupported("correlation between two outer columns", predicate)
-        inner_side = sides[1] if sides[0] is outer_side[0] else sides[0]
-        if {c.table.lower() for c in inner_side.find_all(exp.Column)} & outer_refs:
-            raise unsupported("correlation that is not an equality of columns", predicate)
-        col = outer_side[0]
-        keys.append((rel.columns[(col.table.lower(), col.name.lower())], inner_side))
-    if not keys:
-        raise unsupported("correlated subquery without an equality to an outer column", inner)
-    return keys, local
-
-
-def decorrelate_exists(predicates: list[exp.Expression], rel, ctx):
-    """Top-level ``[NOT] EXISTS`` over joins or groups -> ``semi_join`` / ``anti_join`` on keys.
-
-    The single-table case keeps Ibis's ``(inner.key == outer.key).any()`` idiom instead.
-    """
-    from ibert_inference.translate.select import translate_select
-
-    aliases = {alias for alias, _col in rel.columns}
-    kept = []
-    for predicate in predicates:
-        negated = isinstance(predicate, exp.Not) and isinstance(predicate.this, exp.Exists)
-        exists = predicate.this if negated else predicate
-        inner = _query(exists.this) if isinstance(exists, exp.Exists) else None
-        simple = isinstance(inner, exp.Select) and not (
-            inner.args.get("joins") or inner.args.get("group") or inner.args.get("having")
-        )
-        if inner is None or simple or not isinstance(inner, exp.Select):
-            kept.append(predicate)
-            continue
-        outer_refs = _outer_aliases(inner)
-        if not outer_refs or not outer_refs <= aliases or inner.args.get("limit"):
-            kept.append(predicate)
-            continue
-        keys, local = _split_correlation(inner, outer_refs, rel)
-        matches = inner.copy()
-        matches.set("where", exp.Where(this=exp.and_(*local)) if local else None)
-        matches.set("expressions", [exp.alias_(k.copy(), key) for key, k in keys])
-        matches.set("distinct", exp.Distinct())
-        matches.set("order", None)
-        sub_rel = translate_select(matches, ctx)
-        var = ctx.program.assign("_".join(k for k, _ in keys) + "_matches", sub_rel.chain)
-        names = [k for k, _ in keys]
-        key_src = py(names[0]) if len(names) == 1 else "[" + ", ".join(map(py, names)) + "]"
-        how = "anti_join" if negated else "semi_join"
-        value = getattr(rel.val, how)(sub_rel.val, names if len(names) > 1 else names[0])
-        rel = rel.then(f".{how}({var}, {key_src})", value)
-    return rel, kept
-
-
-def decorrelate_scalars(select: exp.Select, rel, ctx, within: exp.Expression | None = None):
-    """Correlated aggregate subqueries -> a grouped table left-joined on the correlation keys.
-
-    ``WHERE s.salary > (SELECT AVG(s2.salary) FROM salaries s2 WHERE s2.emp_id = s.emp_id)``
-    becomes ``avg_salary_by_emp_id = salaries.group_by("emp_id").agg(avg_salary=...)`` joined
-    to the outer table with ``how="left"``; ``COUNT`` of no rows stays 0 through a coalesce.
-    """
-    from ibert_inference.translate.grouping import _unique
-    from ibert_inference.translate.select import translate_select
-
-    aliases = {alias for alias, _col in rel.columns}
-    having = select.args.get("having")
-    for sub in list((within or select).find_all(exp.Subquery)):
-        if within is None and having is not None and sub.find_ancestor(exp.Having) is having:
-            continue  # correlated with group keys: joined after the aggregation
-        if sub.find_ancestor(exp.Select) is not select or isinstance(
-            sub.parent, exp.From | exp.Join
-        ):
-            continue
-        if isinstance(sub.parent, exp.In | exp.Exists):
-            continue
-        inner = sub.this
-        outer_refs = _outer_aliases(inner)
-        if not outer_refs or not outer_refs <= aliases or not isinstance(inner, exp.Select):
-            continue
-        if len(inner.expressions) != 1 or inner.args.get("group") or inner.args.get("limit"):
-            raise unsupported("correlated subquery that is not one aggregate", sub)
-        projection = inner.expressions[0]
-        value = projection.this if isinstance(projection, exp.Alias) else projection
-        from ibert_inference.translate.aggregates import find_aggregates
-
-        if not find_aggregates(value):
-            raise unsupported("correlated scalar subquery without an aggregate", sub)
-        keys, local = _split_correlation(inner, outer_refs, rel)
-        taken = set(rel.val.columns)
-        name = _unique(projection.alias_or_name or "value", taken)
-        grouped = inner.copy()
-        grouped.set("where", exp.Where(this=exp.and_(*local)) if local else None)
-        grouped.set(
-            "expressions",
-            [exp.alias_(k.copy(), key) for key, k in keys] + [exp.alias_(value.copy(), name)],
-        )
-        grouped.set("group", exp.Group(expressions=[k.copy() for _key, k in keys]))
-        grouped.set("order", None)
-        sub_rel = translate_select(grouped, ctx)
-        var = ctx.program.assign(f"{name}_by_{'_'.join(k for k, _ in keys)}", sub_rel.chain)
-        key_names = [k for k, _ in keys]
-        key_src = (
-            py(key_names[0]) if len(key_names) == 1 else "[" + ", ".join(map(py, key_names)) + "]"
-        )
-        joined = rel.val.join(
-            sub_rel.val, key_names if len(key_names) > 1 else key_names[0], how="left"
-        )
-        rel = rel.then(f'.join({var}, {key_src}, how="left")', joined)
-        ctx.scalar_columns[sub] = (name, isinstance(value, exp.Count))
-    return rel
