@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import operator
 import re
 import signal
 import sys
@@ -35,6 +36,14 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+from ibert_inference.allowed_values import (
+    CODE_NAME,
+    check_attribute,
+    check_call,
+    check_value,
+    function_allowed,
+    trust,
+)
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
 from ibert_inference.schema import Schema, ibis_tables
 
@@ -44,7 +53,6 @@ MAX_INT = 10**18
 MAX_STR = 10_000
 MAX_COLLECTION = 10_000
 MAX_REPEAT = 1_000
-CODE_NAME = "<ibis-code>"
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass,
@@ -117,7 +125,7 @@ def evaluate_ibis(
     try:
         with _time_limit(timeout_s):
             exec(compiled, namespace)  # the tree passed check_code; see the module docstring
-    except EvaluationTimeout:
+    except (EvaluationTimeout, UnsafeCodeError):
         raise
     except RecursionError:
         raise EvaluationError(
@@ -374,14 +382,27 @@ class _ModuleProxy:
         self._module = module
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(f"access to {self._module.__name__}.{name} is not allowed")
-        value = getattr(self._module, name)
+        module = self._module.__name__
+        # vars(), not getattr(): ibis.__getattr__ imports a backend for names like `duckdb`
+        if name.startswith("_") or name not in vars(self._module):
+            raise UnsafeCodeError(
+                f"{module}.{name} is not allowed: only Ibis's expression API may be used",
+                construct=f"{module}.{name}",
+            )
+        value = vars(self._module)[name]
         if isinstance(value, types.ModuleType):
             if value.__name__ in _ALLOWED_MODULES:
-                return _ModuleProxy(value)
-            raise AttributeError(f"access to the module {value.__name__} is not allowed")
-        return value
+                return _modules()[value.__name__]
+            raise UnsafeCodeError(
+                f"access to the module {value.__name__} is not allowed", construct=name
+            )
+        if callable(value) and not function_allowed(self._module, name):
+            raise UnsafeCodeError(
+                f"{module}.{name} is not allowed: it does not build an Ibis expression "
+                "(it executes, connects, reads files, or is a class)",
+                construct=f"{module}.{name}",
+            )
+        return check_value(value, f"{module}.{name}")
 
     def __repr__(self) -> str:
         return f"<module {self._module.__name__}>"
@@ -389,7 +410,9 @@ class _ModuleProxy:
 
 @lru_cache(maxsize=1)
 def _modules() -> dict[str, _ModuleProxy]:
-    return {name: _ModuleProxy(importlib.import_module(name)) for name in _ALLOWED_MODULES}
+    proxies = {name: _ModuleProxy(importlib.import_module(name)) for name in _ALLOWED_MODULES}
+    trust(*proxies.values())
+    return proxies
 
 
 @lru_cache(maxsize=512)
@@ -402,10 +425,13 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
 
     modules = _modules()
     namespace: dict[str, Any] = {
-        "__builtins__": {**_SAFE_BUILTINS, "str": _bounded_str, "zip": _bounded_zip},
+        "__builtins__": _BUILTINS,
         _GUARD_BINOP: _guarded_binop,
         _GUARD_ATTR: _guarded_attr,
         _GUARD_TEXT: _bounded_text,
+        _GUARD_CALL: _guarded_call,
+        _GUARD_ITEM: _guarded_item,
+        _GUARD_SLICE: slice,
         "ibis": modules["ibis"],
         "_": ibis._,
         "s": modules["ibis.selectors"],
@@ -522,7 +548,18 @@ MAX_INT_BITS = 4_096
 _GUARD_BINOP = "__ibert_binop__"
 _GUARD_ATTR = "__ibert_attr__"
 _GUARD_TEXT = "__ibert_text__"
-_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Add: "+"}
+_GUARD_CALL = "__ibert_call__"
+_GUARD_ITEM = "__ibert_item__"
+_GUARD_SLICE = "__ibert_slice__"
+_GUARDED_OPS = {
+    ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Add: "+", ast.Sub: "-",
+    ast.Div: "/", ast.FloorDiv: "//", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+    ast.RShift: ">>", ast.MatMult: "@",
+}  # fmt: skip
+_PLAIN_OPS = {
+    "-": operator.sub, "/": operator.truediv, "//": operator.floordiv, "&": operator.and_,
+    "|": operator.or_, "^": operator.xor, ">>": operator.rshift, "@": operator.matmul,
+}  # fmt: skip
 
 
 class _Guard(ast.NodeTransformer):
@@ -575,12 +612,68 @@ class _Guard(ast.NodeTransformer):
         )
         return ast.copy_location(call, node)
 
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        call = ast.Call(
+            func=ast.Name(_GUARD_CALL, ast.Load()),
+            args=[node.func, *node.args],
+            keywords=node.keywords,
+        )
+        return ast.copy_location(call, node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        call = ast.Call(
+            func=ast.Name(_GUARD_ITEM, ast.Load()),
+            args=[node.value, _slice_as_value(node.slice)],
+            keywords=[],
+        )
+        return ast.copy_location(call, node)
+
+
+def _slice_as_value(node: ast.expr) -> ast.expr:
+    """``a:b`` is only syntax inside brackets; as an argument it is ``slice(a, b)``."""
+    if isinstance(node, ast.Slice):
+        bounds = [node.lower, node.upper, node.step]
+        call = ast.Call(
+            func=ast.Name(_GUARD_SLICE, ast.Load()),
+            args=[bound or ast.Constant(None) for bound in bounds],
+            keywords=[],
+        )
+        return ast.copy_location(call, node)
+    if isinstance(node, ast.Tuple):
+        return ast.copy_location(
+            ast.Tuple(elts=[_slice_as_value(elt) for elt in node.elts], ctx=ast.Load()), node
+        )
+    return node
+
 
 def _too_big(message: str) -> MemoryError:
     return MemoryError(f"{message}; the evaluator bounds values to keep the process safe")
 
 
 def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
+    return check_value(_bounded_binop(symbol, left, right), f"the operator {symbol}")
+
+
+def _guarded_call(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+    check_call(func, args)
+    return check_value(func(*args, **kwargs), f"calling {_call_name(func)}")
+
+
+def _guarded_item(value: Any, index: Any) -> Any:
+    return check_value(value[index], "a subscript")
+
+
+def _call_name(func: Any) -> str:
+    return str(getattr(func, "__name__", None) or type(func).__name__)
+
+
+def _bounded_binop(symbol: str, left: Any, right: Any) -> Any:
+    if symbol in _PLAIN_OPS:
+        return _PLAIN_OPS[symbol](left, right)
     if symbol == "+":
         sized = isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left))
         if sized and len(left) + len(right) > MAX_BUILT_ITEMS:
@@ -658,24 +751,16 @@ def _bounded_replace(text: str | bytes) -> Any:
     return replace
 
 
-@lru_cache(maxsize=1)
-def _backend_class() -> type:
-    from ibis.backends import BaseBackend
-
-    return BaseBackend
-
-
 def _guarded_attr(value: Any, name: str) -> Any:
     if isinstance(value, str | bytes):
         if name == "join":
             return _bounded_join(value)
         if name == "replace":
             return _bounded_replace(value)
-    found = getattr(value, name)
-    if isinstance(found, types.ModuleType) and not isinstance(value, _ModuleProxy):
-        raise AttributeError(f"access to the module {found.__name__} is not allowed")
-    if isinstance(found, _backend_class()):
-        raise AttributeError(
-            f"access to the {name} backend is not allowed: code here builds expressions only"
-        )
-    return found
+    if isinstance(value, _ModuleProxy):
+        return getattr(value, name)
+    return check_attribute(value, name)
+
+
+_BUILTINS = {**_SAFE_BUILTINS, "str": _bounded_str, "zip": _bounded_zip}
+trust(*_BUILTINS.values(), functions_of=__file__)
