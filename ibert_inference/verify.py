@@ -52,7 +52,9 @@ class Verdict:
         return asdict(self)
 
 
-def _verdict_without_answer(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Verdict:
+def _verdict_without_answer(
+    exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Verdict:
     """The verdict when the worker ran out of time (``timeout``) or died (``unsafe``)."""
     status = "timeout" if isinstance(exc, WorkerTimeout) else "unsafe"
     return Verdict(False, status, str(exc), 0, None, int(kwargs.get("seed", 0)))

@@ -46,9 +46,7 @@ def job_timeout_s() -> float:
     try:
         value = float(text) if text else DEFAULT_TIMEOUT_S
     except ValueError:
-        raise IbertError(
-            f"IBERT_SANDBOX_TIMEOUT_S={text!r} is not a number of seconds"
-        ) from None
+        raise IbertError(f"IBERT_SANDBOX_TIMEOUT_S={text!r} is not a number of seconds") from None
     if value <= 0:
         raise IbertError(f"IBERT_SANDBOX_TIMEOUT_S={text!r} must be positive")
     return value

@@ -33,7 +33,8 @@ def decode_result(value: Any) -> Any:
     if isinstance(value, dict) and "__dataclass__" in value:
         cls = _RESULT_TYPES.get(str(value["__dataclass__"]))
         if cls is None:
-            raise errors.IbertError(f"a worker sent an unknown result type {value['__dataclass__']}")
+            kind = value["__dataclass__"]
+            raise errors.IbertError(f"a worker sent an unknown result type {kind}")
         return cls(**value["fields"])
     return value
 

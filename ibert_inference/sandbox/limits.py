@@ -162,7 +162,7 @@ def _limit_duckdb(limits: Limits) -> bool:
     if getattr(duckdb.connect, "__ibert_limited__", False):
         return True
     original = duckdb.connect
-    forced = {
+    forced: dict[str, Any] = {
         "memory_limit": limits.duckdb_memory,
         "threads": 1,
         "enable_external_access": False,
@@ -171,7 +171,9 @@ def _limit_duckdb(limits: Limits) -> bool:
     # not locked here: the databases module sets (and then locks) its own settings;
     # RLIMIT_AS bounds the process whatever SQL does
 
-    def connect(database: Any = ":memory:", read_only: bool = False, config: Any = None, **kw: Any):  # type: ignore[no-untyped-def]
+    def connect(
+        database: Any = ":memory:", read_only: bool = False, config: Any = None, **kw: Any
+    ) -> Any:
         return original(database, read_only, {**(config or {}), **forced}, **kw)
 
     connect.__ibert_limited__ = True  # type: ignore[attr-defined]

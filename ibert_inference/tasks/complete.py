@@ -18,7 +18,7 @@ def complete_code(
 
     One greedy proposal and ``candidates - 1`` sampled ones, in one batched call.
     """
-    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.sandbox.jobs import evaluates
 
     if model is None:
         raise IbertError("completion needs a model: configure one (IBERT_MODEL_NAME) or --model")
@@ -38,7 +38,7 @@ def complete_code(
         if schema is None:
             return TaskResult("code_completion", completion, None, "model", {"tried": tried})
         try:
-            evaluate_ibis(code, schema)
+            evaluates(code, schema)
         except IbertError as exc:
             tried.append({"completion": completion, "problem": str(exc)[:200]})
             continue
