@@ -111,8 +111,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_CORPUS_BYTES = 200_000_000
+"""A --corpus file above this size is refused before it is read."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ibert`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    """Run ``ibert`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    The error boundary of the command: whatever goes wrong below is one line and exit 2, never a
+    traceback (a bad setting in the environment, input too large to hold in memory, ...).
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except MemoryError:
+        print(f"{PROG}: error: out of memory: the input is too large to process", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"{PROG}: error: the input is nested too deeply to process", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the boundary: a message, not a traceback
+        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)[:500]}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -221,6 +245,8 @@ def _run_qa(args: argparse.Namespace) -> TaskResult:
         raise InputError("empty input: give a question")
     if args.k < 1:
         raise InputError(f"--k must be at least 1, got {args.k}")
+    for path in args.corpus:
+        _check_corpus_path(path)
     return answer_question(
         question.strip(), model=_model(args), corpus_paths=tuple(args.corpus), k=args.k
     )
@@ -285,6 +311,18 @@ def read_input(path: str | None) -> str:
     return text
 
 
+def _check_corpus_path(path: Path) -> None:
+    """A corpus is a regular file of bounded size or a folder: never a device like /dev/zero."""
+    if path.is_dir():
+        return
+    if not path.is_file():
+        raise InputError(f"--corpus {path}: not a regular file or folder")
+    if path.stat().st_size > MAX_CORPUS_BYTES:
+        raise InputError(
+            f"--corpus {path}: {path.stat().st_size:,} bytes; the limit is {MAX_CORPUS_BYTES:,}"
+        )
+
+
 def _schema(args: argparse.Namespace) -> dict[str, dict[str, str]] | None:
     text = args.schema
     if text is None:
@@ -319,19 +357,21 @@ def _model(args: argparse.Namespace) -> Any:
 
 
 def _config_settings(path: Path) -> dict[str, Any]:
+    from ibert_inference.bounded_yaml import MAX_YAML_BYTES, load_yaml
+
     if not path.is_file():
         raise InputError(f"{path}: config file not found")
-    text = path.read_text(encoding="utf-8")
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise InputError(f"{path}: a config file is at most {MAX_YAML_BYTES:,} bytes")
     try:
+        text = path.read_text(encoding="utf-8")
         if path.suffix.lower() == ".toml":
             import tomllib
 
             data = tomllib.loads(text)
         else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except Exception as exc:  # both parsers' errors name line and column
+            data = load_yaml(text, str(path))
+    except Exception as exc:  # the parsers' errors name line and column
         raise InputError(
             f"{path}: not valid {path.suffix.lstrip('.') or 'config'}: {exc}"
         ) from None
