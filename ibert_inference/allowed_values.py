@@ -51,11 +51,12 @@ _CONTAINERS: tuple[type, ...] = (
 _MAX_CHECKED_ITEMS = 300_000
 
 # Refused on every object whatever their annotations say: each reaches a backend or the
-# operation graph. (``pipe`` is allowed with a lambda of the code only; see check_call.)
+# operation graph, or generates code (``decompile``). (``pipe`` is allowed with a lambda of the
+# code only; see check_call.)
 REFUSED_NAMES = frozenset(
     {
         "op", "execute", "compile", "cache", "sql", "preview", "visualize", "get_backend",
-        "to_sql", "to_list", "unbind", "raw_sql", "connect", "copy",
+        "to_sql", "to_list", "unbind", "raw_sql", "connect", "copy", "decompile", "parse_sql",
     }
 )  # fmt: skip
 # Code of a method that names one of these reaches a backend (or executes through one).

@@ -112,7 +112,8 @@ def verify_expr(
         tree = sqlglot.parse_one(sql, read=dialect)
         duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
     except sqlglot.errors.SqlglotError as exc:
-        return failed("sql_error", f"SQL does not parse: {exc}", compiled)
+        first_line = (str(exc).splitlines() or [""])[0]
+        return failed("sql_error", f"SQL does not parse: {first_line}", compiled)
     except RecursionError:  # a model's runaway output: NOT NOT NOT ... thousands deep
         return failed("sql_error", "SQL is nested too deeply to parse", compiled)
     top = tree.this if isinstance(tree, exp.Subquery) else tree
