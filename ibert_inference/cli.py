@@ -121,18 +121,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     The error boundary of the command: whatever goes wrong below is one line and exit 2, never a
     traceback (a bad setting in the environment, input too large to hold in memory, ...).
     """
+    words = list(sys.argv[1:] if argv is None else argv)
+    prog = f"{PROG} {words[0]}" if words and words[0] in SUBCOMMANDS else PROG
     try:
         return _main(argv)
     except KeyboardInterrupt:
         return 130
     except MemoryError:
-        print(f"{PROG}: error: out of memory: the input is too large to process", file=sys.stderr)
+        print(f"{prog}: error: out of memory: the input is too large to process", file=sys.stderr)
         return 2
     except RecursionError:
-        print(f"{PROG}: error: the input is nested too deeply to process", file=sys.stderr)
+        print(f"{prog}: error: the input is nested too deeply to process", file=sys.stderr)
         return 2
     except Exception as exc:  # the boundary: a message, not a traceback
-        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)[:500]}", file=sys.stderr)
+        print(f"{prog}: error: {type(exc).__name__}: {_one_line(exc)[:500]}", file=sys.stderr)
         return 2
 
 
@@ -313,7 +315,7 @@ def read_input(path: str | None) -> str:
 
 def _check_corpus_path(path: Path) -> None:
     """A corpus is a regular file of bounded size or a folder: never a device like /dev/zero."""
-    if path.is_dir():
+    if path.is_dir() or not path.exists():  # a missing path is the retriever's "not found"
         return
     if not path.is_file():
         raise InputError(f"--corpus {path}: not a regular file or folder")
