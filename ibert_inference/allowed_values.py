@@ -63,7 +63,7 @@ REFUSED_NAMES = frozenset(
 _BACKEND_NAMES = frozenset(
     {
         "_find_backend", "_find_backends", "get_backend", "_find_backend_cached", "execute",
-        "to_pyarrow", "to_pyarrow_batches", "to_pandas",
+        "to_pyarrow", "to_pyarrow_batches", "to_pandas", "_default_backend", "default_backend",
     }
 )  # fmt: skip
 # Plain types an allowed method may return besides Ibis ones (a column name, a count, a flag).

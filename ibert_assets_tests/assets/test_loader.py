@@ -102,3 +102,18 @@ def test_errors_name_file_line_and_field(tmp_path: Path, text: str, where: str):
 def test_missing_file_is_a_template_error(tmp_path: Path):
     with pytest.raises(TemplateError, match="cannot read"):
         load_template(tmp_path / "absent.yaml")
+
+
+def test_variations_are_counted_before_they_expand(tmp_path: Path):
+    values = "[" + ", ".join(str(i) for i in range(10)) + "]"
+    placeholders = "".join(f"      p{i}: {values}\n" for i in range(10))  # 10^10 combinations
+    text = VALID.replace("      value: [1, 2, 3]\n", "      value: [1, 2, 3]\n" + placeholders)
+    with pytest.raises(TemplateError, match=r"shop\.yaml:\d+: families\[0\]\.variations: .*"
+                       r"60,000,000,000 combinations; the limit is 100,000"):  # fmt: skip
+        load_template(write(tmp_path, text))
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path: Path):
+    bomb = VALID + "extra: &a [x, x, x]\nmore: [*a, *a, *a]\n"
+    with pytest.raises(TemplateError, match=r"shop\.yaml:\d+: \(YAML\): YAML aliases \(\*a\)"):
+        load_template(write(tmp_path, bomb))
