@@ -74,7 +74,7 @@ def test_expression_values_and_plain_values_flow(value: object):
     ids=["node", "module", "class", "builtin", "foreign lambda", "nested node", "nested module"],
 )
 def test_everything_else_is_refused_naming_where(value: object):
-    with pytest.raises(UnsafeCodeError, match="^calling f gives a .*not an Ibis expression"):
+    with pytest.raises(UnsafeCodeError, match=r"^calling f gives a .*not an Ibis expression"):
         check_value(value, "calling f")
 
 
