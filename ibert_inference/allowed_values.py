@@ -81,6 +81,8 @@ _REVIEWED_FUNCTIONS = frozenset(
         "desc",
     }
 )  # fmt: skip
+# Methods Ibis leaves unannotated that return expressions (reviewed in Ibis 12; results checked)
+_REVIEWED_METHODS = {"DayOfWeek": frozenset({"index", "full_name"})}
 # Container and string methods that build unbounded values are bounded or refused by the
 # evaluator itself; these are refused here because they read or write outside the value.
 _PLAIN_REFUSED_METHODS = frozenset({"format", "format_map", "translate", "maketrans", "expandtabs"})
@@ -110,11 +112,12 @@ def ibis_value_classes() -> tuple[type, ...]:
     import ibis.selectors as selectors
     from ibis.common.deferred import Deferred
     from ibis.expr.types.groupby import GroupedTable
+    from ibis.expr.types.temporal import DayOfWeek
     from ibis.expr.types.temporal_windows import WindowedTable
 
     return (
         ir.Expr, Deferred, selectors.Expandable, GroupedTable, WindowedTable, bl.Builder,
-        dt.DataType, sch.Schema,
+        dt.DataType, sch.Schema, DayOfWeek,
     )  # fmt: skip
 
 
@@ -199,6 +202,8 @@ def method_allowed(cls: type, name: str) -> bool:
     func = static.fget if isinstance(static, property) else getattr(static, "__func__", static)
     if not callable(func):
         return False
+    if name in _REVIEWED_METHODS.get(cls.__name__, ()):
+        return not _reaches_backend(func)
     return returns_allowed(func) and not _reaches_backend(func)
 
 
@@ -228,23 +233,30 @@ def returns_allowed(func: Callable[..., Any]) -> bool:
 def deferred_refused_names() -> frozenset[str]:
     """Names refused on ``_``: every public name some allowed class refuses or keeps as data.
 
-    A deferred attribute resolves later inside Ibis, where no check runs, so a name is refused
-    if it would be refused on a value it could resolve against (an expression, a schema, a
-    datatype, a grouping), and every data field of an allowed class is refused (fields hold
-    operation nodes). Other names are columns. Builders' own unannotated methods (a window's
-    ``between``) are refused when reached directly but left to columns here.
+    A deferred attribute resolves later inside Ibis, where no check runs. It resolves against
+    an expression, and each step against what the step before gave, which the annotations keep
+    to expressions, schemas, datatypes, groupings, windowed tables and case builders. A name is
+    refused if it is refused on any of those, except the plain Mapping protocol of schemas and
+    structs and plain fields of datatypes; the rest are columns. Window builders and selectors
+    cannot be reached from an expression, so their fields (``start``, ``left``) stay columns.
     """
+    import ibis.expr.builders as bl
     import ibis.expr.datatypes as dt
     import ibis.expr.schema as sch
-    from ibis.common.deferred import Deferred
-    from ibis.expr.builders import Builder
+    import ibis.expr.types as ir
+    from ibis.expr.types.groupby import GroupedTable
+    from ibis.expr.types.temporal import DayOfWeek
+    from ibis.expr.types.temporal_windows import WindowedTable
 
-    plain_fields = (dt.DataType, sch.Schema)
+    reachable = (ir.Expr, sch.Schema, dt.DataType, GroupedTable, WindowedTable, DayOfWeek)
+    reachable += (bl.SimpleCaseBuilder, bl.SearchedCaseBuilder)
+    plain = (sch.Schema, dt.DataType)
+    mapping_protocol = {"items", "keys", "values", "get"}
     names: set[str] = {*REFUSED_NAMES, "pipe"}  # pipe's callable would run unchecked
-    stack, seen = list(ibis_value_classes()), set()
+    stack, seen = list(reachable), set()
     while stack:
         cls = stack.pop()
-        if cls in seen or cls is Deferred:
+        if cls in seen:
             continue
         seen.add(cls)
         stack.extend(cls.__subclasses__())
@@ -252,10 +264,9 @@ def deferred_refused_names() -> frozenset[str]:
             if name.startswith("_") or method_allowed(cls, name):
                 continue
             is_field = not _is_code(inspect.getattr_static(cls, name, None))
-            if is_field and issubclass(cls, plain_fields):
-                continue  # a datatype's length or a schema's names: plain values
-            if is_field or not issubclass(cls, Builder):
-                names.add(name)
+            if issubclass(cls, plain) and (is_field or name in mapping_protocol):
+                continue  # a datatype's length, a schema's names and items: plain values
+            names.add(name)
     return frozenset(names)
 
 

@@ -45,10 +45,11 @@ _FS_ALL_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 <<
 
 @dataclass(frozen=True)
 class Limits:
-    """What a worker may use. Memory is on top of what the worker already maps when it starts."""
+    """What a worker may use. Memory is address space on top of what the worker maps once DuckDB
+    is loaded and has reserved its own (about 2 GB of address space, little of it resident)."""
 
     scratch: Path
-    memory_bytes: int = 2 * 1024**3
+    memory_bytes: int = 3 * 1024**3
     cpu_budget_s: int = 3_600
     file_size_bytes: int = 256 * 1024**2
     duckdb_memory: str = "1GB"
@@ -74,9 +75,9 @@ def apply_limits(limits: Limits) -> dict[str, bool]:
         "parent_death": libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0,
         "no_network": libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0,
     }
+    applied["duckdb"] = _limit_duckdb(limits)
     applied.update(_rlimits(limits))
     applied["landlock"] = _landlock(libc, limits.scratch)
-    applied["duckdb"] = _limit_duckdb(limits)
     return applied
 
 
@@ -178,4 +179,6 @@ def _limit_duckdb(limits: Limits) -> bool:
 
     connect.__ibert_limited__ = True  # type: ignore[attr-defined]
     duckdb.connect = connect
+    # DuckDB reserves its address space on the first connection: before RLIMIT_AS is measured
+    connect().close()
     return True

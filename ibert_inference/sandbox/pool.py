@@ -172,6 +172,7 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
     # the pipes to the parent's other workers are not this worker's to read or write
     for other in [parent_end, *inherited]:
         other.close()
+    _forget_inherited_state()
     protections = apply_limits(limits)
     os.environ["TMPDIR"] = str(limits.scratch)
     tempfile.tempdir = str(limits.scratch)
@@ -183,7 +184,9 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
             os._exit(0)
         limit_job_cpu(max(timeout_s, 1.0))
         reply = _run_job(module, name, args, kwargs)
-        reply["retire"] = cpu_left() < 120
+        # after a MemoryError the interpreter may be left inconsistent: start afresh
+        broken = reply.get("error", {}).get("broken", False)
+        reply["retire"] = broken or cpu_left() < 120
         try:
             data = json.dumps(reply, default=str).encode()
         except (TypeError, ValueError) as exc:
@@ -201,7 +204,21 @@ def _run_job(module: str, name: str, args: tuple[Any, ...], kwargs: dict[str, An
         function = getattr(function, "__wrapped__", function)
         return {"ok": encode_result(function(*args, **kwargs))}
     except BaseException as exc:  # every failure of foreign code is an answer
-        return {"error": encode_error(exc)}
+        error = encode_error(exc)
+        error["broken"] = isinstance(exc, MemoryError | SystemError) or "MemoryError" in str(exc)
+        return {"error": error}
+
+
+def _forget_inherited_state() -> None:
+    """Drop what the fork copied from the parent that must not be shared: DuckDB instances and
+    the databases cached on them were opened there, without the worker's limits."""
+    import sys
+
+    module = sys.modules.get("ibert_inference.databases")
+    for value in vars(module).values() if module is not None else ():
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
 
 
 _pool: WorkerPool | None = None
