@@ -248,8 +248,8 @@ def deferred_refused_names() -> frozenset[str]:
     from ibis.expr.types.temporal import DayOfWeek
     from ibis.expr.types.temporal_windows import WindowedTable
 
-    reachable = (ir.Expr, sch.Schema, dt.DataType, GroupedTable, WindowedTable, DayOfWeek)
-    reachable += (bl.SimpleCaseBuilder, bl.SearchedCaseBuilder)
+    reachable: tuple[type, ...] = (ir.Expr, sch.Schema, dt.DataType, GroupedTable, WindowedTable)
+    reachable += (DayOfWeek, bl.SimpleCaseBuilder, bl.SearchedCaseBuilder)
     plain = (sch.Schema, dt.DataType)
     mapping_protocol = {"items", "keys", "values", "get"}
     names: set[str] = {*REFUSED_NAMES, "pipe"}  # pipe's callable would run unchecked
