@@ -155,14 +155,8 @@ def check_attribute(value: Any, name: str) -> Any:
         from ibis.common.deferred import Deferred
 
         if isinstance(value, Deferred):
-            # a deferred attribute is looked up later, by Ibis, outside these checks
-            if name in deferred_refused_names():
-                raise UnsafeCodeError(
-                    f"the attribute {name!r} is not allowed on `_`: it does not build an "
-                    f"expression (for a column of that name write _[{name!r}])",
-                    construct=where,
-                )
-            return getattr(value, name)
+            # looked up later, inside Ibis: the lookup is checked when it happens
+            return checked_deferred_attribute(value, name)
         static = inspect.getattr_static(type(value), name, None)
         cls: Any = type(value)
         if _is_code(static) and not method_allowed(cls, name):
@@ -229,45 +223,61 @@ def returns_allowed(func: Callable[..., Any]) -> bool:
     return bool(names) and names <= _annotation_names()
 
 
-@lru_cache(maxsize=1)
-def deferred_refused_names() -> frozenset[str]:
-    """Names refused on ``_``: every public name some allowed class refuses or keeps as data.
+def checked_deferred_attribute(value: Any, name: str) -> Any:
+    """``value.name`` for a deferred ``value``, checked when Ibis resolves it.
 
-    A deferred attribute resolves later inside Ibis, where no check runs. It resolves against
-    an expression, and each step against what the step before gave, which the annotations keep
-    to expressions, schemas, datatypes, groupings, windowed tables and case builders. A name is
-    refused if it is refused on any of those, except the plain Mapping protocol of schemas and
-    structs and plain fields of datatypes; the rest are columns. Window builders and selectors
-    cannot be reached from an expression, so their fields (``start``, ``left``) stay columns.
+    A deferred chain (``_.a.sum()``) is resolved later, inside Ibis, against whatever the
+    expression is then applied to: each attribute, call and subscript of the chain is checked at
+    that moment, like those of the code itself.
     """
-    import ibis.expr.builders as bl
-    import ibis.expr.datatypes as dt
-    import ibis.expr.schema as sch
-    import ibis.expr.types as ir
-    from ibis.expr.types.groupby import GroupedTable
-    from ibis.expr.types.temporal import DayOfWeek
-    from ibis.expr.types.temporal_windows import WindowedTable
+    from ibis.common.deferred import Deferred
 
-    reachable: tuple[type, ...] = (ir.Expr, sch.Schema, dt.DataType, GroupedTable, WindowedTable)
-    reachable += (DayOfWeek, bl.SimpleCaseBuilder, bl.SearchedCaseBuilder)
-    plain = (sch.Schema, dt.DataType)
-    mapping_protocol = {"items", "keys", "values", "get"}
-    names: set[str] = {*REFUSED_NAMES, "pipe"}  # pipe's callable would run unchecked
-    stack, seen = list(reachable), set()
-    while stack:
-        cls = stack.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        stack.extend(cls.__subclasses__())
-        for name in dir(cls):
-            if name.startswith("_") or method_allowed(cls, name):
-                continue
-            is_field = not _is_code(inspect.getattr_static(cls, name, None))
-            if issubclass(cls, plain) and (is_field or name in mapping_protocol):
-                continue  # a datatype's length, a schema's names and items: plain values
-            names.add(name)
-    return frozenset(names)
+    return Deferred(_checked_resolvers()["attr"](value, name))
+
+
+def checked_deferred_call(value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``value(*args, **kwargs)`` for a deferred ``value``, checked when Ibis resolves it."""
+    from ibis.common.deferred import Deferred
+
+    return Deferred(_checked_resolvers()["call"](value, *args, **kwargs))
+
+
+def checked_deferred_item(value: Any, index: Any) -> Any:
+    """``value[index]`` for a deferred ``value``, checked when Ibis resolves it."""
+    from ibis.common.deferred import Deferred
+
+    return Deferred(_checked_resolvers()["item"](value, index))
+
+
+@lru_cache(maxsize=1)
+def _checked_resolvers() -> dict[str, type]:
+    """Ibis's own deferred resolvers, with the allow-list applied as they resolve."""
+    from ibis.common.deferred import Attr, Call, Item
+
+    class CheckedAttr(Attr):
+        __slots__ = ()
+
+        def resolve(self, context: dict[str, Any]) -> Any:
+            return check_attribute(self.obj.resolve(context), self.name.resolve(context))
+
+    class CheckedCall(Call):
+        __slots__ = ()
+
+        def resolve(self, context: dict[str, Any]) -> Any:
+            func = self.func.resolve(context)
+            args = tuple(arg.resolve(context) for arg in self.args)
+            kwargs = {key: value.resolve(context) for key, value in self.kwargs.items()}
+            check_call(func, args)
+            return check_value(func(*args, **kwargs), f"calling {_name_of(func)}")
+
+    class CheckedItem(Item):
+        __slots__ = ()
+
+        def resolve(self, context: dict[str, Any]) -> Any:
+            obj = self.obj.resolve(context)
+            return check_value(obj[self.indexer.resolve(context)], "a subscript")
+
+    return {"attr": CheckedAttr, "call": CheckedCall, "item": CheckedItem}
 
 
 def _refused_type(value: Any) -> str | None:

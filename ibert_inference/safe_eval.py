@@ -41,6 +41,8 @@ from ibert_inference.allowed_values import (
     check_attribute,
     check_call,
     check_value,
+    checked_deferred_call,
+    checked_deferred_item,
     function_allowed,
     trust,
 )
@@ -659,12 +661,23 @@ def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
 
 
 def _guarded_call(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+    if isinstance(func, _deferred_class()):
+        return checked_deferred_call(func, args, kwargs)
     check_call(func, args)
     return check_value(func(*args, **kwargs), f"calling {_call_name(func)}")
 
 
 def _guarded_item(value: Any, index: Any) -> Any:
+    if isinstance(value, _deferred_class()):
+        return checked_deferred_item(value, index)
     return check_value(value[index], "a subscript")
+
+
+@lru_cache(maxsize=1)
+def _deferred_class() -> type:
+    from ibis.common.deferred import Deferred
+
+    return Deferred
 
 
 def _call_name(func: Any) -> str:
