@@ -4,11 +4,17 @@ Code from mined files, model output and users is parsed with ``ast`` and checked
 allow-list *before anything runs*: straight-line statements, expressions, calls, lambdas, literals
 of bounded size, and imports of ``ibis`` and its selectors only. What passes is then evaluated in
 a namespace whose builtins are a handful of pure functions and whose ``ibis`` is a proxy that
-refuses to hand out modules, under a time limit. Attribute loads and the operators that can
-amplify size (``*``, ``**``, ``<<``, ``%``) are rewritten into calls to run-time guards, because a
-value reached through a name (``x * 1000``) escapes the static literal bounds; attributes that
-reach a backend, execute, or read and write files are refused by name, so only the SQL that Ibis
-compiles from an expression ever touches a database.
+refuses to hand out modules, under a time limit. Attribute loads, calls, subscripts and
+operators are rewritten into calls to run-time guards: the operators that can amplify size
+(``*``, ``**``, ``<<``, ``%``) are bounded, because a value reached through a name (``x * 1000``)
+escapes the static literal bounds, and every value the code obtains passes the object-level
+allow-list of :mod:`ibert_inference.allowed_values` (Ibis expression values, datatypes, schemas
+and plain values only; no operation nodes, DataFrames, backends or functions), so only the SQL
+that Ibis compiles from an expression ever touches a database.
+
+This runs in the calling process. Code from outside is evaluated through the isolated entry
+points (``verify_pair``, ``ibis_to_sql``, :mod:`ibert_inference.sandbox.jobs`), which run this
+in a limited worker process.
 
 >>> expr = evaluate_ibis("result = t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}})
 >>> type(expr).__name__
