@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.sandbox import isolated, job_timeout_s, shared_pool
+from ibert_inference.sandbox import close_shared_pool, isolated, job_timeout_s, shared_pool
 from ibert_inference.sandbox.codec import decode_error, decode_result, encode_error
 from ibert_inference.to_sql import ibis_to_sql
 from ibert_inference.verify import Verdict, verify_pair
@@ -81,3 +82,13 @@ def test_threads_share_the_pool():
         thread.join(60)
     assert len(answers) == 6 and all("SELECT" in answer for answer in answers)
     assert len(shared_pool().worker_pids()) <= shared_pool().size
+
+
+def test_a_worker_outlives_the_thread_that_first_needed_it():
+    close_shared_pool()
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: seen.append(_where()))
+    thread.start()
+    thread.join(60)
+    time.sleep(0.5)  # a parent-death signal tied to that thread would have fired by now
+    assert _where() == seen[0]

@@ -71,10 +71,21 @@ class WorkerPool:
 
     def run(self, job: tuple[str, str, tuple[Any, ...], dict[str, Any]], timeout_s: float) -> Any:
         """The job's JSON reply; WorkerTimeout or WorkerDied when it got none."""
+        message = pickle.dumps((*job, timeout_s))
         worker = self._acquire()
+        try:
+            worker.connection.send_bytes(message)
+        except OSError:  # it died idle, before the job reached it: the job can go to another
+            self._release(worker, keep=False)
+            worker = self._acquire()
+            return self._answer(worker, message, timeout_s, resend=True)
+        return self._answer(worker, message, timeout_s, resend=False)
+
+    def _answer(self, worker: _Worker, message: bytes, timeout_s: float, *, resend: bool) -> Any:
         keep = False
         try:
-            worker.connection.send_bytes(pickle.dumps((*job, timeout_s)))
+            if resend:
+                worker.connection.send_bytes(message)
             if not worker.connection.poll(timeout_s):
                 raise WorkerTimeout(f"the job ran longer than {timeout_s:g} s and was stopped")
             reply = json.loads(worker.connection.recv_bytes(MAX_REPLY_BYTES))
@@ -111,11 +122,16 @@ class WorkerPool:
         with self._condition:
             while not self._idle and self._started >= self.size:
                 self._condition.wait()
-            if self._idle:
-                return self._idle.pop()
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+                self._started -= 1  # died idle (its limits, or a kill): replaced below
+                if worker in self._all:
+                    self._all.remove(worker)
             self._started += 1
         try:
-            worker = self._start()
+            worker = _spawner().call(self._start)
         except BaseException:
             with self._condition:
                 self._started -= 1
@@ -219,6 +235,50 @@ def _forget_inherited_state() -> None:
         clear = getattr(value, "cache_clear", None)
         if callable(clear):
             clear()
+
+
+class _Spawner:
+    """One long-lived thread that forks every worker.
+
+    The kernel's parent-death signal follows the *thread* that forked a child: a worker forked
+    by a short-lived thread (a Dagster or user thread) would be killed when that thread ends.
+    """
+
+    def __init__(self) -> None:
+        import queue
+
+        self.requests: queue.Queue[tuple[Callable[[], Any], queue.Queue[Any]]] = queue.Queue()
+        self.owner = os.getpid()
+        threading.Thread(target=self._serve, name="ibert-sandbox-spawner", daemon=True).start()
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        import queue
+
+        answer: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self.requests.put((function, answer))
+        kind, value = answer.get()
+        if kind == "error":
+            raise value
+        return value
+
+    def _serve(self) -> None:
+        while True:
+            function, answer = self.requests.get()
+            try:
+                answer.put(("ok", function()))
+            except BaseException as exc:  # handed to the caller's thread
+                answer.put(("error", exc))
+
+
+_spawner_instance: _Spawner | None = None
+
+
+def _spawner() -> _Spawner:
+    global _spawner_instance
+    with _pool_lock:
+        if _spawner_instance is None or _spawner_instance.owner != os.getpid():
+            _spawner_instance = _Spawner()
+        return _spawner_instance
 
 
 _pool: WorkerPool | None = None
