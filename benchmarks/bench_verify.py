@@ -7,7 +7,8 @@ alone (databases already built, SQL already compiled). "verify" is verify_pair e
 evaluation, compilation, generating the databases seeded with the pair's literals (every pair here
 has its own literal, as in a template family, so the database cache does not help), running both
 sides and comparing. "verify, databases cached" verifies the same pair again, so generation drops
-out. Medians over the pairs.
+out. "in this process" is verify_pair without its sandbox worker (``verify_pair.__wrapped__``):
+the difference to "end to end" is what isolation costs. Medians over the pairs.
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def verify_seconds(sql: str, code: str) -> float:
     return elapsed
 
 
+def in_process_seconds(sql: str, code: str) -> float:
+    """verify_pair without the sandbox worker: what isolation costs is the difference."""
+    start = time.perf_counter()
+    verdict = verify_pair.__wrapped__(sql, code, SCHEMA)
+    elapsed = time.perf_counter() - start
+    assert verdict.ok, verdict.reason
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200)
@@ -78,16 +88,20 @@ def main() -> None:
     for sql, code in work[:20]:  # warm: imports, ibis and sqlglot caches
         verify_pair(sql, code, SCHEMA)
     raw = [raw_seconds(sql, code) for sql, code in work]
-    verify, cached = [], []
-    for sql, code in work:
+    verify, cached, in_process = [], [], []
+    for index, (sql, code) in enumerate(work):
         verify.append(verify_seconds(sql, code))
         cached.append(verify_seconds(sql, code))
+        # another literal than the pair's, so that its databases are not cached either
+        in_process.append(in_process_seconds(*pairs(index + 1 + len(work))[-1]))
     raw_ms, verify_ms = statistics.median(raw) * 1e3, statistics.median(verify) * 1e3
     print(f"pairs: {len(work)} (5 databases each: 3 random, empty, nulls)")
     print(f"raw DuckDB, SQL + compiled Ibis SQL: median {raw_ms:.2f} ms per pair")
     print(f"verify_pair end to end:              median {verify_ms:.2f} ms per pair "
           f"({1e3 / verify_ms:.0f} pairs/s)")  # fmt: skip
     cached_ms = statistics.median(cached) * 1e3
+    in_process_ms = statistics.median(in_process) * 1e3
+    print(f"verify_pair in this process (no worker): median {in_process_ms:.2f} ms per pair")
     print(f"verify_pair, databases cached:       median {cached_ms:.2f} ms per pair")
     print(f"ratio verify / raw: {verify_ms / raw_ms:.2f}x (databases cached: "
           f"{cached_ms / raw_ms:.2f}x)")  # fmt: skip

@@ -132,3 +132,30 @@ def make_mining_repo(root: Path, *, marker: Path) -> git.Repo:
     os.symlink(outside, root / "escape.sql")
     commit_all(repo, "initial")
     return repo
+
+
+def make_hostile_repo(root: Path, *, marker: Path, snippets: list[str]) -> git.Repo:
+    """A repository whose Ibis snippets try to act, in .py, .ipynb and Markdown, plus one good
+    snippet so that the partition has something to keep."""
+    import nbformat
+
+    root.mkdir(parents=True, exist_ok=True)
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "iBERT tests")
+        config.set_value("user", "email", "tests@ibert.invalid")
+    (root / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge")
+    rendered = [snippet.replace("{marker}", str(marker)) for snippet in snippets]
+    for index, code in enumerate(rendered):
+        (root / f"attack_{index}.py").write_text(code)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(code) for code in rendered]
+    (root / "attack.ipynb").write_text(nbformat.writes(notebook))
+    fences = "\n".join(f"Step {i}:\n\n```python\n{code}```\n" for i, code in enumerate(rendered))
+    (root / "README.md").write_text(f"# Attack\n\n{fences}")
+    (root / "good.py").write_text(
+        "import ibis\nt = ibis.table({'a': 'int64', 'b': 'string'}, name='t')\n"
+        "result = t.filter(t.a > 1).select('b')\n"
+    )
+    commit_all(repo, "initial")
+    return repo

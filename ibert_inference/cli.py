@@ -136,8 +136,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_CORPUS_BYTES = 200_000_000
+"""A --corpus file above this size is refused before it is read."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ibert`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    """Run ``ibert`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    The error boundary of the command: whatever goes wrong below is one line and exit 2, never a
+    traceback (a bad setting in the environment, input too large to hold in memory, ...).
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    prog = f"{PROG} {words[0]}" if words and words[0] in SUBCOMMANDS else PROG
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except MemoryError:
+        print(f"{prog}: error: out of memory: the input is too large to process", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"{prog}: error: the input is nested too deeply to process", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the boundary: a message, not a traceback
+        print(f"{prog}: error: {type(exc).__name__}: {_one_line(exc)[:500]}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -255,6 +281,8 @@ def _run_qa(args: argparse.Namespace) -> TaskResult:
     if args.k < 1:
         raise InputError(f"--k must be at least 1, got {args.k}")
     context = _text_or_file(args.context, "--context") if args.context is not None else None
+    for path in args.corpus:
+        _check_corpus_path(path)
     return answer_question(
         question.strip(),
         model=_model(args),
@@ -321,6 +349,18 @@ def read_input(path: str | None) -> str:
     if not text.strip():
         raise InputError(f"{where}: empty input")
     return text
+
+
+def _check_corpus_path(path: Path) -> None:
+    """A corpus is a regular file of bounded size or a folder: never a device like /dev/zero."""
+    if path.is_dir() or not path.exists():  # a missing path is the retriever's "not found"
+        return
+    if not path.is_file():
+        raise InputError(f"--corpus {path}: not a regular file or folder")
+    if path.stat().st_size > MAX_CORPUS_BYTES:
+        raise InputError(
+            f"--corpus {path}: {path.stat().st_size:,} bytes; the limit is {MAX_CORPUS_BYTES:,}"
+        )
 
 
 def _schema(args: argparse.Namespace) -> dict[str, dict[str, str]] | None:

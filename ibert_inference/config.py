@@ -61,8 +61,12 @@ def find_config(directory: Path | None = None) -> Path | None:
 
 def load_config(path: Path) -> CliConfig:
     """Read and check a YAML or TOML settings file."""
+    from ibert_inference.bounded_yaml import MAX_YAML_BYTES, load_yaml
+
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise ConfigError(f"{path}: a config file is at most {MAX_YAML_BYTES:,} bytes")
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() == ".toml":
@@ -70,9 +74,7 @@ def load_config(path: Path) -> CliConfig:
 
             data = tomllib.loads(text)
         else:
-            import yaml
-
-            data = yaml.safe_load(text)
+            data = load_yaml(text, str(path))
     except Exception as exc:  # both parsers' errors name line and column
         message = " ".join(str(exc).split())
         kind = path.suffix.lstrip(".") or "config"

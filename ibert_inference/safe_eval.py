@@ -4,11 +4,17 @@ Code from mined files, model output and users is parsed with ``ast`` and checked
 allow-list *before anything runs*: straight-line statements, expressions, calls, lambdas, literals
 of bounded size, and imports of ``ibis`` and its selectors only. What passes is then evaluated in
 a namespace whose builtins are a handful of pure functions and whose ``ibis`` is a proxy that
-refuses to hand out modules, under a time limit. Attribute loads and the operators that can
-amplify size (``*``, ``**``, ``<<``, ``%``) are rewritten into calls to run-time guards, because a
-value reached through a name (``x * 1000``) escapes the static literal bounds; attributes that
-reach a backend, execute, or read and write files are refused by name, so only the SQL that Ibis
-compiles from an expression ever touches a database.
+refuses to hand out modules, under a time limit. Attribute loads, calls, subscripts and
+operators are rewritten into calls to run-time guards: the operators that can amplify size
+(``*``, ``**``, ``<<``, ``%``) are bounded, because a value reached through a name (``x * 1000``)
+escapes the static literal bounds, and every value the code obtains passes the object-level
+allow-list of :mod:`ibert_inference.allowed_values` (Ibis expression values, datatypes, schemas
+and plain values only; no operation nodes, DataFrames, backends or functions), so only the SQL
+that Ibis compiles from an expression ever touches a database.
+
+This runs in the calling process. Code from outside is evaluated through the isolated entry
+points (``verify_pair``, ``ibis_to_sql``, :mod:`ibert_inference.sandbox.jobs`), which run this
+in a limited worker process.
 
 >>> expr = evaluate_ibis("result = t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}})
 >>> type(expr).__name__
@@ -24,7 +30,6 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
-import re
 import signal
 import sys
 import threading
@@ -35,7 +40,34 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+from ibert_inference import evaluation_guards
+from ibert_inference.allowed_values import (
+    CODE_NAME,
+    check_attribute,
+    check_value,
+    function_allowed,
+    trust,
+)
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.evaluation_guards import (
+    GUARD_ATTR,
+    GUARD_BINOP,
+    GUARD_CALL,
+    GUARD_ITEM,
+    GUARD_SLICE,
+    GUARD_TEXT,
+    WIDE_FORMAT,
+    Guard,
+    bounded_extend,
+    bounded_join,
+    bounded_replace,
+    bounded_str,
+    bounded_text,
+    bounded_zip,
+    guarded_binop,
+    guarded_call,
+    guarded_item,
+)
 from ibert_inference.schema import Schema, ibis_tables
 
 MAX_CODE_CHARS = 100_000
@@ -44,7 +76,6 @@ MAX_INT = 2**63  # BIGINT holds 19-digit numbers; -9223372036854775808 is -(2**6
 MAX_STR = 10_000
 MAX_COLLECTION = 10_000
 MAX_REPEAT = 1_000
-CODE_NAME = "<ibis-code>"
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass,
@@ -89,7 +120,6 @@ _SAFE_BUILTINS: dict[str, Any] = {
         "round", "set", "sorted", "str", "tuple", "zip", "True", "False", "None",
     )
 }  # fmt: skip
-_WIDE_FORMAT = re.compile(r"\d{4,}")
 _ALLOWED_MODULES = frozenset({"ibis", "ibis.selectors", "ibis.expr.datatypes"})
 _RESULT = "__ibert_result__"
 
@@ -112,12 +142,12 @@ def evaluate_ibis(
     namespace = _namespace(schema, tables)
     _bind_imports(tree, namespace)
     target = _result_name(tree)
-    tree = ast.fix_missing_locations(_Guard().visit(tree))
+    tree = ast.fix_missing_locations(Guard().visit(tree))
     compiled = compile(tree, CODE_NAME, "exec")
     try:
         with _time_limit(timeout_s):
             exec(compiled, namespace)  # the tree passed check_code; see the module docstring
-    except EvaluationTimeout:
+    except (EvaluationTimeout, UnsafeCodeError):
         raise
     except RecursionError:
         raise EvaluationError(
@@ -279,7 +309,7 @@ class _Checker:
         spec = node.format_spec
         parts = spec.values if isinstance(spec, ast.JoinedStr) else []
         if any(not isinstance(part, ast.Constant) for part in parts) or any(
-            _WIDE_FORMAT.search(str(part.value)) for part in parts if isinstance(part, ast.Constant)
+            WIDE_FORMAT.search(str(part.value)) for part in parts if isinstance(part, ast.Constant)
         ):
             raise UnsafeCodeError(
                 "format specs must be literal with widths under 1000",
@@ -376,14 +406,27 @@ class _ModuleProxy:
         self._module = module
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(f"access to {self._module.__name__}.{name} is not allowed")
-        value = getattr(self._module, name)
+        module = self._module.__name__
+        # vars(), not getattr(): ibis.__getattr__ imports a backend for names like `duckdb`
+        if name.startswith("_") or name not in vars(self._module):
+            raise UnsafeCodeError(
+                f"{module}.{name} is not allowed: only Ibis's expression API may be used",
+                construct=f"{module}.{name}",
+            )
+        value = vars(self._module)[name]
         if isinstance(value, types.ModuleType):
             if value.__name__ in _ALLOWED_MODULES:
-                return _ModuleProxy(value)
-            raise AttributeError(f"access to the module {value.__name__} is not allowed")
-        return value
+                return _modules()[value.__name__]
+            raise UnsafeCodeError(
+                f"access to the module {value.__name__} is not allowed", construct=name
+            )
+        if callable(value) and not function_allowed(self._module, name):
+            raise UnsafeCodeError(
+                f"{module}.{name} is not allowed: it does not build an Ibis expression "
+                "(it executes, connects, reads files, or is a class)",
+                construct=f"{module}.{name}",
+            )
+        return check_value(value, f"{module}.{name}")
 
     def __repr__(self) -> str:
         return f"<module {self._module.__name__}>"
@@ -391,7 +434,9 @@ class _ModuleProxy:
 
 @lru_cache(maxsize=1)
 def _modules() -> dict[str, _ModuleProxy]:
-    return {name: _ModuleProxy(importlib.import_module(name)) for name in _ALLOWED_MODULES}
+    proxies = {name: _ModuleProxy(importlib.import_module(name)) for name in _ALLOWED_MODULES}
+    trust(*proxies.values())
+    return proxies
 
 
 @lru_cache(maxsize=512)
@@ -404,10 +449,13 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
 
     modules = _modules()
     namespace: dict[str, Any] = {
-        "__builtins__": {**_SAFE_BUILTINS, "str": _bounded_str, "zip": _bounded_zip},
-        _GUARD_BINOP: _guarded_binop,
-        _GUARD_ATTR: _guarded_attr,
-        _GUARD_TEXT: _bounded_text,
+        "__builtins__": _BUILTINS,
+        GUARD_BINOP: guarded_binop,
+        GUARD_ATTR: _guarded_attr,
+        GUARD_TEXT: bounded_text,
+        GUARD_CALL: guarded_call,
+        GUARD_ITEM: guarded_item,
+        GUARD_SLICE: slice,
         "ibis": modules["ibis"],
         "_": ibis._,
         "s": modules["ibis.selectors"],
@@ -519,165 +567,19 @@ def _time_limit(seconds: float) -> Iterator[None]:
         sys.settrace(previous_trace)
 
 
-MAX_BUILT_ITEMS = 100_000
-MAX_INT_BITS = 4_096
-_GUARD_BINOP = "__ibert_binop__"
-_GUARD_ATTR = "__ibert_attr__"
-_GUARD_TEXT = "__ibert_text__"
-_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Add: "+"}
-
-
-class _Guard(ast.NodeTransformer):
-    """Route size-amplifying operators and attribute loads through run-time checks.
-
-    The static checks bound literals, but names defeat them (``x = 'a' * 1000; x * 1000``);
-    these calls bound what the values really are. Depth is bounded by the checker, so recursion
-    is safe here.
-    """
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
-        self.generic_visit(node)
-        symbol = _GUARDED_OPS.get(type(node.op))
-        if symbol is None:
-            return node
-        call = ast.Call(
-            func=ast.Name(_GUARD_BINOP, ast.Load()),
-            args=[ast.Constant(symbol), node.left, node.right],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        self.generic_visit(node)
-        if type(node.op) not in _GUARDED_OPS or not isinstance(node.target, ast.Name):
-            return node
-        value = self.visit_BinOp(
-            ast.copy_location(
-                ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value), node
-            )
-        )
-        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
-
-    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
-        self.generic_visit(node)
-        node.value = ast.copy_location(
-            ast.Call(func=ast.Name(_GUARD_TEXT, ast.Load()), args=[node.value], keywords=[]),
-            node.value,
-        )
-        return node
-
-    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        self.generic_visit(node)
-        if not isinstance(node.ctx, ast.Load):
-            return node
-        call = ast.Call(
-            func=ast.Name(_GUARD_ATTR, ast.Load()),
-            args=[node.value, ast.Constant(node.attr)],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
-
-
-def _too_big(message: str) -> MemoryError:
-    return MemoryError(f"{message}; the evaluator bounds values to keep the process safe")
-
-
-def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
-    if symbol == "+":
-        sized = isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left))
-        if sized and len(left) + len(right) > MAX_BUILT_ITEMS:
-            raise _too_big("the concatenation is too long")
-        return left + right
-    ints = isinstance(left, int) and isinstance(right, int)
-    if symbol == "*":
-        for seq, count in ((left, right), (right, left)):
-            sized = isinstance(seq, str | bytes | list | tuple) and isinstance(count, int)
-            if sized and len(seq) * max(count, 0) > MAX_BUILT_ITEMS:
-                raise _too_big(f"repeating a sequence {count:,} times is too big")
-        if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise _too_big("the product is too large")
-        return left * right
-    if symbol == "**":
-        if ints and right > 0 and left.bit_length() * right > MAX_INT_BITS:
-            raise _too_big("the power is too large")
-        return left**right
-    if symbol == "<<":
-        if ints and left.bit_length() + right > MAX_INT_BITS:
-            raise _too_big("the shift is too large")
-        return left << right
-    if isinstance(left, str | bytes) and _WIDE_FORMAT.search(str(left)):
-        raise _too_big("%-formatting with a width of 1000 or more")
-    _bounded_text(right)
-    return left % right
-
-
-def _bounded_text(value: Any) -> Any:
-    """Refuse to turn a deeply shared structure (``[[a] * 1000] * 1000``) into text."""
-    items, stack = 0, [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, str | bytes):
-            items += len(current) // 16
-        elif isinstance(current, list | tuple | set | frozenset | dict):
-            items += len(current)
-            stack.extend(current.values() if isinstance(current, dict) else current)
-        if items > MAX_BUILT_ITEMS:
-            raise _too_big("the value is too large to turn into text")
-    return value
-
-
-def _bounded_zip(*iterables: Any) -> Any:
-    """zip(*rows) of a shared structure would build rows x columns tuples at once."""
-    sizes = [len(item) if hasattr(item, "__len__") else MAX_BUILT_ITEMS for item in iterables]
-    if sizes and min(sizes) * len(sizes) > MAX_BUILT_ITEMS:
-        raise _too_big("zipping that many items is too large")
-    return zip(*iterables, strict=False)
-
-
-def _bounded_str(*args: Any, **kwargs: Any) -> str:
-    if args:
-        _bounded_text(args[0])
-    return str(*args, **kwargs)
-
-
-def _bounded_join(text: str | bytes) -> Any:
-    def join(items: Any) -> Any:
-        items = list(items)[: MAX_BUILT_ITEMS + 1]
-        size = sum(len(item) for item in items if isinstance(item, str | bytes))
-        if len(items) > MAX_BUILT_ITEMS or size + len(text) * len(items) > MAX_BUILT_ITEMS:
-            raise _too_big("the joined string is too long")
-        return text.join(items)
-
-    return join
-
-
-def _bounded_replace(text: str | bytes) -> Any:
-    def replace(old: Any, new: Any, count: int = -1) -> Any:
-        if len(new) > len(old) and text.count(old) * (len(new) - len(old)) > MAX_BUILT_ITEMS:
-            raise _too_big("the replaced string is too long")
-        return text.replace(old, new, count)
-
-    return replace
-
-
-@lru_cache(maxsize=1)
-def _backend_class() -> type:
-    from ibis.backends import BaseBackend
-
-    return BaseBackend
-
-
 def _guarded_attr(value: Any, name: str) -> Any:
     if isinstance(value, str | bytes):
         if name == "join":
-            return _bounded_join(value)
+            return bounded_join(value)
         if name == "replace":
-            return _bounded_replace(value)
-    found = getattr(value, name)
-    if isinstance(found, types.ModuleType) and not isinstance(value, _ModuleProxy):
-        raise AttributeError(f"access to the module {found.__name__} is not allowed")
-    if isinstance(found, _backend_class()):
-        raise AttributeError(
-            f"access to the {name} backend is not allowed: code here builds expressions only"
-        )
-    return found
+            return bounded_replace(value)
+    if isinstance(value, list) and name == "extend":
+        return bounded_extend(value)
+    if isinstance(value, _ModuleProxy):
+        return getattr(value, name)
+    return check_attribute(value, name)
+
+
+_BUILTINS = {**_SAFE_BUILTINS, "str": bounded_str, "zip": bounded_zip}
+trust(*_BUILTINS.values(), functions_of=__file__)
+trust(functions_of=evaluation_guards.__file__)

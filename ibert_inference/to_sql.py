@@ -14,6 +14,7 @@ from typing import Any
 
 from ibert_inference.errors import IbertError
 from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.sandbox import isolated
 from ibert_inference.schema import Schema
 
 # Dialects Ibis 12 compiles without a backend connection (NOTES.md)
@@ -69,7 +70,9 @@ def compile_expr(expr: Any, dialect: str = "duckdb") -> str:
         ) from exc
 
 
+@isolated()
 def ibis_to_sql(code: str, schema: Schema | None = None, dialect: str = "duckdb") -> str:
-    """Evaluate ``code`` with the safe evaluator and compile it for ``dialect``."""
+    """Evaluate ``code`` with the safe evaluator and compile it for ``dialect``, in a sandbox
+    worker: both the evaluation and the compilation of foreign code are bounded there."""
     normalize_dialect(dialect)
     return compile_expr(evaluate_ibis(code, schema), dialect)

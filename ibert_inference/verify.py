@@ -3,7 +3,9 @@
 The Ibis code is evaluated once with the safe evaluator and compiled once; the SQL and the compiled
 SQL then run on every generated database and must agree (see :mod:`ibert_inference.compare`).
 A pair that returns no rows on any database, larger ones included, proves nothing and is rejected
-as vacuous.
+as vacuous. Both entry points run whole in a sandbox worker (:mod:`ibert_inference.sandbox`): the
+code, its compilation and both SQL texts are foreign, and each is bounded there; a worker that
+runs past its time or dies gives a ``timeout`` or ``unsafe`` verdict.
 
 >>> schema = {"t": {"a": "int64", "b": "string"}}
 >>> verify_pair("SELECT a FROM t WHERE a > 10", "t.filter(_.a > 10).select('a')", schema).status
@@ -28,6 +30,7 @@ from ibert_inference.databases import (
     random_databases,
 )
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.sandbox import WorkerTimeout, isolated
 from ibert_inference.schema import Schema
 
 STATUSES = ("verified", "mismatch", "vacuous", "sql_error", "ibis_error", "unsafe", "timeout")
@@ -49,6 +52,15 @@ class Verdict:
         return asdict(self)
 
 
+def _verdict_without_answer(
+    exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Verdict:
+    """The verdict when the worker ran out of time (``timeout``) or died (``unsafe``)."""
+    status = "timeout" if isinstance(exc, WorkerTimeout) else "unsafe"
+    return Verdict(False, status, str(exc), 0, None, int(kwargs.get("seed", 0)))
+
+
+@isolated(returns=Verdict, on_failure=_verdict_without_answer)
 def verify_pair(
     sql: str,
     ibis_code: str,
@@ -76,6 +88,7 @@ def verify_pair(
     return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
 
 
+@isolated(returns=Verdict, on_failure=_verdict_without_answer)
 def verify_expr(
     sql: str,
     expr: Any,
@@ -99,7 +112,8 @@ def verify_expr(
         tree = sqlglot.parse_one(sql, read=dialect)
         duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
     except sqlglot.errors.SqlglotError as exc:
-        return failed("sql_error", f"SQL does not parse: {exc}", compiled)
+        first_line = (str(exc).splitlines() or [""])[0]
+        return failed("sql_error", f"SQL does not parse: {first_line}", compiled)
     except RecursionError:  # a model's runaway output: NOT NOT NOT ... thousands deep
         return failed("sql_error", "SQL is nested too deeply to parse", compiled)
     top = tree.this if isinstance(tree, exp.Subquery) else tree

@@ -25,6 +25,7 @@ from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
 from ibert_assets.record import make_id
 from ibert_inference.errors import IbertError
 from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
+from ibert_inference.sandbox import isolated
 
 QUERY_TYPES = ("Select", "Union", "Intersect", "Except", "Subquery")
 
@@ -236,38 +237,18 @@ def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]
 
 
 def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]:
-    from ibert_inference import evaluate_ibis
-    from ibert_inference.errors import EvaluationError, UnsafeCodeError
-    from ibert_inference.verify import verify_expr
+    from ibert_inference.errors import UnsafeCodeError
 
     code = slice_allowed(snippet.text)
     if code is None:
         raise _Rejected("unsafe", "no statement of the snippet passes the safe evaluator")
     try:
-        expr = evaluate_ibis(code)
-    except UnsafeCodeError as exc:
+        outcome = compile_and_verify(code, seed)
+    except UnsafeCodeError as exc:  # the worker died: a resource limit, or worse
         raise _Rejected("unsafe", str(exc)[:300]) from None
-    except EvaluationError as exc:
-        raise _Rejected("ibis_error", str(exc)[:300]) from None
-    try:
-        import ibis
-
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
-        tables = list(_unbound_tables(expr))
-        schema = {op.name: {name: str(dtype) for name, dtype in op.schema.items()} for op in tables}
-    except Exception as exc:  # ibis raises many types while compiling foreign code
-        raise _Rejected("compile_error", f"{type(exc).__name__}: {exc}"[:300]) from None
-    unnamed = [name for name in schema if name.startswith("unbound_table_")]
-    if unnamed:
-        raise _Rejected(
-            "unnamed_table",
-            "ibis.table(...) without a name compiles to a name that depends on the process "
-            f"({unnamed[0]}): the SQL would not be reproducible",
-        )
-    # the compiled SQL must run, and return rows, on the databases that verify every pair
-    verdict = verify_expr(sql, expr, schema, seed=seed)
-    if not verdict.ok:
-        raise _Rejected(verdict.status, verdict.reason or verdict.status)
+    if "rejected" in outcome:
+        raise _Rejected(*outcome["rejected"])
+    sql, schema, verdict = outcome["sql"], outcome["schema"], outcome["verdict"]
     return _record(
         task="ibis_to_sql",
         input={"ibis": code},
@@ -277,11 +258,57 @@ def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any
         snapshot=snapshot,
         verification={
             "method": "ibis_compiler",
-            "status": verdict.status,
-            "databases": verdict.databases,
+            "status": verdict["status"],
+            "databases": verdict["databases"],
             "seed": seed,
         },
     )
+
+
+@isolated()
+def compile_and_verify(code: str, seed: int) -> dict[str, Any]:
+    """Evaluate, compile and verify a mined Ibis snippet, all in a sandbox worker.
+
+    ``{"rejected": [status, reason]}``, or the compiled ``sql``, the ``schema`` of its tables
+    and the ``verdict`` (status and databases) when it verified.
+    """
+    from ibert_inference import evaluate_ibis
+    from ibert_inference.errors import EvaluationError, UnsafeCodeError
+    from ibert_inference.verify import verify_expr
+
+    def rejected(status: str, reason: str) -> dict[str, Any]:
+        return {"rejected": [status, reason[:300]]}
+
+    try:
+        expr = evaluate_ibis(code)
+    except UnsafeCodeError as exc:
+        return rejected("unsafe", str(exc))
+    except EvaluationError as exc:
+        return rejected("ibis_error", str(exc))
+    try:
+        import ibis
+
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        tables = list(_unbound_tables(expr))
+        schema = {op.name: {name: str(dtype) for name, dtype in op.schema.items()} for op in tables}
+    except Exception as exc:  # ibis raises many types while compiling foreign code
+        return rejected("compile_error", f"{type(exc).__name__}: {exc}")
+    unnamed = [name for name in schema if name.startswith("unbound_table_")]
+    if unnamed:
+        return rejected(
+            "unnamed_table",
+            "ibis.table(...) without a name compiles to a name that depends on the process "
+            f"({unnamed[0]}): the SQL would not be reproducible",
+        )
+    # the compiled SQL must run, and return rows, on the databases that verify every pair
+    verdict = verify_expr(sql, expr, schema, seed=seed)
+    if not verdict.ok:
+        return rejected(verdict.status, verdict.reason or verdict.status)
+    return {
+        "sql": sql,
+        "schema": schema,
+        "verdict": {"status": verdict.status, "databases": verdict.databases},
+    }
 
 
 def _unbound_tables(expr: Any) -> Iterable[Any]:

@@ -118,11 +118,10 @@ def ibis_to_sql_records(
     """Ibis compiled by Ibis for several dialects; the DuckDB one was verified with the pair.
 
     The DuckDB SQL that ran when the pair was verified is taken as it is; for the other
-    dialects the code is evaluated once and compiled for each.
+    dialects the code is evaluated once, in a sandbox worker, and compiled for each.
     """
-    from ibert_inference import evaluate_ibis
     from ibert_inference.errors import IbertError
-    from ibert_inference.to_sql import compile_expr
+    from ibert_inference.sandbox.jobs import compile_dialects
 
     build = TaskBuild()
     for pair in pairs:
@@ -130,16 +129,19 @@ def ibis_to_sql_records(
         if code is None:
             build.counts["no_ibis"] += 1
             continue
-        expr = None
+        known = pair["verification"].get("compiled_sql")
+        others = [dialect for dialect in dialects if dialect != "duckdb" or known is None]
+        try:
+            compiled = compile_dialects(code, schema_of(pair), others) if others else {}
+        except IbertError as exc:
+            compiled = {d: {"error": str(exc), "error_type": type(exc).__name__} for d in others}
         for dialect in dialects:
-            sql = pair["verification"].get("compiled_sql") if dialect == "duckdb" else None
-            try:
-                if sql is None:
-                    expr = expr if expr is not None else evaluate_ibis(code, schema_of(pair))
-                    sql = compile_expr(expr, dialect)
-            except IbertError as exc:
+            sql = known if dialect == "duckdb" and known is not None else None
+            outcome = compiled.get(dialect, {})
+            sql = sql or outcome.get("sql")
+            if sql is None:
                 build.counts[f"compile_failed_{dialect}"] += 1
-                build.counts[f"error_{type(exc).__name__}"] += 1
+                build.counts[f"error_{outcome.get('error_type', 'IbertError')}"] += 1
                 continue
             verification = {**pair["verification"], "compiled_by": "ibis", "dialect": dialect}
             build.add(
@@ -165,8 +167,8 @@ def completion_records(
     ``max_cuts_per_example``), spread over the code; with fewer cuts than that, successive
     pairs take turns at the first, middle and last boundary.
     """
-    from ibert_inference import evaluate_ibis
     from ibert_inference.errors import IbertError
+    from ibert_inference.sandbox.jobs import evaluates
 
     template = task_template("code_completion")
     limit = per_example or int(template.get("max_cuts_per_example", 3))
@@ -185,7 +187,7 @@ def completion_records(
             # a cut that gives back the verified code character for character needs no new run
             if cut.prefix + cut.completion != code:
                 try:
-                    evaluate_ibis(cut.prefix + cut.completion, schema)
+                    evaluates(cut.prefix + cut.completion, schema)
                 except IbertError:
                     build.counts["reassembly_failed"] += 1
                     continue
@@ -231,8 +233,8 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
     it). The operators are tried from a different one for each pair, so that every kind of
     mistake is represented and no pair yields five near-copies of one example.
     """
-    from ibert_inference import evaluate_ibis
     from ibert_inference.errors import EvaluationError, IbertError
+    from ibert_inference.sandbox.jobs import evaluates
 
     template = task_template("error_resolution")
     wanted = set(template.get("operators", []))
@@ -254,7 +256,7 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
                 build.counts[f"not_applicable_{operator.__name__}"] += 1
                 continue
             try:
-                evaluate_ibis(mutant.code, schema)
+                evaluates(mutant.code, schema)
             except EvaluationError as exc:
                 error = error_message(exc)
             except IbertError:

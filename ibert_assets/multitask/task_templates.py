@@ -7,8 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ibert_inference.bounded_yaml import YamlInputError, load_yaml
 from ibert_inference.errors import TemplateError
 
 TASK_FILES = ("qa", "documentation", "code_completion", "error_resolution")
@@ -24,11 +23,9 @@ def task_templates_dir() -> Path:
 def _load(path: str) -> dict[str, Any]:
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else "?"
-        raise TemplateError(f"{file}:{line}: invalid YAML: {exc}") from None
+        data = load_yaml(file.read_text(encoding="utf-8"), str(file))
+    except YamlInputError as exc:  # aliases refused, size bounded
+        raise TemplateError(f"invalid YAML: {exc}") from None
     if not isinstance(data, dict) or data.get("task") != file.stem:
         raise TemplateError(f"{file}:1: task: expected 'task: {file.stem}' at the top level")
     return data

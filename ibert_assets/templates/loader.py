@@ -12,6 +12,7 @@ Every error names the file, the line and the field, and says what to do.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,14 @@ from typing import Any
 
 import yaml
 
+from ibert_inference.bounded_yaml import MAX_YAML_BYTES, YamlInputError, compose_yaml, load_yaml
 from ibert_inference.errors import SchemaError, TemplateError
 from ibert_inference.schema import parse_dtype
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_MAX_EXAMPLES = 60
 _MAX_NESTING = 3
+MAX_COMBINATIONS = 100_000
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_]+))?\}(?!\})")
 _FAMILY_FIELDS = {
     "id", "description", "features", "difficulty", "sql", "ibis", "variations", "cases",
@@ -103,17 +106,19 @@ def load_template(path: str | Path) -> Template:
     """Load and check one template file."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise TemplateError(
+                f"{path}: {path.stat().st_size:,} bytes; a template is at most {MAX_YAML_BYTES:,}"
+            )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TemplateError(f"{path}: cannot read the template: {exc.strerror}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise TemplateError(f"{path}:{line}: (YAML): {problem} — fix the YAML syntax") from None
+        # aliases refused and size bounded: an alias bomb fails here, before it expands
+        node = compose_yaml(text, str(path))
+        data = load_yaml(text, str(path))
+    except YamlInputError as exc:
+        raise TemplateError(f"{path}:{exc.line}: (YAML): {exc.problem} — fix the YAML") from None
     located = _Located(node)
 
     def fail(where: tuple[Any, ...], message: str) -> TemplateError:
@@ -245,6 +250,14 @@ def _combinations(item: dict[str, Any], where: tuple[Any, ...], fail: Any) -> li
         if not isinstance(values, list) or not values:
             raise fail((*where, "variations", name), "must be a non-empty list of values")
     names = list(variations)
+    # counted before the product is built: 20 placeholders of 10 values are 10^20 examples
+    count = math.prod(len(values) for values in variations.values())
+    if count > MAX_COMBINATIONS:
+        raise fail(
+            (*where, "variations"),
+            f"the placeholders multiply to {count:,} combinations; the limit is "
+            f"{MAX_COMBINATIONS:,} — use fewer values, or list the wanted cases",
+        )
     return [
         dict(zip(names, combo, strict=True)) for combo in itertools.product(*variations.values())
     ]

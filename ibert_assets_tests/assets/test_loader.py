@@ -145,3 +145,18 @@ def test_examples_carry_the_domains_of_the_columns_they_name(tmp_path: Path):
         "compare": {},
         "listed": {"city": ["Oslo", "Lima", "Porto"]},
     }
+
+
+def test_variations_are_counted_before_they_expand(tmp_path: Path):
+    values = "[" + ", ".join(str(i) for i in range(10)) + "]"
+    placeholders = "".join(f"      p{i}: {values}\n" for i in range(10))  # 10^10 combinations
+    text = VALID.replace("      value: [1, 2, 3]\n", "      value: [1, 2, 3]\n" + placeholders)
+    with pytest.raises(TemplateError, match=r"shop\.yaml:\d+: families\[0\]\.variations: .*"
+                       r"60,000,000,000 combinations; the limit is 100,000"):  # fmt: skip
+        load_template(write(tmp_path, text))
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path: Path):
+    bomb = VALID + "extra: &a [x, x, x]\nmore: [*a, *a, *a]\n"
+    with pytest.raises(TemplateError, match=r"shop\.yaml:\d+: \(YAML\): YAML aliases \(\*a\)"):
+        load_template(write(tmp_path, bomb))

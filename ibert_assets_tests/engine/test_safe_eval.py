@@ -175,7 +175,7 @@ def test_values_built_from_names_stay_bounded(code: str):
 
 
 def test_backends_are_out_of_reach():
-    with pytest.raises(EvaluationError, match="not allowed"):
+    with pytest.raises(UnsafeCodeError, match="not allowed"):
         evaluate_ibis("ibis.duckdb", SCHEMA)
 
 

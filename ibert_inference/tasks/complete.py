@@ -86,7 +86,7 @@ def _check(
     prefix: str, reply: str, schema: Schema | None, tried: list[dict[str, str]]
 ) -> TaskResult | None:
     """The answer ``reply`` gives when it parses (and evaluates); else None, with why in tried."""
-    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.sandbox.jobs import evaluates
 
     completion = _strip_echo(prefix, extract_code(reply))
     if not completion.strip():
@@ -101,7 +101,7 @@ def _check(
     if schema is None:
         return TaskResult("code_completion", completion, None, "model", {})
     try:
-        evaluate_ibis(code, schema)
+        evaluates(code, schema)
     except IbertError as exc:
         tried.append({"completion": completion, "problem": str(exc)[:200]})
         return None

@@ -15,9 +15,10 @@ import difflib
 import re
 from typing import Any
 
-from ibert_inference.errors import EvaluationError, IbertError
+from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
 from ibert_inference.prompts import extract_code
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair
+from ibert_inference.sandbox import isolated
 from ibert_inference.schema import Schema
 from ibert_inference.tasks.result import TaskResult
 
@@ -84,10 +85,21 @@ def fix_code(
     )
 
 
+def _error_without_answer(exc: Exception, args: Any, kwargs: Any) -> ErrorInfo:
+    """A worker that ran out of time reports a timeout to repair; one that died is unsafe."""
+    from ibert_inference.sandbox import WorkerTimeout
+
+    if isinstance(exc, WorkerTimeout):
+        return ErrorInfo(str(exc), "Timeout", None)
+    raise UnsafeCodeError(str(exc), construct="resource limit")
+
+
+@isolated(returns=ErrorInfo, on_failure=_error_without_answer)
 def evaluation_error(code: str, schema: Schema | None) -> ErrorInfo | None:
     """The error ``code`` raises when evaluated and compiled, or None when it works.
 
-    Unsafe code raises :class:`UnsafeCodeError` rather than returning an error to repair.
+    Runs in a sandbox worker. Unsafe code raises :class:`UnsafeCodeError` rather than returning
+    an error to repair.
     """
     from ibert_inference.safe_eval import evaluate_ibis
 

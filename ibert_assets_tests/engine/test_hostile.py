@@ -1,0 +1,216 @@
+"""The hostile corpus against both layers: the allow-list in process, and the sandbox worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from ibert_assets_tests.engine.hostile_payloads import Payload, by_kind, payloads
+from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
+from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.sandbox import isolated, protections, shared_pool
+from ibert_inference.to_sql import ibis_to_sql
+from ibert_inference.verify import verify_pair
+
+SCHEMA = {"t": {"a": "int64", "b": "string"}}
+LIMIT_S = 4.0
+# what a refused job may take beyond its limit: killing and replacing the worker
+MARGIN_S = 6.0
+
+
+@pytest.fixture(autouse=True)
+def short_job_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", str(LIMIT_S))
+
+
+def descendants(pid: int) -> set[int]:
+    """Processes below ``pid``, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def assert_contained(payload: Payload, marker: Path, started: float, exc: BaseException) -> None:
+    elapsed = time.monotonic() - started
+    message = str(exc)
+    assert not marker.exists(), f"{payload.name} wrote its marker"
+    assert elapsed < LIMIT_S + MARGIN_S, f"{payload.name} took {elapsed:.1f} s"
+    assert message and "\n" not in message, f"{payload.name}: {message!r}"
+    assert "Traceback" not in message
+
+
+def test_the_corpus_is_large_and_covers_every_kind():
+    assert len(payloads()) >= 100
+    assert {p.kind for p in payloads()} == {"escape", "dos", "sql"}
+
+
+@pytest.mark.parametrize("payload", by_kind("escape"), ids=lambda p: p.name)
+def test_the_allow_list_alone_refuses_every_escape(payload: Payload, tmp_path: Path):
+    marker = tmp_path / "pwned"
+    started = time.monotonic()
+    with pytest.raises(UnsafeCodeError) as refused:
+        evaluate_ibis(payload.render(str(marker)), SCHEMA)
+    assert_contained(payload, marker, started, refused.value)
+
+
+@pytest.mark.parametrize("payload", by_kind("escape") + by_kind("dos"), ids=lambda p: p.name)
+def test_the_sandboxed_api_refuses_every_payload(payload: Payload, tmp_path: Path):
+    marker = tmp_path / "pwned"
+    workers = shared_pool().worker_pids()
+    before = {pid: descendants(pid) for pid in workers}
+    started = time.monotonic()
+    with pytest.raises(IbertError) as refused:
+        ibis_to_sql(payload.render(str(marker)), SCHEMA)
+    assert_contained(payload, marker, started, refused.value)
+    assert isinstance(refused.value, UnsafeCodeError | EvaluationError)
+    for pid in shared_pool().worker_pids():
+        assert descendants(pid) == before.get(pid, set()), f"{payload.name} started a process"
+
+
+@pytest.mark.parametrize("payload", by_kind("sql"), ids=lambda p: p.name)
+def test_hostile_sql_gets_a_verdict_within_the_limit(payload: Payload, tmp_path: Path):
+    marker = tmp_path / "pwned"
+    started = time.monotonic()
+    verdict = verify_pair(payload.render(str(marker)), "t.select('a')", SCHEMA)
+    assert not verdict.ok
+    assert verdict.status in {"sql_error", "timeout", "unsafe"}, verdict
+    assert_contained(payload, marker, started, Exception(verdict.reason))
+
+
+@pytest.mark.parametrize("payload", by_kind("escape")[:40:4], ids=lambda p: p.name)
+def test_verify_pair_calls_an_escape_unsafe(payload: Payload, tmp_path: Path):
+    marker = tmp_path / "pwned"
+    verdict = verify_pair("SELECT a FROM t", payload.render(str(marker)), SCHEMA)
+    assert verdict.status == "unsafe", verdict
+    assert not marker.exists()
+
+
+def test_a_runaway_compile_is_stopped_and_its_worker_replaced():
+    runaway = next(p for p in by_kind("dos") if p.name == "doubling_compile")
+    ibis_to_sql("t.select('a')", SCHEMA)
+    (first,) = shared_pool().worker_pids()
+    started = time.monotonic()
+    with pytest.raises(EvaluationError, match="longer than"):
+        ibis_to_sql(runaway.code, SCHEMA)
+    assert time.monotonic() - started < LIMIT_S + MARGIN_S
+    assert "SELECT" in ibis_to_sql("t.select('a')", SCHEMA)
+    assert shared_pool().worker_pids() != [first]
+    assert not Path(f"/proc/{first}").exists()
+
+
+# --- the worker's own limits, proven by code that already runs inside it --------------------
+# These functions stand for code that got past the allow-list: they act directly.
+
+
+@isolated()
+def _start_a_program(marker: str) -> str:
+    try:
+        subprocess.run(["/bin/touch", marker], check=True)
+    except OSError as exc:
+        return f"refused: {exc.strerror}"
+    return "started"
+
+
+@isolated()
+def _write_outside_scratch(marker: str) -> str:
+    try:
+        Path(marker).write_text("x")
+    except OSError as exc:
+        return f"refused: {exc.strerror}"
+    return "written"
+
+
+@isolated()
+def _connect(port: int) -> str:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return "connected"
+    except OSError as exc:
+        return f"refused: {exc.strerror or exc}"
+
+
+@isolated()
+def _allocate(gigabytes: int) -> int:
+    return len(bytearray(gigabytes * 1024**3))
+
+
+@pytest.fixture
+def landlocked() -> dict[str, bool]:
+    held = protections()
+    if not held.get("landlock"):
+        pytest.skip("this kernel offers no Landlock")
+    return held
+
+
+def test_every_protection_holds_where_the_kernel_offers_it(landlocked: dict[str, bool]):
+    assert all(landlocked.values()), landlocked
+
+
+def test_a_worker_cannot_start_a_program(landlocked: dict[str, bool], tmp_path: Path):
+    assert _start_a_program(str(tmp_path / "ran")).startswith("refused")
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_worker_cannot_write_outside_its_scratch(landlocked: dict[str, bool], tmp_path: Path):
+    assert _write_outside_scratch(str(tmp_path / "written")).startswith("refused")
+    assert not (tmp_path / "written").exists()
+
+
+def test_a_worker_has_no_network(landlocked: dict[str, bool]):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        assert _connect(server.getsockname()[1]).startswith("refused")
+
+
+def test_a_worker_cannot_take_all_memory():
+    with pytest.raises(IbertError, match="MemoryError"):
+        _allocate(64)
+    assert "SELECT" in ibis_to_sql("t.select('a')", SCHEMA)
+
+
+def test_workers_never_outlive_their_parent(tmp_path: Path):
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from ibert_inference.sandbox import shared_pool
+        from ibert_inference.to_sql import ibis_to_sql
+        ibis_to_sql("t.select('a')", {"t": {"a": "int64"}})
+        print(shared_pool().worker_pids()[0], flush=True)
+        os._exit(0)  # no atexit, no cleanup: as if the parent were killed
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    worker = int(result.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{worker}").exists() or "Z" in _state(worker)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

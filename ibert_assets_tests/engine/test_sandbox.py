@@ -1,0 +1,94 @@
+"""The worker pool: answers as data, failures as verdicts, workers replaced, threads served."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
+from ibert_inference.sandbox import close_shared_pool, isolated, job_timeout_s, shared_pool
+from ibert_inference.sandbox.codec import decode_error, decode_result, encode_error
+from ibert_inference.to_sql import ibis_to_sql
+from ibert_inference.verify import Verdict, verify_pair
+
+SCHEMA = {"t": {"a": "int64"}}
+
+
+@isolated()
+def _die() -> None:
+    os._exit(3)
+
+
+@isolated()
+def _where() -> int:
+    return os.getpid()
+
+
+def test_jobs_run_in_another_process_and_answer():
+    assert _where() != os.getpid()
+    assert "SELECT" in ibis_to_sql("t.select('a')", SCHEMA)
+
+
+def test_a_worker_that_dies_is_an_unsafe_error_and_is_replaced():
+    first = _where()
+    with pytest.raises(UnsafeCodeError, match="the isolated worker died: exit status 3"):
+        _die()
+    assert _where() != first
+
+
+def test_verify_pair_turns_a_dead_worker_into_an_unsafe_verdict(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "2")
+    runaway = "x = t.a\n" + "x = x + x\n" * 40 + "t.select(y=x)"
+    verdict = verify_pair("SELECT a FROM t", runaway, SCHEMA, seed=5)
+    assert verdict == Verdict(False, "timeout", verdict.reason, 0, None, 5)
+    assert "longer than 2 s" in (verdict.reason or "")
+
+
+def test_errors_cross_as_their_own_types():
+    with pytest.raises(UnsafeCodeError) as unsafe:
+        ibis_to_sql("import os", SCHEMA)
+    assert unsafe.value.construct == "import" and unsafe.value.line == 1
+    with pytest.raises(EvaluationError) as failed:
+        ibis_to_sql("t.nope", SCHEMA)
+    assert failed.value.error_type == "AttributeError"
+
+
+def test_a_worker_answer_decodes_to_known_types_only():
+    with pytest.raises(IbertError, match="unknown result type"):
+        decode_result({"__dataclass__": "os:system", "fields": {}})
+    assert type(decode_error({"type": "SystemExit", "message": "x"})) is IbertError
+    assert encode_error(ValueError("a\nb")) == {"type": "IbertError", "message": "ValueError: a"}
+
+
+def test_the_job_limit_setting_is_checked(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "soon")
+    with pytest.raises(IbertError, match="IBERT_SANDBOX_TIMEOUT_S='soon'"):
+        job_timeout_s()
+
+
+def test_threads_share_the_pool():
+    answers: list[str] = []
+
+    def work(n: int) -> None:
+        answers.append(ibis_to_sql(f"t.filter(_.a > {n})", SCHEMA))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 6 and all("SELECT" in answer for answer in answers)
+    assert len(shared_pool().worker_pids()) <= shared_pool().size
+
+
+def test_a_worker_outlives_the_thread_that_first_needed_it():
+    close_shared_pool()
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: seen.append(_where()))
+    thread.start()
+    thread.join(60)
+    time.sleep(0.5)  # a parent-death signal tied to that thread would have fired by now
+    assert _where() == seen[0]

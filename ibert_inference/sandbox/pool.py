@@ -1,0 +1,316 @@
+"""A pool of warm worker processes that run untrusted jobs under hard limits.
+
+The parent sends a job as ``(module, function, args, kwargs)``; the worker, limited by
+:mod:`ibert_inference.sandbox.limits`, runs it and answers in JSON. The parent never unpickles
+what a worker sends: a worker that had been subverted could otherwise run code in the parent.
+
+A job that runs past its wall-clock limit gets its worker killed (that stops compilation, a
+DuckDB query, anything); a worker that dies (out of memory, out of CPU, crashed) is replaced.
+Either way the caller gets an answer, never a hang. Workers are forked from the caller, so a
+warm replacement costs milliseconds, not a fresh interpreter's imports; they are daemonic, get
+SIGKILL when their parent dies, and also stop on their own when the pipe to it closes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ibert_inference.sandbox.limits import Limits, apply_limits, cpu_left, limit_job_cpu
+
+MAX_REPLY_BYTES = 64 * 1024**2
+_STARTUP_TIMEOUT_S = 60.0
+
+# True inside a worker: isolated functions then run in place
+IN_WORKER = False
+
+
+class WorkerTimeout(Exception):
+    """The job ran past its wall-clock limit; its worker was killed."""
+
+
+class WorkerDied(Exception):
+    """The worker died while running the job (memory, CPU or file-size limit, or a crash)."""
+
+
+@dataclass
+class _Worker:
+    process: Any
+    connection: Any
+    protections: dict[str, bool] = field(default_factory=dict)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class WorkerPool:
+    """Up to ``size`` warm workers, shared by the threads of one process."""
+
+    def __init__(self, size: int = 1, limits: Limits | None = None):
+        self.size = size
+        self.scratch = Path(tempfile.mkdtemp(prefix="ibert-sandbox-"))
+        self.limits = limits or Limits(scratch=self.scratch)
+        self._idle: list[_Worker] = []
+        self._started = 0
+        self._all: list[_Worker] = []
+        self._condition = threading.Condition()
+        self._owner = os.getpid()
+
+    def run(self, job: tuple[str, str, tuple[Any, ...], dict[str, Any]], timeout_s: float) -> Any:
+        """The job's JSON reply; WorkerTimeout or WorkerDied when it got none."""
+        message = pickle.dumps((*job, timeout_s))
+        worker = self._acquire()
+        try:
+            worker.connection.send_bytes(message)
+        except OSError:  # it died idle, before the job reached it: the job can go to another
+            self._release(worker, keep=False)
+            worker = self._acquire()
+            return self._answer(worker, message, timeout_s, resend=True)
+        return self._answer(worker, message, timeout_s, resend=False)
+
+    def _answer(self, worker: _Worker, message: bytes, timeout_s: float, *, resend: bool) -> Any:
+        keep = False
+        try:
+            if resend:
+                worker.connection.send_bytes(message)
+            if not worker.connection.poll(timeout_s):
+                raise WorkerTimeout(f"the job ran longer than {timeout_s:g} s and was stopped")
+            reply = json.loads(worker.connection.recv_bytes(MAX_REPLY_BYTES))
+            keep = not reply.pop("retire", False)
+            return reply
+        except (EOFError, OSError) as exc:
+            worker.process.join(timeout=1)
+            code = worker.process.exitcode
+            raise WorkerDied(_death_reason(code)) from exc
+        finally:
+            self._release(worker, keep)
+
+    def protections(self) -> dict[str, bool]:
+        """Which protections hold in this pool's workers (see limits.apply_limits)."""
+        worker = self._acquire()
+        try:
+            return dict(worker.protections)
+        finally:
+            self._release(worker, True)
+
+    def worker_pids(self) -> list[int]:
+        with self._condition:
+            return [worker.process.pid for worker in self._all]
+
+    def close(self) -> None:
+        with self._condition:
+            workers, self._idle, self._all = list(self._all), [], []
+            self._started = 0
+        for worker in workers:
+            worker.kill()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _acquire(self) -> _Worker:
+        with self._condition:
+            while not self._idle and self._started >= self.size:
+                self._condition.wait()
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+                self._started -= 1  # died idle (its limits, or a kill): replaced below
+                if worker in self._all:
+                    self._all.remove(worker)
+            self._started += 1
+        try:
+            worker = _spawner().call(self._start)
+        except BaseException:
+            with self._condition:
+                self._started -= 1
+                self._condition.notify()
+            raise
+        with self._condition:
+            self._all.append(worker)
+        return worker
+
+    def _release(self, worker: _Worker, keep: bool) -> None:
+        if not keep:
+            worker.kill()
+        with self._condition:
+            if keep:
+                self._idle.append(worker)
+            else:
+                self._started -= 1
+                if worker in self._all:
+                    self._all.remove(worker)
+            self._condition.notify()
+
+    def _start(self) -> _Worker:
+        context = multiprocessing.get_context("fork")
+        parent_end, child_end = context.Pipe(duplex=True)
+        inherited = [worker.connection for worker in self._all]
+        process = context.Process(
+            target=_serve,
+            args=(child_end, parent_end, inherited, self.limits),
+            daemon=True,
+            name="ibert-sandbox",
+        )
+        process.start()
+        child_end.close()
+        if not parent_end.poll(_STARTUP_TIMEOUT_S):
+            process.kill()
+            raise WorkerDied("the sandbox worker did not start")
+        try:
+            ready = json.loads(parent_end.recv_bytes(MAX_REPLY_BYTES))
+        except (EOFError, OSError) as exc:
+            raise WorkerDied(_death_reason(process.exitcode)) from exc
+        return _Worker(process, parent_end, ready["protections"])
+
+
+def _death_reason(exitcode: int | None) -> str:
+    signals = {-9: "killed (SIGKILL)", -24: "out of CPU time (SIGXCPU)", -25: "file too large"}
+    what = signals.get(exitcode or 0, f"exit status {exitcode}")
+    return f"the isolated worker died: {what}"
+
+
+def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limits) -> None:
+    """The worker's loop: limit itself, then run jobs until the parent goes away."""
+    global IN_WORKER, _pool
+    IN_WORKER, _pool = True, None
+    # the pipes to the parent's other workers are not this worker's to read or write
+    for other in [parent_end, *inherited]:
+        other.close()
+    _forget_inherited_state()
+    protections = apply_limits(limits)
+    os.environ["TMPDIR"] = str(limits.scratch)
+    tempfile.tempdir = str(limits.scratch)
+    connection.send_bytes(json.dumps({"protections": protections}).encode())
+    while True:
+        try:
+            module, name, args, kwargs, timeout_s = pickle.loads(connection.recv_bytes())
+        except (EOFError, OSError):
+            os._exit(0)
+        limit_job_cpu(max(timeout_s, 1.0))
+        reply = _run_job(module, name, args, kwargs)
+        # after a MemoryError the interpreter may be left inconsistent: start afresh
+        broken = reply.get("error", {}).get("broken", False)
+        reply["retire"] = broken or cpu_left() < 120
+        try:
+            data = json.dumps(reply, default=str).encode()
+        except (TypeError, ValueError) as exc:
+            data = json.dumps({"error": {"type": "IbertError", "message": str(exc)}}).encode()
+        connection.send_bytes(data)
+
+
+def _run_job(module: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict:
+    import importlib
+
+    from ibert_inference.sandbox.codec import encode_error, encode_result
+
+    try:
+        function = getattr(importlib.import_module(module), name)
+        function = getattr(function, "__wrapped__", function)
+        return {"ok": encode_result(function(*args, **kwargs))}
+    except BaseException as exc:  # every failure of foreign code is an answer
+        error = encode_error(exc)
+        error["broken"] = isinstance(exc, MemoryError | SystemError) or "MemoryError" in str(exc)
+        return {"error": error}
+
+
+def _forget_inherited_state() -> None:
+    """Drop what the fork copied from the parent that must not be shared: DuckDB instances and
+    the databases cached on them were opened there, without the worker's limits."""
+    import sys
+
+    module = sys.modules.get("ibert_inference.databases")
+    for value in vars(module).values() if module is not None else ():
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+
+
+class _Spawner:
+    """One long-lived thread that forks every worker.
+
+    The kernel's parent-death signal follows the *thread* that forked a child: a worker forked
+    by a short-lived thread (a Dagster or user thread) would be killed when that thread ends.
+    """
+
+    def __init__(self) -> None:
+        import queue
+
+        self.requests: queue.Queue[tuple[Callable[[], Any], queue.Queue[Any]]] = queue.Queue()
+        self.owner = os.getpid()
+        threading.Thread(target=self._serve, name="ibert-sandbox-spawner", daemon=True).start()
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        import queue
+
+        answer: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self.requests.put((function, answer))
+        kind, value = answer.get()
+        if kind == "error":
+            raise value
+        return value
+
+    def _serve(self) -> None:
+        while True:
+            function, answer = self.requests.get()
+            try:
+                answer.put(("ok", function()))
+            except BaseException as exc:  # handed to the caller's thread
+                answer.put(("error", exc))
+
+
+_spawner_instance: _Spawner | None = None
+
+
+def _spawner() -> _Spawner:
+    global _spawner_instance
+    with _pool_lock:
+        if _spawner_instance is None or _spawner_instance.owner != os.getpid():
+            _spawner_instance = _Spawner()
+        return _spawner_instance
+
+
+_pool: WorkerPool | None = None
+_pool_lock = threading.Lock()
+
+
+def shared_pool() -> WorkerPool:
+    """The pool of this process, started on first use (a forked child gets its own)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._owner != os.getpid():
+            size = int(os.environ.get("IBERT_SANDBOX_WORKERS", "1"))
+            _pool = WorkerPool(size=max(size, 1))
+            atexit.register(_pool.close)
+        return _pool
+
+
+def close_shared_pool() -> None:
+    """Stop the workers of this process (tests; a later job starts new ones)."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None and _pool._owner == os.getpid():
+            _pool.close()
+        _pool = None
+
+
+def run_in_worker(function: Callable[..., Any], args: tuple, kwargs: dict, timeout_s: float) -> Any:
+    """Run the module-level ``function`` in a worker; its decoded result or its raised error."""
+    from ibert_inference.sandbox.codec import decode_error, decode_result
+
+    job = (function.__module__, function.__name__, args, kwargs)
+    reply = shared_pool().run(job, timeout_s)
+    if "error" in reply:
+        raise decode_error(reply["error"])
+    return decode_result(reply["ok"])
