@@ -3,8 +3,13 @@
 Values come from small domains so that groups collide, DISTINCT matters and keys join; the query's
 literals (``amount > 100``, ``status = 'paid'``, ``name LIKE 'A%'``) are planted in the columns
 they are compared with, with neighbours on both sides, so that filters select some rows and not
-others. Besides ``count`` random databases there is always one with empty tables and one where
-most values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
+others. The databases are adversarial by construction, so that a near-miss answer disagrees on
+some row: every boundary value of every literal (:mod:`ibert_inference.boundary_values`: case
+variants and two matches of a pattern, +-1 and +-epsilon, month ends and leap days) is in the
+first rows; every group of a GROUP BY, a PARTITION BY or a join key holds several rows with
+different values; one row is there twice; two databases have a NULL in every column and the
+third none. Besides ``count`` random databases there is always one with empty tables and one
+where most values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
 
 A query selective enough to find no row in any of them (three conditions of a few percent each,
 an INTERSECT of two rare groups) gets :func:`larger_databases`, with ten times the rows, before
@@ -30,14 +35,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-
+from ibert_inference.boundary_values import SPECIAL_DATES, Pattern, boundary_values
 from ibert_inference.errors import SchemaError
+from ibert_inference.query_literals import QueryLiterals, query_literals
 from ibert_inference.schema import Schema, parse_dtype
 
-LiteralKey = tuple[tuple[str, tuple[Any, ...]], ...]
-WORDS = ("alpha", "beta", "gamma", "delta", "Alpha", "omega", "x y", "")
+__all__ = [
+    "GeneratedDatabase",
+    "QueryLiterals",
+    "larger_databases",
+    "query_literals",
+    "random_databases",
+]
+# case and whitespace variants among them: lower(), trim() and LIKE vs ILIKE matter on any column
+WORDS = ("alpha", "beta", "gamma", "delta", "Alpha", "BETA", "omega", "x y", " x  y ", "")
 BASE_DATE = dt.date(2024, 1, 1)
 
 
@@ -48,36 +59,6 @@ class GeneratedDatabase:
     name: str
     connection: Any = field(repr=False)
     row_counts: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class QueryLiterals:
-    """Values a query compares columns with (by lowercased column name), and the rest."""
-
-    by_column: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    loose: tuple[Any, ...] = ()
-
-    def for_columns(self, columns: set[str]) -> QueryLiterals:
-        """Literals compared with names that are no column (an alias: ``HAVING total > 60``
-        compiled as ``WHERE "total" > 60``) planted like the loose ones, not lost."""
-        if all(name in columns for name in self.by_column):
-            return self
-        loose = list(self.loose)
-        for name, values in self.by_column.items():
-            if name not in columns:
-                loose += [v for v in values if v not in loose]
-        kept = {name: values for name, values in self.by_column.items() if name in columns}
-        return QueryLiterals(by_column=kept, loose=tuple(loose))
-
-    def key(self) -> LiteralKey:
-        items = sorted((c, tuple(map(repr, v))) for c, v in self.by_column.items())
-        return (*items, ("", tuple(map(repr, self.loose))))
-
-    def __hash__(self) -> int:
-        return hash(self.key())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, QueryLiterals) and self.key() == other.key()
 
 
 def random_databases(
@@ -113,7 +94,19 @@ def _cached_databases(
     databases = []
     for index in range(count):
         rng = random.Random(f"{seed}:{index}")
-        databases.append(_build(f"random-{index}", schema, rng, literals, null_rate=0.08))
+        # every third database holds no NULL at all: a NOT IN over a column with a NULL selects
+        # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join
+        null_free = index % 3 == 2
+        databases.append(
+            _build(
+                f"random-{index}",
+                schema,
+                rng,
+                literals,
+                null_rate=0.0 if null_free else 0.08,
+                null_in_every_column=not null_free,
+            )
+        )
     databases.append(_empty_database(schema_key))
     databases.append(
         _build("nulls", schema, random.Random(f"{seed}:nulls"), literals, null_rate=0.7)
@@ -206,6 +199,7 @@ def _build(
     literals: QueryLiterals,
     *,
     null_rate: float = 0.0,
+    null_in_every_column: bool = False,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
     import pyarrow as pa
@@ -215,23 +209,70 @@ def _build(
     counts = {}
     try:
         for table, columns in schema.items():
-            size = rng.randint(*rows)
-            arrays, names = [], []
-            for column, dtype_text in columns.items():
-                dtype = parse_dtype(dtype_text)
-                make = _generator(column, dtype, literals, rng)
-                values = [None if rng.random() < null_rate else make() for _ in range(size)]
-                arrays.append(pa.array(values, type=dtype.to_pyarrow()))
-                names.append(column)
-            arrow_table = pa.Table.from_arrays(arrays, names=names)
-            connection.register(table, arrow_table)
-            counts[table] = size
+            dtypes = {column: parse_dtype(text) for column, text in columns.items()}
+            records = _rows(dtypes, rng, literals, rng.randint(*rows))
+            for record in records:
+                for column in record:
+                    if rng.random() < null_rate:
+                        record[column] = None
+            if null_in_every_column and len(records) > 1:
+                for column in columns:
+                    rng.choice(records)[column] = None
+            arrays = [
+                pa.array([r[column] for r in records], type=dtype.to_pyarrow())
+                for column, dtype in dtypes.items()
+            ]
+            connection.register(table, pa.Table.from_arrays(arrays, names=list(columns)))
+            counts[table] = len(records)
     except BaseException:
         instance.detach(catalog, connection)
         raise
     database = GeneratedDatabase(name=name, connection=connection, row_counts=counts)
     weakref.finalize(database, instance.detach, catalog, connection)
     return database
+
+
+def _rows(
+    dtypes: Mapping[str, Any], rng: random.Random, literals: QueryLiterals, size: int
+) -> list[dict[str, Any]]:
+    """``size`` rows (more if the boundary values need them; none when ``size`` is 0).
+
+    The first rows hold every boundary value of every planted literal (each column's list
+    shuffled, so that the combinations differ between databases); the rest are drawn, literals
+    planted near. Every row of a grouped query gets a sibling with the same group columns and
+    other values, so that no group has a single row (where sum = mean = min = max); a copy of
+    one row makes DISTINCT and UNION matter.
+    """
+    if size == 0:
+        return []
+    makers = {column: _generator(column, dtype, literals, rng) for column, dtype in dtypes.items()}
+    boundaries = {column: _boundaries(column, dtype, literals) for column, dtype in dtypes.items()}
+    for values in boundaries.values():
+        rng.shuffle(values)
+    grouped = [column for column in dtypes if column.lower() in literals.grouped]
+    drawn = size // 2 if grouped else size
+    count = max(drawn, *(len(values) for values in boundaries.values()))
+    records = [
+        {
+            column: boundaries[column][index] if index < len(boundaries[column]) else make()
+            for column, make in makers.items()
+        }
+        for index in range(count)
+    ]
+    if grouped:
+        records += [
+            {column: r[column] if column in grouped else make() for column, make in makers.items()}
+            for r in records
+        ]
+    records.append(dict(rng.choice(records)))
+    return records
+
+
+def _boundaries(column: str, dtype: Any, literals: QueryLiterals) -> list[Any]:
+    values: list[Any] = []
+    for literal in literals.by_column.get(column.lower(), ()):
+        values += [v for v in boundary_values(literal, dtype) if v not in values]
+    return values
 
 
 def _generator(
@@ -274,10 +315,15 @@ def _base_generator(column: str, dtype: Any, rng: random.Random) -> Callable[[],
         pool = [*WORDS, *(f"{column}_{i}" for i in range(1, 4))]
         return lambda: rng.choice(pool)
     if dtype.is_date():
-        return lambda: BASE_DATE + dt.timedelta(days=rng.randint(-400, 400))
+        return _with_special(
+            rng, lambda: BASE_DATE + dt.timedelta(days=rng.randint(-400, 400)), SPECIAL_DATES
+        )
     if dtype.is_timestamp():
         start = dt.datetime(2024, 1, 1)
-        return lambda: start + dt.timedelta(seconds=rng.randint(-400, 400) * 86_400 // 7)
+        special = [dt.datetime.combine(d, dt.time()) for d in SPECIAL_DATES]
+        return _with_special(
+            rng, lambda: start + dt.timedelta(seconds=rng.randint(-400, 400) * 86_400 // 7), special
+        )
     if dtype.is_time():
         return lambda: dt.time(rng.randint(0, 23), rng.choice((0, 15, 30, 45)))
     if dtype.is_array():
@@ -303,7 +349,17 @@ def _pooled(rng: random.Random, fresh: Callable[[], Any], size: int = 8) -> Call
     return lambda: rng.choice(pool) if rng.random() < 0.75 else fresh()
 
 
+def _with_special(
+    rng: random.Random, fresh: Callable[[], Any], special: Sequence[Any]
+) -> Callable[[], Any]:
+    """Leap days, month and year ends, Sundays and Mondays now and then: date arithmetic and
+    extraction (month vs day, week starts) go wrong there."""
+    return lambda: rng.choice(special) if rng.random() < 0.2 else fresh()
+
+
 def _fits(value: Any, dtype: Any) -> bool:
+    if isinstance(value, Pattern):
+        return bool(dtype.is_string())
     if dtype.is_boolean():
         return isinstance(value, bool)
     if dtype.is_numeric():
@@ -319,6 +375,8 @@ def _fits(value: Any, dtype: Any) -> bool:
 
 def _near(value: Any, dtype: Any, rng: random.Random) -> Any:
     """The literal itself most of the time, else a neighbour: filters then cut both ways."""
+    if isinstance(value, Pattern):
+        return value.example()
     step = rng.choice((-1, 0, 1))
     if dtype.is_string() or dtype.is_boolean():
         return value
@@ -337,79 +395,3 @@ def _near(value: Any, dtype: Any, rng: random.Random) -> Any:
         moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         return moment + dt.timedelta(hours=step)
     return value
-
-
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike)
-
-
-def query_literals(sql: str | exp.Expr, dialect: str = "duckdb") -> QueryLiterals:
-    """Literals of ``sql``, attached to the column they are compared with where there is one.
-
-    ``sql`` is text in ``dialect``, or a tree sqlglot already parsed (the verifier parses once).
-
-    >>> found = query_literals("SELECT * FROM t WHERE a > 5 AND b LIKE 'x%' AND c IN (1, 2)")
-    >>> sorted(found.by_column.items())
-    [('a', (5,)), ('b', ('x',)), ('c', (1, 2))]
-    """
-    if isinstance(sql, exp.Expr):
-        tree = sql
-    else:
-        try:
-            tree = sqlglot.parse_one(sql, read=dialect)
-        except sqlglot.errors.SqlglotError:
-            return QueryLiterals()
-    by_column: dict[str, list[Any]] = {}
-    loose: list[Any] = []
-    for node in tree.find_all(exp.Literal, exp.Cast):
-        value = _literal_value(node)
-        if value is None:
-            continue
-        column = _compared_column(node)
-        if column is not None:
-            if isinstance(node.parent, exp.Like | exp.ILike) and isinstance(value, str):
-                value = value.replace("%", "").replace("_", "a")
-            by_column.setdefault(column.lower(), []).append(value)
-        else:
-            loose.append(value)
-    return QueryLiterals(
-        by_column={c: tuple(dict.fromkeys(v)) for c, v in by_column.items()},
-        loose=tuple(dict.fromkeys(loose)),
-    )
-
-
-def _literal_value(node: exp.Expression) -> Any:
-    if isinstance(node, exp.Cast):
-        inner = node.this
-        if not isinstance(inner, exp.Literal) or not inner.is_string:
-            return None
-        try:
-            if node.to.is_type("date"):
-                return dt.date.fromisoformat(inner.this[:10])
-            if node.to.is_type(*exp.DataType.TEMPORAL_TYPES):
-                return dt.datetime.fromisoformat(inner.this)
-        except ValueError:
-            return None
-        return None
-    if isinstance(node.parent, exp.Cast):
-        return None  # handled with its cast
-    if node.is_string:
-        return node.this
-    try:
-        number = float(node.this)
-    except ValueError:
-        return None
-    if isinstance(node.parent, exp.Neg):
-        number = -number
-    return int(number) if number.is_integer() and "." not in node.this else number
-
-
-def _compared_column(node: exp.Expression) -> str | None:
-    parent = node.parent
-    if isinstance(parent, exp.Neg):
-        node, parent = parent, parent.parent
-    if isinstance(parent, _COMPARISONS):
-        other = parent.left if parent.right is node else parent.right
-        return other.name if isinstance(other, exp.Column) else None
-    if isinstance(parent, exp.In | exp.Between) and isinstance(parent.this, exp.Column):
-        return parent.this.name
-    return None

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from ibert_inference.boundary_values import Pattern
 from ibert_inference.databases import QueryLiterals, query_literals, random_databases
 from ibert_inference.errors import SchemaError
 
@@ -74,8 +75,11 @@ def test_literals_make_filters_bite_both_ways():
 
 def test_like_patterns_plant_matching_strings():
     literals = query_literals("SELECT * FROM t WHERE s LIKE 'Ze%' OR s ILIKE '%q_z'")
-    assert set(literals.by_column["s"]) == {"Ze", "qaz"}
+    assert set(literals.by_column["s"]) == {Pattern("Ze%", "like"), Pattern("%q_z", "like")}
     assert isinstance(literals, QueryLiterals)
+    (db,) = random_databases(EVERY_DTYPE, seed=0, literals=literals)[:1]
+    strings = {row[0] for row in rows(db, "SELECT s FROM t")}
+    assert {"Ze", "ze", "qaz", "QAZ"} <= strings
 
 
 def test_key_columns_share_a_small_range_so_joins_match():
