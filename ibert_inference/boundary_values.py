@@ -155,23 +155,23 @@ def number_variants(value: int | float | decimal.Decimal, dtype: Any) -> list[An
         quantum = decimal.Decimal(1).scaleb(-scale)
         top = decimal.Decimal(10) ** (precision - scale) - quantum
         base = decimal.Decimal(str(value)).quantize(quantum)
-        candidates = [base, base - 1, base + 1, base - quantum, base + quantum, 0, -base, top]
+        candidates: list[decimal.Decimal] = [
+            base, base - 1, base + 1, base - quantum, base + quantum, decimal.Decimal(0), -base, top,
+        ]  # fmt: skip
         return list(
-            dict.fromkeys(
-                decimal.Decimal(v).quantize(quantum) for v in candidates if abs(v) <= top
-            )
+            dict.fromkeys(decimal.Decimal(v).quantize(quantum) for v in candidates if abs(v) <= top)
         )
-    number = float(value)
+    real = float(value)
     return list(
         dict.fromkeys(
             [
-                number,
-                number - 1,
-                number + 1,
-                number - FLOAT_EPSILON,
-                number + FLOAT_EPSILON,
+                real,
+                real - 1,
+                real + 1,
+                real - FLOAT_EPSILON,
+                real + FLOAT_EPSILON,
                 0.0,
-                -number,
+                -real,
                 float(LARGE),
             ]
         )

@@ -100,7 +100,7 @@ def query_literals(sql: str | exp.Expr, dialect: str = "duckdb") -> QueryLiteral
     )
 
 
-def _literal_value(node: exp.Expression) -> Any:
+def _literal_value(node: exp.Expr) -> Any:
     if isinstance(node, exp.Cast):
         inner = node.this
         if not isinstance(inner, exp.Literal) or not inner.is_string:
@@ -126,7 +126,7 @@ def _literal_value(node: exp.Expression) -> Any:
     return int(number) if number.is_integer() and "." not in node.this else number
 
 
-def _compared_column(node: exp.Expression) -> tuple[str, bool] | None:
+def _compared_column(node: exp.Expr) -> tuple[str, bool] | None:
     """The column ``node`` is compared with or matched against, and whether it is the column
     itself (``s = 'x'``) rather than an expression of it (``lower(s) = 'x'``)."""
     parent = node.parent
@@ -142,7 +142,7 @@ def _compared_column(node: exp.Expression) -> tuple[str, bool] | None:
     return None
 
 
-def _single_column(node: exp.Expression | None) -> tuple[str, bool] | None:
+def _single_column(node: exp.Expr | None) -> tuple[str, bool] | None:
     if node is None:
         return None
     if isinstance(node, exp.Column):
@@ -153,12 +153,12 @@ def _single_column(node: exp.Expression | None) -> tuple[str, bool] | None:
     return None
 
 
-def _is_regex_argument(node: exp.Expression) -> bool:
+def _is_regex_argument(node: exp.Expr) -> bool:
     parent = node.parent
     return isinstance(parent, _REGEX_FUNCTIONS) and parent.args.get("expression") is node
 
 
-def _grouped_columns(tree: exp.Expression) -> tuple[str, ...]:
+def _grouped_columns(tree: exp.Expr) -> tuple[str, ...]:
     """Columns of GROUP BY, PARTITION BY and join conditions: the ones whose groups need rows."""
     names: list[str] = []
     for group in tree.find_all(exp.Group):

@@ -1,4 +1,9 @@
-"""Task ``complete``: the model proposes completions; the first that evaluates wins."""
+"""Task ``complete``: the model proposes completions; the first that runs wins.
+
+With a schema, a completion is verified by the verification engine: the completed code evaluates,
+compiles and runs on the generated databases (``details["verification"]``). Without one only
+parsing is checked and ``verified`` is None.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ def complete_code(
 
     One greedy proposal and ``candidates - 1`` sampled ones, in one batched call.
     """
-    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.verify import verification_details, verify_runs
 
     if model is None:
         raise IbertError("completion needs a model: configure one (IBERT_MODEL_NAME) or --model")
@@ -37,13 +42,14 @@ def complete_code(
             continue
         if schema is None:
             return TaskResult("code_completion", completion, None, "model", {"tried": tried})
-        try:
-            evaluate_ibis(code, schema)
-        except IbertError as exc:
-            tried.append({"completion": completion, "problem": str(exc)[:200]})
+        verdict = verify_runs(code, schema)
+        if not verdict.ok:
+            tried.append({"completion": completion, "problem": (verdict.reason or "")[:200]})
             continue
-        return TaskResult("code_completion", completion, True, "model", {"tried": tried})
-    return TaskResult("code_completion", "", False, "model", {"tried": tried})
+        details = {"tried": tried, "verification": verification_details(verdict, "runs")}
+        return TaskResult("code_completion", completion, True, "model", details)
+    reason = "no completion runs" + (f"; the last: {tried[-1]['problem']}" if tried else "")
+    return TaskResult("code_completion", "", False, "model", {"tried": tried, "reason": reason})
 
 
 def _strip_echo(prefix: str, completion: str) -> str:

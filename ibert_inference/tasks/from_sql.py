@@ -1,5 +1,6 @@
-"""Task ``from-sql``: the deterministic translator first; the model only where it cannot, and
-then only an answer that verifies against the SQL by execution."""
+"""Task ``from-sql``: the deterministic translator first; the model only where it cannot or
+where its translation is wrong. Every answer, the translator's too, is verified against the SQL by
+execution before it says ``verified``; ``details["verification"]`` says on what."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def from_sql(
     retries: int = 3,
 ) -> TaskResult:
     from ibert_inference.translate import sql_to_ibis
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify import verification_details, verify_pair
 
     try:
         translation = sql_to_ibis(sql, schema, dialect=dialect)
@@ -28,16 +29,23 @@ def from_sql(
         raise  # the input is wrong; a model would only guess
     except UnsupportedSQLError as exc:
         reason = str(exc)
+        unverified = TaskResult(
+            "sql_to_ibis", "", False, "none", {"unsupported": reason, "reason": reason}
+        )
     else:
-        return TaskResult(
-            "sql_to_ibis",
-            translation.code,
-            True,
-            "deterministic",
-            {"warnings": list(getattr(translation, "warnings", []))},
+        verdict = verify_pair(sql, translation.code, schema, dialect=dialect)
+        details = {
+            "warnings": list(getattr(translation, "warnings", [])),
+            "verification": verification_details(verdict, "agrees with the SQL"),
+        }
+        if verdict.ok:
+            return TaskResult("sql_to_ibis", translation.code, True, "deterministic", details)
+        reason = f"the translation does not verify ({verdict.status}): {verdict.reason}"
+        unverified = TaskResult(
+            "sql_to_ibis", translation.code, False, "deterministic", {**details, "reason": reason}
         )
     if model is None:
-        return TaskResult("sql_to_ibis", "", False, "none", {"unsupported": reason})
+        return unverified
     attempts: list[dict[str, Any]] = []
     feedback = None
     for _ in range(max(1, retries)):
@@ -47,7 +55,15 @@ def from_sql(
         attempts.append({"code": code, "status": verdict.status, "reason": verdict.reason})
         if verdict.ok:
             return TaskResult(
-                "sql_to_ibis", code, True, "model", {"attempts": attempts, "unsupported": reason}
+                "sql_to_ibis",
+                code,
+                True,
+                "model",
+                {
+                    "attempts": attempts,
+                    "unsupported": reason,
+                    "verification": verification_details(verdict, "agrees with the SQL"),
+                },
             )
         feedback = f"{verdict.status}: {verdict.reason}"
     return TaskResult(
@@ -55,5 +71,10 @@ def from_sql(
         attempts[-1]["code"],
         False,
         "model",
-        {"attempts": attempts, "unsupported": reason},
+        {
+            "attempts": attempts,
+            "unsupported": reason,
+            "reason": f"no answer verifies; the last ({attempts[-1]['status']}): "
+            f"{attempts[-1]['reason']}",
+        },
     )
