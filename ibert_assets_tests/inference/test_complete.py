@@ -43,3 +43,17 @@ def test_completion_needs_a_model():
 def test_real_generation_path_with_the_tiny_model(tiny_model):
     result = complete_code(PREFIX, schema=SCHEMA, model=tiny_model, candidates=3)
     assert len(result.details["tried"]) + int(result.ok) == 3
+
+
+def test_a_completion_that_fails_when_run_is_not_the_answer():
+    model = ScriptedModel([".mutate(n=_.status.cast('int64'))", ".limit(3)"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=2)
+    assert result.output == ".limit(3)" and result.verified is True
+    assert "fails on" in result.details["tried"][0]["problem"]
+    assert result.details["verification"]["databases"] >= 5
+
+
+def test_no_completion_that_runs_means_not_verified():
+    model = ScriptedModel([".mutate(n=_.status.cast('int64'))"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
+    assert result.verified is False and result.details["reason"].startswith("no completion runs")
