@@ -155,9 +155,8 @@ def number_variants(value: int | float | decimal.Decimal, dtype: Any) -> list[An
         quantum = decimal.Decimal(1).scaleb(-scale)
         top = decimal.Decimal(10) ** (precision - scale) - quantum
         base = decimal.Decimal(str(value)).quantize(quantum)
-        candidates: list[decimal.Decimal] = [
-            base, base - 1, base + 1, base - quantum, base + quantum, decimal.Decimal(0), -base, top,
-        ]  # fmt: skip
+        zero = decimal.Decimal(0)
+        candidates = [base, base - 1, base + 1, base - quantum, base + quantum, zero, -base, top]
         return list(
             dict.fromkeys(decimal.Decimal(v).quantize(quantum) for v in candidates if abs(v) <= top)
         )

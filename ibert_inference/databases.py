@@ -210,14 +210,8 @@ def _build(
     try:
         for table, columns in schema.items():
             dtypes = {column: parse_dtype(text) for column, text in columns.items()}
-            records = _rows(dtypes, rng, literals, rng.randint(*rows))
-            for record in records:
-                for column in record:
-                    if rng.random() < null_rate:
-                        record[column] = None
-            if null_in_every_column and len(records) > 1:
-                for column in columns:
-                    rng.choice(records)[column] = None
+            size = rng.randint(*rows)
+            records = _rows(dtypes, rng, literals, size, null_rate, null_in_every_column)
             arrays = [
                 pa.array([r[column] for r in records], type=dtype.to_pyarrow())
                 for column, dtype in dtypes.items()
@@ -233,39 +227,82 @@ def _build(
 
 
 def _rows(
-    dtypes: Mapping[str, Any], rng: random.Random, literals: QueryLiterals, size: int
+    dtypes: Mapping[str, Any],
+    rng: random.Random,
+    literals: QueryLiterals,
+    size: int,
+    null_rate: float,
+    null_in_every_column: bool,
 ) -> list[dict[str, Any]]:
-    """``size`` rows (more if the boundary values need them; none when ``size`` is 0).
+    """``size`` drawn rows after the boundary rows (none at all when ``size`` is 0).
 
-    The first rows hold every boundary value of every planted literal (each column's list
-    shuffled, so that the combinations differ between databases); the rest are drawn, literals
-    planted near. Every row of a grouped query gets a sibling with the same group columns and
-    other values, so that no group has a single row (where sum = mean = min = max); a copy of
-    one row makes DISTINCT and UNION matter.
+    Boundary rows: one per boundary value of every planted literal, never NULL there, with the
+    other planted columns at their own literal, so that a row at one condition's boundary still
+    passes the query's other conditions. Drawn rows: literals planted near, a NULL in every
+    column (``null_in_every_column``), two columns of one type equal and one apart in some rows
+    (``ends_on - starts_on >= 0``). Every row of a grouped query gets a sibling with the same
+    group columns and other values, so that no group has a single row (where sum = mean = min =
+    max); copies of a few rows make DISTINCT, nunique and UNION matter.
     """
     if size == 0:
         return []
     makers = {column: _generator(column, dtype, literals, rng) for column, dtype in dtypes.items()}
     boundaries = {column: _boundaries(column, dtype, literals) for column, dtype in dtypes.items()}
-    for values in boundaries.values():
-        rng.shuffle(values)
-    grouped = [column for column in dtypes if column.lower() in literals.grouped]
-    drawn = size // 2 if grouped else size
-    count = max(drawn, *(len(values) for values in boundaries.values()))
+    primary = {
+        column: [v for v in literals.by_column.get(column.lower(), ()) if _fits(v, dtypes[column])]
+        for column in dtypes
+    }
+
+    def drawn(column: str) -> Any:
+        return None if rng.random() < null_rate else makers[column]()
+
+    def at_literal(column: str) -> Any:
+        if primary[column]:
+            return _near(rng.choice(primary[column]), dtypes[column], rng, step=0)
+        return drawn(column)
+
     records = [
-        {
-            column: boundaries[column][index] if index < len(boundaries[column]) else make()
-            for column, make in makers.items()
-        }
-        for index in range(count)
+        {other: value if other == column else at_literal(other) for other in makers}
+        for column, values in boundaries.items()
+        for value in values
     ]
+    grouped = [column for column in dtypes if column.lower() in literals.grouped]
+    fresh = [
+        {column: drawn(column) for column in makers} for _ in range(size // 2 if grouped else size)
+    ]
+    _equal_and_adjacent_columns(fresh, dtypes, rng)
+    if null_in_every_column:
+        for column in makers:
+            rng.choice(fresh)[column] = None
+    records += fresh
     if grouped:
+        # siblings copy the group columns (NULL keys too) and draw the rest afresh
         records += [
-            {column: r[column] if column in grouped else make() for column, make in makers.items()}
+            {column: r[column] if column in grouped else drawn(column) for column in makers}
             for r in records
         ]
-    records.append(dict(rng.choice(records)))
+    records += [dict(rng.choice(records)) for _ in range(max(1, len(records) // 8))]
     return records
+
+
+def _equal_and_adjacent_columns(
+    records: list[dict[str, Any]], dtypes: Mapping[str, Any], rng: random.Random
+) -> None:
+    """In a few rows, each column equal to an earlier one of the same type, and one above it."""
+    columns = list(dtypes)
+    for index, column in enumerate(columns):
+        dtype = dtypes[column]
+        if not (dtype.is_numeric() or dtype.is_temporal()) or dtype.is_time():
+            continue
+        peers = [c for c in columns[:index] if dtypes[c] == dtype]
+        if not peers or len(records) < 2:
+            continue
+        peer = rng.choice(peers)
+        equal, apart = rng.sample(records, 2)
+        equal[column] = equal[peer]
+        if apart[peer] is not None:
+            one = dt.timedelta(days=1) if dtype.is_temporal() else 1
+            apart[column] = apart[peer] + one
 
 
 def _boundaries(column: str, dtype: Any, literals: QueryLiterals) -> list[Any]:
@@ -373,11 +410,12 @@ def _fits(value: Any, dtype: Any) -> bool:
     return False
 
 
-def _near(value: Any, dtype: Any, rng: random.Random) -> Any:
-    """The literal itself most of the time, else a neighbour: filters then cut both ways."""
+def _near(value: Any, dtype: Any, rng: random.Random, step: int | None = None) -> Any:
+    """The literal itself, or a neighbour (``step`` -1 or 1; random when None)."""
     if isinstance(value, Pattern):
         return value.example()
-    step = rng.choice((-1, 0, 1))
+    if step is None:
+        step = rng.choice((-1, 0, 1))
     if dtype.is_string() or dtype.is_boolean():
         return value
     if dtype.is_integer():

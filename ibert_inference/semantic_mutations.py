@@ -1,5 +1,6 @@
 """Semantic mutation operators for Ibis code: small edits that keep the code valid but change
-its meaning, the near misses a verifier must reject (the measure of ``benchmarks/mutation_score.py``).
+its meaning, the near misses a verifier must reject (``benchmarks/mutation_score.py`` counts how
+many it does).
 
 Each operator rewrites one site of the code's syntax tree at a time; :func:`mutants` lists, per
 operator, the code of every single-site mutant.
@@ -54,7 +55,14 @@ def _keyword(call: ast.Call, name: str) -> ast.keyword | None:
     return next((k for k in call.keywords if k.arg == name), None)
 
 
-def _with_keyword(call: ast.Call, name: str, value: object) -> ast.Call:
+def _number(node: ast.AST | None) -> int | float | None:
+    """The value of a number literal, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return None if isinstance(node.value, bool) else node.value
+    return None
+
+
+def _with_keyword(call: ast.Call, name: str, value: str | bool | int | float) -> ast.Call:
     new = copy.deepcopy(call)
     new.keywords = [k for k in new.keywords if k.arg != name]
     new.keywords.append(ast.keyword(arg=name, value=ast.Constant(value)))
@@ -136,24 +144,21 @@ def _count_rows_not_values(node: ast.AST) -> ast.AST | None:
 
 
 def _literal_plus_one(node: ast.AST) -> ast.AST | None:
-    if (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, int | float)
-        and not isinstance(node.value, bool)
-    ):
-        return ast.Constant(node.value + 1)
-    return None
+    number = _number(node)
+    return None if number is None else ast.Constant(number + 1)
 
 
 def _limit_changed(node: ast.AST) -> ast.AST | None:
     call = _method(node, "limit", "head")
-    if call is None or not call.args or not isinstance(call.args[0], ast.Constant):
+    count = _number(call.args[0]) if call is not None and call.args else None
+    if call is None or count is None:
         return None
-    new = copy.deepcopy(call)
     offset = _keyword(call, "offset")
-    if offset is not None and isinstance(offset.value, ast.Constant):
-        return _with_keyword(call, "offset", offset.value.value + 1)
-    new.args[0] = ast.Constant(call.args[0].value + 1)
+    skipped = _number(offset.value) if offset is not None else None
+    if skipped is not None:
+        return _with_keyword(call, "offset", skipped + 1)
+    new = copy.deepcopy(call)
+    new.args[0] = ast.Constant(count + 1)
     return new
 
 
@@ -209,19 +214,20 @@ def _first_not_all_replaced(node: ast.AST) -> ast.AST | None:
     call = _method(node, "re_replace")
     if call is None or len(call.args) != 2:
         return None
-    pattern, replacement = call.args
-    if not (isinstance(pattern, ast.Constant) and isinstance(replacement, ast.Constant)):
+    pattern, replacement = (getattr(arg, "value", None) for arg in call.args)
+    if not (isinstance(pattern, str) and isinstance(replacement, str)):
         return None
     new = copy.deepcopy(call)
-    new.args = [ast.Constant(f"^(.*?)(?:{pattern.value})"), ast.Constant(f"\\1{replacement.value}")]
+    new.args = [ast.Constant(f"^(.*?)(?:{pattern})"), ast.Constant(f"\\1{replacement}")]
     return new
 
 
 def _position_base(node: ast.AST) -> ast.AST | None:
     call = _method(node, "substr")
-    if call is not None and call.args and isinstance(call.args[0], ast.Constant):
+    start = _number(call.args[0]) if call is not None and call.args else None
+    if call is not None and start is not None:
         new = copy.deepcopy(call)
-        new.args[0] = ast.Constant(call.args[0].value + 1)
+        new.args[0] = ast.Constant(start + 1)
         return new
     call = _method(node, "find", "find_in_set")
     if call is not None:

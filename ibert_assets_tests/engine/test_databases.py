@@ -140,3 +140,66 @@ def test_a_literal_compared_with_an_alias_is_still_planted():
         row[0] for db in dbs[:3] for row in db.connection.execute("SELECT a FROM t").fetchall()
     }
     assert values & {4999, 5000, 5001}
+
+
+# --- adversarial values: what near misses need to disagree on --------------------------------
+
+
+def column_values(dbs, sql):
+    return {row[0] for db in dbs for row in db.connection.execute(sql).fetchall()}
+
+
+def test_every_boundary_value_of_a_literal_is_in_the_first_random_database():
+    literals = query_literals(
+        "SELECT * FROM t WHERE i64 > 100 AND s = 'bob' AND d >= DATE '2024-05-15'"
+    )
+    (db,) = random_databases(EVERY_DTYPE, seed=4, literals=literals)[:1]
+    assert {100, 99, 101, 0, -100} <= column_values([db], "SELECT i64 FROM t")
+    assert {"bob", "Bob", "BOB", " bob", "bob ", ""} <= column_values([db], "SELECT s FROM t")
+    dates = column_values([db], "SELECT d FROM t")
+    assert {dt.date(2024, 5, 14), dt.date(2024, 5, 31), dt.date(2024, 6, 1)} <= dates
+    assert {dt.date(2024, 5, 12), dt.date(2024, 5, 13), dt.date(2024, 2, 29)} <= dates
+
+
+def test_a_regex_pattern_gets_strings_with_several_matches():
+    literals = query_literals(r"SELECT regexp_replace(s, '\s+', ' ') FROM t")
+    (db,) = random_databases(EVERY_DTYPE, seed=4, literals=literals)[:1]
+    counts = {
+        row[0]
+        for row in db.connection.execute(
+            r"SELECT len(regexp_extract_all(s, '\s+')) FROM t"
+        ).fetchall()
+    }
+    assert {2, 3} <= counts
+
+
+def test_every_group_holds_several_rows_with_different_values():
+    literals = query_literals("SELECT s, SUM(f64) FROM t GROUP BY s")
+    for db in random_databases(EVERY_DTYPE, seed=4, literals=literals)[:3]:
+        groups = db.connection.execute(
+            "SELECT s, count(*), count(DISTINCT f64) FROM t GROUP BY s"
+        ).fetchall()
+        assert all(rows >= 2 for _, rows, _ in groups)
+        assert sum(distinct >= 2 for _, _, distinct in groups) >= len(groups) // 2
+
+
+def test_nulls_in_every_column_of_two_databases_and_none_in_the_third():
+    columns = list(EVERY_DTYPE["t"])
+    counts = ", ".join(f"count(*) - count({c})" for c in columns)
+    nulls = [rows(db, f"SELECT {counts} FROM t")[0] for db in random_databases(EVERY_DTYPE)[:3]]
+    assert all(missing > 0 for missing in nulls[0]) and all(missing > 0 for missing in nulls[1])
+    assert all(missing == 0 for missing in nulls[2])
+
+
+def test_a_duplicate_row_makes_distinct_matter():
+    for db in random_databases({"t": {"a": "float64", "b": "string"}}, seed=9)[:3]:
+        total, distinct = rows(
+            db, "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * FROM t)) FROM t"
+        )[0]
+        assert distinct < total
+
+
+def test_a_literal_compared_with_an_expression_is_planted_in_its_column():
+    found = query_literals("SELECT * FROM t WHERE lower(s) = 'bob' AND abs(i64) > 7")
+    assert found.by_column["s"] == ("bob",) and found.by_column["i64"] == (7,)
+    assert 7 in found.loose  # and kept loose for the other columns of its type

@@ -31,20 +31,28 @@ PINNED = {
         "SELECT o.id, c.name FROM orders o JOIN customers c ON o.customer_id = c.id",
         "orders.join(customers, orders.customer_id == customers.id).select('id', 'name')",
     ),
-    "distinct_dropped": ("SELECT DISTINCT status FROM orders",
-                         "orders.select('status').distinct()"),  # fmt: skip
+    "distinct_dropped": (
+        "SELECT DISTINCT status FROM orders",
+        "orders.select('status').distinct()",
+    ),
     "aggregate_swap": (
         "SELECT status, SUM(amount) AS s, MIN(amount) AS lo FROM orders GROUP BY status",
         "orders.group_by('status').agg(s=_.amount.sum(), lo=_.amount.min())",
     ),
     "count_nunique": COUNTED,
     "count_rows_not_values": COUNTED,
-    "limit_changed": ("SELECT id FROM orders ORDER BY id LIMIT 3",
-                      "orders.order_by('id').limit(3).select('id')"),  # fmt: skip
-    "sort_direction": ("SELECT id, amount FROM orders ORDER BY amount DESC",
-                       "orders.order_by(_.amount.desc()).select('id', 'amount')"),  # fmt: skip
-    "nulls_first": ("SELECT id, amount FROM orders ORDER BY amount DESC NULLS LAST",
-                    "orders.order_by(_.amount.desc()).select('id', 'amount')"),  # fmt: skip
+    "limit_changed": (
+        "SELECT id FROM orders ORDER BY id LIMIT 3",
+        "orders.order_by('id').limit(3).select('id')",
+    ),
+    "sort_direction": (
+        "SELECT id, amount FROM orders ORDER BY amount DESC",
+        "orders.order_by(_.amount.desc()).select('id', 'amount')",
+    ),
+    "nulls_first": (
+        "SELECT id, amount FROM orders ORDER BY amount DESC NULLS LAST",
+        "orders.order_by(_.amount.desc()).select('id', 'amount')",
+    ),
     "window_partition": (
         "SELECT id, SUM(amount) OVER (PARTITION BY status) AS s FROM orders",
         "orders.select('id', s=_.amount.sum().over(group_by='status'))",
@@ -55,26 +63,38 @@ PINNED = {
         "orders.select('id', 'amount', s=_.amount.sum().over(order_by=['id', 'amount'], "
         "rows=(-1, 0)))",
     ),
-    "string_case": ("SELECT id FROM orders WHERE LOWER(status) = 'paid'",
-                    "orders.filter(_.status.lower() == 'paid').select('id')"),  # fmt: skip
-    "pattern_semantics": ("SELECT id FROM orders WHERE status LIKE '%ai%'",
-                          "orders.filter(_.status.like('%ai%')).select('id')"),  # fmt: skip
+    "string_case": (
+        "SELECT id FROM orders WHERE LOWER(status) = 'paid'",
+        "orders.filter(_.status.lower() == 'paid').select('id')",
+    ),
+    "pattern_semantics": (
+        "SELECT id FROM orders WHERE status LIKE '%ai%'",
+        "orders.filter(_.status.like('%ai%')).select('id')",
+    ),
     "first_not_all": (
         r"SELECT id, regexp_replace(note, '\s+', ' ', 'g') AS n FROM orders",
         r"orders.select('id', n=_.note.re_replace(r'\s+', ' '))",
     ),
-    "position_base": ("SELECT id, SUBSTRING(status, 2, 3) AS s FROM orders",
-                      "orders.select('id', s=_.status.substr(1, 3))"),  # fmt: skip
-    "division": ("SELECT id, customer_id / 2 AS half FROM orders",
-                 "orders.select('id', half=_.customer_id / 2)"),  # fmt: skip
+    "position_base": (
+        "SELECT id, SUBSTRING(status, 2, 3) AS s FROM orders",
+        "orders.select('id', s=_.status.substr(1, 3))",
+    ),
+    "division": (
+        "SELECT id, customer_id / 2 AS half FROM orders",
+        "orders.select('id', half=_.customer_id / 2)",
+    ),
     "sample_population": (
         "SELECT status, STDDEV_SAMP(amount) AS sd FROM orders GROUP BY status",
         "orders.group_by('status').agg(sd=_.amount.std())",
     ),
-    "coalesce_dropped": ("SELECT id, COALESCE(note, 'none') AS n FROM orders",
-                         "orders.select('id', n=_.note.fill_null('none'))"),  # fmt: skip
-    "null_check_flip": ("SELECT id FROM orders WHERE note IS NULL",
-                        "orders.filter(_.note.isnull()).select('id')"),  # fmt: skip
+    "coalesce_dropped": (
+        "SELECT id, COALESCE(note, 'none') AS n FROM orders",
+        "orders.select('id', n=_.note.fill_null('none'))",
+    ),
+    "null_check_flip": (
+        "SELECT id FROM orders WHERE note IS NULL",
+        "orders.filter(_.note.isnull()).select('id')",
+    ),
 }
 
 
