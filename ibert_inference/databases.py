@@ -50,6 +50,7 @@ __all__ = [
 # case and whitespace variants among them: lower(), trim() and LIKE vs ILIKE matter on any column
 WORDS = ("alpha", "beta", "gamma", "delta", "Alpha", "BETA", "omega", "x y", " x  y ", "")
 BASE_DATE = dt.date(2024, 1, 1)
+MAX_OFFSETS = 7  # rows per column set apart from another column
 
 
 @dataclass(frozen=True)
@@ -239,10 +240,10 @@ def _rows(
     Boundary rows: one per boundary value of every planted literal, never NULL there, with the
     other planted columns at their own literal, so that a row at one condition's boundary still
     passes the query's other conditions. Drawn rows: literals planted near, a NULL in every
-    column (``null_in_every_column``), two columns of one type equal and one apart in some rows
-    (``ends_on - starts_on >= 0``). Every row of a grouped query gets a sibling with the same
-    group columns and other values, so that no group has a single row (where sum = mean = min =
-    max); copies of a few rows make DISTINCT, nunique and UNION matter.
+    column (``null_in_every_column``), columns of one type set apart by 0, 1 and the loose
+    numbers in some rows (:func:`_columns_apart`). Every row of a grouped query gets a sibling
+    with the same group columns and other values, so that no group has a single row (where sum =
+    mean = min = max); copies of a few rows make DISTINCT, nunique and UNION matter.
     """
     if size == 0:
         return []
@@ -270,7 +271,7 @@ def _rows(
     fresh = [
         {column: drawn(column) for column in makers} for _ in range(size // 2 if grouped else size)
     ]
-    _equal_and_adjacent_columns(fresh, dtypes, rng)
+    _columns_apart(fresh, dtypes, rng, literals)
     if null_in_every_column:
         for column in makers:
             rng.choice(fresh)[column] = None
@@ -281,28 +282,47 @@ def _rows(
             {column: r[column] if column in grouped else drawn(column) for column in makers}
             for r in records
         ]
-    records += [dict(rng.choice(records)) for _ in range(max(1, len(records) // 8))]
+    records += [dict(rng.choice(records)) for _ in range(max(1, len(records) // 5))]
     return records
 
 
-def _equal_and_adjacent_columns(
-    records: list[dict[str, Any]], dtypes: Mapping[str, Any], rng: random.Random
+def _columns_apart(
+    records: list[dict[str, Any]],
+    dtypes: Mapping[str, Any],
+    rng: random.Random,
+    literals: QueryLiterals,
 ) -> None:
-    """In a few rows, each column equal to an earlier one of the same type, and one above it."""
+    """In a few rows, a column exactly 0, +-1 and +-each loose number apart from an earlier one of
+    its type: ``salary_max - salary_min >= -50``, ``ends_on - starts_on > 0`` then hit their
+    boundary."""
+    numbers = [v for v in literals.loose if isinstance(v, int | float) and not isinstance(v, bool)]
+    offsets = list(dict.fromkeys([0, 1, -1, *numbers, *(-v for v in numbers)]))[:MAX_OFFSETS]
     columns = list(dtypes)
     for index, column in enumerate(columns):
         dtype = dtypes[column]
-        if not (dtype.is_numeric() or dtype.is_temporal()) or dtype.is_time():
-            continue
         peers = [c for c in columns[:index] if dtypes[c] == dtype]
-        if not peers or len(records) < 2:
+        if not peers or not (dtype.is_numeric() or dtype.is_date() or dtype.is_timestamp()):
             continue
-        peer = rng.choice(peers)
-        equal, apart = rng.sample(records, 2)
-        equal[column] = equal[peer]
-        if apart[peer] is not None:
-            one = dt.timedelta(days=1) if dtype.is_temporal() else 1
-            apart[column] = apart[peer] + one
+        rows = rng.sample(records, min(len(records), len(offsets)))
+        for row, offset in zip(rows, offsets, strict=False):
+            base = row[rng.choice(peers)]
+            moved = None if base is None else _moved(base, offset, dtype)
+            if moved is not None:
+                row[column] = moved
+
+
+def _moved(value: Any, offset: float, dtype: Any) -> Any:
+    """``value`` plus ``offset`` (days for dates), or None where that is no value of ``dtype``."""
+    try:
+        if dtype.is_date() or dtype.is_timestamp():
+            return value + dt.timedelta(days=offset) if float(offset).is_integer() else None
+        if dtype.is_integer():
+            return value + int(offset) if float(offset).is_integer() else None
+        if dtype.is_decimal():
+            return value + decimal.Decimal(str(offset))
+        return value + offset
+    except (OverflowError, ValueError):
+        return None
 
 
 def _boundaries(column: str, dtype: Any, literals: QueryLiterals) -> list[Any]:
