@@ -11,10 +11,11 @@ mutant the verifier accepts is re-checked exhaustively (``--exhaustive-seeds`` m
 eight databases each): if some database tells it apart it is a miss, else it is reported as
 equivalent. Score = killed / (killed + missed).
 
-``--save`` writes every mutant's outcome as JSON; ``--equivalent-from`` takes the equivalent
-mutants from such a file instead of deciding them here. Measuring an older verifier with the newer
-one's equivalence decisions (``PYTHONPATH=old-checkout python benchmarks/mutation_score.py
---equivalent-from new.json``) keeps its weaker databases from calling its own misses equivalent.
+``--save`` writes the pairs and every mutant's outcome as JSON; ``--equivalent-from`` takes the
+pairs and the equivalent mutants from such a file instead of sampling and deciding them here.
+Measuring an older verifier on the newer one's pairs and equivalence decisions
+(``PYTHONPATH=old-checkout python benchmarks/mutation_score.py --equivalent-from new.json``)
+compares like with like and keeps its weaker databases from calling its own misses equivalent.
 """
 
 from __future__ import annotations
@@ -78,6 +79,21 @@ def data_pairs(data_dir: Path) -> Iterator[Pair]:
             schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
             origin = f"{path.parent.name}/{record.get('meta', {}).get('family', path.stem)}"
             yield Pair(record["input"]["sql"], record["target"]["ibis"], schema, origin)
+
+
+def sample_pairs(data_dir: Path | None, seed: int, count: int) -> tuple[list[Pair], list[Pair]]:
+    """``count`` pairs drawn with ``seed`` that this verifier accepts, and all candidates."""
+    from ibert_inference.verify import verify_pair
+
+    candidates = list(data_pairs(data_dir) if data_dir else template_pairs())
+    random.Random(seed).shuffle(candidates)
+    pairs: list[Pair] = []
+    for pair in candidates:  # only pairs the verifier itself accepts measure anything
+        if len(pairs) >= count:
+            break
+        if verify_pair(pair.sql, pair.ibis, pair.schema).ok:
+            pairs.append(pair)
+    return pairs, candidates
 
 
 def evaluates(code: str, schema: dict[str, dict[str, str]]) -> bool:
@@ -172,21 +188,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--equivalent-from", type=Path, help="equivalent mutants of a saved run")
     args = parser.parse_args(argv)
 
-    from ibert_inference.verify import verify_pair
-
-    source = data_pairs(args.data_dir) if args.data_dir else template_pairs()
-    candidates = list(source)
-    random.Random(args.seed).shuffle(candidates)
-    pairs: list[Pair] = []
-    for pair in candidates:  # only pairs this verifier itself accepts measure anything
-        if len(pairs) >= args.pairs:
-            break
-        if verify_pair(pair.sql, pair.ibis, pair.schema).ok:
-            pairs.append(pair)
     equivalent = None
     if args.equivalent_from:
-        saved: list[dict[str, Any]] = json.loads(args.equivalent_from.read_text())
-        equivalent = {(o["sql"], o["code"]) for o in saved if o["outcome"] == "equivalent"}
+        saved: dict[str, Any] = json.loads(args.equivalent_from.read_text())
+        pairs = candidates = [Pair(**pair) for pair in saved["pairs"]]
+        equivalent = {
+            (o["sql"], o["code"]) for o in saved["mutants"] if o["outcome"] == "equivalent"
+        }
+    else:
+        pairs, candidates = sample_pairs(args.data_dir, args.seed, args.pairs)
     started = time.perf_counter()
     outcomes = score(pairs, args.exhaustive_seeds, equivalent)
     elapsed = time.perf_counter() - started
@@ -195,7 +205,8 @@ def main(argv: list[str]) -> int:
     valid = sum(o.outcome != "invalid" for o in outcomes)
     print(f"time: {elapsed:.0f} s, {1e3 * elapsed / max(valid, 1):.0f} ms per valid mutant")
     if args.save:
-        args.save.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
+        saved = {"pairs": [asdict(p) for p in pairs], "mutants": [asdict(o) for o in outcomes]}
+        args.save.write_text(json.dumps(saved, indent=1))
     return 0
 
 
