@@ -275,6 +275,9 @@ def _rows(
     if null_in_every_column:
         for column in makers:
             rng.choice(fresh)[column] = None
+        # a dropped IS NOT NULL shows only where the NULL row would win (a top-1, a maximum)
+        tested = [c for c in makers if c.lower() in literals.null_tested]
+        fresh += [{**row, column: None} for column in tested for row in list(fresh)]
     records += fresh
     if grouped:
         # siblings copy the group columns (NULL keys too) and draw the rest afresh

@@ -6,6 +6,8 @@ adversarial values :mod:`ibert_inference.databases` plants.
 [('a', (5,)), ('b', (Pattern(text='x%', kind='like'),)), ('c', (1, 2))]
 >>> query_literals("SELECT g, SUM(v) FROM t GROUP BY g").grouped
 ('g',)
+>>> query_literals("SELECT * FROM t WHERE a IS NOT NULL AND COALESCE(b, 0) > 1").null_tested
+('a', 'b')
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ _REGEX_FUNCTIONS = (exp.RegexpLike, exp.RegexpILike, exp.RegexpReplace, exp.Rege
 
 @dataclass(frozen=True, eq=False)
 class QueryLiterals:
-    """Values a query compares columns with (by lowercased column name), and the rest; and the
-    columns whose groups (GROUP BY, PARTITION BY, join keys) should hold several rows."""
+    """Values a query compares columns with (by lowercased column name), and the rest; the
+    columns whose groups (GROUP BY, PARTITION BY, join keys) should hold several rows; and the
+    columns it tests for NULL (``IS [NOT] NULL``, ``COALESCE``), whose every row should have a
+    twin with a NULL there."""
 
     by_column: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     loose: tuple[Any, ...] = ()
     grouped: tuple[str, ...] = ()
+    null_tested: tuple[str, ...] = ()
 
     def for_columns(self, columns: set[str]) -> QueryLiterals:
         """Literals compared with names that are no column (an alias: ``HAVING total > 60``
@@ -47,11 +52,16 @@ class QueryLiterals:
             if name not in columns:
                 loose += [v for v in values if v not in loose]
         kept = {name: values for name, values in self.by_column.items() if name in columns}
-        return QueryLiterals(by_column=kept, loose=tuple(loose), grouped=self.grouped)
+        return QueryLiterals(kept, tuple(loose), self.grouped, self.null_tested)
 
     def key(self) -> LiteralKey:
         items = sorted((c, tuple(map(repr, v))) for c, v in self.by_column.items())
-        return (*items, ("", tuple(map(repr, self.loose))), ("group by", self.grouped))
+        return (
+            *items,
+            ("", tuple(map(repr, self.loose))),
+            ("group by", self.grouped),
+            ("null", self.null_tested),
+        )
 
     def __hash__(self) -> int:
         return hash(self.key())
@@ -97,6 +107,7 @@ def query_literals(sql: str | exp.Expr, dialect: str = "duckdb") -> QueryLiteral
         by_column={c: tuple(dict.fromkeys(v)) for c, v in by_column.items()},
         loose=tuple(dict.fromkeys(loose)),
         grouped=_grouped_columns(tree),
+        null_tested=_null_tested_columns(tree),
     )
 
 
@@ -171,4 +182,15 @@ def _grouped_columns(tree: exp.Expr) -> tuple[str, ...]:
         condition = join.args.get("on")
         if condition is not None:
             names += [c.name.lower() for c in condition.find_all(exp.Column)]
+    return tuple(dict.fromkeys(names))
+
+
+def _null_tested_columns(tree: exp.Expr) -> tuple[str, ...]:
+    """Columns under ``IS [NOT] NULL`` or the first argument of ``COALESCE``."""
+    names: list[str] = []
+    for test in tree.find_all(exp.Is):
+        if isinstance(test.expression, exp.Null):
+            names += [c.name.lower() for c in test.this.find_all(exp.Column)]
+    for coalesce in tree.find_all(exp.Coalesce):
+        names += [c.name.lower() for c in coalesce.this.find_all(exp.Column)]
     return tuple(dict.fromkeys(names))
