@@ -203,3 +203,24 @@ def test_a_literal_compared_with_an_expression_is_planted_in_its_column():
     found = query_literals("SELECT * FROM t WHERE lower(s) = 'bob' AND abs(i64) > 7")
     assert found.by_column["s"] == ("bob",) and found.by_column["i64"] == (7,)
     assert 7 in found.loose  # and kept loose for the other columns of its type
+
+
+def test_columns_of_one_type_are_set_apart_by_the_query_numbers():
+    schema = {"t": {"lo": "int64", "hi": "int64"}}
+    found = query_literals("SELECT * FROM t WHERE hi - lo >= -50")
+    differences = column_values(
+        random_databases(schema, seed=2, literals=found)[:1], "SELECT hi - lo FROM t"
+    )
+    assert {0, 1, -50} <= differences
+
+
+def test_a_null_tested_column_has_null_twins_of_the_other_rows():
+    schema = {"t": {"id": "int64", "delay": "int64"}}
+    found = query_literals("SELECT id FROM t WHERE id IS NOT NULL ORDER BY delay DESC LIMIT 1")
+    assert found.null_tested == ("id",)
+    (db,) = random_databases(schema, seed=2, literals=found)[:1]
+    (top_has_null_twin,) = rows(
+        db,
+        "SELECT count(*) > 0 FROM t WHERE id IS NULL AND delay = (SELECT max(delay) FROM t)",
+    )[0]
+    assert top_has_null_twin
