@@ -275,9 +275,14 @@ def _rows(
     if null_in_every_column:
         for column in makers:
             rng.choice(fresh)[column] = None
-        # a dropped IS NOT NULL shows only where the NULL row would win (a top-1, a maximum)
+        # a dropped IS NOT NULL shows only where a row with the NULL wins (a top-1, a maximum):
+        # as many rows again, drawn afresh (a copy would only tie), NULL in the tested column
         tested = [c for c in makers if c.lower() in literals.null_tested]
-        fresh += [{**row, column: None} for column in tested for row in list(fresh)]
+        fresh += [
+            {other: None if other == column else drawn(other) for other in makers}
+            for column in tested
+            for _ in range(len(fresh))
+        ]
     records += fresh
     if grouped:
         # siblings copy the group columns (NULL keys too) and draw the rest afresh

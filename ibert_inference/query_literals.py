@@ -34,8 +34,8 @@ _REGEX_FUNCTIONS = (exp.RegexpLike, exp.RegexpILike, exp.RegexpReplace, exp.Rege
 class QueryLiterals:
     """Values a query compares columns with (by lowercased column name), and the rest; the
     columns whose groups (GROUP BY, PARTITION BY, join keys) should hold several rows; and the
-    columns it tests for NULL (``IS [NOT] NULL``, ``COALESCE``), whose every row should have a
-    twin with a NULL there."""
+    columns it tests for NULL (``IS [NOT] NULL``, ``COALESCE``), which should hold a NULL in as
+    many rows again as the others."""
 
     by_column: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     loose: tuple[Any, ...] = ()
