@@ -96,7 +96,8 @@ def _cached_databases(
     for index in range(count):
         rng = random.Random(f"{seed}:{index}")
         # every third database holds no NULL at all: a NOT IN over a column with a NULL selects
-        # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join
+        # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join;
+        # nor sibling rows: HAVING COUNT(*) > 1 and >= 1 differ only where a group has one row
         null_free = index % 3 == 2
         databases.append(
             _build(
@@ -106,6 +107,7 @@ def _cached_databases(
                 literals,
                 null_rate=0.0 if null_free else 0.08,
                 null_in_every_column=not null_free,
+                siblings=not null_free,
             )
         )
     databases.append(_empty_database(schema_key))
@@ -201,6 +203,7 @@ def _build(
     *,
     null_rate: float = 0.0,
     null_in_every_column: bool = False,
+    siblings: bool = True,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
     import pyarrow as pa
@@ -212,7 +215,7 @@ def _build(
         for table, columns in schema.items():
             dtypes = {column: parse_dtype(text) for column, text in columns.items()}
             size = rng.randint(*rows)
-            records = _rows(dtypes, rng, literals, size, null_rate, null_in_every_column)
+            records = _rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
             arrays = [
                 pa.array([r[column] for r in records], type=dtype.to_pyarrow())
                 for column, dtype in dtypes.items()
@@ -234,6 +237,7 @@ def _rows(
     size: int,
     null_rate: float,
     null_in_every_column: bool,
+    siblings: bool,
 ) -> list[dict[str, Any]]:
     """``size`` drawn rows after the boundary rows (none at all when ``size`` is 0).
 
@@ -241,9 +245,10 @@ def _rows(
     other planted columns at their own literal, so that a row at one condition's boundary still
     passes the query's other conditions. Drawn rows: literals planted near, a NULL in every
     column (``null_in_every_column``), columns of one type set apart by 0, 1 and the loose
-    numbers in some rows (:func:`_columns_apart`). Every row of a grouped query gets a sibling
-    with the same group columns and other values, so that no group has a single row (where sum =
-    mean = min = max); copies of a few rows make DISTINCT, nunique and UNION matter.
+    numbers in some rows (:func:`_columns_apart`). With ``siblings``, every row of a grouped
+    query gets a sibling with the same group columns and other values, so that no group has a
+    single row (where sum = mean = min = max). Copies of a few rows make DISTINCT, nunique and
+    UNION matter.
     """
     if size == 0:
         return []
@@ -267,7 +272,7 @@ def _rows(
         for column, values in boundaries.items()
         for value in values
     ]
-    grouped = [column for column in dtypes if column.lower() in literals.grouped]
+    grouped = [column for column in dtypes if siblings and column.lower() in literals.grouped]
     fresh = [
         {column: drawn(column) for column in makers} for _ in range(size // 2 if grouped else size)
     ]
