@@ -147,7 +147,7 @@ def number_variants(value: int | float | decimal.Decimal, dtype: Any) -> list[An
     if dtype.is_integer():
         number = int(value)
         values: list[Any] = [number, number - 1, number + 1, 0, -number, -1, number * 100, LARGE]
-        low, high = _integer_bounds(dtype)
+        low, high = integer_bounds(dtype)
         return list(dict.fromkeys(v for v in values if low <= v <= high))
     if dtype.is_decimal():
         scale = dtype.scale if dtype.scale is not None else 2
@@ -243,7 +243,8 @@ def _other_char(char: str) -> str:
     return "z" if char != "z" else "y"
 
 
-def _integer_bounds(dtype: Any) -> tuple[int, int]:
+def integer_bounds(dtype: Any) -> tuple[int, int]:
+    """The smallest and largest value of an integer ``dtype``."""
     bits = dtype.nbytes * 8
     if dtype.is_unsigned_integer():
         return 0, 2**bits - 1

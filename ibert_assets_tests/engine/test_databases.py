@@ -232,3 +232,11 @@ def test_the_third_database_keeps_single_row_groups():
     third = random_databases({"t": {"s": "string", "v": "int64"}}, seed=4, literals=literals)[2]
     sizes = [n for (n,) in rows(third, "SELECT count(*) FROM t GROUP BY s")]
     assert 1 in sizes
+
+
+def test_columns_set_apart_stay_within_their_type():
+    # a loose 0.0001 cannot move a DECIMAL(10, 2), nor 1e6 an int8 column: no such value is made
+    schema = {"t": {"a": "decimal(10, 2)", "b": "decimal(10, 2)", "i": "int8", "j": "int8"}}
+    found = query_literals("SELECT * FROM t WHERE a * 0.0001 > b AND i + 1000000 > j")
+    for db in random_databases(schema, seed=1, literals=found)[:3]:
+        assert rows(db, "SELECT count(*) FROM t")[0][0] > 0
