@@ -285,3 +285,13 @@ def test_bad_config_is_an_input_error(tmp_path: Path):
     result = ibert("qa", "-q", "joins", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert err(result).startswith("ibert qa: error: ") and "model.toml" in err(result)
+
+
+def test_from_sql_says_in_one_line_why_nothing_verified():
+    # a query no database can tell anything about: the translation is printed, not called verified
+    sql = "SELECT id FROM orders WHERE amount > 5 AND amount < 5"
+    result = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin=sql)
+    assert result.returncode == 1
+    assert "result = " in out(result)
+    (line,) = err(result).strip().splitlines()
+    assert line.startswith("ibert from-sql: the translation does not verify (vacuous)")
