@@ -159,7 +159,9 @@ def _single_column(node: exp.Expr | None) -> tuple[str, bool] | None:
     if isinstance(node, exp.Column):
         return node.name, True
     columns = {column.name for column in node.find_all(exp.Column)}
-    if len(columns) == 1 and not node.find(exp.AggFunc, exp.Subquery):
+    # an aggregate of one column too (HAVING SUM(qty) <= 10): its boundary values in that column
+    # make single-row groups whose sum sits exactly at the boundary
+    if len(columns) == 1 and not node.find(exp.Subquery):
         return columns.pop(), False
     return None
 
