@@ -2,7 +2,8 @@
 
 Deterministic repairs (:mod:`ibert_inference.repairs`) go first; the model, when given, gets a
 bounded number of attempts, each shown the error of the previous one. A fix is returned only if
-the safe evaluator turns it into an expression (and Ibis compiles it to SQL).
+the safe evaluator turns it into an expression (and Ibis compiles it to SQL); it says verified only
+if it also runs on the generated databases (with a schema; without one ``verified`` is None).
 
 >>> result = fix_code("t.filter(_.amout > 1)", schema={"t": {"amount": "float64"}})
 >>> result.output, result.source, result.details["changes"]
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from typing import Any
 
 from ibert_inference.errors import EvaluationError, IbertError
@@ -223,8 +225,6 @@ def _checked(result: TaskResult, schema: Schema | None) -> TaskResult:
 
     Without a schema nothing can run it: ``verified`` is then None (it evaluates, no more).
     """
-    from dataclasses import replace
-
     from ibert_inference.verify import verification_details, verify_runs
 
     if not schema:
