@@ -91,7 +91,8 @@ def _cached_databases(
         rng = random.Random(f"{seed}:{index}")
         # every third database holds no NULL at all: a NOT IN over a column with a NULL selects
         # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join;
-        # nor sibling rows: HAVING COUNT(*) > 1 and >= 1 differ only where a group has one row
+        # group sizes vary from database to database: every group of several rows in the first,
+        # some in the second, single-row groups in the third (HAVING COUNT(*) > 1 vs >= 1)
         null_free = index % 3 == 2
         databases.append(
             _build(
@@ -101,7 +102,7 @@ def _cached_databases(
                 literals,
                 null_rate=0.0 if null_free else 0.08,
                 null_in_every_column=not null_free,
-                siblings=not null_free,
+                siblings=(1.0, 0.5, 0.0)[index % 3],
             )
         )
     databases.append(_empty_database(schema_key))
@@ -197,7 +198,7 @@ def _build(
     *,
     null_rate: float = 0.0,
     null_in_every_column: bool = False,
-    siblings: bool = True,
+    siblings: float = 1.0,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
     import pyarrow as pa

@@ -5,7 +5,7 @@ adversarial rows that make near-miss answers disagree (see :mod:`ibert_inference
 >>> from ibert_inference.query_literals import query_literals
 >>> from ibert_inference.schema import parse_dtype
 >>> found = query_literals("SELECT * FROM t WHERE a > 10")
->>> rows = table_rows({"a": parse_dtype("int64")}, random.Random(0), found, 5, 0.0, False, True)
+>>> rows = table_rows({"a": parse_dtype("int64")}, random.Random(0), found, 5, 0.0, False, 1.0)
 >>> sorted({10, 9, 11, 0, -10} & {row["a"] for row in rows})
 [-10, 0, 9, 10, 11]
 """
@@ -40,7 +40,7 @@ def table_rows(
     size: int,
     null_rate: float,
     null_in_every_column: bool,
-    siblings: bool,
+    siblings: float,
 ) -> list[dict[str, Any]]:
     """``size`` drawn rows after the boundary rows (none at all when ``size`` is 0).
 
@@ -48,10 +48,10 @@ def table_rows(
     other planted columns at their own literal, so that a row at one condition's boundary still
     passes the query's other conditions. Drawn rows: literals planted near, a NULL in every
     column (``null_in_every_column``), columns of one type set apart by 0, 1 and the loose
-    numbers in some rows (:func:`_columns_apart`). With ``siblings``, every row of a grouped
-    query gets a sibling with the same group columns and other values, so that no group has a
-    single row (where sum = mean = min = max). Copies of a few rows make DISTINCT, nunique and
-    UNION matter.
+    numbers in some rows (:func:`_columns_apart`). The share ``siblings`` of the rows of a
+    grouped query gets a sibling with the same group columns and other values: with 1, no group
+    has a single row (where sum = mean = min = max); with less, group sizes vary (COUNT(*) > 1).
+    Copies of a few rows make DISTINCT, nunique and UNION matter.
     """
     if size == 0:
         return []
@@ -76,9 +76,8 @@ def table_rows(
         for value in values
     ]
     grouped = [column for column in dtypes if siblings and column.lower() in literals.grouped]
-    fresh = [
-        {column: drawn(column) for column in makers} for _ in range(size // 2 if grouped else size)
-    ]
+    drawn_rows = round(size / (1 + siblings)) if grouped else size
+    fresh = [{column: drawn(column) for column in makers} for _ in range(drawn_rows)]
     _columns_apart(fresh, dtypes, rng, literals)
     if null_in_every_column:
         for column in makers:
@@ -97,6 +96,7 @@ def table_rows(
         records += [
             {column: r[column] if column in grouped else drawn(column) for column in makers}
             for r in records
+            if siblings >= 1 or rng.random() < siblings
         ]
     records += [dict(rng.choice(records)) for _ in range(max(1, len(records) // 5))]
     return records

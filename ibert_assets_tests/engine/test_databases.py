@@ -175,7 +175,7 @@ def test_a_regex_pattern_gets_strings_with_several_matches():
 
 def test_every_group_holds_several_rows_with_different_values():
     literals = query_literals("SELECT s, SUM(f64) FROM t GROUP BY s")
-    for db in random_databases(EVERY_DTYPE, seed=4, literals=literals)[:2]:
+    for db in random_databases(EVERY_DTYPE, seed=4, literals=literals)[:1]:
         groups = db.connection.execute(
             "SELECT s, count(*), count(DISTINCT f64) FROM t GROUP BY s"
         ).fetchall()
