@@ -55,7 +55,11 @@ def table_rows(
     """
     if size == 0:
         return []
-    makers = {column: _generator(column, dtype, literals, rng) for column, dtype in dtypes.items()}
+    # without siblings, keys spread wider too: more keys of a single row, more without a match
+    keys = 8 if siblings else 16
+    makers = {
+        column: _generator(column, dtype, literals, rng, keys) for column, dtype in dtypes.items()
+    }
     boundaries = {column: _boundaries(column, dtype, literals) for column, dtype in dtypes.items()}
     primary = {
         column: [v for v in literals.by_column.get(column.lower(), ()) if _fits(v, dtypes[column])]
@@ -156,12 +160,12 @@ def _boundaries(column: str, dtype: Any, literals: QueryLiterals) -> list[Any]:
 
 
 def _generator(
-    column: str, dtype: Any, literals: QueryLiterals, rng: random.Random
+    column: str, dtype: Any, literals: QueryLiterals, rng: random.Random, keys: int
 ) -> Callable[[], Any]:
     """A function drawing one value of ``dtype`` for ``column``, literals planted."""
     planted = [v for v in literals.by_column.get(column.lower(), ()) if _fits(v, dtype)]
     loose = [v for v in literals.loose if _fits(v, dtype)]
-    base = _base_generator(column, dtype, rng)
+    base = _base_generator(column, dtype, rng, keys)
 
     def draw() -> Any:
         roll = rng.random()
@@ -174,13 +178,15 @@ def _generator(
     return draw
 
 
-def _base_generator(column: str, dtype: Any, rng: random.Random) -> Callable[[], Any]:
+def _base_generator(
+    column: str, dtype: Any, rng: random.Random, keys: int = 8
+) -> Callable[[], Any]:
     lowered = column.lower()
     if dtype.is_boolean():
         return lambda: rng.random() < 0.5
     if dtype.is_integer():
         if lowered == "id" or lowered.endswith(("_id", "id", "key", "_no")):
-            return lambda: rng.randint(1, 8)  # keys from a small shared range, so joins match
+            return lambda: rng.randint(1, keys)  # keys from a small shared range: joins match
         low = 0 if dtype.is_unsigned_integer() else -3
         return lambda: rng.randint(low, 60)
     if dtype.is_floating():
