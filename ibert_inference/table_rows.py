@@ -82,10 +82,11 @@ def table_rows(
     grouped = [column for column in dtypes if siblings and column.lower() in literals.grouped]
     drawn_rows = round(size / (1 + siblings)) if grouped else size
     fresh = [{column: drawn(column) for column in makers} for _ in range(drawn_rows)]
-    _columns_apart(fresh, dtypes, rng, literals)
     if null_in_every_column:
         for column in makers:
             rng.choice(fresh)[column] = None
+    _columns_apart(fresh, dtypes, rng, literals)
+    if null_in_every_column:
         # a dropped IS NOT NULL shows only where a row with the NULL wins (a top-1, a maximum):
         # as many rows again, drawn afresh (a copy would only tie), NULL in the tested column
         tested = [c for c in makers if c.lower() in literals.null_tested]
@@ -123,7 +124,9 @@ def _columns_apart(
         peers = [c for c in columns[:index] if dtypes[c] == dtype]
         if not peers or not (dtype.is_numeric() or dtype.is_date() or dtype.is_timestamp()):
             continue
-        rows = rng.sample(records, min(len(records), len(offsets)))
+        # rows whose NULL there is the one NULL the column is guaranteed keep it
+        candidates = [row for row in records if row[column] is not None]
+        rows = rng.sample(candidates, min(len(candidates), len(offsets)))
         for row, offset in zip(rows, offsets, strict=False):
             base = row[rng.choice(peers)]
             moved = None if base is None else _moved(base, offset, dtype)
