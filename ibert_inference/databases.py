@@ -3,8 +3,14 @@
 Values come from small domains so that groups collide, DISTINCT matters and keys join; the query's
 literals (``amount > 100``, ``status = 'paid'``, ``name LIKE 'A%'``) are planted in the columns
 they are compared with, with neighbours on both sides, so that filters select some rows and not
-others. Besides ``count`` random databases there is always one with empty tables and one where
-most values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
+others. The databases are adversarial by construction (:mod:`ibert_inference.table_rows`), so
+that a near-miss answer disagrees on some row: every boundary value of every literal
+(:mod:`ibert_inference.boundary_values`: case variants and two matches of a pattern, +-1 and
++-epsilon, month ends and leap days) has a row; groups of a GROUP BY, a PARTITION BY or a join key
+hold several rows with different values (except in the third database, which keeps single-row
+groups); some rows are there twice; two databases have a NULL in every column and the third none.
+Besides ``count`` random databases there is always one with empty tables and one where most
+values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
 
 A query selective enough to find no row in any of them (three conditions of a few percent each,
 an INTERSECT of two rare groups) gets :func:`larger_databases`, with ten times the rows, before
@@ -19,26 +25,26 @@ the verifier calls it vacuous.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import itertools
 import random
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-
-from ibert_inference.errors import SchemaError
+from ibert_inference.query_literals import QueryLiterals, query_literals
 from ibert_inference.schema import Schema, parse_dtype
+from ibert_inference.table_rows import table_rows
 
-LiteralKey = tuple[tuple[str, tuple[Any, ...]], ...]
-WORDS = ("alpha", "beta", "gamma", "delta", "Alpha", "omega", "x y", "")
-BASE_DATE = dt.date(2024, 1, 1)
+__all__ = [
+    "GeneratedDatabase",
+    "QueryLiterals",
+    "larger_databases",
+    "query_literals",
+    "random_databases",
+]
 
 
 @dataclass(frozen=True)
@@ -48,36 +54,6 @@ class GeneratedDatabase:
     name: str
     connection: Any = field(repr=False)
     row_counts: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class QueryLiterals:
-    """Values a query compares columns with (by lowercased column name), and the rest."""
-
-    by_column: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    loose: tuple[Any, ...] = ()
-
-    def for_columns(self, columns: set[str]) -> QueryLiterals:
-        """Literals compared with names that are no column (an alias: ``HAVING total > 60``
-        compiled as ``WHERE "total" > 60``) planted like the loose ones, not lost."""
-        if all(name in columns for name in self.by_column):
-            return self
-        loose = list(self.loose)
-        for name, values in self.by_column.items():
-            if name not in columns:
-                loose += [v for v in values if v not in loose]
-        kept = {name: values for name, values in self.by_column.items() if name in columns}
-        return QueryLiterals(by_column=kept, loose=tuple(loose))
-
-    def key(self) -> LiteralKey:
-        items = sorted((c, tuple(map(repr, v))) for c, v in self.by_column.items())
-        return (*items, ("", tuple(map(repr, self.loose))))
-
-    def __hash__(self) -> int:
-        return hash(self.key())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, QueryLiterals) and self.key() == other.key()
 
 
 def random_databases(
@@ -113,7 +89,22 @@ def _cached_databases(
     databases = []
     for index in range(count):
         rng = random.Random(f"{seed}:{index}")
-        databases.append(_build(f"random-{index}", schema, rng, literals, null_rate=0.08))
+        # every third database holds no NULL at all: a NOT IN over a column with a NULL selects
+        # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join;
+        # group sizes vary from database to database: every group of several rows in the first,
+        # some in the second, single-row groups in the third (HAVING COUNT(*) > 1 vs >= 1)
+        null_free = index % 3 == 2
+        databases.append(
+            _build(
+                f"random-{index}",
+                schema,
+                rng,
+                literals,
+                null_rate=0.0 if null_free else 0.08,
+                null_in_every_column=not null_free,
+                siblings=(1.0, 0.5, 0.0)[index % 3],
+            )
+        )
     databases.append(_empty_database(schema_key))
     databases.append(
         _build("nulls", schema, random.Random(f"{seed}:nulls"), literals, null_rate=0.7)
@@ -206,6 +197,8 @@ def _build(
     literals: QueryLiterals,
     *,
     null_rate: float = 0.0,
+    null_in_every_column: bool = False,
+    siblings: float = 1.0,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
     import pyarrow as pa
@@ -215,201 +208,20 @@ def _build(
     counts = {}
     try:
         for table, columns in schema.items():
+            dtypes = {column: parse_dtype(text) for column, text in columns.items()}
             size = rng.randint(*rows)
-            arrays, names = [], []
-            for column, dtype_text in columns.items():
-                dtype = parse_dtype(dtype_text)
-                make = _generator(column, dtype, literals, rng)
-                values = [None if rng.random() < null_rate else make() for _ in range(size)]
-                arrays.append(pa.array(values, type=dtype.to_pyarrow()))
-                names.append(column)
-            arrow_table = pa.Table.from_arrays(arrays, names=names)
-            connection.register(table, arrow_table)
-            counts[table] = size
+            records = table_rows(
+                dtypes, rng, literals, size, null_rate, null_in_every_column, siblings
+            )
+            arrays = [
+                pa.array([r[column] for r in records], type=dtype.to_pyarrow())
+                for column, dtype in dtypes.items()
+            ]
+            connection.register(table, pa.Table.from_arrays(arrays, names=list(columns)))
+            counts[table] = len(records)
     except BaseException:
         instance.detach(catalog, connection)
         raise
     database = GeneratedDatabase(name=name, connection=connection, row_counts=counts)
     weakref.finalize(database, instance.detach, catalog, connection)
     return database
-
-
-def _generator(
-    column: str, dtype: Any, literals: QueryLiterals, rng: random.Random
-) -> Callable[[], Any]:
-    """A function drawing one value of ``dtype`` for ``column``, literals planted."""
-    planted = [v for v in literals.by_column.get(column.lower(), ()) if _fits(v, dtype)]
-    loose = [v for v in literals.loose if _fits(v, dtype)]
-    base = _base_generator(column, dtype, rng)
-
-    def draw() -> Any:
-        roll = rng.random()
-        if planted and roll < 0.45:
-            return _near(rng.choice(planted), dtype, rng)
-        if loose and roll < 0.55:
-            return _near(rng.choice(loose), dtype, rng)
-        return base()
-
-    return draw
-
-
-def _base_generator(column: str, dtype: Any, rng: random.Random) -> Callable[[], Any]:
-    lowered = column.lower()
-    if dtype.is_boolean():
-        return lambda: rng.random() < 0.5
-    if dtype.is_integer():
-        if lowered == "id" or lowered.endswith(("_id", "id", "key", "_no")):
-            return lambda: rng.randint(1, 8)  # keys from a small shared range, so joins match
-        low = 0 if dtype.is_unsigned_integer() else -3
-        return lambda: rng.randint(low, 60)
-    if dtype.is_floating():
-        return _pooled(rng, lambda: round(rng.uniform(-5, 250), 2))
-    if dtype.is_decimal():
-        scale = dtype.scale if dtype.scale is not None else 2
-        precision = dtype.precision or 18
-        top = min(10 ** (precision - scale) - 1, 10_000)
-        quantum = decimal.Decimal(1).scaleb(-scale)
-        return _pooled(rng, lambda: decimal.Decimal(str(rng.uniform(-5, top))).quantize(quantum))
-    if dtype.is_string():
-        pool = [*WORDS, *(f"{column}_{i}" for i in range(1, 4))]
-        return lambda: rng.choice(pool)
-    if dtype.is_date():
-        return lambda: BASE_DATE + dt.timedelta(days=rng.randint(-400, 400))
-    if dtype.is_timestamp():
-        start = dt.datetime(2024, 1, 1)
-        return lambda: start + dt.timedelta(seconds=rng.randint(-400, 400) * 86_400 // 7)
-    if dtype.is_time():
-        return lambda: dt.time(rng.randint(0, 23), rng.choice((0, 15, 30, 45)))
-    if dtype.is_array():
-        inner = _base_generator(column, dtype.value_type, rng)
-        return lambda: [inner() for _ in range(rng.randint(0, 3))]
-    if dtype.is_struct():
-        fields = {n: _base_generator(n, t, rng) for n, t in dtype.items()}
-        return lambda: {n: make() for n, make in fields.items()}
-    if dtype.is_map():
-        key = _base_generator(column, dtype.key_type, rng)
-        value = _base_generator(column, dtype.value_type, rng)
-        return lambda: {key(): value() for _ in range(rng.randint(0, 2))}
-    raise SchemaError(
-        f"column {column!r} has dtype {dtype} that random databases cannot generate; "
-        "use integers, floats, decimals, strings, booleans, dates, timestamps, times, arrays, "
-        "structs or maps"
-    )
-
-
-def _pooled(rng: random.Random, fresh: Callable[[], Any], size: int = 8) -> Callable[[], Any]:
-    """Mostly values from a small pool: repeated values make DISTINCT and SUM(DISTINCT) matter."""
-    pool = [fresh() for _ in range(size)]
-    return lambda: rng.choice(pool) if rng.random() < 0.75 else fresh()
-
-
-def _fits(value: Any, dtype: Any) -> bool:
-    if dtype.is_boolean():
-        return isinstance(value, bool)
-    if dtype.is_numeric():
-        return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
-    if dtype.is_string():
-        return isinstance(value, str)
-    if dtype.is_date():
-        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    if dtype.is_timestamp():
-        return isinstance(value, dt.date)
-    return False
-
-
-def _near(value: Any, dtype: Any, rng: random.Random) -> Any:
-    """The literal itself most of the time, else a neighbour: filters then cut both ways."""
-    step = rng.choice((-1, 0, 1))
-    if dtype.is_string() or dtype.is_boolean():
-        return value
-    if dtype.is_integer():
-        number = int(value) + step
-        return max(number, 0) if dtype.is_unsigned_integer() else number
-    if dtype.is_floating():
-        return float(value) + step * 0.5
-    if dtype.is_decimal():
-        scale = dtype.scale if dtype.scale is not None else 2
-        return (decimal.Decimal(str(value)) + step).quantize(decimal.Decimal(1).scaleb(-scale))
-    if dtype.is_date():
-        day = value if not isinstance(value, dt.datetime) else value.date()
-        return day + dt.timedelta(days=step)
-    if dtype.is_timestamp():
-        moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-        return moment + dt.timedelta(hours=step)
-    return value
-
-
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike)
-
-
-def query_literals(sql: str | exp.Expr, dialect: str = "duckdb") -> QueryLiterals:
-    """Literals of ``sql``, attached to the column they are compared with where there is one.
-
-    ``sql`` is text in ``dialect``, or a tree sqlglot already parsed (the verifier parses once).
-
-    >>> found = query_literals("SELECT * FROM t WHERE a > 5 AND b LIKE 'x%' AND c IN (1, 2)")
-    >>> sorted(found.by_column.items())
-    [('a', (5,)), ('b', ('x',)), ('c', (1, 2))]
-    """
-    if isinstance(sql, exp.Expr):
-        tree = sql
-    else:
-        try:
-            tree = sqlglot.parse_one(sql, read=dialect)
-        except sqlglot.errors.SqlglotError:
-            return QueryLiterals()
-    by_column: dict[str, list[Any]] = {}
-    loose: list[Any] = []
-    for node in tree.find_all(exp.Literal, exp.Cast):
-        value = _literal_value(node)
-        if value is None:
-            continue
-        column = _compared_column(node)
-        if column is not None:
-            if isinstance(node.parent, exp.Like | exp.ILike) and isinstance(value, str):
-                value = value.replace("%", "").replace("_", "a")
-            by_column.setdefault(column.lower(), []).append(value)
-        else:
-            loose.append(value)
-    return QueryLiterals(
-        by_column={c: tuple(dict.fromkeys(v)) for c, v in by_column.items()},
-        loose=tuple(dict.fromkeys(loose)),
-    )
-
-
-def _literal_value(node: exp.Expression) -> Any:
-    if isinstance(node, exp.Cast):
-        inner = node.this
-        if not isinstance(inner, exp.Literal) or not inner.is_string:
-            return None
-        try:
-            if node.to.is_type("date"):
-                return dt.date.fromisoformat(inner.this[:10])
-            if node.to.is_type(*exp.DataType.TEMPORAL_TYPES):
-                return dt.datetime.fromisoformat(inner.this)
-        except ValueError:
-            return None
-        return None
-    if isinstance(node.parent, exp.Cast):
-        return None  # handled with its cast
-    if node.is_string:
-        return node.this
-    try:
-        number = float(node.this)
-    except ValueError:
-        return None
-    if isinstance(node.parent, exp.Neg):
-        number = -number
-    return int(number) if number.is_integer() and "." not in node.this else number
-
-
-def _compared_column(node: exp.Expression) -> str | None:
-    parent = node.parent
-    if isinstance(parent, exp.Neg):
-        node, parent = parent, parent.parent
-    if isinstance(parent, _COMPARISONS):
-        other = parent.left if parent.right is node else parent.right
-        return other.name if isinstance(other, exp.Column) else None
-    if isinstance(parent, exp.In | exp.Between) and isinstance(parent.this, exp.Column):
-        return parent.this.name
-    return None

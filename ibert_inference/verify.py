@@ -38,7 +38,11 @@ STATUSES = ("verified", "mismatch", "vacuous", "sql_error", "ibis_error", "unsaf
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of verifying one pair; ``reason`` says why when it is not verified."""
+    """The outcome of verifying one pair; ``reason`` says why when it is not verified.
+
+    ``databases`` and ``rows_compared`` (result rows of the SQL, summed over the databases) say
+    how much evidence a verified pair rests on.
+    """
 
     ok: bool
     status: str
@@ -47,6 +51,7 @@ class Verdict:
     compiled_sql: str | None
     seed: int
     order_checked: bool = False
+    rows_compared: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,7 +149,10 @@ def verify_expr(
             compiled,
             seed,
         )
-    return Verdict(True, "verified", None, len(databases), compiled, seed, plan.order_checked)
+    return Verdict(
+        True, "verified", None, len(databases), compiled, seed, plan.order_checked,
+        plan.rows_compared,
+    )  # fmt: skip
 
 
 class _Comparison:
@@ -156,6 +164,7 @@ class _Comparison:
         self.limited, self.seed = limited, seed
         self.any_rows = False
         self.order_checked = False
+        self.rows_compared = 0
 
     def run(self, databases: list[GeneratedDatabase], total: int | None = None) -> Verdict | None:
         """The first failure as a verdict, or None when every database agrees."""
@@ -184,6 +193,7 @@ class _Comparison:
                     self.seed,
                 )  # fmt: skip
             self.any_rows = self.any_rows or bool(expected[1])
+            self.rows_compared += len(expected[1])
         return None
 
     def _failed(self, status: str, reason: str) -> Verdict:
@@ -249,3 +259,56 @@ def _sort_key_positions(tree: exp.Expr, names: list[str]) -> tuple[int, ...] | N
         else:
             return None
     return tuple(positions)
+
+
+@isolated(returns=Verdict, on_failure=_verdict_without_answer)
+def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 5.0) -> Verdict:
+    """Evaluate ``code`` safely, compile it, and run it on the generated databases.
+
+    The check of answers that have no SQL to agree with (a repair, a completion): ``verified``
+    when the code evaluates, compiles and runs on every database without error.
+
+    >>> verify_runs("t.filter(_.a > 1)", {"t": {"a": "int64"}}).status
+    'verified'
+    >>> verify_runs("t.mutate(b=_.s.cast('int64'))", {"t": {"s": "string"}}).status
+    'ibis_error'
+    """
+    import ibis
+
+    from ibert_inference.safe_eval import evaluate_ibis
+
+    def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
+        return Verdict(False, status, reason, 0, compiled, seed)
+
+    try:
+        expr = evaluate_ibis(code, schema, timeout_s=timeout_s)
+    except UnsafeCodeError as exc:
+        return failed("unsafe", str(exc))
+    except EvaluationTimeout as exc:
+        return failed("timeout", str(exc))
+    except EvaluationError as exc:
+        return failed("ibis_error", str(exc))
+    try:
+        compiled = str(ibis.to_sql(expr, dialect="duckdb"))
+    except Exception as exc:  # the Ibis compiler raises many types
+        return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
+    databases = random_databases(schema, seed=seed, literals=query_literals(compiled))
+    rows = 0
+    for database in databases:
+        result = _run(database, compiled)
+        if isinstance(result, str):
+            return failed("ibis_error", f"the code fails on {database.name}: {result}", compiled)
+        rows += len(result[1])
+    return Verdict(True, "verified", None, len(databases), compiled, seed, rows_compared=rows)
+
+
+def verification_details(verdict: Verdict, check: str) -> dict[str, Any]:
+    """How an answer was checked, for a task result's details: what, on how much, which seed."""
+    return {
+        "check": check,
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "databases": verdict.databases,
+        "rows_compared": verdict.rows_compared,
+        "seed": verdict.seed,
+    }

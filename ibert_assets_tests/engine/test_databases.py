@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from ibert_inference.boundary_values import Pattern
 from ibert_inference.databases import QueryLiterals, query_literals, random_databases
 from ibert_inference.errors import SchemaError
 
@@ -74,8 +75,11 @@ def test_literals_make_filters_bite_both_ways():
 
 def test_like_patterns_plant_matching_strings():
     literals = query_literals("SELECT * FROM t WHERE s LIKE 'Ze%' OR s ILIKE '%q_z'")
-    assert set(literals.by_column["s"]) == {"Ze", "qaz"}
+    assert set(literals.by_column["s"]) == {Pattern("Ze%", "like"), Pattern("%q_z", "like")}
     assert isinstance(literals, QueryLiterals)
+    (db,) = random_databases(EVERY_DTYPE, seed=0, literals=literals)[:1]
+    strings = {row[0] for row in rows(db, "SELECT s FROM t")}
+    assert {"Ze", "ze", "qaz", "QAZ"} <= strings
 
 
 def test_key_columns_share_a_small_range_so_joins_match():
@@ -136,3 +140,103 @@ def test_a_literal_compared_with_an_alias_is_still_planted():
         row[0] for db in dbs[:3] for row in db.connection.execute("SELECT a FROM t").fetchall()
     }
     assert values & {4999, 5000, 5001}
+
+
+# --- adversarial values: what near misses need to disagree on --------------------------------
+
+
+def column_values(dbs, sql):
+    return {row[0] for db in dbs for row in db.connection.execute(sql).fetchall()}
+
+
+def test_every_boundary_value_of_a_literal_is_in_the_first_random_database():
+    literals = query_literals(
+        "SELECT * FROM t WHERE i64 > 100 AND s = 'bob' AND d >= DATE '2024-05-15'"
+    )
+    (db,) = random_databases(EVERY_DTYPE, seed=4, literals=literals)[:1]
+    assert {100, 99, 101, 0, -100} <= column_values([db], "SELECT i64 FROM t")
+    assert {"bob", "Bob", "BOB", " bob", "bob ", ""} <= column_values([db], "SELECT s FROM t")
+    dates = column_values([db], "SELECT d FROM t")
+    assert {dt.date(2024, 5, 14), dt.date(2024, 5, 31), dt.date(2024, 6, 1)} <= dates
+    assert {dt.date(2024, 5, 12), dt.date(2024, 5, 13), dt.date(2024, 2, 29)} <= dates
+
+
+def test_a_regex_pattern_gets_strings_with_several_matches():
+    literals = query_literals(r"SELECT regexp_replace(s, '\s+', ' ') FROM t")
+    (db,) = random_databases(EVERY_DTYPE, seed=4, literals=literals)[:1]
+    counts = {
+        row[0]
+        for row in db.connection.execute(
+            r"SELECT len(regexp_extract_all(s, '\s+')) FROM t"
+        ).fetchall()
+    }
+    assert {2, 3} <= counts
+
+
+def test_every_group_holds_several_rows_with_different_values():
+    literals = query_literals("SELECT s, SUM(f64) FROM t GROUP BY s")
+    for db in random_databases(EVERY_DTYPE, seed=4, literals=literals)[:1]:
+        groups = db.connection.execute(
+            "SELECT s, count(*), count(DISTINCT f64) FROM t GROUP BY s"
+        ).fetchall()
+        assert all(rows >= 2 for _, rows, _ in groups)
+        assert sum(distinct >= 2 for _, _, distinct in groups) >= len(groups) // 2
+
+
+def test_nulls_in_every_column_of_two_databases_and_none_in_the_third():
+    columns = list(EVERY_DTYPE["t"])
+    counts = ", ".join(f"count(*) - count({c})" for c in columns)
+    nulls = [rows(db, f"SELECT {counts} FROM t")[0] for db in random_databases(EVERY_DTYPE)[:3]]
+    assert all(missing > 0 for missing in nulls[0]) and all(missing > 0 for missing in nulls[1])
+    assert all(missing == 0 for missing in nulls[2])
+
+
+def test_a_duplicate_row_makes_distinct_matter():
+    for db in random_databases({"t": {"a": "float64", "b": "string"}}, seed=9)[:3]:
+        total, distinct = rows(
+            db, "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * FROM t)) FROM t"
+        )[0]
+        assert distinct < total
+
+
+def test_a_literal_compared_with_an_expression_is_planted_in_its_column():
+    found = query_literals("SELECT * FROM t WHERE lower(s) = 'bob' AND abs(i64) > 7")
+    assert found.by_column["s"] == ("bob",) and found.by_column["i64"] == (7,)
+    assert 7 in found.loose  # and kept loose for the other columns of its type
+
+
+def test_columns_of_one_type_are_set_apart_by_the_query_numbers():
+    schema = {"t": {"lo": "int64", "hi": "int64"}}
+    found = query_literals("SELECT * FROM t WHERE hi - lo >= -50")
+    differences = column_values(
+        random_databases(schema, seed=2, literals=found)[:1], "SELECT hi - lo FROM t"
+    )
+    assert {0, 1, -50} <= differences
+
+
+def test_a_null_tested_column_is_null_in_half_the_rows_so_a_null_row_can_win():
+    schema = {"t": {"id": "int64", "delay": "int64"}}
+    found = query_literals("SELECT id FROM t WHERE id IS NOT NULL ORDER BY delay DESC LIMIT 1")
+    assert found.null_tested == ("id",)
+    top_ids = [
+        rows(db, "SELECT id FROM t ORDER BY delay DESC NULLS LAST, id NULLS FIRST LIMIT 1")[0][0]
+        for seed in range(6)
+        for db in random_databases(schema, seed=seed, literals=found)[:2]
+    ]
+    assert None in top_ids  # a dropped "id IS NOT NULL" changes the top row somewhere
+
+
+def test_the_third_database_keeps_single_row_groups():
+    # HAVING COUNT(*) > 1 and >= 1 differ only where some group has a single row
+    literals = query_literals("SELECT s, COUNT(*) FROM t GROUP BY s HAVING COUNT(*) > 1")
+    third = random_databases({"t": {"s": "string", "v": "int64"}}, seed=4, literals=literals)[2]
+    sizes = [n for (n,) in rows(third, "SELECT count(*) FROM t GROUP BY s")]
+    assert 1 in sizes
+
+
+def test_columns_set_apart_stay_within_their_type():
+    # a loose 0.0001 cannot move a DECIMAL(10, 2), nor 1e6 an int8 column: no such value is made
+    schema = {"t": {"a": "decimal(10, 2)", "b": "decimal(10, 2)", "i": "int8", "j": "int8"}}
+    found = query_literals("SELECT * FROM t WHERE a * 0.0001 > b AND i + 1000000 > j")
+    for db in random_databases(schema, seed=1, literals=found)[:3]:
+        assert rows(db, "SELECT count(*) FROM t")[0][0] > 0

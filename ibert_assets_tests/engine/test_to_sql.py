@@ -71,3 +71,20 @@ def test_sort_key_is_not_a_query():
 def test_compile_expr_refuses_non_expressions():
     with pytest.raises(NotAQueryError, match="not a query"):
         compile_expr(SCHEMA, "duckdb")
+
+
+def test_wrong_compiled_sql_is_not_called_verified(monkeypatch):
+    # a compiler bug at the boundary: the SQL returned drops the filter's boundary row
+    import ibert_inference.tasks.to_sql as task
+
+    monkeypatch.setattr(
+        task, "ibis_to_sql", lambda code, schema, dialect: "SELECT id FROM orders WHERE amount > 11"
+    )
+    result = task.to_sql("orders.filter(_.amount > 10).select('id')", schema=SCHEMA)
+    assert result.verified is False and not result.ok
+    assert result.details["verification"]["status"] == "mismatch"
+
+
+def test_without_a_schema_nothing_is_checked_so_nothing_is_verified():
+    result = to_sql("ibis.literal(1) + 2")
+    assert result.verified is None and "verification" not in result.details

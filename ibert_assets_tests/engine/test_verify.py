@@ -192,3 +192,42 @@ def test_sql_nested_too_deeply_to_parse_is_a_verdict_not_a_crash():
     # what a small model can write when it runs away: the parser recurses once per NOT
     verdict = verify_pair("SELECT id FROM orders WHERE " + "NOT " * 3000 + "TRUE", "orders", SHOP)
     assert verdict.status == "sql_error" and "nested too deeply" in (verdict.reason or "")
+
+
+# --- near misses the generated databases must tell apart (each differs on a two-row database) ---
+
+NEAR_MISS_SCHEMA = {"t": {"id": "int64", "s": "string"}}
+
+
+@pytest.mark.parametrize(
+    ("sql", "right", "wrong"),
+    [
+        pytest.param(
+            r"SELECT id, regexp_replace(s, '\s+', ' ') AS r FROM t",
+            r"t.select('id', r=_.s.re_replace(r'^(.*?)\s+', r'\1 '))",
+            r"t.select('id', r=_.s.re_replace(r'\s+', ' '))",
+            id="regexp_replace replaces the first match, re_replace all",
+        ),
+        pytest.param(
+            "SELECT id FROM t WHERE s LIKE '%ab%'",
+            "t.filter(_.s.like('%ab%')).select('id')",
+            "t.filter(_.s.ilike('%ab%')).select('id')",
+            id="LIKE is case-sensitive, ilike is not",
+        ),
+        pytest.param(
+            "SELECT id FROM t WHERE LOWER(s) = 'bob'",
+            "t.filter(_.s.lower() == 'bob').select('id')",
+            "t.filter(_.s == 'bob').select('id')",
+            id="LOWER(s) = 'bob' also matches 'Bob'",
+        ),
+    ],
+)
+def test_near_misses_are_rejected_and_the_right_answers_verified(sql, right, wrong):
+    assert verify_pair(sql, right, NEAR_MISS_SCHEMA).ok
+    verdict = verify_pair(sql, wrong, NEAR_MISS_SCHEMA)
+    assert verdict.status == "mismatch", verdict
+
+
+def test_a_verified_verdict_says_how_many_rows_were_compared():
+    verdict = verify_pair("SELECT id FROM t", "t.select('id')", NEAR_MISS_SCHEMA)
+    assert verdict.ok and verdict.rows_compared > verdict.databases

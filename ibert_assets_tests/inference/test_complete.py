@@ -99,3 +99,17 @@ def test_the_tiny_model_stops_generating_at_the_deadline(tiny_model):
     started = time.monotonic()
     tiny_model.generate([conversation], max_new_tokens=100_000, deadline=started + 0.5)
     assert time.monotonic() - started < 5  # 100,000 tokens would take minutes
+
+
+def test_a_completion_that_fails_when_run_is_not_the_answer():
+    model = ScriptedModel([".mutate(n=_.status.cast('int64'))", ".limit(3)"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=2)
+    assert result.output == ".limit(3)" and result.verified is True
+    assert "fails on" in result.details["tried"][0]["problem"]
+    assert result.details["verification"]["databases"] >= 5
+
+
+def test_no_completion_that_runs_means_not_verified():
+    model = ScriptedModel([".mutate(n=_.status.cast('int64'))"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
+    assert result.verified is False and result.details["reason"].startswith("no completion runs")

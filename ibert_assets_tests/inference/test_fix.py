@@ -122,3 +122,33 @@ def test_given_error_stands_in_when_the_code_evaluates():
         error="Binder Error: cannot compare",
     )
     assert result.details["error"] == "Binder Error: cannot compare"
+
+
+# --- the rule: a fix says verified only when it ran on generated databases ---------------------
+
+
+def test_code_that_evaluates_but_fails_when_run_is_not_verified():
+    code = "result = orders.mutate(n=_.status.cast('int64'))"  # 'paid' is no integer
+    result = fix_code(code, schema=SCHEMA)
+    assert result.verified is False and not result.ok
+    assert result.details["verification"]["status"] == "ibis_error"
+    assert "does not run" in result.details["reason"]
+
+
+def test_a_model_repair_that_fails_when_run_is_not_verified():
+    broken = "result = orders.mutate(n=_.status.cast('int64')"  # unclosed, and fails when run
+    model = ScriptedModel("```python\nresult = orders.mutate(n=_.status.cast('int64'))\n```")
+    result = fix_code(broken, schema=SCHEMA, model=model)
+    assert result.verified is False
+
+
+def test_a_verified_fix_says_how_it_was_checked():
+    result = fix_code("result = orders.filter(_.amout > 1)", schema=SCHEMA)
+    how = result.details["verification"]
+    assert result.verified is True and how["check"] == "runs" and how["databases"] >= 5
+
+
+def test_without_a_schema_a_fix_is_not_called_verified():
+    result = fix_code("result = ibis.literal(1) + 2")
+    assert result.output
+    assert result.verified is None

@@ -67,7 +67,7 @@ def test_a_wrong_translation_on_an_inferred_schema_is_not_called_verified(monkey
     monkeypatch.setattr(translate, "sql_to_ibis", lambda sql, schema, dialect: wrong)
     result = from_sql("SELECT id FROM orders WHERE amount > 5")
     assert result.verified is False and not result.ok
-    assert result.details["reason"].startswith("not verified on the inferred schema")
+    assert "does not verify" in result.details["reason"]
 
 
 def test_sql_that_names_no_table_asks_for_a_schema():
@@ -77,3 +77,52 @@ def test_sql_that_names_no_table_asks_for_a_schema():
         from_sql("SELECT 1 + 1 AS two")
     with pytest.raises(SQLParseError):
         from_sql("SELECT FROM WHERE (")
+
+
+# --- the rule: "verified" only when the verification engine checked that very answer -----------
+
+REGEX_SQL = r"SELECT id, regexp_replace(status, '\s+', ' ') AS s FROM orders"
+
+
+def _translator_answers(monkeypatch, code: str) -> None:
+    """The translator at its boundary returns ``code``, as a translator bug would."""
+    from ibert_inference import translate
+
+    monkeypatch.setattr(
+        translate,
+        "sql_to_ibis",
+        lambda sql, schema, dialect="duckdb": translate.Translation(code, None),
+    )
+
+
+def test_a_wrong_deterministic_translation_is_not_called_verified(monkeypatch):
+    # DuckDB's regexp_replace replaces the first match; Ibis's re_replace replaces them all
+    _translator_answers(
+        monkeypatch, r"result = orders.select('id', s=_.status.re_replace(r'\s+', ' '))"
+    )
+    result = from_sql(REGEX_SQL, schema=SCHEMA)
+    assert result.verified is False and not result.ok and result.source == "deterministic"
+    assert result.details["verification"]["status"] == "mismatch"
+    assert "does not verify" in result.details["reason"]
+
+
+def test_a_wrong_translation_goes_to_the_model_which_must_verify(monkeypatch):
+    _translator_answers(monkeypatch, "result = orders.filter(_.amount >= 5).select('id')")
+    model = ScriptedModel(["result = orders.filter(_.amount > 5).select('id')"])
+    result = from_sql("SELECT id FROM orders WHERE amount > 5", schema=SCHEMA, model=model)
+    assert result.verified is True and result.source == "model"
+    assert result.output == "result = orders.filter(_.amount > 5).select('id')"
+
+
+def test_a_verified_translation_says_how_it_was_checked():
+    result = from_sql("SELECT id FROM orders WHERE amount > 5", schema=SCHEMA)
+    how = result.details["verification"]
+    assert result.verified is True and how["status"] == "verified"
+    assert how["databases"] >= 5 and how["rows_compared"] > 0 and how["seed"] == 0
+
+
+def test_a_model_answer_that_is_wrong_is_not_verified():
+    wrong = "```python\nresult = orders.agg(s=_.amount.mean())\n```"  # mean, not SUM(DISTINCT)
+    result = from_sql(UNSUPPORTED, schema=SCHEMA, model=ScriptedModel([wrong]), retries=1)
+    assert result.verified is False and result.details["attempts"][0]["status"] == "mismatch"
+    assert result.details["reason"].startswith("no answer verifies")

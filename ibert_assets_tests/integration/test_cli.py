@@ -409,3 +409,13 @@ def test_from_sql_prints_why_the_translator_cannot():
     assert result.returncode == 1
     assert err(result).startswith("ibert from-sql: cannot translate WITH RECURSIVE"), err(result)
     assert err(result).count("\n") == 1
+
+
+def test_from_sql_says_in_one_line_why_nothing_verified():
+    # a query no database can tell anything about: the translation is printed, not called verified
+    sql = "SELECT id FROM orders WHERE amount > 5 AND amount < 5"
+    result = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin=sql)
+    assert result.returncode == 1
+    assert "result = " in out(result)
+    (line,) = err(result).strip().splitlines()
+    assert line.startswith("ibert from-sql: the translation does not verify (vacuous)")

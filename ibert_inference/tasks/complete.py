@@ -1,8 +1,11 @@
-"""Task ``complete``: the model proposes completions; the first that evaluates wins.
+"""Task ``complete``: the model proposes completions; the first that runs wins.
 
 A request has a budget: a deadline in seconds and a number of new tokens per candidate. The
-greedy candidate comes first and, when it evaluates, is the answer at once; sampled candidates
+greedy candidate comes first and, when it runs, is the answer at once; sampled candidates
 are generated only when it does not, and generation stops where it is when the deadline passes.
+With a schema, a completion is verified by the verification engine: the completed code evaluates,
+compiles and runs on the generated databases (``details["verification"]``). Without one only
+parsing is checked and ``verified`` is None.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def _check(
     prefix: str, reply: str, schema: Schema | None, tried: list[dict[str, str]]
 ) -> TaskResult | None:
     """The answer ``reply`` gives when it parses (and evaluates); else None, with why in tried."""
-    from ibert_inference.sandbox.jobs import evaluates
+    from ibert_inference.verify import verification_details, verify_runs
 
     completion = _strip_echo(prefix, extract_code(reply))
     if not completion.strip():
@@ -100,12 +103,12 @@ def _check(
         return None
     if schema is None:
         return TaskResult("code_completion", completion, None, "model", {})
-    try:
-        evaluates(code, schema)
-    except IbertError as exc:
-        tried.append({"completion": completion, "problem": str(exc)[:200]})
+    verdict = verify_runs(code, schema)
+    if not verdict.ok:
+        tried.append({"completion": completion, "problem": (verdict.reason or "")[:200]})
         return None
-    return TaskResult("code_completion", completion, True, "model", {})
+    details = {"verification": verification_details(verdict, "runs")}
+    return TaskResult("code_completion", completion, True, "model", details)
 
 
 def _finish(
@@ -113,11 +116,14 @@ def _finish(
 ) -> TaskResult:
     elapsed = time.monotonic() - started
     details: dict[str, Any] = {
+        **result.details,
         "tried": tried,
         "elapsed_s": round(elapsed, 2),
         "time_budget_s": budget,
         "load_s": round(load_s, 2),
     }
+    if not result.ok and tried:
+        details["reason"] = f"no completion runs; the last: {tried[-1]['problem']}"
     if not result.ok and elapsed >= budget:
         details["reason"] = (
             f"no completion evaluated within the {budget:g} s budget "

@@ -2,7 +2,8 @@
 
 Deterministic repairs (:mod:`ibert_inference.repairs`) go first; the model, when given, gets a
 bounded number of attempts, each shown the error of the previous one. A fix is returned only if
-the safe evaluator turns it into an expression (and Ibis compiles it to SQL).
+the safe evaluator turns it into an expression (and Ibis compiles it to SQL); it says verified only
+if it also runs on the generated databases (with a schema; without one ``verified`` is None).
 
 >>> result = fix_code("t.filter(_.amout > 1)", schema={"t": {"amount": "float64"}})
 >>> result.output, result.source, result.details["changes"]
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from typing import Any
 
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
@@ -47,12 +49,15 @@ def fix_code(
     """
     found = evaluation_error(code, schema)
     if found is None and error is None:
-        return TaskResult(
-            "fix",
-            code,
-            True,
-            "deterministic",
-            {"changes": [], "error": None, "attempts": [], "message": "nothing to fix"},
+        return _checked(
+            TaskResult(
+                "fix",
+                code,
+                True,
+                "deterministic",
+                {"changes": [], "error": None, "attempts": [], "message": "nothing to fix"},
+            ),
+            schema,
         )
     original = found or _error_from_text(error or "")
     attempts: list[dict[str, Any]] = []
@@ -60,12 +65,12 @@ def fix_code(
     extra = {"given_error": error} if error is not None else {}
     repaired = _deterministic(code, original, schema, attempts)
     if repaired is not None:
-        return _fixed(repaired, "deterministic", original, attempts, extra)
+        return _fixed(repaired, "deterministic", original, attempts, extra, schema)
     if model is not None:
         prompt_error = original.message if found or not error else error
         repaired = _with_model(code, ErrorInfo(prompt_error), schema, context, model, attempts)
         if repaired is not None:
-            return _fixed(repaired, "model", original, attempts, extra)
+            return _fixed(repaired, "model", original, attempts, extra, schema)
     reason = f"no repair evaluates; the error is: {original.message}"
     if schema is None and original.error_type == "NameError":
         reason += " (give the tables' columns with --schema / schema=)"
@@ -227,7 +232,34 @@ def line_changes(before: str, after: str) -> list[str]:
     return changes
 
 
+def _checked(result: TaskResult, schema: Schema | None) -> TaskResult:
+    """``result`` verified by the verification engine: the code runs on generated databases.
+
+    Without a schema nothing can run it: ``verified`` is then None (it evaluates, no more).
+    """
+    from ibert_inference.verify import verification_details, verify_runs
+
+    if not schema:
+        return replace(result, verified=None)
+    verdict = verify_runs(result.output, schema)
+    details = {**result.details, "verification": verification_details(verdict, "runs")}
+    if not verdict.ok:
+        details["reason"] = f"the code evaluates but does not run: {verdict.reason}"
+    return replace(result, verified=verdict.ok, details=details)
+
+
 def _fixed(
+    repair: Repair,
+    source: str,
+    error: ErrorInfo,
+    attempts: list[dict[str, Any]],
+    extra: dict[str, Any],
+    schema: Schema | None,
+) -> TaskResult:
+    return _checked(_result_of(repair, source, error, attempts, extra), schema)
+
+
+def _result_of(
     repair: Repair,
     source: str,
     error: ErrorInfo,

@@ -1,9 +1,10 @@
-"""Task ``from-sql``: the deterministic translator first; the model only where it cannot, and
-then only an answer that verifies against the SQL by execution.
+"""Task ``from-sql``: the deterministic translator first; the model only where it cannot or
+where its translation is wrong. Every answer, the translator's too, is verified against the SQL by
+execution before it says ``verified``; ``details["verification"]`` says on what.
 
 Without a schema, the tables and columns are read from the query and their types from how the
-query uses them (``infer_schema``); the translation is then verified by execution against that
-inferred schema, and the result says the schema was inferred.
+query uses them (``infer_schema``); the answer is then verified against that inferred schema, and
+the result says the schema was inferred.
 """
 
 from __future__ import annotations
@@ -30,16 +31,7 @@ def from_sql(
     inferred = schema_from_sql(sql, dialect)
     result = _translate(sql, inferred, dialect, model, retries)
     details = {**result.details, "inferred_schema": inferred}
-    verified = result.verified
-    if result.ok and result.source == "deterministic":
-        from ibert_inference.verify import verify_pair
-
-        verdict = verify_pair(sql, result.output, inferred, dialect=dialect)
-        details["verification"] = {"status": verdict.status, "databases": verdict.databases}
-        verified = verdict.ok
-        if not verdict.ok:
-            details["reason"] = f"not verified on the inferred schema: {verdict.reason}"
-    return TaskResult(result.task, result.output, verified, result.source, details)
+    return TaskResult(result.task, result.output, result.verified, result.source, details)
 
 
 def schema_from_sql(sql: str, dialect: str = "duckdb") -> Schema:
@@ -59,7 +51,7 @@ def schema_from_sql(sql: str, dialect: str = "duckdb") -> Schema:
 
 def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int) -> TaskResult:
     from ibert_inference.translate import sql_to_ibis
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify import verification_details, verify_pair
 
     try:
         translation = sql_to_ibis(sql, schema, dialect=dialect)
@@ -67,16 +59,23 @@ def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int)
         raise  # the input is wrong; a model would only guess
     except UnsupportedSQLError as exc:
         reason = str(exc)
+        unverified = TaskResult(
+            "sql_to_ibis", "", False, "none", {"unsupported": reason, "reason": reason}
+        )
     else:
-        return TaskResult(
-            "sql_to_ibis",
-            translation.code,
-            True,
-            "deterministic",
-            {"warnings": list(getattr(translation, "warnings", []))},
+        verdict = verify_pair(sql, translation.code, schema, dialect=dialect)
+        details = {
+            "warnings": list(getattr(translation, "warnings", [])),
+            "verification": verification_details(verdict, "agrees with the SQL"),
+        }
+        if verdict.ok:
+            return TaskResult("sql_to_ibis", translation.code, True, "deterministic", details)
+        reason = f"the translation does not verify ({verdict.status}): {verdict.reason}"
+        unverified = TaskResult(
+            "sql_to_ibis", translation.code, False, "deterministic", {**details, "reason": reason}
         )
     if model is None:
-        return TaskResult("sql_to_ibis", "", False, "none", {"unsupported": reason})
+        return unverified
     attempts: list[dict[str, Any]] = []
     feedback = None
     for _ in range(max(1, retries)):
@@ -86,7 +85,15 @@ def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int)
         attempts.append({"code": code, "status": verdict.status, "reason": verdict.reason})
         if verdict.ok:
             return TaskResult(
-                "sql_to_ibis", code, True, "model", {"attempts": attempts, "unsupported": reason}
+                "sql_to_ibis",
+                code,
+                True,
+                "model",
+                {
+                    "attempts": attempts,
+                    "unsupported": reason,
+                    "verification": verification_details(verdict, "agrees with the SQL"),
+                },
             )
         feedback = f"{verdict.status}: {verdict.reason}"
     return TaskResult(
@@ -94,5 +101,10 @@ def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int)
         attempts[-1]["code"],
         False,
         "model",
-        {"attempts": attempts, "unsupported": reason},
+        {
+            "attempts": attempts,
+            "unsupported": reason,
+            "reason": f"no answer verifies; the last ({attempts[-1]['status']}): "
+            f"{attempts[-1]['reason']}",
+        },
     )
