@@ -225,15 +225,24 @@ def _run_job(module: str, name: str, args: tuple[Any, ...], kwargs: dict[str, An
         return {"error": error}
 
 
+_INHERITED: list[Any] = []
+
+
 def _forget_inherited_state() -> None:
-    """Drop what the fork copied from the parent that must not be shared: DuckDB instances and
-    the databases cached on them were opened there, without the worker's limits."""
+    """Stop using what the fork copied from the parent that must not be shared: DuckDB instances
+    and the databases cached on them were opened there, without the worker's limits.
+
+    The copies are kept alive, never destroyed: their destructors would detach catalogs and close
+    connections through locks and threads that exist only in the parent (a segfault here).
+    """
+    import gc
     import sys
 
     module = sys.modules.get("ibert_inference.databases")
     for value in vars(module).values() if module is not None else ():
         clear = getattr(value, "cache_clear", None)
         if callable(clear):
+            _INHERITED.extend(gc.get_referents(value))  # an lru_cache refers to its results
             clear()
 
 
