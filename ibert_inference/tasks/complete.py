@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
 from ibert_inference.errors import IbertError
 from ibert_inference.prompts import completion_prompt, extract_code
 from ibert_inference.schema import Schema
@@ -22,7 +23,8 @@ def complete_code(
 
     if model is None:
         raise IbertError("completion needs a model: configure one (IBERT_MODEL_NAME) or --model")
-    conversation = completion_prompt(prefix, schema)
+    demonstrations = demonstrations_for(model, "code_completion", {"prefix": prefix})
+    conversation = completion_prompt(prefix, schema, demonstrations)
     replies = model.generate([conversation], temperature=0.0)
     if candidates > 1:
         replies += model.generate([conversation] * (candidates - 1), temperature=0.8)

@@ -7,6 +7,7 @@ import ast
 import textwrap
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
 from ibert_inference.errors import IbertError
 from ibert_inference.prompts import docstring_prompt, extract_code
 from ibert_inference.tasks.result import TaskResult
@@ -27,8 +28,10 @@ def document_function(
     function = _first_function(source)
     problems: list[str] = []
     if model is not None:
+        demonstrations = demonstrations_for(model, "documentation", {"code": source})
         for _ in range(attempts):
-            (reply,) = model.generate([docstring_prompt(source, style, examples)])
+            prompt = docstring_prompt(source, style, examples, demonstrations)
+            (reply,) = model.generate([prompt])
             docstring = _clean(extract_code(reply))
             missing = missing_documentation(function, docstring, style)
             if not missing:

@@ -14,13 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
+from ibert_inference.prompts import qa_prompt
 from ibert_inference.retrieval import Hit, default_corpus_paths, passage_index
 from ibert_inference.tasks.result import TaskResult
-
-SYSTEM_PROMPT = (
-    "You answer questions about the Ibis dataframe library using only the numbered passages "
-    "given. Cite the passages you use as [1], [2], ... Say so if the passages do not answer."
-)
 
 
 def answer_question(
@@ -53,10 +50,8 @@ def answer_question(
         )
     if model is None:
         return TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
-    conversation = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": qa_prompt(question, hits)},
-    ]
+    demonstrations = demonstrations_for(model, "qa", {"question": question})
+    conversation = qa_prompt(question, hits, demonstrations)
     answer = model.generate([conversation])[0].strip()
     if not answer:
         return TaskResult(
@@ -67,15 +62,6 @@ def answer_question(
             {"citations": citations, "reason": "the model gave an empty answer"},
         )
     return TaskResult("qa", answer, None, "model", {"citations": citations})
-
-
-def qa_prompt(question: str, hits: list[Hit]) -> str:
-    """The user message: numbered passages, then the question."""
-    passages = "\n\n".join(
-        f"[{number}] {hit.passage.title}\n{hit.passage.text}"
-        for number, hit in enumerate(hits, start=1)
-    )
-    return f"Passages:\n\n{passages}\n\nQuestion: {question}\nAnswer, citing passages:"
 
 
 def format_passages(hits: list[Hit]) -> str:
