@@ -334,6 +334,11 @@ def converted_copy(gguf: Path, cache: Path | None = None) -> Path:
 
 def _load(settings: ModelResource) -> LoadedModel:
     device = _resolve_device(settings.device)
+    if settings.load_in_8bit and device != "cuda":  # refused before a model is read or converted
+        raise ModelNotAvailableError(
+            "load_in_8bit needs a CUDA device and the bitsandbytes package; "
+            f"this run uses {device}: set load_in_8bit false or run on a GPU"
+        )
     choice = settings.choice()
     location, gguf_file = choice.location, choice.gguf_file
     if choice.origin == "packaged":
@@ -355,11 +360,6 @@ def _load(settings: ModelResource) -> LoadedModel:
         options["gguf_file"] = gguf_file
     model_options: dict[str, Any] = {"dtype": _resolve_dtype(settings.dtype, device)}
     if settings.load_in_8bit:
-        if device != "cuda":
-            raise ModelNotAvailableError(
-                "load_in_8bit needs a CUDA device and the bitsandbytes package; "
-                f"this run uses {device}: set load_in_8bit false or run on a GPU"
-            )
         from transformers import BitsAndBytesConfig
 
         model_options["quantization_config"] = BitsAndBytesConfig(load_in_8bit=True)
