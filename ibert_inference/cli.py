@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -308,14 +307,15 @@ def _model(args: argparse.Namespace) -> Any:
         settings["temperature"] = args.temperature
     if args.max_tokens is not None:
         settings["max_new_tokens"] = args.max_tokens
-    configured = bool(args.model or args.config) or any(
-        os.environ.get(name) for name in ("IBERT_MODEL_NAME", "IBERT_GGUF_FILE")
-    )
-    if not configured:
-        return None  # no model named anywhere: the deterministic/retrieval path answers
+    from ibert_inference.errors import ModelNotAvailableError
     from ibert_inference.model import ModelResource
 
-    return ModelResource.from_env(**settings)
+    resource = ModelResource.from_env(**settings)
+    try:
+        resource.choice()  # named, else the newest fine-tuned one, else the packaged small one
+    except ModelNotAvailableError:
+        return None  # no model anywhere: the deterministic/retrieval path answers
+    return resource
 
 
 def _config_settings(path: Path) -> dict[str, Any]:

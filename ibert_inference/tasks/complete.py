@@ -22,7 +22,9 @@ def complete_code(
     from ibert_inference.safe_eval import evaluate_ibis
 
     if model is None:
-        raise IbertError("completion needs a model: configure one (IBERT_MODEL_NAME) or --model")
+        from ibert_inference.model import INSTALL_HINT
+
+        raise IbertError(f"completion needs a model: {INSTALL_HINT}")
     demonstrations = demonstrations_for(model, "code_completion", {"prefix": prefix})
     conversation = completion_prompt(prefix, schema, demonstrations)
     replies = model.generate([conversation], temperature=0.0)
