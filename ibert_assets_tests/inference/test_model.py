@@ -163,3 +163,15 @@ def test_a_gguf_model_is_converted_once_into_the_cache(tiny_model_dir: Path, tmp
     with pytest.raises(Exception):  # noqa: B017  # transformers' own error for a bad GGUF file
         model_module.converted_copy(gguf, tmp_path / "cache")
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [cached.name]
+
+
+def test_a_fine_tuned_model_gets_no_demonstrations_unless_asked(
+    tiny_model_dir: Path, no_packaged_model: Path
+):
+    """It was trained on prompts without them: by default it is served the same prompts."""
+    tuned = fine_tuned_copy(tiny_model_dir, no_packaged_model, "tuned")
+    (tuned / "training.json").write_text("{}")
+    assert ModelResource().demonstration_count() == 0
+    assert ModelResource(model_name=str(tuned)).demonstration_count() == 0
+    assert ModelResource(model_name=str(tiny_model_dir)).demonstration_count() == 3
+    assert ModelResource(few_shot=5).demonstration_count() == 5
