@@ -27,7 +27,7 @@ export IBERT_MODEL_NAME="$work/tiny-model" IBERT_LOCAL_FILES_ONLY=true IBERT_MAX
 materialize() {
   echo "== $1 [$2]"
   .venv/bin/dagster asset materialize -m ibert_assets.definitions --select "$1" --partition "$2" \
-    > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
+    "${@:3}" > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
 }
 materialize template_examples retail_orders
 materialize augmented_examples retail_orders
@@ -56,8 +56,9 @@ assert resource.choice().location == str(folder), resource.choice()
 resource.generate([[{"role": "user", "content": "hello"}]])
 print(f"fine-tuned: validation loss {before} -> {after}; loads as the default model")
 PY
+evaluation='{"ops": {"model_evaluation": {"config": {"sample_size": 10}}}}'
 for task in sql_to_ibis ibis_to_sql code_completion error_resolution qa documentation; do
-  materialize model_evaluation "$task"
+  materialize model_evaluation "$task" --config-json "$evaluation"
 done
 test ! -e "$work/code-ran"
 echo "graph slice materialized: $(cat "$IBERT_DATA_DIR"/train_complete/*.jsonl | wc -l) training examples"

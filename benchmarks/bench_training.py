@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -121,6 +122,10 @@ def main() -> None:
 
     shared = {"device": args.device, "temperature": 0.0, "max_new_tokens": args.max_new_tokens}
     examples = str(Path(base) / "train_complete" / "train.jsonl")
+    if held_out:  # retrieval must not show what training was not allowed to see
+        kept = Path(tempfile.mkdtemp()) / "train.jsonl"
+        kept.write_text("".join(json.dumps(r) + "\n" for r in train), encoding="utf-8")
+        examples = str(kept)
     variants = [
         Variant("base", ModelResource(model_name=folder, few_shot=0, **shared), folder),
         Variant(
