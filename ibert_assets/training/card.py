@@ -35,7 +35,7 @@ tags: [ibis, sql, code, ibert]
   parameters trained), on {report.device} with mixed precision `{report.precision}`
 - Prompts: those of `ibert_inference.prompts`, the ones the tasks send when serving
 - Ran {report.steps} steps, {report.tokens:,} tokens in {report.seconds:.0f} s
-  ({report.tokens_per_second:.1f} tokens/s); stopped at {report.stopped_because}
+  ({report.tokens_per_second:.1f} tokens/s in training steps); stopped at {report.stopped_because}
 - Validation loss: {first["validation_loss"]} before, {last["validation_loss"]} after
 
 | step | train loss | validation loss | tokens | tokens/s |

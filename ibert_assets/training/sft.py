@@ -79,6 +79,7 @@ class TrainingReport:
     steps: int = 0
     tokens: int = 0
     seconds: float = 0.0
+    step_seconds: float = 0.0
     stopped_because: str = ""
     resumed_from_step: int = 0
     curve: list[dict[str, float]] = field(default_factory=list)
@@ -87,7 +88,9 @@ class TrainingReport:
 
     @property
     def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds else 0.0
+        """Training throughput: tokens over the time spent in training steps (validation and
+        checkpoints, which count against the wall-clock budget, left out)."""
+        return self.tokens / self.step_seconds if self.step_seconds else 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "tokens_per_second": round(self.tokens_per_second, 1)}
@@ -170,11 +173,12 @@ def fine_tune(
     if state:
         report.steps, report.tokens = state["step"], state["tokens"]
         report.seconds, report.curve = state["seconds"], state["curve"]
+        report.step_seconds = state.get("step_seconds", 0.0)
         report.resumed_from_step = state["step"]
     held_out = validation.examples[: settings.eval_examples]
     if not report.curve:
         report.curve.append(_point(0, math.nan, _loss(model, held_out, settings, tokenizer,
-                                                      accelerator), 0, 0.0))  # fmt: skip
+                                                      accelerator), 0, 0.0, 0.0))  # fmt: skip
     order = _order(len(train.examples), settings.seed)
     pad = int(tokenizer.pad_token_id)
     window: list[float] = []
@@ -187,6 +191,7 @@ def fine_tune(
             break
         batch = [train.examples[order(report.steps * settings.batch_size + i)]
                  for i in range(settings.batch_size)]  # fmt: skip
+        step_started = time.perf_counter()
         inputs = {k: v.to(accelerator.device) for k, v in collate(batch, pad).items()}
         with accelerator.autocast():
             loss = model(**inputs).loss
@@ -197,6 +202,7 @@ def fine_tune(
         optimizer.zero_grad()
         report.steps += 1
         report.tokens += int(inputs["attention_mask"].sum())
+        report.step_seconds += time.perf_counter() - step_started
         report.seconds = time.perf_counter() - started
         window.append(float(loss.detach()))
         last = _budget_spent(report, settings)
@@ -204,7 +210,7 @@ def fine_tune(
             validation_loss = _loss(model, held_out, settings, tokenizer, accelerator)
             report.curve.append(
                 _point(report.steps, sum(window) / len(window), validation_loss,
-                       report.tokens, report.seconds)
+                       report.tokens, report.seconds, report.step_seconds)
             )  # fmt: skip
             window = []
             log(_progress(report))
@@ -307,7 +313,12 @@ def _loss(
 
 
 def _point(
-    step: int, train_loss: float, validation_loss: float, tokens: int, seconds: float
+    step: int,
+    train_loss: float,
+    validation_loss: float,
+    tokens: int,
+    seconds: float,
+    step_seconds: float,
 ) -> dict[str, float]:
     return {
         "step": step,
@@ -315,7 +326,7 @@ def _point(
         "validation_loss": round(validation_loss, 4),
         "tokens": tokens,
         "seconds": round(seconds, 1),
-        "tokens_per_second": round(tokens / seconds, 1) if seconds else 0.0,
+        "tokens_per_second": round(tokens / step_seconds, 1) if step_seconds else 0.0,
     }
 
 
@@ -353,7 +364,8 @@ def _checkpoint(folder: Path, fingerprint: str, accelerator: Any, report: Traini
     temporary = folder.with_name(f"{folder.name}.{uuid.uuid4().hex}")
     accelerator.save_state(str(temporary / "state"))
     progress = {"fingerprint": fingerprint, "step": report.steps, "tokens": report.tokens,
-                "seconds": report.seconds, "curve": report.curve}  # fmt: skip
+                "seconds": report.seconds, "step_seconds": report.step_seconds,
+                "curve": report.curve}  # fmt: skip
     (temporary / "progress.json").write_text(json.dumps(progress))
     _replace_folder(temporary, folder)
 

@@ -119,3 +119,12 @@ def test_model_evaluation_compares_the_base_and_the_fine_tuned_model(
     rows = read_jsonl(partition_path(str(base), "model_evaluation", "sql_to_ibis"))
     assert {r["variant"] for r in rows} == {"deterministic", "base", "base+retrieval", "fine_tuned"}
     assert {r["group"] for r in rows if r["variant"] == "fine_tuned"} == {"seen", "held_out"}
+
+
+def test_the_training_asset_sits_between_the_splits_and_the_evaluation():
+    specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+    training = specs["fine_tuned_model"]
+    assert training.group_name == "training" and training.partitions_def is None
+    assert {dep.asset_key.to_user_string() for dep in training.deps} == {"train_complete"}
+    evaluation = {dep.asset_key.to_user_string() for dep in specs["model_evaluation"].deps}
+    assert {"train_complete", "fine_tuned_model"} <= evaluation
