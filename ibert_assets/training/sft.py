@@ -10,7 +10,6 @@ complete: a failed run leaves the previous model where it was.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import random
@@ -24,6 +23,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ibert_assets.training.card import model_card
+from ibert_assets.training.checkpoints import (
+    replace_folder,
+    resume_state,
+    run_fingerprint,
+    save_checkpoint,
+)
 from ibert_assets.training.examples import TokenizedExample, collate, tokenize_records
 from ibert_inference.errors import IbertError
 
@@ -168,8 +173,8 @@ def fine_tune(
         data_fingerprint=data_fingerprint,
     )
     checkpoints = output.with_name(f".{output.name}.checkpoint")
-    fingerprint = _run_fingerprint(base_model, settings, data_fingerprint)
-    state = _resume(checkpoints, fingerprint, accelerator, log)
+    fingerprint = run_fingerprint(base_model, settings, data_fingerprint)
+    state = resume_state(checkpoints, fingerprint, accelerator, log)
     if state:
         report.steps, report.tokens = state["step"], state["tokens"]
         report.seconds, report.curve = state["seconds"], state["curve"]
@@ -215,7 +220,7 @@ def fine_tune(
             window = []
             log(_progress(report))
         if report.steps % settings.checkpoint_every == 0 and not last:
-            _checkpoint(checkpoints, fingerprint, accelerator, report)
+            save_checkpoint(checkpoints, fingerprint, accelerator, report)
     model = accelerator.unwrap_model(model)
     if method == "lora":
         model = model.merge_and_unload()
@@ -353,37 +358,6 @@ def _prefixed(counts: Counter[str], prefix: str) -> dict[str, int]:
     return {f"{prefix}_{key}": value for key, value in counts.items()}
 
 
-def _run_fingerprint(base_model: str, settings: TrainingSettings, data: str) -> str:
-    text = json.dumps([base_model, settings.resumable_part(), data], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _checkpoint(folder: Path, fingerprint: str, accelerator: Any, report: TrainingReport) -> None:
-    """Optimizer, scheduler, weights and RNG state, then the progress file that vouches for
-    them; written beside the last good checkpoint and swapped in when complete."""
-    temporary = folder.with_name(f"{folder.name}.{uuid.uuid4().hex}")
-    accelerator.save_state(str(temporary / "state"))
-    progress = {"fingerprint": fingerprint, "step": report.steps, "tokens": report.tokens,
-                "seconds": report.seconds, "step_seconds": report.step_seconds,
-                "curve": report.curve}  # fmt: skip
-    (temporary / "progress.json").write_text(json.dumps(progress))
-    _replace_folder(temporary, folder)
-
-
-def _resume(folder: Path, fingerprint: str, accelerator: Any, log: Callable[[str], None]) -> Any:
-    progress = folder / "progress.json"
-    if not progress.is_file():
-        return None
-    state = json.loads(progress.read_text())
-    if state.get("fingerprint") != fingerprint:
-        log(f"checkpoint at {folder} is from other data or settings: starting afresh")
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-    accelerator.load_state(str(folder / "state"))
-    log(f"resuming from step {state['step']} ({folder})")
-    return state
-
-
 def _save(
     model: Any, tokenizer: Any, output: Path, report: TrainingReport, settings: TrainingSettings
 ) -> None:
@@ -395,16 +369,6 @@ def _save(
             json.dumps({"report": report.to_json(), "settings": asdict(settings)}, indent=2)
         )
         (temporary / "README.md").write_text(model_card(report, settings))
-        _replace_folder(temporary, output)
+        replace_folder(temporary, output)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-
-
-def _replace_folder(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``; the old folder is removed only once the new one is there."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = target.with_name(f"{target.name}.old-{uuid.uuid4().hex}")
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
