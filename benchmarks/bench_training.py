@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from ibert_assets.evaluation.variants import Variant, compare_variants, lift_table
+from ibert_assets.splits.assets import stored_fingerprint
 from ibert_assets.store import read_partition
 from ibert_assets.training.assets import base_model_folder
 from ibert_assets.training.sft import TrainingSettings, fine_tune
@@ -104,7 +105,10 @@ def main() -> None:
             max_examples=args.train_examples,
         )
         start = time.perf_counter()
-        report = fine_tune(folder, train, validation, output, settings, log=print)
+        fingerprint = stored_fingerprint(base, "train") or ""
+        report = fine_tune(
+            folder, train, validation, output, settings, data_fingerprint=fingerprint, log=print
+        )
         wall = time.perf_counter() - start
         print(
             f"\ntraining: {report.method}, {report.trainable_parameters:,} parameters trained, "
