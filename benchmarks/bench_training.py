@@ -74,6 +74,7 @@ def hardware(device: str) -> str:
 
 def main() -> None:
     args = parse_arguments()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress as it goes
     base = args.data_dir
     tasks = tuple(t for t in args.tasks.split(",") if t)
     held_out = {t for t in args.hold_out_templates.split(",") if t}
