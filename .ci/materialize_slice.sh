@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A small but complete slice of the graph through the real `dagster asset materialize` CLI, on a
 # fresh DAGSTER_HOME: one template, a git repository made here, the six tasks, the three splits,
-# and model evaluation with a tiny model built here. Any failed step or blocking check fails CI.
+# a few fine-tuning steps of a tiny model built here (the loss must go down and the model must
+# load as the default), and model evaluation of base, base + retrieval and fine-tuned.
+# Any failed step or blocking check fails CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -25,7 +27,7 @@ export IBERT_MODEL_NAME="$work/tiny-model" IBERT_LOCAL_FILES_ONLY=true IBERT_MAX
 materialize() {
   echo "== $1 [$2]"
   .venv/bin/dagster asset materialize -m ibert_assets.definitions --select "$1" --partition "$2" \
-    > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
+    "${@:3}" > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
 }
 materialize template_examples retail_orders
 materialize augmented_examples retail_orders
@@ -34,8 +36,29 @@ for task in sql_to_ibis ibis_to_sql code_completion error_resolution qa document
   materialize multitask_examples "$task"
 done
 for split in train validation test; do materialize train_complete "$split"; done
+
+echo "== fine_tuned_model"
+export IBERT_BASE_MODEL="$work/tiny-model"
+.venv/bin/dagster asset materialize -m ibert_assets.definitions --select fine_tuned_model \
+  --config-json '{"ops": {"fine_tuned_model": {"config": {"max_steps": 6, "eval_every": 3,
+    "batch_size": 2, "learning_rate": 0.003, "max_length": 1024, "eval_examples": 8,
+    "device": "cpu"}}}}' > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
+IBERT_MODEL_NAME="" .venv/bin/python - <<'PY'
+import json, os
+from pathlib import Path
+from ibert_inference.model import ModelResource
+folder = Path(os.environ["IBERT_DATA_DIR"]) / "fine_tuned_model" / "tiny-model"
+curve = json.loads((folder / "training.json").read_text())["report"]["curve"]
+before, after = curve[0]["validation_loss"], curve[-1]["validation_loss"]
+assert after < before, f"validation loss did not go down: {before} -> {after}"
+resource = ModelResource.from_env(device="cpu", max_new_tokens=4)
+assert resource.choice().location == str(folder), resource.choice()
+resource.generate([[{"role": "user", "content": "hello"}]])
+print(f"fine-tuned: validation loss {before} -> {after}; loads as the default model")
+PY
+evaluation='{"ops": {"model_evaluation": {"config": {"sample_size": 10}}}}'
 for task in sql_to_ibis ibis_to_sql code_completion error_resolution qa documentation; do
-  materialize model_evaluation "$task"
+  materialize model_evaluation "$task" --config-json "$evaluation"
 done
 test ! -e "$work/code-ran"
 echo "graph slice materialized: $(cat "$IBERT_DATA_DIR"/train_complete/*.jsonl | wc -l) training examples"

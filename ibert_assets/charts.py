@@ -41,3 +41,31 @@ def chart_metadata(values: Mapping[str, float], *, title: str) -> dg.MetadataVal
 
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def line_chart_metadata(
+    series: Mapping[str, list[tuple[float, float]]], *, title: str, x_label: str = "step"
+) -> dg.MetadataValue:
+    """Curves over a shared x axis (a loss curve) as a Markdown table, a bar per series' value.
+
+    >>> print(line_chart_metadata({"loss": [(0, 3.0), (10, 1.5)]}, title="SFT").value)
+    **SFT**
+    <BLANKLINE>
+    | step | loss | |
+    |---:|---:|---|
+    | 0 | 3.000 | ████████████████████████ |
+    | 10 | 1.500 | ████████████ |
+    """
+    steps = sorted({x for line in series.values() for x, _ in line})
+    values = {name: dict(line) for name, line in series.items()}
+    first = next(iter(series), "")
+    top = max((abs(y) for line in series.values() for _, y in line if y == y), default=0) or 1
+    header = f"| {_cell(x_label)} | " + " | ".join(_cell(name) for name in series) + " | |"
+    rows = [f"**{_cell(title)}**", "", header, "|---:|" + "---:|" * len(series) + "---|"]
+    for step in steps:
+        shown = [values[name].get(step, float("nan")) for name in series]
+        cells = [f"{y:.3f}" if y == y else "" for y in shown]
+        y = values[first].get(step, float("nan"))
+        bar = "█" * round(BAR_CELLS * abs(y) / top) if y == y else ""
+        rows.append(f"| {step:g} | " + " | ".join(cells) + f" | {bar or '▏'} |")
+    return dg.MetadataValue.md("\n".join(rows))

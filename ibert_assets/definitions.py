@@ -16,6 +16,7 @@ from ibert_assets.resources import default_resources
 from ibert_assets.splits.assets import split_checks, train_complete
 from ibert_assets.templates.assets import augmented_examples, template_examples
 from ibert_assets.templates.checks import template_checks
+from ibert_assets.training.assets import fine_tuned_model
 
 defs = dg.Definitions(
     assets=[
@@ -26,6 +27,7 @@ defs = dg.Definitions(
         docs_examples,
         multitask_examples,
         train_complete,
+        fine_tuned_model,
         model_evaluation,
     ],
     asset_checks=[*template_checks, *mining_checks, *multitask_checks, *split_checks],

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -388,21 +387,24 @@ def _model(args: argparse.Namespace) -> Any:
         settings["temperature"] = args.temperature
     if args.max_tokens is not None:
         settings["max_new_tokens"] = args.max_tokens
-    configured = bool(args.model or settings.get("model_name")) or any(
-        os.environ.get(name) for name in ("IBERT_MODEL_NAME", "IBERT_GGUF_FILE")
-    )
-    if not configured:
-        return None  # no model named anywhere: the deterministic/retrieval path answers
     from pydantic import ValidationError
 
+    from ibert_inference.errors import ModelNotAvailableError
     from ibert_inference.model import ModelResource
 
     try:
-        return ModelResource.from_env(**settings)
+        resource = ModelResource.from_env(**settings)
     except ValidationError as exc:  # a setting from config.yaml, the environment or a flag
         problem = exc.errors()[0]
         where = ".".join(map(str, problem["loc"]))
         raise InputError(f"model setting {where}: {problem['msg']}") from None
+    try:
+        resource.choice()  # named, else the newest fine-tuned one, else the packaged small one
+    except ModelNotAvailableError:
+        if resource.model_name:
+            raise  # a model was named and cannot be had: say so (exit 3)
+        return None  # no model anywhere: the deterministic/retrieval path answers
+    return resource
 
 
 def load_settings(args: argparse.Namespace) -> CliConfig:

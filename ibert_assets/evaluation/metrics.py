@@ -70,11 +70,17 @@ def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
 
 def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScores:
     from ibert_inference import sql_to_ibis, verify_pair
+    from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, from_sql_prompt
 
     scores = TaskScores("sql_to_ibis")
     conversations = [
-        from_sql_prompt(r["input"]["sql"], schema_of(r), "none: evaluation") for r in records
+        from_sql_prompt(
+            r["input"]["sql"],
+            schema_of(r),
+            demonstrations=demonstrations_for(model, "sql_to_ibis", r["input"]),
+        )
+        for r in records
     ]
     replies = model.generate(conversations) if model is not None and records else []
     for index, record in enumerate(records):
@@ -95,19 +101,20 @@ def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScore
 
 def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScores:
     from ibert_inference import ibis_to_sql, verify_pair
-    from ibert_inference.prompts import SYSTEM, describe_schema, extract_code
+    from ibert_inference.demonstrations import demonstrations_for
+    from ibert_inference.prompts import extract_code, to_sql_prompt
 
     scores = TaskScores("ibis_to_sql")
     duck = [r for r in records if _scorable(r)]
     conversations = [
-        [
-            {"role": "system", "content": SYSTEM.replace("Ibis 12 code", "DuckDB SQL")},
-            {"role": "user", "content": f"Tables:\n{describe_schema(schema_of(r))}\n\n"
-             f"Write the DuckDB SQL this Ibis code computes:\n"
-             f"```python\n{r['input']['ibis']}\n```"},
-        ]
+        to_sql_prompt(
+            r["input"]["ibis"],
+            schema_of(r),
+            "duckdb",
+            demonstrations_for(model, "ibis_to_sql", r["input"]),
+        )
         for r in duck
-    ]  # fmt: skip
+    ]
     replies = model.generate(conversations) if model is not None and duck else []
     for index, record in enumerate(duck):
         code, schema = record["input"]["ibis"], schema_of(record)
@@ -198,12 +205,14 @@ def evaluate_qa(
             "retrieval_hit": record["id"] in cited if record["id"] in in_corpus else None,
             "overlap_retrieval": token_f1(retrieved.output, answer) if retrieved else 0.0,
             "overlap_model": None,
+            "cites_model": None,
         }
         if model is not None:
             answered, _ = _safe(
                 lambda: answer_question(question, model=model, corpus_paths=corpus_paths)  # noqa: B023
             )
             row["overlap_model"] = token_f1(answered.output, answer) if answered else 0.0
+            row["cites_model"] = bool(answered) and _cites(answered)
         scores.rows.append(row)
     retrievable = [r for r in scores.rows if r["retrievable"]]
     scores.summary = {
@@ -211,8 +220,15 @@ def evaluate_qa(
         "retrievable_examples": float(len(retrievable)),
         "answer_overlap_retrieval": _mean([r["overlap_retrieval"] for r in scores.rows]),
         "answer_overlap_model": _mean([r["overlap_model"] or 0.0 for r in scores.rows]),
+        "citation_rate_model": _mean([bool(r["cites_model"]) for r in scores.rows]),
     }
     return scores
+
+
+def _cites(result: Any) -> bool:
+    """The model's answer cites at least one of the passages it was given, as [n]."""
+    numbers = {c["n"] for c in result.details.get("citations", [])}
+    return result.source == "model" and any(f"[{n}]" in result.output for n in numbers)
 
 
 def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskScores:

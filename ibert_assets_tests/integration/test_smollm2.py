@@ -156,3 +156,18 @@ def test_cli_complete_with_the_gguf_file(tmp_path: Path):
     payload = json.loads(run.stdout)
     assert payload["task"] == "code_completion" and payload["source"] == "model"
     assert payload["verified"] is (run.returncode == 0)
+
+
+def test_with_nothing_configured_the_packaged_model_is_converted_once_and_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from ibert_inference import model as model_module
+
+    monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))
+    resource = ModelResource(device="cpu", max_new_tokens=4, few_shot=0)
+    assert resource.choice().origin == "packaged"
+    assert resource.generate([[{"role": "user", "content": "Hi"}]])[0].strip()
+    (copy,) = (tmp_path / "cache").iterdir()
+    assert (copy / "model.safetensors").is_file() and (copy / "tokenizer.json").is_file()
+    assert model_module.converted_copy(GGUF, tmp_path / "cache") == copy  # not converted again

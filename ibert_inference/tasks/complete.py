@@ -14,6 +14,7 @@ import ast
 import time
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
 from ibert_inference.errors import IbertError, ModelNotConfiguredError
 from ibert_inference.prompts import completion_prompt, extract_code
 from ibert_inference.schema import Schema
@@ -42,9 +43,11 @@ def complete_code(
     :data:`MAX_COMPLETION_TOKENS`) bounds each candidate.
     """
     if model is None:
+        from ibert_inference.model import INSTALL_HINT
+
         raise ModelNotConfiguredError(
-            "completion needs a model and none is configured: pass --model NAME_OR_PATH, set "
-            "IBERT_MODEL_NAME, or put model_name in config.yaml"
+            f"completion needs a model and none is configured: {INSTALL_HINT}, "
+            "or put model_name in config.yaml"
         )
     if time_budget_s <= 0:
         raise IbertError(f"the time budget must be positive, got {time_budget_s} s")
@@ -52,7 +55,8 @@ def complete_code(
     started = time.monotonic()
     deadline = started + time_budget_s
     tokens = max_new_tokens or MAX_COMPLETION_TOKENS
-    conversation = completion_prompt(prefix, schema)
+    demonstrations = demonstrations_for(model, "code_completion", {"prefix": prefix})
+    conversation = completion_prompt(prefix, schema, demonstrations)
     tried: list[dict[str, str]] = []
     rounds = [([conversation], 0.0)]
     if candidates > 1:

@@ -11,6 +11,7 @@ import ast
 import textwrap
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
 from ibert_inference.errors import IbertError
 from ibert_inference.prompts import docstring_prompt, extract_code
 from ibert_inference.tasks.doc_example import Example, build_example
@@ -48,8 +49,10 @@ def document_function(
     example = build_example(function, describe_parameters(function)) if examples else None
     problems: list[str] = []
     if model is not None:
+        demonstrations = demonstrations_for(model, "documentation", {"code": source})
         for _ in range(attempts):
-            (reply,) = model.generate([docstring_prompt(source, style, examples)])
+            prompt = docstring_prompt(source, style, examples, demonstrations)
+            (reply,) = model.generate([prompt])
             docstring = _with_example(
                 _without_examples(_clean(extract_code(reply))), example, style
             )

@@ -17,8 +17,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.prompts import extract_code
+from ibert_inference.prompts import extract_code, fix_prompt
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema import Schema
@@ -68,6 +69,8 @@ def fix_code(
         return _fixed(repaired, "deterministic", original, attempts, extra, schema)
     if model is not None:
         prompt_error = original.message if found or not error else error
+        if found and found.error_type and not prompt_error.startswith(found.error_type):
+            prompt_error = f"{found.error_type}: {prompt_error}"  # as the training data shows it
         repaired = _with_model(code, ErrorInfo(prompt_error), schema, context, model, attempts)
         if repaired is not None:
             return _fixed(repaired, "model", original, attempts, extra, schema)
@@ -165,10 +168,9 @@ def _with_model(
     model: Any,
     attempts: list[dict[str, Any]],
 ) -> Repair | None:
-    conversation = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": fix_prompt(code, error.message, schema, context)},
-    ]
+    given = {"code": code, "error": error.message}
+    demonstrations = demonstrations_for(model, "error_resolution", given)
+    conversation = fix_prompt(code, error.message, schema, context, demonstrations)
     for _ in range(MODEL_ATTEMPTS):
         answer = model.generate([conversation])[0]
         candidate = extract_code(answer).strip() + "\n"
@@ -194,29 +196,6 @@ def _with_model(
             },
         ]
     return None
-
-
-SYSTEM_PROMPT = (
-    "You repair Python code written with the Ibis dataframe library. Answer with the whole "
-    "corrected code in one ```python block and nothing else."
-)
-
-
-def fix_prompt(code: str, error: str, schema: Schema | None, context: str | None) -> str:
-    """The user message asking the model for a repair."""
-    parts = []
-    if schema:
-        tables = "\n".join(
-            f"- {table}: " + ", ".join(f"{col} {dtype}" for col, dtype in cols.items())
-            for table, cols in schema.items()
-        )
-        parts.append(f"Tables:\n{tables}")
-    if context:
-        parts.append(f"The code is meant to: {context}")
-    parts.append(f"Code:\n```python\n{code.rstrip()}\n```")
-    parts.append(f"Error:\n{error}")
-    parts.append("Fix the code.")
-    return "\n\n".join(parts)
 
 
 def line_changes(before: str, after: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
 from ibert_inference.prompts import extract_code, from_sql_prompt
 from ibert_inference.schema import Schema
@@ -78,8 +79,9 @@ def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int)
         return unverified
     attempts: list[dict[str, Any]] = []
     feedback = None
+    demonstrations = demonstrations_for(model, "sql_to_ibis", {"sql": sql})
     for _ in range(max(1, retries)):
-        (reply,) = model.generate([from_sql_prompt(sql, schema, reason, feedback)])
+        (reply,) = model.generate([from_sql_prompt(sql, schema, feedback, demonstrations)])
         code = extract_code(reply)
         verdict = verify_pair(sql, code, schema, dialect=dialect)
         attempts.append({"code": code, "status": verdict.status, "reason": verdict.reason})

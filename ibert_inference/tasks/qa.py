@@ -14,14 +14,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ibert_inference.demonstrations import demonstrations_for
+from ibert_inference.prompts import qa_prompt
 from ibert_inference.retrieval import Hit, default_corpus_paths, passage_index
 from ibert_inference.tasks.result import TaskResult
 
 CONTEXT_SEARCH_CHARS = 500
-SYSTEM_PROMPT = (
-    "You answer questions about the Ibis dataframe library using only the numbered passages "
-    "given. Cite the passages you use as [1], [2], ... Say so if the passages do not answer."
-)
 
 
 def answer_question(
@@ -61,10 +59,8 @@ def answer_question(
         )
     if model is None:
         return TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
-    conversation = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": qa_prompt(question, hits, context)},
-    ]
+    demonstrations = demonstrations_for(model, "qa", {"question": question})
+    conversation = qa_prompt(question, hits, demonstrations, context)
     answer = model.generate([conversation])[0].strip()
     if not answer:
         return TaskResult(
@@ -75,16 +71,6 @@ def answer_question(
             {"citations": citations, "reason": "the model gave an empty answer"},
         )
     return TaskResult("qa", answer, None, "model", {"citations": citations})
-
-
-def qa_prompt(question: str, hits: list[Hit], context: str | None = None) -> str:
-    """The user message: numbered passages, the user's context if any, then the question."""
-    passages = "\n\n".join(
-        f"[{number}] {hit.passage.title}\n{hit.passage.text}"
-        for number, hit in enumerate(hits, start=1)
-    )
-    given = f"Context from the user:\n{context.strip()}\n\n" if context else ""
-    return f"Passages:\n\n{passages}\n\n{given}Question: {question}\nAnswer, citing passages:"
 
 
 def format_passages(hits: list[Hit]) -> str:

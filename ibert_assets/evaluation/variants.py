@@ -1,0 +1,140 @@
+"""Base model, base model with retrieved demonstrations, fine-tuned model: one task, three
+ways, on the same test sample, split into templates held out from training and seen ones.
+
+A test record's template is *held out* when no training record comes from it (or its ``meta``
+says ``held_out``), *seen* when some do; records mined from repositories have no template and
+are reported apart. The lift is the fine-tuned (or retrieval) score minus the base score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ibert_assets.evaluation.metrics import EVALUATORS, sample
+
+VARIANTS = ("base", "base+retrieval", "fine_tuned")
+GROUPS = ("all", "held_out", "seen", "untemplated")
+
+Row = dict[str, Any]
+# What each task's model path scored on one example, from the evaluator's row.
+MODEL_METRICS: dict[str, dict[str, Callable[[Row], float]]] = {
+    "sql_to_ibis": {"execution_accuracy": lambda r: float(bool(r["model"]))},
+    "ibis_to_sql": {"execution_accuracy": lambda r: float(bool(r["model"]))},
+    "error_resolution": {"verified_fix_rate": lambda r: float(bool(r["model"]))},
+    "code_completion": {
+        "validity": lambda r: float(bool(r["valid"])),
+        "exact_match": lambda r: float(bool(r["exact"])),
+    },
+    "qa": {
+        "answer_overlap": lambda r: float(r["overlap_model"] or 0.0),
+        "citation_rate": lambda r: float(bool(r["cites_model"])),
+    },
+    "documentation": {
+        "parameter_coverage": lambda r: float(r["model"] or 0.0),
+        "model_docstring_share": lambda r: float(r.get("model_source") == "model"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of answering: a name and the model it uses (None: not available, skipped)."""
+
+    name: str
+    model: Any
+    note: str = ""
+
+
+@dataclass
+class Comparison:
+    """Per variant, group and metric: the mean score and the number of examples."""
+
+    task: str
+    scores: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def score(self, variant: str, group: str, metric: str) -> float | None:
+        return self.scores.get((variant, group, metric))
+
+
+def template_group(record: Row, seen_templates: set[str]) -> str:
+    """held_out, seen or untemplated (mined from a repository)."""
+    meta = record.get("meta") or {}
+    if meta.get("held_out"):
+        return "held_out"
+    template = meta.get("template")
+    if not template:
+        return "untemplated"
+    return "seen" if template in seen_templates else "held_out"
+
+
+def templates_of(records: Iterable[Row]) -> set[str]:
+    return {t for r in records if (t := (r.get("meta") or {}).get("template"))}
+
+
+def compare_variants(
+    task: str,
+    test_records: Sequence[Row],
+    train_records: Sequence[Row],
+    variants: Sequence[Variant],
+    *,
+    sample_size: int = 50,
+) -> Comparison:
+    """Every variant on one deterministic sample of the task's test records."""
+    chosen = sample(test_records, task, sample_size)
+    seen = templates_of(train_records)
+    group_of = {r["id"]: template_group(r, seen) for r in chosen}
+    comparison = Comparison(task)
+    for group in GROUPS:
+        comparison.sizes[group] = sum(1 for g in group_of.values() if group in ("all", g))
+    metrics = MODEL_METRICS[task]
+    for variant in variants:
+        if variant.model is None:
+            comparison.skipped[variant.name] = variant.note or "no model"
+            continue
+        result = EVALUATORS[task](chosen, variant.model)
+        for row in result.rows:
+            comparison.rows.append({**row, "variant": variant.name, "group": group_of[row["id"]]})
+        for group in GROUPS:
+            rows = [r for r in result.rows if group in ("all", group_of[r["id"]])]
+            if not rows:
+                continue
+            for metric, measure in metrics.items():
+                value = sum(measure(r) for r in rows) / len(rows)
+                comparison.scores[(variant.name, group, metric)] = round(value, 4)
+    return comparison
+
+
+def lift_table(comparison: Comparison) -> str:
+    """Markdown: one row per metric and group, one column per variant, and the lifts."""
+    header = (
+        "| metric | templates | examples | base | base+retrieval | fine-tuned | "
+        "retrieval lift | fine-tuning lift |\n|---|---|---:|---:|---:|---:|---:|---:|"
+    )
+    lines = [header]
+    for metric in MODEL_METRICS[comparison.task]:
+        for group in GROUPS:
+            values = [comparison.score(v, group, metric) for v in VARIANTS]
+            if all(value is None for value in values):
+                continue
+            base, retrieval, tuned = values
+            lines.append(
+                f"| {metric} | {group} | {comparison.sizes[group]} | {_cell(base)} | "
+                f"{_cell(retrieval)} | {_cell(tuned)} | {_lift(retrieval, base)} | "
+                f"{_lift(tuned, base)} |"
+            )
+    for name, why in comparison.skipped.items():
+        lines.append(f"\n_{name} not evaluated: {why}_")
+    return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _lift(value: float | None, base: float | None) -> str:
+    return "-" if value is None or base is None else f"{value - base:+.3f}"

@@ -1,0 +1,120 @@
+"""Few-shot demonstrations: nearest verified examples by SQL/Ibis structure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.demonstrations import (
+    ExampleIndex,
+    demonstrations_for,
+    ibis_features,
+    sql_features,
+)
+
+SCHEMA = {"tables": {"orders": {"schema": {"amount": "float64", "status": "string"}}}}
+
+
+def example(task: str, key: str, text: str, target: dict[str, Any] | None = None) -> dict:
+    field = {"sql_to_ibis": "sql", "code_completion": "prefix"}.get(task, "code")
+    return {
+        "id": key,
+        "task": task,
+        "context": SCHEMA,
+        "input": {field: text},
+        "target": target or {"ibis": "result = orders", "completion": ".limit(1)"},
+    }
+
+
+def test_sql_shape_beats_shared_words():
+    grouped = example(
+        "sql_to_ibis", "grouped", "SELECT region, COUNT(*) AS n FROM shops GROUP BY region"
+    )
+    # same table and columns as the query, but a different shape
+    same_words = example("sql_to_ibis", "words", "SELECT status, amount FROM orders")
+    index = ExampleIndex("sql_to_ibis", [same_words, grouped])
+    query = "SELECT status, COUNT(*) AS c FROM orders GROUP BY status"
+    assert [r["id"] for r in index.nearest(query, k=2)] == ["grouped", "words"]
+
+
+def test_literals_and_names_do_not_change_the_shape():
+    one = sql_features("SELECT a FROM t WHERE a > 1")
+    other = sql_features("SELECT b FROM u WHERE b > 99")
+    structural = {f for f in one if not f.startswith("name:")}
+    assert structural == {f for f in other if not f.startswith("name:")}
+
+
+def test_ibis_method_chains_are_features_even_in_a_prefix_that_does_not_parse():
+    prefix = "result = orders.filter(_.amount > 1).group_by('status').agg("
+    features = ibis_features(prefix)
+    assert features["chain:filter>group_by"] == 1 and features["chain:group_by>agg"] == 1
+
+
+def test_a_record_is_never_its_own_demonstration_and_other_tasks_are_ignored():
+    code = "result = orders.filter(_.amount > 1)"
+    itself = example("code_completion", "self", code)
+    near = example("code_completion", "near", "result = orders.filter(_.amount > 5)")
+    other_task = example("error_resolution", "fix", code)
+    index = ExampleIndex("code_completion", [itself, near, other_task])
+    assert [r["id"] for r in index.nearest(code, k=3)] == ["near"]
+
+
+def test_demonstrations_follow_the_model_settings(tmp_path: Path):
+    records = [
+        example("sql_to_ibis", f"r{i}", f"SELECT status FROM orders WHERE amount > {i}")
+        for i in range(5)
+    ]
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    query = {"sql": "SELECT status FROM orders WHERE amount > 100"}
+
+    model = ScriptedModel([])
+    assert demonstrations_for(model, "sql_to_ibis", query) == []  # no few_shot setting: none
+    model.few_shot, model.examples_path = 2, str(path)  # type: ignore[attr-defined]
+    shown = demonstrations_for(model, "sql_to_ibis", query)
+    assert len(shown) == 2 and all("```python" in reply for _, reply in shown)
+    model.examples_path = str(tmp_path / "missing.jsonl")  # type: ignore[attr-defined]
+    assert demonstrations_for(model, "sql_to_ibis", query) == []
+
+
+def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
+    from ibert_inference.tasks.complete import complete_code
+
+    path = tmp_path / "train.jsonl"
+    shown = example("code_completion", "a", "result = orders.filter(_.amount > 3)")
+    path.write_text(json.dumps(shown) + "\n")
+    model = ScriptedModel(["```python\n.limit(1)\n```"])
+    model.few_shot, model.examples_path = 3, str(path)  # type: ignore[attr-defined]
+    complete_code("result = orders.filter(_.amount > 7)", model=model, candidates=1)
+    roles = [turn["role"] for turn in model.calls[0][0]]
+    assert roles == ["system", "user", "assistant", "user"]
+
+
+def test_the_features_are_computed_once_per_version_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from ibert_inference import demonstrations
+
+    monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "train.jsonl"
+    records = [example("sql_to_ibis", f"r{i}", f"SELECT a FROM t WHERE a > {i}") for i in range(3)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    first = demonstrations.example_index("sql_to_ibis", path)
+    assert first is not None and len(list((tmp_path / "cache").rglob("*.json"))) == 1
+
+    def no_parsing(*args: Any) -> None:
+        raise AssertionError("features were computed again")
+
+    monkeypatch.setattr(demonstrations, "query_features", no_parsing)
+    demonstrations._INDEXES.clear()  # a new process: only the disk cache is left
+    with pytest.raises(AssertionError):  # a query is parsed, never the stored records
+        demonstrations.example_index("sql_to_ibis", path).nearest("SELECT 1")  # type: ignore[union-attr]
+    assert demonstrations.example_index("sql_to_ibis", path).records == records  # type: ignore[union-attr]
+    path.write_text(json.dumps(records[0]) + "\n")  # a new version of the split
+    demonstrations._INDEXES.clear()
+    with pytest.raises(AssertionError, match="computed again"):
+        demonstrations.example_index("sql_to_ibis", path)
