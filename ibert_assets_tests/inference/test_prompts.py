@@ -40,7 +40,10 @@ def test_completion_serving_sends_the_training_prompt():
 def test_from_sql_serving_sends_the_training_prompt():
     from ibert_inference.tasks.from_sql import from_sql
 
-    sql = "SELECT SUM(DISTINCT amount) AS s FROM orders"  # the translator refuses this
+    sql = (  # the translator refuses recursive CTEs
+        "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+        "SELECT SUM(n) AS s FROM r"
+    )
     example = record("sql_to_ibis", {"sql": sql}, {"ibis": "result = orders.agg(s=_.amount.sum())"})
     trained_on, _ = record_conversation(example)
     model = ScriptedModel(["```python\nresult = orders.agg(s=_.amount.sum())\n```"] * 3)
