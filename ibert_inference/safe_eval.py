@@ -397,6 +397,14 @@ def _is_sequence_literal(node: ast.AST) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _backend_names() -> frozenset[str]:
+    """Names ``ibis.__getattr__`` turns into backend imports: refused, never a missing name."""
+    from importlib.metadata import entry_points
+
+    return frozenset(entry.name for entry in entry_points(group="ibis.backends"))
+
+
 class _ModuleProxy:
     """A module seen through a keyhole: public names only, and no modules outside the allow-list."""
 
@@ -408,6 +416,9 @@ class _ModuleProxy:
     def __getattr__(self, name: str) -> Any:
         module = self._module.__name__
         # vars(), not getattr(): ibis.__getattr__ imports a backend for names like `duckdb`
+        if not name.startswith("_") and name not in vars(self._module).keys() | _backend_names():
+            # a name the module does not have (an API removed from Ibis): Python's own error
+            raise AttributeError(f"module '{module}' has no attribute '{name}'")
         if name.startswith("_") or name not in vars(self._module):
             raise UnsafeCodeError(
                 f"{module}.{name} is not allowed: only Ibis's expression API may be used",
