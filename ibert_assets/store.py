@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 from pydantic import Field
 
+from ibert_assets.settings import current_settings
 from ibert_inference.errors import DataStoreError
 
 if TYPE_CHECKING:
     from upath import UPath
-
-DEFAULT_DATA_DIR = "data"
 
 
 class MissingPartitionError(DataStoreError, FileNotFoundError):
@@ -41,8 +40,8 @@ class DatasetPartition:
 
 
 def data_dir(configured: str | None = None) -> str:
-    """The store's base: the configured value, else ``IBERT_DATA_DIR``, else ``data``."""
-    return configured or os.environ.get("IBERT_DATA_DIR") or DEFAULT_DATA_DIR
+    """The store's base: the configured value, else the settings' (``IBERT_DATA_DIR``, ``data``)."""
+    return configured or current_settings().data_dir
 
 
 def upath(location: str) -> UPath:
@@ -141,7 +140,7 @@ class JsonlIOManager(dg.UPathIOManager):
 
 
 class DatasetStore(dg.ConfigurableResource):
-    """Where datasets live; assets that write side files (Parquet, cards) use it too."""
+    """Where datasets live: the one store that the I/O manager and every side file use."""
 
     base_dir: str | None = Field(
         default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
@@ -156,11 +155,9 @@ class DatasetStore(dg.ConfigurableResource):
 
 
 class JsonlIOManagerFactory(dg.ConfigurableIOManagerFactory):
-    """The ``io_manager`` resource: JSON Lines under ``base_dir``."""
+    """The ``io_manager`` resource: JSON Lines in the dataset store."""
 
-    base_dir: str | None = Field(
-        default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
-    )
+    store: DatasetStore
 
     def create_io_manager(self, context: dg.InitResourceContext) -> JsonlIOManager:
-        return JsonlIOManager(base_path=upath(data_dir(self.base_dir)))
+        return JsonlIOManager(base_path=upath(self.store.base))

@@ -7,8 +7,11 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from ibert_assets.resources import default_resources
+from ibert_assets.settings import Settings
 from ibert_assets.store import (
     DatasetPartition,
+    DatasetStore,
     JsonlIOManagerFactory,
     partition_path,
     read_partition,
@@ -50,7 +53,7 @@ def materialize(base: str, partition: str | None, *, poison: bool = False, asset
     return dg.materialize(
         assets or [letters_dataset],
         partition_key=partition,
-        resources={"io_manager": JsonlIOManagerFactory(base_dir=base)},
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=base))},
         tags={"poison": "yes"} if poison else None,
         raise_on_error=False,
     )
@@ -103,7 +106,7 @@ def test_an_fsspec_memory_url_round_trips_and_downstream_gets_every_partition():
 
     downstream = dg.materialize(
         [letters_dataset.to_source_asset(), all_letters],
-        resources={"io_manager": JsonlIOManagerFactory(base_dir=base)},
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=base))},
     )
     combined = downstream.output_for_node("all_letters")
     assert [row["id"] for row in combined] == [f"{p}-{n}" for p in "ab" for n in range(3)]
@@ -111,10 +114,18 @@ def test_an_fsspec_memory_url_round_trips_and_downstream_gets_every_partition():
 
 def test_the_base_comes_from_ibert_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "elsewhere"))
-    assert dg.materialize(
-        [letters_dataset], partition_key="b", resources={"io_manager": JsonlIOManagerFactory()}
-    ).success
+    resources = default_resources()
+    assert isinstance(resources["dataset_store"].base_dir, dg.EnvVar)  # shown as such in the UI
+    assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success
     assert (tmp_path / "elsewhere" / "letters_dataset" / "b.jsonl").exists()
+
+
+def test_explicit_settings_win_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "from-env"))
+    resources = default_resources(Settings(data_dir=str(tmp_path / "chosen")))
+    assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success
+    assert (tmp_path / "chosen" / "letters_dataset" / "b.jsonl").exists()
+    assert not (tmp_path / "from-env").exists()
 
 
 def test_reading_a_missing_or_broken_partition_says_what_to_do(tmp_path: Path):
