@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import dagster as dg
+
 from ibert_inference.errors import IbertError
+
+# Metadata of the step failure that marks a source as unreachable, and what to call such sources.
+UNREACHABLE_KEY = "ibert/unreachable"
+SOURCE_KIND_KEY = "ibert/source_kind"
 
 
 class SourceUnreachableError(IbertError):
@@ -13,6 +19,15 @@ class SourceUnreachableError(IbertError):
     ``reason`` is short ("no network", or what the source said) so that many can be grouped.
     """
 
+    kind = "sources"
+
     def __init__(self, message: str, *, reason: str = "") -> None:
         super().__init__(message)
         self.reason = reason or message
+
+    def failure(self) -> dg.Failure:
+        """The step failure Dagster shows, marked so that the build can tell it apart."""
+        return dg.Failure(
+            description=str(self),
+            metadata={UNREACHABLE_KEY: self.reason, SOURCE_KIND_KEY: self.kind},
+        )

@@ -4,6 +4,7 @@ and the weekly schedule that re-mines every repository."""
 import dagster as dg
 
 from ibert_assets import checks
+from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs
@@ -30,10 +31,14 @@ MINING_SEED = 0
         "head commit, SPDX license, file counts. Unreachable repositories fail their own "
         "partition after retries with backoff."
     ),
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
 )
 def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
     specs = {spec.name: spec for spec in load_repo_specs()}
-    snapshot = snapshot_repo(specs[context.partition_key])
+    try:
+        snapshot = snapshot_repo(specs[context.partition_key])
+    except SourceUnreachableError as exc:
+        raise exc.failure() from exc
     return dg.Output(
         DatasetPartition([snapshot.to_json()]),
         metadata={

@@ -37,6 +37,8 @@ class RepositoryError(IbertError):
 class RepositoryUnreachableError(RepositoryError, SourceUnreachableError):
     """A repository cannot be cloned or fetched (no network, a wrong URL, a removed repository)."""
 
+    kind = "repositories"
+
 
 @dataclass(frozen=True)
 class Snapshot:
