@@ -9,7 +9,7 @@ import json
 import os
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -192,8 +192,9 @@ def rejection_rate_check(
 
 def dataset_checks(
     asset: dg.AssetsDefinition,
-    partitions_def: dg.PartitionsDefinition,
+    partitions_def: dg.PartitionsDefinition | None,
     *,
+    parts: Sequence[str] = (),
     reverify: bool = True,
     rejection_rate: bool = True,
     generation_seed: int = 0,
@@ -203,9 +204,14 @@ def dataset_checks(
 
     ``reverify_sample`` re-verifies that many pairs of each partition, drawn with a fixed seed,
     instead of all of them: for a dataset whose every pair was verified when it was made and
-    that is large enough for re-verifying it all to cost as much as making it.
+    that is large enough for re-verifying it all to cost as much as making it. ``parts`` names
+    the stored files of an unpartitioned asset cut into splits; the checks read them all.
     """
     name = asset.key.to_user_string()
+
+    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
+        keys = parts or [context.partition_key]
+        return [r for key in keys for r in stored_records(store.base, name, key)]
 
     @dg.asset_check(
         asset=asset,
@@ -217,8 +223,7 @@ def dataset_checks(
     def records_match_schema(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
-        return schema_check(records).result()
+        return schema_check(stored(context, dataset_store)).result()
 
     @dg.asset_check(
         asset=asset,
@@ -230,8 +235,7 @@ def dataset_checks(
     def ids_unique(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
-        return unique_ids_check(records).result()
+        return unique_ids_check(stored(context, dataset_store)).result()
 
     @dg.asset_check(
         asset=asset,
@@ -248,7 +252,7 @@ def dataset_checks(
     def reverified_on_fresh_seed(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
+        records = stored(context, dataset_store)
         if reverify_sample is not None and len(records) > reverify_sample:
             records = random.Random(0).sample(records, reverify_sample)
         seed = generation_seed + REVERIFY_SEED_OFFSET

@@ -15,8 +15,6 @@ from ibert_assets.mining.repos import load_repo_specs
 from ibert_assets.record import TASKS
 from ibert_assets.settings import current_settings
 
-SPLITS = ("train", "validation", "test")
-
 
 def templates_dir() -> Path:
     """The templates folder of the settings (``IBERT_TEMPLATES_DIR``, default ``templates/``)."""
@@ -37,4 +35,3 @@ def repo_names() -> list[str]:
 template_partitions = dg.StaticPartitionsDefinition(template_names())
 repo_partitions = dg.StaticPartitionsDefinition(repo_names())
 task_partitions = dg.StaticPartitionsDefinition(list(TASKS))
-split_partitions = dg.StaticPartitionsDefinition(list(SPLITS))

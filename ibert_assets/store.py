@@ -39,6 +39,21 @@ class DatasetPartition:
     rejects: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class SplitDataset:
+    """What an asset cut into named splits returns; stored as ``<base>/<asset>/<split>.jsonl``.
+
+    One value for all splits, so they are cut from the same data by construction. A downstream
+    asset reads one split with ``AssetIn(metadata={"split": "test"})``, or all of them as a dict.
+    """
+
+    splits: dict[str, DatasetPartition]
+
+    @property
+    def records(self) -> int:
+        return sum(len(split.records) for split in self.splits.values())
+
+
 def data_dir(configured: str | None = None) -> str:
     """The store's base: the configured value, else the settings' (``IBERT_DATA_DIR``, ``data``)."""
     return configured or current_settings().data_dir
@@ -52,6 +67,11 @@ def upath(location: str) -> UPath:
 
 def partition_path(base: str, asset: str, partition: str, suffix: str = ".jsonl") -> UPath:
     return upath(base) / asset / f"{partition}{suffix}"
+
+
+def split_path(path: UPath, split: str) -> UPath:
+    """``<base>/<asset>.jsonl`` -> ``<base>/<asset>/<split>.jsonl``."""
+    return path.with_name(path.name.removesuffix(".jsonl")) / f"{split}.jsonl"
 
 
 def rejects_path(path: UPath) -> UPath:
@@ -113,13 +133,30 @@ class JsonlIOManager(dg.UPathIOManager):
     extension = ".jsonl"
 
     def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
-        partition = obj if isinstance(obj, DatasetPartition) else DatasetPartition(list(obj))
-        # serialize both files before touching either: a bad record fails the run, not the store
-        records_text, rejects_text = to_jsonl(partition.records), to_jsonl(partition.rejects)
-        write_atomic(path, records_text)
-        write_atomic(rejects_path(path), rejects_text)
+        if isinstance(obj, SplitDataset):
+            # serialize every split before touching any: a bad record fails the run, not the store
+            texts = {
+                split_path(path, name): (to_jsonl(part.records), to_jsonl(part.rejects))
+                for name, part in obj.splits.items()
+            }
+        else:
+            partition = obj if isinstance(obj, DatasetPartition) else DatasetPartition(list(obj))
+            texts = {path: (to_jsonl(partition.records), to_jsonl(partition.rejects))}
+        for target, (records_text, rejects_text) in texts.items():
+            write_atomic(target, records_text)
+            write_atomic(rejects_path(target), rejects_text)
 
-    def load_from_path(self, context: dg.InputContext, path: UPath) -> list[dict[str, Any]]:
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
+        split = (context.definition_metadata or {}).get("split")
+        if split is not None:
+            return read_jsonl(split_path(path, split))
+        if not path.exists() and split_path(path, "").parent.is_dir():
+            folder = split_path(path, "").parent
+            return {
+                file.name.removesuffix(".jsonl"): read_jsonl(file)
+                for file in sorted(folder.glob("*.jsonl"))
+                if not file.name.endswith(".rejects.jsonl")
+            }
         return read_jsonl(path)
 
     def load_partitions(self, context: dg.InputContext) -> Any:
@@ -136,6 +173,8 @@ class JsonlIOManager(dg.UPathIOManager):
     def get_metadata(self, context: dg.OutputContext, obj: Any) -> dict[str, Any]:
         if isinstance(obj, DatasetPartition):
             return {"records": len(obj.records), "rejects": len(obj.rejects)}
+        if isinstance(obj, SplitDataset):
+            return {"records": obj.records, "rejects": 0}
         return {}
 
 

@@ -9,7 +9,6 @@ from ibert_assets.charts import chart_metadata
 from ibert_assets.evaluation.metrics import evaluate_task
 from ibert_assets.metadata import OWNERS, counts_table
 from ibert_assets.partitions import task_partitions
-from ibert_assets.record import TASKS
 from ibert_assets.store import DatasetPartition
 from ibert_inference.model import ModelResource
 
@@ -32,11 +31,7 @@ class EvaluationConfig(dg.Config):
         "deterministic path. Per-example results are stored. Run it with the in-process "
         "executor (job evaluate_models): the model loads once."
     ),
-    ins={
-        "train_complete": dg.AssetIn(
-            partition_mapping=dg.StaticPartitionMapping({"test": list(TASKS)})
-        )
-    },
+    ins={"train_complete": dg.AssetIn(metadata={"split": "test"})},
 )
 def model_evaluation(
     context: dg.AssetExecutionContext,

@@ -12,6 +12,7 @@ from ibert_assets.settings import Settings
 from ibert_assets.store import (
     DatasetPartition,
     DatasetStore,
+    SplitDataset,
     JsonlIOManagerFactory,
     partition_path,
     read_partition,
@@ -144,3 +145,39 @@ def test_a_stored_schema_keeps_its_column_order(tmp_path: Path):
     write_atomic(partition_path(str(tmp_path), "a", "p"), to_jsonl([record]))
     stored = read_partition(str(tmp_path), "a", "p")
     assert list(stored[0]["context"]["tables"]["weather"]["schema"]) == list(schema)
+
+
+@dg.asset
+def cut() -> SplitDataset:
+    return SplitDataset(
+        {
+            "train": DatasetPartition([{"id": "t1"}, {"id": "t2"}]),
+            "test": DatasetPartition([{"id": "x1"}], rejects=[{"id": "x0", "reason": "vacuous"}]),
+        }
+    )
+
+
+@dg.asset(ins={"cut": dg.AssetIn(metadata={"split": "test"})})
+def reads_test(cut: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return cut
+
+
+@dg.asset(ins={"cut": dg.AssetIn()})
+def reads_every_split(cut: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"split": name, "n": len(rows)} for name, rows in sorted(cut.items())]
+
+
+def test_a_split_dataset_is_one_file_per_split_and_read_one_split_at_a_time(tmp_path: Path):
+    base = str(tmp_path)
+    result = dg.materialize(
+        [cut, reads_test, reads_every_split],
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=base))},
+    )
+    assert read_partition(base, "cut", "train") == [{"id": "t1"}, {"id": "t2"}]
+    assert read_rejects(base, "cut", "test") == [{"id": "x0", "reason": "vacuous"}]
+    assert not (tmp_path / "cut.jsonl").exists()
+    assert result.output_for_node("reads_test") == [{"id": "x1"}]
+    assert result.output_for_node("reads_every_split") == [
+        {"split": "test", "n": 1},
+        {"split": "train", "n": 2},
+    ]
