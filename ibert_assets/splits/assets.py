@@ -10,6 +10,7 @@ from collections import Counter
 
 import dagster as dg
 from pydantic import Field
+from upath import UPath
 
 from ibert_assets import checks
 from ibert_assets.charts import chart_metadata
@@ -79,7 +80,7 @@ def train_complete(
     )
 
 
-def _write_bytes(path, data: bytes) -> None:  # type: ignore[no-untyped-def]
+def _write_bytes(path: UPath, data: bytes) -> None:
     """Put ``data`` at ``path`` in one step (a rename locally, a single put on object stores)."""
     if path.protocol in ("", "file", "local"):
         temporary = path.with_name(f".{path.name}.tmp")
@@ -111,6 +112,8 @@ def no_leakage(dataset_store: DatasetStore) -> dg.AssetCheckResult:
 
 
 split_checks = [
-    *checks.dataset_checks(train_complete, None, parts=SPLITS, reverify=False, rejection_rate=False),
+    *checks.dataset_checks(
+        train_complete, None, parts=SPLITS, reverify=False, rejection_rate=False
+    ),
     no_leakage,
 ]

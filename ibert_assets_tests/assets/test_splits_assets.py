@@ -10,7 +10,7 @@ from ibert_assets.definitions import defs
 from ibert_assets.record import make_id
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
-from ibert_assets.splits.assets import split_checks, train_complete
+from ibert_assets.splits.assets import train_complete
 from ibert_assets.store import (
     partition_path,
     read_partition,

@@ -12,8 +12,8 @@ from ibert_assets.settings import Settings
 from ibert_assets.store import (
     DatasetPartition,
     DatasetStore,
-    SplitDataset,
     JsonlIOManagerFactory,
+    SplitDataset,
     partition_path,
     read_partition,
     read_rejects,
@@ -121,7 +121,9 @@ def test_the_base_comes_from_ibert_data_dir(tmp_path: Path, monkeypatch: pytest.
     assert (tmp_path / "elsewhere" / "letters_dataset" / "b.jsonl").exists()
 
 
-def test_explicit_settings_win_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_explicit_settings_win_over_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "from-env"))
     resources = default_resources(Settings(data_dir=str(tmp_path / "chosen")))
     assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success

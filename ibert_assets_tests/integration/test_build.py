@@ -50,8 +50,10 @@ def test_the_whole_graph_builds_offline_in_dependency_order_with_a_summary(
     assert "repo_snapshots[gone] skipped: unreachable" in result.stdout
     assert "mined_examples[gone] skipped: unreachable" in result.stdout
     assert result.stdout.count("no network") == 1
-    assert "1 repositories unreachable: no network (gone); their partitions were skipped; " \
+    assert (
+        "1 repositories unreachable: no network (gone); their partitions were skipped; "
         "`--strict` makes this an error" in result.stdout
+    )
     assert "mined_examples[demo] ok" in result.stdout
     assert "multitask_examples[sql_to_ibis] ok" in result.stdout
     assert "Not built by default (they run a model): model_evaluation" in result.stdout
