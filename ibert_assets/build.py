@@ -254,7 +254,7 @@ def build(
         if step.failed_checks:
             detail += f", failed checks: {', '.join(step.failed_checks)}"
         if step.status == "unreachable":
-            detail = "skipped: unreachable"
+            detail = "unreachable"
         elif step.error:
             detail += f" — {step.error}"
         status = {"ok": "ok", "unreachable": "skipped"}.get(step.status, "FAILED")

@@ -6,7 +6,6 @@ asset returned: a check must see what a user downloads. Each function returns a
 """
 
 import json
-import os
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -15,12 +14,22 @@ from functools import lru_cache
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from ibert_assets.record import record_json_schema
+from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
-DEFAULT_MAX_REJECTION_RATE = 0.2
 REVERIFY_SEED_OFFSET = 1_000
+
+
+class RejectionRateConfig(dg.Config):
+    limit: float = Field(
+        default=current_settings().max_rejection_rate,
+        ge=0.0,
+        le=1.0,
+        description="largest share of rejected examples (default: IBERT_MAX_REJECTION_RATE or 0.2)",
+    )
 
 
 @dataclass
@@ -169,10 +178,9 @@ def verify_record(record: dict[str, Any], seed: int) -> Any:
 
 
 def rejection_rate_check(
-    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]]
+    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]], *, limit: float
 ) -> CheckOutcome:
-    """Rejected / generated stays under ``IBERT_MAX_REJECTION_RATE`` (default 0.2): a warning."""
-    limit = float(os.environ.get("IBERT_MAX_REJECTION_RATE", DEFAULT_MAX_REJECTION_RATE))
+    """Rejected / generated stays under ``limit``: a warning."""
     kept = len(list(records))
     rejects = read_rejects(base, asset, partition)
     total = kept + len(rejects)
@@ -262,14 +270,17 @@ def dataset_checks(
         asset=asset,
         name="rejection_rate",  # the check's name; the function is named for what it asserts
         partitions_def=partitions_def,
-        description="Rejected examples stay under IBERT_MAX_REJECTION_RATE (default 20%).",
+        description="Rejected examples stay under the configured share (default 20%).",
     )
     def rejection_rate_within_limit(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+        context: dg.AssetCheckExecutionContext,
+        config: RejectionRateConfig,
+        dataset_store: DatasetStore,
     ) -> dg.AssetCheckResult:
         base, partition = dataset_store.base, context.partition_key
         records = stored_records(base, name, partition)
-        return rejection_rate_check(base, name, partition, records).result(warn=True)
+        outcome = rejection_rate_check(base, name, partition, records, limit=config.limit)
+        return outcome.result(warn=True)
 
     found = [records_match_schema, ids_unique]
     if rejection_rate:
