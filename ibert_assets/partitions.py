@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from ibert_assets.mining.repos import load_repo_specs
 from ibert_assets.record import TASKS
 from ibert_assets.settings import current_settings
 
@@ -27,11 +26,5 @@ def template_names(directory: Path | None = None) -> list[str]:
     return sorted(path.stem for path in directory.glob("*.yaml"))
 
 
-def repo_names() -> list[str]:
-    """One partition per repository of the repositories file."""
-    return [spec.name for spec in load_repo_specs()]
-
-
 template_partitions = dg.StaticPartitionsDefinition(template_names())
-repo_partitions = dg.StaticPartitionsDefinition(repo_names())
 task_partitions = dg.StaticPartitionsDefinition(list(TASKS))

@@ -7,9 +7,8 @@ from ibert_assets import checks
 from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
-from ibert_assets.mining.repos import load_repo_specs
+from ibert_assets.mining.repos import load_repo_specs, repo_partitions
 from ibert_assets.mining.snapshots import Snapshot, snapshot_repo
-from ibert_assets.partitions import repo_partitions
 from ibert_assets.store import (
     DatasetPartition,
     DatasetStore,

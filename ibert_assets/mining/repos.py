@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+
 from ibert_assets.settings import current_settings
 from ibert_inference.errors import IbertError
 
@@ -85,3 +87,12 @@ def _name_from_url(url: str) -> str:
     tail = url.rstrip("/").rsplit("/", 1)[-1]
     tail = tail.removesuffix(".git")
     return re.sub(r"[^A-Za-z0-9_.-]", "-", tail) or "repo"
+
+
+def repo_names() -> list[str]:
+    """One partition per repository of the repositories file."""
+    return [spec.name for spec in load_repo_specs()]
+
+
+# Static, computed when the definitions load (see ibert_assets.partitions for why).
+repo_partitions = dg.StaticPartitionsDefinition(repo_names())
