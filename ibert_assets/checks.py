@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from ibert_assets.record import record_json_schema
+from ibert_assets.record import record_json_schema, schema_of
 from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
@@ -168,7 +168,7 @@ def verify_record(record: dict[str, Any], seed: int) -> Any:
     """Verify a pair record (sql_to_ibis or ibis_to_sql in DuckDB); None for other tasks."""
     from ibert_inference import verify_pair
 
-    schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
+    schema = schema_of(record)
     if record["task"] == "sql_to_ibis":
         return verify_pair(record["input"]["sql"], record["target"]["ibis"], schema, seed=seed)
     dialect = record["input"].get("dialect") or record.get("dialect") or "duckdb"

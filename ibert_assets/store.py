@@ -13,12 +13,13 @@ import json
 import os
 import typing
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field
 
+from ibert_assets.outcome import Outcome
 from ibert_assets.settings import current_settings
 from ibert_inference.errors import DataStoreError
 
@@ -32,14 +33,6 @@ class MissingPartitionError(DataStoreError, FileNotFoundError):
 
 
 @dataclass
-class DatasetPartition:
-    """What a dataset asset returns: the records it keeps and the rejects with their reasons."""
-
-    records: list[dict[str, Any]]
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
 class SplitDataset:
     """What an asset cut into named splits returns; stored as ``<base>/<asset>/<split>.jsonl``.
 
@@ -47,7 +40,7 @@ class SplitDataset:
     asset reads one split with ``AssetIn(metadata={"split": "test"})``, or all of them as a dict.
     """
 
-    splits: dict[str, DatasetPartition]
+    splits: dict[str, Outcome]
 
     @property
     def records(self) -> int:
@@ -128,7 +121,8 @@ def read_rejects(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
 
 
 class JsonlIOManager(dg.UPathIOManager):
-    """Stores a :class:`DatasetPartition` (or a list of records) as JSON Lines."""
+    """Stores an :class:`Outcome` (records and rejects), a :class:`SplitDataset` or a list of
+    records as JSON Lines."""
 
     extension = ".jsonl"
 
@@ -140,7 +134,7 @@ class JsonlIOManager(dg.UPathIOManager):
                 for name, part in obj.splits.items()
             }
         else:
-            partition = obj if isinstance(obj, DatasetPartition) else DatasetPartition(list(obj))
+            partition = obj if isinstance(obj, Outcome) else Outcome(list(obj))
             texts = {path: (to_jsonl(partition.records), to_jsonl(partition.rejects))}
         for target, (records_text, rejects_text) in texts.items():
             write_atomic(target, records_text)
@@ -171,7 +165,7 @@ class JsonlIOManager(dg.UPathIOManager):
         return super().load_partitions(context)
 
     def get_metadata(self, context: dg.OutputContext, obj: Any) -> dict[str, Any]:
-        if isinstance(obj, DatasetPartition):
+        if isinstance(obj, Outcome):
             return {"records": len(obj.records), "rejects": len(obj.rejects)}
         if isinstance(obj, SplitDataset):
             return {"records": obj.records, "rejects": 0}

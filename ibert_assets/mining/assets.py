@@ -6,11 +6,11 @@ import dagster as dg
 from ibert_assets import checks
 from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
-from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
+from ibert_assets.mining.mine import mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs, repo_partitions
 from ibert_assets.mining.snapshots import Snapshot, snapshot_repo
+from ibert_assets.outcome import Outcome
 from ibert_assets.store import (
-    DatasetPartition,
     DatasetStore,
     partition_path,
     read_jsonl,
@@ -32,14 +32,14 @@ MINING_SEED = 0
     ),
     retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
 )
-def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
+def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[Outcome]:
     specs = {spec.name: spec for spec in load_repo_specs()}
     try:
         snapshot = snapshot_repo(specs[context.partition_key])
     except SourceUnreachableError as exc:
         raise exc.failure() from exc
     return dg.Output(
-        DatasetPartition([snapshot.to_json()]),
+        Outcome([snapshot.to_json()]),
         metadata={
             "commit": snapshot.commit,
             "previous_commit": snapshot.previous_commit or "",
@@ -54,18 +54,16 @@ def _previous(store: DatasetStore, asset: str, partition: str) -> list[dict] | N
     return read_jsonl(path) if path.exists() else None
 
 
-def _mining_output(
-    context: dg.AssetExecutionContext, outcome: MiningOutcome
-) -> dg.Output[DatasetPartition]:
+def _mining_output(context: dg.AssetExecutionContext, outcome: Outcome) -> dg.Output[Outcome]:
     context.log.info(
         f"{context.partition_key}: read {outcome.counts['files_read']} files, "
         f"kept_unchanged {outcome.counts['kept_unchanged']} records, "
         f"{len(outcome.records)} records, {len(outcome.rejects)} rejects, "
         f"skipped {dict(outcome.skipped)}"
     )
-    metadata = dataset_metadata(outcome.records, outcome.counts, 0.0)
+    metadata = dataset_metadata(outcome)
     metadata["skipped_files"] = counts_table(outcome.skipped, title="files")
-    return dg.Output(DatasetPartition(outcome.records, outcome.rejects), metadata=metadata)
+    return dg.Output(outcome, metadata=metadata)
 
 
 @dg.asset(
@@ -83,7 +81,7 @@ def _mining_output(
 )
 def mined_examples(
     context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "mined_examples", context.partition_key)
     rejects = read_rejects(dataset_store.base, "mined_examples", context.partition_key)
@@ -105,7 +103,7 @@ def mined_examples(
 )
 def docs_examples(
     context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "docs_examples", context.partition_key)
     return _mining_output(context, mine_docs(snapshot, previous))

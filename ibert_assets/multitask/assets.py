@@ -9,9 +9,10 @@ from pydantic import Field
 from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.multitask.build import build_task
+from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
 from ibert_assets.settings import current_settings
-from ibert_assets.store import DatasetPartition, DatasetStore
+from ibert_assets.store import DatasetStore
 
 REVERIFY_SAMPLE = 200
 
@@ -59,7 +60,7 @@ def multitask_examples(
     augmented_examples: dict[str, list[dict]],
     mined_examples: dict[str, list[dict]],
     docs_examples: dict[str, list[dict]],
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     start = time.perf_counter()
     build = build_task(
         context.partition_key,
@@ -68,10 +69,8 @@ def multitask_examples(
         mined=_flatten(mined_examples),
         docs=_flatten(docs_examples),
     )
-    return dg.Output(
-        DatasetPartition(build.records),
-        metadata=dataset_metadata(build.records, build.counts, time.perf_counter() - start),
-    )
+    build.seconds = time.perf_counter() - start
+    return dg.Output(build, metadata=dataset_metadata(build))
 
 
 @dg.asset_check(

@@ -15,11 +15,12 @@ from upath import UPath
 from ibert_assets import checks
 from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
+from ibert_assets.outcome import Outcome
 from ibert_assets.settings import current_settings
 from ibert_assets.splits.assign import SPLITS, assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
-from ibert_assets.store import DatasetPartition, DatasetStore, SplitDataset, write_atomic
+from ibert_assets.store import DatasetStore, SplitDataset, write_atomic
 
 
 class SplitConfig(dg.Config):
@@ -66,7 +67,8 @@ def train_complete(
         _write_bytes(folder / f"{split}.parquet", to_parquet_bytes(rows))
     write_atomic(folder / "README.md", dataset_card(splits, deduplicated.counts))
     everything = [r for rows in splits.values() for r in rows]
-    metadata = dataset_metadata(everything, deduplicated.counts, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    metadata = dataset_metadata(Outcome(everything, counts=deduplicated.counts, seconds=seconds))
     per_task = {split: Counter(r["task"] for r in rows) for split, rows in splits.items()}
     metadata["per_split"] = counts_table({s: len(v) for s, v in splits.items()}, title="examples")
     metadata["per_task"] = counts_table(sum(per_task.values(), Counter()), title="examples")
@@ -75,7 +77,7 @@ def train_complete(
         title="examples per split and task",
     )
     return dg.Output(
-        SplitDataset({split: DatasetPartition(rows) for split, rows in splits.items()}),
+        SplitDataset({split: Outcome(rows) for split, rows in splits.items()}),
         metadata=metadata,
     )
 

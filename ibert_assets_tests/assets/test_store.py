@@ -7,10 +7,10 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from ibert_assets.outcome import Outcome
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
 from ibert_assets.store import (
-    DatasetPartition,
     DatasetStore,
     JsonlIOManagerFactory,
     SplitDataset,
@@ -33,13 +33,13 @@ def records_for(partition: str, extra: Any = None) -> list[dict[str, Any]]:
 
 
 @dg.asset(partitions_def=letters)
-def letters_dataset(context: dg.AssetExecutionContext) -> DatasetPartition:
+def letters_dataset(context: dg.AssetExecutionContext) -> Outcome:
     poison = context.run.tags.get("poison")
     extra: Any = None
     if poison:
         extra = {"id": "circular"}
         extra["self"] = extra  # json.dumps raises: the record cannot be serialized
-    return DatasetPartition(
+    return Outcome(
         records_for(context.partition_key, extra),
         rejects=[{"status": "mismatch", "reason": "differs on random-0"}],
     )
@@ -153,8 +153,8 @@ def test_a_stored_schema_keeps_its_column_order(tmp_path: Path):
 def cut() -> SplitDataset:
     return SplitDataset(
         {
-            "train": DatasetPartition([{"id": "t1"}, {"id": "t2"}]),
-            "test": DatasetPartition([{"id": "x1"}], rejects=[{"id": "x0", "reason": "vacuous"}]),
+            "train": Outcome([{"id": "t1"}, {"id": "t2"}]),
+            "test": Outcome([{"id": "x1"}], rejects=[{"id": "x0", "reason": "vacuous"}]),
         }
     )
 
