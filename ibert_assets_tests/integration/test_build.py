@@ -8,7 +8,7 @@ import pytest
 
 from ibert_assets.build import main
 from ibert_assets.store import read_partition
-from ibert_assets_tests.assets.test_template_assets import ALL_WRONG, BROKEN, GOOD
+from ibert_assets_tests.integration.test_template_assets import ALL_WRONG, BROKEN, GOOD
 from ibert_assets_tests.mining_repo import make_mining_repo
 
 IBERT_BUILD = Path(sys.executable).with_name("ibert-build")
