@@ -18,6 +18,7 @@ from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import task_template
 from ibert_assets.outcome import Outcome
 from ibert_assets.record import TASKS, VERIFIED, make_id, schema_of
+from ibert_assets.splits.assign import group_key
 
 DEFAULT_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "trino")
 
@@ -26,7 +27,7 @@ def derived(
     pair: dict[str, Any], task: str, input: dict[str, Any], target: dict[str, Any], **extra: Any
 ) -> dict[str, Any]:
     """A task record derived from ``pair``: its context, provenance and group carried over."""
-    meta = {**pair["meta"], "derived_from": pair["id"], "group": group_of(pair)}
+    meta = {**pair["meta"], "derived_from": pair["id"], "group": group_key(pair)}
     meta.update(extra.pop("meta", {}))
     return {
         **pair,
@@ -39,19 +40,9 @@ def derived(
     }
 
 
-def group_of(record: dict[str, Any]) -> str:
-    meta = record.get("meta") or {}
-    if meta.get("group"):
-        return str(meta["group"])
-    provenance = record.get("provenance") or {}
-    if provenance.get("path"):
-        return f"file:{provenance.get('repo')}/{provenance['path']}"
-    return f"pair:{record['id']}"
-
-
 def grouped(record: dict[str, Any]) -> dict[str, Any]:
     """``record`` as it is, its split group written into its meta."""
-    return {**record, "meta": {**record["meta"], "group": group_of(record)}}
+    return {**record, "meta": {**record["meta"], "group": group_key(record)}}
 
 
 def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> Outcome:
@@ -213,9 +204,7 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
     build = Outcome()
     for record in docs:
         if record["task"] == "qa":
-            build.keep(
-                {**record, "meta": {**record["meta"], "group": group_of(record)}}, "kept_docs"
-            )
+            build.keep(grouped(record), "kept_docs")
     for index, pair in enumerate(pairs):
         description = (pair["meta"] or {}).get("description")
         code = pair["target"].get("ibis")
@@ -247,9 +236,7 @@ def documentation_records(
     build = Outcome()
     for record in docs:
         if record["task"] == "documentation":
-            build.keep(
-                {**record, "meta": {**record["meta"], "group": group_of(record)}}, "kept_docs"
-            )
+            build.keep(grouped(record), "kept_docs")
     for pair in pairs:
         description = (pair["meta"] or {}).get("description")
         code = pair["target"].get("ibis")
