@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ibert_inference.errors import IbertError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(IbertError, ValueError):
+    """An ``IBERT_*`` variable holds a value of the wrong kind."""
+
 
 # The user-facing overrides, by setting.
 ENVIRONMENT = {
@@ -54,10 +61,18 @@ class Settings:
         environ = os.environ if environ is None else environ
         settings = cls()
         for setting in fields(cls):
-            raw = environ.get(ENVIRONMENT[setting.name], "")
+            variable = ENVIRONMENT[setting.name]
+            raw = environ.get(variable, "")
             if raw:
                 kind = type(getattr(settings, setting.name))
-                settings = replace(settings, **{setting.name: kind(raw)})
+                try:
+                    value = kind(raw)
+                except ValueError:
+                    raise SettingsError(
+                        f"{variable}={raw!r} is not a valid {kind.__name__} (the default is "
+                        f"{getattr(cls(), setting.name)!r}): correct it or unset it"
+                    ) from None
+                settings = replace(settings, **{setting.name: value})
         return settings
 
     @property

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_assets.build.cli import instance_home, summary, unreachable_line
+from ibert_assets.build.cli import instance_home, main, summary, unreachable_line
 from ibert_assets.build.steps import StepResult
 
 
@@ -49,3 +49,22 @@ def test_runs_go_to_the_project_home_unless_dagster_home_is_set(
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "mine"))
     assert instance_home() == tmp_path / "mine"
     assert not (tmp_path / "mine" / "dagster.yaml").exists()  # a user's home is left as it is
+
+
+def test_a_bad_setting_is_a_one_line_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("IBERT_MIN_TASK_EXAMPLES", "lots")
+    assert main(["--select", "template_examples"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ibert-build: error: IBERT_MIN_TASK_EXAMPLES='lots'")
+    assert len(error.splitlines()) == 1
+
+
+def test_a_malformed_repositories_file_is_a_one_line_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    repos = tmp_path / "repos.txt"
+    repos.write_text("https://example.org/x.git|not a name\n")
+    assert main(["--repos-file", str(repos), "--select", "repo_snapshots"]) == 2
+    assert "repos.txt:1: repository name 'not a name'" in capsys.readouterr().err

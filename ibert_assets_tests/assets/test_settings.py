@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_assets.settings import Settings, current_settings, use_settings
+from ibert_assets.settings import Settings, SettingsError, current_settings, use_settings
 
 
 def test_environment_variables_override_the_defaults_with_their_types():
@@ -14,8 +14,8 @@ def test_environment_variables_override_the_defaults_with_their_types():
     assert settings.repo_cache == ""  # empty means unset, not "the current folder"
 
 
-def test_a_malformed_number_is_refused():
-    with pytest.raises(ValueError):
+def test_a_malformed_number_is_refused_naming_the_variable():
+    with pytest.raises(SettingsError, match=r"IBERT_NEAR_DUP_THRESHOLD='high' is not a valid"):
         Settings.from_env({"IBERT_NEAR_DUP_THRESHOLD": "high"})
 
 
