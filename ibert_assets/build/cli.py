@@ -223,7 +223,3 @@ def _build_selected(args: argparse.Namespace) -> int:
 
 def _echo(line: str) -> None:
     print(line, flush=True)  # progress must show at once, also when stdout is a file or pipe
-
-
-if __name__ == "__main__":
-    sys.exit(main())
