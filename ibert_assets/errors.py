@@ -19,7 +19,7 @@ class SourceUnreachableError(IbertError):
     ``reason`` is short ("no network", or what the source said) so that many can be grouped.
     """
 
-    kind = "sources"
+    kind = ("source", "sources")  # what to call one of them, and several
 
     def __init__(self, message: str, *, reason: str = "") -> None:
         super().__init__(message)
@@ -29,5 +29,5 @@ class SourceUnreachableError(IbertError):
         """The step failure Dagster shows, marked so that the build can tell it apart."""
         return dg.Failure(
             description=str(self),
-            metadata={UNREACHABLE_KEY: self.reason, SOURCE_KIND_KEY: self.kind},
+            metadata={UNREACHABLE_KEY: self.reason, SOURCE_KIND_KEY: "/".join(self.kind)},
         )

@@ -111,8 +111,10 @@ def unreachable_line(results: list[StepResult], *, strict: bool) -> str:
         if strict
         else "their partitions were skipped; `--strict` makes this an error"
     )
-    kind = kinds.pop() if len(kinds) == 1 and "" not in kinds else "sources"
-    return f"{count} {kind} unreachable: {reasons}; {consequence}"
+    one, several = (
+        kinds.pop().split("/") if len(kinds) == 1 and "" not in kinds else ("source", "sources")
+    )
+    return f"{count} {one if count == 1 else several} unreachable: {reasons}; {consequence}"
 
 
 def instance_home() -> Path:

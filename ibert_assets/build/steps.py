@@ -28,7 +28,7 @@ class StepResult:
     failed_checks: list[str] = field(default_factory=list)
     blocking_failed: bool = False
     error: str = ""
-    source_kind: str = ""  # of an unreachable source: what to call them ("repositories")
+    source_kind: str = ""  # of an unreachable source: what to call one and several, "a/as"
 
     @property
     def name(self) -> str:

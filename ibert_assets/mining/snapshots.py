@@ -37,7 +37,7 @@ class RepositoryError(IbertError):
 class RepositoryUnreachableError(RepositoryError, SourceUnreachableError):
     """A repository cannot be cloned or fetched (no network, a wrong URL, a removed repository)."""
 
-    kind = "repositories"
+    kind = ("repository", "repositories")
 
 
 @dataclass(frozen=True)

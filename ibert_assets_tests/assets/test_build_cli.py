@@ -9,7 +9,7 @@ from ibert_assets.build.steps import StepResult
 
 
 def unreachable(asset: str, repo: str, why: str = "no network") -> StepResult:
-    return StepResult(asset, repo, "unreachable", error=why, source_kind="repositories")
+    return StepResult(asset, repo, "unreachable", error=why, source_kind="repository/repositories")
 
 
 def test_unreachable_sources_are_said_once_grouped_by_why():
@@ -59,12 +59,3 @@ def test_a_bad_setting_is_a_one_line_usage_error(
     error = capsys.readouterr().err
     assert error.startswith("ibert-build: error: IBERT_MIN_TASK_EXAMPLES='lots'")
     assert len(error.splitlines()) == 1
-
-
-def test_a_malformed_repositories_file_is_a_one_line_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-):
-    repos = tmp_path / "repos.txt"
-    repos.write_text("https://example.org/x.git|not a name\n")
-    assert main(["--repos-file", str(repos), "--select", "repo_snapshots"]) == 2
-    assert "repos.txt:1: repository name 'not a name'" in capsys.readouterr().err

@@ -51,7 +51,7 @@ def test_the_whole_graph_builds_offline_in_dependency_order_with_a_summary(
     assert "mined_examples[gone] skipped: unreachable" in result.stdout
     assert result.stdout.count("no network") == 1
     assert (
-        "1 repositories unreachable: no network (gone); their partitions were skipped; "
+        "1 repository unreachable: no network (gone); their partitions were skipped; "
         "`--strict` makes this an error" in result.stdout
     )
     assert "mined_examples[demo] ok" in result.stdout
@@ -145,6 +145,17 @@ def test_a_terminated_build_leaves_no_process_behind(project: Path):
     assert build.wait(timeout=30) == 128 + signal.SIGTERM
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], [p.cmdline() for p in alive]
+
+
+def test_a_malformed_repositories_file_is_a_one_line_usage_error(project: Path):
+    # a subprocess: the repositories file is read once, when the definitions load
+    (project / "repos.txt").write_text("https://example.org/x.git|not a name\n")
+    result = run_build(project, "--select", "repo_snapshots")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ibert-build: error: {project / 'repos.txt'}:1: repository name 'not a name' must be "
+        "letters, digits, '.', '_' or '-'"
+    ]
 
 
 def test_unknown_assets_are_usage_errors(capsys: pytest.CaptureFixture[str]):
