@@ -18,6 +18,7 @@ from ibert_assets.build.plan import blocked_by, buildable_assets, on_request_ass
 from ibert_assets.build.steps import (
     StepResult,
     blame,
+    end_descendants,
     materialize_partition,
     quiet_dagster,
     start_worker,
@@ -136,17 +137,10 @@ def _prepare_instance(home: Path) -> None:
 
 def _terminate_children(signum: int, frame: FrameType | None) -> None:
     """End every process this build started, theirs included, then the build itself."""
-    import psutil
-
-    children = psutil.Process().children(recursive=True)
-    for child in children:
-        child.terminate()
-    _, alive = psutil.wait_procs(children, timeout=5)
-    for child in alive:
-        child.kill()
+    end_descendants()
     name = signal.Signals(signum).name
-    print(f"\nibert-build: stopped by {name}; {len(children)} worker processes ended; what was "
-          "stored stays (each file is replaced whole)", file=sys.stderr, flush=True)  # fmt: skip
+    print(f"\nibert-build: stopped by {name}; its worker processes ended; what was stored "
+          "stays (each file is replaced whole)", file=sys.stderr, flush=True)  # fmt: skip
     sys.stdout.flush()
     os._exit(128 + signum)  # no pool shutdown: its workers are gone
 

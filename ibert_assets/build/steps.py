@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -48,8 +49,26 @@ def start_worker(settings: Settings, home: str) -> None:
     # the build has shown Dagster's advice on a home without dagster.yaml once already
     logging.getLogger("dagster").addFilter(lambda r: NO_INSTANCE_YAML not in str(r.msg))
     _instance = dg.DagsterInstance.from_config(home)
-    # a worker ends with the build: Ctrl-C is the build's to handle, SIGTERM ends it at once
+    # Ctrl-C is the build's to handle; a SIGTERM (`timeout` signals the whole process group)
+    # ends what this worker started before the worker, so that nothing is left orphaned
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(128 + end_descendants()))
+
+
+def end_descendants() -> int:
+    """Terminate every process this one started, theirs included (killed after 5 s).
+
+    Returns SIGTERM's number, the exit status offset of a process ended by it.
+    """
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=5)
+    for child in alive:
+        child.kill()
+    return signal.SIGTERM
 
 
 def materialize_partition(assets: tuple[str, ...], partition: str | None) -> list[StepResult]:

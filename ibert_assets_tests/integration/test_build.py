@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -126,13 +127,16 @@ def test_a_failed_blocking_check_skips_what_reads_that_partition(project: Path):
     assert "augmented_examples[good] ok" in result.stdout
 
 
-def test_a_terminated_build_leaves_no_process_behind(project: Path):
+@pytest.mark.parametrize("to_group", [False, True], ids=["to-the-build", "to-its-group"])
+def test_a_terminated_build_leaves_no_process_behind(project: Path, to_group: bool):
+    """SIGTERM to the build, or to its whole process group as `timeout` sends it."""
     import psutil
 
     build = subprocess.Popen(
         [str(IBERT_BUILD), "--data-dir", str(project / "data"),
          "--repos-file", str(project / "repos.txt"), "--workers", "2"],
         cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
     )  # fmt: skip
     started = psutil.Process(build.pid)
     deadline = time.monotonic() + 120
@@ -141,7 +145,10 @@ def test_a_terminated_build_leaves_no_process_behind(project: Path):
     time.sleep(3)  # and are busy materializing
     children = started.children(recursive=True)
     assert len(children) >= 2, build.communicate()[0][-2000:]
-    build.send_signal(signal.SIGTERM)  # what `timeout` sends
+    if to_group:
+        os.killpg(build.pid, signal.SIGTERM)
+    else:
+        build.send_signal(signal.SIGTERM)
     assert build.wait(timeout=30) == 128 + signal.SIGTERM
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], [p.cmdline() for p in alive]
