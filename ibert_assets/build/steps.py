@@ -49,8 +49,10 @@ def start_worker(settings: Settings, home: str) -> None:
     # the build has shown Dagster's advice on a home without dagster.yaml once already
     logging.getLogger("dagster").addFilter(lambda r: NO_INSTANCE_YAML not in str(r.msg))
     _instance = dg.DagsterInstance.from_config(home)
-    # Ctrl-C is the build's to handle; a SIGTERM (`timeout` signals the whole process group)
-    # ends what this worker started before the worker, so that nothing is left orphaned
+    # Ctrl-C is the build's to handle. A SIGTERM (`timeout` signals the whole process group)
+    # ends what this worker started before the worker, so that nothing is left orphaned; within
+    # a run Dagster holds a SIGTERM back until the step ends, and the build kills a worker that
+    # has not ended 5 s after it was told to
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(128 + end_descendants()))
 
