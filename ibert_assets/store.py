@@ -153,6 +153,17 @@ class JsonlIOManager(dg.UPathIOManager):
             }
         return read_jsonl(path)
 
+    def load_input(self, context: dg.InputContext) -> Any:
+        # An upstream asset with no partitions at all (an empty repositories file) reads as
+        # nothing, not as None: the downstream asset builds from what the others hold.
+        if (
+            context.has_asset_key
+            and context.has_asset_partitions
+            and not context.asset_partition_keys
+        ):
+            return {} if typing.get_origin(context.dagster_type.typing_type) is dict else []
+        return super().load_input(context)
+
     def load_partitions(self, context: dg.InputContext) -> Any:
         # Dagster hands a single partition over bare; an input that maps every upstream
         # partition (annotated as a dict) must get a dict even when there is only one.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -80,7 +79,6 @@ def materialize_partition(assets: tuple[str, ...], partition: str | None) -> lis
     from ibert_assets.definitions import defs
     from ibert_assets.resources import default_resources
 
-    start = time.perf_counter()
     try:
         result = dg.materialize(
             # no cacheable assets in this project: every entry is a plain definition
@@ -98,12 +96,11 @@ def materialize_partition(assets: tuple[str, ...], partition: str | None) -> lis
     except Exception as exc:  # a definitions or instance error: every asset of the run failed
         message = f"{type(exc).__name__}: {exc}"
         return [StepResult(asset, partition, "failed", error=message) for asset in assets]
-    seconds = time.perf_counter() - start
-    return _step_results(defs, result, assets, partition, seconds)
+    return _step_results(defs, result, assets, partition)
 
 
 def _step_results(
-    defs: Any, result: Any, assets: tuple[str, ...], partition: str | None, seconds: float
+    defs: Any, result: Any, assets: tuple[str, ...], partition: str | None
 ) -> list[StepResult]:
     import dagster as dg
 
@@ -112,18 +109,30 @@ def _step_results(
         materialized[event.asset_key.to_user_string()] = event.materialization.metadata
     failures = {event.step_key: event.step_failure_data for event in result.all_events
                 if event.is_step_failure}  # fmt: skip
+    # an asset's time is its step's and its checks' (one run holds several assets)
+    spent: dict[str, float] = {}
+    for event in result.all_events:
+        if event.is_step_success:
+            spent[event.step_key] = event.step_success_data.duration_ms / 1000
+    check_steps: dict[str, set[str]] = {}
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            key = event.asset_check_evaluation_data.asset_key.to_user_string()
+            check_steps.setdefault(key, set()).add(event.step_key)
     results: list[StepResult] = []
     for asset in assets:
         evaluations = [
             e for e in result.get_asset_check_evaluations()
             if e.asset_key.to_user_string() == asset
         ]  # fmt: skip
-        step = StepResult(asset, partition, "ok", seconds=seconds / len(assets))
+        node = defs.resolve_assets_def(asset).node_def.name
+        own = [node, *check_steps.get(asset, ())]
+        step = StepResult(asset, partition, "ok", seconds=sum(spent.get(s, 0.0) for s in own))
         step.failed_checks = [e.check_name for e in evaluations if not e.passed]
         step.blocking_failed = any(
             not e.passed and e.severity == dg.AssetCheckSeverity.ERROR for e in evaluations
         )
-        failure = failures.get(defs.resolve_assets_def(asset).node_def.name)
+        failure = failures.get(node)
         if asset in materialized:
             step.records = _int(materialized[asset].get("records"))
             step.rejects = _int(materialized[asset].get("rejects"))

@@ -183,3 +183,32 @@ def test_a_split_dataset_is_one_file_per_split_and_read_one_split_at_a_time(tmp_
         {"split": "test", "n": 1},
         {"split": "train", "n": 2},
     ]
+
+
+no_partitions = dg.StaticPartitionsDefinition([])
+
+
+@dg.asset(partitions_def=no_partitions)
+def nothing_listed() -> list[dict[str, Any]]:
+    return []
+
+
+@dg.asset(
+    ins={
+        "nothing_listed": dg.AssetIn(
+            partition_mapping=dg.AllPartitionMapping(),
+            metadata={"allow_missing_partitions": True},
+        )
+    }
+)
+def reads_every_listed(nothing_listed: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"partitions": len(nothing_listed)}]
+
+
+def test_an_upstream_with_no_partitions_reads_as_empty(tmp_path: Path):
+    """An empty repositories file: what reads every repository builds from none."""
+    result = dg.materialize(
+        [nothing_listed.to_source_asset(), reads_every_listed],
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=str(tmp_path)))},
+    )
+    assert result.output_for_node("reads_every_listed") == [{"partitions": 0}]
