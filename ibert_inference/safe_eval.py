@@ -101,7 +101,7 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
         "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "tb_next", "func_globals",
         "ljust", "rjust", "center", "zfill", "expandtabs",
         # Ibis reaches databases and files through these; here code only builds expressions, and
-        # only the SQL compiled from them touches a database (DESIGN.md).
+        # only the SQL compiled from them touches a database (docs/architecture.md).
         "execute", "to_pandas", "to_pandas_batches", "to_pyarrow", "to_pyarrow_batches",
         "to_polars", "to_torch", "to_parquet", "to_parquet_dir", "to_csv", "to_csv_dir",
         "to_delta", "to_json", "to_xlsx", "to_list", "to_geo", "cache", "preview",

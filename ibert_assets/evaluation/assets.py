@@ -8,9 +8,8 @@ from pydantic import Field
 from ibert_assets.charts import chart_metadata
 from ibert_assets.evaluation.metrics import evaluate_task
 from ibert_assets.metadata import OWNERS, counts_table
+from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
-from ibert_assets.record import TASKS
-from ibert_assets.store import DatasetPartition
 from ibert_inference.model import ModelResource
 
 
@@ -32,18 +31,14 @@ class EvaluationConfig(dg.Config):
         "deterministic path. Per-example results are stored. Run it with the in-process "
         "executor (job evaluate_models): the model loads once."
     ),
-    ins={
-        "train_complete": dg.AssetIn(
-            partition_mapping=dg.StaticPartitionMapping({"test": list(TASKS)})
-        )
-    },
+    ins={"train_complete": dg.AssetIn(metadata={"split": "test"})},
 )
 def model_evaluation(
     context: dg.AssetExecutionContext,
     config: EvaluationConfig,
     model: ModelResource,
     train_complete: list[dict],
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     start = time.perf_counter()
     scores = evaluate_task(
         context.partition_key,
@@ -62,7 +57,7 @@ def model_evaluation(
         "seconds": round(time.perf_counter() - start, 1),
         **{k: dg.MetadataValue.float(v) for k, v in summary.items()},
     }
-    return dg.Output(DatasetPartition(scores.rows), metadata=metadata)
+    return dg.Output(Outcome(scores.rows), metadata=metadata)
 
 
 evaluate_models = dg.define_asset_job(
