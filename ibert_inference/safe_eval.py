@@ -408,6 +408,10 @@ class _ModuleProxy:
     def __getattr__(self, name: str) -> Any:
         module = self._module.__name__
         # vars(), not getattr(): ibis.__getattr__ imports a backend for names like `duckdb`
+        public = not name.startswith("_")
+        # a name the module lacks even lazily (dir() lists its backends): Python's own error
+        if public and name not in vars(self._module) and name not in dir(self._module):
+            raise AttributeError(f"module '{module}' has no attribute '{name}'")
         if name.startswith("_") or name not in vars(self._module):
             raise UnsafeCodeError(
                 f"{module}.{name} is not allowed: only Ibis's expression API may be used",
