@@ -35,8 +35,9 @@ materialize repo_snapshots,mined_examples,docs_examples demo
 for task in sql_to_ibis ibis_to_sql code_completion error_resolution qa documentation; do
   materialize multitask_examples "$task"
 done
-for split in train validation test; do materialize train_complete "$split"; done
-
+echo "== train_complete"
+.venv/bin/dagster asset materialize -m ibert_assets.definitions --select train_complete \
+  > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
 echo "== fine_tuned_model"
 export IBERT_BASE_MODEL="$work/tiny-model"
 .venv/bin/dagster asset materialize -m ibert_assets.definitions --select fine_tuned_model \

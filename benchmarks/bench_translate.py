@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     handled = sum(t.raised is None for t in theirs)
     print(
         f"ibis.parse_sql + decompile handles {handled}/{len(theirs)} queries without raising "
-        "(not checked for correctness: NOTES.md lists silent wrong answers)"
+        "(not checked for correctness: decompile silently mistranslates HAVING, DISTINCT, OR)"
     )
 
 

@@ -6,22 +6,31 @@ asset returned: a check must see what a user downloads. Each function returns a
 """
 
 import json
-import os
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from ibert_assets.metadata import per_partition_figures
-from ibert_assets.record import record_json_schema
+from ibert_assets.record import record_json_schema, schema_of
+from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
-DEFAULT_MAX_REJECTION_RATE = 0.2
 REVERIFY_SEED_OFFSET = 1_000
+
+
+class RejectionRateConfig(dg.Config):
+    limit: float = Field(
+        default=current_settings().max_rejection_rate,
+        ge=0.0,
+        le=1.0,
+        description="largest share of rejected examples (default: IBERT_MAX_REJECTION_RATE or 0.2)",
+    )
 
 
 @dataclass
@@ -160,7 +169,7 @@ def verify_record(record: dict[str, Any], seed: int) -> Any:
     """Verify a pair record (sql_to_ibis or ibis_to_sql in DuckDB); None for other tasks."""
     from ibert_inference import verify_pair
 
-    schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
+    schema = schema_of(record)
     if record["task"] == "sql_to_ibis":
         return verify_pair(
             record["input"]["sql"], record["target"]["ibis"], schema, seed=seed,
@@ -173,10 +182,9 @@ def verify_record(record: dict[str, Any], seed: int) -> Any:
 
 
 def rejection_rate_check(
-    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]]
+    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]], *, limit: float
 ) -> CheckOutcome:
-    """Rejected / generated stays under ``IBERT_MAX_REJECTION_RATE`` (default 0.2): a warning."""
-    limit = float(os.environ.get("IBERT_MAX_REJECTION_RATE", DEFAULT_MAX_REJECTION_RATE))
+    """Rejected / generated stays under ``limit``: a warning."""
     kept = len(list(records))
     rejects = read_rejects(base, asset, partition)
     total = kept + len(rejects)
@@ -196,8 +204,9 @@ def rejection_rate_check(
 
 def dataset_checks(
     asset: dg.AssetsDefinition,
-    partitions_def: dg.PartitionsDefinition,
+    partitions_def: dg.PartitionsDefinition | None,
     *,
+    parts: Sequence[str] = (),
     reverify: bool = True,
     rejection_rate: bool = True,
     generation_seed: int = 0,
@@ -207,9 +216,14 @@ def dataset_checks(
 
     ``reverify_sample`` re-verifies that many pairs of each partition, drawn with a fixed seed,
     instead of all of them: for a dataset whose every pair was verified when it was made and
-    that is large enough for re-verifying it all to cost as much as making it.
+    that is large enough for re-verifying it all to cost as much as making it. ``parts`` names
+    the stored files of an unpartitioned asset cut into splits; the checks read them all.
     """
     name = asset.key.to_user_string()
+
+    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
+        keys = parts or [context.partition_key]
+        return [r for key in keys for r in stored_records(store.base, name, key)]
 
     @dg.asset_check(
         asset=asset,
@@ -221,8 +235,7 @@ def dataset_checks(
     def records_match_schema(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
-        return schema_check(records).result()
+        return schema_check(stored(context, dataset_store)).result()
 
     @dg.asset_check(
         asset=asset,
@@ -234,8 +247,7 @@ def dataset_checks(
     def ids_unique(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
-        return unique_ids_check(records).result()
+        return unique_ids_check(stored(context, dataset_store)).result()
 
     @dg.asset_check(
         asset=asset,
@@ -252,7 +264,7 @@ def dataset_checks(
     def reverified_on_fresh_seed(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
+        records = stored(context, dataset_store)
         if reverify_sample is not None and len(records) > reverify_sample:
             records = random.Random(0).sample(records, reverify_sample)
         seed = generation_seed + REVERIFY_SEED_OFFSET
@@ -262,14 +274,17 @@ def dataset_checks(
         asset=asset,
         name="rejection_rate",  # the check's name; the function is named for what it asserts
         partitions_def=partitions_def,
-        description="Rejected examples stay under IBERT_MAX_REJECTION_RATE (default 20%).",
+        description="Rejected examples stay under the configured share (default 20%).",
     )
     def rejection_rate_within_limit(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+        context: dg.AssetCheckExecutionContext,
+        config: RejectionRateConfig,
+        dataset_store: DatasetStore,
     ) -> dg.AssetCheckResult:
         base, partition = dataset_store.base, context.partition_key
         records = stored_records(base, name, partition)
-        return rejection_rate_check(base, name, partition, records).result(warn=True)
+        outcome = rejection_rate_check(base, name, partition, records, limit=config.limit)
+        return outcome.result(warn=True)
 
     found = [records_match_schema, ids_unique]
     if rejection_rate:

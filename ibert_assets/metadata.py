@@ -10,28 +10,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_origin
 
 import dagster as dg
 
+from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
+from ibert_assets.record import Record
 
 OWNERS = ["team:ibert-data"]
-RECORD_COLUMNS = dg.TableSchema(
-    columns=[
-        dg.TableColumn("id", "string", description="content hash of (task, input, target)"),
-        dg.TableColumn("task", "string", description="one of the six tasks"),
-        dg.TableColumn("dialect", "string"),
-        dg.TableColumn("backend", "string"),
-        dg.TableColumn("ibis_version", "string"),
-        dg.TableColumn("context", "json", description="tables and their schemas"),
-        dg.TableColumn("input", "json", description="task-specific input (sql, ibis, prefix, ...)"),
-        dg.TableColumn("target", "json", description="task-specific target"),
-        dg.TableColumn("meta", "json", description="template, source, features, difficulty"),
-        dg.TableColumn("provenance", "json", description="repo, commit, path, lines, license"),
-        dg.TableColumn("verification", "json", description="method, status, databases, seed"),
-    ]
-)
+
+
+def record_columns() -> dg.TableSchema:
+    """The record's fields as Dagster columns: nested models and dicts are JSON."""
+    columns = []
+    for name, field in Record.model_fields.items():
+        plain = field.annotation in (str, str | None) or get_origin(field.annotation) is Literal
+        columns.append(
+            dg.TableColumn(
+                field.serialization_alias or name,
+                "string" if plain else "json",
+                description=field.description or "",
+            )
+        )
+    return dg.TableSchema(columns=columns)
+
+
+RECORD_COLUMNS = record_columns()
 
 
 def counts_table(counts: Mapping[str, float], *, title: str = "count") -> dg.MetadataValue:
@@ -50,21 +55,16 @@ def samples(records: list[dict[str, Any]], limit: int = 3) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n\n".join(blocks) or "_no records_")
 
 
-def dataset_metadata(
-    records: list[dict[str, Any]],
-    counts: Mapping[str, int],
-    seconds: float,
-    *,
-    total: int | None = None,
-) -> dict[str, Any]:
-    """Records, counters, samples and time of one partition; ``total`` over all partitions."""
+def dataset_metadata(outcome: Outcome, *, total: int | None = None) -> dict[str, Any]:
+    """What the UI shows of a builder's outcome: counts, samples, time, rows and the quality
+    figures of its records; ``total`` (when given) the records over all partitions."""
     metadata: dict[str, Any] = {
-        "records": dg.MetadataValue.int(len(records)),
-        "counts": counts_table(counts),
-        "sample_records": samples(records),
-        "seconds": dg.MetadataValue.float(round(seconds, 2)),
-        "dagster/row_count": dg.MetadataValue.int(len(records)),
-        **quality_metadata(records),
+        "records": dg.MetadataValue.int(len(outcome.records)),
+        "counts": counts_table(outcome.counts),
+        "sample_records": samples(outcome.records),
+        "seconds": dg.MetadataValue.float(round(outcome.seconds, 2)),
+        "dagster/row_count": dg.MetadataValue.int(len(outcome.records)),
+        **quality_metadata(outcome.records),
     }
     if total is not None:
         metadata["records_all_partitions"] = dg.MetadataValue.int(total)

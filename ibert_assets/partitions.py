@@ -1,26 +1,23 @@
 """Static partitions, computed from files when the definitions load.
 
-Static, not dynamic: the CLI's throwaway instance has no dynamic partitions (NOTES.md), and every
-partition must materialize from the command line on a fresh DAGSTER_HOME.
+Static, not dynamic: the throwaway instance of `dagster asset materialize` has no dynamic
+partitions (and no CLI command adds them), and every partition must materialize from the command
+line on a fresh DAGSTER_HOME.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from ibert_assets.mining.repos import load_repo_specs
 from ibert_assets.record import TASKS
-
-SPLITS = ("train", "validation", "test")
+from ibert_assets.settings import current_settings
 
 
 def templates_dir() -> Path:
-    """``IBERT_TEMPLATES_DIR``, else the project's ``templates/``."""
-    configured = os.environ.get("IBERT_TEMPLATES_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "templates"
+    """The templates folder of the settings (``IBERT_TEMPLATES_DIR``, default ``templates/``)."""
+    return Path(current_settings().templates_dir)
 
 
 def template_names(directory: Path | None = None) -> list[str]:
@@ -29,12 +26,5 @@ def template_names(directory: Path | None = None) -> list[str]:
     return sorted(path.stem for path in directory.glob("*.yaml"))
 
 
-def repo_names() -> list[str]:
-    """One partition per repository of the repositories file."""
-    return [spec.name for spec in load_repo_specs()]
-
-
 template_partitions = dg.StaticPartitionsDefinition(template_names())
-repo_partitions = dg.StaticPartitionsDefinition(repo_names())
 task_partitions = dg.StaticPartitionsDefinition(list(TASKS))
-split_partitions = dg.StaticPartitionsDefinition(list(SPLITS))

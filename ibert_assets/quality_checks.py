@@ -66,10 +66,21 @@ def _task_of(input_key: str) -> str:
 
 
 def quality_checks(
-    asset: dg.AssetsDefinition, partitions_def: dg.PartitionsDefinition
+    asset: dg.AssetsDefinition,
+    partitions_def: dg.PartitionsDefinition | None,
+    *,
+    parts: Sequence[str] = (),
 ) -> list[dg.AssetChecksDefinition]:
-    """The two quality checks of a dataset asset, per partition, over the stored file."""
+    """The two quality checks of a dataset asset, per partition, over the stored file.
+
+    ``parts`` names the stored files of an unpartitioned asset cut into splits; the checks
+    read them all (as :func:`ibert_assets.checks.dataset_checks` does).
+    """
     name = asset.key.to_user_string()
+
+    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
+        keys = parts or [context.partition_key]
+        return [r for key in keys for r in stored_records(store.base, name, key)]
 
     @dg.asset_check(
         asset=asset,
@@ -80,8 +91,7 @@ def quality_checks(
     def one_target_per_input(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
-        return one_target_check(records).result()
+        return one_target_check(stored(context, dataset_store)).result()
 
     @dg.asset_check(
         asset=asset,
@@ -92,7 +102,6 @@ def quality_checks(
     def schemas_match_roles(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        records = stored_records(dataset_store.base, name, context.partition_key)
-        return role_check(records).result()
+        return role_check(stored(context, dataset_store)).result()
 
     return [one_target_per_input, schemas_match_roles]

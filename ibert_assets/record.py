@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Task = Literal[
     "sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation"
 ]
-TASKS: tuple[str, ...] = (
-    "sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation"
-)  # fmt: skip
+TASKS: tuple[Task, ...] = get_args(Task)
 Source = Literal["template", "augmented", "mined", "docs"]
+
+
+# What a stored record may say of itself: a pair checked by execution, or an example (a question,
+# a docstring) that execution cannot check. Rejects keep the verifier's other statuses.
+RecordStatus = Literal["verified", "not_applicable"]
+VERIFIED: Final = "verified"
 
 
 def make_id(task: str, input: Any, target: Any) -> str:
@@ -75,7 +79,7 @@ class Verification(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     method: str
-    status: str
+    status: RecordStatus
     databases: int = 0
     seed: int | None = None
 
@@ -85,20 +89,29 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    id: str = Field(pattern=r"^[0-9a-f]{16}$")
-    task: Task
-    dialect: str | None = "duckdb"
-    backend: str | None = "duckdb"
-    ibis_version: str | None = None
-    context: Context = Field(default_factory=Context)
-    input: dict[str, Any]
-    target: dict[str, Any]
-    meta: Meta
-    provenance: Provenance | None = None
-    verification: Verification | None = None
+    id: str = Field(pattern=r"^[0-9a-f]{16}$", description="content hash of (task, input, target)")
+    task: Task = Field(description="one of the six tasks")
+    dialect: str | None = Field(default="duckdb", description="SQL dialect of the example")
+    backend: str | None = Field(default="duckdb", description="backend it was verified on")
+    ibis_version: str | None = Field(default=None, description="Ibis version that compiled it")
+    context: Context = Field(default_factory=Context, description="tables and their schemas")
+    input: dict[str, Any] = Field(description="task-specific input (sql, ibis, prefix, ...)")
+    target: dict[str, Any] = Field(description="task-specific target")
+    meta: Meta = Field(description="template, source, features, difficulty")
+    provenance: Provenance | None = Field(
+        default=None, description="repo, commit, path, lines, license"
+    )
+    verification: Verification | None = Field(
+        default=None, description="method, status, databases, seed"
+    )
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The record's tables as ``{table: {column: dtype}}``, the shape the verifier takes."""
+    return {name: dict(t["schema"]) for name, t in record["context"]["tables"].items()}
 
 
 def record_json_schema() -> dict[str, Any]:

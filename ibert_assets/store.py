@@ -13,18 +13,18 @@ import json
 import os
 import typing
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field
 
+from ibert_assets.outcome import Outcome
+from ibert_assets.settings import current_settings
 from ibert_inference.errors import DataStoreError
 
 if TYPE_CHECKING:
     from upath import UPath
-
-DEFAULT_DATA_DIR = "data"
 
 
 class MissingPartitionError(DataStoreError, FileNotFoundError):
@@ -33,16 +33,23 @@ class MissingPartitionError(DataStoreError, FileNotFoundError):
 
 
 @dataclass
-class DatasetPartition:
-    """What a dataset asset returns: the records it keeps and the rejects with their reasons."""
+class SplitDataset:
+    """What an asset cut into named splits returns; stored as ``<base>/<asset>/<split>.jsonl``.
 
-    records: list[dict[str, Any]]
-    rejects: list[dict[str, Any]] = field(default_factory=list)
+    One value for all splits, so they are cut from the same data by construction. A downstream
+    asset reads one split with ``AssetIn(metadata={"split": "test"})``, or all of them as a dict.
+    """
+
+    splits: dict[str, Outcome]
+
+    @property
+    def records(self) -> int:
+        return sum(len(split.records) for split in self.splits.values())
 
 
 def data_dir(configured: str | None = None) -> str:
-    """The store's base: the configured value, else ``IBERT_DATA_DIR``, else ``data``."""
-    return configured or os.environ.get("IBERT_DATA_DIR") or DEFAULT_DATA_DIR
+    """The store's base: the configured value, else the settings' (``IBERT_DATA_DIR``, ``data``)."""
+    return configured or current_settings().data_dir
 
 
 def upath(location: str) -> UPath:
@@ -53,6 +60,11 @@ def upath(location: str) -> UPath:
 
 def partition_path(base: str, asset: str, partition: str, suffix: str = ".jsonl") -> UPath:
     return upath(base) / asset / f"{partition}{suffix}"
+
+
+def split_path(path: UPath, split: str) -> UPath:
+    """``<base>/<asset>.jsonl`` -> ``<base>/<asset>/<split>.jsonl``."""
+    return path.with_name(path.name.removesuffix(".jsonl")) / f"{split}.jsonl"
 
 
 def rejects_path(path: UPath) -> UPath:
@@ -109,19 +121,48 @@ def read_rejects(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
 
 
 class JsonlIOManager(dg.UPathIOManager):
-    """Stores a :class:`DatasetPartition` (or a list of records) as JSON Lines."""
+    """Stores an :class:`Outcome` (records and rejects), a :class:`SplitDataset` or a list of
+    records as JSON Lines."""
 
     extension = ".jsonl"
 
     def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
-        partition = obj if isinstance(obj, DatasetPartition) else DatasetPartition(list(obj))
-        # serialize both files before touching either: a bad record fails the run, not the store
-        records_text, rejects_text = to_jsonl(partition.records), to_jsonl(partition.rejects)
-        write_atomic(path, records_text)
-        write_atomic(rejects_path(path), rejects_text)
+        if isinstance(obj, SplitDataset):
+            # serialize every split before touching any: a bad record fails the run, not the store
+            texts = {
+                split_path(path, name): (to_jsonl(part.records), to_jsonl(part.rejects))
+                for name, part in obj.splits.items()
+            }
+        else:
+            partition = obj if isinstance(obj, Outcome) else Outcome(list(obj))
+            texts = {path: (to_jsonl(partition.records), to_jsonl(partition.rejects))}
+        for target, (records_text, rejects_text) in texts.items():
+            write_atomic(target, records_text)
+            write_atomic(rejects_path(target), rejects_text)
 
-    def load_from_path(self, context: dg.InputContext, path: UPath) -> list[dict[str, Any]]:
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
+        split = (context.definition_metadata or {}).get("split")
+        if split is not None:
+            return read_jsonl(split_path(path, split))
+        if not path.exists() and split_path(path, "").parent.is_dir():
+            folder = split_path(path, "").parent
+            return {
+                file.name.removesuffix(".jsonl"): read_jsonl(file)
+                for file in sorted(folder.glob("*.jsonl"))
+                if not file.name.endswith(".rejects.jsonl")
+            }
         return read_jsonl(path)
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        # An upstream asset with no partitions at all (an empty repositories file) reads as
+        # nothing, not as None: the downstream asset builds from what the others hold.
+        if (
+            context.has_asset_key
+            and context.has_asset_partitions
+            and not context.asset_partition_keys
+        ):
+            return {} if typing.get_origin(context.dagster_type.typing_type) is dict else []
+        return super().load_input(context)
 
     def load_partitions(self, context: dg.InputContext) -> Any:
         # Dagster hands a single partition over bare; an input that maps every upstream
@@ -135,13 +176,15 @@ class JsonlIOManager(dg.UPathIOManager):
         return super().load_partitions(context)
 
     def get_metadata(self, context: dg.OutputContext, obj: Any) -> dict[str, Any]:
-        if isinstance(obj, DatasetPartition):
+        if isinstance(obj, Outcome):
             return {"records": len(obj.records), "rejects": len(obj.rejects)}
+        if isinstance(obj, SplitDataset):
+            return {"records": obj.records, "rejects": 0}
         return {}
 
 
 class DatasetStore(dg.ConfigurableResource):
-    """Where datasets live; assets that write side files (Parquet, cards) use it too."""
+    """Where datasets live: the one store that the I/O manager and every side file use."""
 
     base_dir: str | None = Field(
         default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
@@ -156,11 +199,9 @@ class DatasetStore(dg.ConfigurableResource):
 
 
 class JsonlIOManagerFactory(dg.ConfigurableIOManagerFactory):
-    """The ``io_manager`` resource: JSON Lines under ``base_dir``."""
+    """The ``io_manager`` resource: JSON Lines in the dataset store."""
 
-    base_dir: str | None = Field(
-        default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
-    )
+    store: DatasetStore
 
     def create_io_manager(self, context: dg.InitResourceContext) -> JsonlIOManager:
-        return JsonlIOManager(base_path=upath(data_dir(self.base_dir)))
+        return JsonlIOManager(base_path=upath(self.store.base))

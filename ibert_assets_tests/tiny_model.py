@@ -1,4 +1,4 @@
-"""A tiny Qwen2 chat model built at test time (NOTES.md, "Models without a hub").
+"""A tiny Qwen2 chat model built at test time (nothing can be downloaded from a model hub in CI).
 
 Its output is noise: tests exercise real loading, batching, padding, decoding and
 post-processing, never the content of what it writes.

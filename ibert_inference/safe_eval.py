@@ -101,7 +101,7 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
         "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "tb_next", "func_globals",
         "ljust", "rjust", "center", "zfill", "expandtabs",
         # Ibis reaches databases and files through these; here code only builds expressions, and
-        # only the SQL compiled from them touches a database (DESIGN.md).
+        # only the SQL compiled from them touches a database (docs/architecture.md).
         "execute", "to_pandas", "to_pandas_batches", "to_pyarrow", "to_pyarrow_batches",
         "to_polars", "to_torch", "to_parquet", "to_parquet_dir", "to_csv", "to_csv_dir",
         "to_delta", "to_json", "to_xlsx", "to_list", "to_geo", "cache", "preview",
@@ -397,14 +397,6 @@ def _is_sequence_literal(node: ast.AST) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def _backend_names() -> frozenset[str]:
-    """Names ``ibis.__getattr__`` turns into backend imports: refused, never a missing name."""
-    from importlib.metadata import entry_points
-
-    return frozenset(entry.name for entry in entry_points(group="ibis.backends"))
-
-
 class _ModuleProxy:
     """A module seen through a keyhole: public names only, and no modules outside the allow-list."""
 
@@ -416,8 +408,9 @@ class _ModuleProxy:
     def __getattr__(self, name: str) -> Any:
         module = self._module.__name__
         # vars(), not getattr(): ibis.__getattr__ imports a backend for names like `duckdb`
-        if not name.startswith("_") and name not in vars(self._module).keys() | _backend_names():
-            # a name the module does not have (an API removed from Ibis): Python's own error
+        public = not name.startswith("_")
+        # a name the module lacks even lazily (dir() lists its backends): Python's own error
+        if public and name not in vars(self._module) and name not in dir(self._module):
             raise AttributeError(f"module '{module}' has no attribute '{name}'")
         if name.startswith("_") or name not in vars(self._module):
             raise UnsafeCodeError(

@@ -17,7 +17,7 @@ from ibert_inference.safe_eval import evaluate_ibis
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema import Schema
 
-# Dialects Ibis 12 compiles without a backend connection (NOTES.md)
+# Dialects Ibis 12 compiles without a backend connection (pyspark reads session config: not here)
 DIALECTS = (
     "athena", "bigquery", "clickhouse", "databricks", "datafusion", "druid", "duckdb", "exasol",
     "flink", "impala", "materialize", "mssql", "mysql", "oracle", "postgres", "risingwave",

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibert_assets.record import schema_of
+
 _WORD = re.compile(r"[a-z0-9_]+")
 
 
@@ -37,10 +39,6 @@ def _scorable(record: dict[str, Any]) -> bool:
     if record["task"] == "ibis_to_sql":
         return record["input"].get("dialect", "duckdb") == "duckdb"
     return True
-
-
-def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
-    return {name: t["schema"] for name, t in record["context"]["tables"].items()}
 
 
 def token_f1(prediction: str, reference: str) -> float:

@@ -4,6 +4,7 @@ and the weekly schedule that re-mines every repository."""
 import dagster as dg
 
 from ibert_assets import checks
+from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.metadata import (
     OWNERS,
     RECORD_COLUMNS,
@@ -11,12 +12,11 @@ from ibert_assets.metadata import (
     dataset_metadata,
     stored_total,
 )
-from ibert_assets.mining.mine import MiningOutcome, mine_code, mine_docs
-from ibert_assets.mining.repos import load_repo_specs
+from ibert_assets.mining.mine import mine_code, mine_docs
+from ibert_assets.mining.repos import load_repo_specs, repo_partitions
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
-from ibert_assets.partitions import repo_partitions
+from ibert_assets.outcome import Outcome
 from ibert_assets.store import (
-    DatasetPartition,
     DatasetStore,
     partition_path,
     read_jsonl,
@@ -37,12 +37,16 @@ MINING_SEED = 0
         "installed package instead (version for commit, no network). Unreachable repositories "
         "fail their own partition after retries with backoff."
     ),
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
 )
-def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
+def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[Outcome]:
     specs = {spec.name: spec for spec in load_repo_specs()}
-    snapshot = snapshot_source(specs[context.partition_key])
+    try:
+        snapshot = snapshot_source(specs[context.partition_key])
+    except SourceUnreachableError as exc:
+        raise exc.failure() from exc
     return dg.Output(
-        DatasetPartition([snapshot.to_json()]),
+        Outcome([snapshot.to_json()]),
         metadata={
             "commit": snapshot.commit,
             "previous_commit": snapshot.previous_commit or "",
@@ -58,8 +62,8 @@ def _previous(store: DatasetStore, asset: str, partition: str) -> list[dict] | N
 
 
 def _mining_output(
-    context: dg.AssetExecutionContext, outcome: MiningOutcome, store: DatasetStore
-) -> dg.Output[DatasetPartition]:
+    context: dg.AssetExecutionContext, outcome: Outcome, store: DatasetStore
+) -> dg.Output[Outcome]:
     context.log.info(
         f"{context.partition_key}: read {outcome.counts['files_read']} files, "
         f"kept_unchanged {outcome.counts['kept_unchanged']} records, "
@@ -70,9 +74,9 @@ def _mining_output(
     total = stored_total(
         store.base, asset, replacing=context.partition_key, count=len(outcome.records)
     )
-    metadata = dataset_metadata(outcome.records, outcome.counts, 0.0, total=total)
+    metadata = dataset_metadata(outcome, total=total)
     metadata["skipped_files"] = counts_table(outcome.skipped, title="files")
-    return dg.Output(DatasetPartition(outcome.records, outcome.rejects), metadata=metadata)
+    return dg.Output(outcome, metadata=metadata)
 
 
 @dg.asset(
@@ -90,7 +94,7 @@ def _mining_output(
 )
 def mined_examples(
     context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "mined_examples", context.partition_key)
     rejects = read_rejects(dataset_store.base, "mined_examples", context.partition_key)
@@ -112,7 +116,7 @@ def mined_examples(
 )
 def docs_examples(
     context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     snapshot = Snapshot.from_json(repo_snapshots[0])
     previous = _previous(dataset_store, "docs_examples", context.partition_key)
     return _mining_output(context, mine_docs(snapshot, previous), dataset_store)

@@ -13,7 +13,6 @@ import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from ibert_assets.mining.docs import DocExample, doc_examples_from_file
@@ -22,22 +21,13 @@ from ibert_assets.mining.files import SourceFile, read_source_files
 from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
 from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
-from ibert_assets.record import make_id
+from ibert_assets.outcome import Outcome
+from ibert_assets.record import VERIFIED, make_id
 from ibert_inference.errors import IbertError
 from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
 from ibert_inference.sandbox import isolated
 
 QUERY_TYPES = ("Select", "Union", "Intersect", "Except", "Subquery")
-
-
-@dataclass
-class MiningOutcome:
-    """Records and rejects of one repository, with counters for the asset metadata."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
 
 
 def files_to_read(
@@ -72,15 +62,15 @@ def mine_code(
     *,
     previous_rejects: list[dict[str, Any]] | None = None,
     seed: int = 0,
-) -> MiningOutcome:
+) -> Outcome:
     """SQL<->Ibis pairs from every minable file of the snapshot.
 
     ``previous`` and ``previous_rejects`` are what the last run stored: those of unchanged files
     are kept as they are, so a re-mining neither repeats their work nor loses their reasons.
     """
-    outcome, sources, seen = _begin(snapshot, previous, previous_rejects)
+    outcome, sources = _begin(snapshot, previous, previous_rejects)
     with _quiet_foreign_code():
-        _mine_snippets(outcome, sources, seen, snapshot, seed)
+        _mine_snippets(outcome, sources, snapshot, seed)
     return outcome
 
 
@@ -103,9 +93,8 @@ def _quiet_foreign_code() -> Iterator[None]:
 
 
 def _mine_snippets(
-    outcome: MiningOutcome,
+    outcome: Outcome,
     sources: Iterator[SourceFile],
-    seen: set[str],
     snapshot: Snapshot,
     seed: int,
 ) -> None:
@@ -119,25 +108,24 @@ def _mine_snippets(
                 outcome.rejects.append(_reject(snippet, snapshot, rejected.status, str(rejected)))
                 outcome.counts[f"rejected_{rejected.status}"] += 1
                 continue
-            _keep(outcome, seen, record, "verified")
+            outcome.keep(record, VERIFIED)
 
 
-def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) -> MiningOutcome:
+def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) -> Outcome:
     """Q&A, code examples and function/docstring pairs from the snapshot's documentation."""
-    outcome, sources, seen = _begin(snapshot, previous)
+    outcome, sources = _begin(snapshot, previous)
     for source in sources:
         for example in _doc_examples(source, outcome.skipped):
             if example.rejected is not None:
                 status, _, reason = example.rejected.partition(": ")
-                outcome.rejects.append(
-                    {"status": status, "reason": reason, "kind": example.kind,
-                     "text": str(example.target)[:5_000],
+                outcome.reject(
+                    {"kind": example.kind, "text": str(example.target)[:5_000],
                      "provenance": _provenance(snapshot, example.path, example.line_start,
-                                               example.line_end, example.kind)}
+                                               example.line_end, example.kind)},
+                    status, reason,
                 )  # fmt: skip
-                outcome.counts[f"rejected_{status}"] += 1
                 continue
-            _keep(outcome, seen, _doc_record(example, snapshot), example.kind)
+            outcome.keep(_doc_record(example, snapshot), example.kind)
     return outcome
 
 
@@ -145,9 +133,9 @@ def _begin(
     snapshot: Snapshot,
     previous: list[dict[str, Any]] | None,
     previous_rejects: list[dict[str, Any]] | None = None,
-) -> tuple[MiningOutcome, Iterator[SourceFile], set[str]]:
-    """The outcome holding what is kept from before, the files to read, and what is seen."""
-    outcome = MiningOutcome()
+) -> tuple[Outcome, Iterator[SourceFile]]:
+    """The outcome holding what is kept from before, and the files to read."""
+    outcome = Outcome(key=_dedup_key)
     paths, unchanged = files_to_read(snapshot, previous)
     kept = [r for r in previous or () if unchanged(r)]
     outcome.records.extend(kept)
@@ -163,18 +151,8 @@ def _begin(
             outcome.counts["files_read"] += 1
             yield source
 
-    return outcome, sources(), {_dedup_key(r) for r in kept}
-
-
-def _keep(outcome: MiningOutcome, seen: set[str], record: dict[str, Any], counter: str) -> None:
-    """Add ``record`` unless the repository already gave the same example (counted)."""
-    key = _dedup_key(record)
-    if key in seen:
-        outcome.counts["duplicates"] += 1
-        return
-    seen.add(key)
-    outcome.records.append(record)
-    outcome.counts[counter] += 1
+    outcome.seen.update(_dedup_key(r) for r in kept)
+    return outcome, sources()
 
 
 def _doc_examples(source: SourceFile, skipped: Counter[str]) -> Iterator[DocExample]:

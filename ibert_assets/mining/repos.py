@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+
+from ibert_assets.settings import current_settings
 from ibert_inference.errors import IbertError
 
-DEFAULT_REPOS_FILE = "repos.txt"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -32,14 +34,8 @@ class RepoSpec:
 
 
 def repos_file_path() -> Path:
-    """The repositories file: ``IBERT_REPOS_FILE`` or ``repos.txt`` beside the project."""
-    configured = os.environ.get("IBERT_REPOS_FILE")
-    if configured:
-        return Path(configured)
-    here = Path(DEFAULT_REPOS_FILE)
-    if here.exists():
-        return here
-    return Path(__file__).resolve().parents[2] / DEFAULT_REPOS_FILE
+    """The repositories file of the settings (``IBERT_REPOS_FILE``, default ``repos.txt``)."""
+    return Path(current_settings().repos_file)
 
 
 def parse_repo_line(text: str, *, line: int, source: str = "repos.txt") -> RepoSpec | None:
@@ -91,3 +87,12 @@ def _name_from_url(url: str) -> str:
     tail = url.rstrip("/").rsplit("/", 1)[-1]
     tail = tail.removesuffix(".git")
     return re.sub(r"[^A-Za-z0-9_.-]", "-", tail) or "repo"
+
+
+def repo_names() -> list[str]:
+    """One partition per repository of the repositories file."""
+    return [spec.name for spec in load_repo_specs()]
+
+
+# Static, computed when the definitions load (see ibert_assets.partitions for why).
+repo_partitions = dg.StaticPartitionsDefinition(repo_names())

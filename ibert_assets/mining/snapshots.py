@@ -6,16 +6,16 @@ its files as installed, its version standing for the commit (see ``installed.py`
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.mining import installed
 from ibert_assets.mining.repos import RepoSpec
+from ibert_assets.settings import current_settings
 from ibert_inference.errors import IbertError
 
 # Ordered: the first family whose every marker appears in the license text wins.
@@ -36,7 +36,13 @@ _LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING", 
 
 
 class RepositoryError(IbertError):
-    """A repository cannot be cloned or fetched."""
+    """A repository cannot be read."""
+
+
+class RepositoryUnreachableError(RepositoryError, SourceUnreachableError):
+    """A repository cannot be cloned or fetched (no network, a wrong URL, a removed repository)."""
+
+    kind = ("repository", "repositories")
 
 
 @dataclass(frozen=True)
@@ -83,11 +89,8 @@ class Snapshot:
 
 
 def repo_cache_dir() -> Path:
-    """Where clones live: ``IBERT_REPO_CACHE``, else ``.cache/repos`` beside the data directory."""
-    configured = os.environ.get("IBERT_REPO_CACHE")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("IBERT_DATA_DIR", "data")).parent / ".cache" / "repos"
+    """Where clones live: the settings' clone cache (``IBERT_REPO_CACHE`` overrides it)."""
+    return current_settings().clone_cache
 
 
 def snapshot_source(spec: RepoSpec, cache_dir: Path | None = None) -> Snapshot:
@@ -124,53 +127,53 @@ def snapshot_files(snapshot: Snapshot) -> list[str]:
     return tracked_files(git.Repo(snapshot.path), snapshot.dirs)
 
 
-def snapshot_repo(
-    spec: RepoSpec,
-    cache_dir: Path | None = None,
-    *,
-    attempts: int = 3,
-    backoff_s: float = 1.0,
-) -> Snapshot:
+# What git says when the machine cannot reach the host at all, as opposed to a wrong URL.
+_NO_NETWORK = (
+    "could not resolve host",
+    "failed to connect",
+    "connection refused",
+    "connection timed out",
+    "network is unreachable",
+    "temporary failure in name resolution",
+)
+
+
+def snapshot_repo(spec: RepoSpec, cache_dir: Path | None = None) -> Snapshot:
     """Clone ``spec`` into the cache (or fetch it when already there) and describe its head.
 
-    Network failures are retried ``attempts`` times with exponential backoff; after that a
-    :class:`RepositoryError` says which repository, what git said, and what to check.
+    One attempt: the asset retries with Dagster's ``RetryPolicy``. A repository that cannot be
+    cloned or fetched raises :class:`RepositoryUnreachableError`, which says which repository,
+    what git said, and what to check.
     """
     import git
 
     target = (cache_dir or repo_cache_dir()) / spec.name
     previous = None
-    last_error: Exception | None = None
-    for attempt in range(attempts):
-        try:
-            if (target / ".git").exists():
-                repo = git.Repo(target)
-                previous = repo.head.commit.hexsha
-                repo.remotes.origin.fetch(prune=True)
-                remote_head = _remote_head(repo)
-                repo.git.checkout("--force", "--detach", remote_head)
-            else:
-                if target.exists():
-                    shutil.rmtree(target)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                repo = git.Repo.clone_from(spec.url, target, no_checkout=False)
-            break
-        except (
-            git.GitCommandError,
-            git.InvalidGitRepositoryError,
-            git.NoSuchPathError,
-            ValueError,
-        ) as exc:
-            last_error = exc
-            if attempt + 1 < attempts:
-                time.sleep(backoff_s * 2**attempt)
-    else:
-        message = " ".join((getattr(last_error, "stderr", "") or str(last_error)).split())
-        raise RepositoryError(
-            f"repository {spec.name!r} ({spec.url}) could not be cloned or fetched after "
-            f"{attempts} attempts: {message} — check the URL in the repositories file "
-            "and that the machine can reach it"
-        )
+    try:
+        if (target / ".git").exists():
+            repo = git.Repo(target)
+            previous = repo.head.commit.hexsha
+            repo.remotes.origin.fetch(prune=True)
+            remote_head = _remote_head(repo)
+            repo.git.checkout("--force", "--detach", remote_head)
+        else:
+            if target.exists():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            repo = git.Repo.clone_from(spec.url, target, no_checkout=False)
+    except (
+        git.GitCommandError,
+        git.InvalidGitRepositoryError,
+        git.NoSuchPathError,
+        ValueError,
+    ) as exc:
+        message = " ".join((getattr(exc, "stderr", "") or str(exc)).split())
+        reason = "no network" if any(m in message.lower() for m in _NO_NETWORK) else message
+        raise RepositoryUnreachableError(
+            f"repository {spec.name!r} ({spec.url}) could not be cloned or fetched: {message} "
+            "— check the URL in the repositories file and that the machine can reach it",
+            reason=reason[:200],
+        ) from None
     commit = repo.head.commit.hexsha
     return Snapshot(
         repo=spec.name,

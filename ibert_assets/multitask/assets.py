@@ -1,20 +1,29 @@
 """Per-task datasets built from every verified upstream dataset."""
 
-import os
 import random
 import time
 
 import dagster as dg
+from pydantic import Field
 
 from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.multitask.build import build_task
+from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
 from ibert_assets.quality_checks import quality_checks
-from ibert_assets.store import DatasetPartition, DatasetStore
+from ibert_assets.settings import current_settings
+from ibert_assets.store import DatasetStore
 
-DEFAULT_MIN_PER_TASK = 500
 REVERIFY_SAMPLE = 200
+
+
+class MinimumExamplesConfig(dg.Config):
+    minimum: int = Field(
+        default=current_settings().min_task_examples,
+        ge=0,
+        description="examples each task must hold (default: IBERT_MIN_TASK_EXAMPLES or 500)",
+    )
 
 
 def _every_partition() -> dg.AssetIn:
@@ -52,7 +61,7 @@ def multitask_examples(
     augmented_examples: dict[str, list[dict]],
     mined_examples: dict[str, list[dict]],
     docs_examples: dict[str, list[dict]],
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     start = time.perf_counter()
     build = build_task(
         context.partition_key,
@@ -61,10 +70,8 @@ def multitask_examples(
         mined=_flatten(mined_examples),
         docs=_flatten(docs_examples),
     )
-    return dg.Output(
-        DatasetPartition(build.records),
-        metadata=dataset_metadata(build.records, build.counts, time.perf_counter() - start),
-    )
+    build.seconds = time.perf_counter() - start
+    return dg.Output(build, metadata=dataset_metadata(build))
 
 
 @dg.asset_check(
@@ -72,12 +79,14 @@ def multitask_examples(
     name="minimum_examples",
     blocking=True,
     partitions_def=task_partitions,
-    description="Each task holds at least IBERT_MIN_TASK_EXAMPLES examples (default 500).",
+    description="Each task holds at least the configured number of examples (default 500).",
 )
 def minimum_examples(
-    context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    context: dg.AssetCheckExecutionContext,
+    config: MinimumExamplesConfig,
+    dataset_store: DatasetStore,
 ) -> dg.AssetCheckResult:
-    minimum = int(os.environ.get("IBERT_MIN_TASK_EXAMPLES", DEFAULT_MIN_PER_TASK))
+    minimum = config.minimum
     records = checks.stored_records(dataset_store.base, "multitask_examples", context.partition_key)
     return checks.CheckOutcome(
         passed=len(records) >= minimum,

@@ -10,58 +10,26 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
 from ibert_assets.multitask.completion import completion_cuts
 from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import task_template
+from ibert_assets.outcome import Outcome
 from ibert_assets.quality import input_key
-from ibert_assets.record import make_id
+from ibert_assets.record import TASKS, VERIFIED, make_id, schema_of
+from ibert_assets.splits.assign import group_key
 
-TASKS = ("sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation")
 DEFAULT_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "trino")
-
-
-@dataclass
-class TaskBuild:
-    records: list[dict[str, Any]] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-    ids: set[str] = field(default_factory=set)
-
-    def add(self, record: dict[str, Any], counter: str) -> None:
-        """Keep ``record`` (counted under ``counter``) unless an identical example (same id) is
-        already kept: two pairs can share their Ibis code, and then the same mutant or cut."""
-        if self._keep(record):
-            self.counts[counter] += 1
-
-    def extend(self, other: TaskBuild) -> None:
-        """``other``'s records and counters added to these, identical examples kept once."""
-        for record in other.records:
-            self._keep(record)
-        self.counts.update(other.counts)
-
-    def _keep(self, record: dict[str, Any]) -> bool:
-        if record["id"] in self.ids:
-            self.counts["duplicates"] += 1
-            return False
-        self.ids.add(record["id"])
-        self.records.append(record)
-        return True
-
-
-def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
-    return {name: dict(t["schema"]) for name, t in record["context"]["tables"].items()}
 
 
 def derived(
     pair: dict[str, Any], task: str, input: dict[str, Any], target: dict[str, Any], **extra: Any
 ) -> dict[str, Any]:
     """A task record derived from ``pair``: its context, provenance and group carried over."""
-    meta = {**pair["meta"], "derived_from": pair["id"], "group": group_of(pair)}
+    meta = {**pair["meta"], "derived_from": pair["id"], "group": group_key(pair)}
     meta.update(extra.pop("meta", {}))
     return {
         **pair,
@@ -74,28 +42,18 @@ def derived(
     }
 
 
-def group_of(record: dict[str, Any]) -> str:
-    meta = record.get("meta") or {}
-    if meta.get("group"):
-        return str(meta["group"])
-    provenance = record.get("provenance") or {}
-    if provenance.get("path"):
-        return f"file:{provenance.get('repo')}/{provenance['path']}"
-    return f"pair:{record['id']}"
-
-
 def grouped(record: dict[str, Any]) -> dict[str, Any]:
     """``record`` as it is, its split group written into its meta."""
-    return {**record, "meta": {**record["meta"], "group": group_of(record)}}
+    return {**record, "meta": {**record["meta"], "group": group_key(record)}}
 
 
-def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
+def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> Outcome:
     """Verified pairs in the canonical Ibis style, one target per SQL input (templates win
     over augmented variants, which win over mined pairs): a model never learns two answers."""
-    build = TaskBuild()
+    build = Outcome()
     candidates = []
     for pair in pairs:
-        if pair["task"] != "sql_to_ibis" or pair["verification"].get("status") != "verified":
+        if pair["task"] != "sql_to_ibis" or pair["verification"].get("status") != VERIFIED:
             build.counts["not_a_verified_pair"] += 1
             continue
         code = pair["target"]["ibis"]
@@ -108,13 +66,13 @@ def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> TaskBuild:
     kept, dropped = one_target_per_input(candidates)
     build.counts["dropped_second_target"] += dropped
     for chosen in kept:
-        build.add(grouped(dict(chosen)), "kept")
+        build.keep(grouped(dict(chosen)), "kept")
     return build
 
 
 def ibis_to_sql_records(
     pairs: Iterable[dict[str, Any]], dialects: Sequence[str] = DEFAULT_DIALECTS
-) -> TaskBuild:
+) -> Outcome:
     """Ibis compiled by Ibis for several dialects; the DuckDB one was verified with the pair.
 
     The DuckDB SQL that ran when the pair was verified is taken as it is; for the other
@@ -123,7 +81,7 @@ def ibis_to_sql_records(
     from ibert_inference.errors import IbertError
     from ibert_inference.sandbox.jobs import compile_dialects
 
-    build = TaskBuild()
+    build = Outcome()
     for pair in pairs:
         code = pair["target"].get("ibis") or pair["input"].get("ibis")
         if code is None:
@@ -144,7 +102,7 @@ def ibis_to_sql_records(
                 build.counts[f"error_{outcome.get('error_type', 'IbertError')}"] += 1
                 continue
             verification = {**pair["verification"], "compiled_by": "ibis", "dialect": dialect}
-            build.add(
+            build.keep(
                 derived(
                     pair,
                     "ibis_to_sql",
@@ -160,7 +118,7 @@ def ibis_to_sql_records(
 
 def completion_records(
     pairs: Iterable[dict[str, Any]], *, per_example: int | None = None
-) -> TaskBuild:
+) -> Outcome:
     """Prefixes of verified code; prefix + completion must evaluate again to count.
 
     At most ``per_example`` cuts per pair (default: the task template's
@@ -172,7 +130,7 @@ def completion_records(
 
     template = task_template("code_completion")
     limit = per_example or int(template.get("max_cuts_per_example", 3))
-    build = TaskBuild()
+    build = Outcome()
     taken: dict[str, str] = {}
     for index, pair in enumerate(pairs):
         code = pair["target"].get("ibis")
@@ -201,7 +159,7 @@ def completion_records(
             if taken.setdefault(key, cut.completion) != cut.completion:
                 build.counts["dropped_second_target"] += 1  # the intent does not decide it
                 continue
-            build.add(
+            build.keep(
                 derived(
                     pair,
                     "code_completion",
@@ -226,7 +184,7 @@ def completion_instruction(
     return str(template["instruction"]).format(tables=tables)
 
 
-def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> TaskBuild:
+def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Outcome:
     """Mutants that fail with a real error; the fix is the verified original.
 
     Each pair gives at most ``per_pair`` mutants (``per_pair`` in the task template overrides
@@ -240,7 +198,7 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
     wanted = set(template.get("operators", []))
     operators = [op for op in MUTATION_OPERATORS if not wanted or op.__name__ in wanted]
     limit = int(template.get("per_pair", per_pair))
-    build = TaskBuild()
+    build = Outcome()
     for index, pair in enumerate(pairs):
         code = pair["target"].get("ibis")
         if not code or not operators:
@@ -266,7 +224,7 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Task
                 build.counts[f"still_evaluates_{operator.__name__}"] += 1
                 continue
             kept += 1
-            build.add(
+            build.keep(
                 derived(
                     pair,
                     "error_resolution",
@@ -287,16 +245,14 @@ def error_message(exc: Exception) -> str:
     return f"{error_type}: {message}"
 
 
-def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()) -> TaskBuild:
+def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()) -> Outcome:
     """Documentation Q&A as mined, plus text to Ibis: each template example's description asked
     as a question over its tables, answered with the verified Ibis code."""
     template = task_template("qa")
-    build = TaskBuild()
+    build = Outcome()
     for record in docs:
         if record["task"] == "qa":
-            build.add(
-                {**record, "meta": {**record["meta"], "group": group_of(record)}}, "kept_docs"
-            )
+            build.keep(grouped(record), "kept_docs")
     for index, pair in enumerate(pairs):
         description = (pair["meta"] or {}).get("description")
         code = pair["target"].get("ibis")
@@ -318,7 +274,7 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
         }
         question = phrasing.format(**values)
         answer = template["answer"].format(**values).strip()
-        build.add(
+        build.keep(
             derived(
                 pair, "qa", {"question": question}, {"answer": answer},
                 meta={"qa_kind": "text_to_ibis"},
@@ -330,15 +286,13 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
 
 def documentation_records(
     pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()
-) -> TaskBuild:
+) -> Outcome:
     """Mined functions with complete docstrings, and template queries wrapped as functions."""
     template = task_template("documentation")
-    build = TaskBuild()
+    build = Outcome()
     for record in docs:
         if record["task"] == "documentation":
-            build.add(
-                {**record, "meta": {**record["meta"], "group": group_of(record)}}, "kept_docs"
-            )
+            build.keep(grouped(record), "kept_docs")
     for pair in pairs:
         description = (pair["meta"] or {}).get("description")
         code = pair["target"].get("ibis")
@@ -352,7 +306,7 @@ def documentation_records(
         if not docstring_documents(source, docstring):
             build.counts["docstring_incomplete"] += 1
             continue
-        build.add(
+        build.keep(
             derived(pair, "documentation", {"code": source}, {"docstring": docstring}),
             "kept_templates",
         )
@@ -414,7 +368,7 @@ def ibis_code_of(record: dict[str, Any]) -> str | None:
 def as_pair(record: dict[str, Any]) -> dict[str, Any] | None:
     """A verified record with Ibis code, seen as a pair (mined ibis_to_sql records included)."""
     code = ibis_code_of(record)
-    if code is None or (record.get("verification") or {}).get("status") != "verified":
+    if code is None or (record.get("verification") or {}).get("status") != VERIFIED:
         return None
     if record["task"] == "sql_to_ibis":
         return record
@@ -429,7 +383,7 @@ def build_task(
     mined: Sequence[dict[str, Any]],
     docs: Sequence[dict[str, Any]],
     dialects: Sequence[str] = DEFAULT_DIALECTS,
-) -> TaskBuild:
+) -> Outcome:
     """The records of one task, from every verified upstream record."""
     mined_pairs = [p for p in map(as_pair, mined) if p is not None]
     all_pairs = [*template_pairs, *augmented_pairs, *mined_pairs]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ibert_assets.settings import current_settings
 from ibert_inference.bounded_yaml import YamlInputError, load_yaml
 from ibert_inference.errors import TemplateError
 
@@ -14,9 +14,7 @@ TASK_FILES = ("qa", "documentation", "code_completion", "error_resolution")
 
 
 def task_templates_dir() -> Path:
-    base = os.environ.get("IBERT_TEMPLATES_DIR")
-    root = Path(base) if base else Path(__file__).resolve().parents[2] / "templates"
-    return root / "tasks"
+    return Path(current_settings().templates_dir) / "tasks"
 
 
 @cache

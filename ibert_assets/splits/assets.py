@@ -1,36 +1,51 @@
-"""``train_complete``: deduplicated, split without leakage, as JSONL, Parquet and a card."""
+"""``train_complete``: deduplicated, split without leakage, as JSONL, Parquet and a card.
 
-import hashlib
-import json
+One asset makes all three splits in one step, so they are cut from the same data by construction;
+it is stored as ``<base>/train_complete/<split>.jsonl`` (+ ``.parquet``, and the card README.md).
+"""
+
 import os
 import time
+from collections import Counter
 
 import dagster as dg
+from pydantic import Field
+from upath import UPath
 
 from ibert_assets import checks
 from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
-from ibert_assets.partitions import SPLITS, split_partitions
+from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
 from ibert_assets.quality_checks import quality_checks
-from ibert_assets.splits.assign import assign_splits, group_key
+from ibert_assets.settings import current_settings
+from ibert_assets.splits.assign import SPLITS, assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
-from ibert_assets.store import DatasetPartition, DatasetStore, partition_path, write_atomic
+from ibert_assets.store import DatasetStore, SplitDataset, write_atomic
 
-DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.8
+
+class SplitConfig(dg.Config):
+    near_duplicate_threshold: float = Field(
+        default=current_settings().near_duplicate_threshold,
+        ge=0.0,
+        le=1.0,
+        description="MinHash Jaccard similarity at which two inputs are near duplicates "
+        "(default: IBERT_NEAR_DUP_THRESHOLD or 0.8)",
+    )
 
 
 @dg.asset(
-    partitions_def=split_partitions,
     group_name="splits",
     owners=OWNERS,
     kinds={"python", "parquet"},
     description=(
-        "The training set: every task's examples, exact duplicates dropped, near duplicates "
-        "(MinHash over token shingles, Jaccard >= IBERT_NEAR_DUP_THRESHOLD, default 0.8) kept "
-        "in one split, splits by a stable hash of a group key. Also written as "
-        "<split>.parquet with a dataset card (README.md) beside it."
+        "The training set, split into train, validation and test: every task's examples, exact "
+        "duplicates dropped, near duplicates (MinHash over token shingles, Jaccard >= the "
+        "configured threshold) kept in one split, whole groups assigned 80/10/10 with whole "
+        "templates held out in the test split (meta.held_out). "
+        "Stored as train_complete/<split>.jsonl and <split>.parquet with a dataset card "
+        "(README.md) beside them."
     ),
     ins={
         "multitask_examples": dg.AssetIn(
@@ -38,126 +53,95 @@ DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.8
             metadata={"allow_missing_partitions": True},
         )
     },
-    metadata={"dagster/column_schema": RECORD_COLUMNS},
+    metadata={"dagster/column_schema": RECORD_COLUMNS, "splits": list(SPLITS)},
 )
 def train_complete(
-    context: dg.AssetExecutionContext,
+    config: SplitConfig,
     dataset_store: DatasetStore,
     multitask_examples: dict[str, list[dict]],
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[SplitDataset]:
     start = time.perf_counter()
-    threshold = float(os.environ.get("IBERT_NEAR_DUP_THRESHOLD", DEFAULT_NEAR_DUPLICATE_THRESHOLD))
     records = [r for key in sorted(multitask_examples) for r in multitask_examples[key]]
-    deduplicated = deduplicate(records, threshold=threshold)
+    deduplicated = deduplicate(records, threshold=config.near_duplicate_threshold)
     splits = assign_splits(deduplicated.records, deduplicated.cluster_of)
-    mine = splits[context.partition_key]
     folder = dataset_store.path("train_complete")
     folder.mkdir(parents=True, exist_ok=True)
-    fingerprint = split_fingerprint(deduplicated.records, threshold)
-    write_atomic(
-        folder / f"{context.partition_key}.source.json",
-        json.dumps({"fingerprint": fingerprint, "records": len(mine)}),
-    )
-    parquet = to_parquet_bytes(mine)
-    path = folder / f"{context.partition_key}.parquet"
-    if path.protocol in ("", "file", "local"):
-        temporary = folder / f".{context.partition_key}.parquet.tmp"
-        temporary.write_bytes(parquet)
-        os.replace(temporary.path, path.path)
-    else:
-        path.write_bytes(parquet)
+    for split, rows in splits.items():
+        _write_bytes(folder / f"{split}.parquet", to_parquet_bytes(rows))
     write_atomic(
         folder / "README.md",
         dataset_card(splits, deduplicated.counts, before=task_figures(records)),
     )
-    every_split = sum(len(split) for split in splits.values())
+    everything = [r for rows in splits.values() for r in rows]
+    seconds = time.perf_counter() - start
     metadata = dataset_metadata(
-        mine, deduplicated.counts, time.perf_counter() - start, total=every_split
+        Outcome(everything, counts=deduplicated.counts, seconds=seconds), total=len(everything)
     )
-    metadata["fingerprint"] = fingerprint
-    metadata["per_task"] = counts_table(_tally(mine, "task"), title="examples")
+    per_task = {split: Counter(r["task"] for r in rows) for split, rows in splits.items()}
     metadata["per_split"] = chart_metadata(
-        {s: len(v) for s, v in splits.items()}, title=f"examples per split ({every_split:,} in all)"
+        {s: len(v) for s, v in splits.items()},
+        title=f"examples per split ({len(everything):,} in all)",
     )
+    metadata["per_task"] = counts_table(sum(per_task.values(), Counter()), title="examples")
     by_source = _tally(
-        [{"source": (r.get("meta") or {}).get("source", "?")} for r in mine], "source"
+        [{"source": (r.get("meta") or {}).get("source", "?")} for r in everything], "source"
     )
     metadata["examples_chart"] = chart_metadata(
-        {**_tally(mine, "task"), **{f"source: {k}": v for k, v in by_source.items()}},
-        title=f"{context.partition_key}: examples per task and source",
+        {
+            **{
+                f"{split}: {task}": n
+                for split, tasks in per_task.items()
+                for task, n in tasks.items()
+            },
+            **{f"source: {k}": v for k, v in by_source.items()},
+        },
+        title="examples per split and task, and per source",
     )
-    return dg.Output(DatasetPartition(mine), metadata=metadata)
+    return dg.Output(
+        SplitDataset({split: Outcome(rows) for split, rows in splits.items()}),
+        metadata=metadata,
+    )
 
 
-def split_fingerprint(records: list[dict], threshold: float) -> str:
-    """What a split was cut from: the deduplicated records and the near-duplicate threshold.
-
-    Splits with one fingerprint come from one assignment; a split with another one was built
-    from other data (an earlier build) and must be rebuilt before it is compared.
-    """
-    digest = hashlib.sha256(f"{threshold}\n".encode())
-    for key in sorted(record["id"] for record in records):
-        digest.update(key.encode())
-    return digest.hexdigest()[:16]
-
-
-def stored_fingerprint(base: str, split: str) -> str | None:
-    path = partition_path(base, "train_complete", split, suffix=".source.json")
-    return json.loads(path.read_text())["fingerprint"] if path.exists() else None
+def _write_bytes(path: UPath, data: bytes) -> None:
+    """Put ``data`` at ``path`` in one step (a rename locally, a single put on object stores)."""
+    if path.protocol in ("", "file", "local"):
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary.path, path.path)
+    else:
+        path.write_bytes(data)
 
 
 def _tally(records: list[dict], field: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record[field]] = counts.get(record[field], 0) + 1
-    return counts
+    return dict(Counter(str(record[field]) for record in records))
 
 
 @dg.asset_check(
     asset=train_complete,
     name="no_leakage",
     blocking=True,
-    partitions_def=split_partitions,
-    description=(
-        "No input of this split appears in another stored split cut from the same data, and no "
-        "group straddles them; splits left from another build are named, to be rebuilt."
-    ),
+    description="No input appears in two stored splits, and no group straddles two.",
 )
-def no_leakage(
-    context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-) -> dg.AssetCheckResult:
-    base, split = dataset_store.base, context.partition_key
-    mine = checks.stored_records(base, "train_complete", split)
-    fingerprint = stored_fingerprint(base, split)
-    overlaps, shared_groups, compared, stale = 0, 0, [], []
-    my_groups = {group_key(r) for r in mine}
-    for other in SPLITS:
-        if other == split:
-            continue
-        if stored_fingerprint(base, other) != fingerprint:
-            stale.append(other)  # built from other data, or not built yet
-            continue
-        theirs = checks.stored_records(base, "train_complete", other)
-        overlaps += len(exact_overlap(mine, theirs))
-        shared_groups += len(my_groups & {group_key(r) for r in theirs})
-        compared.append(other)
-    description = f"{overlaps} inputs and {shared_groups} groups shared with {compared or 'none'}"
-    if stale:
-        description += f"; {', '.join(stale)} not cut from the same data yet: rebuild to compare"
+def no_leakage(dataset_store: DatasetStore) -> dg.AssetCheckResult:
+    stored = {s: checks.stored_records(dataset_store.base, "train_complete", s) for s in SPLITS}
+    overlaps, shared_groups = 0, 0
+    for index, split in enumerate(SPLITS):
+        for other in SPLITS[index + 1 :]:
+            overlaps += len(exact_overlap(stored[split], stored[other]))
+            groups = {group_key(r) for r in stored[split]}
+            shared_groups += len(groups & {group_key(r) for r in stored[other]})
     return checks.CheckOutcome(
         passed=overlaps == 0 and shared_groups == 0,
-        description=description,
-        metadata={
-            "shared_inputs": overlaps,
-            "shared_groups": shared_groups,
-            "compared_with": compared,
-            "not_comparable": stale,
-        },
+        description=f"{overlaps} inputs and {shared_groups} groups shared between splits",
+        metadata={"shared_inputs": overlaps, "shared_groups": shared_groups},
     ).result()
 
 
 split_checks = [
-    *checks.dataset_checks(train_complete, split_partitions, reverify=False, rejection_rate=False),
-    *quality_checks(train_complete, split_partitions),
+    *checks.dataset_checks(
+        train_complete, None, parts=SPLITS, reverify=False, rejection_rate=False
+    ),
+    *quality_checks(train_complete, None, parts=SPLITS),
     no_leakage,
 ]

@@ -17,6 +17,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from scipy.cluster.hierarchy import DisjointSet
+
 from ibert_assets.splits.dedup import normalized_input
 
 SPLITS = ("train", "validation", "test")
@@ -58,30 +60,24 @@ def assign_splits(
 ) -> dict[str, list[dict[str, Any]]]:
     """Records by split. Groups joined by a near-duplicate cluster, or by a shared input (one
     prefix with two completions), share one split: no input ever appears in two splits."""
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    components: DisjointSet[str] = DisjointSet()
     for record in records:
         group = f"g:{group_key(record)}"
         cluster = f"c:{cluster_of.get(record['id'], record['id'])}"
         same_input = f"i:{normalized_input(record)}"
-        parent[root(cluster)] = root(group)
-        parent[root(same_input)] = root(group)
+        for node in (group, cluster, same_input):
+            components.add(node)
+        components.merge(cluster, group)
+        components.merge(same_input, group)
     # the component's name is its smallest group key, so the split does not depend on order
     name: dict[str, str] = {}
-    for node in list(parent):
+    for node in components:
         if node.startswith("g:"):
-            top = root(node)
+            top = components[node]
             name[top] = min(name.get(top, node[2:]), node[2:])
     members: dict[str, list[dict[str, Any]]] = {}
     for record in sorted(records, key=lambda r: r["id"]):
-        members.setdefault(name[root(f"g:{group_key(record)}")], []).append(record)
+        members.setdefault(name[components[f"g:{group_key(record)}"]], []).append(record)
     return _fill_splits(members, fractions)
 
 

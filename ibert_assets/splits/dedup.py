@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scipy.cluster.hierarchy import DisjointSet
+
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -84,13 +86,7 @@ def deduplicate(
     # estimated Jaccard of each candidate is compared with ``threshold`` below.
     lsh = MinHashLSH(threshold=min(max(threshold - 0.1, 0.1), 0.85), num_perm=num_perm)
     signatures: dict[str, Any] = {}
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
+    clusters: DisjointSet[str] = DisjointSet()
 
     # in bulk: one set of permutations for every signature (a fresh MinHash draws its own), and
     # CRC-32 for the shingles, a third of the time of datasketch's default SHA-1 and as good here
@@ -98,14 +94,14 @@ def deduplicate(
     signatures_in_order = MinHash.bulk(batches, num_perm=num_perm, hashfunc=zlib.crc32)
     for record, signature in zip(unique, signatures_in_order, strict=True):
         key = record["id"]
-        parent[key] = key
+        clusters.add(key)
         for other in lsh.query(signature):
             if signatures[other].jaccard(signature) >= threshold:
-                parent[root(key)] = root(other)
+                clusters.merge(key, other)
                 counts["near_duplicate_links"] += 1
         lsh.insert(key, signature)
         signatures[key] = signature
-    cluster_of = {key: root(key) for key in parent}
+    cluster_of = {key: clusters[key] for key in clusters}
     counts["clusters"] = len(set(cluster_of.values()))
     counts["output"] = len(unique)
     return DedupResult(records=unique, cluster_of=cluster_of, counts=counts)

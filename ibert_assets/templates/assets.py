@@ -3,8 +3,8 @@
 import dagster as dg
 
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
+from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import template_partitions, templates_dir
-from ibert_assets.store import DatasetPartition
 from ibert_assets.templates.build_examples import (
     build_augmented_examples,
     build_template_examples,
@@ -25,12 +25,12 @@ GENERATION_SEED = 0
     ),
     metadata={"dagster/column_schema": RECORD_COLUMNS},
 )
-def template_examples(context: dg.AssetExecutionContext) -> dg.Output[DatasetPartition]:
+def template_examples(context: dg.AssetExecutionContext) -> dg.Output[Outcome]:
     path = templates_dir() / f"{context.partition_key}.yaml"
     outcome = build_template_examples(path, seed=GENERATION_SEED)
     return dg.Output(
-        DatasetPartition(outcome.records, outcome.rejects),
-        metadata=dataset_metadata(outcome.records, outcome.counts, outcome.seconds),
+        outcome,
+        metadata=dataset_metadata(outcome),
     )
 
 
@@ -48,9 +48,9 @@ def template_examples(context: dg.AssetExecutionContext) -> dg.Output[DatasetPar
 )
 def augmented_examples(
     context: dg.AssetExecutionContext, template_examples: list[dict]
-) -> dg.Output[DatasetPartition]:
+) -> dg.Output[Outcome]:
     outcome = build_augmented_examples(template_examples, seed=GENERATION_SEED)
     return dg.Output(
-        DatasetPartition(outcome.records, outcome.rejects),
-        metadata=dataset_metadata(outcome.records, outcome.counts, outcome.seconds),
+        outcome,
+        metadata=dataset_metadata(outcome),
     )

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ibert_assets.record import make_id
+from ibert_assets.outcome import Outcome
+from ibert_assets.record import VERIFIED, make_id, schema_of
 from ibert_assets.templates.augment import Pair, variants
 from ibert_assets.templates.loader import TemplateExample, expand_template, load_template
-
-
-@dataclass
-class BuildOutcome:
-    """Records kept, rejects with reasons, and counters for the asset metadata."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
 
 
 def pair_record(
@@ -76,50 +65,45 @@ def example_meta(example: TemplateExample, source: str = "template") -> dict[str
     }
 
 
-def build_template_examples(path: Path, *, seed: int = 0) -> BuildOutcome:
+def build_template_examples(path: Path, *, seed: int = 0) -> Outcome:
     """Load, expand and verify one template file. A TemplateError propagates: the file is bad."""
     from ibert_inference import verify_pair
 
     start = time.perf_counter()
-    outcome = BuildOutcome()
+    outcome = Outcome()
     for example in expand_template(load_template(path)):
         outcome.counts["generated"] += 1
         verdict = verify_pair(example.sql, example.ibis, example.schema, seed=seed)
         meta = example_meta(example)
         if verdict.ok:
-            outcome.records.append(
+            outcome.keep(
                 pair_record(
                     sql=example.sql, ibis=example.ibis, schema=example.schema, meta=meta,
                     verdict=verdict,
-                )
+                ),
+                VERIFIED,
             )  # fmt: skip
-            outcome.counts["verified"] += 1
         else:
-            outcome.rejects.append(
-                {"status": verdict.status, "reason": verdict.reason, "sql": example.sql,
-                 "ibis": example.ibis, "meta": meta}
-            )  # fmt: skip
-            outcome.counts[f"rejected_{verdict.status}"] += 1
+            item = {"sql": example.sql, "ibis": example.ibis, "meta": meta}
+            outcome.reject(item, verdict.status, verdict.reason)
     outcome.seconds = time.perf_counter() - start
     return outcome
 
 
 def build_augmented_examples(
     records: Iterable[dict[str, Any]], *, seed: int = 0, renames: int = 1
-) -> BuildOutcome:
+) -> Outcome:
     """Variants of verified template pairs, each verified again; duplicates of known ids dropped."""
     from ibert_inference import verify_pair
 
     start = time.perf_counter()
-    outcome = BuildOutcome()
     records = list(records)
-    seen = {record["id"] for record in records}
+    outcome = Outcome(seen={record["id"] for record in records})  # an original is no variant
     for index, record in enumerate(records):
-        schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
         description = str((record["meta"] or {}).get("description") or "")
         domains = dict((record["meta"] or {}).get("domains") or {})
         pair = Pair(
-            record["input"]["sql"], record["target"]["ibis"], schema,
+            record["input"]["sql"], record["target"]["ibis"], schema_of(record),
             description=description, domains=domains,
         )  # fmt: skip
         for variant in variants(pair, seed=seed + index, renames=renames):
@@ -136,21 +120,13 @@ def build_augmented_examples(
                 "description": variant.description or None,
             }
             if not verdict.ok:
-                outcome.rejects.append(
-                    {"status": verdict.status, "reason": verdict.reason, "sql": variant.sql,
-                     "ibis": variant.ibis, "meta": meta}
-                )  # fmt: skip
-                outcome.counts[f"rejected_{verdict.status}"] += 1
+                item = {"sql": variant.sql, "ibis": variant.ibis, "meta": meta}
+                outcome.reject(item, verdict.status, verdict.reason)
                 continue
             new = pair_record(
                 sql=variant.sql, ibis=variant.ibis, schema=variant.schema, meta=meta,
                 verdict=verdict, dialect=variant.dialect,
             )  # fmt: skip
-            if new["id"] in seen:
-                outcome.counts["duplicates"] += 1
-                continue
-            seen.add(new["id"])
-            outcome.records.append(new)
-            outcome.counts[f"kept_{variant.operator}"] += 1
+            outcome.keep(new, f"kept_{variant.operator}")
     outcome.seconds = time.perf_counter() - start
     return outcome

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ibert_assets.training.sft import TrainingReport, TrainingSettings
+    from ibert_assets.training.report import TrainingReport, TrainingSettings
 
 
 def model_card(report: TrainingReport, settings: TrainingSettings) -> str:

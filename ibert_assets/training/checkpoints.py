@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ibert_assets.training.sft import TrainingReport, TrainingSettings
+    from ibert_assets.training.report import TrainingReport, TrainingSettings
 
 
 def run_fingerprint(base_model: str, settings: TrainingSettings, data: str) -> str:

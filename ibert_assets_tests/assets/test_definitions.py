@@ -6,22 +6,13 @@ from pathlib import Path
 import dagster as dg
 
 from ibert_assets.definitions import defs
-from ibert_assets.partitions import SPLITS, template_names, template_partitions, templates_dir
+from ibert_assets.partitions import template_names, template_partitions, templates_dir
 from ibert_assets.record import TASKS
-from ibert_assets_tests.dagster_cli import DAGSTER, REPO_ROOT, Workspace
+from ibert_assets_tests.dagster_cli import REPO_ROOT, Workspace
 
 
 def asset_graph() -> dict[str, dg.AssetSpec]:
     return {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
-
-
-def test_the_definitions_validate_with_the_dagster_cli(tmp_path: Path):
-    result = subprocess.run(
-        [str(DAGSTER), "definitions", "validate", "-m", "ibert_assets.definitions"],
-        cwd=REPO_ROOT, env=Workspace(tmp_path).env(), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "Validation successful" in result.stdout + result.stderr
 
 
 def test_assets_have_plain_names_and_the_design_partitions():
@@ -37,7 +28,9 @@ def test_assets_have_plain_names_and_the_design_partitions():
     assert templates.partitions_def is not None
     assert templates.partitions_def.get_partition_keys() == template_names(templates_dir())
     assert specs["multitask_examples"].partitions_def.get_partition_keys() == list(TASKS)
-    assert specs["train_complete"].partitions_def.get_partition_keys() == list(SPLITS)
+    # one step cuts all three splits: they come from the same data by construction
+    assert specs["train_complete"].partitions_def is None
+    assert specs["train_complete"].metadata["splits"] == ["train", "validation", "test"]
 
 
 def test_template_examples_has_blocking_per_partition_checks():

@@ -95,7 +95,8 @@ def test_docstrings_of_the_installed_package_become_documentation_examples():
 
 def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path, monkeypatch):
     from ibert_assets.mining.assets import docs_examples, mined_examples, repo_snapshots
-    from ibert_assets.store import DatasetStore, JsonlIOManagerFactory
+    from ibert_assets.resources import default_resources
+    from ibert_assets.settings import Settings
 
     repos = tmp_path / "repos.txt"
     repos.write_text(f"installed:ibis|ibis-installed|{SQL_DIR},{PY_FILE}\n")
@@ -104,10 +105,7 @@ def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path,
     result = dg.materialize(
         [repo_snapshots, mined_examples, docs_examples],
         partition_key="ibis-installed",
-        resources={
-            "io_manager": JsonlIOManagerFactory(base_dir=base),
-            "dataset_store": DatasetStore(base_dir=base),
-        },
+        resources=default_resources(Settings(data_dir=base)),
     )
     assert result.success
     (snapshot,) = read_partition(base, "repo_snapshots", "ibis-installed")

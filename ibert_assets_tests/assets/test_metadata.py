@@ -1,10 +1,12 @@
 """Metadata helpers: totals over every stored partition, per-partition figures not plotted."""
 
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
 
 from ibert_assets.metadata import dataset_metadata, per_partition_figures, stored_total
+from ibert_assets.outcome import Outcome
 
 
 def store(base: Path, asset: str, partition: str, records: int, rejects: int = 0) -> None:
@@ -30,11 +32,12 @@ def test_the_partition_being_written_counts_as_it_will_be(tmp_path: Path):
 
 
 def test_a_total_is_named_as_one_beside_the_partition_count():
-    metadata = dataset_metadata([{"id": "1"}, {"id": "2"}], {"kept": 2}, 0.5, total=72_063)
+    outcome = Outcome([{"id": "1"}, {"id": "2"}], counts=Counter(kept=2), seconds=0.5)
+    metadata = dataset_metadata(outcome, total=72_063)
     assert metadata["records"] == dg.MetadataValue.int(2)
     assert metadata["dagster/row_count"] == dg.MetadataValue.int(2)
     assert metadata["records_all_partitions"] == dg.MetadataValue.int(72_063)
-    assert "records_all_partitions" not in dataset_metadata([], {}, 0.0)
+    assert "records_all_partitions" not in dataset_metadata(Outcome())
 
 
 def test_one_partitions_numbers_become_text_and_the_rest_stays():

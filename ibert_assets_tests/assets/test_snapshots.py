@@ -3,9 +3,10 @@ from pathlib import Path
 import git
 import pytest
 
+from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.mining.repos import RepoSpec
 from ibert_assets.mining.snapshots import (
-    RepositoryError,
+    RepositoryUnreachableError,
     changed_files,
     detect_license,
     snapshot_repo,
@@ -39,10 +40,20 @@ def test_later_runs_fetch_the_new_head(origin: git.Repo, tmp_path: Path):
     assert changed_files(second.path, first.commit, second.commit) == {"new.sql"}
 
 
-def test_unreachable_repository_fails_clearly_after_retries(tmp_path: Path):
+def test_a_missing_repository_fails_clearly_with_what_git_said(tmp_path: Path):
     spec = RepoSpec(url=str(tmp_path / "does-not-exist"), name="ghost")
-    with pytest.raises(RepositoryError, match=r"'ghost' .* after 2 attempts: .* check the URL"):
-        snapshot_repo(spec, tmp_path / "cache", attempts=2, backoff_s=0.01)
+    with pytest.raises(RepositoryUnreachableError, match=r"'ghost' .* check the URL") as raised:
+        snapshot_repo(spec, tmp_path / "cache")
+    assert "does not exist" in raised.value.reason
+    assert isinstance(raised.value, SourceUnreachableError)
+
+
+def test_a_host_that_cannot_be_reached_is_said_to_be_no_network(tmp_path: Path):
+    # port 1 on the loopback: nothing listens, so the connection is refused at once
+    spec = RepoSpec(url="https://127.0.0.1:1/ibis-project/ibis.git", name="offline")
+    with pytest.raises(RepositoryUnreachableError) as raised:
+        snapshot_repo(spec, tmp_path / "cache")
+    assert raised.value.reason == "no network"
 
 
 @pytest.mark.parametrize(

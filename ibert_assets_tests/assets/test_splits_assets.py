@@ -8,9 +8,10 @@ import pytest
 
 from ibert_assets.definitions import defs
 from ibert_assets.record import make_id
+from ibert_assets.resources import default_resources
+from ibert_assets.settings import Settings
+from ibert_assets.splits.assets import train_complete
 from ibert_assets.store import (
-    DatasetStore,
-    JsonlIOManagerFactory,
     partition_path,
     read_partition,
     to_jsonl,
@@ -39,30 +40,29 @@ def store_multitask(base: Path, groups: int) -> None:
     write_atomic(partition_path(str(base), "multitask_examples", "qa"), to_jsonl(records))
 
 
-def materialize_split(base: Path, split: str) -> dg.ExecuteInProcessResult:
+def materialize(base: Path) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
         selection=dg.AssetSelection.assets("train_complete"),
-        partition_key=split,
         resources={
-            "io_manager": JsonlIOManagerFactory(base_dir=str(base)),
-            "dataset_store": DatasetStore(base_dir=str(base)),
+            **default_resources(Settings(data_dir=str(base))),
             "model": ModelResource(),  # model_evaluation needs one defined; nothing loads it
         },
         raise_on_error=False,
     )
 
 
-def leakage(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
-    (found,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "no_leakage"]
+def check(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluation:
+    (found,) = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
     return found
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> Path:
     store_multitask(tmp_path, groups=40)
-    for split in SPLITS:
-        assert materialize_split(tmp_path, split).success
+    result = materialize(tmp_path)
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations())
     return tmp_path
 
 
@@ -73,34 +73,45 @@ def test_every_split_is_stored_with_parquet_a_card_and_no_leak(built: Path):
     assert not (groups[0] & groups[1] or groups[0] & groups[2] or groups[1] & groups[2])
     assert (built / "train_complete" / "test.parquet").exists()
     assert "| qa |" in (built / "train_complete" / "README.md").read_text()
-    result = materialize_split(built, "test")
-    check = leakage(result)
-    assert check.passed
-    assert check.metadata["compared_with"].value == ["train", "validation"]
 
 
-def test_a_split_rebuilt_on_new_data_is_not_compared_with_stale_ones(built: Path):
-    store_multitask(built, groups=55)  # new groups: the assignment is cut from other data
-    check = leakage(materialize_split(built, "test"))
-    assert check.passed
-    assert check.metadata["not_comparable"].value == ["train", "validation"]
-    assert "rebuild to compare" in (check.description or "")
-    for split in ("train", "validation"):
-        materialize_split(built, split)
-    assert leakage(materialize_split(built, "test")).metadata["compared_with"].value == [
-        "train",
-        "validation",
-    ]
+def test_the_row_count_is_the_total_of_every_split(built: Path):
+    result = materialize(built)
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    assert metadata["dagster/row_count"].value == metadata["records"].value == 120
 
 
-def test_a_split_says_how_many_records_all_splits_hold(tmp_path: Path):
-    store_multitask(tmp_path, groups=40)
-    result = materialize_split(tmp_path, "test")
-    (materialization,) = result.asset_materializations_for_node("train_complete")
-    metadata = materialization.metadata
-    test_rows = len(read_partition(str(tmp_path), "train_complete", "test"))
-    assert metadata["dagster/row_count"].value == test_rows < 120
+def test_a_record_copied_into_another_split_fails_the_blocking_checks(built: Path):
+    base = str(built)
+    train = read_partition(base, "train_complete", "train")
+    test = read_partition(base, "train_complete", "test")
+    write_atomic(partition_path(base, "train_complete", "test"), to_jsonl([*test, train[0]]))
+    result = dg.materialize(
+        [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
+        selection=dg.AssetSelection.checks(
+            *(dg.AssetCheckKey(train_complete.key, name) for name in ("no_leakage", "ids_unique"))
+        ),
+        resources=default_resources(Settings(data_dir=base)),
+        raise_on_error=False,
+    )
+    assert read_partition(base, "train_complete", "test")[-1] == train[0]  # only checks ran
+    assert not check(result, "no_leakage").passed
+    assert not check(result, "ids_unique").passed
+
+
+def test_the_metadata_says_how_many_records_all_splits_hold(built: Path):
+    result = materialize(built)
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
     assert metadata["records_all_partitions"].value == 120
     assert "(120 in all)" in metadata["per_split"].md_str and "█" in metadata["per_split"].md_str
-    check = leakage(result)
-    assert all(not isinstance(v.value, int | float) for v in check.metadata.values())
+    assert "quality_per_task" in metadata and metadata["distinct_inputs"].value == 120
+    leakage = check(result, "no_leakage")
+    assert all(not isinstance(v.value, int | float) for v in leakage.metadata.values())
+
+
+def test_the_quality_checks_read_every_split(built: Path):
+    result = materialize(built)
+    assert check(result, "one_target_per_input").passed
+    assert check(result, "schemas_match_roles").passed

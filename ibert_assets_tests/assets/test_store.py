@@ -7,9 +7,13 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from ibert_assets.outcome import Outcome
+from ibert_assets.resources import default_resources
+from ibert_assets.settings import Settings
 from ibert_assets.store import (
-    DatasetPartition,
+    DatasetStore,
     JsonlIOManagerFactory,
+    SplitDataset,
     partition_path,
     read_partition,
     read_rejects,
@@ -29,13 +33,13 @@ def records_for(partition: str, extra: Any = None) -> list[dict[str, Any]]:
 
 
 @dg.asset(partitions_def=letters)
-def letters_dataset(context: dg.AssetExecutionContext) -> DatasetPartition:
+def letters_dataset(context: dg.AssetExecutionContext) -> Outcome:
     poison = context.run.tags.get("poison")
     extra: Any = None
     if poison:
         extra = {"id": "circular"}
         extra["self"] = extra  # json.dumps raises: the record cannot be serialized
-    return DatasetPartition(
+    return Outcome(
         records_for(context.partition_key, extra),
         rejects=[{"status": "mismatch", "reason": "differs on random-0"}],
     )
@@ -50,7 +54,7 @@ def materialize(base: str, partition: str | None, *, poison: bool = False, asset
     return dg.materialize(
         assets or [letters_dataset],
         partition_key=partition,
-        resources={"io_manager": JsonlIOManagerFactory(base_dir=base)},
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=base))},
         tags={"poison": "yes"} if poison else None,
         raise_on_error=False,
     )
@@ -103,7 +107,7 @@ def test_an_fsspec_memory_url_round_trips_and_downstream_gets_every_partition():
 
     downstream = dg.materialize(
         [letters_dataset.to_source_asset(), all_letters],
-        resources={"io_manager": JsonlIOManagerFactory(base_dir=base)},
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=base))},
     )
     combined = downstream.output_for_node("all_letters")
     assert [row["id"] for row in combined] == [f"{p}-{n}" for p in "ab" for n in range(3)]
@@ -111,10 +115,20 @@ def test_an_fsspec_memory_url_round_trips_and_downstream_gets_every_partition():
 
 def test_the_base_comes_from_ibert_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "elsewhere"))
-    assert dg.materialize(
-        [letters_dataset], partition_key="b", resources={"io_manager": JsonlIOManagerFactory()}
-    ).success
+    resources = default_resources()
+    assert isinstance(resources["dataset_store"].base_dir, dg.EnvVar)  # shown as such in the UI
+    assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success
     assert (tmp_path / "elsewhere" / "letters_dataset" / "b.jsonl").exists()
+
+
+def test_explicit_settings_win_over_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "from-env"))
+    resources = default_resources(Settings(data_dir=str(tmp_path / "chosen")))
+    assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success
+    assert (tmp_path / "chosen" / "letters_dataset" / "b.jsonl").exists()
+    assert not (tmp_path / "from-env").exists()
 
 
 def test_reading_a_missing_or_broken_partition_says_what_to_do(tmp_path: Path):
@@ -133,3 +147,68 @@ def test_a_stored_schema_keeps_its_column_order(tmp_path: Path):
     write_atomic(partition_path(str(tmp_path), "a", "p"), to_jsonl([record]))
     stored = read_partition(str(tmp_path), "a", "p")
     assert list(stored[0]["context"]["tables"]["weather"]["schema"]) == list(schema)
+
+
+@dg.asset
+def cut() -> SplitDataset:
+    return SplitDataset(
+        {
+            "train": Outcome([{"id": "t1"}, {"id": "t2"}]),
+            "test": Outcome([{"id": "x1"}], rejects=[{"id": "x0", "reason": "vacuous"}]),
+        }
+    )
+
+
+@dg.asset(ins={"cut": dg.AssetIn(metadata={"split": "test"})})
+def reads_test(cut: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return cut
+
+
+@dg.asset(ins={"cut": dg.AssetIn()})
+def reads_every_split(cut: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"split": name, "n": len(rows)} for name, rows in sorted(cut.items())]
+
+
+def test_a_split_dataset_is_one_file_per_split_and_read_one_split_at_a_time(tmp_path: Path):
+    base = str(tmp_path)
+    result = dg.materialize(
+        [cut, reads_test, reads_every_split],
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=base))},
+    )
+    assert read_partition(base, "cut", "train") == [{"id": "t1"}, {"id": "t2"}]
+    assert read_rejects(base, "cut", "test") == [{"id": "x0", "reason": "vacuous"}]
+    assert not (tmp_path / "cut.jsonl").exists()
+    assert result.output_for_node("reads_test") == [{"id": "x1"}]
+    assert result.output_for_node("reads_every_split") == [
+        {"split": "test", "n": 1},
+        {"split": "train", "n": 2},
+    ]
+
+
+no_partitions = dg.StaticPartitionsDefinition([])
+
+
+@dg.asset(partitions_def=no_partitions)
+def nothing_listed() -> list[dict[str, Any]]:
+    return []
+
+
+@dg.asset(
+    ins={
+        "nothing_listed": dg.AssetIn(
+            partition_mapping=dg.AllPartitionMapping(),
+            metadata={"allow_missing_partitions": True},
+        )
+    }
+)
+def reads_every_listed(nothing_listed: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"partitions": len(nothing_listed)}]
+
+
+def test_an_upstream_with_no_partitions_reads_as_empty(tmp_path: Path):
+    """An empty repositories file: what reads every repository builds from none."""
+    result = dg.materialize(
+        [nothing_listed.to_source_asset(), reads_every_listed],
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=str(tmp_path)))},
+    )
+    assert result.output_for_node("reads_every_listed") == [{"partitions": 0}]

@@ -105,7 +105,7 @@ def test_pairs_that_must_fail(label: str, sql: str, ibis: str, status: str):
 
 
 def test_decimal_average_keeps_its_scale_and_still_verifies():
-    # Ibis keeps the DECIMAL scale of AVG where DuckDB returns a double (NOTES.md)
+    # Ibis keeps the DECIMAL scale of AVG where DuckDB returns a double
     verdict = verify_pair(
         "SELECT AVG(amount) AS a FROM orders", "orders.agg(a=_.amount.mean())", SHOP, seed=4
     )

@@ -1,4 +1,4 @@
-"""Tests under integration/ run real processes: the CLI, the dagster webserver, whole builds."""
+"""Everything under integration/ runs real processes: the CLIs, the webserver, whole builds."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from ibert_assets.build import main
 from ibert_assets.store import read_partition
-from ibert_assets_tests.assets.test_template_assets import ALL_WRONG, BROKEN, GOOD
-from ibert_assets_tests.dagster_cli import REPO_ROOT
+from ibert_assets_tests.integration.test_template_assets import ALL_WRONG, BROKEN, GOOD
 from ibert_assets_tests.mining_repo import make_mining_repo
 
 IBERT_BUILD = Path(sys.executable).with_name("ibert-build")
@@ -27,31 +29,38 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+UNREACHABLE = "https://127.0.0.1:1/ibis-project/gone.git"  # nothing listens on port 1
+
+
 def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(IBERT_BUILD), "--data-dir", str(project / "data"),
          "--repos-file", str(project / "repos.txt"), *args],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+        cwd=project, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
 
 
-def test_the_whole_graph_builds_in_dependency_order_with_a_summary(
+def test_the_whole_graph_builds_offline_in_dependency_order_with_a_summary(
     project: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    # a repository that cannot be cloned fails its own partitions; everything else builds
+    # a repository that cannot be reached is said once and skipped; everything else builds
     with (project / "repos.txt").open("a") as repos:
-        repos.write(f"{project / 'no-such-repository'}|gone\n")
+        repos.write(f"{UNREACHABLE}|gone\n")
     result = run_build(project, "--workers", "2")
-    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "repo_snapshots[gone] FAILED" in result.stdout
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "repo_snapshots[gone] skipped: unreachable" in result.stdout
+    assert "mined_examples[gone] skipped: unreachable" in result.stdout
+    assert result.stdout.count("no network") == 1
     assert (
-        "mined_examples[gone] FAILED" in result.stdout
-        and "skipped: repo_snapshots[gone]" in result.stdout
+        "1 repository unreachable: no network (gone); their partitions were skipped; "
+        "`--strict` makes this an error" in result.stdout
     )
     assert "mined_examples[demo] ok" in result.stdout
     assert "multitask_examples[sql_to_ibis] ok" in result.stdout
+    assert "Not built by default (they run a model): model_evaluation" in result.stdout
     lines = result.stdout.splitlines()
-    order = [line.split("]")[1].split("[")[0].strip() for line in lines if line.startswith("[")]
+    order = [line.split("] ", 1)[1].split("[")[0].split(" ")[0] for line in lines
+             if line.startswith("[")]  # fmt: skip
     assert order.index("template_examples") < order.index("augmented_examples")
     assert order.index("mined_examples") < order.index("multitask_examples")
     assert order[-1] == "train_complete"
@@ -62,6 +71,16 @@ def test_the_whole_graph_builds_in_dependency_order_with_a_summary(
     assert (project / "data" / "train_complete" / "train.parquet").exists()
     card = (project / "data" / "train_complete" / "README.md").read_text()
     assert "| sql_to_ibis |" in card
+    # the runs are kept in the project's instance, which `dagster dev` opens
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(project / ".dagster_home")) as instance:
+        assert len(instance.get_runs()) == 10  # one per (stage, partition)
+
+    # --strict: the same unreachable repository is a failure
+    strict = run_build(project, "--select", "repo_snapshots", "--strict")
+    assert strict.returncode == 1
+    assert "--strict: counted as failures" in strict.stdout
 
     # then the model evaluation, with the tiny model built at test time
     monkeypatch.setenv("IBERT_MODEL_NAME", str(tiny_model_dir))
@@ -108,6 +127,44 @@ def test_a_failed_blocking_check_skips_what_reads_that_partition(project: Path):
     assert "augmented_examples[wrong] FAILED" in result.stdout
     assert "skipped: template_examples[wrong] failed a blocking check" in result.stdout
     assert "augmented_examples[good] ok" in result.stdout
+
+
+@pytest.mark.parametrize("to_group", [False, True], ids=["to-the-build", "to-its-group"])
+def test_a_terminated_build_leaves_no_process_behind(project: Path, to_group: bool):
+    """SIGTERM to the build, or to its whole process group as `timeout` sends it."""
+    import psutil
+
+    build = subprocess.Popen(
+        [str(IBERT_BUILD), "--data-dir", str(project / "data"),
+         "--repos-file", str(project / "repos.txt"), "--workers", "2"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    started = psutil.Process(build.pid)
+    deadline = time.monotonic() + 120
+    while len(started.children(recursive=True)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # until the pool's workers run
+    time.sleep(3)  # and are busy materializing
+    children = started.children(recursive=True)
+    assert len(children) >= 2, build.communicate()[0][-2000:]
+    if to_group:
+        os.killpg(build.pid, signal.SIGTERM)
+    else:
+        build.send_signal(signal.SIGTERM)
+    assert build.wait(timeout=30) == 128 + signal.SIGTERM
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], [p.cmdline() for p in alive]
+
+
+def test_a_malformed_repositories_file_is_a_one_line_usage_error(project: Path):
+    # a subprocess: the repositories file is read once, when the definitions load
+    (project / "repos.txt").write_text("https://example.org/x.git|not a name\n")
+    result = run_build(project, "--select", "repo_snapshots")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ibert-build: error: {project / 'repos.txt'}:1: repository name 'not a name' must be "
+        "letters, digits, '.', '_' or '-'"
+    ]
 
 
 def test_unknown_assets_are_usage_errors(capsys: pytest.CaptureFixture[str]):

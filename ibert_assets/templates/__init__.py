@@ -1,0 +1,1 @@
+"""Template datasets: SQL<->Ibis families expanded from YAML, and their verified variants."""
