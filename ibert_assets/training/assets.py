@@ -104,9 +104,15 @@ def fine_tuned_model(
 
 
 def _fingerprint(base: str) -> str:
-    from ibert_assets.splits.assets import stored_fingerprint
+    """The data the model learned from: a hash of the stored train and validation splits."""
+    import hashlib
 
-    return stored_fingerprint(base, "train") or ""
+    from ibert_assets.store import partition_path
+
+    digest = hashlib.sha256()
+    for split in ("train", "validation"):
+        digest.update(partition_path(base, "train_complete", split).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 CURVE_COLUMNS = dg.TableSchema(
