@@ -53,13 +53,19 @@ def buildable_assets() -> list[str]:
 
 
 def on_request_assets() -> list[str]:
-    """Assets that run a model: built only when selected (a model must be configured first)."""
+    """Assets that run or train a model (they need the model resource, or PyTorch): built only
+    when selected; a model must be configured, and on a CPU training takes hours."""
+    import dagster as dg
+
     defs = definitions()
-    return [
-        name
-        for name in buildable_assets()
-        if MODEL_RESOURCE_KEY in defs.resolve_assets_def(name).required_resource_keys
-    ]
+    graph = defs.resolve_asset_graph()
+    on_request = []
+    for name in buildable_assets():
+        key = dg.AssetKey.from_user_string(name)
+        needs_model = MODEL_RESOURCE_KEY in defs.resolve_assets_def(name).required_resource_keys
+        if needs_model or "pytorch" in graph.get(key).kinds:
+            on_request.append(name)
+    return on_request
 
 
 def blocked_by(stage: Stage, ended: list[StepResult]) -> StepResult | None:

@@ -17,7 +17,8 @@ def test_assets_sharing_a_partitions_definition_run_as_one_stage_in_graph_order(
     assert multitask.level == 1 and multitask.partitions == tuple(
         task_partitions.get_partition_keys()
     )
-    splits = stages[("train_complete",)]
+    # unpartitioned, after the splits it reads: fine-tuning runs in the splits' stage
+    splits = stages[("train_complete", "fine_tuned_model")]
     assert splits.level == 2 and splits.partitions == (None,)
     # the same task partitions as multitask_examples, but after train_complete: its own stage
     assert stages[("model_evaluation",)].level == 3
@@ -31,7 +32,7 @@ def test_a_selection_plans_only_what_it_names():
 
 
 def test_assets_that_run_a_model_are_built_on_request():
-    assert on_request_assets() == ["model_evaluation"]
+    assert on_request_assets() == ["fine_tuned_model", "model_evaluation"]
 
 
 def test_a_failed_blocking_check_upstream_blocks_a_stage_and_a_plain_failure_does_not():
@@ -40,5 +41,5 @@ def test_a_failed_blocking_check_upstream_blocks_a_stage_and_a_plain_failure_doe
     assert blocked_by(multitask, [failed]) is None  # read whole: that partition is left out
     bad_data = StepResult("augmented_examples", "wrong", "failed", blocking_failed=True)
     assert blocked_by(multitask, [failed, bad_data]) is bad_data
-    (splits,) = [s for s in plan(buildable_assets()) if s.assets == ("train_complete",)]
+    (splits,) = [s for s in plan(buildable_assets()) if "train_complete" in s.assets]
     assert blocked_by(splits, [bad_data]) is bad_data  # an ancestor, not only a parent

@@ -53,7 +53,7 @@ def materialize(
         selection=dg.AssetSelection.assets(asset),
         partition_key=partition,
         resources={
-            "io_manager": JsonlIOManagerFactory(base_dir=str(base)),
+            "io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=str(base))),
             "dataset_store": DatasetStore(base_dir=str(base)),
             "model": ModelResource(
                 model_name=model_name or None, device="cpu", max_new_tokens=6, temperature=0.0
