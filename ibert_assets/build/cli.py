@@ -148,8 +148,9 @@ def _terminate_children(signum: int, frame: FrameType | None) -> None:
 # The last line of every build that left them out: a newcomer who looks for model_evaluation
 # in the UI learns how to build it.
 ON_REQUEST_HINT = (
-    "Not built by default (they train or run a model): {names}; `ibert-build --select {names}` builds "
-    "it, with the model IBERT_MODEL_NAME names (README, 'Models')"
+    "Not built by default (they train or run a model): {names}; "
+    "`ibert-build --select {names}` builds them, with the model IBERT_MODEL_NAME names "
+    "(README, 'The model')"
 )
 
 

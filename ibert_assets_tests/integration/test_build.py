@@ -57,7 +57,10 @@ def test_the_whole_graph_builds_offline_in_dependency_order_with_a_summary(
     )
     assert "mined_examples[demo] ok" in result.stdout
     assert "multitask_examples[sql_to_ibis] ok" in result.stdout
-    assert "Not built by default (they run a model): model_evaluation" in result.stdout
+    assert (
+        "Not built by default (they train or run a model): fine_tuned_model,model_evaluation"
+        in result.stdout
+    )
     lines = result.stdout.splitlines()
     order = [line.split("] ", 1)[1].split("[")[0].split(" ")[0] for line in lines
              if line.startswith("[")]  # fmt: skip
