@@ -2,6 +2,7 @@ import pytest
 
 from ibert_assets.quality import role_contradictions
 from ibert_assets.templates.augment import (
+    INPUT_DIALECTS,
     INPUT_OPERATORS,
     Pair,
     change_literals,
@@ -154,3 +155,17 @@ def test_a_string_literal_changes_to_another_value_of_its_columns_domain():
     assert variant.description == "Orders with status 'returned' from the north"
     assert verified(variant)
     assert change_string_literal(Pair(pair.sql, pair.ibis, pair.schema), 0) is None  # no domains
+
+
+def test_sql_a_dialect_cannot_say_gives_no_variant():
+    # sqlglot 30.17 raises AttributeError (not its own error) for a named window's NULL order
+    # in BigQuery; the variant is skipped, the partition still builds
+    pair = Pair(
+        "SELECT DISTINCT s, FIRST_VALUE(p) OVER w AS f FROM t "
+        "WINDOW w AS (PARTITION BY s ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING "
+        "AND UNBOUNDED FOLLOWING)",
+        "result = t.select('s', f=_.p.first().over(group_by='s', order_by='d')).distinct()",
+        {"t": {"s": "string", "p": "float64", "d": "date"}},
+    )
+    bigquery = INPUT_DIALECTS.index("bigquery")
+    assert sql_in_dialect(pair, bigquery) is None
