@@ -87,11 +87,13 @@ class SubqueryMixin(ExpressionTranslator):
         seen = set(self.ctx.used_vars)
         source = source_of(query.args["from_"].this, self.ctx, seen)
         outer_resolve = self.resolve
+        outer_columns: list[str] = []
 
         def resolve(col: exp.Column) -> Code:
             if col.table.lower() == source.alias and col.name.lower() in source.columns:
                 name = source.columns[col.name.lower()]
                 return Code(column_ref(source.var, name), source.val[name])
+            outer_columns.append(col.name)
             return outer_resolve(col)
 
         # The same translator, its columns now the EXISTS table's (then the enclosing query's).
@@ -105,6 +107,9 @@ class SubqueryMixin(ExpressionTranslator):
         val = preds[0].val
         for p in preds[1:]:
             val = val & p.val
-        return Code(
-            f"({src}).any()" if len(preds) > 1 else f"{preds[0].operand()}.any()", val.any()
-        )
+        code = f"({src}).any()" if len(preds) > 1 else f"{preds[0].operand()}.any()"
+        if outer_columns:  # correlated: Ibis compiles it to EXISTS
+            return Code(code, val.any())
+        # uncorrelated, .any() is a plain reduction: NULL over no row or only NULL comparisons,
+        # where EXISTS is false
+        return Code(f"{code}.fill_null(False)", val.any().fill_null(False))
