@@ -77,20 +77,25 @@ def verify_pair(
     timeout_s: float = 5.0,
 ) -> Verdict:
     """Evaluate ``ibis_code`` safely, then verify it against ``sql``."""
+    expr = _evaluated(ibis_code, schema, seed, timeout_s)
+    if isinstance(expr, Verdict):
+        return expr
+    return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
+
+
+def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
+    """The expression ``code`` builds (safely evaluated), or the verdict on why it builds none."""
     from ibert_inference.safe_eval import evaluate_ibis
 
-    def failed(status: str, reason: str) -> Verdict:
-        return Verdict(False, status, reason, 0, None, seed)
-
     try:
-        expr = evaluate_ibis(ibis_code, schema, timeout_s=timeout_s)
+        return evaluate_ibis(code, schema, timeout_s=timeout_s)
     except UnsafeCodeError as exc:
-        return failed("unsafe", str(exc))
+        status, reason = "unsafe", str(exc)
     except EvaluationTimeout as exc:
-        return failed("timeout", str(exc))
+        status, reason = "timeout", str(exc)
     except EvaluationError as exc:
-        return failed("ibis_error", str(exc))
-    return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
+        status, reason = "ibis_error", str(exc)
+    return Verdict(False, status, reason, 0, None, seed)
 
 
 @isolated(returns=Verdict, on_failure=_verdict_without_answer)
@@ -275,19 +280,12 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     """
     import ibis
 
-    from ibert_inference.safe_eval import evaluate_ibis
-
     def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
         return Verdict(False, status, reason, 0, compiled, seed)
 
-    try:
-        expr = evaluate_ibis(code, schema, timeout_s=timeout_s)
-    except UnsafeCodeError as exc:
-        return failed("unsafe", str(exc))
-    except EvaluationTimeout as exc:
-        return failed("timeout", str(exc))
-    except EvaluationError as exc:
-        return failed("ibis_error", str(exc))
+    expr = _evaluated(code, schema, seed, timeout_s)
+    if isinstance(expr, Verdict):
+        return expr
     try:
         compiled = str(ibis.to_sql(expr, dialect="duckdb"))
     except Exception as exc:  # the Ibis compiler raises many types
