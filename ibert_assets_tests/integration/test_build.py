@@ -112,7 +112,9 @@ def test_select_limits_and_a_bad_partition_fails_the_build(
     assert "template_examples[broken] FAILED" in result.stdout
     assert "broken.yaml:3" in result.stdout
     # a newcomer who looks for model_evaluation in the UI learns how to build it
-    assert "`ibert-build --select model_evaluation` builds it" in result.stdout.splitlines()[-1]
+    assert (
+        "--select fine_tuned_model,model_evaluation` builds them" in result.stdout.splitlines()[-1]
+    )
     assert "Traceback" not in result.stderr and "Stack Trace" not in result.stderr
     # Dagster's advice on the missing dagster.yaml, once, not once per worker and partition
     assert (result.stdout + result.stderr).count("No dagster instance configuration file") == 1

@@ -234,8 +234,8 @@ def test_installed_scripts_run(tmp_path: Path):
     )  # fmt: skip
     assert alias.returncode == 0 and "SELECT" in alias.stdout
     main = subprocess.run(
-        [ibert_script, "qa", "-q", "window functions"], capture_output=True, text=True,
-        timeout=60, cwd=tmp_path,
+        [ibert_script, "qa", "--no-model", "-q", "window functions"], capture_output=True,
+        text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert main.returncode == 0 and "[1]" in main.stdout
 

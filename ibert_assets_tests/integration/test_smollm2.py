@@ -66,7 +66,8 @@ def test_complete_returns_only_code_that_evaluates(smollm2: ModelResource):
     from ibert_inference.tasks.complete import complete_code
 
     prefix = "result = orders.filter(_.amount > 10)"
-    result = complete_code(prefix, schema=ORDERS, model=smollm2, candidates=3)
+    # a budget that cannot run out: every candidate is tried
+    result = complete_code(prefix, schema=ORDERS, model=smollm2, candidates=3, time_budget_s=3600)
     assert result.task == "code_completion" and result.source == "model"
     assert len(result.details["tried"]) <= 3
     if result.verified:  # whatever the model proposed, what is returned evaluates
