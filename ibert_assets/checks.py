@@ -49,6 +49,17 @@ class CheckOutcome:
         )
 
 
+def checked_records(
+    context: dg.AssetCheckExecutionContext,
+    store: DatasetStore,
+    asset: str,
+    parts: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """What a check reads: the run's partition, or every stored part of a split asset."""
+    keys = parts or [context.partition_key]
+    return [r for key in keys for r in stored_records(store.base, asset, key)]
+
+
 def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
     """Every record of a stored partition, read back with DuckDB."""
     import duckdb
@@ -222,8 +233,7 @@ def dataset_checks(
     name = asset.key.to_user_string()
 
     def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
-        keys = parts or [context.partition_key]
-        return [r for key in keys for r in stored_records(store.base, name, key)]
+        return checked_records(context, store, name, parts)
 
     @dg.asset_check(
         asset=asset,

@@ -13,7 +13,7 @@ from typing import Any
 
 import dagster as dg
 
-from ibert_assets.checks import CheckOutcome, stored_records
+from ibert_assets.checks import CheckOutcome, checked_records
 from ibert_assets.quality import inputs_with_several_targets, role_contradictions
 from ibert_assets.store import DatasetStore
 
@@ -79,8 +79,7 @@ def quality_checks(
     name = asset.key.to_user_string()
 
     def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
-        keys = parts or [context.partition_key]
-        return [r for key in keys for r in stored_records(store.base, name, key)]
+        return checked_records(context, store, name, parts)
 
     @dg.asset_check(
         asset=asset,
