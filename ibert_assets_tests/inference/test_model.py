@@ -65,13 +65,18 @@ def test_loads_once_per_process_and_setting_even_from_threads(tiny_model_dir: Pa
         ({"model_name": "/nowhere/model.gguf"}, "GGUF file"),
         ({"device": "cuda"}, "no CUDA GPU"),
         ({"device": "tpu"}, "unknown device"),
-        ({"device": "cpu", "load_in_8bit": True}, "load_in_8bit needs a CUDA device"),
         ({"device": "cpu", "dtype": "int4"}, "unknown dtype"),
     ],
 )
 def test_unloadable_settings_give_one_clear_error(settings: dict, message: str):
     with pytest.raises(ModelNotAvailableError, match=message):
         ModelResource(**settings).load()
+
+
+def test_load_in_8bit_needs_a_cuda_device(tiny_model_dir: Path):
+    model = ModelResource(model_name=str(tiny_model_dir), device="cpu", load_in_8bit=True)
+    with pytest.raises(ModelNotAvailableError, match="load_in_8bit needs a CUDA device"):
+        model.load()
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):

