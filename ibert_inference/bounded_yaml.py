@@ -15,6 +15,7 @@ ibert_inference.bounded_yaml.YamlInputError: bomb.yaml:2: YAML aliases (*x) are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -50,18 +51,20 @@ class NoAliasLoader(yaml.SafeLoader):
 
 def load_yaml(text: str, where: str) -> Any:
     """Parse ``text`` (from ``where``, for messages) with aliases refused and size bounded."""
-    check_size(text, where)
-    try:
-        return yaml.load(text, Loader=NoAliasLoader)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, where) from None
+    return _bounded(yaml.load, text, where)
 
 
 def compose_yaml(text: str, where: str) -> Any:
     """The node tree of ``text`` (for line numbers), with the same bounds as :func:`load_yaml`."""
+    return _bounded(yaml.compose, text, where)
+
+
+def _bounded(parse: Callable[..., Any], text: str, where: str) -> Any:
+    """``parse(text)`` by the alias-refusing loader, once the size is checked; errors name
+    ``where`` and the line."""
     check_size(text, where)
     try:
-        return yaml.compose(text, Loader=NoAliasLoader)
+        return parse(text, Loader=NoAliasLoader)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, where) from None
 

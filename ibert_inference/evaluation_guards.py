@@ -60,12 +60,7 @@ class Guard(ast.NodeTransformer):
         symbol = _GUARDED_OPS.get(type(node.op))
         if symbol is None:
             return node
-        call = ast.Call(
-            func=ast.Name(GUARD_BINOP, ast.Load()),
-            args=[ast.Constant(symbol), node.left, node.right],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
+        return _guarded(GUARD_BINOP, [ast.Constant(symbol), node.left, node.right], node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         self.generic_visit(node)
@@ -80,54 +75,39 @@ class Guard(ast.NodeTransformer):
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         self.generic_visit(node)
-        node.value = ast.copy_location(
-            ast.Call(func=ast.Name(GUARD_TEXT, ast.Load()), args=[node.value], keywords=[]),
-            node.value,
-        )
+        node.value = _guarded(GUARD_TEXT, [node.value], node.value)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
         if not isinstance(node.ctx, ast.Load):
             return node
-        call = ast.Call(
-            func=ast.Name(GUARD_ATTR, ast.Load()),
-            args=[node.value, ast.Constant(node.attr)],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
+        return _guarded(GUARD_ATTR, [node.value, ast.Constant(node.attr)], node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        call = ast.Call(
-            func=ast.Name(GUARD_CALL, ast.Load()),
-            args=[node.func, *node.args],
-            keywords=node.keywords,
-        )
-        return ast.copy_location(call, node)
+        return _guarded(GUARD_CALL, [node.func, *node.args], node, node.keywords)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         self.generic_visit(node)
         if not isinstance(node.ctx, ast.Load):
             return node
-        call = ast.Call(
-            func=ast.Name(GUARD_ITEM, ast.Load()),
-            args=[node.value, _slice_as_value(node.slice)],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
+        return _guarded(GUARD_ITEM, [node.value, _slice_as_value(node.slice)], node)
+
+
+def _guarded(
+    guard: str, args: list[ast.expr], at: ast.AST, keywords: list[ast.keyword] | None = None
+) -> ast.Call:
+    """A call of the run-time check named ``guard`` with ``args``, placed where ``at`` stands."""
+    call = ast.Call(func=ast.Name(guard, ast.Load()), args=args, keywords=keywords or [])
+    return ast.copy_location(call, at)
 
 
 def _slice_as_value(node: ast.expr) -> ast.expr:
     """``a:b`` is only syntax inside brackets; as an argument it is ``slice(a, b)``."""
     if isinstance(node, ast.Slice):
         bounds = [node.lower, node.upper, node.step]
-        call = ast.Call(
-            func=ast.Name(GUARD_SLICE, ast.Load()),
-            args=[bound or ast.Constant(None) for bound in bounds],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
+        return _guarded(GUARD_SLICE, [bound or ast.Constant(None) for bound in bounds], node)
     if isinstance(node, ast.Tuple):
         return ast.copy_location(
             ast.Tuple(elts=[_slice_as_value(elt) for elt in node.elts], ctx=ast.Load()), node

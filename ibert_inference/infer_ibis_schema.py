@@ -16,7 +16,10 @@ import ast
 import builtins
 from collections import Counter, defaultdict
 
-from ibert_inference.infer_schema import SchemaInferenceError, dtype_from_votes
+from ibert_inference.infer_schema import (
+    SchemaInferenceError,
+    schema_from_votes,
+)
 
 _NOT_TABLES = frozenset({"_", "ibis", *dir(builtins)})
 _COLUMNS_AS_STRINGS = frozenset({"select", "group_by", "order_by", "drop", "distinct", "asc",
@@ -108,13 +111,7 @@ def infer_ibis_schema(code: str, tables: list[str] | None = None) -> dict[str, d
             for argument in node.args:
                 if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                     add(table, argument.value, None)
-    schema: dict[str, dict[str, str]] = {}
-    for table in sorted(tables):
-        names = sorted(columns.get(table, ()))
-        if not names:
-            raise SchemaInferenceError(f"no column of table {table!r} is named in the code")
-        schema[table] = {name: dtype_from_votes(name, votes[(table, name)]) for name in names}
-    return schema
+    return schema_from_votes(tables, columns, votes, "the code")
 
 
 def _parse(code: str) -> ast.Module:

@@ -11,6 +11,7 @@ compared with a DATE literal). That schema is enough to run the query on generat
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 
 import sqlglot
 from sqlglot import exp
@@ -89,13 +90,7 @@ def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict
     if not tables:
         raise SchemaInferenceError("the query reads no base table")
     _unify_join_keys(tree, votes)
-    schema: dict[str, dict[str, str]] = {}
-    for table in sorted(tables):
-        names = sorted(columns.get(table, ()))
-        if not names:
-            raise SchemaInferenceError(f"no column of table {table!r} is named in the query")
-        schema[table] = {name: dtype_from_votes(name, votes[(table, name)]) for name in names}
-    return schema
+    return schema_from_votes(tables, columns, votes, "the query")
 
 
 def _enclosing_table(scope: Scope, alias: str) -> str | None:
@@ -226,6 +221,31 @@ def _unify_join_keys(tree: exp.Expr, votes: dict[tuple[str, str], Counter[str]])
                 merged.update(votes[key])
             for key in left + right:
                 votes[key] = Counter(merged)
+
+
+def schema_from_votes(
+    tables: Iterable[str],
+    columns: Mapping[str, set[str]],
+    votes: Mapping[tuple[str, str], Counter[str]],
+    source: str,
+) -> dict[str, dict[str, str]]:
+    """Each table's columns typed by their votes, sorted for stable ids.
+
+    A table none of whose columns ``source`` (the query, the code) names has nothing to
+    generate: that is an error, not an empty table.
+
+    >>> schema_from_votes(["t"], {"t": {"a"}}, {("t", "a"): Counter(["int64"])}, "the query")
+    {'t': {'a': 'int64'}}
+    """
+    schema: dict[str, dict[str, str]] = {}
+    for table in sorted(tables):
+        names = sorted(columns.get(table, ()))
+        if not names:
+            raise SchemaInferenceError(f"no column of table {table!r} is named in {source}")
+        schema[table] = {
+            name: dtype_from_votes(name, votes.get((table, name), Counter())) for name in names
+        }
+    return schema
 
 
 def dtype_from_votes(name: str, votes: Counter[str]) -> str:

@@ -51,6 +51,17 @@ def _renamed(node: ast.AST, renames: dict[str, str]) -> ast.AST | None:
     return new
 
 
+def _operator_swapped(
+    node: ast.AST, swaps: dict[type[ast.operator], type[ast.operator]]
+) -> ast.AST | None:
+    """``node`` with its binary operator replaced as ``swaps`` says, when it is one of them."""
+    if isinstance(node, ast.BinOp) and type(node.op) in swaps:
+        new = copy.deepcopy(node)
+        new.op = swaps[type(node.op)]()
+        return new
+    return None
+
+
 def _keyword(call: ast.Call, name: str) -> ast.keyword | None:
     return next((k for k in call.keywords if k.arg == name), None)
 
@@ -80,11 +91,7 @@ def _comparison_flip(node: ast.AST) -> ast.AST | None:
 
 
 def _and_or_swap(node: ast.AST) -> ast.AST | None:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd | ast.BitOr):
-        new = copy.deepcopy(node)
-        new.op = ast.BitOr() if isinstance(node.op, ast.BitAnd) else ast.BitAnd()
-        return new
-    return None
+    return _operator_swapped(node, {ast.BitAnd: ast.BitOr, ast.BitOr: ast.BitAnd})
 
 
 def _conjunct_dropped(node: ast.AST) -> ast.AST | None:
@@ -236,11 +243,7 @@ def _position_base(node: ast.AST) -> ast.AST | None:
 
 
 def _division(node: ast.AST) -> ast.AST | None:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv):
-        new = copy.deepcopy(node)
-        new.op = ast.FloorDiv() if isinstance(node.op, ast.Div) else ast.Div()
-        return new
-    return None
+    return _operator_swapped(node, {ast.Div: ast.FloorDiv, ast.FloorDiv: ast.Div})
 
 
 def _sample_population(node: ast.AST) -> ast.AST | None:

@@ -23,7 +23,7 @@ from ibert_inference.prompts import extract_code, fix_prompt
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema import Schema
-from ibert_inference.tasks.result import TaskResult
+from ibert_inference.tasks.result import Source, TaskResult
 
 MAX_REPAIR_ROUNDS = 3
 """Repairs chain (a closed parenthesis reveals a misspelt column): at most this many in a row."""
@@ -229,35 +229,21 @@ def _checked(result: TaskResult, schema: Schema | None) -> TaskResult:
 
 def _fixed(
     repair: Repair,
-    source: str,
+    source: Source,
     error: ErrorInfo,
     attempts: list[dict[str, Any]],
     extra: dict[str, Any],
     schema: Schema | None,
 ) -> TaskResult:
-    return _checked(_result_of(repair, source, error, attempts, extra), schema)
-
-
-def _result_of(
-    repair: Repair,
-    source: str,
-    error: ErrorInfo,
-    attempts: list[dict[str, Any]],
-    extra: dict[str, Any],
-) -> TaskResult:
-    return TaskResult(
-        "fix",
-        repair.code,
-        True,
-        source,  # type: ignore[arg-type]
-        {
-            "changes": repair.changes,
-            "error": error.message,
-            "error_type": error.error_type,
-            "attempts": attempts,
-            **extra,
-        },
-    )
+    """The result of a repair that evaluates, checked on the generated databases."""
+    details = {
+        "changes": repair.changes,
+        "error": error.message,
+        "error_type": error.error_type,
+        "attempts": attempts,
+        **extra,
+    }
+    return _checked(TaskResult("fix", repair.code, True, source, details), schema)
 
 
 def _error_from_text(text: str) -> ErrorInfo:
