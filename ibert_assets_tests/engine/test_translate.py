@@ -319,42 +319,37 @@ def test_case_insensitive_identifiers_and_duplicate_names(con) -> None:
     assert translation.warnings and "renamed" in translation.warnings[0]
 
 
-def test_invalid_sql_quotes_sqlglot_with_line_and_column() -> None:
-    with pytest.raises(SQLParseError, match=r"line 2, column \d+"):
-        sql_to_ibis("SELECT name\nFROM users WHERE (age > ", SCHEMA)
-
-
-def test_sql_nested_too_deeply_is_a_parse_error_not_a_crash() -> None:
-    with pytest.raises(SQLParseError, match="nested too deeply"):
-        sql_to_ibis("SELECT name FROM users WHERE " + "NOT " * 3000 + "TRUE", SCHEMA)
-
-
-def test_unknown_table_names_the_closest_table() -> None:
-    with pytest.raises(UnknownNameError, match=r"'user'.*closest known table: 'users'"):
-        sql_to_ibis("SELECT name FROM user", SCHEMA)
-
-
-def test_unknown_column_names_the_closest_column() -> None:
-    with pytest.raises(UnknownNameError, match=r"'nme'.*closest known column: 'name'"):
-        sql_to_ibis("SELECT nme FROM users", SCHEMA)
+# (why, SQL, the error it must raise, what the message must say)
+REFUSALS = [
+    ("invalid_sql_quotes_sqlglot_with_line_and_column",
+     "SELECT name\nFROM users WHERE (age > ", SQLParseError, r"line 2, column \d+"),
+    ("sql_nested_too_deeply_is_a_parse_error_not_a_crash",
+     "SELECT name FROM users WHERE " + "NOT " * 3000 + "TRUE", SQLParseError, "nested too deeply"),
+    ("unknown_table_names_the_closest_table",
+     "SELECT name FROM user", UnknownNameError, r"'user'.*closest known table: 'users'"),
+    ("unknown_column_names_the_closest_column",
+     "SELECT nme FROM users", UnknownNameError, r"'nme'.*closest known column: 'name'"),
+    ("delete_is_not_a_query", "DELETE FROM users", UnsupportedSQLError, "only queries"),
+    ("create_is_not_a_query", "CREATE TABLE x (a INT)", UnsupportedSQLError, "only queries"),
+    ("insert_is_not_a_query",
+     "INSERT INTO users VALUES (1)", UnsupportedSQLError, "only queries"),
+    ("ibis_refusals_become_unsupported_errors_naming_the_sql",
+     "SELECT UPPER(age) AS u FROM users", UnsupportedSQLError,
+     r"Upper .*AttributeError.*line 1, column"),
+    ("unsupported_construct_is_named_with_its_position",
+     "SELECT name FROM users\nWHERE name LIKE 'a_!_%' ESCAPE '!'", UnsupportedSQLError,
+     r"ESCAPE with wildcards.* at line 2, column \d+"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    "sql", ["DELETE FROM users", "CREATE TABLE x (a INT)", "INSERT INTO users VALUES (1)"]
+    ("sql", "error", "message"), [pytest.param(*refusal[1:], id=refusal[0]) for refusal in REFUSALS]
 )
-def test_statements_other_than_queries_are_refused(sql: str) -> None:
-    with pytest.raises(UnsupportedSQLError, match="only queries"):
+def test_sql_that_cannot_be_translated_is_refused_saying_why(
+    sql: str, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
         sql_to_ibis(sql, SCHEMA)
-
-
-def test_ibis_refusals_become_unsupported_errors_naming_the_sql() -> None:
-    with pytest.raises(UnsupportedSQLError, match=r"Upper .*AttributeError.*line 1, column"):
-        sql_to_ibis("SELECT UPPER(age) AS u FROM users", SCHEMA)
-
-
-def test_unsupported_construct_is_named_with_its_position() -> None:
-    with pytest.raises(UnsupportedSQLError, match=r"ESCAPE with wildcards.* at line 2, column \d+"):
-        sql_to_ibis("SELECT name FROM users\nWHERE name LIKE 'a_!_%' ESCAPE '!'", SCHEMA)
 
 
 def test_mixed_case_schema_names_resolve_and_keep_their_spelling() -> None:
