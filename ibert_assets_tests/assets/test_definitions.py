@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from ibert_assets.definitions import defs
+from ibert_assets.mining.repos import repo_names
 from ibert_assets.partitions import template_names, template_partitions, templates_dir
 from ibert_assets.record import TASKS
 from ibert_assets_tests.dagster_cli import REPO_ROOT, Workspace
@@ -66,3 +67,65 @@ def test_template_partitions_are_the_top_level_yaml_files_at_load_time(tmp_path:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.splitlines()[-1]) == ["alpha", "zoo"]
+
+
+# asset -> (group, partitioned by, upstream assets, kinds); None: not partitioned
+ASSETS = {
+    "template_examples": ("templates", "templates", set(), {"ibis", "duckdb"}),
+    "augmented_examples": ("templates", "templates", {"template_examples"}, {"ibis", "duckdb"}),
+    "repo_snapshots": ("mining", "repos", set(), {"git"}),
+    "mined_examples": ("mining", "repos", {"repo_snapshots"}, {"python", "duckdb"}),
+    "docs_examples": ("mining", "repos", {"repo_snapshots"}, {"python"}),
+    "multitask_examples": (
+        "multitask", "tasks",
+        {"template_examples", "augmented_examples", "mined_examples", "docs_examples"},
+        {"python"},
+    ),
+    "train_complete": ("splits", None, {"multitask_examples"}, {"python", "parquet"}),
+    "fine_tuned_model": ("training", None, {"train_complete"}, {"huggingface", "pytorch"}),
+    "model_evaluation": (
+        "evaluation", "tasks", {"train_complete", "fine_tuned_model"}, {"python", "pytorch"},
+    ),
+}  # fmt: skip
+BLOCKING = {"records_match_schema", "ids_unique", "reverified_on_fresh_seed", "minimum_examples",
+            "reverified_sample", "no_leakage"}  # fmt: skip
+WARNING = {"rejection_rate", "one_target_per_input", "schemas_match_roles"}
+# asset -> its checks
+CHECKS = {
+    "template_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
+                          "rejection_rate", "one_target_per_input", "schemas_match_roles"},
+    "augmented_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
+                           "rejection_rate", "one_target_per_input", "schemas_match_roles"},
+    "mined_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
+                       "rejection_rate"},
+    "docs_examples": {"records_match_schema", "ids_unique", "rejection_rate"},
+    "multitask_examples": {"records_match_schema", "ids_unique", "minimum_examples",
+                           "reverified_sample", "one_target_per_input", "schemas_match_roles"},
+    "train_complete": {"records_match_schema", "ids_unique", "no_leakage",
+                       "one_target_per_input", "schemas_match_roles"},
+}  # fmt: skip
+
+
+def test_the_asset_graph_has_exactly_the_assets_and_checks_of_the_pipeline():
+    partitions = {
+        "templates": template_names(templates_dir()),
+        "repos": repo_names(),
+        "tasks": list(TASKS),
+        None: None,
+    }
+    specs = asset_graph()
+    assert set(specs) == set(ASSETS)
+    for name, (group, partitioned_by, upstream, kinds) in ASSETS.items():
+        spec = specs[name]
+        keys = spec.partitions_def.get_partition_keys() if spec.partitions_def else None
+        described = (spec.group_name, keys, {d.asset_key.to_user_string() for d in spec.deps})
+        assert described == (group, partitions[partitioned_by], upstream), name
+        assert spec.kinds == kinds and spec.owners == ["team:ibert-data"], name
+    graph = defs.resolve_asset_graph()
+    found: dict[str, set[str]] = {}
+    for key in graph.asset_check_keys:
+        found.setdefault(key.asset_key.to_user_string(), set()).add(key.name)
+        check = graph.get_check_spec(key)
+        assert key.name in BLOCKING | WARNING and check.blocking == (key.name in BLOCKING), key
+        assert check.partitions_def == specs[key.asset_key.to_user_string()].partitions_def, key
+    assert found == CHECKS
