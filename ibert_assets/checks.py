@@ -213,6 +213,39 @@ def rejection_rate_check(
     )
 
 
+Judge = Callable[[list[dict[str, Any]]], CheckOutcome]
+"""What a check concludes from the records it read."""
+
+
+def record_check(
+    asset: dg.AssetsDefinition,
+    name: str,
+    judge: Judge,
+    description: str,
+    partitions_def: dg.PartitionsDefinition | None,
+    parts: Sequence[str] = (),
+    *,
+    blocking: bool = False,
+) -> dg.AssetChecksDefinition:
+    """The asset check ``name`` of ``asset``: ``judge`` over the stored records it reads (the
+    run's partition, or every one of ``parts``), an error when it fails."""
+    asset_name = asset.key.to_user_string()
+
+    @dg.asset_check(
+        asset=asset,
+        name=name,
+        blocking=blocking,
+        partitions_def=partitions_def,
+        description=description,
+    )
+    def check(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> dg.AssetCheckResult:
+        return judge(checked_records(context, dataset_store, asset_name, parts)).result()
+
+    return check
+
+
 def dataset_checks(
     asset: dg.AssetsDefinition,
     partitions_def: dg.PartitionsDefinition | None,
@@ -230,55 +263,41 @@ def dataset_checks(
     that is large enough for re-verifying it all to cost as much as making it. ``parts`` names
     the stored files of an unpartitioned asset cut into splits; the checks read them all.
     """
-    name = asset.key.to_user_string()
 
-    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
-        return checked_records(context, store, name, parts)
+    def reverified(records: list[dict[str, Any]]) -> CheckOutcome:
+        if reverify_sample is not None and len(records) > reverify_sample:
+            records = random.Random(0).sample(records, reverify_sample)
+        return reverify_check(records, seed=generation_seed + REVERIFY_SEED_OFFSET)
 
-    @dg.asset_check(
-        asset=asset,
-        name="records_match_schema",
-        blocking=True,
-        partitions_def=partitions_def,
-        description="Every stored record (read back with DuckDB) passes the JSON Schema.",
-    )
-    def records_match_schema(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-    ) -> dg.AssetCheckResult:
-        return schema_check(stored(context, dataset_store)).result()
+    def blocking(check: str, judge: Judge, description: str) -> dg.AssetChecksDefinition:
+        return record_check(asset, check, judge, description, partitions_def, parts, blocking=True)
 
-    @dg.asset_check(
-        asset=asset,
-        name="ids_unique",
-        blocking=True,
-        partitions_def=partitions_def,
-        description="No two stored records share an id.",
-    )
-    def ids_unique(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-    ) -> dg.AssetCheckResult:
-        return unique_ids_check(stored(context, dataset_store)).result()
-
-    @dg.asset_check(
-        asset=asset,
-        name="reverified_on_fresh_seed",
-        blocking=True,
-        partitions_def=partitions_def,
-        description=(
+    found = [
+        blocking(
+            "records_match_schema",
+            schema_check,
+            "Every stored record (read back with DuckDB) passes the JSON Schema.",
+        ),
+        blocking("ids_unique", unique_ids_check, "No two stored records share an id."),
+    ]
+    if rejection_rate:
+        found.append(_rejection_rate_check(asset, partitions_def))
+    if reverify:
+        description = (
             "Every stored pair verifies again on databases of another seed."
             if reverify_sample is None
             else f"{reverify_sample} stored pairs (a fixed sample) verify again on databases of "
             "another seed."
-        ),
-    )
-    def reverified_on_fresh_seed(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-    ) -> dg.AssetCheckResult:
-        records = stored(context, dataset_store)
-        if reverify_sample is not None and len(records) > reverify_sample:
-            records = random.Random(0).sample(records, reverify_sample)
-        seed = generation_seed + REVERIFY_SEED_OFFSET
-        return reverify_check(records, seed=seed).result()
+        )
+        found.append(blocking("reverified_on_fresh_seed", reverified, description))
+    return found
+
+
+def _rejection_rate_check(
+    asset: dg.AssetsDefinition, partitions_def: dg.PartitionsDefinition | None
+) -> dg.AssetChecksDefinition:
+    """Rejected / generated under the configured limit: a warning (it reads the rejects too)."""
+    name = asset.key.to_user_string()
 
     @dg.asset_check(
         asset=asset,
@@ -296,9 +315,4 @@ def dataset_checks(
         outcome = rejection_rate_check(base, name, partition, records, limit=config.limit)
         return outcome.result(warn=True)
 
-    found = [records_match_schema, ids_unique]
-    if rejection_rate:
-        found.append(rejection_rate_within_limit)
-    if reverify:
-        found.append(reverified_on_fresh_seed)
-    return found
+    return rejection_rate_within_limit

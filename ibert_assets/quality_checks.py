@@ -13,9 +13,8 @@ from typing import Any
 
 import dagster as dg
 
-from ibert_assets.checks import CheckOutcome, checked_records
+from ibert_assets.checks import CheckOutcome, record_check
 from ibert_assets.quality import inputs_with_several_targets, role_contradictions
-from ibert_assets.store import DatasetStore
 
 STRICT_TASKS = ("sql_to_ibis",)
 SHOWN = 5
@@ -76,31 +75,21 @@ def quality_checks(
     ``parts`` names the stored files of an unpartitioned asset cut into splits; the checks
     read them all (as :func:`ibert_assets.checks.dataset_checks` does).
     """
-    name = asset.key.to_user_string()
-
-    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
-        return checked_records(context, store, name, parts)
-
-    @dg.asset_check(
-        asset=asset,
-        name="one_target_per_input",
-        partitions_def=partitions_def,
-        description="No sql_to_ibis input has two targets (other tasks: counted).",
-    )
-    def one_target_per_input(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-    ) -> dg.AssetCheckResult:
-        return one_target_check(stored(context, dataset_store)).result()
-
-    @dg.asset_check(
-        asset=asset,
-        name="schemas_match_roles",
-        partitions_def=partitions_def,
-        description="No column is typed against the role its name announces.",
-    )
-    def schemas_match_roles(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-    ) -> dg.AssetCheckResult:
-        return role_check(stored(context, dataset_store)).result()
-
-    return [one_target_per_input, schemas_match_roles]
+    return [
+        record_check(
+            asset,
+            "one_target_per_input",
+            one_target_check,
+            "No sql_to_ibis input has two targets (other tasks: counted).",
+            partitions_def,
+            parts,
+        ),
+        record_check(
+            asset,
+            "schemas_match_roles",
+            role_check,
+            "No column is typed against the role its name announces.",
+            partitions_def,
+            parts,
+        ),
+    ]

@@ -95,21 +95,21 @@ def minimum_examples(
     ).result()
 
 
-@dg.asset_check(
-    asset=multitask_examples,
-    name="reverified_sample",
-    blocking=True,
-    partitions_def=task_partitions,
-    description=f"Up to {REVERIFY_SAMPLE} pairs of the task verify again with a fresh seed.",
-)
-def reverified_sample(
-    context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
-) -> dg.AssetCheckResult:
-    records = checks.stored_records(dataset_store.base, "multitask_examples", context.partition_key)
+def _reverified_sample(records: list[dict]) -> checks.CheckOutcome:
     sample = random.Random(0).sample(records, min(len(records), REVERIFY_SAMPLE))
     return checks.reverify_check(
         sample, seed=checks.REVERIFY_SEED_OFFSET + 1, require_records=False
-    ).result()
+    )
+
+
+reverified_sample = checks.record_check(
+    multitask_examples,
+    "reverified_sample",
+    _reverified_sample,
+    f"Up to {REVERIFY_SAMPLE} pairs of the task verify again with a fresh seed.",
+    task_partitions,
+    blocking=True,
+)
 
 
 multitask_checks = [
