@@ -71,7 +71,6 @@ def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScore
     from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, from_sql_prompt
 
-    scores = TaskScores("sql_to_ibis")
     conversations = [
         from_sql_prompt(
             r["input"]["sql"],
@@ -81,20 +80,15 @@ def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScore
         for r in records
     ]
     replies = model.generate(conversations) if model is not None and records else []
-    for index, record in enumerate(records):
+
+    def judge(record: dict[str, Any], reply: str | None) -> _Execution:
         sql, schema = record["input"]["sql"], schema_of(record)
-        translation, error = _safe(lambda: sql_to_ibis(sql, schema))  # noqa: B023
+        translation, error = _safe(lambda: sql_to_ibis(sql, schema))
         deterministic = bool(translation) and verify_pair(sql, translation.code, schema).ok
-        model_ok = None
-        if replies:
-            model_ok = verify_pair(sql, extract_code(replies[index]), schema).ok
-        scores.rows.append({"id": record["id"], "deterministic": deterministic,
-                            "model": model_ok, "error": error})  # fmt: skip
-    scores.summary = {
-        "execution_accuracy_deterministic": _mean([r["deterministic"] for r in scores.rows]),
-        "execution_accuracy_model": _mean([bool(r["model"]) for r in scores.rows]),
-    }
-    return scores
+        model_ok = None if reply is None else verify_pair(sql, extract_code(reply), schema).ok
+        return deterministic, model_ok, error
+
+    return _execution_accuracy("sql_to_ibis", records, replies, judge)
 
 
 def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScores:
@@ -102,7 +96,6 @@ def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScore
     from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, to_sql_prompt
 
-    scores = TaskScores("ibis_to_sql")
     duck = [r for r in records if _scorable(r)]
     conversations = [
         to_sql_prompt(
@@ -114,11 +107,33 @@ def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScore
         for r in duck
     ]
     replies = model.generate(conversations) if model is not None and duck else []
-    for index, record in enumerate(duck):
+
+    def judge(record: dict[str, Any], reply: str | None) -> _Execution:
         code, schema = record["input"]["ibis"], schema_of(record)
-        sql, error = _safe(lambda: ibis_to_sql(code, schema))  # noqa: B023
+        sql, error = _safe(lambda: ibis_to_sql(code, schema))
         deterministic = bool(sql) and verify_pair(sql, code, schema).ok
-        model_ok = verify_pair(extract_code(replies[index]), code, schema).ok if replies else None
+        model_ok = None if reply is None else verify_pair(extract_code(reply), code, schema).ok
+        return deterministic, model_ok, error
+
+    return _execution_accuracy("ibis_to_sql", duck, replies, judge)
+
+
+_Execution = tuple[bool, bool | None, str | None]
+"""One record's execution result: the deterministic path's, the model's (None without a model),
+the deterministic path's error."""
+
+
+def _execution_accuracy(
+    task: str,
+    records: list[dict[str, Any]],
+    replies: list[str],
+    judge: Callable[[dict[str, Any], str | None], _Execution],
+) -> TaskScores:
+    """A row per record as ``judge`` finds it given the model's reply (``replies`` is empty
+    without a model), and the share of each path that executed right."""
+    scores = TaskScores(task)
+    for index, record in enumerate(records):
+        deterministic, model_ok, error = judge(record, replies[index] if replies else None)
         scores.rows.append({"id": record["id"], "deterministic": deterministic,
                             "model": model_ok, "error": error})  # fmt: skip
     scores.summary = {
@@ -135,6 +150,12 @@ def _fix_verified(fixed: str, target: str, schema: dict[str, dict[str, str]]) ->
     return bool(reference) and verify_pair(reference, fixed, schema).ok
 
 
+def _paths(model: Any) -> list[tuple[str, Any]]:
+    """The paths an example is scored on: the deterministic one (no model), then the model's
+    when there is one (without one, its column is None)."""
+    return [("deterministic", None), *([("model", model)] if model is not None else [])]
+
+
 def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> TaskScores:
     from ibert_inference.tasks.fix import fix_code
 
@@ -143,13 +164,11 @@ def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> Task
         code, schema = record["input"]["code"], schema_of(record)
         target = record["target"]["code"]
         row: dict[str, Any] = {"id": record["id"]}
-        for path, used in (("deterministic", None), ("model", model)):
-            if path == "model" and model is None:
-                row[path] = None
-                continue
+        for path, used in _paths(model):
             result, error = _safe(lambda: fix_code(code, schema=schema, model=used))  # noqa: B023
             ok = bool(result and result.ok) and _fix_verified(result.output, target, schema)
             row[path], row[f"{path}_source"] = ok, getattr(result, "source", error)
+        row.setdefault("model", None)
         scores.rows.append(row)
     scores.summary = {
         "verified_fix_rate_deterministic": _mean([r["deterministic"] for r in scores.rows]),
@@ -238,10 +257,7 @@ def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskSco
     for record in records:
         code = record["input"]["code"]
         row: dict[str, Any] = {"id": record["id"]}
-        for path, used in (("deterministic", None), ("model", model)):
-            if path == "model" and model is None:
-                row[path] = None
-                continue
+        for path, used in _paths(model):
             result, error = _safe(lambda: document_function(code, model=used, examples=False))  # noqa: B023
             if result is None:
                 row[path], row[f"{path}_error"] = 0.0, error
@@ -256,6 +272,7 @@ def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskSco
             covered = [p for p in wanted if p not in missing]
             row[path] = len(covered) / len(wanted) if wanted else 1.0
             row[f"{path}_source"] = result.source
+        row.setdefault("model", None)
         scores.rows.append(row)
     scores.summary = {
         "parameter_coverage_deterministic": _mean([r["deterministic"] for r in scores.rows]),
