@@ -12,6 +12,7 @@ a mutant that still evaluates is discarded, because it teaches nothing about err
 from __future__ import annotations
 
 import ast
+import functools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,22 +28,36 @@ class Mutant:
 
 
 MutationOperator = Callable[[str, Schema], Mutant | None]
+TreeEdit = Callable[[ast.Module, Schema], str | None]
+"""Edits a parsed program in place and says what it broke, or returns None where it does not
+apply."""
 
 
-def misspelled_column(code: str, schema: Schema) -> Mutant | None:
+def _edits_tree(edit: TreeEdit) -> MutationOperator:
+    """The operator named like ``edit`` that parses the code, lets ``edit`` break the tree and
+    writes the mutant back as code; code that does not parse gives no mutant."""
+
+    @functools.wraps(edit)
+    def operator(code: str, schema: Schema) -> Mutant | None:
+        tree = _parse(code)
+        description = None if tree is None else edit(tree, schema)
+        if tree is None or description is None:
+            return None
+        return Mutant(ast.unparse(tree), edit.__name__, description)
+
+    return operator
+
+
+@_edits_tree
+def misspelled_column(tree: ast.Module, schema: Schema) -> str | None:
     """Drop or swap a letter of a column name used as an attribute (``_.amount`` -> ``_.amout``)."""
-    tree = _parse(code)
     columns = {c for cols in schema.values() for c in cols}
-    if tree is None:
-        return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in columns and len(node.attr) > 3:
             original = node.attr
             typo = _typo(original, columns)
             node.attr = typo
-            return Mutant(
-                ast.unparse(tree), "misspelled_column", f"column {original!r} misspelled {typo!r}"
-            )
+            return f"column {original!r} misspelled {typo!r}"
     return None
 
 
@@ -56,11 +71,9 @@ def _typo(name: str, avoid: set[str]) -> str:
     return name + "x"
 
 
-def string_compared_with_number(code: str, schema: Schema) -> Mutant | None:
+@_edits_tree
+def string_compared_with_number(tree: ast.Module, schema: Schema) -> str | None:
     """Quote a number compared with a column (``_.age > 30`` -> ``_.age > "30"``)."""
-    tree = _parse(code)
-    if tree is None:
-        return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare) and len(node.comparators) == 1:
             right = node.comparators[0]
@@ -68,19 +81,13 @@ def string_compared_with_number(code: str, schema: Schema) -> Mutant | None:
                 number = right.value
                 assert isinstance(number, int | float)
                 node.comparators[0] = ast.Constant(str(number))
-                return Mutant(
-                    ast.unparse(tree),
-                    "string_compared_with_number",
-                    f"the number {number} written as the string {str(number)!r}",
-                )
+                return f"the number {number} written as the string {str(number)!r}"
     return None
 
 
-def and_instead_of_ampersand(code: str, schema: Schema) -> Mutant | None:
+@_edits_tree
+def and_instead_of_ampersand(tree: ast.Module, schema: Schema) -> str | None:
     """Combine predicates with Python's ``and``/``or`` instead of ``&``/``|``."""
-    tree = _parse(code)
-    if tree is None:
-        return None
 
     class Rewrite(ast.NodeTransformer):
         done = False
@@ -98,12 +105,10 @@ def and_instead_of_ampersand(code: str, schema: Schema) -> Mutant | None:
             return node
 
     rewrite = Rewrite()
-    new_tree = rewrite.visit(tree)
+    rewrite.visit(tree)  # in place: only nodes below the module are replaced
     if not rewrite.done:
         return None
-    return Mutant(
-        ast.unparse(new_tree), "and_instead_of_ampersand", "Python `and`/`or` used on expressions"
-    )
+    return "Python `and`/`or` used on expressions"
 
 
 _METHOD_TYPOS = {
@@ -119,11 +124,9 @@ _METHOD_TYPOS = {
 }
 
 
-def wrong_method_name(code: str, schema: Schema) -> Mutant | None:
+@_edits_tree
+def wrong_method_name(tree: ast.Module, schema: Schema) -> str | None:
     """Call a method by a wrong name (``group_by`` -> ``groupby``, the pandas spelling)."""
-    tree = _parse(code)
-    if tree is None:
-        return None
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -132,11 +135,7 @@ def wrong_method_name(code: str, schema: Schema) -> Mutant | None:
         ):
             original = node.func.attr
             node.func.attr = _METHOD_TYPOS[original]
-            return Mutant(
-                ast.unparse(tree),
-                "wrong_method_name",
-                f"method {original!r} called as {node.func.attr!r}",
-            )
+            return f"method {original!r} called as {node.func.attr!r}"
     return None
 
 
@@ -156,39 +155,29 @@ def missing_parenthesis(code: str, schema: Schema) -> Mutant | None:
 _REMOVED_METHODS = {"order_by": "sort_by", "rename": "relabel"}
 
 
-def deprecated_api(code: str, schema: Schema) -> Mutant | None:
+@_edits_tree
+def deprecated_api(tree: ast.Module, schema: Schema) -> str | None:
     """Use an API removed from Ibis: ``sort_by`` (before 4.0), ``relabel`` (before 10.0), or
     ``ibis.where(cond, a, b)`` for ``cond.ifelse(a, b)`` (before 10.0)."""
-    tree = _parse(code)
-    if tree is None:
-        return None
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         name = node.func.attr
         if name in _REMOVED_METHODS:
             node.func.attr = _REMOVED_METHODS[name]
-            return Mutant(
-                ast.unparse(tree), "deprecated_api",
-                f"{name!r} written as {node.func.attr!r}, its name in an earlier Ibis",
-            )  # fmt: skip
+            return f"{name!r} written as {node.func.attr!r}, its name in an earlier Ibis"
         if name == "ifelse" and len(node.args) == 2:
             condition = node.func.value
             node.func = ast.Attribute(ast.Name("ibis", ast.Load()), "where", ast.Load())
             node.args = [condition, *node.args]
-            return Mutant(
-                ast.unparse(tree), "deprecated_api",
-                "'ifelse' written as 'ibis.where', its name in an earlier Ibis",
-            )  # fmt: skip
+            return "'ifelse' written as 'ibis.where', its name in an earlier Ibis"
     return None
 
 
-def wrong_join_key(code: str, schema: Schema) -> Mutant | None:
+@_edits_tree
+def wrong_join_key(tree: ast.Module, schema: Schema) -> str | None:
     """Name the left key on the right table too (``a.customer_id == b.customer_id`` where ``b``
     calls it ``id``): the join key that does not exist there."""
-    tree = _parse(code)
-    if tree is None:
-        return None
     for node in ast.walk(tree):
         if not (
             isinstance(node, ast.Compare)
@@ -208,19 +197,16 @@ def wrong_join_key(code: str, schema: Schema) -> Mutant | None:
             continue
         original = right.attr
         right.attr = left.attr
-        return Mutant(
-            ast.unparse(tree), "wrong_join_key",
+        return (
             f"joined on {right.value.id}.{left.attr}, which does not exist: the key there is "
-            f"{original!r}",
-        )  # fmt: skip
+            f"{original!r}"
+        )
     return None
 
 
-def date_compared_with_number(code: str, schema: Schema) -> Mutant | None:
+@_edits_tree
+def date_compared_with_number(tree: ast.Module, schema: Schema) -> str | None:
     """Compare a date with a bare year (``_.hired_on >= 2024``) instead of a date literal."""
-    tree = _parse(code)
-    if tree is None:
-        return None
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -239,10 +225,7 @@ def date_compared_with_number(code: str, schema: Schema) -> Mutant | None:
             for parent in ast.walk(tree):
                 if isinstance(parent, ast.Compare) and parent.comparators[0] is node:
                     parent.comparators[0] = year
-                    return Mutant(
-                        ast.unparse(tree), "date_compared_with_number",
-                        f"the date {literal!r} written as the number {year_number}",
-                    )  # fmt: skip
+                    return f"the date {literal!r} written as the number {year_number}"
     return None
 
 
