@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -14,9 +14,11 @@ DAGSTER = Path(sys.executable).with_name("dagster")
 
 @dataclass
 class Workspace:
-    """Folders and environment one test's Dagster runs share."""
+    """Folders and environment one test's Dagster runs share; ``settings`` are the ``IBERT_*``
+    variables every run of the workspace gets (a call's own ``extra`` ones win)."""
 
     root: Path
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def data(self) -> Path:
@@ -30,6 +32,7 @@ class Workspace:
             "DAGSTER_HOME": str(home),
             "IBERT_DATA_DIR": str(self.data),
             "IBERT_REPO_CACHE": str(self.root / "cache"),
+            **self.settings,
             **extra,
         }
         return env

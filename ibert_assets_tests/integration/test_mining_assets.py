@@ -13,17 +13,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     repo = make_mining_repo(root / "demo", marker=root / "code-ran")
     repos = root / "repos.txt"
     repos.write_text(f"# test repositories\n{repo.working_dir}|demo\n{root / 'missing'}|ghost\n")
-    return Workspace(root)
-
-
-def run(workspace: Workspace, select: str, partition: str):
-    return workspace.materialize(
-        select, partition, IBERT_REPOS_FILE=str(workspace.root / "repos.txt")
-    )
+    return Workspace(root, {"IBERT_REPOS_FILE": str(repos)})
 
 
 def test_a_repository_partition_materializes_end_to_end(workspace: Workspace):
-    result = run(workspace, "repo_snapshots,mined_examples,docs_examples", "demo")
+    result = workspace.materialize("repo_snapshots,mined_examples,docs_examples", "demo")
     assert result.returncode == 0, result.stderr[-3000:]
     base = str(workspace.data)
     (snapshot,) = read_partition(base, "repo_snapshots", "demo")
@@ -38,14 +32,14 @@ def test_a_repository_partition_materializes_end_to_end(workspace: Workspace):
 
 def test_remining_an_unmoved_repository_keeps_the_same_records(workspace: Workspace):
     before = (workspace.data / "mined_examples" / "demo.jsonl").read_text()
-    result = run(workspace, "repo_snapshots,mined_examples", "demo")
+    result = workspace.materialize("repo_snapshots,mined_examples", "demo")
     assert result.returncode == 0, result.stderr[-3000:]
     assert (workspace.data / "mined_examples" / "demo.jsonl").read_text() == before
     assert "kept_unchanged" in result.stderr
 
 
 def test_an_unreachable_repository_fails_its_own_partition_clearly(workspace: Workspace):
-    result = run(workspace, "repo_snapshots", "ghost")
+    result = workspace.materialize("repo_snapshots", "ghost")
     assert result.returncode != 0
     assert "'ghost'" in result.stderr and "check the URL" in result.stderr
     assert not Path(workspace.data / "repo_snapshots" / "ghost.jsonl").exists()

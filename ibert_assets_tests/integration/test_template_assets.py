@@ -46,17 +46,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     (templates / "good.yaml").write_text(GOOD)
     (templates / "all_wrong.yaml").write_text(ALL_WRONG)
     (templates / "broken.yaml").write_text(BROKEN)
-    return Workspace(root)
-
-
-def run(workspace: Workspace, select: str, partition: str):
-    return workspace.materialize(
-        select, partition, IBERT_TEMPLATES_DIR=str(workspace.root / "templates")
-    )
+    return Workspace(root, {"IBERT_TEMPLATES_DIR": str(templates)})
 
 
 def test_a_good_template_materializes_verified_records_with_checks(workspace: Workspace):
-    result = run(workspace, "template_examples", "good")
+    result = workspace.materialize("template_examples", "good")
     assert result.returncode == 0, result.stderr[-3000:]
     records = read_partition(str(workspace.data), "template_examples", "good")
     assert len(records) == 4
@@ -68,7 +62,7 @@ def test_a_good_template_materializes_verified_records_with_checks(workspace: Wo
 
 
 def test_augmented_variants_verify_and_are_stored(workspace: Workspace):
-    result = run(workspace, "augmented_examples", "good")
+    result = workspace.materialize("augmented_examples", "good")
     assert result.returncode == 0, result.stderr[-3000:]
     variants = read_partition(str(workspace.data), "augmented_examples", "good")
     assert len(variants) >= 3 * 4
@@ -78,16 +72,16 @@ def test_augmented_variants_verify_and_are_stored(workspace: Workspace):
 
 
 def test_a_broken_template_fails_only_its_partition_naming_file_line_field(workspace: Workspace):
-    result = run(workspace, "template_examples", "broken")
+    result = workspace.materialize("template_examples", "broken")
     assert result.returncode != 0
     assert "broken.yaml:3: tables.orders.amount: unknown dtype 'money'" in result.stderr
     assert not (workspace.data / "template_examples" / "broken.jsonl").exists()
-    again = run(workspace, "template_examples", "good")
+    again = workspace.materialize("template_examples", "good")
     assert again.returncode == 0
 
 
 def test_a_template_whose_examples_all_fail_fails_its_blocking_check(workspace: Workspace):
-    result = run(workspace, "template_examples", "all_wrong")
+    result = workspace.materialize("template_examples", "all_wrong")
     assert result.returncode != 0
     assert "reverified_on_fresh_seed" in result.stderr
     rejects = read_rejects(str(workspace.data), "template_examples", "all_wrong")
@@ -96,11 +90,11 @@ def test_a_template_whose_examples_all_fail_fails_its_blocking_check(workspace: 
 
 def test_a_failed_run_keeps_what_was_stored(workspace: Workspace):
     path = workspace.data / "template_examples" / "good.jsonl"
-    assert run(workspace, "template_examples", "good").returncode == 0
+    assert workspace.materialize("template_examples", "good").returncode == 0
     before = path.read_text()
     (workspace.root / "templates" / "good.yaml").write_text(GOOD.replace("tables:", "tables: ["))
     try:
-        assert run(workspace, "template_examples", "good").returncode != 0
+        assert workspace.materialize("template_examples", "good").returncode != 0
     finally:
         (workspace.root / "templates" / "good.yaml").write_text(GOOD)
     assert path.read_text() == before
