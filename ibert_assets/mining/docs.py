@@ -111,19 +111,34 @@ def examples_from_markdown(text: str, path: str) -> Iterator[DocExample]:
             if language in {"python", "sql"} and content:
                 code.append((language, content))
                 if len(last_paragraph) >= 30 and _WORD.search(last_paragraph):
-                    answer = f"```{language}\n{content}\n```"
-                    yield DocExample(
-                        task="qa",
-                        kind="code_example",
-                        input={"question": _as_request(clean_markup(last_paragraph))},
-                        target={"answer": answer},
-                        path=path,
-                        line_start=token.map[0] + 1,
-                        line_end=token.map[1],
-                        meta={"language": language, "section": heading},
-                        rejected=answer_problem(answer),
-                    )
+                    lines = (token.map[0] + 1, token.map[1])
+                    meta: dict[str, object] = {"language": language, "section": heading}
+                    yield _code_example(last_paragraph, language, content, path, lines, meta)
     yield from _section(heading, heading_line, prose, code, path, None)
+
+
+def _code_example(
+    explanation: str,
+    language: str,
+    code: str,
+    path: str,
+    lines: tuple[int, int],
+    meta: dict[str, object],
+) -> DocExample:
+    """A code example as a question and its answer: the prose before the code asks for it (as a
+    request), the code block answers."""
+    answer = f"```{language}\n{code}\n```"
+    return DocExample(
+        task="qa",
+        kind="code_example",
+        input={"question": _as_request(clean_markup(explanation))},
+        target={"answer": answer},
+        path=path,
+        line_start=lines[0],
+        line_end=lines[1],
+        meta=meta,
+        rejected=answer_problem(answer),
+    )
 
 
 def _section(heading, line, prose, code, path, next_token) -> Iterator[DocExample]:
@@ -229,18 +244,8 @@ def examples_from_notebook(text: str, path: str) -> Iterator[DocExample]:
         if cell.get("cell_type") == "markdown":
             explanation = " ".join(cell.get("source", "").split())
         elif cell.get("cell_type") == "code" and explanation and cell.get("source", "").strip():
-            answer = f"```python\n{clean_markup(cell['source'])}\n```"
-            yield DocExample(
-                task="qa",
-                kind="code_example",
-                input={"question": _as_request(clean_markup(explanation))},
-                target={"answer": answer},
-                rejected=answer_problem(answer),
-                path=path,
-                line_start=index + 1,
-                line_end=index + 1,
-                meta={"cell": index},
-            )
+            code, lines = clean_markup(cell["source"]), (index + 1, index + 1)
+            yield _code_example(explanation, "python", code, path, lines, {"cell": index})
             explanation = ""
 
 
