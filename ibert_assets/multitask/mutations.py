@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
 
 Schema = Mapping[str, Mapping[str, str]]
@@ -127,15 +127,10 @@ _METHOD_TYPOS = {
 @_edits_tree
 def wrong_method_name(tree: ast.Module, schema: Schema) -> str | None:
     """Call a method by a wrong name (``group_by`` -> ``groupby``, the pandas spelling)."""
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _METHOD_TYPOS
-        ):
-            original = node.func.attr
-            node.func.attr = _METHOD_TYPOS[original]
-            return f"method {original!r} called as {node.func.attr!r}"
+    for _call, method in _method_calls(tree, _METHOD_TYPOS):
+        original = method.attr
+        method.attr = _METHOD_TYPOS[original]
+        return f"method {original!r} called as {method.attr!r}"
     return None
 
 
@@ -159,17 +154,14 @@ _REMOVED_METHODS = {"order_by": "sort_by", "rename": "relabel"}
 def deprecated_api(tree: ast.Module, schema: Schema) -> str | None:
     """Use an API removed from Ibis: ``sort_by`` (before 4.0), ``relabel`` (before 10.0), or
     ``ibis.where(cond, a, b)`` for ``cond.ifelse(a, b)`` (before 10.0)."""
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        name = node.func.attr
+    for call, method in _method_calls(tree):
+        name = method.attr
         if name in _REMOVED_METHODS:
-            node.func.attr = _REMOVED_METHODS[name]
-            return f"{name!r} written as {node.func.attr!r}, its name in an earlier Ibis"
-        if name == "ifelse" and len(node.args) == 2:
-            condition = node.func.value
-            node.func = ast.Attribute(ast.Name("ibis", ast.Load()), "where", ast.Load())
-            node.args = [condition, *node.args]
+            method.attr = _REMOVED_METHODS[name]
+            return f"{name!r} written as {method.attr!r}, its name in an earlier Ibis"
+        if name == "ifelse" and len(call.args) == 2:
+            call.func = ast.Attribute(ast.Name("ibis", ast.Load()), "where", ast.Load())
+            call.args = [method.value, *call.args]
             return "'ifelse' written as 'ibis.where', its name in an earlier Ibis"
     return None
 
@@ -207,23 +199,20 @@ def wrong_join_key(tree: ast.Module, schema: Schema) -> str | None:
 @_edits_tree
 def date_compared_with_number(tree: ast.Module, schema: Schema) -> str | None:
     """Compare a date with a bare year (``_.hired_on >= 2024``) instead of a date literal."""
-    for node in ast.walk(tree):
+    for call, method in _method_calls(tree, {"date", "timestamp"}):
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in {"date", "timestamp"}
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "ibis"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-            and node.args[0].value[:4].isdigit()
+            isinstance(method.value, ast.Name)
+            and method.value.id == "ibis"
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+            and call.args[0].value[:4].isdigit()
         ):
-            literal = node.args[0].value
+            literal = call.args[0].value
             year_number = int(literal[:4])
             year = ast.Constant(year_number)
             for parent in ast.walk(tree):
-                if isinstance(parent, ast.Compare) and parent.comparators[0] is node:
+                if isinstance(parent, ast.Compare) and parent.comparators[0] is call:
                     parent.comparators[0] = year
                     return f"the date {literal!r} written as the number {year_number}"
     return None
@@ -239,6 +228,20 @@ OPERATORS: tuple[MutationOperator, ...] = (
     wrong_join_key,
     date_compared_with_number,
 )
+
+
+def _method_calls(
+    tree: ast.AST, names: Container[str] | None = None
+) -> Iterator[tuple[ast.Call, ast.Attribute]]:
+    """Each call of a method (named one of ``names``, or any) in ``tree``, with the attribute
+    that names the method."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and (names is None or node.func.attr in names)
+        ):
+            yield node, node.func
 
 
 def _parse(code: str) -> ast.Module | None:
