@@ -20,9 +20,16 @@ from ibert_inference.to_sql import ibis_to_sql
 from ibert_inference.verify import verify_pair
 
 SCHEMA = {"t": {"a": "int64", "b": "string"}}
-LIMIT_S = 4.0
+LIMIT_S = 1.0
 # what a refused job may take beyond its limit: killing and replacing the worker
 MARGIN_S = 6.0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_worker() -> None:
+    """One job under the default limit first: the process's first worker imports what jobs
+    need (later ones start with it), which must not count against LIMIT_S."""
+    assert verify_pair("SELECT a FROM t", "t.select('a')", SCHEMA).ok
 
 
 @pytest.fixture(autouse=True)
