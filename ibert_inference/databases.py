@@ -29,9 +29,9 @@ import itertools
 import random
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from ibert_inference.query_literals import QueryLiterals, query_literals
@@ -49,11 +49,44 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GeneratedDatabase:
-    """One in-memory DuckDB database holding every table of the schema."""
+    """One in-memory DuckDB database holding every table of the schema.
+
+    A table reaches DuckDB when a query first names it (:meth:`execute`): a query reads a few
+    tables of a wide schema, and handing DuckDB a table costs about as much as generating its
+    rows. ``connection`` is the cursor with every table.
+    """
 
     name: str
-    connection: Any = field(repr=False)
+    cursor: Any = field(repr=False)
     row_counts: Mapping[str, int] = field(default_factory=dict)
+    # tables generated but not yet registered: name -> a function that makes the Arrow table
+    unregistered: dict[str, Callable[[], Any]] = field(default_factory=dict, repr=False)
+    _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def connection(self) -> Any:
+        """The cursor, every table registered."""
+        self._register(lambda _name: True)
+        return self.cursor
+
+    def execute(self, sql: str) -> Any:
+        """The cursor after running ``sql`` on the tables whose names its text contains (on every
+        table when it names one in another way, quoted with escapes for instance)."""
+        import duckdb
+
+        text = sql.lower()
+        self._register(lambda name: name.lower() in text)
+        try:
+            return self.cursor.execute(sql)
+        except duckdb.CatalogException:
+            if not self.unregistered:
+                raise
+            return self.connection.execute(sql)
+
+    def _register(self, wanted: Callable[[str], bool]) -> None:
+        with self._lock:
+            for name in [name for name in self.unregistered if wanted(name)]:
+                self.cursor.register(name, self.unregistered.pop(name)())
 
 
 def random_databases(
@@ -201,27 +234,26 @@ def _build(
     siblings: float = 1.0,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
+    counts: dict[str, int] = {}
+    tables: dict[str, Callable[[], Any]] = {}
+    # every table's rows are drawn, in schema order, whatever a query reads: the random stream,
+    # and so each table's rows, stay the same
+    for table, columns in schema.items():
+        dtypes = {column: parse_dtype(text) for column, text in columns.items()}
+        size = rng.randint(*rows)
+        records = table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
+        types = {column: dtype.to_pyarrow() for column, dtype in dtypes.items()}
+        tables[table] = partial(_arrow_table, types, records)
+        counts[table] = len(records)
+    instance = _instance()
+    catalog, cursor = instance.attach()
+    database = GeneratedDatabase(name=name, cursor=cursor, row_counts=counts, unregistered=tables)
+    weakref.finalize(database, instance.detach, catalog, cursor)
+    return database
+
+
+def _arrow_table(types: Mapping[str, Any], records: list[dict[str, Any]]) -> Any:
     import pyarrow as pa
 
-    instance = _instance()
-    catalog, connection = instance.attach()
-    counts = {}
-    try:
-        for table, columns in schema.items():
-            dtypes = {column: parse_dtype(text) for column, text in columns.items()}
-            size = rng.randint(*rows)
-            records = table_rows(
-                dtypes, rng, literals, size, null_rate, null_in_every_column, siblings
-            )
-            arrays = [
-                pa.array([r[column] for r in records], type=dtype.to_pyarrow())
-                for column, dtype in dtypes.items()
-            ]
-            connection.register(table, pa.Table.from_arrays(arrays, names=list(columns)))
-            counts[table] = len(records)
-    except BaseException:
-        instance.detach(catalog, connection)
-        raise
-    database = GeneratedDatabase(name=name, connection=connection, row_counts=counts)
-    weakref.finalize(database, instance.detach, catalog, connection)
-    return database
+    arrays = [pa.array([r[column] for r in records], type=kind) for column, kind in types.items()]
+    return pa.Table.from_arrays(arrays, names=list(types))

@@ -207,7 +207,7 @@ class _Comparison:
 
 def _run(database: GeneratedDatabase, sql: str) -> tuple[list[str], list[tuple[Any, ...]]] | str:
     try:
-        cursor = database.connection.execute(sql)
+        cursor = database.execute(sql)
         rows = cursor.fetchall()
     except Exception as exc:  # duckdb raises one type per error family
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
@@ -221,7 +221,7 @@ def _not_a_single_query(database: GeneratedDatabase, sql: str) -> str | None:
     the pairs verified after this one.
     """
     try:
-        statements = database.connection.extract_statements(sql)
+        statements = database.cursor.extract_statements(sql)
     except Exception as exc:  # duckdb raises one type per error family
         return f"the SQL does not parse in DuckDB: {str(exc).splitlines()[0]}"
     kinds = [statement.type.name for statement in statements]

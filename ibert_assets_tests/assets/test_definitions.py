@@ -1,15 +1,9 @@
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import dagster as dg
 
 from ibert_assets.definitions import defs
 from ibert_assets.mining.repos import repo_names
 from ibert_assets.partitions import template_names, template_partitions, templates_dir
 from ibert_assets.record import TASKS
-from ibert_assets_tests.dagster_cli import REPO_ROOT, Workspace
 
 
 def asset_graph() -> dict[str, dg.AssetSpec]:
@@ -47,26 +41,6 @@ def test_template_examples_has_blocking_per_partition_checks():
     assert checks["reverified_on_fresh_seed"].blocking
     assert not checks["rejection_rate"].blocking  # a warning, not a stop
     assert {spec.partitions_def for spec in checks.values()} == {template_partitions}
-
-
-def test_template_partitions_are_the_top_level_yaml_files_at_load_time(tmp_path: Path):
-    (tmp_path / "tasks").mkdir()
-    for name in ("zoo.yaml", "alpha.yaml", "notes.txt", "tasks/code_completion.yaml"):
-        (tmp_path / name).write_text("description: x\n")
-    code = (
-        "import json; from ibert_assets.partitions import template_partitions as p; "
-        "print(json.dumps(p.get_partition_keys()))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env=Workspace(tmp_path).env(IBERT_TEMPLATES_DIR=str(tmp_path)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout.splitlines()[-1]) == ["alpha", "zoo"]
 
 
 # asset -> (group, partitioned by, upstream assets, kinds); None: not partitioned

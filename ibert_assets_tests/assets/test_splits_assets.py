@@ -1,5 +1,6 @@
 """train_complete and its checks through dagster.materialize, over a store laid out by hand."""
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +58,20 @@ def check(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluati
     return found
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> Path:
-    store_multitask(tmp_path, groups=40)
-    result = materialize(tmp_path)
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("built")
+    store_multitask(base, groups=40)
+    result = materialize(base)
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations())
+    return base
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    """A store where train_complete was materialized, the test's own copy to change."""
+    shutil.copytree(built_once, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

@@ -1,9 +1,15 @@
 import datetime as dt
 
+import duckdb
 import pytest
 
 from ibert_inference.boundary_values import Pattern
-from ibert_inference.databases import QueryLiterals, query_literals, random_databases
+from ibert_inference.databases import (
+    QueryLiterals,
+    larger_databases,
+    query_literals,
+    random_databases,
+)
 from ibert_inference.errors import SchemaError
 
 EVERY_DTYPE = {
@@ -109,6 +115,26 @@ def test_sql_from_outside_cannot_touch_files_or_settings(sql: str):
     with pytest.raises(duckdb.Error):
         db.connection.execute(sql)
     assert rows(db, "SELECT count(*) > 0 FROM t") == [(True,)]
+
+
+def test_a_query_gets_the_tables_it_names_and_the_same_rows_as_with_every_table():
+    schema = {"orders": {"id": "int64"}, "customers": {"order_id": "int64", "s": "string"}}
+    (lazy,) = larger_databases(schema, seed=4, count=1)
+    (eager,) = larger_databases(schema, seed=4, count=1)  # the same rows, generated again
+    assert set(lazy.unregistered) == {"orders", "customers"}
+    named = lazy.execute("SELECT * FROM Customers ORDER BY ALL").fetchall()
+    assert set(lazy.unregistered) == {"orders"}  # only what the query names reached DuckDB
+    assert named == eager.connection.execute("SELECT * FROM customers ORDER BY ALL").fetchall()
+    assert not eager.unregistered
+
+
+def test_a_table_named_in_another_spelling_is_still_found():
+    (db,) = larger_databases({'we"ird': {"x": "int64"}, "other": {"y": "int64"}}, count=1)
+    # the text holds we""ird, not the name we"ird: every table is registered, and it runs
+    assert db.execute('SELECT count(*) FROM "we""ird"').fetchone()[0] == db.row_counts['we"ird']
+    assert not db.unregistered
+    with pytest.raises(duckdb.CatalogException):
+        db.execute("SELECT * FROM nowhere")
 
 
 def test_databases_of_one_set_are_separate():

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,9 +18,16 @@ from ibert_inference.to_sql import ibis_to_sql
 from ibert_inference.verify import verify_pair
 
 SCHEMA = {"t": {"a": "int64", "b": "string"}}
-LIMIT_S = 4.0
+LIMIT_S = 1.0
 # what a refused job may take beyond its limit: killing and replacing the worker
 MARGIN_S = 6.0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_worker() -> None:
+    """One job under the default limit first: the process's first worker imports what jobs
+    need (later ones start with it), which must not count against LIMIT_S."""
+    assert verify_pair("SELECT a FROM t", "t.select('a')", SCHEMA).ok
 
 
 @pytest.fixture(autouse=True)
@@ -179,33 +183,3 @@ def test_a_worker_cannot_take_all_memory():
     with pytest.raises(IbertError, match="MemoryError"):
         _allocate(64)
     assert "SELECT" in ibis_to_sql("t.select('a')", SCHEMA)
-
-
-def test_workers_never_outlive_their_parent(tmp_path: Path):
-    script = textwrap.dedent(
-        """
-        import os, sys
-        from ibert_inference.sandbox import shared_pool
-        from ibert_inference.to_sql import ibis_to_sql
-        ibis_to_sql("t.select('a')", {"t": {"a": "int64"}})
-        print(shared_pool().worker_pids()[0], flush=True)
-        os._exit(0)  # no atexit, no cleanup: as if the parent were killed
-        """
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
-    )
-    assert result.returncode == 0, result.stderr
-    worker = int(result.stdout.split()[-1])
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not Path(f"/proc/{worker}").exists() or "Z" in _state(worker)
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"

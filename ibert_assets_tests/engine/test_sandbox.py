@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.sandbox import close_shared_pool, isolated, job_timeout_s, shared_pool
+from ibert_inference.sandbox import close_shared_pool, isolated, job_timeout_s, pool, shared_pool
 from ibert_inference.sandbox.codec import decode_error, decode_result, encode_error
 from ibert_inference.to_sql import ibis_to_sql
 from ibert_inference.verify import Verdict, verify_pair
@@ -40,11 +42,30 @@ def test_a_worker_that_dies_is_an_unsafe_error_and_is_replaced():
 
 
 def test_verify_pair_turns_a_dead_worker_into_an_unsafe_verdict(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "2")
+    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "1")
     runaway = "x = t.a\n" + "x = x + x\n" * 40 + "t.select(y=x)"
     verdict = verify_pair("SELECT a FROM t", runaway, SCHEMA, seed=5)
     assert verdict == Verdict(False, "timeout", verdict.reason, 0, None, 5)
-    assert "longer than 2 s" in (verdict.reason or "")
+    assert "longer than 1 s" in (verdict.reason or "")
+
+
+@isolated()
+def _imported(module: str) -> bool:
+    return module in sys.modules
+
+
+def test_a_replaced_worker_starts_with_what_jobs_import(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    (tmp_path / "ibert_probe_module.py").write_text("")
+    monkeypatch.syspath_prepend(tmp_path)
+    monkeypatch.setattr(pool, "WORKER_MODULES", (*pool.WORKER_MODULES, "ibert_probe_module"))
+    assert "SELECT" in ibis_to_sql("t.select('a')", SCHEMA)
+    close_shared_pool()  # as a timeout leaves it: the next job gets a new worker
+    try:
+        assert _imported("ibert_probe_module")
+    finally:
+        sys.modules.pop("ibert_probe_module", None)
 
 
 def test_errors_cross_as_their_own_types():
