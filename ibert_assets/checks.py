@@ -1,7 +1,9 @@
 """What every dataset asset check does, as plain functions over the STORED partition.
 
 The file is read back with DuckDB (``read_json_objects``), never taken from the in-memory object the
-asset returned: a check must see what a user downloads. Each function returns a
+asset returned: a check must see what a user downloads. The schema check reads the raw JSON
+objects (its JSON Schema is what a user without this package validates with); the others read
+them as :class:`Record`. Each function returns a
 :class:`CheckOutcome`; the Dagster checks in each domain wrap it in an ``AssetCheckResult``.
 """
 
@@ -17,7 +19,7 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.metadata import per_partition_figures
-from ibert_assets.record import record_json_schema, schema_of
+from ibert_assets.record import Record, record_json_schema
 from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
@@ -54,14 +56,34 @@ def checked_records(
     store: DatasetStore,
     asset: str,
     parts: Sequence[str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Record]:
     """What a check reads: the run's partition, or every stored part of a split asset."""
     keys = parts or [context.partition_key]
     return [r for key in keys for r in stored_records(store.base, asset, key)]
 
 
-def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
-    """Every record of a stored partition, read back with DuckDB."""
+def checked_rows(
+    context: dg.AssetCheckExecutionContext,
+    store: DatasetStore,
+    asset: str,
+    parts: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`checked_records` as raw JSON objects, for the schema check."""
+    keys = parts or [context.partition_key]
+    return [json.loads(r) for key in keys for r in stored_lines(store.base, asset, key)]
+
+
+def stored_records(base: str, asset: str, partition: str) -> list[Record]:
+    """Every record of a stored partition, read back with DuckDB and validated."""
+    where = partition_path(base, asset, partition)
+    return [
+        Record.from_json(line, where=f"{where}: record {number}")
+        for number, line in enumerate(stored_lines(base, asset, partition), start=1)
+    ]
+
+
+def stored_lines(base: str, asset: str, partition: str) -> list[str]:
+    """Every JSON object of a stored partition as text, read back with DuckDB."""
     import duckdb
 
     path = partition_path(base, asset, partition)
@@ -78,7 +100,7 @@ def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]
     rows = connection.execute(
         "SELECT json FROM read_json_objects(?, format = 'newline_delimited')", [location]
     ).fetchall()
-    return [json.loads(row[0]) for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 @lru_cache(maxsize=1)
@@ -114,8 +136,8 @@ def schema_check(records: list[dict[str, Any]]) -> CheckOutcome:
     )
 
 
-def unique_ids_check(records: list[dict[str, Any]]) -> CheckOutcome:
-    counts: Counter[Any] = Counter(record.get("id") for record in records)
+def unique_ids_check(records: list[Record]) -> CheckOutcome:
+    counts: Counter[str] = Counter(record.id for record in records)
     repeated = {key: n for key, n in counts.items() if n > 1}
     return CheckOutcome(
         passed=not repeated,
@@ -129,10 +151,10 @@ def unique_ids_check(records: list[dict[str, Any]]) -> CheckOutcome:
 
 
 def reverify_check(
-    records: list[dict[str, Any]],
+    records: list[Record],
     *,
     seed: int,
-    verify: Callable[[dict[str, Any], int], Any] | None = None,
+    verify: Callable[[Record, int], Any] | None = None,
     require_records: bool = True,
 ) -> CheckOutcome:
     """Re-verify every pair on databases generated with another seed than generation used.
@@ -150,9 +172,9 @@ def reverify_check(
             continue
         checked += 1
         if verdict.status == "vacuous":
-            vacuous.append(record["id"])
+            vacuous.append(record.id)
         elif not verdict.ok:
-            failures.append(f"{record['id']}: {verdict.status}: {verdict.reason}"[:200])
+            failures.append(f"{record.id}: {verdict.status}: {verdict.reason}"[:200])
     if require_records and not records:
         return CheckOutcome(False, "no verified records: every example was rejected", {})
     description = (
@@ -176,24 +198,24 @@ def reverify_check(
     )
 
 
-def verify_record(record: dict[str, Any], seed: int) -> Any:
+def verify_record(record: Record, seed: int) -> Any:
     """Verify a pair record (sql_to_ibis or ibis_to_sql in DuckDB); None for other tasks."""
     from ibert_inference import verify_pair
 
-    schema = schema_of(record)
-    if record["task"] == "sql_to_ibis":
+    schema = record.table_schemas
+    if record.task == "sql_to_ibis":
         return verify_pair(
-            record["input"]["sql"], record["target"]["ibis"], schema, seed=seed,
-            dialect=record["input"].get("dialect") or "duckdb",
+            record.input["sql"], record.target["ibis"], schema, seed=seed,
+            dialect=record.input.get("dialect") or "duckdb",
         )  # fmt: skip
-    dialect = record["input"].get("dialect") or record.get("dialect") or "duckdb"
-    if record["task"] == "ibis_to_sql" and dialect == "duckdb" and schema:
-        return verify_pair(record["target"]["sql"], record["input"]["ibis"], schema, seed=seed)
+    dialect = record.input.get("dialect") or record.dialect or "duckdb"
+    if record.task == "ibis_to_sql" and dialect == "duckdb" and schema:
+        return verify_pair(record.target["sql"], record.input["ibis"], schema, seed=seed)
     return None
 
 
 def rejection_rate_check(
-    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]], *, limit: float
+    base: str, asset: str, partition: str, records: Iterable[Record], *, limit: float
 ) -> CheckOutcome:
     """Rejected / generated stays under ``limit``: a warning."""
     kept = len(list(records))
@@ -232,7 +254,7 @@ def dataset_checks(
     """
     name = asset.key.to_user_string()
 
-    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[dict[str, Any]]:
+    def stored(context: dg.AssetCheckExecutionContext, store: DatasetStore) -> list[Record]:
         return checked_records(context, store, name, parts)
 
     @dg.asset_check(
@@ -245,7 +267,7 @@ def dataset_checks(
     def records_match_schema(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        return schema_check(stored(context, dataset_store)).result()
+        return schema_check(checked_rows(context, dataset_store, name, parts)).result()
 
     @dg.asset_check(
         asset=asset,

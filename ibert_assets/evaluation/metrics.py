@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ibert_assets.record import schema_of
+from ibert_assets.record import Record
 
 _WORD = re.compile(r"[a-z0-9_]+")
 
@@ -25,19 +25,19 @@ class TaskScores:
     summary: dict[str, float] = field(default_factory=dict)
 
 
-def sample(records: Sequence[dict[str, Any]], task: str, size: int) -> list[dict[str, Any]]:
+def sample(records: Sequence[Record], task: str, size: int) -> list[Record]:
     """A deterministic sample of the task's test records that the task's scoring can run.
 
     Ibis->SQL answers are scored by executing them on DuckDB, so that task samples its DuckDB
     records (the other dialects' targets are the same compiler's output).
     """
-    mine = sorted((r for r in records if r["task"] == task and _scorable(r)), key=lambda r: r["id"])
+    mine = sorted((r for r in records if r.task == task and _scorable(r)), key=lambda r: r.id)
     return random.Random(0).sample(mine, min(size, len(mine)))
 
 
-def _scorable(record: dict[str, Any]) -> bool:
-    if record["task"] == "ibis_to_sql":
-        return record["input"].get("dialect", "duckdb") == "duckdb"
+def _scorable(record: Record) -> bool:
+    if record.task == "ibis_to_sql":
+        return record.input.get("dialect", "duckdb") == "duckdb"
     return True
 
 
@@ -66,7 +66,7 @@ def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
         return None, str(exc)[:200]
 
 
-def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_sql_to_ibis(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference import sql_to_ibis, verify_pair
     from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, from_sql_prompt
@@ -74,21 +74,21 @@ def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScore
     scores = TaskScores("sql_to_ibis")
     conversations = [
         from_sql_prompt(
-            r["input"]["sql"],
-            schema_of(r),
-            demonstrations=demonstrations_for(model, "sql_to_ibis", r["input"]),
+            r.input["sql"],
+            r.table_schemas,
+            demonstrations=demonstrations_for(model, "sql_to_ibis", r.input),
         )
         for r in records
     ]
     replies = model.generate(conversations) if model is not None and records else []
     for index, record in enumerate(records):
-        sql, schema = record["input"]["sql"], schema_of(record)
+        sql, schema = record.input["sql"], record.table_schemas
         translation, error = _safe(lambda: sql_to_ibis(sql, schema))  # noqa: B023
         deterministic = bool(translation) and verify_pair(sql, translation.code, schema).ok
         model_ok = None
         if replies:
             model_ok = verify_pair(sql, extract_code(replies[index]), schema).ok
-        scores.rows.append({"id": record["id"], "deterministic": deterministic,
+        scores.rows.append({"id": record.id, "deterministic": deterministic,
                             "model": model_ok, "error": error})  # fmt: skip
     scores.summary = {
         "execution_accuracy_deterministic": _mean([r["deterministic"] for r in scores.rows]),
@@ -97,7 +97,7 @@ def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScore
     return scores
 
 
-def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_ibis_to_sql(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference import ibis_to_sql, verify_pair
     from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, to_sql_prompt
@@ -106,20 +106,20 @@ def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScore
     duck = [r for r in records if _scorable(r)]
     conversations = [
         to_sql_prompt(
-            r["input"]["ibis"],
-            schema_of(r),
+            r.input["ibis"],
+            r.table_schemas,
             "duckdb",
-            demonstrations_for(model, "ibis_to_sql", r["input"]),
+            demonstrations_for(model, "ibis_to_sql", r.input),
         )
         for r in duck
     ]
     replies = model.generate(conversations) if model is not None and duck else []
     for index, record in enumerate(duck):
-        code, schema = record["input"]["ibis"], schema_of(record)
+        code, schema = record.input["ibis"], record.table_schemas
         sql, error = _safe(lambda: ibis_to_sql(code, schema))  # noqa: B023
         deterministic = bool(sql) and verify_pair(sql, code, schema).ok
         model_ok = verify_pair(extract_code(replies[index]), code, schema).ok if replies else None
-        scores.rows.append({"id": record["id"], "deterministic": deterministic,
+        scores.rows.append({"id": record.id, "deterministic": deterministic,
                             "model": model_ok, "error": error})  # fmt: skip
     scores.summary = {
         "execution_accuracy_deterministic": _mean([r["deterministic"] for r in scores.rows]),
@@ -135,14 +135,14 @@ def _fix_verified(fixed: str, target: str, schema: dict[str, dict[str, str]]) ->
     return bool(reference) and verify_pair(reference, fixed, schema).ok
 
 
-def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_error_resolution(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference.tasks.fix import fix_code
 
     scores = TaskScores("error_resolution")
     for record in records:
-        code, schema = record["input"]["code"], schema_of(record)
-        target = record["target"]["code"]
-        row: dict[str, Any] = {"id": record["id"]}
+        code, schema = record.input["code"], record.table_schemas
+        target = record.target["code"]
+        row: dict[str, Any] = {"id": record.id}
         for path, used in (("deterministic", None), ("model", model)):
             if path == "model" and model is None:
                 row[path] = None
@@ -158,21 +158,21 @@ def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> Task
     return scores
 
 
-def evaluate_code_completion(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference.tasks.complete import complete_code
 
     scores = TaskScores("code_completion")
     for record in records:
-        prefix, expected = record["input"]["prefix"], record["target"]["completion"]
+        prefix, expected = record.input["prefix"], record.target["completion"]
         if model is None:
-            scores.rows.append({"id": record["id"], "valid": None, "exact": None})
+            scores.rows.append({"id": record.id, "valid": None, "exact": None})
             continue
         result, error = _safe(
-            lambda: complete_code(prefix, schema=schema_of(record), model=model, candidates=2)  # noqa: B023
+            lambda: complete_code(prefix, schema=record.table_schemas, model=model, candidates=2)  # noqa: B023
         )
         valid = bool(result and result.verified)
         exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())
-        scores.rows.append({"id": record["id"], "valid": valid, "exact": exact, "error": error})
+        scores.rows.append({"id": record.id, "valid": valid, "exact": exact, "error": error})
     scores.summary = {
         "validity_model": _mean([bool(r["valid"]) for r in scores.rows]),
         "exact_match_model": _mean([bool(r["exact"]) for r in scores.rows]),
@@ -180,9 +180,7 @@ def evaluate_code_completion(records: list[dict[str, Any]], model: Any) -> TaskS
     return scores
 
 
-def evaluate_qa(
-    records: list[dict[str, Any]], model: Any, corpus_paths: Sequence[Any] = ()
-) -> TaskScores:
+def evaluate_qa(records: list[Record], model: Any, corpus_paths: Sequence[Any] = ()) -> TaskScores:
     """Retrieval hit: the passage a documentation question was mined with is among the cited
     ones (over the questions whose passage is in the corpus: a template's question has none);
     answer overlap: word F1 of the answer given, retrieval alone beside the model."""
@@ -194,13 +192,13 @@ def evaluate_qa(
     }
     scores = TaskScores("qa")
     for record in records:
-        question, answer = record["input"]["question"], record["target"]["answer"]
+        question, answer = record.input["question"], record.target["answer"]
         retrieved, _ = _safe(lambda: answer_question(question, corpus_paths=corpus_paths))  # noqa: B023
         cited = {c["id"] for c in (retrieved.details.get("citations", []) if retrieved else [])}
         row = {
-            "id": record["id"],
-            "retrievable": record["id"] in in_corpus,
-            "retrieval_hit": record["id"] in cited if record["id"] in in_corpus else None,
+            "id": record.id,
+            "retrievable": record.id in in_corpus,
+            "retrieval_hit": record.id in cited if record.id in in_corpus else None,
             "overlap_retrieval": token_f1(retrieved.output, answer) if retrieved else 0.0,
             "overlap_model": None,
             "cites_model": None,
@@ -229,15 +227,15 @@ def _cites(result: Any) -> bool:
     return result.source == "model" and any(f"[{n}]" in result.output for n in numbers)
 
 
-def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
     import ast
 
     from ibert_inference.tasks.doc import document_function, missing_documentation, parameters
 
     scores = TaskScores("documentation")
     for record in records:
-        code = record["input"]["code"]
-        row: dict[str, Any] = {"id": record["id"]}
+        code = record.input["code"]
+        row: dict[str, Any] = {"id": record.id}
         for path, used in (("deterministic", None), ("model", model)):
             if path == "model" and model is None:
                 row[path] = None
@@ -267,7 +265,7 @@ def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskSco
     return scores
 
 
-EVALUATORS: dict[str, Callable[[list[dict[str, Any]], Any], TaskScores]] = {
+EVALUATORS: dict[str, Callable[[list[Record], Any], TaskScores]] = {
     "sql_to_ibis": evaluate_sql_to_ibis,
     "ibis_to_sql": evaluate_ibis_to_sql,
     "error_resolution": evaluate_error_resolution,
@@ -278,7 +276,7 @@ EVALUATORS: dict[str, Callable[[list[dict[str, Any]], Any], TaskScores]] = {
 
 
 def evaluate_task(
-    task: str, records: Sequence[dict[str, Any]], model: Any, *, sample_size: int = 50
+    task: str, records: Sequence[Record], model: Any, *, sample_size: int = 50
 ) -> TaskScores:
     scores = EVALUATORS[task](sample(records, task, sample_size), model)
     scores.summary["examples"] = len(scores.rows)
