@@ -47,7 +47,8 @@ def test_every_task_builds_records_carrying_the_pair_group(task: str):
     build = build_task(task, template_pairs=PAIRS, augmented_pairs=[], mined=[], docs=[])
     assert build.records, build.counts
     for record in build.records:
-        assert record.task == task
+        assert isinstance(record, Record) and record.task == task
+        assert Record.from_json(record.to_json()).to_json() == record.to_json()
         assert record.meta.group == "template:shop/per_status"
 
 
