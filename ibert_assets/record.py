@@ -161,7 +161,8 @@ class Record(BaseModel):
             raise RecordError.from_validation(exc, where) from None
 
     def replace(self, **changes: Any) -> Record:
-        """A copy with ``changes`` (validated values: models, not dicts, for nested fields)."""
+        """A copy with ``changes``. They are not validated again (a builder's copies are many):
+        give nested fields as models (``Meta``, ``Provenance``, ``Verification``), not dicts."""
         return self.model_copy(update=changes)
 
     def with_meta(self, **changes: Any) -> Record:
