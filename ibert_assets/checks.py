@@ -1,7 +1,9 @@
 """What every dataset asset check does, as plain functions over the STORED partition.
 
 The file is read back with DuckDB (``read_json_objects``), never taken from the in-memory object the
-asset returned: a check must see what a user downloads. Each function returns a
+asset returned: a check must see what a user downloads. The schema check reads the raw JSON
+objects (its JSON Schema is what a user without this package validates with); the others read
+them as :class:`Record`. Each function returns a
 :class:`CheckOutcome`; the Dagster checks in each domain wrap it in an ``AssetCheckResult``.
 """
 
@@ -17,7 +19,7 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.metadata import per_partition_figures
-from ibert_assets.record import record_json_schema, schema_of
+from ibert_assets.record import Record, record_json_schema
 from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
@@ -54,14 +56,34 @@ def checked_records(
     store: DatasetStore,
     asset: str,
     parts: Sequence[str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Record]:
     """What a check reads: the run's partition, or every stored part of a split asset."""
     keys = parts or [context.partition_key]
     return [r for key in keys for r in stored_records(store.base, asset, key)]
 
 
-def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
-    """Every record of a stored partition, read back with DuckDB."""
+def checked_rows(
+    context: dg.AssetCheckExecutionContext,
+    store: DatasetStore,
+    asset: str,
+    parts: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`checked_records` as raw JSON objects, for the schema check."""
+    keys = parts or [context.partition_key]
+    return [json.loads(r) for key in keys for r in stored_lines(store.base, asset, key)]
+
+
+def stored_records(base: str, asset: str, partition: str) -> list[Record]:
+    """Every record of a stored partition, read back with DuckDB and validated."""
+    where = partition_path(base, asset, partition)
+    return [
+        Record.from_json(line, where=f"{where}: record {number}")
+        for number, line in enumerate(stored_lines(base, asset, partition), start=1)
+    ]
+
+
+def stored_lines(base: str, asset: str, partition: str) -> list[str]:
+    """Every JSON object of a stored partition as text, read back with DuckDB."""
     import duckdb
 
     path = partition_path(base, asset, partition)
@@ -78,7 +100,7 @@ def stored_records(base: str, asset: str, partition: str) -> list[dict[str, Any]
     rows = connection.execute(
         "SELECT json FROM read_json_objects(?, format = 'newline_delimited')", [location]
     ).fetchall()
-    return [json.loads(row[0]) for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 @lru_cache(maxsize=1)
@@ -114,8 +136,8 @@ def schema_check(records: list[dict[str, Any]]) -> CheckOutcome:
     )
 
 
-def unique_ids_check(records: list[dict[str, Any]]) -> CheckOutcome:
-    counts: Counter[Any] = Counter(record.get("id") for record in records)
+def unique_ids_check(records: list[Record]) -> CheckOutcome:
+    counts: Counter[str] = Counter(record.id for record in records)
     repeated = {key: n for key, n in counts.items() if n > 1}
     return CheckOutcome(
         passed=not repeated,
@@ -129,10 +151,10 @@ def unique_ids_check(records: list[dict[str, Any]]) -> CheckOutcome:
 
 
 def reverify_check(
-    records: list[dict[str, Any]],
+    records: list[Record],
     *,
     seed: int,
-    verify: Callable[[dict[str, Any], int], Any] | None = None,
+    verify: Callable[[Record, int], Any] | None = None,
     require_records: bool = True,
 ) -> CheckOutcome:
     """Re-verify every pair on databases generated with another seed than generation used.
@@ -150,9 +172,9 @@ def reverify_check(
             continue
         checked += 1
         if verdict.status == "vacuous":
-            vacuous.append(record["id"])
+            vacuous.append(record.id)
         elif not verdict.ok:
-            failures.append(f"{record['id']}: {verdict.status}: {verdict.reason}"[:200])
+            failures.append(f"{record.id}: {verdict.status}: {verdict.reason}"[:200])
     if require_records and not records:
         return CheckOutcome(False, "no verified records: every example was rejected", {})
     description = (
@@ -176,24 +198,24 @@ def reverify_check(
     )
 
 
-def verify_record(record: dict[str, Any], seed: int) -> Any:
+def verify_record(record: Record, seed: int) -> Any:
     """Verify a pair record (sql_to_ibis or ibis_to_sql in DuckDB); None for other tasks."""
     from ibert_inference import verify_pair
 
-    schema = schema_of(record)
-    if record["task"] == "sql_to_ibis":
+    schema = record.table_schemas
+    if record.task == "sql_to_ibis":
         return verify_pair(
-            record["input"]["sql"], record["target"]["ibis"], schema, seed=seed,
-            dialect=record["input"].get("dialect") or "duckdb",
+            record.input["sql"], record.target["ibis"], schema, seed=seed,
+            dialect=record.input.get("dialect") or "duckdb",
         )  # fmt: skip
-    dialect = record["input"].get("dialect") or record.get("dialect") or "duckdb"
-    if record["task"] == "ibis_to_sql" and dialect == "duckdb" and schema:
-        return verify_pair(record["target"]["sql"], record["input"]["ibis"], schema, seed=seed)
+    dialect = record.input.get("dialect") or record.dialect or "duckdb"
+    if record.task == "ibis_to_sql" and dialect == "duckdb" and schema:
+        return verify_pair(record.target["sql"], record.input["ibis"], schema, seed=seed)
     return None
 
 
 def rejection_rate_check(
-    base: str, asset: str, partition: str, records: Iterable[dict[str, Any]], *, limit: float
+    base: str, asset: str, partition: str, records: Iterable[Record], *, limit: float
 ) -> CheckOutcome:
     """Rejected / generated stays under ``limit``: a warning."""
     kept = len(list(records))
@@ -213,8 +235,8 @@ def rejection_rate_check(
     )
 
 
-Judge = Callable[[list[dict[str, Any]]], CheckOutcome]
-"""What a check concludes from the records it read."""
+Judge = Callable[[list[Any]], CheckOutcome]
+"""What a check concludes from what it read: records, or the raw JSON objects (schema check)."""
 
 
 def record_check(
@@ -226,9 +248,11 @@ def record_check(
     parts: Sequence[str] = (),
     *,
     blocking: bool = False,
+    read: Callable[..., list[Any]] = checked_records,
 ) -> dg.AssetChecksDefinition:
     """The asset check ``name`` of ``asset``: ``judge`` over the stored records it reads (the
-    run's partition, or every one of ``parts``), an error when it fails."""
+    run's partition, or every one of ``parts``), an error when it fails. ``read`` is
+    :func:`checked_records`, or :func:`checked_rows` for a judge of the raw JSON objects."""
     asset_name = asset.key.to_user_string()
 
     @dg.asset_check(
@@ -241,7 +265,7 @@ def record_check(
     def check(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        return judge(checked_records(context, dataset_store, asset_name, parts)).result()
+        return judge(read(context, dataset_store, asset_name, parts)).result()
 
     return check
 
@@ -264,19 +288,24 @@ def dataset_checks(
     the stored files of an unpartitioned asset cut into splits; the checks read them all.
     """
 
-    def reverified(records: list[dict[str, Any]]) -> CheckOutcome:
+    def reverified(records: list[Record]) -> CheckOutcome:
         if reverify_sample is not None and len(records) > reverify_sample:
             records = random.Random(0).sample(records, reverify_sample)
         return reverify_check(records, seed=generation_seed + REVERIFY_SEED_OFFSET)
 
-    def blocking(check: str, judge: Judge, description: str) -> dg.AssetChecksDefinition:
-        return record_check(asset, check, judge, description, partitions_def, parts, blocking=True)
+    def blocking(
+        check: str, judge: Judge, description: str, **read: Any
+    ) -> dg.AssetChecksDefinition:
+        return record_check(
+            asset, check, judge, description, partitions_def, parts, blocking=True, **read
+        )
 
     found = [
         blocking(
             "records_match_schema",
             schema_check,
             "Every stored record (read back with DuckDB) passes the JSON Schema.",
+            read=checked_rows,
         ),
         blocking("ids_unique", unique_ids_check, "No two stored records share an id."),
     ]

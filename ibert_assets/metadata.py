@@ -46,10 +46,10 @@ def counts_table(counts: Mapping[str, float], *, title: str = "count") -> dg.Met
     return dg.MetadataValue.md(f"| what | {title} |\n|---|---:|\n{body}")
 
 
-def samples(records: list[dict[str, Any]], limit: int = 3) -> dg.MetadataValue:
+def samples(records: list[Record], limit: int = 3) -> dg.MetadataValue:
     """A few records as pretty JSON in Markdown."""
     blocks = [
-        "```json\n" + json.dumps(record, indent=2, default=str)[:1500] + "\n```"
+        "```json\n" + json.dumps(record.to_dict(), indent=2, default=str)[:1500] + "\n```"
         for record in records[:limit]
     ]
     return dg.MetadataValue.md("\n\n".join(blocks) or "_no records_")
@@ -71,7 +71,7 @@ def dataset_metadata(outcome: Outcome, *, total: int | None = None) -> dict[str,
     return metadata
 
 
-def quality_metadata(records: list[dict[str, Any]]) -> dict[str, Any]:
+def quality_metadata(records: list[Record]) -> dict[str, Any]:
     """Per task: distinct inputs, distinct SQL shapes, inputs with more than one target, and
     the share of each source; as a table, and as numbers (summed over tasks) for plots."""
     figures = task_figures(records)

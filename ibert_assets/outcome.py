@@ -3,14 +3,21 @@
 As datatrove's counters do, each step counts what it kept and dropped by reason; the counters
 become the asset's Dagster metadata, and the I/O manager stores ``records`` and ``rejects``.
 
+Rejects are not records: a reject is a candidate that failed (what was tried, its status and
+reason), its shape differs by builder (a pair, a snippet of a file, a doc block) and nothing
+downstream reads it as data, so it stays a plain JSON object for a person to read.
+
+>>> from ibert_assets.record import make_id
+>>> record = Record(id=make_id("qa", {"question": "q"}, {"answer": "a"}), task="qa",
+...                 input={"question": "q"}, target={"answer": "a"}, meta={"source": "docs"})
 >>> outcome = Outcome()
->>> outcome.keep({"id": "a1"}, "verified")
+>>> outcome.keep(record, "kept")
 True
->>> outcome.keep({"id": "a1"}, "verified")  # the same example twice is kept once
+>>> outcome.keep(record, "kept")  # the same example twice is kept once
 False
 >>> outcome.reject({"sql": "SELECT 1"}, "vacuous", "empty on every database")
 >>> dict(outcome.counts)
-{'verified': 1, 'duplicates': 1, 'rejected_vacuous': 1}
+{'kept': 1, 'duplicates': 1, 'rejected_vacuous': 1}
 """
 
 from __future__ import annotations
@@ -20,9 +27,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibert_assets.record import Record
 
-def record_id(record: dict[str, Any]) -> str:
-    return str(record["id"])
+Reject = dict[str, Any]
+"""A failed candidate as stored in ``<partition>.rejects.jsonl``: ``status``, ``reason``, and
+what was tried."""
+
+
+def record_id(record: Record) -> str:
+    return record.id
 
 
 @dataclass
@@ -33,15 +46,15 @@ class Outcome:
     better key); a record whose key was kept already is counted under ``duplicates``.
     """
 
-    records: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    key: Callable[[dict[str, Any]], str] = field(default=record_id, repr=False, compare=False)
+    key: Callable[[Record], str] = field(default=record_id, repr=False, compare=False)
     seen: set[str] = field(default_factory=set, repr=False, compare=False)
 
-    def keep(self, record: dict[str, Any], counter: str | None = None) -> bool:
+    def keep(self, record: Record, counter: str | None = None) -> bool:
         """Keep ``record`` (counted under ``counter``) unless the same example is kept already."""
         key = self.key(record)
         if key in self.seen:

@@ -26,6 +26,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from ibert_assets.record import Record
+
 # Column-name roles (a regular expression over the lowercased name) and the Ibis dtypes a column
 # of that role may have. A schema that gives ``quantity`` a date or ``price`` a boolean teaches a
 # model nonsense about data.
@@ -68,21 +70,25 @@ def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
         return None
 
 
-def sql_of(record: Mapping[str, Any]) -> tuple[str, str] | None:
+def sql_of(record: Record) -> tuple[str, str] | None:
     """The SQL a record is about (its input, else its target) and that SQL's dialect."""
-    for side in ("input", "target"):
-        value = record.get(side) or {}
+    for value in (record.input, record.target):
         if value.get("sql"):
-            return str(value["sql"]), str(value.get("dialect") or record.get("dialect") or "duckdb")
+            return str(value["sql"]), str(value.get("dialect") or record.dialect or "duckdb")
     return None
 
 
-def input_key(record: Mapping[str, Any]) -> str:
-    """The record's task and input as one comparable text, whitespace folded; the
-    ``original_*`` fields of mined inputs (the text as found, before sqlglot rewrote it) are
-    provenance, not what a model is given, and are left out."""
-    given = {k: v for k, v in (record.get("input") or {}).items() if not k.startswith("original_")}
-    return json.dumps([record.get("task"), _fold(given)], sort_keys=True)
+def input_key(record: Record) -> str:
+    """The record's task and input as one comparable text (:func:`task_input_key`)."""
+    return task_input_key(record.task, record.input)
+
+
+def task_input_key(task: str, input: Mapping[str, Any]) -> str:
+    """A task and an input as one comparable text, whitespace folded; the ``original_*``
+    fields of mined inputs (the text as found, before sqlglot rewrote it) are provenance, not
+    what a model is given, and are left out."""
+    given = {k: v for k, v in input.items() if not k.startswith("original_")}
+    return json.dumps([task, _fold(given)], sort_keys=True)
 
 
 def _fold(value: Any) -> Any:
@@ -109,23 +115,23 @@ class TaskFigures:
         return asdict(self)
 
 
-def task_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, TaskFigures]:
+def task_figures(records: Iterable[Record]) -> dict[str, TaskFigures]:
     """Figures per task: records, distinct inputs and SQL shapes, ambiguous inputs, sources."""
-    by_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    by_task: dict[str, list[Record]] = defaultdict(list)
     for record in records:
-        by_task[str(record.get("task"))].append(record)
+        by_task[record.task].append(record)
     figures = {}
     for task, items in sorted(by_task.items()):
         targets: dict[str, set[str]] = defaultdict(set)
         shapes: set[str] = set()
         sources: Counter[str] = Counter()
         for record in items:
-            targets[input_key(record)].add(json.dumps(_fold(record.get("target")), sort_keys=True))
+            targets[input_key(record)].add(json.dumps(_fold(record.target), sort_keys=True))
             found = sql_of(record)
             shape = sql_shape(*found) if found else None
             if shape is not None:
                 shapes.add(shape)
-            sources[str((record.get("meta") or {}).get("source") or "unknown")] += 1
+            sources[record.meta.source] += 1
         figures[task] = TaskFigures(
             records=len(items),
             distinct_inputs=len(targets),
@@ -136,11 +142,11 @@ def task_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, TaskFigures]
     return figures
 
 
-def inputs_with_several_targets(records: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+def inputs_with_several_targets(records: Iterable[Record]) -> dict[str, set[str]]:
     """Each input key that has more than one distinct target, with those targets."""
     targets: dict[str, set[str]] = defaultdict(set)
     for record in records:
-        targets[input_key(record)].add(json.dumps(_fold(record.get("target")), sort_keys=True))
+        targets[input_key(record)].add(json.dumps(_fold(record.target), sort_keys=True))
     return {key: found for key, found in targets.items() if len(found) > 1}
 
 

@@ -9,19 +9,19 @@ Both read the stored partition back, like every dataset check (ibert_assets/chec
 """
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import dagster as dg
 
 from ibert_assets.checks import CheckOutcome, record_check
 from ibert_assets.quality import inputs_with_several_targets, role_contradictions
+from ibert_assets.record import Record
 
 STRICT_TASKS = ("sql_to_ibis",)
 SHOWN = 5
 
 
 def one_target_check(
-    records: Iterable[dict[str, Any]], strict_tasks: Sequence[str] = STRICT_TASKS
+    records: Iterable[Record], strict_tasks: Sequence[str] = STRICT_TASKS
 ) -> CheckOutcome:
     """Fails when an input of a strict task has more than one target."""
     records = list(records)
@@ -41,16 +41,12 @@ def one_target_check(
     )
 
 
-def role_check(records: Iterable[dict[str, Any]]) -> CheckOutcome:
+def role_check(records: Iterable[Record]) -> CheckOutcome:
     """Fails when a record's schema types a column against its name's role."""
     found: dict[str, str] = {}
     for record in records:
-        schema = {
-            name: table.get("schema", {})
-            for name, table in ((record.get("context") or {}).get("tables") or {}).items()
-        }
-        for contradiction in role_contradictions(schema):
-            found.setdefault(contradiction, record["id"])
+        for contradiction in role_contradictions(record.table_schemas):
+            found.setdefault(contradiction, record.id)
     return CheckOutcome(
         passed=not found,
         description=f"{len(found)} columns typed against their name's role",

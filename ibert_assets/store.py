@@ -2,7 +2,10 @@
 
 Built on Dagster's ``UPathIOManager``, so the base may be any fsspec URL (``s3://bucket/ibert``,
 ``memory://``, a local folder). Rejected examples go beside the records, in
-``<partition>.rejects.jsonl``, where a person can read them. Writes are atomic: the whole file is
+``<partition>.rejects.jsonl``, where a person can read them. Records are written with
+:meth:`Record.to_json` and read back as :class:`Record` (validated: a line that is not a record
+is an error naming the file, the line and the field); other rows (snapshots, evaluation
+scores) are plain JSON objects. Writes are atomic: the whole file is
 serialized first, then put in place in one step (a rename on local disks, a single upload on
 object stores), so a failed or killed run never leaves a truncated file where a good one was.
 """
@@ -20,6 +23,7 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.outcome import Outcome
+from ibert_assets.record import Record
 from ibert_assets.settings import current_settings
 from ibert_inference.errors import DataStoreError
 
@@ -40,7 +44,7 @@ class SplitDataset:
     asset reads one split with ``AssetIn(metadata={"split": "test"})``, or all of them as a dict.
     """
 
-    splits: dict[str, Outcome]
+    splits: dict[str, Outcome]  # each split's records (and no rejects)
 
     @property
     def records(self) -> int:
@@ -71,8 +75,11 @@ def rejects_path(path: UPath) -> UPath:
     return path.with_name(path.name.removesuffix(".jsonl") + ".rejects.jsonl")
 
 
-def to_jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(row, default=str) + "\n" for row in rows)
+def to_jsonl(rows: typing.Iterable[Record | dict[str, Any]]) -> str:
+    return "".join(
+        (row.to_json() if isinstance(row, Record) else json.dumps(row, default=str)) + "\n"
+        for row in rows
+    )
 
 
 def write_atomic(path: UPath, text: str) -> None:
@@ -111,8 +118,23 @@ def read_jsonl(path: UPath) -> list[dict[str, Any]]:
     return rows
 
 
-def read_partition(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
-    return read_jsonl(partition_path(base, asset, partition))
+def read_records(path: UPath) -> list[Record]:
+    """Every record of a stored file; a line that is not a valid record is an error naming the
+    file, the line and the field."""
+    if not path.exists():
+        raise MissingPartitionError(
+            f"{path} does not exist: materialize that partition first "
+            "(ibert-build, or dagster asset materialize --select <asset> --partition <key>)"
+        )
+    return [
+        Record.from_json(line, where=f"{path}:{number}")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip()
+    ]
+
+
+def read_partition(base: str, asset: str, partition: str) -> list[Record]:
+    return read_records(partition_path(base, asset, partition))
 
 
 def read_rejects(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
@@ -120,9 +142,17 @@ def read_rejects(base: str, asset: str, partition: str) -> list[dict[str, Any]]:
     return read_jsonl(path) if path.exists() else []
 
 
+def holds_records(annotation: Any) -> bool:
+    """Whether an input annotation asks for records (``list[Record]``,
+    ``dict[str, list[Record]]``) rather than plain rows (``list[dict]``)."""
+    if annotation is Record:
+        return True
+    return any(holds_records(argument) for argument in typing.get_args(annotation))
+
+
 class JsonlIOManager(dg.UPathIOManager):
     """Stores an :class:`Outcome` (records and rejects), a :class:`SplitDataset` or a list of
-    records as JSON Lines."""
+    rows as JSON Lines; reads records back as :class:`Record` where the input is annotated so."""
 
     extension = ".jsonl"
 
@@ -133,25 +163,27 @@ class JsonlIOManager(dg.UPathIOManager):
                 split_path(path, name): (to_jsonl(part.records), to_jsonl(part.rejects))
                 for name, part in obj.splits.items()
             }
-        else:
-            partition = obj if isinstance(obj, Outcome) else Outcome(list(obj))
-            texts = {path: (to_jsonl(partition.records), to_jsonl(partition.rejects))}
+        elif isinstance(obj, Outcome):
+            texts = {path: (to_jsonl(obj.records), to_jsonl(obj.rejects))}
+        else:  # plain rows: a snapshot, evaluation scores
+            texts = {path: (to_jsonl(obj), "")}
         for target, (records_text, rejects_text) in texts.items():
             write_atomic(target, records_text)
             write_atomic(rejects_path(target), rejects_text)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
+        read = read_records if holds_records(context.dagster_type.typing_type) else read_jsonl
         split = (context.definition_metadata or {}).get("split")
         if split is not None:
-            return read_jsonl(split_path(path, split))
+            return read(split_path(path, split))
         if not path.exists() and split_path(path, "").parent.is_dir():
             folder = split_path(path, "").parent
             return {
-                file.name.removesuffix(".jsonl"): read_jsonl(file)
+                file.name.removesuffix(".jsonl"): read(file)
                 for file in sorted(folder.glob("*.jsonl"))
                 if not file.name.endswith(".rejects.jsonl")
             }
-        return read_jsonl(path)
+        return read(path)
 
     def load_input(self, context: dg.InputContext) -> Any:
         # An upstream asset with no partitions at all (an empty repositories file) reads as
@@ -180,6 +212,8 @@ class JsonlIOManager(dg.UPathIOManager):
             return {"records": len(obj.records), "rejects": len(obj.rejects)}
         if isinstance(obj, SplitDataset):
             return {"records": obj.records, "rejects": 0}
+        if isinstance(obj, list):
+            return {"records": len(obj), "rejects": 0}
         return {}
 
 

@@ -35,3 +35,40 @@ def tiny_model(tiny_model_dir: Path):
         max_new_tokens=12,
         local_files_only=True,
     )
+
+
+def make_record(
+    task: str = "sql_to_ibis",
+    input: dict | None = None,
+    target: dict | None = None,
+    *,
+    tables: dict[str, dict[str, str]] | None = None,
+    source: str = "template",
+    status: str = "verified",
+    provenance: dict | None = None,
+    **meta,
+):
+    """A valid :class:`Record` for tests: a small verified SQL<->Ibis pair unless told otherwise.
+
+    ``tables`` is ``{table: {column: dtype}}``; ``meta`` goes into the record's meta (``template``,
+    ``family``, ``group``, ``description``, ...); its id is the content hash, as a builder's is.
+    """
+    from ibert_assets.record import Record, make_id
+
+    if input is None:
+        input = {"sql": "SELECT a FROM t", "dialect": "duckdb"}
+    if target is None:
+        target = {"ibis": "result = t.select('a')"}
+    if tables is None:
+        tables = {"t": {"a": "int64"}} if task in ("sql_to_ibis", "ibis_to_sql") else {}
+    method = "parsed" if status == "not_applicable" else "differential_execution"
+    return Record(
+        id=make_id(task, input, target),
+        task=task,
+        context={"tables": {name: {"schema": columns} for name, columns in tables.items()}},
+        input=input,
+        target=target,
+        meta={"source": source, **meta},
+        provenance=provenance,
+        verification={"method": method, "status": status, "databases": 5},
+    )

@@ -12,8 +12,8 @@ from ibert_assets.charts import chart_metadata
 from ibert_assets.evaluation.metrics import evaluate_task
 from ibert_assets.evaluation.variants import VARIANTS, Variant, compare_variants, lift_table
 from ibert_assets.metadata import OWNERS, counts_table
-from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
+from ibert_assets.record import Record
 from ibert_assets.store import DatasetStore, MissingPartitionError, read_partition
 from ibert_assets.training.sft import output_name
 from ibert_inference.model import FINE_TUNED_ASSET, ModelResource, newest_fine_tuned, packaged_gguf
@@ -62,8 +62,8 @@ def model_evaluation(
     config: EvaluationConfig,
     model: ModelResource,
     dataset_store: DatasetStore,
-    train_complete: list[dict],
-) -> dg.Output[Outcome]:
+    train_complete: list[Record],
+) -> dg.Output[list[dict]]:
     start = time.perf_counter()
     task = context.partition_key
     deterministic = evaluate_task(task, train_complete, None, sample_size=config.sample_size)
@@ -97,7 +97,7 @@ def model_evaluation(
         for (variant, group, metric), value in comparison.scores.items():
             metadata[f"{variant}/{group}/{metric}"] = dg.MetadataValue.float(value)
     metadata["seconds"] = round(time.perf_counter() - start, 1)
-    return dg.Output(Outcome(rows), metadata=metadata)
+    return dg.Output(rows, metadata=metadata)
 
 
 def variant_models(model: ModelResource, config: EvaluationConfig, base: Path) -> list[Variant]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ibert_assets.record import schema_of
+from ibert_assets.record import Record
 
 _WORD = re.compile(r"[a-z0-9_]+")
 
@@ -25,19 +25,19 @@ class TaskScores:
     summary: dict[str, float] = field(default_factory=dict)
 
 
-def sample(records: Sequence[dict[str, Any]], task: str, size: int) -> list[dict[str, Any]]:
+def sample(records: Sequence[Record], task: str, size: int) -> list[Record]:
     """A deterministic sample of the task's test records that the task's scoring can run.
 
     Ibis->SQL answers are scored by executing them on DuckDB, so that task samples its DuckDB
     records (the other dialects' targets are the same compiler's output).
     """
-    mine = sorted((r for r in records if r["task"] == task and _scorable(r)), key=lambda r: r["id"])
+    mine = sorted((r for r in records if r.task == task and _scorable(r)), key=lambda r: r.id)
     return random.Random(0).sample(mine, min(size, len(mine)))
 
 
-def _scorable(record: dict[str, Any]) -> bool:
-    if record["task"] == "ibis_to_sql":
-        return record["input"].get("dialect", "duckdb") == "duckdb"
+def _scorable(record: Record) -> bool:
+    if record.task == "ibis_to_sql":
+        return record.input.get("dialect", "duckdb") == "duckdb"
     return True
 
 
@@ -66,23 +66,23 @@ def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
         return None, str(exc)[:200]
 
 
-def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_sql_to_ibis(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference import sql_to_ibis, verify_pair
     from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, from_sql_prompt
 
     conversations = [
         from_sql_prompt(
-            r["input"]["sql"],
-            schema_of(r),
-            demonstrations=demonstrations_for(model, "sql_to_ibis", r["input"]),
+            r.input["sql"],
+            r.table_schemas,
+            demonstrations=demonstrations_for(model, "sql_to_ibis", r.input),
         )
         for r in records
     ]
     replies = model.generate(conversations) if model is not None and records else []
 
-    def judge(record: dict[str, Any], reply: str | None) -> _Execution:
-        sql, schema = record["input"]["sql"], schema_of(record)
+    def judge(record: Record, reply: str | None) -> _Execution:
+        sql, schema = record.input["sql"], record.table_schemas
         translation, error = _safe(lambda: sql_to_ibis(sql, schema))
         deterministic = bool(translation) and verify_pair(sql, translation.code, schema).ok
         model_ok = None if reply is None else verify_pair(sql, extract_code(reply), schema).ok
@@ -91,7 +91,7 @@ def evaluate_sql_to_ibis(records: list[dict[str, Any]], model: Any) -> TaskScore
     return _execution_accuracy("sql_to_ibis", records, replies, judge)
 
 
-def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_ibis_to_sql(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference import ibis_to_sql, verify_pair
     from ibert_inference.demonstrations import demonstrations_for
     from ibert_inference.prompts import extract_code, to_sql_prompt
@@ -99,17 +99,17 @@ def evaluate_ibis_to_sql(records: list[dict[str, Any]], model: Any) -> TaskScore
     duck = [r for r in records if _scorable(r)]
     conversations = [
         to_sql_prompt(
-            r["input"]["ibis"],
-            schema_of(r),
+            r.input["ibis"],
+            r.table_schemas,
             "duckdb",
-            demonstrations_for(model, "ibis_to_sql", r["input"]),
+            demonstrations_for(model, "ibis_to_sql", r.input),
         )
         for r in duck
     ]
     replies = model.generate(conversations) if model is not None and duck else []
 
-    def judge(record: dict[str, Any], reply: str | None) -> _Execution:
-        code, schema = record["input"]["ibis"], schema_of(record)
+    def judge(record: Record, reply: str | None) -> _Execution:
+        code, schema = record.input["ibis"], record.table_schemas
         sql, error = _safe(lambda: ibis_to_sql(code, schema))
         deterministic = bool(sql) and verify_pair(sql, code, schema).ok
         model_ok = None if reply is None else verify_pair(extract_code(reply), code, schema).ok
@@ -125,16 +125,16 @@ the deterministic path's error."""
 
 def _execution_accuracy(
     task: str,
-    records: list[dict[str, Any]],
+    records: list[Record],
     replies: list[str],
-    judge: Callable[[dict[str, Any], str | None], _Execution],
+    judge: Callable[[Record, str | None], _Execution],
 ) -> TaskScores:
     """A row per record as ``judge`` finds it given the model's reply (``replies`` is empty
     without a model), and the share of each path that executed right."""
     scores = TaskScores(task)
     for index, record in enumerate(records):
         deterministic, model_ok, error = judge(record, replies[index] if replies else None)
-        scores.rows.append({"id": record["id"], "deterministic": deterministic,
+        scores.rows.append({"id": record.id, "deterministic": deterministic,
                             "model": model_ok, "error": error})  # fmt: skip
     scores.summary = {
         "execution_accuracy_deterministic": _mean([r["deterministic"] for r in scores.rows]),
@@ -156,14 +156,14 @@ def _paths(model: Any) -> list[tuple[str, Any]]:
     return [("deterministic", None), *([("model", model)] if model is not None else [])]
 
 
-def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_error_resolution(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference.tasks.fix import fix_code
 
     scores = TaskScores("error_resolution")
     for record in records:
-        code, schema = record["input"]["code"], schema_of(record)
-        target = record["target"]["code"]
-        row: dict[str, Any] = {"id": record["id"]}
+        code, schema = record.input["code"], record.table_schemas
+        target = record.target["code"]
+        row: dict[str, Any] = {"id": record.id}
         for path, used in _paths(model):
             result, error = _safe(lambda: fix_code(code, schema=schema, model=used))  # noqa: B023
             ok = bool(result and result.ok) and _fix_verified(result.output, target, schema)
@@ -177,21 +177,21 @@ def evaluate_error_resolution(records: list[dict[str, Any]], model: Any) -> Task
     return scores
 
 
-def evaluate_code_completion(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference.tasks.complete import complete_code
 
     scores = TaskScores("code_completion")
     for record in records:
-        prefix, expected = record["input"]["prefix"], record["target"]["completion"]
+        prefix, expected = record.input["prefix"], record.target["completion"]
         if model is None:
-            scores.rows.append({"id": record["id"], "valid": None, "exact": None})
+            scores.rows.append({"id": record.id, "valid": None, "exact": None})
             continue
         result, error = _safe(
-            lambda: complete_code(prefix, schema=schema_of(record), model=model, candidates=2)  # noqa: B023
+            lambda: complete_code(prefix, schema=record.table_schemas, model=model, candidates=2)  # noqa: B023
         )
         valid = bool(result and result.verified)
         exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())
-        scores.rows.append({"id": record["id"], "valid": valid, "exact": exact, "error": error})
+        scores.rows.append({"id": record.id, "valid": valid, "exact": exact, "error": error})
     scores.summary = {
         "validity_model": _mean([bool(r["valid"]) for r in scores.rows]),
         "exact_match_model": _mean([bool(r["exact"]) for r in scores.rows]),
@@ -199,9 +199,7 @@ def evaluate_code_completion(records: list[dict[str, Any]], model: Any) -> TaskS
     return scores
 
 
-def evaluate_qa(
-    records: list[dict[str, Any]], model: Any, corpus_paths: Sequence[Any] = ()
-) -> TaskScores:
+def evaluate_qa(records: list[Record], model: Any, corpus_paths: Sequence[Any] = ()) -> TaskScores:
     """Retrieval hit: the passage a documentation question was mined with is among the cited
     ones (over the questions whose passage is in the corpus: a template's question has none);
     answer overlap: word F1 of the answer given, retrieval alone beside the model."""
@@ -213,13 +211,13 @@ def evaluate_qa(
     }
     scores = TaskScores("qa")
     for record in records:
-        question, answer = record["input"]["question"], record["target"]["answer"]
+        question, answer = record.input["question"], record.target["answer"]
         retrieved, _ = _safe(lambda: answer_question(question, corpus_paths=corpus_paths))  # noqa: B023
         cited = {c["id"] for c in (retrieved.details.get("citations", []) if retrieved else [])}
         row = {
-            "id": record["id"],
-            "retrievable": record["id"] in in_corpus,
-            "retrieval_hit": record["id"] in cited if record["id"] in in_corpus else None,
+            "id": record.id,
+            "retrievable": record.id in in_corpus,
+            "retrieval_hit": record.id in cited if record.id in in_corpus else None,
             "overlap_retrieval": token_f1(retrieved.output, answer) if retrieved else 0.0,
             "overlap_model": None,
             "cites_model": None,
@@ -248,15 +246,15 @@ def _cites(result: Any) -> bool:
     return result.source == "model" and any(f"[{n}]" in result.output for n in numbers)
 
 
-def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskScores:
+def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
     import ast
 
     from ibert_inference.tasks.doc import document_function, missing_documentation, parameters
 
     scores = TaskScores("documentation")
     for record in records:
-        code = record["input"]["code"]
-        row: dict[str, Any] = {"id": record["id"]}
+        code = record.input["code"]
+        row: dict[str, Any] = {"id": record.id}
         for path, used in _paths(model):
             result, error = _safe(lambda: document_function(code, model=used, examples=False))  # noqa: B023
             if result is None:
@@ -284,7 +282,7 @@ def evaluate_documentation(records: list[dict[str, Any]], model: Any) -> TaskSco
     return scores
 
 
-EVALUATORS: dict[str, Callable[[list[dict[str, Any]], Any], TaskScores]] = {
+EVALUATORS: dict[str, Callable[[list[Record], Any], TaskScores]] = {
     "sql_to_ibis": evaluate_sql_to_ibis,
     "ibis_to_sql": evaluate_ibis_to_sql,
     "error_resolution": evaluate_error_resolution,
@@ -295,7 +293,7 @@ EVALUATORS: dict[str, Callable[[list[dict[str, Any]], Any], TaskScores]] = {
 
 
 def evaluate_task(
-    task: str, records: Sequence[dict[str, Any]], model: Any, *, sample_size: int = 50
+    task: str, records: Sequence[Record], model: Any, *, sample_size: int = 50
 ) -> TaskScores:
     scores = EVALUATORS[task](sample(records, task, sample_size), model)
     scores.summary["examples"] = len(scores.rows)

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ibert_assets.evaluation.metrics import EVALUATORS, sample
+from ibert_assets.record import Record
 
 VARIANTS = ("base", "base+retrieval", "fine_tuned")
 GROUPS = ("all", "held_out", "seen", "untemplated")
 
-Row = dict[str, Any]
+Row = dict[str, Any]  # what an evaluator scored on one example
 # What each task's model path scored on one example, from the evaluator's row.
 MODEL_METRICS: dict[str, dict[str, Callable[[Row], float]]] = {
     "sql_to_ibis": {"execution_accuracy": lambda r: float(bool(r["model"]))},
@@ -61,25 +62,24 @@ class Comparison:
         return self.scores.get((variant, group, metric))
 
 
-def template_group(record: Row, seen_templates: set[str]) -> str:
+def template_group(record: Record, seen_templates: set[str]) -> str:
     """held_out, seen or untemplated (mined from a repository)."""
-    meta = record.get("meta") or {}
-    if meta.get("held_out"):
+    if record.meta.extra("held_out"):
         return "held_out"
-    template = meta.get("template")
+    template = record.meta.template
     if not template:
         return "untemplated"
     return "seen" if template in seen_templates else "held_out"
 
 
-def templates_of(records: Iterable[Row]) -> set[str]:
-    return {t for r in records if (t := (r.get("meta") or {}).get("template"))}
+def templates_of(records: Iterable[Record]) -> set[str]:
+    return {t for r in records if (t := r.meta.template)}
 
 
 def compare_variants(
     task: str,
-    test_records: Sequence[Row],
-    train_records: Sequence[Row],
+    test_records: Sequence[Record],
+    train_records: Sequence[Record],
     variants: Sequence[Variant],
     *,
     sample_size: int = 50,
@@ -87,7 +87,7 @@ def compare_variants(
     """Every variant on one deterministic sample of the task's test records."""
     chosen = sample(test_records, task, sample_size)
     seen = templates_of(train_records)
-    group_of = {r["id"]: template_group(r, seen) for r in chosen}
+    group_of = {r.id: template_group(r, seen) for r in chosen}
     comparison = Comparison(task)
     for group in GROUPS:
         comparison.sizes[group] = sum(1 for g in group_of.values() if group in ("all", g))

@@ -16,10 +16,11 @@ from ibert_assets.mining.mine import mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs, repo_partitions
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
 from ibert_assets.outcome import Outcome
+from ibert_assets.record import Record
 from ibert_assets.store import (
     DatasetStore,
     partition_path,
-    read_jsonl,
+    read_records,
     read_rejects,
 )
 
@@ -39,14 +40,14 @@ MINING_SEED = 0
     ),
     retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
 )
-def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[Outcome]:
+def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[list[dict]]:
     specs = {spec.name: spec for spec in load_repo_specs()}
     try:
         snapshot = snapshot_source(specs[context.partition_key])
     except SourceUnreachableError as exc:
         raise exc.failure() from exc
     return dg.Output(
-        Outcome([snapshot.to_json()]),
+        [snapshot.to_json()],
         metadata={
             "commit": snapshot.commit,
             "previous_commit": snapshot.previous_commit or "",
@@ -56,9 +57,9 @@ def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[Outcome]:
     )
 
 
-def _previous(store: DatasetStore, asset: str, partition: str) -> list[dict] | None:
+def _previous(store: DatasetStore, asset: str, partition: str) -> list[Record] | None:
     path = partition_path(store.base, asset, partition)
-    return read_jsonl(path) if path.exists() else None
+    return read_records(path) if path.exists() else None
 
 
 def _mining_output(

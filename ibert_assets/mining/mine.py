@@ -21,8 +21,8 @@ from ibert_assets.mining.files import SourceFile, read_source_files
 from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
 from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
-from ibert_assets.outcome import Outcome
-from ibert_assets.record import VERIFIED, make_id
+from ibert_assets.outcome import Outcome, Reject
+from ibert_assets.record import NOT_APPLICABLE, VERIFIED, Record, make_id
 from ibert_inference.errors import IbertError
 from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
 from ibert_inference.sandbox import isolated
@@ -31,36 +31,34 @@ QUERY_TYPES = ("Select", "Union", "Intersect", "Except", "Subquery")
 
 
 def files_to_read(
-    snapshot: Snapshot, previous: list[dict[str, Any]] | None
-) -> tuple[list[str], Callable[[dict[str, Any]], bool]]:
-    """Paths to (re)read, and which earlier records and rejects stay (incremental re-mining).
+    snapshot: Snapshot, previous: list[Record] | None
+) -> tuple[list[str], Callable[[str | None], bool]]:
+    """Paths to (re)read, and whether what was mined from a path stays (incremental re-mining).
 
     What was mined from a file the new head did not change stays as it was; an unmoved head
     re-reads nothing, and a history that cannot be compared re-reads everything.
     """
     paths = snapshot_files(snapshot)
     if not previous:
-        return paths, lambda item: False
-    old_commit = next(
-        (r["provenance"].get("commit") for r in previous if r.get("provenance")), None
-    )
+        return paths, lambda path: False
+    old_commit = next((r.provenance.commit for r in previous if r.provenance), None)
     if old_commit == snapshot.commit:
-        return [], lambda item: True
+        return [], lambda path: True
     changed = changed_files(snapshot.path, old_commit, snapshot.commit) if old_commit else None
     if changed is None:
-        return paths, lambda item: False
+        return paths, lambda path: False
 
-    def unchanged(item: dict[str, Any]) -> bool:
-        return (item.get("provenance") or {}).get("path") not in changed
+    def unchanged(path: str | None) -> bool:
+        return path not in changed
 
     return [p for p in paths if p in changed], unchanged
 
 
 def mine_code(
     snapshot: Snapshot,
-    previous: list[dict[str, Any]] | None = None,
+    previous: list[Record] | None = None,
     *,
-    previous_rejects: list[dict[str, Any]] | None = None,
+    previous_rejects: list[Reject] | None = None,
     seed: int = 0,
 ) -> Outcome:
     """SQL<->Ibis pairs from every minable file of the snapshot.
@@ -111,7 +109,7 @@ def _mine_snippets(
             outcome.keep(record, VERIFIED)
 
 
-def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) -> Outcome:
+def mine_docs(snapshot: Snapshot, previous: list[Record] | None = None) -> Outcome:
     """Q&A, code examples and function/docstring pairs from the snapshot's documentation."""
     outcome, sources = _begin(snapshot, previous)
     for source in sources:
@@ -131,18 +129,25 @@ def mine_docs(snapshot: Snapshot, previous: list[dict[str, Any]] | None = None) 
 
 def _begin(
     snapshot: Snapshot,
-    previous: list[dict[str, Any]] | None,
-    previous_rejects: list[dict[str, Any]] | None = None,
+    previous: list[Record] | None,
+    previous_rejects: list[Reject] | None = None,
 ) -> tuple[Outcome, Iterator[SourceFile]]:
     """The outcome holding what is kept from before, and the files to read."""
     outcome = Outcome(key=_dedup_key)
     paths, unchanged = files_to_read(snapshot, previous)
-    kept = [r for r in previous or () if unchanged(r)]
+    kept = [
+        r.replace(provenance=r.provenance.model_copy(update={"commit": snapshot.commit}))
+        if r.provenance
+        else r
+        for r in previous or ()
+        if unchanged(r.provenance.path if r.provenance else None)
+    ]
     outcome.records.extend(kept)
-    outcome.rejects.extend(r for r in previous_rejects or () if unchanged(r))
-    for item in [*outcome.records, *outcome.rejects]:
-        if item.get("provenance"):
-            item["provenance"]["commit"] = snapshot.commit
+    for reject in previous_rejects or ():
+        if unchanged((reject.get("provenance") or {}).get("path")):
+            if reject.get("provenance"):
+                reject["provenance"]["commit"] = snapshot.commit
+            outcome.rejects.append(reject)
     outcome.counts["kept_unchanged"] = len(kept)
     outcome.counts["files_read"] = 0
 
@@ -168,7 +173,7 @@ class _Rejected(Exception):
         self.status = status
 
 
-def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]:
+def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> Record:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
@@ -214,7 +219,7 @@ def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]
     )  # fmt: skip
 
 
-def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> dict[str, Any]:
+def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> Record:
     from ibert_inference.errors import UnsafeCodeError
 
     code = slice_allowed(snippet.text)
@@ -322,24 +327,24 @@ def _record(
     snippet: Snippet,
     snapshot: Snapshot,
     verification: dict[str, Any],
-) -> dict[str, Any]:
+) -> Record:
     import ibis
 
-    return {
-        "id": make_id(task, input, target),
-        "task": task,
-        "dialect": "duckdb",
-        "backend": "duckdb",
-        "ibis_version": ibis.__version__,
-        "context": {"tables": {t: {"schema": cols} for t, cols in schema.items()}},
-        "input": input,
-        "target": target,
-        "meta": {"source": "mined", "origin": snippet.origin, "features": [], "difficulty": None,
-                 **_authorship(task, snippet)},
-        "provenance": _provenance(snapshot, snippet.path, snippet.line_start, snippet.line_end,
-                                  snippet.origin),
-        "verification": verification,
-    }  # fmt: skip
+    return Record(
+        id=make_id(task, input, target),
+        task=task,
+        dialect="duckdb",
+        backend="duckdb",
+        ibis_version=ibis.__version__,
+        context={"tables": {t: {"schema": cols} for t, cols in schema.items()}},
+        input=input,
+        target=target,
+        meta={"source": "mined", "origin": snippet.origin, "features": [], "difficulty": None,
+              **_authorship(task, snippet)},
+        provenance=_provenance(snapshot, snippet.path, snippet.line_start, snippet.line_end,
+                               snippet.origin),
+        verification=verification,
+    )  # fmt: skip
 
 
 def _authorship(task: str, snippet: Snippet) -> dict[str, Any]:
@@ -350,26 +355,26 @@ def _authorship(task: str, snippet: Snippet) -> dict[str, Any]:
     return {"sql_author": author, "sample_weight": SAMPLE_WEIGHT[author]}
 
 
-def _doc_record(example: DocExample, snapshot: Snapshot) -> dict[str, Any]:
+def _doc_record(example: DocExample, snapshot: Snapshot) -> Record:
     import ibis
 
-    return {
-        "id": make_id(example.task, example.input, example.target),
-        "task": example.task,
-        "dialect": None,
-        "backend": None,
-        "ibis_version": ibis.__version__,
-        "context": {"tables": {}},
-        "input": example.input,
-        "target": example.target,
-        "meta": {"source": "docs", "kind": example.kind, **example.meta},
-        "provenance": _provenance(snapshot, example.path, example.line_start, example.line_end,
-                                  example.kind),
-        "verification": {"method": "parsed", "status": "not_applicable", "databases": 0},
-    }  # fmt: skip
+    return Record(
+        id=make_id(example.task, example.input, example.target),
+        task=example.task,
+        dialect=None,
+        backend=None,
+        ibis_version=ibis.__version__,
+        context={"tables": {}},
+        input=example.input,
+        target=example.target,
+        meta={"source": "docs", "kind": example.kind, **example.meta},
+        provenance=_provenance(snapshot, example.path, example.line_start, example.line_end,
+                               example.kind),
+        verification={"method": "parsed", "status": NOT_APPLICABLE, "databases": 0},
+    )  # fmt: skip
 
 
-def _reject(snippet: Snippet, snapshot: Snapshot, status: str, reason: str) -> dict[str, Any]:
+def _reject(snippet: Snippet, snapshot: Snapshot, status: str, reason: str) -> Reject:
     return {
         "status": status,
         "reason": reason,
@@ -380,7 +385,7 @@ def _reject(snippet: Snippet, snapshot: Snapshot, status: str, reason: str) -> d
     }  # fmt: skip
 
 
-def _dedup_key(record: dict[str, Any]) -> str:
-    body = record["input"].get("sql") or record["input"].get("ibis") or repr(record["input"])
+def _dedup_key(record: Record) -> str:
+    body = record.input.get("sql") or record.input.get("ibis") or repr(record.input)
     normalized = " ".join(str(body).lower().split())
-    return hashlib.sha256(f"{record['task']}|{normalized}".encode()).hexdigest()
+    return hashlib.sha256(f"{record.task}|{normalized}".encode()).hexdigest()

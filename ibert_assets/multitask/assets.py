@@ -12,6 +12,7 @@ from ibert_assets.multitask.build import build_task
 from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
 from ibert_assets.quality_checks import quality_checks
+from ibert_assets.record import Record
 from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore
 
@@ -32,7 +33,7 @@ def _every_partition() -> dg.AssetIn:
     )
 
 
-def _flatten(by_partition: dict[str, list[dict]]) -> list[dict]:
+def _flatten(by_partition: dict[str, list[Record]]) -> list[Record]:
     return [record for key in sorted(by_partition) for record in by_partition[key]]
 
 
@@ -57,10 +58,10 @@ def _flatten(by_partition: dict[str, list[dict]]) -> list[dict]:
 )
 def multitask_examples(
     context: dg.AssetExecutionContext,
-    template_examples: dict[str, list[dict]],
-    augmented_examples: dict[str, list[dict]],
-    mined_examples: dict[str, list[dict]],
-    docs_examples: dict[str, list[dict]],
+    template_examples: dict[str, list[Record]],
+    augmented_examples: dict[str, list[Record]],
+    mined_examples: dict[str, list[Record]],
+    docs_examples: dict[str, list[Record]],
 ) -> dg.Output[Outcome]:
     start = time.perf_counter()
     build = build_task(
@@ -95,7 +96,7 @@ def minimum_examples(
     ).result()
 
 
-def _reverified_sample(records: list[dict]) -> checks.CheckOutcome:
+def _reverified_sample(records: list[Record]) -> checks.CheckOutcome:
     sample = random.Random(0).sample(records, min(len(records), REVERIFY_SAMPLE))
     return checks.reverify_check(
         sample, seed=checks.REVERIFY_SEED_OFFSET + 1, require_records=False

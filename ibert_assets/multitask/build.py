@@ -18,60 +18,64 @@ from ibert_assets.multitask.completion import completion_cuts
 from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import task_template
 from ibert_assets.outcome import Outcome
-from ibert_assets.quality import input_key
-from ibert_assets.record import TASKS, VERIFIED, make_id, schema_of
+from ibert_assets.quality import task_input_key
+from ibert_assets.record import TASKS, VERIFIED, Record, Task, make_id
 from ibert_assets.splits.assign import group_key
 
 DEFAULT_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "trino")
 
 
 def derived(
-    pair: dict[str, Any], task: str, input: dict[str, Any], target: dict[str, Any], **extra: Any
-) -> dict[str, Any]:
+    pair: Record,
+    task: Task,
+    input: dict[str, Any],
+    target: dict[str, Any],
+    *,
+    meta: dict[str, Any] | None = None,
+    **changes: Any,
+) -> Record:
     """A task record derived from ``pair``: its context, provenance and group carried over."""
-    meta = {**pair["meta"], "derived_from": pair["id"], "group": group_key(pair)}
-    meta.update(extra.pop("meta", {}))
-    return {
-        **pair,
-        "id": make_id(task, input, target),
-        "task": task,
-        "input": input,
-        "target": target,
-        "meta": meta,
-        **extra,
-    }
+    meta_changes = {"derived_from": pair.id, "group": group_key(pair), **(meta or {})}
+    return pair.replace(
+        id=make_id(task, input, target),
+        task=task,
+        input=input,
+        target=target,
+        meta=pair.meta.model_copy(update=meta_changes),
+        **changes,
+    )
 
 
-def grouped(record: dict[str, Any]) -> dict[str, Any]:
+def grouped(record: Record) -> Record:
     """``record`` as it is, its split group written into its meta."""
-    return {**record, "meta": {**record["meta"], "group": group_key(record)}}
+    return record.with_meta(group=group_key(record))
 
 
-def sql_to_ibis_records(pairs: Iterable[dict[str, Any]]) -> Outcome:
+def sql_to_ibis_records(pairs: Iterable[Record]) -> Outcome:
     """Verified pairs in the canonical Ibis style, one target per SQL input (templates win
     over augmented variants, which win over mined pairs): a model never learns two answers."""
     build = Outcome()
     candidates = []
     for pair in pairs:
-        if pair["task"] != "sql_to_ibis" or pair["verification"].get("status") != VERIFIED:
+        if pair.task != "sql_to_ibis" or pair.status != VERIFIED:
             build.counts["not_a_verified_pair"] += 1
             continue
-        code = pair["target"]["ibis"]
+        code = pair.target["ibis"]
         restyled = canonical_style(code)
         if restyled != code:
             build.counts["restyled"] += 1
-            target = {**pair["target"], "ibis": restyled}
-            pair = {**pair, "id": make_id(pair["task"], pair["input"], target), "target": target}
+            target = {**pair.target, "ibis": restyled}
+            pair = pair.replace(id=make_id(pair.task, pair.input, target), target=target)
         candidates.append(pair)
     kept, dropped = one_target_per_input(candidates)
     build.counts["dropped_second_target"] += dropped
     for chosen in kept:
-        build.keep(grouped(dict(chosen)), "kept")
+        build.keep(grouped(chosen), "kept")
     return build
 
 
 def ibis_to_sql_records(
-    pairs: Iterable[dict[str, Any]], dialects: Sequence[str] = DEFAULT_DIALECTS
+    pairs: Iterable[Record], dialects: Sequence[str] = DEFAULT_DIALECTS
 ) -> Outcome:
     """Ibis compiled by Ibis for several dialects; the DuckDB one was verified with the pair.
 
@@ -83,14 +87,14 @@ def ibis_to_sql_records(
 
     build = Outcome()
     for pair in pairs:
-        code = pair["target"].get("ibis") or pair["input"].get("ibis")
+        code = ibis_code_of(pair)
         if code is None:
             build.counts["no_ibis"] += 1
             continue
-        known = pair["verification"].get("compiled_sql")
+        known = pair.verification.compiled_sql if pair.verification else None
         others = [dialect for dialect in dialects if dialect != "duckdb" or known is None]
         try:
-            compiled = compile_dialects(code, schema_of(pair), others) if others else {}
+            compiled = compile_dialects(code, pair.table_schemas, others) if others else {}
         except IbertError as exc:
             compiled = {d: {"error": str(exc), "error_type": type(exc).__name__} for d in others}
         for dialect in dialects:
@@ -101,7 +105,10 @@ def ibis_to_sql_records(
                 build.counts[f"compile_failed_{dialect}"] += 1
                 build.counts[f"error_{outcome.get('error_type', 'IbertError')}"] += 1
                 continue
-            verification = {**pair["verification"], "compiled_by": "ibis", "dialect": dialect}
+            assert pair.verification is not None  # every pair was verified
+            verification = pair.verification.model_copy(
+                update={"compiled_by": "ibis", "dialect": dialect}
+            )
             build.keep(
                 derived(
                     pair,
@@ -116,9 +123,7 @@ def ibis_to_sql_records(
     return build
 
 
-def completion_records(
-    pairs: Iterable[dict[str, Any]], *, per_example: int | None = None
-) -> Outcome:
+def completion_records(pairs: Iterable[Record], *, per_example: int | None = None) -> Outcome:
     """Prefixes of verified code; prefix + completion must evaluate again to count.
 
     At most ``per_example`` cuts per pair (default: the task template's
@@ -133,10 +138,10 @@ def completion_records(
     build = Outcome()
     taken: dict[str, str] = {}
     for index, pair in enumerate(pairs):
-        code = pair["target"].get("ibis")
+        code = pair.target.get("ibis")
         if not code:
             continue
-        schema = schema_of(pair)
+        schema = pair.table_schemas
         cuts = completion_cuts(code)
         # spread the kept cuts over the code: first, middle and last boundary
         chosen = [cuts[i] for i in sorted({0, len(cuts) // 2, len(cuts) - 1})] if cuts else []
@@ -150,11 +155,8 @@ def completion_records(
                     build.counts["reassembly_failed"] += 1
                     continue
             instruction = completion_instruction(template, pair, schema)
-            key = input_key(
-                {
-                    "task": "code_completion",
-                    "input": {"prefix": cut.prefix, "instruction": instruction},
-                }
+            key = task_input_key(
+                "code_completion", {"prefix": cut.prefix, "instruction": instruction}
             )
             if taken.setdefault(key, cut.completion) != cut.completion:
                 build.counts["dropped_second_target"] += 1  # the intent does not decide it
@@ -173,18 +175,18 @@ def completion_records(
 
 
 def completion_instruction(
-    template: dict[str, Any], pair: dict[str, Any], schema: dict[str, dict[str, str]]
+    template: dict[str, Any], pair: Record, schema: dict[str, dict[str, str]]
 ) -> str:
     """The instruction with the intent (the pair's description) where it has one."""
     tables = ", ".join(schema)
-    description = str((pair.get("meta") or {}).get("description") or "").strip().rstrip(".")
+    description = str(pair.meta.description or "").strip().rstrip(".")
     if description and "instruction_with_intent" in template:
         intent = description[0].lower() + description[1:]
         return str(template["instruction_with_intent"]).format(intent=intent, tables=tables)
     return str(template["instruction"]).format(tables=tables)
 
 
-def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Outcome:
+def error_records(pairs: Iterable[Record], *, per_pair: int = 1) -> Outcome:
     """Mutants that fail with a real error; the fix is the verified original.
 
     Each pair gives at most ``per_pair`` mutants (``per_pair`` in the task template overrides
@@ -200,10 +202,10 @@ def error_records(pairs: Iterable[dict[str, Any]], *, per_pair: int = 1) -> Outc
     limit = int(template.get("per_pair", per_pair))
     build = Outcome()
     for index, pair in enumerate(pairs):
-        code = pair["target"].get("ibis")
+        code = pair.target.get("ibis")
         if not code or not operators:
             continue
-        schema = schema_of(pair)
+        schema = pair.table_schemas
         kept = 0
         start = index % len(operators)
         for operator in operators[start:] + operators[:start]:
@@ -245,23 +247,23 @@ def error_message(exc: Exception) -> str:
     return f"{error_type}: {message}"
 
 
-def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()) -> Outcome:
+def qa_records(pairs: Iterable[Record], docs: Iterable[Record] = ()) -> Outcome:
     """Documentation Q&A as mined, plus text to Ibis: each template example's description asked
     as a question over its tables, answered with the verified Ibis code."""
     template = task_template("qa")
     build = Outcome()
     for record in docs:
-        if record["task"] == "qa":
+        if record.task == "qa":
             build.keep(grouped(record), "kept_docs")
     for index, pair in enumerate(pairs):
-        description = (pair["meta"] or {}).get("description")
-        code = pair["target"].get("ibis")
+        description = pair.meta.description
+        code = pair.target.get("ibis")
         if not description or not code:
             build.counts["no_description"] += 1
             continue
-        tables = ", ".join(pair["context"]["tables"])
+        tables = ", ".join(pair.context.tables)
         schema = "; ".join(
-            f"{name}({', '.join(columns)})" for name, columns in schema_of(pair).items()
+            f"{name}({', '.join(columns)})" for name, columns in pair.table_schemas.items()
         )
         phrasing = template["questions"][index % len(template["questions"])]
         values = {
@@ -270,7 +272,7 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
             "tables": tables,
             "schema": schema,
             "ibis": code,
-            "sql": pair["input"].get("sql", ""),
+            "sql": pair.input.get("sql", ""),
         }
         question = phrasing.format(**values)
         answer = template["answer"].format(**values).strip()
@@ -284,18 +286,16 @@ def qa_records(pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] =
     return build
 
 
-def documentation_records(
-    pairs: Iterable[dict[str, Any]], docs: Iterable[dict[str, Any]] = ()
-) -> Outcome:
+def documentation_records(pairs: Iterable[Record], docs: Iterable[Record] = ()) -> Outcome:
     """Mined functions with complete docstrings, and template queries wrapped as functions."""
     template = task_template("documentation")
     build = Outcome()
     for record in docs:
-        if record["task"] == "documentation":
+        if record.task == "documentation":
             build.keep(grouped(record), "kept_docs")
     for pair in pairs:
-        description = (pair["meta"] or {}).get("description")
-        code = pair["target"].get("ibis")
+        description = pair.meta.description
+        code = pair.target.get("ibis")
         if not description or not code:
             continue
         function = wrap_as_function(pair, code, description, template)
@@ -314,11 +314,11 @@ def documentation_records(
 
 
 def wrap_as_function(
-    pair: dict[str, Any], code: str, description: str, template: dict[str, Any]
+    pair: Record, code: str, description: str, template: dict[str, Any]
 ) -> tuple[str, str] | None:
     """``def <family>_query(<tables>): <code>; return result`` and its generated docstring."""
-    schema = schema_of(pair)
-    family = re.sub(r"\W+", "_", str(pair["meta"].get("family") or "template")).strip("_")
+    schema = pair.table_schemas
+    family = re.sub(r"\W+", "_", str(pair.meta.family or "template")).strip("_")
     name = template["function_name"].format(family=family or "template")
     body = "\n".join(f"    {line}" if line else "" for line in code.splitlines())
     params = ", ".join(schema)
@@ -361,27 +361,28 @@ def docstring_documents(source: str, docstring: str) -> bool:
     return wanted <= documented and parsed.returns is not None
 
 
-def ibis_code_of(record: dict[str, Any]) -> str | None:
-    return record["target"].get("ibis") or record["input"].get("ibis")
+def ibis_code_of(record: Record) -> str | None:
+    code = record.target.get("ibis") or record.input.get("ibis")
+    return None if code is None else str(code)
 
 
-def as_pair(record: dict[str, Any]) -> dict[str, Any] | None:
+def as_pair(record: Record) -> Record | None:
     """A verified record with Ibis code, seen as a pair (mined ibis_to_sql records included)."""
     code = ibis_code_of(record)
-    if code is None or (record.get("verification") or {}).get("status") != VERIFIED:
+    if code is None or record.status != VERIFIED:
         return None
-    if record["task"] == "sql_to_ibis":
+    if record.task == "sql_to_ibis":
         return record
-    return {**record, "target": {**record["target"], "ibis": code}}
+    return record.replace(target={**record.target, "ibis": code})
 
 
 def build_task(
     task: str,
     *,
-    template_pairs: Sequence[dict[str, Any]],
-    augmented_pairs: Sequence[dict[str, Any]],
-    mined: Sequence[dict[str, Any]],
-    docs: Sequence[dict[str, Any]],
+    template_pairs: Sequence[Record],
+    augmented_pairs: Sequence[Record],
+    mined: Sequence[Record],
+    docs: Sequence[Record],
     dialects: Sequence[str] = DEFAULT_DIALECTS,
 ) -> Outcome:
     """The records of one task, from every verified upstream record."""
@@ -399,7 +400,7 @@ def build_task(
         build = completion_records([*template_pairs, *mined_pairs])
         build.extend(completion_records(augmented_pairs, per_example=1))
         kept, dropped = one_target_per_input(build.records)
-        build.records = [dict(record) for record in kept]
+        build.records = kept
         build.counts["dropped_second_target"] += dropped
         return build
     if task == "error_resolution":
@@ -410,7 +411,7 @@ def build_task(
         # one docstring per function: the same code from two families keeps the first one's
         build = documentation_records(template_pairs, docs)
         kept, dropped = one_target_per_input(build.records)
-        build.records = [dict(record) for record in kept]
+        build.records = kept
         build.counts["dropped_second_target"] += dropped
         return build
     raise ValueError(f"unknown task {task!r}: expected one of {', '.join(TASKS)}")

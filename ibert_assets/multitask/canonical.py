@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ast
 import keyword
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cache
-from typing import Any
 
 from ibert_assets.quality import input_key
+from ibert_assets.record import Record
 
 # who wins when two records give one input different targets: hand-written templates first
 SOURCE_RANK = {"template": 0, "augmented": 1, "mined": 2, "docs": 3}
@@ -60,12 +60,10 @@ def canonical_style(code: str) -> str:
     return ast.unparse(new_tree) if changed else code
 
 
-def one_target_per_input(
-    records: Iterable[Mapping[str, Any]],
-) -> tuple[list[Mapping[str, Any]], int]:
+def one_target_per_input(records: Iterable[Record]) -> tuple[list[Record], int]:
     """The records with, for every input, only the preferred target (by source, then the
     shorter code, then id); and how many records lost to a rival were dropped."""
-    best: dict[str, Mapping[str, Any]] = {}
+    best: dict[str, Record] = {}
     order: list[str] = []
     dropped = 0
     for record in records:
@@ -74,14 +72,14 @@ def one_target_per_input(
             best[key] = record
             order.append(key)
             continue
-        if best[key]["target"] != record["target"]:
+        if best[key].target != record.target:
             dropped += 1
         if _preference(record) < _preference(best[key]):
             best[key] = record
     return [best[key] for key in order], dropped
 
 
-def _preference(record: Mapping[str, Any]) -> tuple[int, int, str]:
-    source = str((record.get("meta") or {}).get("source") or "")
-    code = str(record["target"].get("ibis") or record["target"])
-    return SOURCE_RANK.get(source, len(SOURCE_RANK)), len(code), str(record["id"])
+def _preference(record: Record) -> tuple[int, int, str]:
+    source = record.meta.source
+    code = str(record.target.get("ibis") or record.target)
+    return SOURCE_RANK.get(source, len(SOURCE_RANK)), len(code), record.id

@@ -18,6 +18,7 @@ from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
 from ibert_assets.quality_checks import quality_checks
+from ibert_assets.record import Record
 from ibert_assets.settings import current_settings
 from ibert_assets.splits.assign import SPLITS, assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
@@ -58,7 +59,7 @@ class SplitConfig(dg.Config):
 def train_complete(
     config: SplitConfig,
     dataset_store: DatasetStore,
-    multitask_examples: dict[str, list[dict]],
+    multitask_examples: dict[str, list[Record]],
 ) -> dg.Output[SplitDataset]:
     start = time.perf_counter()
     records = [r for key in sorted(multitask_examples) for r in multitask_examples[key]]
@@ -77,15 +78,13 @@ def train_complete(
     metadata = dataset_metadata(
         Outcome(everything, counts=deduplicated.counts, seconds=seconds), total=len(everything)
     )
-    per_task = {split: Counter(r["task"] for r in rows) for split, rows in splits.items()}
+    per_task = {split: Counter[str](r.task for r in rows) for split, rows in splits.items()}
     metadata["per_split"] = chart_metadata(
         {s: len(v) for s, v in splits.items()},
         title=f"examples per split ({len(everything):,} in all)",
     )
     metadata["per_task"] = counts_table(sum(per_task.values(), Counter()), title="examples")
-    by_source = _tally(
-        [{"source": (r.get("meta") or {}).get("source", "?")} for r in everything], "source"
-    )
+    by_source = Counter(r.meta.source for r in everything)
     metadata["examples_chart"] = chart_metadata(
         {
             **{
@@ -111,10 +110,6 @@ def _write_bytes(path: UPath, data: bytes) -> None:
         os.replace(temporary.path, path.path)
     else:
         path.write_bytes(data)
-
-
-def _tally(records: list[dict], field: str) -> dict[str, int]:
-    return dict(Counter(str(record[field]) for record in records))
 
 
 @dg.asset_check(

@@ -6,7 +6,12 @@ unseen data: whole *templates* (a schema and domain no training record comes fro
 of the test split) and unseen *families* or files of the other templates. Records of the
 evaluation splits say which in ``meta.held_out`` (``template`` or ``group``).
 
->>> records = [{"id": str(i), "input": {"q": i}, "meta": {"group": f"g{i}"}} for i in range(100)]
+>>> from ibert_assets.record import Record, make_id
+>>> records = [
+...     Record(id=make_id("qa", {"q": i}, {}), task="qa", input={"q": i}, target={},
+...            meta={"source": "docs", "group": f"g{i}"})
+...     for i in range(100)
+... ]
 >>> {split: len(found) for split, found in assign_splits(records, {}).items()}
 {'train': 80, 'validation': 10, 'test': 10}
 """
@@ -15,27 +20,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any
 
 from scipy.cluster.hierarchy import DisjointSet
 
+from ibert_assets.record import Record
 from ibert_assets.splits.dedup import normalized_input
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
 
-def group_key(record: Mapping[str, Any]) -> str:
+def group_key(record: Record) -> str:
     """What must never straddle splits: one template example's variants, or one mined file."""
-    meta = record.get("meta") or {}
-    if meta.get("group"):
-        return str(meta["group"])
-    provenance = record.get("provenance") or {}
-    if provenance.get("path"):
-        return f"file:{provenance.get('repo')}/{provenance['path']}"
-    if meta.get("template"):
-        return f"template:{meta['template']}/{meta.get('family', '')}"
-    return f"record:{record['id']}"
+    meta, provenance = record.meta, record.provenance
+    if meta.extra("group"):
+        return str(meta.extra("group"))
+    if provenance is not None and provenance.path:
+        return f"file:{provenance.repo}/{provenance.path}"
+    if meta.template:
+        return f"template:{meta.template}/{meta.family if meta.family is not None else ''}"
+    return f"record:{record.id}"
 
 
 # the share of the test split that whole held-out templates take (the rest: unseen families)
@@ -47,23 +51,22 @@ def _point(key: str) -> float:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
 
 
-def template_of(record: Mapping[str, Any]) -> str | None:
+def template_of(record: Record) -> str | None:
     """The template file a record was made from (its variants and derived tasks included)."""
-    template = (record.get("meta") or {}).get("template")
-    return str(template) if template else None
+    return record.meta.template or None
 
 
 def assign_splits(
-    records: list[dict[str, Any]],
+    records: list[Record],
     cluster_of: Mapping[str, str],
     fractions: Mapping[str, float] = DEFAULT_FRACTIONS,
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, list[Record]]:
     """Records by split. Groups joined by a near-duplicate cluster, or by a shared input (one
     prefix with two completions), share one split: no input ever appears in two splits."""
     components: DisjointSet[str] = DisjointSet()
     for record in records:
         group = f"g:{group_key(record)}"
-        cluster = f"c:{cluster_of.get(record['id'], record['id'])}"
+        cluster = f"c:{cluster_of.get(record.id, record.id)}"
         same_input = f"i:{normalized_input(record)}"
         for node in (group, cluster, same_input):
             components.add(node)
@@ -75,15 +78,15 @@ def assign_splits(
         if node.startswith("g:"):
             top = components[node]
             name[top] = min(name.get(top, node[2:]), node[2:])
-    members: dict[str, list[dict[str, Any]]] = {}
-    for record in sorted(records, key=lambda r: r["id"]):
+    members: dict[str, list[Record]] = {}
+    for record in sorted(records, key=lambda r: r.id):
         members.setdefault(name[components[f"g:{group_key(record)}"]], []).append(record)
     return _fill_splits(members, fractions)
 
 
 def _fill_splits(
-    members: dict[str, list[dict[str, Any]]], fractions: Mapping[str, float]
-) -> dict[str, list[dict[str, Any]]]:
+    members: dict[str, list[Record]], fractions: Mapping[str, float]
+) -> dict[str, list[Record]]:
     total = sum(len(found) for found in members.values())
     targets = {split: fractions[split] * total for split in SPLITS}
     held_out = _held_out_templates(members, targets["test"] * HELD_OUT_TEMPLATE_SHARE)
@@ -103,20 +106,20 @@ def _fill_splits(
         )
         split_of[component] = split
         filled[split] += len(members[component])
-    out: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
+    out: dict[str, list[Record]] = {split: [] for split in SPLITS}
     for component, found in members.items():
         split = split_of[component]
         for record in found:
             if split != "train":
                 kind = "template" if template_of(record) in held_out else "group"
-                record = {**record, "meta": {**(record.get("meta") or {}), "held_out": kind}}
+                record = record.with_meta(held_out=kind)
             out[split].append(record)
     for split in SPLITS:
-        out[split].sort(key=lambda r: r["id"])
+        out[split].sort(key=lambda r: r.id)
     return out
 
 
-def _held_out_templates(members: dict[str, list[dict[str, Any]]], goal: float) -> set[str]:
+def _held_out_templates(members: dict[str, list[Record]], goal: float) -> set[str]:
     """Templates, in a stable hashed order, whose components fill about ``goal`` records.
 
     A template that would overshoot the goal by half is skipped, so a small dataset (one

@@ -18,6 +18,8 @@ from typing import Any
 
 from scipy.cluster.hierarchy import DisjointSet
 
+from ibert_assets.record import Record
+
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -31,13 +33,13 @@ def _fold(value: Any) -> Any:
     return value
 
 
-def normalized_text(record: dict[str, Any]) -> str:
+def normalized_text(record: Record) -> str:
     """Task, input and target as one string, every text lowercased and whitespace-folded."""
-    return json.dumps(_fold([record["task"], record["input"], record["target"]]), sort_keys=True)
+    return json.dumps(_fold([record.task, record.input, record.target]), sort_keys=True)
 
 
-def normalized_input(record: dict[str, Any]) -> str:
-    return json.dumps(_fold(record["input"]), sort_keys=True)
+def normalized_input(record: Record) -> str:
+    return json.dumps(_fold(record.input), sort_keys=True)
 
 
 def shingles(text: str, size: int = 5) -> set[str]:
@@ -52,13 +54,13 @@ def shingles(text: str, size: int = 5) -> set[str]:
 class DedupResult:
     """Unique records, the near-duplicate cluster of each (by record id), and counters."""
 
-    records: list[dict[str, Any]]
+    records: list[Record]
     cluster_of: dict[str, str]
     counts: Counter[str] = field(default_factory=Counter)
 
 
 def deduplicate(
-    records: Iterable[dict[str, Any]],
+    records: Iterable[Record],
     *,
     threshold: float = 0.8,
     num_perm: int = 128,
@@ -67,10 +69,10 @@ def deduplicate(
     """Drop exact duplicates; cluster near duplicates (deterministic: records are taken by id)."""
     from datasketch import MinHash, MinHashLSH
 
-    ordered = sorted(records, key=lambda r: r["id"])
+    ordered = sorted(records, key=lambda r: r.id)
     counts: Counter[str] = Counter(input=len(ordered))
     seen_exact: set[str] = set()
-    unique: list[dict[str, Any]] = []
+    unique: list[Record] = []
     texts: list[str] = []
     for record in ordered:
         text = normalized_text(record)
@@ -93,7 +95,7 @@ def deduplicate(
     batches = ([shingle.encode() for shingle in shingles(text, shingle_size)] for text in texts)
     signatures_in_order = MinHash.bulk(batches, num_perm=num_perm, hashfunc=zlib.crc32)
     for record, signature in zip(unique, signatures_in_order, strict=True):
-        key = record["id"]
+        key = record.id
         clusters.add(key)
         for other in lsh.query(signature):
             if signatures[other].jaccard(signature) >= threshold:
@@ -107,6 +109,6 @@ def deduplicate(
     return DedupResult(records=unique, cluster_of=cluster_of, counts=counts)
 
 
-def exact_overlap(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]]) -> set[str]:
+def exact_overlap(a: Sequence[Record], b: Sequence[Record]) -> set[str]:
     """Normalized inputs found in both collections (the decontamination check)."""
     return {normalized_input(r) for r in a} & {normalized_input(r) for r in b}

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ibert_assets.quality import TaskFigures, task_figures
+from ibert_assets.record import Record
 
 NESTED = ("context", "input", "target", "meta", "provenance", "verification")
 
 
-def to_parquet_bytes(records: list[dict[str, Any]]) -> bytes:
+def to_parquet_bytes(records: list[Record]) -> bytes:
     """One row per record; nested fields as JSON text so every task shares one schema."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -23,10 +24,11 @@ def to_parquet_bytes(records: list[dict[str, Any]]) -> bytes:
         **{name: [] for name in NESTED},
     }  # fmt: skip
     for record in records:
+        stored = record.to_dict()  # as in the JSON Lines file: a field it was not given is null
         for name in ("id", "task", "dialect", "backend", "ibis_version"):
-            columns[name].append(record.get(name))
+            columns[name].append(stored.get(name))
         for name in NESTED:
-            columns[name].append(json.dumps(record.get(name), default=str))
+            columns[name].append(json.dumps(stored.get(name), default=str))
     table = pa.table({name: pa.array(v, type=pa.string()) for name, v in columns.items()})
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
@@ -34,7 +36,7 @@ def to_parquet_bytes(records: list[dict[str, Any]]) -> bytes:
 
 
 def dataset_card(
-    splits: Mapping[str, list[dict[str, Any]]],
+    splits: Mapping[str, list[Record]],
     counts: Mapping[str, int],
     before: Mapping[str, TaskFigures] | None = None,
 ) -> str:
@@ -58,18 +60,16 @@ def dataset_card(
         "## Examples per split and task",
         "",
     ]
-    tasks = sorted({r["task"] for records in splits.values() for r in records})
+    tasks = sorted({r.task for records in splits.values() for r in records})
     lines.append("| task | " + " | ".join(splits) + " |")
     lines.append("|---|" + "---:|" * len(splits))
     for task in tasks:
-        row = [str(sum(r["task"] == task for r in splits[s])) for s in splits]
+        row = [str(sum(r.task == task for r in splits[s])) for s in splits]
         lines.append(f"| {task} | " + " | ".join(row) + " |")
     lines.append("| **total** | " + " | ".join(str(len(v)) for v in splits.values()) + " |")
     for title, key in (("source", "source"), ("difficulty", "difficulty")):
         tally = Counter(
-            str((r.get("meta") or {}).get(key) or "unknown")
-            for records in splits.values()
-            for r in records
+            str(getattr(r.meta, key) or "unknown") for records in splits.values() for r in records
         )
         lines += ["", f"## Examples per {title}", "", f"| {title} | examples |", "|---|---:|"]
         lines += [f"| {name} | {n} |" for name, n in sorted(tally.items())]
@@ -84,11 +84,11 @@ def dataset_card(
     return "\n".join(lines) + "\n"
 
 
-def _per_source_and_split(splits: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+def _per_source_and_split(splits: Mapping[str, list[Record]]) -> list[str]:
     tally: Counter[tuple[str, str]] = Counter()
     for split, records in splits.items():
         for r in records:
-            tally[(str((r.get("meta") or {}).get("source") or "unknown"), split)] += 1
+            tally[(r.meta.source, split)] += 1
     sources = sorted({source for source, _ in tally})
     lines = ["", "## Examples per source and split", ""]
     lines.append("| source | " + " | ".join(splits) + " |")
@@ -102,19 +102,19 @@ def _per_source_and_split(splits: Mapping[str, list[dict[str, Any]]]) -> list[st
     return lines
 
 
-def _held_out(splits: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+def _held_out(splits: Mapping[str, list[Record]]) -> list[str]:
     lines = ["", "## What the evaluation splits hold out", "", "| split | held out | examples |"]
     lines.append("|---|---|---:|")
     for split, records in splits.items():
-        kinds = Counter(str((r.get("meta") or {}).get("held_out")) for r in records)
+        kinds = Counter(str(r.meta.extra("held_out")) for r in records)
         for kind, n in sorted(kinds.items()):
             if kind != "None":
                 lines.append(f"| {split} | {kind} | {n} |")
     templates = sorted(
         {
-            str(r["meta"]["template"])
+            str(r.meta.template)
             for r in splits.get("test", [])
-            if (r.get("meta") or {}).get("held_out") == "template"
+            if r.meta.extra("held_out") == "template"
         }
     )
     lines += ["", f"Held-out templates: {', '.join(templates) or 'none'}."]

@@ -5,6 +5,7 @@ import dagster as dg
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import template_partitions, templates_dir
+from ibert_assets.record import Record
 from ibert_assets.templates.build_examples import (
     build_augmented_examples,
     build_template_examples,
@@ -47,7 +48,7 @@ def template_examples(context: dg.AssetExecutionContext) -> dg.Output[Outcome]:
     metadata={"dagster/column_schema": RECORD_COLUMNS},
 )
 def augmented_examples(
-    context: dg.AssetExecutionContext, template_examples: list[dict]
+    context: dg.AssetExecutionContext, template_examples: list[Record]
 ) -> dg.Output[Outcome]:
     outcome = build_augmented_examples(template_examples, seed=GENERATION_SEED)
     return dg.Output(

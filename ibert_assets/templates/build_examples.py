@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ibert_assets.outcome import Outcome
-from ibert_assets.record import VERIFIED, make_id, schema_of
+from ibert_assets.record import VERIFIED, Record, make_id
 from ibert_assets.templates.augment import Pair, variants
 from ibert_assets.templates.loader import TemplateExample, expand_template, load_template
 
@@ -21,24 +21,24 @@ def pair_record(
     meta: dict[str, Any],
     verdict: Any,
     dialect: str = "duckdb",
-) -> dict[str, Any]:
+) -> Record:
     """The canonical SQL<->Ibis pair record (task ``sql_to_ibis``); ``sql`` is written in
     ``dialect`` (the verified DuckDB SQL is sqlglot's transpilation of it)."""
     import ibis as ibis_module
 
     input_, target = {"sql": sql, "dialect": dialect}, {"ibis": ibis}
-    return {
-        "id": make_id("sql_to_ibis", input_, target),
-        "task": "sql_to_ibis",
-        "dialect": dialect,
-        "backend": "duckdb",
-        "ibis_version": ibis_module.__version__,
-        "context": {"tables": {t: {"schema": dict(cols)} for t, cols in schema.items()}},
-        "input": input_,
-        "target": target,
-        "meta": meta,
-        "provenance": None,
-        "verification": {
+    return Record(
+        id=make_id("sql_to_ibis", input_, target),
+        task="sql_to_ibis",
+        dialect=dialect,
+        backend="duckdb",
+        ibis_version=ibis_module.__version__,
+        context={"tables": {t: {"schema": dict(cols)} for t, cols in schema.items()}},
+        input=input_,
+        target=target,
+        meta=meta,
+        provenance=None,
+        verification={
             "method": "differential_execution",
             "status": verdict.status,
             "databases": verdict.databases,
@@ -46,7 +46,7 @@ def pair_record(
             "order_checked": verdict.order_checked,
             "compiled_sql": verdict.compiled_sql,  # the DuckDB SQL of the Ibis side that ran
         },
-    }
+    )
 
 
 def example_meta(example: TemplateExample, source: str = "template") -> dict[str, Any]:
@@ -91,20 +91,18 @@ def build_template_examples(path: Path, *, seed: int = 0) -> Outcome:
 
 
 def build_augmented_examples(
-    records: Iterable[dict[str, Any]], *, seed: int = 0, renames: int = 1
+    records: Iterable[Record], *, seed: int = 0, renames: int = 1
 ) -> Outcome:
     """Variants of verified template pairs, each verified again; duplicates of known ids dropped."""
     from ibert_inference import verify_pair
 
     start = time.perf_counter()
     records = list(records)
-    outcome = Outcome(seen={record["id"] for record in records})  # an original is no variant
+    outcome = Outcome(seen={record.id for record in records})  # an original is no variant
     for index, record in enumerate(records):
-        description = str((record["meta"] or {}).get("description") or "")
-        domains = dict((record["meta"] or {}).get("domains") or {})
         pair = Pair(
-            record["input"]["sql"], record["target"]["ibis"], schema_of(record),
-            description=description, domains=domains,
+            record.input["sql"], record.target["ibis"], record.table_schemas,
+            description=record.meta.description or "", domains=dict(record.meta.domains or {}),
         )  # fmt: skip
         for variant in variants(pair, seed=seed + index, renames=renames):
             outcome.counts["generated"] += 1
@@ -112,10 +110,10 @@ def build_augmented_examples(
                 variant.sql, variant.ibis, variant.schema, dialect=variant.dialect, seed=seed
             )
             meta = {
-                **record["meta"],
+                **record.meta.model_dump(exclude_unset=True),
                 "source": "augmented",
                 "augmentation": variant.operator,
-                "derived_from": record["id"],
+                "derived_from": record.id,
                 # retold from the variation; None where no true wording could be derived
                 "description": variant.description or None,
             }

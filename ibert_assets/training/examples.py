@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibert_assets.record import Record
 from ibert_inference.errors import IbertError
 from ibert_inference.prompts import record_conversation
 
@@ -46,7 +47,7 @@ def render_prompt(tokenizer: Any, conversation: list[dict[str, str]]) -> str:
 
 
 def tokenize_records(
-    records: Iterable[dict[str, Any]],
+    records: Iterable[Record],
     tokenizer: Any,
     *,
     max_length: int,
@@ -60,11 +61,12 @@ def tokenize_records(
     result = TokenizedSet()
     end = tokenizer.eos_token or ""
     for record in records:
-        if tasks and record.get("task") not in tasks:
+        if tasks and record.task not in tasks:
             result.counts["other_task"] += 1
             continue
         try:
-            conversation, reply = record_conversation(record)
+            # the inference package reads records as the JSON objects they are stored as
+            conversation, reply = record_conversation(record.to_dict())
         except IbertError:
             result.counts["dropped_malformed"] += 1
             continue
@@ -80,12 +82,12 @@ def tokenize_records(
             continue
         result.examples.append(
             TokenizedExample(
-                id=str(record.get("id", "")),
+                id=record.id,
                 input_ids=[*prompt_ids, *reply_ids],
                 labels=[IGNORE_INDEX] * len(prompt_ids) + list(reply_ids),
             )
         )
-        result.counts[f"kept_{record.get('task')}"] += 1
+        result.counts[f"kept_{record.task}"] += 1
     return result
 
 

@@ -22,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ibert_assets.record import Record
 from ibert_assets.training.card import model_card
 from ibert_assets.training.checkpoints import (
     replace_folder,
@@ -54,8 +55,8 @@ def output_name(base_model: str) -> str:
 
 def fine_tune(
     base_model: str,
-    train_records: Sequence[dict[str, Any]],
-    validation_records: Sequence[dict[str, Any]],
+    train_records: Sequence[Record],
+    validation_records: Sequence[Record],
     output: Path,
     settings: TrainingSettings,
     *,
@@ -183,20 +184,16 @@ def _accelerator(device: str, accelerator_class: Any) -> Any:
 
 
 def _tokenized(
-    records: Sequence[dict[str, Any]], tokenizer: Any, settings: TrainingSettings, split: str
+    records: Sequence[Record], tokenizer: Any, settings: TrainingSettings, split: str
 ) -> Any:
     chosen = list(records)
     if settings.tasks:
-        chosen = [r for r in chosen if r.get("task") in settings.tasks]
+        chosen = [r for r in chosen if r.task in settings.tasks]
     # validation is only ever scored on eval_examples: tokenize no more than those
     limit = settings.max_examples if split == "train" else settings.eval_examples
     if limit and len(chosen) > limit:
-        chosen = random.Random(settings.seed).sample(sorted(chosen, key=_id), limit)
+        chosen = random.Random(settings.seed).sample(sorted(chosen, key=lambda r: r.id), limit)
     return tokenize_records(chosen, tokenizer, max_length=settings.max_length)
-
-
-def _id(record: dict[str, Any]) -> str:
-    return str(record.get("id", ""))
 
 
 def _with_lora(model: Any, settings: TrainingSettings) -> Any:

@@ -1,20 +1,26 @@
 from ibert_assets.splits.assign import assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate
 from ibert_assets_tests.assets.test_dedup import LONG_SQL, record
+from ibert_assets_tests.conftest import make_record
 
 
 def test_group_keys_follow_template_examples_and_mined_files():
-    assert group_key({"id": "x", "meta": {"group": "tmpl:joins:3"}}) == "tmpl:joins:3"
-    mined = {"id": "y", "meta": {}, "provenance": {"repo": "ibis", "path": "a/b.py"}}
+    assert group_key(record("SELECT 1", group="tmpl:joins:3")) == "tmpl:joins:3"
+    provenance = {"repo": "ibis", "url": "u", "commit": "c", "path": "a/b.py",
+                  "line_start": 1, "line_end": 2, "license": "MIT"}  # fmt: skip
+    mined = make_record(source="mined", provenance=provenance)
     assert group_key(mined) == "file:ibis/a/b.py"
-    assert group_key({"id": "z", "meta": {}}) == "record:z"
+    alone = make_record(source="docs")
+    assert group_key(alone) == f"record:{alone.id}"
 
 
-def templated(template: str, family: str, index: int) -> dict:
-    return {
-        **record(f"{template}-{family}-{index}", f"SELECT {index} FROM {template}_{family}"),
-        "meta": {"template": template, "family": family, "group": f"template:{template}/{family}"},
-    }
+def templated(template: str, family: str, index: int):
+    return record(
+        f"SELECT {index} FROM {template}_{family}",
+        template=template,
+        family=family,
+        group=f"template:{template}/{family}",
+    )
 
 
 TEMPLATED = [
@@ -33,41 +39,36 @@ def test_splits_are_80_10_10_in_size_and_stable():
 
 def test_whole_templates_are_held_out_in_test_beside_unseen_families():
     splits = assign_splits(TEMPLATED, cluster_of={})
-    templates = {split: {r["meta"]["template"] for r in found} for split, found in splits.items()}
-    held = {r["meta"]["template"] for r in splits["test"] if r["meta"]["held_out"] == "template"}
+    templates = {split: {r.meta.template for r in found} for split, found in splits.items()}
+    held = {r.meta.template for r in splits["test"] if r.meta.extra("held_out") == "template"}
     assert held, "no template held out"
     assert not held & (templates["train"] | templates["validation"])
-    unseen_families = [r for r in splits["test"] if r["meta"]["held_out"] == "group"]
-    assert (
-        unseen_families and {r["meta"]["template"] for r in unseen_families} <= templates["train"]
-    )
-    assert all("held_out" not in r["meta"] for r in splits["train"])
+    unseen_families = [r for r in splits["test"] if r.meta.extra("held_out") == "group"]
+    assert unseen_families and {r.meta.template for r in unseen_families} <= templates["train"]
+    assert all(r.meta.extra("held_out") is None for r in splits["train"])
 
 
 def test_a_single_template_is_never_moved_into_test_whole():
     one = [templated("only", f"family{f}", i) for f in range(10) for i in range(10)]
     splits = assign_splits(one, cluster_of={})
-    assert splits["train"] and all(r["meta"]["held_out"] == "group" for r in splits["test"])
+    assert splits["train"] and all(r.meta.extra("held_out") == "group" for r in splits["test"])
 
 
 def test_variants_of_one_group_never_straddle_splits():
-    records = [
-        {**record(f"r{i}", f"SELECT {i} FROM t"), "meta": {"group": f"g{i % 7}"}}
-        for i in range(200)
-    ]
+    records = [record(f"SELECT {i} FROM t", group=f"g{i % 7}") for i in range(200)]
     splits = assign_splits(records, cluster_of={})
     split_of_group = {}
     for split, members in splits.items():
         for member in members:
-            assert split_of_group.setdefault(member["meta"]["group"], split) == split
+            assert split_of_group.setdefault(member.meta.extra("group"), split) == split
 
 
 def test_planted_near_duplicate_pair_lands_in_one_split():
     near = LONG_SQL.replace("LIMIT 10", "LIMIT 11")
     for attempt in range(20):  # different groups, so only the cluster can join them
         pair = [
-            {**record("a", LONG_SQL), "meta": {"group": f"first-{attempt}"}},
-            {**record("b", near), "meta": {"group": f"second-{attempt}"}},
+            record(LONG_SQL, group=f"first-{attempt}"),
+            record(near, group=f"second-{attempt}"),
         ]
         result = deduplicate(pair)
         splits = assign_splits(result.records, result.cluster_of)
@@ -77,8 +78,8 @@ def test_planted_near_duplicate_pair_lands_in_one_split():
 def test_one_input_with_two_targets_stays_in_one_split():
     for attempt in range(20):
         twins = [
-            {**record("a", "SELECT 1", ibis="x = 1"), "meta": {"group": f"one-{attempt}"}},
-            {**record("b", "SELECT 1", ibis="y = 2"), "meta": {"group": f"two-{attempt}"}},
+            record("SELECT 1", ibis="x = 1", group=f"one-{attempt}"),
+            record("SELECT 1", ibis="y = 2", group=f"two-{attempt}"),
         ]
         splits = assign_splits(twins, cluster_of={})
         assert [len(v) for v in splits.values()].count(2) == 1

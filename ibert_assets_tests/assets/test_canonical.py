@@ -1,24 +1,23 @@
 from ibert_assets.multitask.build import sql_to_ibis_records
 from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
 from ibert_assets.quality import inputs_with_several_targets
-from ibert_assets.record import make_id
+from ibert_assets.record import Record
+from ibert_assets_tests.conftest import make_record
 from ibert_inference.verify import verify_pair
 
 SCHEMA = {"orders": {"amount": "float64", "status": "string", "count": "int64"}}
 SQL = "SELECT status, SUM(amount) AS total FROM orders WHERE amount > 10 GROUP BY status"
 
 
-def record(sql: str, code: str, source: str) -> dict:
-    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": code}
-    return {
-        "id": make_id("sql_to_ibis", input_, target),
-        "task": "sql_to_ibis",
-        "context": {"tables": {"orders": {"schema": SCHEMA["orders"]}}},
-        "input": input_,
-        "target": target,
-        "meta": {"source": source, "group": f"g:{source}"},
-        "verification": {"status": "verified"},
-    }
+def record(sql: str, code: str, source: str) -> Record:
+    return make_record(
+        "sql_to_ibis",
+        {"sql": sql, "dialect": "duckdb"},
+        {"ibis": code},
+        tables=SCHEMA,
+        source=source,
+        group=f"g:{source}",
+    )
 
 
 def test_subscripts_become_attributes_only_where_the_meaning_is_the_same():
@@ -40,7 +39,7 @@ def test_the_template_target_wins_and_the_rival_is_counted():
         "mined",
     )
     kept, dropped = one_target_per_input([mined, template])
-    assert [r["meta"]["source"] for r in kept] == ["template"] and dropped == 1
+    assert [r.meta.source for r in kept] == ["template"] and dropped == 1
 
 
 def test_sql_to_ibis_records_never_hold_an_input_with_two_targets():

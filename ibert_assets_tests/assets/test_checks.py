@@ -1,23 +1,16 @@
 """The dataset checks as plain functions, on real pairs verified again on another seed."""
 
-from typing import Any
-
 from ibert_assets.checks import reverify_check, schema_check, unique_ids_check
-from ibert_assets.record import make_id
+from ibert_assets.record import Record
+from ibert_assets_tests.conftest import make_record
 
 ORDERS = {"id": "int64", "amount": "float64", "status": "string"}
 
 
-def pair(sql: str, ibis: str) -> dict[str, Any]:
-    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": ibis}
-    return {
-        "id": make_id("sql_to_ibis", input_, target),
-        "task": "sql_to_ibis",
-        "context": {"tables": {"orders": {"schema": ORDERS}}},
-        "input": input_,
-        "target": target,
-        "meta": {"source": "template"},
-    }
+def pair(sql: str, ibis: str) -> Record:
+    return make_record(
+        "sql_to_ibis", {"sql": sql, "dialect": "duckdb"}, {"ibis": ibis}, tables={"orders": ORDERS}
+    )
 
 
 RIGHT = pair("SELECT id FROM orders WHERE amount > 10", "orders.filter(_.amount > 10).select('id')")
@@ -31,16 +24,14 @@ EMPTY = pair(
 def test_a_pair_that_disagrees_on_the_new_seed_fails_the_check():
     outcome = reverify_check([RIGHT, WRONG], seed=1000)
     assert not outcome.passed
-    assert outcome.metadata["failed"] == 1 and WRONG["id"] in outcome.metadata["examples"][0]
+    assert outcome.metadata["failed"] == 1 and WRONG.id in outcome.metadata["examples"][0]
     assert "1 of 2 pairs fail with seed 1000" in outcome.description
 
 
 def test_a_pair_empty_on_every_new_database_is_shown_not_failed():
     outcome = reverify_check([RIGHT, EMPTY], seed=1000)
     assert outcome.passed
-    assert outcome.metadata["vacuous"] == 1 and outcome.metadata["vacuous_examples"] == [
-        EMPTY["id"]
-    ]
+    assert outcome.metadata["vacuous"] == 1 and outcome.metadata["vacuous_examples"] == [EMPTY.id]
     assert "1 empty on every database" in outcome.description
 
 
@@ -50,26 +41,24 @@ def test_no_records_at_all_fails_where_records_are_required():
 
 
 def test_schema_and_id_checks_name_what_is_wrong():
-    broken = {**RIGHT, "task": "not_a_task"}
+    broken = {**RIGHT.to_dict(), "task": "not_a_task"}  # a stored line, as the check reads it
     outcome = schema_check([broken])
     assert not outcome.passed and "task" in outcome.metadata["examples"][0]
     repeated = unique_ids_check([RIGHT, RIGHT])
-    assert not repeated.passed and repeated.metadata["repeated_ids"] == [RIGHT["id"]]
+    assert not repeated.passed and repeated.metadata["repeated_ids"] == [RIGHT.id]
 
 
 def test_an_sql_input_in_another_dialect_is_reverified_as_read_in_that_dialect():
     from ibert_assets.checks import verify_record
 
     sql = "SELECT id, CAST(amount AS DOUBLE PRECISION) AS a FROM orders WHERE name ILIKE 'a%'"
-    record = {
-        "task": "sql_to_ibis",
-        "context": {
-            "tables": {"orders": {"schema": {"id": "int64", "amount": "int64", "name": "string"}}}
-        },
-        "input": {"sql": sql, "dialect": "postgres"},
-        "target": {
+    record = make_record(
+        "sql_to_ibis",
+        {"sql": sql, "dialect": "postgres"},
+        {
             "ibis": "result = orders.filter(_.name.ilike('a%'))"
             ".select('id', a=_.amount.cast('float64'))"
         },
-    }
+        tables={"orders": {"id": "int64", "amount": "int64", "name": "string"}},
+    )
     assert verify_record(record, seed=1000).ok

@@ -1,8 +1,10 @@
+from ibert_assets.record import Record
 from ibert_assets.splits.dedup import deduplicate, exact_overlap, shingles
+from ibert_assets_tests.conftest import make_record
 
 
-def record(rid: str, sql: str, ibis: str = "result = t", task: str = "sql_to_ibis") -> dict:
-    return {"id": rid, "task": task, "input": {"sql": sql}, "target": {"ibis": ibis}}
+def record(sql: str, ibis: str = "result = t", task: str = "sql_to_ibis", **meta) -> Record:
+    return make_record(task, {"sql": sql}, {"ibis": ibis}, **meta)
 
 
 LONG_SQL = (
@@ -13,24 +15,26 @@ LONG_SQL = (
 
 
 def test_exact_duplicates_are_dropped_whitespace_and_case_aside():
-    result = deduplicate([record("a", "SELECT a FROM t"), record("b", "select  a\nFROM t")])
-    assert [r["id"] for r in result.records] == ["a"]
+    a, b = record("SELECT a FROM t"), record("select  a\nFROM t")
+    result = deduplicate([a, b])
+    assert [r.id for r in result.records] == [min(a.id, b.id)]  # records are taken by id
     assert result.counts["exact_duplicates"] == 1
 
 
 def test_near_duplicates_share_a_cluster_and_distinct_records_do_not():
     near = LONG_SQL.replace("LIMIT 10", "LIMIT 11")
     other = "SELECT name FROM employees WHERE salary BETWEEN 10 AND 20 ORDER BY name"
-    result = deduplicate([record("a", LONG_SQL), record("b", near), record("c", other)])
+    a, b, c = record(LONG_SQL), record(near), record(other)
+    result = deduplicate([a, b, c])
     assert len(result.records) == 3
-    assert result.cluster_of["a"] == result.cluster_of["b"]
-    assert result.cluster_of["c"] != result.cluster_of["a"]
+    assert result.cluster_of[a.id] == result.cluster_of[b.id]
+    assert result.cluster_of[c.id] != result.cluster_of[a.id]
 
 
 def test_threshold_is_configurable():
-    near = LONG_SQL.replace("LIMIT 10", "LIMIT 11")
-    strict = deduplicate([record("a", LONG_SQL), record("b", near)], threshold=0.99)
-    assert strict.cluster_of["a"] != strict.cluster_of["b"]
+    a, b = record(LONG_SQL), record(LONG_SQL.replace("LIMIT 10", "LIMIT 11"))
+    strict = deduplicate([a, b], threshold=0.99)
+    assert strict.cluster_of[a.id] != strict.cluster_of[b.id]
 
 
 def test_shingles_of_short_text():
@@ -39,5 +43,5 @@ def test_shingles_of_short_text():
 
 
 def test_exact_overlap_finds_shared_inputs():
-    assert exact_overlap([record("a", "SELECT 1")], [record("b", "select 1", ibis="x")])
-    assert not exact_overlap([record("a", "SELECT 1")], [record("b", "SELECT 2")])
+    assert exact_overlap([record("SELECT 1")], [record("select 1", ibis="x")])
+    assert not exact_overlap([record("SELECT 1")], [record("SELECT 2")])

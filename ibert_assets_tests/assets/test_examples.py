@@ -19,7 +19,7 @@ def test_only_the_reply_is_learned_and_the_prompt_is_the_served_one(tiny_model_d
     tokenizer = tokenizer_of(tiny_model_dir)
     record = sql_record(7)
     (example,) = tokenize_records([record], tokenizer, max_length=4096).examples
-    conversation, reply = record_conversation(record)
+    conversation, reply = record_conversation(record.to_dict())
     prompt = tokenizer(render_prompt(tokenizer, conversation), add_special_tokens=False)
     size = len(prompt["input_ids"])
     assert example.input_ids[:size] == prompt["input_ids"]
@@ -31,8 +31,8 @@ def test_only_the_reply_is_learned_and_the_prompt_is_the_served_one(tiny_model_d
 
 def test_what_does_not_fit_or_is_malformed_is_dropped_and_counted(tiny_model_dir: Path):
     tokenizer = tokenizer_of(tiny_model_dir)
-    malformed = {**sql_record(1), "target": {}}
-    other = {**sql_record(2), "task": "qa"}
+    malformed = sql_record(1).replace(target={})
+    other = sql_record(2).replace(task="qa")
     built = tokenize_records(
         [sql_record(3), malformed, other], tokenizer, max_length=4096, tasks=["sql_to_ibis"]
     )

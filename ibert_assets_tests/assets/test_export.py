@@ -1,21 +1,25 @@
 from ibert_assets.quality import task_figures
+from ibert_assets.record import Meta, make_id
 from ibert_assets.splits.assign import assign_splits
 from ibert_assets.splits.export import dataset_card
 from ibert_assets_tests.assets.test_assign import TEMPLATED
 
 
 def test_the_card_reports_sources_per_split_held_out_templates_and_quality_figures():
-    mined = [
-        {**r, "id": f"m{r['id']}", "meta": {"source": "mined", "group": f"file:{r['id']}"}}
+    mined = [  # copies of template inputs with other ids
+        r.replace(
+            id=make_id("mined copy", r.input, r.target),
+            meta=Meta(source="mined", group=f"file:{r.id}"),
+        )
         for r in TEMPLATED[:50]
     ]
-    records = [{**r, "meta": {**r["meta"], "source": "template"}} for r in TEMPLATED] + mined
+    records = [*TEMPLATED, *mined]
     splits = assign_splits(records, cluster_of={})
     card = dataset_card(splits, {"input": len(records)}, before=task_figures(records))
     assert "## Examples per source and split" in card
     assert "| mined |" in card and "| template |" in card
     held = sorted(
-        {r["meta"]["template"] for r in splits["test"] if r["meta"]["held_out"] == "template"}
+        {r.meta.template for r in splits["test"] if r.meta.extra("held_out") == "template"}
     )
     assert f"Held-out templates: {', '.join(held)}." in card
     assert "| test | template |" in card and "| test | group |" in card

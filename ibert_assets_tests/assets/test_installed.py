@@ -10,7 +10,7 @@ from ibert_assets.mining.installed import PackageNotInstalledError, installed_fi
 from ibert_assets.mining.mine import mine_code, mine_docs
 from ibert_assets.mining.repos import RepoSpec, load_repo_specs
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
-from ibert_assets.store import read_partition
+from ibert_assets.store import partition_path, read_jsonl, read_partition
 
 SQL_DIR = "ibis/backends/tests/snapshots/test_sql/test_isin_bug"
 PY_FILE = "ibis/expr/types/strings.py"
@@ -60,14 +60,11 @@ def test_mined_records_carry_package_and_version_for_provenance():
     outcome = mine_code(snapshot)
     assert outcome.records, outcome.rejects
     for record in outcome.records:
-        provenance = record["provenance"]
-        assert provenance["commit"] == RELEASE
-        assert (provenance["package"], provenance["version"]) == (
-            "ibis-framework",
-            ibis.__version__,
-        )
-        assert provenance["path"].startswith(SQL_DIR)
-        assert record["verification"]["status"] == "verified"
+        provenance = record.provenance
+        assert provenance.commit == RELEASE
+        assert (provenance.package, provenance.version) == ("ibis-framework", ibis.__version__)
+        assert provenance.path.startswith(SQL_DIR)
+        assert record.verification.status == "verified"
 
 
 def test_remining_the_same_release_reads_nothing_again():
@@ -81,16 +78,18 @@ def test_remining_the_same_release_reads_nothing_again():
 def test_another_release_rereads_every_file():
     snapshot = installed(SQL_DIR)
     first = mine_code(snapshot)
-    for record in first.records:
-        record["provenance"]["commit"] = "ibis-framework==0.0.1"
-    again = mine_code(snapshot, first.records)
+    older = [
+        r.replace(provenance=r.provenance.model_copy(update={"commit": "ibis-framework==0.0.1"}))
+        for r in first.records
+    ]
+    again = mine_code(snapshot, older)
     assert again.counts["files_read"] == snapshot.file_counts[".sql"]
 
 
 def test_docstrings_of_the_installed_package_become_documentation_examples():
     outcome = mine_docs(installed(PY_FILE))
     assert outcome.counts["function_docstring"] >= 10
-    assert {r["task"] for r in outcome.records} == {"documentation"}
+    assert {r.task for r in outcome.records} == {"documentation"}
 
 
 def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path, monkeypatch):
@@ -108,11 +107,11 @@ def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path,
         resources=default_resources(Settings(data_dir=base)),
     )
     assert result.success
-    (snapshot,) = read_partition(base, "repo_snapshots", "ibis-installed")
+    (snapshot,) = read_jsonl(partition_path(base, "repo_snapshots", "ibis-installed"))
     assert snapshot["commit"] == RELEASE and snapshot["kind"] == "installed"
     mined = read_partition(base, "mined_examples", "ibis-installed")
     docs = read_partition(base, "docs_examples", "ibis-installed")
     assert mined and docs
-    assert all(r["provenance"]["version"] == ibis.__version__ for r in [*mined, *docs])
+    assert all(r.provenance.version == ibis.__version__ for r in [*mined, *docs])
     (materialization,) = result.asset_materializations_for_node("mined_examples")
     assert materialization.metadata["records_all_partitions"].value == len(mined)

@@ -7,6 +7,7 @@ import dagster as dg
 
 from ibert_assets.metadata import dataset_metadata, per_partition_figures, stored_total
 from ibert_assets.outcome import Outcome
+from ibert_assets_tests.conftest import make_record
 
 
 def store(base: Path, asset: str, partition: str, records: int, rejects: int = 0) -> None:
@@ -32,7 +33,8 @@ def test_the_partition_being_written_counts_as_it_will_be(tmp_path: Path):
 
 
 def test_a_total_is_named_as_one_beside_the_partition_count():
-    outcome = Outcome([{"id": "1"}, {"id": "2"}], counts=Counter(kept=2), seconds=0.5)
+    records = [make_record("qa", {"question": q}, {"answer": q}) for q in ("1", "2")]
+    outcome = Outcome(records, counts=Counter(kept=2), seconds=0.5)
     metadata = dataset_metadata(outcome, total=72_063)
     assert metadata["records"] == dg.MetadataValue.int(2)
     assert metadata["dagster/row_count"] == dg.MetadataValue.int(2)

@@ -1,13 +1,13 @@
 """Scoring the tasks on test records: the deterministic path beside a model at its boundary."""
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ibert_assets.evaluation.metrics import evaluate_task, sample, token_f1
-from ibert_assets.record import make_id
+from ibert_assets.record import Record
+from ibert_assets_tests.conftest import make_record
 from ibert_assets_tests.scripted_model import ScriptedModel
 
 ORDERS = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
@@ -15,14 +15,8 @@ BIG = "result = orders.filter(_.amount > 10).select('id')"
 PAID = "result = orders.filter(_.status == 'paid').select('id', 'amount')"
 
 
-def record(task: str, input: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": make_id(task, input, target),
-        "task": task,
-        "context": {"tables": {"orders": {"schema": ORDERS["orders"]}}},
-        "input": input,
-        "target": target,
-    }
+def record(task: str, input: dict[str, Any], target: dict[str, Any]) -> Record:
+    return make_record(task, input, target, tables=ORDERS)
 
 
 SQL_TO_IBIS = [
@@ -36,11 +30,11 @@ SQL_TO_IBIS = [
 
 
 def test_sql_to_ibis_scores_the_model_by_execution_beside_the_translator():
-    by_sql = {r["input"]["sql"]: r for r in SQL_TO_IBIS}
+    by_sql = {r.input["sql"]: r for r in SQL_TO_IBIS}
     ordered = sample(SQL_TO_IBIS, "sql_to_ibis", 10)
     replies = [
         # right for the first sampled record, an off-by-one boundary for the second
-        f"```python\n{by_sql[ordered[0]['input']['sql']]['target']['ibis']}\n```",
+        f"```python\n{by_sql[ordered[0].input['sql']].target['ibis']}\n```",
         "```python\nresult = orders.filter(_.amount >= 10).select('id')\n```",
     ]
     scores = evaluate_task("sql_to_ibis", SQL_TO_IBIS, ScriptedModel(replies), sample_size=10)
@@ -98,10 +92,10 @@ def test_qa_hits_count_the_mined_passage_among_the_citations(
     )
     docs = tmp_path / "docs_examples"
     docs.mkdir()
-    (docs / "demo.jsonl").write_text(json.dumps(mined) + "\n")
+    (docs / "demo.jsonl").write_text(mined.to_json() + "\n")
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path))
     scores = evaluate_task("qa", [mined, template], None)
     assert scores.summary["retrievable_examples"] == 1.0  # the template's question has no passage
     assert scores.summary["retrieval_hit_rate"] == 1.0
     by_id = {row["id"]: row for row in scores.rows}
-    assert by_id[template["id"]]["retrieval_hit"] is None
+    assert by_id[template.id]["retrieval_hit"] is None

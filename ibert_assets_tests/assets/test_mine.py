@@ -1,3 +1,4 @@
+import json
 import logging
 from collections import Counter
 from pathlib import Path
@@ -30,23 +31,23 @@ def mined(tmp_path_factory: pytest.TempPathFactory):
 
 def test_sql_and_ibis_from_python_notebooks_quarto_and_sql_files_are_verified(mined):
     records = mined["code"].records
-    origins = Counter(r["provenance"]["origin"] for r in records)
+    origins = Counter(r.provenance.origin for r in records)
     assert origins["py_string"] >= 1 and origins["py_call"] >= 1
     assert origins["notebook_sql_cell"] == 1 and origins["sql_file"] == 1
     assert origins["markdown_sql_block"] == 1
     assert {"py_function", "markdown_python_block", "notebook_py_module"} <= set(origins)
     for record in records:
-        assert record["verification"]["status"] == "verified"
-        jsonschema.validate(record, record_json_schema())
+        assert record.verification.status == "verified"
+        jsonschema.validate(json.loads(record.to_json()), record_json_schema())
 
 
 def test_every_record_carries_provenance(mined):
     snapshot = mined["snapshot"]
     for record in mined["code"].records + mined["docs"].records:
-        provenance = record["provenance"]
-        assert provenance["commit"] == snapshot.commit and provenance["license"] == "MIT"
-        assert provenance["line_start"] <= provenance["line_end"]
-        assert (Path(mined["origin"].working_dir) / provenance["path"]).exists()
+        provenance = record.provenance
+        assert provenance.commit == snapshot.commit and provenance.license == "MIT"
+        assert provenance.line_start <= provenance.line_end
+        assert (Path(mined["origin"].working_dir) / provenance.path).exists()
 
 
 def test_unsafe_and_broken_files_are_skipped_and_counted_never_run(mined):
@@ -55,8 +56,8 @@ def test_unsafe_and_broken_files_are_skipped_and_counted_never_run(mined):
     assert code.skipped["binary"] == 1 and code.skipped["too_large"] == 1
     assert code.skipped["malformed_notebook"] == 1 and code.skipped["python_syntax_error"] == 1
     assert not mined["marker"].exists()
-    hostile = [r for r in code.records if r["provenance"]["path"] == "hostile.py"]
-    assert [r["input"]["sql"] for r in hostile] == [
+    hostile = [r for r in code.records if r.provenance.path == "hostile.py"]
+    assert [r.input["sql"] for r in hostile] == [
         "SELECT\n  id\nFROM accounts\nWHERE\n  balance < 0"
     ]
 
@@ -64,19 +65,19 @@ def test_unsafe_and_broken_files_are_skipped_and_counted_never_run(mined):
 def test_ibis_code_must_compile_to_sql_that_runs_and_names_its_tables(mined):
     reasons = {r["status"]: r["reason"] for r in mined["code"].rejects}
     assert "unbound_table_" in reasons["unnamed_table"]
-    assert not any("unbound_table" in r["target"].get("sql", "") for r in mined["code"].records)
-    compiled = [r for r in mined["code"].records if r["task"] == "ibis_to_sql"]
-    assert compiled and all(r["verification"]["databases"] >= 5 for r in compiled)
+    assert not any("unbound_table" in r.target.get("sql", "") for r in mined["code"].records)
+    compiled = [r for r in mined["code"].records if r.task == "ibis_to_sql"]
+    assert compiled and all(r.verification.databases >= 5 for r in compiled)
 
 
 def test_duplicates_within_the_repository_are_dropped(mined):
-    keys = Counter(r["input"].get("sql") or r["input"].get("ibis") for r in mined["code"].records)
+    keys = Counter(r.input.get("sql") or r.input.get("ibis") for r in mined["code"].records)
     assert max(keys.values()) == 1
     assert mined["code"].counts["duplicates"] >= 1  # queries_copy.sql repeats queries.sql
 
 
 def test_docs_give_qa_code_examples_and_function_docstrings(mined):
-    kinds = Counter(r["meta"]["kind"] for r in mined["docs"].records)
+    kinds = Counter(r.meta.extra("kind") for r in mined["docs"].records)
     assert kinds["section_qa"] == 1 and kinds["function_docstring"] == 1
     assert kinds["code_example"] >= 1
     # the SQL-only section and code examples teach no Ibis: rejects with their reason
@@ -107,7 +108,9 @@ def test_a_moved_head_rereads_only_changed_files(mined):
     assert len(again.rejects) == len(code.rejects)  # new_report.sql verifies; nothing else read
     assert {r["provenance"]["commit"] for r in again.rejects} == {moved.commit}
     assert again.counts["kept_unchanged"] == len(mined["code"].records)
-    assert any(r["provenance"]["path"] == "new_report.sql" for r in again.records)
+    assert any(r.provenance.path == "new_report.sql" for r in again.records)
+    # every record kept from before now names the commit it was read at
+    assert {r.provenance.commit for r in again.records} == {moved.commit}
 
 
 def test_foreign_code_does_not_flood_the_log_with_warnings(
@@ -166,8 +169,8 @@ def test_wrong_pairs_of_issue_17_are_rejects_with_their_reasons(tmp_path: Path):
 
 
 def test_mined_sql_says_who_wrote_it_and_weighs_ibis_output_less(mined):
-    sql_records = [r for r in mined["code"].records if r["task"] == "sql_to_ibis"]
+    sql_records = [r for r in mined["code"].records if r.task == "sql_to_ibis"]
     assert sql_records
     for record in sql_records:
-        assert record["meta"]["sql_author"] == "person"  # the demo repository's SQL is hand-written
-        assert record["meta"]["sample_weight"] == 1.0
+        assert record.meta.extra("sql_author") == "person"  # the demo repository's SQL is by hand
+        assert record.meta.extra("sample_weight") == 1.0

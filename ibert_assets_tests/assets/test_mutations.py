@@ -89,19 +89,14 @@ def test_removed_method_names_of_earlier_ibis_versions():
 
 def test_error_messages_name_their_type_once():
     from ibert_assets.multitask.build import error_records
+    from ibert_assets_tests.conftest import make_record
 
-    pair = {
-        "id": "0" * 16,
-        "task": "sql_to_ibis",
-        "context": {"tables": {t: {"schema": c} for t, c in JOIN_SCHEMA.items()}},
-        "input": {"sql": "SELECT 1"},
-        "target": {"ibis": JOIN_CODE},
-        "meta": {"source": "template", "group": "g"},
-        "verification": {"status": "verified"},
-    }
+    pair = make_record(
+        "sql_to_ibis", {"sql": "SELECT 1"}, {"ibis": JOIN_CODE}, tables=JOIN_SCHEMA, group="g"
+    )
     build = error_records([pair], per_pair=8)
     assert build.records
     for record in build.records:
-        error = record["input"]["error"]
+        error = record.input["error"]
         kind = error.split(":", 1)[0]
         assert not error.startswith(f"{kind}: {kind}:"), error

@@ -33,7 +33,9 @@ def test_unparseable_sql_has_no_shape():
 
 
 def record(task, input_, target, source="template"):
-    return {"task": task, "input": input_, "target": target, "meta": {"source": source}}
+    from ibert_assets_tests.conftest import make_record
+
+    return make_record(task, input_, target, source=source)
 
 
 def test_figures_count_inputs_shapes_ambiguity_and_sources():

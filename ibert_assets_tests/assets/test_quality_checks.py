@@ -3,21 +3,20 @@ from pathlib import Path
 import dagster as dg
 
 from ibert_assets.quality_checks import one_target_check, role_check
-from ibert_assets.record import make_id
+from ibert_assets.record import Record
 from ibert_assets.store import partition_path, to_jsonl, write_atomic
 from ibert_assets_tests.assets.test_splits_assets import materialize
+from ibert_assets_tests.conftest import make_record
 
 
-def pair(sql: str, code: str, schema: dict | None = None) -> dict:
-    input_, target = {"sql": sql, "dialect": "duckdb"}, {"ibis": code}
-    return {
-        "id": make_id("sql_to_ibis", input_, target),
-        "task": "sql_to_ibis",
-        "context": {"tables": {"t": {"schema": schema or {"a": "int64"}}}},
-        "input": input_,
-        "target": target,
-        "meta": {"source": "template", "group": f"g:{sql}"},
-    }
+def pair(sql: str, code: str, schema: dict | None = None) -> Record:
+    return make_record(
+        "sql_to_ibis",
+        {"sql": sql, "dialect": "duckdb"},
+        {"ibis": code},
+        tables={"t": schema or {"a": "int64"}},
+        group=f"g:{sql}",
+    )
 
 
 def test_an_sql_input_with_two_targets_fails_other_tasks_are_counted():
@@ -26,7 +25,7 @@ def test_an_sql_input_with_two_targets_fails_other_tasks_are_counted():
     twice = [*clean, pair("SELECT a FROM t", "result = t.select(_.a)")]
     outcome = one_target_check(twice)
     assert not outcome.passed and outcome.metadata["strict_ambiguous_inputs"] == 1
-    completions = [{**r, "task": "code_completion", "input": {"prefix": "x"}} for r in twice]
+    completions = [r.replace(task="code_completion", input={"prefix": "x"}) for r in twice]
     outcome = one_target_check(completions)
     assert outcome.passed and outcome.metadata["other_ambiguous_inputs"] == 1
 

@@ -1,8 +1,11 @@
+import json
+from pathlib import Path
+
 import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from ibert_assets.record import Record, make_id, record_json_schema
+from ibert_assets.record import Record, RecordError, make_id, record_json_schema
 
 
 def pair_record(**overrides) -> dict:
@@ -26,7 +29,7 @@ def test_ids_are_content_hashes_independent_of_key_order():
 
 
 def test_stored_json_validates_against_the_exported_schema():
-    stored = Record.model_validate(pair_record()).to_json()
+    stored = json.loads(Record.model_validate(pair_record()).to_json())
     assert stored["context"]["tables"]["t"]["schema"] == {"a": "int64"}
     jsonschema.validate(stored, record_json_schema())
 
@@ -41,3 +44,46 @@ def test_malformed_records_fail_both_pydantic_and_json_schema(broken: dict):
         Record.model_validate(data)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, record_json_schema())
+
+
+# One stored line from each builder, written by the builders of before records were typed
+# (plain dicts through json.dumps): template, augmented, mined SQL and Ibis, docs, each task of
+# multitask, and a train_complete split.
+STORED = Path(__file__).with_name("stored_records.jsonl")
+
+
+@pytest.mark.parametrize(
+    "line", STORED.read_text().splitlines(), ids=lambda line: json.loads(line)["meta"]["source"]
+)
+def test_a_stored_record_round_trips_byte_for_byte(line: str):
+    record = Record.from_json(line)
+    assert record.to_json() == line
+    assert Record.model_validate(json.loads(line)).to_json() == line  # dict -> Record -> JSON
+
+
+def test_fields_a_record_was_not_given_are_not_written():
+    record = Record.model_validate(pair_record())
+    stored = json.loads(record.to_json())
+    assert (
+        "dialect" not in stored
+        and "provenance" not in stored
+        and "seed" not in stored["verification"]
+    )
+    assert record.dialect == "duckdb" and record.provenance is None  # read as their defaults
+
+
+def test_changed_copies_keep_the_stored_key_order():
+    record = Record.model_validate(pair_record(meta={"source": "template", "group": "g"}))
+    derived = record.with_meta(derived_from=record.id, group="h")
+    assert list(json.loads(derived.to_json())["meta"]) == ["source", "group", "derived_from"]
+    assert record.meta.extra("group") == "g"  # the original is untouched
+
+
+def test_schema_of_tables_is_a_property_of_the_record():
+    assert Record.model_validate(pair_record()).table_schemas == {"t": {"a": "int64"}}
+
+
+def test_a_line_that_is_not_a_record_names_where_and_which_field():
+    with pytest.raises(RecordError, match=r"^f\.jsonl:7: verification\.status: "):
+        line = json.dumps(pair_record(verification={"method": "m", "status": "perhaps"}))
+        Record.from_json(line, where="f.jsonl:7")

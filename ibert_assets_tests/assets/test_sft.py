@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from ibert_assets.record import Record
 from ibert_assets.training.sft import TrainingError, TrainingSettings, fine_tune
+from ibert_assets_tests.conftest import make_record
 from ibert_inference.model import ModelResource
 
 FAST = TrainingSettings(
@@ -23,15 +25,13 @@ FAST = TrainingSettings(
 )
 
 
-def sql_record(number: int) -> dict[str, Any]:
-    return {
-        "id": f"{number:016x}",
-        "task": "sql_to_ibis",
-        "context": {"tables": {"t": {"schema": {"a": "int64"}}}},
-        "input": {"sql": f"SELECT a FROM t WHERE a > {number}"},
-        "target": {"ibis": f"result = t.filter(_.a > {number}).select('a')"},
-        "meta": {"source": "template", "template": "t"},
-    }
+def sql_record(number: int, template: str = "t") -> Record:
+    return make_record(
+        "sql_to_ibis",
+        {"sql": f"SELECT a FROM t WHERE a > {number}"},
+        {"ibis": f"result = t.filter(_.a > {number}).select('a')"},
+        template=template,
+    )
 
 
 TRAIN = [sql_record(n) for n in range(16)]

@@ -2,13 +2,12 @@
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pytest
 
 from ibert_assets.definitions import defs
-from ibert_assets.record import make_id
+from ibert_assets.record import Record
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
 from ibert_assets.splits.assets import train_complete
@@ -18,22 +17,19 @@ from ibert_assets.store import (
     to_jsonl,
     write_atomic,
 )
+from ibert_assets_tests.conftest import make_record
 from ibert_inference.model import ModelResource
 
 SPLITS = ("train", "validation", "test")
 
 
-def qa_record(group: int, n: int) -> dict[str, Any]:
-    input_ = {"question": f"How do I group table t{group} by column c{n} and count its rows?"}
-    target = {"answer": f"t{group}.group_by('c{n}').agg(n=_.count()) in group {group}"}
-    return {
-        "id": make_id("qa", input_, target),
-        "task": "qa",
-        "context": {"tables": {}},
-        "input": input_,
-        "target": target,
-        "meta": {"source": "template", "group": f"template:demo/family_{group}"},
-    }
+def qa_record(group: int, n: int) -> Record:
+    return make_record(
+        "qa",
+        {"question": f"How do I group table t{group} by column c{n} and count its rows?"},
+        {"answer": f"t{group}.group_by('c{n}').agg(n=_.count()) in group {group}"},
+        group=f"template:demo/family_{group}",
+    )
 
 
 def store_multitask(base: Path, groups: int) -> None:
@@ -78,7 +74,7 @@ def built(built_once: Path, tmp_path: Path) -> Path:
 def test_every_split_is_stored_with_parquet_a_card_and_no_leak(built: Path):
     stored = {split: read_partition(str(built), "train_complete", split) for split in SPLITS}
     assert sum(map(len, stored.values())) == 120 and all(stored.values())
-    groups = [{r["meta"]["group"] for r in stored[s]} for s in SPLITS]
+    groups = [{r.meta.extra("group") for r in stored[s]} for s in SPLITS]
     assert not (groups[0] & groups[1] or groups[0] & groups[2] or groups[1] & groups[2])
     assert (built / "train_complete" / "test.parquet").exists()
     assert "| qa |" in (built / "train_complete" / "README.md").read_text()

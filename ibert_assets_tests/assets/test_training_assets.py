@@ -37,8 +37,7 @@ def store_splits(base: Path) -> None:
         "validation": [sql_record(n) for n in range(100, 104)],
         "test": [
             *(sql_record(n) for n in range(200, 202)),
-            *({**sql_record(n), "meta": {"source": "template", "template": "unseen"}}
-              for n in range(300, 302)),
+            *(sql_record(n, template="unseen") for n in range(300, 302)),
         ],
     }  # fmt: skip
     for split, records in splits.items():

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ibert_assets.evaluation.variants import (
     Variant,
     compare_variants,
     lift_table,
     template_group,
 )
-from ibert_assets.record import make_id
+from ibert_assets.record import Record
+from ibert_assets_tests.conftest import make_record
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64"}}
 
 
-def record(threshold: int, template: str | None) -> dict[str, Any]:
-    given = {"sql": f"SELECT id FROM orders WHERE amount > {threshold}"}
-    wanted = {"ibis": f"result = orders.filter(_.amount > {threshold}).select('id')"}
-    return {
-        "id": make_id("sql_to_ibis", given, wanted),
-        "task": "sql_to_ibis",
-        "context": {"tables": {"orders": {"schema": SCHEMA["orders"]}}},
-        "input": given,
-        "target": wanted,
-        "meta": {"source": "template" if template else "mined", "template": template},
-    }
+def record(threshold: int, template: str | None, **meta) -> Record:
+    return make_record(
+        "sql_to_ibis",
+        {"sql": f"SELECT id FROM orders WHERE amount > {threshold}"},
+        {"ibis": f"result = orders.filter(_.amount > {threshold}).select('id')"},
+        tables=SCHEMA,
+        source="template" if template else "mined",
+        template=template,
+        **meta,
+    )
 
 
 class Answers:
@@ -55,7 +53,7 @@ def test_template_groups():
     assert template_group(record(1, "seen_t"), seen) == "seen"
     assert template_group(record(1, "new_t"), seen) == "held_out"
     assert template_group(record(1, None), seen) == "untemplated"
-    flagged = {**record(1, "seen_t"), "meta": {"template": "seen_t", "held_out": True}}
+    flagged = record(1, "seen_t", held_out=True)
     assert template_group(flagged, seen) == "held_out"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ibert_assets.build import main
-from ibert_assets.store import read_partition
+from ibert_assets.store import partition_path, read_jsonl, read_partition
 from ibert_assets_tests.integration.test_template_assets import ALL_WRONG, BROKEN, GOOD
 from ibert_assets_tests.mining_repo import make_mining_repo
 
@@ -92,7 +92,7 @@ def test_the_whole_graph_builds_offline_in_dependency_order_with_a_summary(
     evaluated = run_build(project, "--select", "model_evaluation", "--workers", "1")
     assert evaluated.returncode == 0, evaluated.stdout[-3000:] + evaluated.stderr[-3000:]
     assert evaluated.stdout.count("model_evaluation[") == 6
-    rows = read_partition(base, "model_evaluation", "documentation")
+    rows = read_jsonl(partition_path(base, "model_evaluation", "documentation"))
     assert all(0.0 <= row["deterministic"] <= 1.0 for row in rows)
 
 

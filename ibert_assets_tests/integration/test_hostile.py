@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -96,7 +95,7 @@ def test_mining_a_hostile_repository_stores_no_snippet_and_runs_none(tmp_path: P
     assert result.returncode == 0, result.stderr[-3000:]
     assert not marker.exists()
     base = str(workspace.data)
-    stored = json.dumps(read_partition(base, "mined_examples", "attack"))
+    stored = "\n".join(r.to_json() for r in read_partition(base, "mined_examples", "attack"))
     assert "to_frame" not in stored and "to_csv" not in stored and "pwned" not in stored
     rejects = read_rejects(base, "mined_examples", "attack")
     unsafe = [r for r in rejects if r["status"] == "unsafe"]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_assets.store import read_partition
+from ibert_assets.store import partition_path, read_jsonl, read_partition
 from ibert_assets_tests.dagster_cli import Workspace
 from ibert_assets_tests.mining_repo import make_mining_repo
 
@@ -20,13 +20,13 @@ def test_a_repository_partition_materializes_end_to_end(workspace: Workspace):
     result = workspace.materialize("repo_snapshots,mined_examples,docs_examples", "demo")
     assert result.returncode == 0, result.stderr[-3000:]
     base = str(workspace.data)
-    (snapshot,) = read_partition(base, "repo_snapshots", "demo")
+    (snapshot,) = read_jsonl(partition_path(base, "repo_snapshots", "demo"))
     assert snapshot["license"] == "MIT" and len(snapshot["commit"]) == 40
     mined = read_partition(base, "mined_examples", "demo")
     assert len(mined) >= 6
-    assert all(r["provenance"]["commit"] == snapshot["commit"] for r in mined)
+    assert all(r.provenance.commit == snapshot["commit"] for r in mined)
     docs = read_partition(base, "docs_examples", "demo")
-    assert {r["task"] for r in docs} == {"qa", "documentation"}
+    assert {r.task for r in docs} == {"qa", "documentation"}
     assert not (workspace.root / "code-ran").exists()
 
 

@@ -54,8 +54,8 @@ def test_a_good_template_materializes_verified_records_with_checks(workspace: Wo
     assert result.returncode == 0, result.stderr[-3000:]
     records = read_partition(str(workspace.data), "template_examples", "good")
     assert len(records) == 4
-    assert {r["verification"]["status"] for r in records} == {"verified"}
-    assert {r["meta"]["family"] for r in records} == {"above", "per_status"}
+    assert {r.verification.status for r in records} == {"verified"}
+    assert {r.meta.family for r in records} == {"above", "per_status"}
     assert read_rejects(str(workspace.data), "template_examples", "good") == []
     for check in ("records_match_schema", "ids_unique", "reverified_on_fresh_seed"):
         assert check in result.stderr
@@ -66,9 +66,9 @@ def test_augmented_variants_verify_and_are_stored(workspace: Workspace):
     assert result.returncode == 0, result.stderr[-3000:]
     variants = read_partition(str(workspace.data), "augmented_examples", "good")
     assert len(variants) >= 3 * 4
-    assert {v["meta"]["source"] for v in variants} == {"augmented"}
-    originals = {r["id"] for r in read_partition(str(workspace.data), "template_examples", "good")}
-    assert {v["meta"]["derived_from"] for v in variants} <= originals
+    assert {v.meta.source for v in variants} == {"augmented"}
+    originals = {r.id for r in read_partition(str(workspace.data), "template_examples", "good")}
+    assert {v.meta.extra("derived_from") for v in variants} <= originals
 
 
 def test_a_broken_template_fails_only_its_partition_naming_file_line_field(workspace: Workspace):

@@ -1,0 +1,45 @@
+"""The template builders return typed records that the store writes and reads back unchanged."""
+
+from pathlib import Path
+
+from ibert_assets.record import Record
+from ibert_assets.templates.build_examples import (
+    build_augmented_examples,
+    build_template_examples,
+)
+
+TEMPLATE = """\
+description: Orders filtered by amount.
+tables:
+  orders: {id: int64, amount: "decimal(10, 2)", status: string}
+families:
+  - id: above
+    description: "Orders above {value}"
+    features: [where]
+    sql: "SELECT id, amount FROM orders WHERE amount > {value}"
+    ibis: "result = orders.filter(_.amount > {value}).select('id', 'amount')"
+    variations:
+      value: [10, 50]
+"""
+
+
+def test_template_and_augmented_builders_return_records_that_round_trip(tmp_path: Path):
+    path = tmp_path / "orders.yaml"
+    path.write_text(TEMPLATE)
+    templated = build_template_examples(path)
+    assert len(templated.records) == 2, templated.rejects
+    augmented = build_augmented_examples(templated.records[:1])
+    assert augmented.records, augmented.counts
+    for record in [*templated.records, *augmented.records]:
+        assert isinstance(record, Record)
+        assert record.verification is not None and record.verification.status == "verified"
+        line = record.to_json()
+        assert Record.from_json(line) == record and Record.from_json(line).to_json() == line
+    original = templated.records[0]
+    assert original.meta.template == "orders" and original.meta.family == "above"
+    assert original.table_schemas == {
+        "orders": {"id": "int64", "amount": "decimal(10, 2)", "status": "string"}
+    }
+    variant = augmented.records[0]
+    assert variant.meta.source == "augmented"
+    assert variant.meta.extra("derived_from") == original.id
