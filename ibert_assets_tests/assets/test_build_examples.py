@@ -7,27 +7,14 @@ from ibert_assets.templates.build_examples import (
     build_augmented_examples,
     build_template_examples,
 )
-
-TEMPLATE = """\
-description: Orders filtered by amount.
-tables:
-  orders: {id: int64, amount: "decimal(10, 2)", status: string}
-families:
-  - id: above
-    description: "Orders above {value}"
-    features: [where]
-    sql: "SELECT id, amount FROM orders WHERE amount > {value}"
-    ibis: "result = orders.filter(_.amount > {value}).select('id', 'amount')"
-    variations:
-      value: [10, 50]
-"""
+from ibert_assets_tests.sample_templates import ORDERS_TEMPLATE
 
 
 def test_template_and_augmented_builders_return_records_that_round_trip(tmp_path: Path):
     path = tmp_path / "orders.yaml"
-    path.write_text(TEMPLATE)
+    path.write_text(ORDERS_TEMPLATE)
     templated = build_template_examples(path)
-    assert len(templated.records) == 2, templated.rejects
+    assert len(templated.records) == 4, templated.rejects  # 3 variations + 1
     augmented = build_augmented_examples(templated.records[:1])
     assert augmented.records, augmented.counts
     for record in [*templated.records, *augmented.records]:

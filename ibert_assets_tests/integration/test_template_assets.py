@@ -4,24 +4,8 @@ import pytest
 
 from ibert_assets.store import read_partition, read_rejects
 from ibert_assets_tests.dagster_cli import Workspace
+from ibert_assets_tests.sample_templates import ORDERS_TEMPLATE as GOOD
 
-GOOD = """\
-description: Orders filtered by amount.
-tables:
-  orders: {id: int64, amount: "decimal(10, 2)", status: string}
-families:
-  - id: above
-    description: "Orders above {value}"
-    features: [where]
-    sql: "SELECT id, amount FROM orders WHERE amount > {value}"
-    ibis: "result = orders.filter(_.amount > {value}).select('id', 'amount')"
-    variations:
-      value: [10, 50, 200]
-  - id: per_status
-    description: "Number of orders per status"
-    sql: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status"
-    ibis: "result = orders.group_by('status').agg(n=_.count())"
-"""
 # the Ibis side keeps rows the SQL drops: every example is rejected
 ALL_WRONG = GOOD.replace("_.amount > {value}", "_.amount >= 0").replace(
     "agg(n=_.count())", "agg(n=_.amount.count())"

@@ -1,0 +1,20 @@
+"""Small template files that tests write into a templates folder."""
+
+# two families over one table: three variations of a filter, one grouped count
+ORDERS_TEMPLATE = """\
+description: Orders filtered by amount.
+tables:
+  orders: {id: int64, amount: "decimal(10, 2)", status: string}
+families:
+  - id: above
+    description: "Orders above {value}"
+    features: [where]
+    sql: "SELECT id, amount FROM orders WHERE amount > {value}"
+    ibis: "result = orders.filter(_.amount > {value}).select('id', 'amount')"
+    variations:
+      value: [10, 50, 200]
+  - id: per_status
+    description: "Number of orders per status"
+    sql: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status"
+    ibis: "result = orders.group_by('status').agg(n=_.count())"
+"""
