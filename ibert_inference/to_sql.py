@@ -10,6 +10,7 @@ WHERE
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ibert_inference.errors import IbertError
@@ -24,6 +25,10 @@ DIALECTS = (
     "snowflake", "sqlite", "trino",
 )  # fmt: skip
 _ALIASES = {"postgresql": "postgres", "tsql": "mssql", "sqlserver": "mssql", "presto": "trino"}
+
+
+# ibis.util.gen_name: "ibis_<namespace>_<a uuid4 in lower-case base32, 26 characters>"
+_GENERATED_NAME = re.compile(r"\bibis_([a-z0-9_]+?)_[a-z2-7]{26}\b")
 
 
 class UnknownDialectError(IbertError, ValueError):
@@ -61,13 +66,31 @@ def compile_expr(expr: Any, dialect: str = "duckdb") -> str:
             "e.g. t.order_by(t.a.desc())"
         )
     try:
-        return str(ibis.to_sql(expr, dialect=name, pretty=True))
+        return stable_generated_names(str(ibis.to_sql(expr, dialect=name, pretty=True)))
     except Exception as exc:  # the compiler raises many types; the user needs the message
         raise IbertError(
             # the first line is the reason; the rest is a dump of the whole expression tree
             f"Ibis could not compile the expression to {name}: "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ) from exc
+
+
+def stable_generated_names(sql: str) -> str:
+    """The names Ibis makes up while compiling (a random uuid each time) numbered in order of
+    appearance instead, so that one expression always compiles to the same text (and a dataset
+    record to the same id).
+
+    >>> stable_generated_names("FROM UNNEST(b) AS ibis_bq_arr_ob53z5wwffckpf6koneaqkm364 "
+    ...                        "WHERE ibis_bq_arr_ob53z5wwffckpf6koneaqkm364 = a")
+    'FROM UNNEST(b) AS ibis_bq_arr_1 WHERE ibis_bq_arr_1 = a'
+    """
+    numbers: dict[str, int] = {}
+
+    def stable(match: re.Match[str]) -> str:
+        number = numbers.setdefault(match.group(0), len(numbers) + 1)
+        return f"ibis_{match.group(1)}_{number}"
+
+    return _GENERATED_NAME.sub(stable, sql)
 
 
 @isolated()

@@ -32,6 +32,7 @@ from ibert_inference.databases import (
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
 from ibert_inference.sandbox import WorkerTimeout, isolated
 from ibert_inference.schema import Schema
+from ibert_inference.to_sql import stable_generated_names
 
 STATUSES = ("verified", "mismatch", "vacuous", "sql_error", "ibis_error", "unsafe", "timeout")
 
@@ -115,7 +116,7 @@ def verify_expr(
         return Verdict(False, status, reason, 0, compiled, seed)
 
     try:
-        compiled = str(ibis.to_sql(expr, dialect="duckdb"))
+        compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
     except Exception as exc:  # the Ibis compiler raises many types
         return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
     try:
@@ -287,7 +288,7 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     if isinstance(expr, Verdict):
         return expr
     try:
-        compiled = str(ibis.to_sql(expr, dialect="duckdb"))
+        compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
     except Exception as exc:  # the Ibis compiler raises many types
         return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
     databases = random_databases(schema, seed=seed, literals=query_literals(compiled))

@@ -22,6 +22,23 @@ def test_duckdb_sql_runs_and_filters():
     assert con.execute(ibis_to_sql(CODE, SCHEMA)).fetchall() == [("paid", 12)]
 
 
+UNNEST = "t = ibis.table({'b': 'array<int64>'}, name='t')\nresult = t.unnest('b', offset='i')"
+
+
+def test_names_the_compiler_makes_up_are_the_same_every_time_and_still_run():
+    # Ibis names an unnested column after a fresh uuid on every compile
+    first, second = ibis_to_sql(UNNEST), ibis_to_sql(UNNEST)
+    assert first == second
+    assert '"ibis_table_unnest_column_1"' in first and '"ibis_table_unnest_2"' in first
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT [10, 20] AS b")
+    assert sorted(con.execute(first).fetchall()) == [(10, 0), (20, 1)]
+    bigquery = (
+        "t = ibis.table({'a': 'string', 'b': 'array<string>'}, name='t')\nresult = t.a.isin(t.b)"
+    )
+    assert ibis_to_sql(bigquery, dialect="bigquery") == ibis_to_sql(bigquery, dialect="bigquery")
+
+
 def test_tables_declared_in_the_code_need_no_schema():
     sql = ibis_to_sql("t = ibis.table({'x': 'int64'}, name='t')\nresult = t.select('x')")
     assert '"t"' in sql
