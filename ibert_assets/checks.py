@@ -19,7 +19,7 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.metadata import per_partition_figures
-from ibert_assets.record import Record, record_json_schema
+from ibert_assets.record import Record, record_json_schema, records_from_lines
 from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 
@@ -76,10 +76,7 @@ def checked_rows(
 def stored_records(base: str, asset: str, partition: str) -> list[Record]:
     """Every record of a stored partition, read back with DuckDB and validated."""
     where = partition_path(base, asset, partition)
-    return [
-        Record.from_json(line, where=f"{where}: record {number}")
-        for number, line in enumerate(stored_lines(base, asset, partition), start=1)
-    ]
+    return records_from_lines(stored_lines(base, asset, partition), f"{where}: record {{}}")
 
 
 def stored_lines(base: str, asset: str, partition: str) -> list[str]:

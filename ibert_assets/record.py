@@ -20,8 +20,10 @@ True
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -182,6 +184,25 @@ class RecordError(DataStoreError):
             f"{where}: {field}: {first['msg']}{more} — fix or delete that line, or rebuild the "
             "partition"
         )
+
+
+def records_from_lines(lines: Iterable[str], where: str) -> list[Record]:
+    """Stored lines as validated records; a bad one is named ``where.format(n)`` (1-based).
+
+    The garbage collector is paused meanwhile: every object made here is kept, so its passes over
+    the growing list free nothing, and they made loading 67k records seven times slower.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [
+            Record.from_json(line, where=where.format(number))
+            for number, line in enumerate(lines, start=1)
+            if line.strip()
+        ]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def record_json_schema() -> dict[str, Any]:

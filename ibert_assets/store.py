@@ -23,7 +23,7 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.outcome import Outcome
-from ibert_assets.record import Record
+from ibert_assets.record import Record, records_from_lines
 from ibert_assets.settings import current_settings
 from ibert_inference.errors import DataStoreError
 
@@ -126,11 +126,7 @@ def read_records(path: UPath) -> list[Record]:
             f"{path} does not exist: materialize that partition first "
             "(ibert-build, or dagster asset materialize --select <asset> --partition <key>)"
         )
-    return [
-        Record.from_json(line, where=f"{path}:{number}")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if line.strip()
-    ]
+    return records_from_lines(path.read_text(encoding="utf-8").splitlines(), f"{path}:{{}}")
 
 
 def read_partition(base: str, asset: str, partition: str) -> list[Record]:
