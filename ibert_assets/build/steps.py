@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -48,6 +49,11 @@ def start_worker(settings: Settings, home: str) -> None:
     # the build has shown Dagster's advice on a home without dagster.yaml once already
     logging.getLogger("dagster").addFilter(lambda r: NO_INSTANCE_YAML not in str(r.msg))
     _instance = dg.DagsterInstance.from_config(home)
+    import ibert_assets.definitions  # noqa: F401  (what every step of this worker runs)
+
+    # What the imports made lives as long as the worker: out of the collector's sight, its full
+    # passes walk only what the steps make (a partition's records), ~6% of a step's time
+    gc.freeze()
     # Ctrl-C is the build's to handle. A SIGTERM (`timeout` signals the whole process group)
     # ends what this worker started before the worker, so that nothing is left orphaned; within
     # a run Dagster holds a SIGTERM back until the step ends, and the build kills a worker that
