@@ -88,11 +88,11 @@ def minimum_examples(
     dataset_store: DatasetStore,
 ) -> dg.AssetCheckResult:
     minimum = config.minimum
-    records = checks.stored_records(dataset_store.base, "multitask_examples", context.partition_key)
+    stored = checks.stored_lines(dataset_store.base, "multitask_examples", context.partition_key)
     return checks.CheckOutcome(
-        passed=len(records) >= minimum,
-        description=f"{len(records)} examples (minimum {minimum})",
-        metadata={"examples": len(records), "minimum": minimum},
+        passed=len(stored) >= minimum,
+        description=f"{len(stored)} examples (minimum {minimum})",
+        metadata={"examples": len(stored), "minimum": minimum},
     ).result()
 
 
