@@ -47,7 +47,7 @@ export IBERT_BASE_MODEL="$work/tiny-model"
 IBERT_MODEL_NAME="" .venv/bin/python - <<'PY'
 import json, os
 from pathlib import Path
-from ibert_inference.model import ModelResource
+from ibert_inference.model.language_model import ModelResource
 folder = Path(os.environ["IBERT_DATA_DIR"]) / "fine_tuned_model" / "tiny-model"
 curve = json.loads((folder / "training.json").read_text())["report"]["curve"]
 before, after = curve[0]["validation_loss"], curve[-1]["validation_loss"]

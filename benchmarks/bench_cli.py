@@ -24,7 +24,15 @@ CASES = {
         "result = orders.filter(_.amount > 10).select('id', 'status')",
     ),
     "ibert from-sql": (
-        [sys.executable, "-m", "ibert_inference.cli", "from-sql", "--no-model", "--schema", SCHEMA],
+        [
+            sys.executable,
+            "-m",
+            "ibert_inference.cli.main",
+            "from-sql",
+            "--no-model",
+            "--schema",
+            SCHEMA,
+        ],
         "SELECT id, status FROM orders WHERE amount > 10",
     ),
 }

@@ -87,7 +87,7 @@ def main() -> None:
             report(f"SmolLM2-135M from GGUF ({gguf.name})", str(gguf), args.runs, args.time_budget)
         from bench_model import save_dequantized
 
-        from ibert_inference.model import ModelResource
+        from ibert_inference.model.language_model import ModelResource
 
         loaded = ModelResource(model_name=str(gguf), device="cpu").load()
         copy = str(Path(folder) / "smollm2")

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ibert_inference.model import ModelResource
+from ibert_inference.model.language_model import ModelResource
 
 PROMPT = [
     {"role": "system", "content": "You write Python code with the Ibis dataframe library."},
@@ -109,7 +109,7 @@ def main() -> None:
     print(f"ModelResource.generate, batch of 8: {8 * tokens / batch_seconds:.1f} tokens/s "
           "(upper bound: replies may stop early)")  # fmt: skip
 
-    from ibert_inference.tasks.complete import complete_code
+    from ibert_inference.tasks.code_completion import complete_code
 
     request = ModelResource(model_name=str(path), device="cpu", max_new_tokens=args.new_tokens)
     request.load()  # the request's time, not the load's

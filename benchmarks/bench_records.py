@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ibert_assets.record import Record, records_from_lines
+from ibert_inference.dataset.record import Record, records_from_lines
 
 PER = 10_000
 
@@ -38,7 +38,7 @@ def stored_lines(data_dir: Path | None) -> list[str]:
         ]
         lines = [line for p in files for line in p.read_text().splitlines() if line.strip()]
         return [line for line in lines if _is_record(line)]
-    from ibert_assets.templates.build_examples import build_template_examples
+    from ibert_assets.templates.verified_pairs import build_template_examples
 
     template = Path(__file__).resolve().parents[1] / "templates" / "retail_orders.yaml"
     return [record.to_json() for record in build_template_examples(template).records]

@@ -16,7 +16,7 @@ import statistics
 import time
 
 from ibert_inference.sandbox import close_shared_pool
-from ibert_inference.verify import verify_pair
+from ibert_inference.verify.pair import verify_pair
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
 SQL = "SELECT id, status FROM orders WHERE amount > 10"

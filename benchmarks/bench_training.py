@@ -36,7 +36,7 @@ from ibert_assets.splits.assets import stored_fingerprint
 from ibert_assets.store import read_partition
 from ibert_assets.training.assets import base_model_folder
 from ibert_assets.training.sft import TrainingSettings, fine_tune
-from ibert_inference.model import FINE_TUNED_ASSET, ModelResource
+from ibert_inference.model.language_model import FINE_TUNED_ASSET, ModelResource
 
 
 def parse_arguments() -> argparse.Namespace:

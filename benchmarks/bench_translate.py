@@ -100,8 +100,8 @@ def translator_run() -> Callable[[CorpusQuery], object] | None:
 
 def print_ratio(queries: list[CorpusQuery], repeat: int) -> None:
     """Translation time over one evaluation of the resulting code, overall and for long queries."""
-    from ibert_inference.safe_eval import evaluate_ibis
-    from ibert_inference.schema import ibis_tables
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_inference.schema.tables import ibis_tables
     from ibert_inference.translate import sql_to_ibis
 
     rows: list[tuple[CorpusQuery, float, float]] = []
@@ -145,7 +145,7 @@ def print_ratio(queries: list[CorpusQuery], repeat: int) -> None:
 def ibis_decompile_run(query: CorpusQuery) -> str:
     import ibis
 
-    from ibert_inference.schema import ibis_tables
+    from ibert_inference.schema.tables import ibis_tables
 
     catalog = {name: table.schema() for name, table in ibis_tables(query.schema_tables).items()}
     return ibis.decompile(ibis.parse_sql(query.sql, catalog, dialect=query.dialect))

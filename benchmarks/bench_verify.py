@@ -19,9 +19,9 @@ import time
 
 import ibis
 
-from ibert_inference.databases import query_literals, random_databases
-from ibert_inference.safe_eval import evaluate_ibis
-from ibert_inference.verify import verify_pair
+from ibert_inference.safe_eval.evaluator import evaluate_ibis
+from ibert_inference.verify.databases import query_literals, random_databases
+from ibert_inference.verify.pair import verify_pair
 
 SCHEMA = {
     "orders": {"id": "int64", "customer_id": "int64", "amount": "decimal(10, 2)",

@@ -16,9 +16,9 @@ import statistics
 import time
 
 from ibert_assets_tests.sql_corpus import load_corpus
-from ibert_inference import verify
 from ibert_inference.sandbox import pool
 from ibert_inference.translate import sql_to_ibis
+from ibert_inference.verify import pair as verify
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from ibert_assets.templates.loader import expand_template, load_template
-from ibert_inference.verify import verify_pair
+from ibert_inference.verify.pair import verify_pair
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SHOWN_FAILURES = 3

@@ -5,10 +5,10 @@ Run: python benchmarks/mutation_score.py [--pairs 150] [--data-dir DIR] [--save 
 
 Takes verified SQL<->Ibis pairs (the ``sql_to_ibis`` records of a built data directory when
 ``--data-dir`` is given, else one example per family of the templates in ``templates/``), applies
-every semantic mutation operator of :mod:`ibert_inference.semantic_mutations` to the Ibis side,
-keeps the mutants that still evaluate and compile, and verifies each against the pair's SQL. A
-mutant the verifier accepts is re-checked exhaustively (``--exhaustive-seeds`` more seeds with
-eight databases each): if some database tells it apart it is a miss, else it is reported as
+every semantic mutation operator of :mod:`ibert_inference.verify.semantic_mutations` to the
+Ibis side, keeps the mutants that still evaluate and compile, and verifies each against the pair's
+SQL. A mutant the verifier accepts is re-checked exhaustively (``--exhaustive-seeds`` more seeds
+with eight databases each): if some database tells it apart it is a miss, else it is reported as
 equivalent. Score = killed / (killed + missed).
 
 ``--save`` writes the pairs and every mutant's outcome as JSON; ``--equivalent-from`` takes the
@@ -83,7 +83,7 @@ def data_pairs(data_dir: Path) -> Iterator[Pair]:
 
 def sample_pairs(data_dir: Path | None, seed: int, count: int) -> tuple[list[Pair], list[Pair]]:
     """``count`` pairs drawn with ``seed`` that this verifier accepts, and all candidates."""
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify.pair import verify_pair
 
     candidates = list(data_pairs(data_dir) if data_dir else template_pairs())
     random.Random(seed).shuffle(candidates)
@@ -99,7 +99,7 @@ def sample_pairs(data_dir: Path | None, seed: int, count: int) -> tuple[list[Pai
 def evaluates(code: str, schema: dict[str, dict[str, str]]) -> bool:
     import ibis
 
-    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
     try:
         ibis.to_sql(evaluate_ibis(code, schema), dialect="duckdb")
@@ -110,7 +110,7 @@ def evaluates(code: str, schema: dict[str, dict[str, str]]) -> bool:
 
 def differs_exhaustively(pair: Pair, code: str, seeds: int) -> str | None:
     """The first disagreement on many more (and larger) databases, or None (equivalent)."""
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify.pair import verify_pair
 
     for seed in range(1, seeds + 1):
         verdict = verify_pair(pair.sql, code, pair.schema, seed=seed * 7919, count=8)
@@ -122,8 +122,8 @@ def differs_exhaustively(pair: Pair, code: str, seeds: int) -> str | None:
 def score(
     pairs: list[Pair], exhaustive_seeds: int, equivalent: set[tuple[str, str]] | None
 ) -> list[MutantOutcome]:
-    from ibert_inference.semantic_mutations import mutants
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify.pair import verify_pair
+    from ibert_inference.verify.semantic_mutations import mutants
 
     outcomes: list[MutantOutcome] = []
     for pair in pairs:

@@ -1,7 +1,7 @@
 """Translate the SQL corpus and check every translation; print per-family shares and timings.
 
-Checks with ``ibert_inference.verify.verify_pair`` when it exists, else by running the SQL and the
-Ibis-compiled SQL on the corpus's sample database and comparing rows. Run:
+Checks with ``ibert_inference.verify.verify_pair`` when it exists, else by running the SQL and
+the Ibis-compiled SQL on the corpus's sample database and comparing rows. Run:
 ``python benchmarks/translate_corpus.py [family ...]`` (``-v`` prints each failure).
 """
 
@@ -30,7 +30,7 @@ def _rows(con, sql: str, ordered: bool) -> list[tuple]:
 
 def _check(query, translation, connections) -> str | None:
     try:
-        from ibert_inference.verify import verify_pair
+        from ibert_inference.verify.pair import verify_pair
     except ImportError:
         verify_pair = None
     if verify_pair is not None:

@@ -91,7 +91,7 @@ def translate_with_ibis_decompile(query: CorpusQuery) -> str:
     """Ibis's own decompiler minus its ``ibis.table(...)`` lines (the verifier binds tables)."""
     import ibis
 
-    from ibert_inference.schema import ibis_tables
+    from ibert_inference.schema.tables import ibis_tables
 
     catalog = {name: table.schema() for name, table in ibis_tables(query.schema_tables).items()}
     code = ibis.decompile(ibis.parse_sql(query.sql, catalog, dialect=query.dialect))
@@ -136,9 +136,9 @@ def print_failures(outcomes: list[Outcome]) -> None:
 
 def _verify_pair():
     try:
-        from ibert_inference.verify import verify_pair
+        from ibert_inference.verify.pair import verify_pair
     except ImportError as exc:
-        raise SystemExit(f"ibert_inference.verify is not available yet ({exc})") from None
+        raise SystemExit(f"ibert_inference.verify.pair is not available yet ({exc})") from None
     return verify_pair
 
 

@@ -19,9 +19,9 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.metadata import per_partition_figures
-from ibert_assets.record import Record, record_json_schema, records_from_lines
 from ibert_assets.settings import current_settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
+from ibert_inference.dataset.record import Record, record_json_schema, records_from_lines
 
 REVERIFY_SEED_OFFSET = 1_000
 

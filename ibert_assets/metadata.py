@@ -16,7 +16,7 @@ import dagster as dg
 
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 OWNERS = ["team:ibert-data"]
 

@@ -7,7 +7,7 @@ Rejects are not records: a reject is a candidate that failed (what was tried, it
 reason), its shape differs by builder (a pair, a snippet of a file, a doc block) and nothing
 downstream reads it as data, so it stays a plain JSON object for a person to read.
 
->>> from ibert_assets.record import make_id
+>>> from ibert_inference.dataset.record import make_id
 >>> record = Record(id=make_id("qa", {"question": "q"}, {"answer": "a"}), task="qa",
 ...                 input={"question": "q"}, target={"answer": "a"}, meta={"source": "docs"})
 >>> outcome = Outcome()
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 Reject = dict[str, Any]
 """A failed candidate as stored in ``<partition>.rejects.jsonl``: ``status``, ``reason``, and

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from ibert_assets.record import TASKS
 from ibert_assets.settings import current_settings
+from ibert_inference.dataset.record import TASKS
 
 
 def templates_dir() -> Path:

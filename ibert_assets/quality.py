@@ -26,7 +26,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 # Column-name roles (a regular expression over the lowercased name) and the Ibis dtypes a column
 # of that role may have. A schema that gives ``quantity`` a date or ``price`` a boolean teaches a

@@ -14,7 +14,7 @@ import dagster as dg
 
 from ibert_assets.checks import CheckOutcome, record_check
 from ibert_assets.quality import inputs_with_several_targets, role_contradictions
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 STRICT_TASKS = ("sql_to_ibis",)
 SHOWN = 5

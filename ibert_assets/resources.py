@@ -8,7 +8,7 @@ import dagster as dg
 
 from ibert_assets.settings import ENVIRONMENT, Settings, current_settings
 from ibert_assets.store import DatasetStore, JsonlIOManagerFactory
-from ibert_inference.model import ModelResource
+from ibert_inference.model.language_model import ModelResource
 
 # Assets that need this resource run a model: the build leaves them out unless selected.
 MODEL_RESOURCE_KEY = "model"

@@ -23,8 +23,8 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.outcome import Outcome
-from ibert_assets.record import Record, records_from_lines
 from ibert_assets.settings import current_settings
+from ibert_inference.dataset.record import Record, records_from_lines
 from ibert_inference.errors import DataStoreError
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny_model(tiny_model_dir: Path):
     """A ModelResource over the tiny model, greedy and short."""
-    from ibert_inference.model import ModelResource
+    from ibert_inference.model.language_model import ModelResource
 
     return ModelResource(
         model_name=str(tiny_model_dir),
@@ -53,7 +53,7 @@ def make_record(
     ``tables`` is ``{table: {column: dtype}}``; ``meta`` goes into the record's meta (``template``,
     ``family``, ``group``, ``description``, ...); its id is the content hash, as a builder's is.
     """
-    from ibert_assets.record import Record, make_id
+    from ibert_inference.dataset.record import Record, make_id
 
     if input is None:
         input = {"sql": "SELECT a FROM t", "dialect": "duckdb"}

@@ -20,20 +20,20 @@ from ibert_inference.errors import (
 )
 
 if TYPE_CHECKING:
-    from ibert_inference.model import ModelResource
-    from ibert_inference.safe_eval import evaluate_ibis
-    from ibert_inference.to_sql import ibis_to_sql
+    from ibert_inference.compiler import ibis_to_sql
+    from ibert_inference.model.language_model import ModelResource
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.translate import Translation, sql_to_ibis
-    from ibert_inference.verify import Verdict, verify_pair
+    from ibert_inference.verify.pair import Verdict, verify_pair
 
 _LAZY = {
     "sql_to_ibis": "ibert_inference.translate",
     "Translation": "ibert_inference.translate",
-    "ibis_to_sql": "ibert_inference.to_sql",
-    "evaluate_ibis": "ibert_inference.safe_eval",
-    "verify_pair": "ibert_inference.verify",
-    "Verdict": "ibert_inference.verify",
-    "ModelResource": "ibert_inference.model",
+    "ibis_to_sql": "ibert_inference.compiler",
+    "evaluate_ibis": "ibert_inference.safe_eval.evaluator",
+    "verify_pair": "ibert_inference.verify.pair",
+    "Verdict": "ibert_inference.verify.pair",
+    "ModelResource": "ibert_inference.model.language_model",
 }
 
 __all__ = [

@@ -45,6 +45,14 @@ class EvaluationTimeout(EvaluationError):
     """Evaluating Ibis code took longer than its time limit."""
 
 
+class UnknownDialectError(IbertError, ValueError):
+    """A dialect Ibis cannot compile to."""
+
+
+class NotAQueryError(IbertError, ValueError):
+    """An Ibis expression that does not compile to a query on its own (a sort key, a schema)."""
+
+
 class SQLParseError(IbertError, ValueError):
     """SQL text could not be parsed; the message quotes sqlglot with line and column."""
 

@@ -13,10 +13,15 @@ from ibert_assets.evaluation.metrics import evaluate_task
 from ibert_assets.evaluation.variants import VARIANTS, Variant, compare_variants, lift_table
 from ibert_assets.metadata import OWNERS, counts_table
 from ibert_assets.partitions import task_partitions
-from ibert_assets.record import Record
 from ibert_assets.store import DatasetStore, MissingPartitionError, read_partition
 from ibert_assets.training.sft import output_name
-from ibert_inference.model import FINE_TUNED_ASSET, ModelResource, newest_fine_tuned, packaged_gguf
+from ibert_inference.dataset.record import Record
+from ibert_inference.model.language_model import (
+    FINE_TUNED_ASSET,
+    ModelResource,
+    newest_fine_tuned,
+    packaged_gguf,
+)
 
 
 class EvaluationConfig(dg.Config):

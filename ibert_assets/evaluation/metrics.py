@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 _WORD = re.compile(r"[a-z0-9_]+")
 
@@ -68,8 +68,8 @@ def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
 
 def evaluate_sql_to_ibis(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference import sql_to_ibis, verify_pair
-    from ibert_inference.demonstrations import demonstrations_for
-    from ibert_inference.prompts import extract_code, from_sql_prompt
+    from ibert_inference.model.demonstrations import demonstrations_for
+    from ibert_inference.model.prompts import extract_code, from_sql_prompt
 
     conversations = [
         from_sql_prompt(
@@ -93,8 +93,8 @@ def evaluate_sql_to_ibis(records: list[Record], model: Any) -> TaskScores:
 
 def evaluate_ibis_to_sql(records: list[Record], model: Any) -> TaskScores:
     from ibert_inference import ibis_to_sql, verify_pair
-    from ibert_inference.demonstrations import demonstrations_for
-    from ibert_inference.prompts import extract_code, to_sql_prompt
+    from ibert_inference.model.demonstrations import demonstrations_for
+    from ibert_inference.model.prompts import extract_code, to_sql_prompt
 
     duck = [r for r in records if _scorable(r)]
     conversations = [
@@ -157,7 +157,7 @@ def _paths(model: Any) -> list[tuple[str, Any]]:
 
 
 def evaluate_error_resolution(records: list[Record], model: Any) -> TaskScores:
-    from ibert_inference.tasks.fix import fix_code
+    from ibert_inference.tasks.error_resolution import fix_code
 
     scores = TaskScores("error_resolution")
     for record in records:
@@ -178,7 +178,7 @@ def evaluate_error_resolution(records: list[Record], model: Any) -> TaskScores:
 
 
 def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
-    from ibert_inference.tasks.complete import complete_code
+    from ibert_inference.tasks.code_completion import complete_code
 
     scores = TaskScores("code_completion")
     for record in records:
@@ -203,7 +203,7 @@ def evaluate_qa(records: list[Record], model: Any, corpus_paths: Sequence[Any] =
     """Retrieval hit: the passage a documentation question was mined with is among the cited
     ones (over the questions whose passage is in the corpus: a template's question has none);
     answer overlap: word F1 of the answer given, retrieval alone beside the model."""
-    from ibert_inference.retrieval import default_corpus_paths, passage_index
+    from ibert_inference.model.retrieval import default_corpus_paths, passage_index
     from ibert_inference.tasks.qa import answer_question
 
     in_corpus = {
@@ -249,7 +249,11 @@ def _cites(result: Any) -> bool:
 def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
     import ast
 
-    from ibert_inference.tasks.doc import document_function, missing_documentation, parameters
+    from ibert_inference.tasks.documentation import (
+        document_function,
+        missing_documentation,
+        parameters,
+    )
 
     scores = TaskScores("documentation")
     for record in records:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ibert_assets.evaluation.metrics import EVALUATORS, sample
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 VARIANTS = ("base", "base+retrieval", "fine_tuned")
 GROUPS = ("all", "held_out", "seen", "untemplated")

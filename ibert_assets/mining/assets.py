@@ -16,13 +16,13 @@ from ibert_assets.mining.mine import mine_code, mine_docs
 from ibert_assets.mining.repos import load_repo_specs, repo_partitions
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
 from ibert_assets.outcome import Outcome
-from ibert_assets.record import Record
 from ibert_assets.store import (
     DatasetStore,
     partition_path,
     read_records,
     read_rejects,
 )
+from ibert_inference.dataset.record import Record
 
 MINING_SEED = 0
 

@@ -22,10 +22,10 @@ from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
 from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
 from ibert_assets.outcome import Outcome, Reject
-from ibert_assets.record import NOT_APPLICABLE, VERIFIED, Record, make_id
+from ibert_inference.dataset.record import NOT_APPLICABLE, VERIFIED, Record, make_id
 from ibert_inference.errors import IbertError
-from ibert_inference.infer_schema import SchemaInferenceError, infer_schema
 from ibert_inference.sandbox import isolated
+from ibert_inference.schema.infer_sql import SchemaInferenceError, infer_schema
 
 QUERY_TYPES = ("Select", "Union", "Intersect", "Except", "Subquery")
 
@@ -257,7 +257,7 @@ def compile_and_verify(code: str, seed: int) -> dict[str, Any]:
     """
     from ibert_inference import evaluate_ibis
     from ibert_inference.errors import EvaluationError, UnsafeCodeError
-    from ibert_inference.verify import verify_expr
+    from ibert_inference.verify.pair import verify_expr
 
     def rejected(status: str, reason: str) -> dict[str, Any]:
         return {"rejected": [status, reason[:300]]}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 
 from ibert_inference.errors import IbertError
-from ibert_inference.safe_eval import check_code
+from ibert_inference.safe_eval.evaluator import check_code
 
 # Calls that need a backend connection: an unbound expression cannot run them.
 EXECUTING_METHODS = frozenset(

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from ibert_assets.quality import input_key
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 # who wins when two records give one input different targets: hand-written templates first
 SOURCE_RANK = {"template": 0, "augmented": 1, "mined": 2, "docs": 3}

@@ -18,12 +18,12 @@ from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
 from ibert_assets.quality_checks import quality_checks
-from ibert_assets.record import Record
 from ibert_assets.settings import current_settings
 from ibert_assets.splits.assign import SPLITS, assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
 from ibert_assets.store import DatasetStore, SplitDataset, write_atomic
+from ibert_inference.dataset.record import Record
 
 
 class SplitConfig(dg.Config):

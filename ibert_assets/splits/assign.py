@@ -6,7 +6,7 @@ unseen data: whole *templates* (a schema and domain no training record comes fro
 of the test split) and unseen *families* or files of the other templates. Records of the
 evaluation splits say which in ``meta.held_out`` (``template`` or ``group``).
 
->>> from ibert_assets.record import Record, make_id
+>>> from ibert_inference.dataset.record import Record, make_id
 >>> records = [
 ...     Record(id=make_id("qa", {"q": i}, {}), task="qa", input={"q": i}, target={},
 ...            meta={"source": "docs", "group": f"g{i}"})
@@ -23,8 +23,8 @@ from collections.abc import Mapping
 
 from scipy.cluster.hierarchy import DisjointSet
 
-from ibert_assets.record import Record
 from ibert_assets.splits.dedup import normalized_input
+from ibert_inference.dataset.record import Record
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}

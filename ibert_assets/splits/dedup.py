@@ -18,7 +18,7 @@ from typing import Any
 
 from scipy.cluster.hierarchy import DisjointSet
 
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

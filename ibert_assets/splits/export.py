@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ibert_assets.quality import TaskFigures, task_figures
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 
 NESTED = ("context", "input", "target", "meta", "provenance", "verification")
 

@@ -5,11 +5,11 @@ import dagster as dg
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import template_partitions, templates_dir
-from ibert_assets.record import Record
-from ibert_assets.templates.build_examples import (
+from ibert_assets.templates.verified_pairs import (
     build_augmented_examples,
     build_template_examples,
 )
+from ibert_inference.dataset.record import Record
 
 GENERATION_SEED = 0
 

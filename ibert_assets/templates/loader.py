@@ -22,7 +22,7 @@ import yaml
 
 from ibert_inference.bounded_yaml import MAX_YAML_BYTES, YamlInputError, compose_yaml, load_yaml
 from ibert_inference.errors import SchemaError, TemplateError
-from ibert_inference.schema import parse_dtype
+from ibert_inference.schema.tables import parse_dtype
 
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_MAX_EXAMPLES = 60

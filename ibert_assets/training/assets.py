@@ -17,7 +17,12 @@ from ibert_assets.training.sft import (
     fine_tune,
     output_name,
 )
-from ibert_inference.model import FINE_TUNED_ASSET, INSTALL_HINT, converted_copy, packaged_gguf
+from ibert_inference.model.language_model import (
+    FINE_TUNED_ASSET,
+    INSTALL_HINT,
+    converted_copy,
+    packaged_gguf,
+)
 
 
 class FineTuneConfig(dg.Config):

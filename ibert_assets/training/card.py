@@ -33,7 +33,7 @@ tags: [ibis, sql, code, ibert]
   the validation split; tasks: {tasks}
 - Method: {report.method} fine-tuning ({report.trainable_parameters:,} of {report.parameters:,}
   parameters trained), on {report.device} with mixed precision `{report.precision}`
-- Prompts: those of `ibert_inference.prompts`, the ones the tasks send when serving
+- Prompts: those of `ibert_inference.model.prompts`, the ones the tasks send when serving
 - Ran {report.steps} steps, {report.tokens:,} tokens in {report.seconds:.0f} s
   ({report.tokens_per_second:.1f} tokens/s in training steps); stopped at {report.stopped_because}
 - Validation loss: {first["validation_loss"]} before, {last["validation_loss"]} after

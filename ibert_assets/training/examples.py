@@ -1,6 +1,6 @@
 """Dataset records -> token sequences for supervised fine-tuning, with the prompt masked out.
 
-Each record becomes the conversation its task sends when serving (``ibert_inference.prompts``)
+Each record becomes the conversation its task sends when serving (``ibert_inference.model.prompts``)
 followed by the reply its target says is right; the loss is taken on the reply only. What was
 kept and what was dropped, and why, is counted.
 """
@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ibert_assets.record import Record
+from ibert_inference.dataset.record import Record
 from ibert_inference.errors import IbertError
-from ibert_inference.prompts import record_conversation
+from ibert_inference.model.prompts import record_conversation
 
 IGNORE_INDEX = -100
 """Label value the loss skips: prompt tokens and padding."""
@@ -41,7 +41,7 @@ class TokenizedSet:
 
 def render_prompt(tokenizer: Any, conversation: list[dict[str, str]]) -> str:
     """The prompt text exactly as ``ModelResource.generate`` renders it."""
-    from ibert_inference.model import _render
+    from ibert_inference.model.language_model import _render
 
     return _render(tokenizer, conversation)
 

@@ -22,7 +22,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ibert_assets.record import Record
 from ibert_assets.training.card import model_card
 from ibert_assets.training.checkpoints import (
     replace_folder,
@@ -32,6 +31,7 @@ from ibert_assets.training.checkpoints import (
 )
 from ibert_assets.training.examples import TokenizedExample, collate, tokenize_records
 from ibert_assets.training.report import Method, TrainingError, TrainingReport, TrainingSettings
+from ibert_inference.dataset.record import Record
 
 __all__ = [
     "Method",

@@ -13,7 +13,7 @@ from ibert_assets.templates.augment import (
     sql_rewritten,
     variants,
 )
-from ibert_inference.verify import verify_pair
+from ibert_inference.verify.pair import verify_pair
 
 JOIN = Pair(
     "SELECT c.name, SUM(o.amount) AS total FROM orders o JOIN customers c "

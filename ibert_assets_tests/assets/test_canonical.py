@@ -1,9 +1,9 @@
-from ibert_assets.multitask.build import sql_to_ibis_records
 from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
+from ibert_assets.multitask.derive import sql_to_ibis_records
 from ibert_assets.quality import inputs_with_several_targets
-from ibert_assets.record import Record
 from ibert_assets_tests.conftest import make_record
-from ibert_inference.verify import verify_pair
+from ibert_inference.dataset.record import Record
+from ibert_inference.verify.pair import verify_pair
 
 SCHEMA = {"orders": {"amount": "float64", "status": "string", "count": "int64"}}
 SQL = "SELECT status, SUM(amount) AS total FROM orders WHERE amount > 10 GROUP BY status"

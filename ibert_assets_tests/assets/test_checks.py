@@ -1,8 +1,8 @@
 """The dataset checks as plain functions, on real pairs verified again on another seed."""
 
 from ibert_assets.checks import reverify_check, schema_check, unique_ids_check
-from ibert_assets.record import Record
 from ibert_assets_tests.conftest import make_record
+from ibert_inference.dataset.record import Record
 
 ORDERS = {"id": "int64", "amount": "float64", "status": "string"}
 

@@ -1,6 +1,6 @@
-from ibert_assets.record import Record
 from ibert_assets.splits.dedup import deduplicate, exact_overlap, shingles
 from ibert_assets_tests.conftest import make_record
+from ibert_inference.dataset.record import Record
 
 
 def record(sql: str, ibis: str = "result = t", task: str = "sql_to_ibis", **meta) -> Record:

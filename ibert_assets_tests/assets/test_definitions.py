@@ -3,7 +3,7 @@ import dagster as dg
 from ibert_assets.definitions import defs
 from ibert_assets.mining.repos import repo_names
 from ibert_assets.partitions import template_names, template_partitions, templates_dir
-from ibert_assets.record import TASKS
+from ibert_inference.dataset.record import TASKS
 
 
 def asset_graph() -> dict[str, dg.AssetSpec]:

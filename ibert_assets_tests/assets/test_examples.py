@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ibert_assets.training.examples import IGNORE_INDEX, collate, render_prompt, tokenize_records
 from ibert_assets_tests.assets.test_sft import sql_record
-from ibert_inference.prompts import record_conversation
+from ibert_inference.model.prompts import record_conversation
 
 
 def tokenizer_of(folder: Path):

@@ -1,8 +1,8 @@
 from ibert_assets.quality import task_figures
-from ibert_assets.record import Meta, make_id
 from ibert_assets.splits.assign import assign_splits
 from ibert_assets.splits.export import dataset_card
 from ibert_assets_tests.assets.test_assign import TEMPLATED
+from ibert_inference.dataset.record import Meta, make_id
 
 
 def test_the_card_reports_sources_per_split_held_out_templates_and_quality_figures():

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from ibert_assets.evaluation.metrics import evaluate_task, sample, token_f1
-from ibert_assets.record import Record
 from ibert_assets_tests.conftest import make_record
 from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.dataset.record import Record
 
 ORDERS = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
 BIG = "result = orders.filter(_.amount > 10).select('id')"

@@ -9,8 +9,8 @@ import pytest
 from ibert_assets.mining.mine import mine_code, mine_docs
 from ibert_assets.mining.repos import RepoSpec
 from ibert_assets.mining.snapshots import snapshot_repo
-from ibert_assets.record import record_json_schema
 from ibert_assets_tests.mining_repo import commit_all, make_mining_repo
+from ibert_inference.dataset.record import record_json_schema
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 import pytest
 
-from ibert_assets.multitask.build import error_message
+from ibert_assets.multitask.derive import error_message
 from ibert_assets.multitask.mutations import (
     and_instead_of_ampersand,
     date_compared_with_number,
@@ -12,7 +12,7 @@ from ibert_assets.multitask.mutations import (
     wrong_method_name,
 )
 from ibert_inference.errors import EvaluationError
-from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {"orders": {"amount": "float64", "status": "string", "qty": "int64"}}
 CODE = (
@@ -88,7 +88,7 @@ def test_removed_method_names_of_earlier_ibis_versions():
 
 
 def test_error_messages_name_their_type_once():
-    from ibert_assets.multitask.build import error_records
+    from ibert_assets.multitask.derive import error_records
     from ibert_assets_tests.conftest import make_record
 
     pair = make_record(

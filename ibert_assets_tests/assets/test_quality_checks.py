@@ -3,10 +3,10 @@ from pathlib import Path
 import dagster as dg
 
 from ibert_assets.quality_checks import one_target_check, role_check
-from ibert_assets.record import Record
 from ibert_assets.store import partition_path, to_jsonl, write_atomic
 from ibert_assets_tests.assets.test_splits_assets import materialize
 from ibert_assets_tests.conftest import make_record
+from ibert_inference.dataset.record import Record
 
 
 def pair(sql: str, code: str, schema: dict | None = None) -> Record:

@@ -5,7 +5,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from ibert_assets.record import Record, RecordError, make_id, record_json_schema
+from ibert_inference.dataset.record import Record, RecordError, make_id, record_json_schema
 
 
 def pair_record(**overrides) -> dict:

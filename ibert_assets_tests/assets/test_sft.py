@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ibert_assets.record import Record
 from ibert_assets.training.sft import TrainingError, TrainingSettings, fine_tune
 from ibert_assets_tests.conftest import make_record
-from ibert_inference.model import ModelResource
+from ibert_inference.dataset.record import Record
+from ibert_inference.model.language_model import ModelResource
 
 FAST = TrainingSettings(
     learning_rate=3e-3,

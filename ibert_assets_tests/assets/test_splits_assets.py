@@ -7,7 +7,6 @@ import dagster as dg
 import pytest
 
 from ibert_assets.definitions import defs
-from ibert_assets.record import Record
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
 from ibert_assets.splits.assets import train_complete
@@ -18,7 +17,8 @@ from ibert_assets.store import (
     write_atomic,
 )
 from ibert_assets_tests.conftest import make_record
-from ibert_inference.model import ModelResource
+from ibert_inference.dataset.record import Record
+from ibert_inference.model.language_model import ModelResource
 
 SPLITS = ("train", "validation", "test")
 

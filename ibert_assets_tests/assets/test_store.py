@@ -8,7 +8,6 @@ import dagster as dg
 import pytest
 
 from ibert_assets.outcome import Outcome
-from ibert_assets.record import Record, RecordError
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
 from ibert_assets.store import (
@@ -23,6 +22,7 @@ from ibert_assets.store import (
     write_atomic,
 )
 from ibert_assets_tests.conftest import make_record
+from ibert_inference.dataset.record import Record, RecordError
 from ibert_inference.errors import DataStoreError
 
 letters = dg.StaticPartitionsDefinition(["a", "b"])

@@ -16,7 +16,7 @@ from ibert_assets.templates.loader import (
     expand_template,
     load_template,
 )
-from ibert_inference.verify import verify_pair
+from ibert_inference.verify.pair import verify_pair
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_PATHS = sorted(TEMPLATES_DIR.glob("*.yaml"))

@@ -17,7 +17,7 @@ from ibert_assets.store import (
     write_atomic,
 )
 from ibert_assets_tests.assets.test_sft import sql_record
-from ibert_inference.model import ModelResource
+from ibert_inference.model.language_model import ModelResource
 
 TRAINING = {
     "base_model": "",  # set per test

@@ -8,8 +8,8 @@ from ibert_assets.evaluation.variants import (
     lift_table,
     template_group,
 )
-from ibert_assets.record import Record
 from ibert_assets_tests.conftest import make_record
+from ibert_inference.dataset.record import Record
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64"}}
 

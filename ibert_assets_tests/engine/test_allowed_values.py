@@ -8,7 +8,8 @@ import ibis
 import ibis.expr.types as ir
 import pytest
 
-from ibert_inference.allowed_values import (
+from ibert_inference.errors import UnsafeCodeError
+from ibert_inference.safe_eval.allowed_values import (
     check_attribute,
     check_value,
     checked_deferred_call,
@@ -16,7 +17,6 @@ from ibert_inference.allowed_values import (
     function_allowed,
     method_allowed,
 )
-from ibert_inference.errors import UnsafeCodeError
 
 T = ibis.table({"a": "int64", "b": "string"}, name="t")
 

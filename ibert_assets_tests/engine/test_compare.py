@@ -2,7 +2,7 @@ import datetime as dt
 import decimal
 import math
 
-from ibert_inference.compare import compare_results, values_equal
+from ibert_inference.verify.compare import compare_results, values_equal
 
 
 def test_multisets_ignore_order_but_not_multiplicity():

@@ -3,14 +3,14 @@ import datetime as dt
 import duckdb
 import pytest
 
-from ibert_inference.boundary_values import Pattern
-from ibert_inference.databases import (
+from ibert_inference.errors import SchemaError
+from ibert_inference.verify.boundary_values import Pattern
+from ibert_inference.verify.databases import (
     QueryLiterals,
     larger_databases,
     query_literals,
     random_databases,
 )
-from ibert_inference.errors import SchemaError
 
 EVERY_DTYPE = {
     "t": {
@@ -146,7 +146,7 @@ def test_databases_of_one_set_are_separate():
 def test_evicted_databases_release_their_memory():
     import gc
 
-    from ibert_inference.databases import _instance
+    from ibert_inference.verify.databases import _instance
 
     schema = {"t": {"a": "int64"}}
     for seed in range(40):  # more sets than the cache holds

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from ibert_assets_tests.engine.hostile_payloads import Payload, by_kind, payloads
+from ibert_inference.compiler import ibis_to_sql
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.safe_eval.evaluator import evaluate_ibis
 from ibert_inference.sandbox import isolated, protections, shared_pool
-from ibert_inference.to_sql import ibis_to_sql
-from ibert_inference.verify import verify_pair
+from ibert_inference.verify.pair import verify_pair
 
 SCHEMA = {"t": {"a": "int64", "b": "string"}}
 LIMIT_S = 1.0

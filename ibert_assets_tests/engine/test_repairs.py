@@ -16,7 +16,7 @@ from ibert_inference.repairs import (
     fix_string_literal_comparison,
     fix_unknown_column,
 )
-from ibert_inference.safe_eval import evaluate_ibis
+from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {
     "orders": {"id": "int64", "amount": "float64", "status": "string", "region": "string"},

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from ibert_inference.compiler import ibis_to_sql
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
 from ibert_inference.sandbox import close_shared_pool, isolated, job_timeout_s, pool, shared_pool
 from ibert_inference.sandbox.codec import decode_error, decode_result, encode_error
-from ibert_inference.to_sql import ibis_to_sql
-from ibert_inference.verify import Verdict, verify_pair
+from ibert_inference.verify.pair import Verdict, verify_pair
 
 SCHEMA = {"t": {"a": "int64"}}
 

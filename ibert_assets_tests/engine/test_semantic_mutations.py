@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ibert_inference.semantic_mutations import OPERATOR_NAMES, mutants
-from ibert_inference.verify import verify_pair
+from ibert_inference.verify.pair import verify_pair
+from ibert_inference.verify.semantic_mutations import OPERATOR_NAMES, mutants
 
 SCHEMA = {
     "orders": {

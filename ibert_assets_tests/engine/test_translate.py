@@ -386,7 +386,7 @@ def test_mixed_case_schema_names_resolve_and_keep_their_spelling() -> None:
     ],
 )
 def test_translations_verify_on_random_databases(sql: str) -> None:
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify.pair import verify_pair
 
     translation = sql_to_ibis(sql, SCHEMA)
     verdict = verify_pair(sql, translation.code, SCHEMA)
@@ -567,7 +567,7 @@ def test_bigquery_weeks_start_on_the_day_the_dialect_says(sql: str, expected: li
 def test_an_uncorrelated_not_exists_is_true_over_null_comparisons():
     """EXISTS is false where no row compares TRUE; Ibis's .any() alone is NULL there (TPC-H Q22
     mined with c_custkey inferred on orders: a NULL-heavy database told them apart)."""
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.verify.pair import verify_pair
 
     schema = {"orders": {"o_custkey": "int64", "c_custkey": "int64"}, "c": {"k": "int64"}}
     sql = "SELECT k FROM c WHERE NOT EXISTS (SELECT * FROM orders WHERE o_custkey = c_custkey)"

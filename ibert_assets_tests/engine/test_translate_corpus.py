@@ -107,7 +107,7 @@ def test_long_analytical_queries_are_long() -> None:
 
 
 def test_schemas_use_ibis_dtypes() -> None:
-    from ibert_inference.schema import validate_schema
+    from ibert_inference.schema.tables import validate_schema
 
     for name, schema in load_schemas().items():
         validate_schema(schema, where=f"schemas.yaml:{name}")
@@ -151,9 +151,9 @@ def translator():
     except ImportError as exc:
         pytest.skip(f"ibert_inference.translate.sql_to_ibis is not available yet: {exc}")
     try:
-        from ibert_inference.verify import verify_pair
+        from ibert_inference.verify.pair import verify_pair
     except ImportError as exc:
-        pytest.skip(f"ibert_inference.verify.verify_pair is not available yet: {exc}")
+        pytest.skip(f"ibert_inference.verify.pair.verify_pair is not available yet: {exc}")
     return sql_to_ibis, verify_pair
 
 
@@ -161,7 +161,7 @@ def translator():
 def test_query_translates_and_verifies(query: CorpusQuery, translator) -> None:
     import ibis
 
-    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
     sql_to_ibis, verify_pair = translator
     translation = sql_to_ibis(query.sql, query.schema_tables, query.dialect)

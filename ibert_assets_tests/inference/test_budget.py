@@ -2,7 +2,7 @@
 
 import time
 
-from ibert_inference.budget import deadline, remaining, time_budget
+from ibert_inference.model.budget import deadline, remaining, time_budget
 
 
 def test_outside_a_budget_nothing_is_limited():

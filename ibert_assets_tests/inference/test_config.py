@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_inference.config import CliConfig, ConfigError, find_config, load_config
+from ibert_inference.cli.config import CliConfig, ConfigError, find_config, load_config
 
 
 def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:

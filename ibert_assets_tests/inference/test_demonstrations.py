@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ibert_assets_tests.scripted_model import ScriptedModel
-from ibert_inference.demonstrations import (
+from ibert_inference.model.demonstrations import (
     ExampleIndex,
     demonstrations_for,
     ibis_features,
@@ -82,7 +82,7 @@ def test_demonstrations_follow_the_model_settings(tmp_path: Path):
 
 
 def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
-    from ibert_inference.tasks.complete import complete_code
+    from ibert_inference.tasks.code_completion import complete_code
 
     path = tmp_path / "train.jsonl"
     shown = example("code_completion", "a", "result = orders.filter(_.amount > 3)")
@@ -97,7 +97,7 @@ def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
 def test_the_features_are_computed_once_per_version_of_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from ibert_inference import demonstrations
+    from ibert_inference.model import demonstrations
 
     monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "train.jsonl"

@@ -2,7 +2,7 @@
 
 import io
 
-from ibert_inference.progress import report, reporting_to, terminal_progress
+from ibert_inference.model.progress import report, reporting_to, terminal_progress
 
 
 class Terminal(io.StringIO):

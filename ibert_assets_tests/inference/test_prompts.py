@@ -8,7 +8,7 @@ import pytest
 
 from ibert_assets_tests.scripted_model import ScriptedModel
 from ibert_inference.errors import IbertError
-from ibert_inference.prompts import demonstration, extract_code, record_conversation
+from ibert_inference.model.prompts import demonstration, extract_code, record_conversation
 
 ORDERS = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
 BIG = "result = orders.filter(_.amount > 10).select('id')"
@@ -25,7 +25,7 @@ def record(task: str, input: dict[str, Any], target: dict[str, Any]) -> dict[str
 
 
 def test_completion_serving_sends_the_training_prompt():
-    from ibert_inference.tasks.complete import complete_code
+    from ibert_inference.tasks.code_completion import complete_code
 
     prefix = "result = orders.filter(_.amount > 10)"
     example = record("code_completion", {"prefix": prefix}, {"completion": ".select('id')"})
@@ -38,7 +38,7 @@ def test_completion_serving_sends_the_training_prompt():
 
 
 def test_from_sql_serving_sends_the_training_prompt():
-    from ibert_inference.tasks.from_sql import from_sql
+    from ibert_inference.tasks.sql_to_ibis import from_sql
 
     sql = (  # the translator refuses recursive CTEs
         "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
@@ -52,7 +52,7 @@ def test_from_sql_serving_sends_the_training_prompt():
 
 
 def test_fix_serving_sends_the_training_prompt():
-    from ibert_inference.tasks.fix import fix_code
+    from ibert_inference.tasks.error_resolution import fix_code
 
     broken = "result = orders.explode_everything('id')"
     model = ScriptedModel([f"```python\n{BIG}\n```"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ibert_inference.errors import DataStoreError
-from ibert_inference.retrieval import (
+from ibert_inference.model.retrieval import (
     CORPUS_DIR,
     Passage,
     PassageIndex,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_assets.build import main
+from ibert_assets.runner import main
 from ibert_assets.store import partition_path, read_jsonl, read_partition
 from ibert_assets_tests.integration.test_template_assets import ALL_WRONG, BROKEN, GOOD
 from ibert_assets_tests.mining_repo import make_mining_repo

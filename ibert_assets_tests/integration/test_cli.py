@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_inference.cli import MAX_INPUT_BYTES, build_parser
+from ibert_inference.cli.main import MAX_INPUT_BYTES, build_parser
 
 CLI = [sys.executable, "-m", "ibert_inference.cli"]
 ORDERS = '{"orders": {"id": "int64", "amount": "float64", "status": "string"}}'
@@ -98,7 +98,7 @@ def test_no_input_on_a_terminal_prints_usage_at_once():
         "    def isatty(self): return True\n"
         "sys.stdin = io.TextIOWrapper(Tty())\n"
         "sys.stdin.isatty = lambda: True\n"
-        "from ibert_inference.cli import main\n"
+        "from ibert_inference.cli.main import main\n"
         "sys.exit(main(['to-sql', '--schema', 'x: int64']))\n"
     )
     result = subprocess.run(
@@ -157,7 +157,7 @@ def test_qa_with_a_missing_corpus_is_an_input_error(tmp_path: Path):
 
 
 def test_from_sql_errors(tmp_path: Path):
-    if importlib.util.find_spec("ibert_inference.tasks.from_sql") is None:
+    if importlib.util.find_spec("ibert_inference.tasks.sql_to_ibis") is None:
         pytest.skip("tasks/from_sql.py has not landed")
     invalid = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin="SELECT FROM WHERE (")
     assert invalid.returncode == 2 and err(invalid).startswith("ibert from-sql: error: ")
@@ -166,7 +166,7 @@ def test_from_sql_errors(tmp_path: Path):
 
 
 def test_from_sql_translates_a_simple_query():
-    if importlib.util.find_spec("ibert_inference.tasks.from_sql") is None:
+    if importlib.util.find_spec("ibert_inference.tasks.sql_to_ibis") is None:
         pytest.skip("tasks/from_sql.py has not landed")
     sql = "SELECT status, SUM(amount) AS total FROM orders WHERE amount > 5 GROUP BY status"
     result = ibert("from-sql", "--schema", ORDERS, "--no-model", "--json", stdin=sql)
@@ -260,7 +260,7 @@ def test_each_subcommand_takes_its_options(argv, expected):
 def test_to_sql_path_imports_no_heavy_frameworks():
     script = (
         "import sys\n"
-        "from ibert_inference.cli import main\n"
+        "from ibert_inference.cli.main import main\n"
         "main(['to-sql', '--schema', 'x: int64', '-'])\n"
         "heavy = sorted(m for m in ('dagster', 'torch', 'transformers') if m in sys.modules)\n"
         "print(heavy, file=sys.stderr)\n"
@@ -281,7 +281,7 @@ def test_to_sql_path_imports_no_heavy_frameworks():
     ],
 )
 def test_config_files_give_model_settings(tmp_path: Path, name: str, text: str):
-    from ibert_inference.config import load_config
+    from ibert_inference.cli.config import load_config
 
     path = tmp_path / name
     path.write_text(text)
@@ -448,7 +448,7 @@ def test_complete_with_no_model_flags_uses_the_fine_tuned_model(
 
 def test_importing_the_package_pulls_in_neither_torch_nor_transformers():
     code = (
-        "import sys, ibert_inference, ibert_inference.model; "
+        "import sys, ibert_inference, ibert_inference.model.language_model; "
         "from ibert_inference import ModelResource, sql_to_ibis, ibis_to_sql, UnsupportedSQLError; "
         "print('torch' in sys.modules, 'transformers' in sys.modules)"
     )

@@ -15,7 +15,7 @@ def test_workers_never_outlive_their_parent(tmp_path: Path):
         """
         import os, sys
         from ibert_inference.sandbox import shared_pool
-        from ibert_inference.to_sql import ibis_to_sql
+        from ibert_inference.compiler import ibis_to_sql
         ibis_to_sql("t.select('a')", {"t": {"a": "int64"}})
         print(shared_pool().worker_pids()[0], flush=True)
         os._exit(0)  # no atexit, no cleanup: as if the parent were killed

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ibert_inference.model import ModelResource
+from ibert_inference.model.language_model import ModelResource
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -62,8 +62,8 @@ def test_gguf_loads_as_a_chat_model_and_generates_batches(smollm2: ModelResource
 
 
 def test_complete_returns_only_code_that_evaluates(smollm2: ModelResource):
-    from ibert_inference.safe_eval import evaluate_ibis
-    from ibert_inference.tasks.complete import complete_code
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_inference.tasks.code_completion import complete_code
 
     prefix = "result = orders.filter(_.amount > 10)"
     # a budget that cannot run out: every candidate is tried
@@ -77,7 +77,7 @@ def test_complete_returns_only_code_that_evaluates(smollm2: ModelResource):
 
 
 def test_to_sql_needs_no_model_and_is_exact():
-    from ibert_inference.tasks.to_sql import to_sql
+    from ibert_inference.tasks.ibis_to_sql import to_sql
 
     result = to_sql("result = orders.filter(_.amount > 10).select('id')", schema=ORDERS)
     assert result.verified is True and result.source == "deterministic"
@@ -85,8 +85,8 @@ def test_to_sql_needs_no_model_and_is_exact():
 
 
 def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: ModelResource):
-    from ibert_inference.tasks.from_sql import from_sql
-    from ibert_inference.verify import verify_pair
+    from ibert_inference.tasks.sql_to_ibis import from_sql
+    from ibert_inference.verify.pair import verify_pair
 
     # the translator refuses recursion
     sql = (
@@ -105,8 +105,8 @@ def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: ModelResource
 def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
     smollm2: ModelResource,
 ):
-    from ibert_inference.safe_eval import evaluate_ibis
-    from ibert_inference.tasks.fix import fix_code
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_inference.tasks.error_resolution import fix_code
 
     deterministic = fix_code("result = orders.filter(_.amout > 1)", schema=ORDERS, model=smollm2)
     assert deterministic.source == "deterministic" and "_.amount" in deterministic.output
@@ -131,7 +131,7 @@ def test_qa_answers_from_retrieved_passages(smollm2: ModelResource):
 
 
 def test_doc_returns_a_docstring_that_documents_every_parameter(smollm2: ModelResource):
-    from ibert_inference.tasks.doc import document_function, missing_documentation
+    from ibert_inference.tasks.documentation import document_function, missing_documentation
 
     source = "def big_orders(orders, minimum):\n    return orders.filter(orders.amount > minimum)\n"
     result = document_function(source, style="google", model=smollm2, attempts=1)
@@ -162,7 +162,7 @@ def test_cli_complete_with_the_gguf_file(tmp_path: Path):
 def test_with_nothing_configured_the_packaged_model_is_converted_once_and_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from ibert_inference import model as model_module
+    from ibert_inference.model import language_model as model_module
 
     monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))

@@ -190,7 +190,7 @@ def sample_database(
     with it depends on row order (ties under ORDER BY ... LIMIT, ROW_NUMBER, LAG).
 
     It proves a query binds and runs on the schema; the differential verifier's random databases
-    (ibert_inference.databases) decide whether it says something.
+    (ibert_inference.verify.databases) decide whether it says something.
     """
     import duckdb
 

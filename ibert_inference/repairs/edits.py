@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ibert_inference.schema import Schema
+from ibert_inference.schema.tables import Schema
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ibert_inference.repairs.edits import (
     splice,
     unique,
 )
-from ibert_inference.schema import Schema
+from ibert_inference.schema.tables import Schema
 
 _QUOTED = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 _CHAIN_METHODS = frozenset({"agg", "aggregate", "select", "mutate", "order_by", "filter", "having"})

@@ -6,7 +6,7 @@ import ast
 from typing import Any
 
 from ibert_inference.repairs.edits import ErrorInfo, Repair, parse_or_none, splice
-from ibert_inference.schema import Schema
+from ibert_inference.schema.tables import Schema
 
 _NUMERIC_PREFIXES = ("int", "uint", "float", "decimal")
 

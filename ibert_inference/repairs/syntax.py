@@ -6,7 +6,7 @@ import ast
 import re
 
 from ibert_inference.repairs.edits import ErrorInfo, Repair, parses
-from ibert_inference.schema import Schema
+from ibert_inference.schema.tables import Schema
 
 _LONE_EQUALS = re.compile(r"(?<![=!<>:])=(?!=)")
 _MAX_SYNTAX_EDITS = 5

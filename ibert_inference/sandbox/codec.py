@@ -53,14 +53,11 @@ def encode_error(exc: BaseException) -> dict[str, Any]:
 
 
 def decode_error(data: dict[str, Any]) -> errors.IbertError:
-    from ibert_inference.to_sql import NotAQueryError, UnknownDialectError
-
     kinds: dict[str, type[errors.IbertError]] = {
         cls.__name__: cls
         for cls in vars(errors).values()
         if isinstance(cls, type) and issubclass(cls, errors.IbertError)
     }
-    kinds.update({"NotAQueryError": NotAQueryError, "UnknownDialectError": UnknownDialectError})
     cls = kinds.get(str(data.get("type")), errors.IbertError)
     message = str(data.get("message", ""))
     if issubclass(cls, errors.UnsafeCodeError):

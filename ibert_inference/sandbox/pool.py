@@ -255,7 +255,7 @@ def _forget_inherited_state() -> None:
     import gc
     import sys
 
-    module = sys.modules.get("ibert_inference.databases")
+    module = sys.modules.get("ibert_inference.verify.databases")
     for value in vars(module).values() if module is not None else ():
         clear = getattr(value, "cache_clear", None)
         if callable(clear):

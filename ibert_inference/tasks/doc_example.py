@@ -29,8 +29,8 @@ class Example:
 
 def build_example(function: Function, usages: dict[str, ParameterUsage]) -> Example:
     """An evaluated example of calling ``function`` on tables of its inferred schema."""
-    from ibert_inference.infer_ibis_schema import infer_ibis_schema
-    from ibert_inference.safe_eval import evaluate_ibis
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_inference.schema.infer_ibis import infer_ibis_schema
 
     tables = [name for name, usage in usages.items() if usage.kind == "table"]
     if not tables:

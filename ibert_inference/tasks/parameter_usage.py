@@ -97,8 +97,8 @@ def describe_parameters(function: Function) -> dict[str, ParameterUsage]:
 
 def _table_schema(function: Function, tables: list[str]) -> dict[str, dict[str, str]]:
     """The columns (and types) the body implies for the table parameters; {} when unclear."""
-    from ibert_inference.infer_ibis_schema import infer_ibis_schema
-    from ibert_inference.infer_schema import SchemaInferenceError
+    from ibert_inference.schema.infer_ibis import infer_ibis_schema
+    from ibert_inference.schema.infer_sql import SchemaInferenceError
 
     if not tables:
         return {}

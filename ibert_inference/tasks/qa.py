@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ibert_inference.demonstrations import demonstrations_for
-from ibert_inference.prompts import qa_prompt
-from ibert_inference.retrieval import Hit, default_corpus_paths, passage_index
+from ibert_inference.model.demonstrations import demonstrations_for
+from ibert_inference.model.prompts import qa_prompt
+from ibert_inference.model.retrieval import Hit, default_corpus_paths, passage_index
 from ibert_inference.tasks.result import TaskResult
 
 CONTEXT_SEARCH_CHARS = 500

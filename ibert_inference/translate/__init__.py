@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from ibert_inference.errors import IbertError, UnsafeCodeError, UnsupportedSQLError
-from ibert_inference.safe_eval import check_code
-from ibert_inference.schema import Schema, ibis_tables, validate_schema
+from ibert_inference.safe_eval.evaluator import check_code
+from ibert_inference.schema.tables import Schema, ibis_tables, validate_schema
 from ibert_inference.translate.parse import freeze, parse_query
 from ibert_inference.translate.query import translate_query
 from ibert_inference.translate.rewrites import rewrite

@@ -20,7 +20,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
-from ibert_inference.schema import Schema
+from ibert_inference.schema.tables import Schema
 
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
 
@@ -87,7 +87,7 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression:
 def _sqlglot_schema(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> dict:
     from ibis.backends.sql.datatypes import DuckDBType
 
-    from ibert_inference.schema import parse_dtype
+    from ibert_inference.schema.tables import parse_dtype
 
     return {
         table: {col: DuckDBType.from_ibis(parse_dtype(dtype)).sql("duckdb") for col, dtype in cols}

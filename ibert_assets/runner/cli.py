@@ -1,0 +1,228 @@
+"""The ``ibert-build`` command: settings from its options, the pool, progress and summary."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+
+from ibert_assets.runner.plan import blocked_by, buildable_assets, on_request_assets, plan
+from ibert_assets.runner.steps import (
+    StepResult,
+    blame,
+    end_descendants,
+    materialize_partition,
+    quiet_dagster,
+    start_worker,
+)
+from ibert_assets.settings import PROJECT_ROOT, Settings, current_settings, use_settings
+from ibert_inference.errors import IbertError
+
+DEFAULT_HOME = ".dagster_home"
+
+
+def build(
+    selected: list[str],
+    *,
+    workers: int,
+    settings: Settings,
+    home: Path,
+    echo: Callable[[str], None] = print,
+) -> list[StepResult]:
+    """Materialize every partition of ``selected``; returns each step's result as it ended."""
+    stages = plan(selected)
+    total = sum(len(s.assets) * len(s.partitions) for s in stages)
+    ended: list[StepResult] = []
+
+    def report(step: StepResult) -> None:
+        ended.append(step)
+        detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
+        if step.failed_checks:
+            detail += f", failed checks: {', '.join(step.failed_checks)}"
+        if step.status == "unreachable":
+            detail = "unreachable"
+        elif step.error:
+            detail += f" — {step.error}"
+        status = {"ok": "ok", "unreachable": "skipped"}.get(step.status, "FAILED")
+        echo(f"[{len(ended)}/{total}] {step.name} {status}: {detail}")
+
+    context = multiprocessing.get_context("spawn")  # a clean interpreter, not a copy of this one
+    with ProcessPoolExecutor(
+        max_workers=max(1, workers),
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(settings, str(home)),
+    ) as pool:
+        for level in sorted({s.level for s in stages}):
+            running: list[Future[list[StepResult]]] = []
+            for stage in (s for s in stages if s.level == level):
+                blocked = blocked_by(stage, ended)
+                for partition in stage.partitions:
+                    if blocked is not None:
+                        for asset in stage.assets:
+                            report(StepResult(asset, partition, "skipped", blocking_failed=True,
+                                              error=blame(blocked)))  # fmt: skip
+                    else:
+                        running.append(pool.submit(materialize_partition, stage.assets, partition))
+            while running:
+                done, pending = wait(running, return_when="FIRST_COMPLETED")
+                for future in done:
+                    for step in future.result():
+                        report(step)
+                running = list(pending)
+    return ended
+
+
+def summary(results: list[StepResult], order: list[str]) -> str:
+    rows = ["asset                 partitions  failed   records   rejects   seconds"]
+    for asset in order:
+        mine = [r for r in results if r.asset == asset]
+        if mine:
+            rows.append(
+                f"{asset:<22}{len(mine):>10}{sum(r.status != 'ok' for r in mine):>8}"
+                f"{sum(r.records for r in mine):>10}{sum(r.rejects for r in mine):>10}"
+                f"{sum(r.seconds for r in mine):>10.1f}"
+            )
+    return "\n".join(rows)
+
+
+def unreachable_line(results: list[StepResult], *, strict: bool) -> str:
+    """One line for every source that could not be reached, grouped by why."""
+    by_reason: dict[str, list[str]] = {}
+    kinds = {step.source_kind for step in results if step.status == "unreachable"}
+    for step in results:
+        if step.status == "unreachable" and step.partition is not None:
+            names = by_reason.setdefault(step.error, [])
+            if step.partition not in names:
+                names.append(step.partition)
+    if not by_reason:
+        return ""
+    count = sum(map(len, by_reason.values()))
+    reasons = "; ".join(f"{why} ({', '.join(names)})" for why, names in by_reason.items())
+    consequence = (
+        "--strict: counted as failures"
+        if strict
+        else "their partitions were skipped; `--strict` makes this an error"
+    )
+    one, several = (
+        kinds.pop().split("/") if len(kinds) == 1 and "" not in kinds else ("source", "sources")
+    )
+    return f"{count} {one if count == 1 else several} unreachable: {reasons}; {consequence}"
+
+
+def instance_home() -> Path:
+    """``DAGSTER_HOME`` if set, else ``.dagster_home/`` here, which ``dagster dev`` can open."""
+    configured = os.environ.get("DAGSTER_HOME")
+    home = Path(configured) if configured else Path.cwd() / DEFAULT_HOME
+    home.mkdir(parents=True, exist_ok=True)
+    if not configured and not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    return home.resolve()
+
+
+def _prepare_instance(home: Path) -> None:
+    """Create the instance's storage once, before workers share it (two at once collide)."""
+    import dagster as dg
+
+    dg.DagsterInstance.from_config(str(home)).dispose()
+
+
+def _terminate_children(signum: int, frame: FrameType | None) -> None:
+    """End every process this build started, theirs included, then the build itself."""
+    end_descendants()
+    name = signal.Signals(signum).name
+    print(f"\nibert-build: stopped by {name}; its worker processes ended; what was stored "
+          "stays (each file is replaced whole)", file=sys.stderr, flush=True)  # fmt: skip
+    sys.stdout.flush()
+    os._exit(128 + signum)  # no pool shutdown: its workers are gone
+
+
+# The last line of every build that left them out: a newcomer who looks for model_evaluation
+# in the UI learns how to build it.
+ON_REQUEST_HINT = (
+    "Not built by default (they train or run a model): {names}; "
+    "`ibert-build --select {names}` builds them, with the model IBERT_MODEL_NAME names "
+    "(README, 'The model')"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ibert-build", description="Materialize every iBERT dataset through Dagster."
+    )
+    parser.add_argument("--select", help="comma-separated asset names (default: every dataset)")
+    parser.add_argument("--data-dir", help="dataset store base (default: IBERT_DATA_DIR or data/)")
+    parser.add_argument("--repos-file", help="repositories to mine (default: repos.txt)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="parallel partitions"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="a source that cannot be reached is a failure"
+    )
+    args = parser.parse_args(argv)
+    try:
+        return _build_selected(args)
+    except IbertError as error:  # a bad setting or repositories file: said in one line
+        print(f"ibert-build: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        use_settings(None)  # the settings were this build's, not the calling process's
+
+
+def _build_selected(args: argparse.Namespace) -> int:
+    settings = current_settings()
+    if args.data_dir:
+        settings = replace(settings, data_dir=args.data_dir)
+    if args.repos_file:
+        if not Path(args.repos_file).exists():
+            print(f"ibert-build: error: {args.repos_file} does not exist", file=sys.stderr)
+            return 2
+        settings = replace(settings, repos_file=str(Path(args.repos_file).resolve()))
+    use_settings(settings)  # before the definitions load: partitions come from these files
+    quiet_dagster()
+    known = buildable_assets()
+    on_request = on_request_assets()
+    if args.select:
+        selected = [name.strip() for name in args.select.split(",") if name.strip()]
+    else:
+        selected = [name for name in known if name not in on_request]
+    unknown = [name for name in selected if name not in known]
+    if unknown:
+        choices = ", ".join(known)
+        print(f"ibert-build: error: unknown asset {unknown[0]!r}; choose from {choices}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    home = instance_home()
+    _prepare_instance(home)
+    signal.signal(signal.SIGTERM, _terminate_children)
+    signal.signal(signal.SIGINT, _terminate_children)
+    start = time.perf_counter()
+    echo = _echo
+    results = build(selected, workers=args.workers, settings=settings, home=home, echo=echo)
+    print()
+    print(summary(results, known))
+    failures = {"failed", "skipped", *(("unreachable",) if args.strict else ())}
+    failed = [r for r in results if r.status in failures]
+    built = sum(r.status == "ok" for r in results)
+    elapsed = time.perf_counter() - start
+    print(f"\n{built} of {len(results)} partitions built in {elapsed:.0f}s; "
+          f"data in {settings.data_dir}; runs in {home}")  # fmt: skip
+    line = unreachable_line(results, strict=args.strict)
+    if line:
+        print(line)
+    left_out = [name for name in on_request if name not in selected]
+    if left_out:
+        print(ON_REQUEST_HINT.format(names=",".join(left_out)))
+    return 1 if failed else 0
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)  # progress must show at once, also when stdout is a file or pipe

@@ -1,0 +1,61 @@
+"""What ibert-build says at the end, and where it keeps its runs."""
+
+from pathlib import Path
+
+import pytest
+
+from ibert_assets.runner.cli import instance_home, main, summary, unreachable_line
+from ibert_assets.runner.steps import StepResult
+
+
+def unreachable(asset: str, repo: str, why: str = "no network") -> StepResult:
+    return StepResult(asset, repo, "unreachable", error=why, source_kind="repository/repositories")
+
+
+def test_unreachable_sources_are_said_once_grouped_by_why():
+    results = [
+        unreachable("repo_snapshots", "ibis"),
+        unreachable("mined_examples", "ibis"),
+        unreachable("repo_snapshots", "sqlglot"),
+        unreachable("repo_snapshots", "gone", "repository not found"),
+        StepResult("repo_snapshots", "demo", "ok"),
+    ]
+    assert unreachable_line(results, strict=False) == (
+        "3 repositories unreachable: no network (ibis, sqlglot); repository not found (gone); "
+        "their partitions were skipped; `--strict` makes this an error"
+    )
+    assert unreachable_line(results, strict=True).endswith("--strict: counted as failures")
+    assert unreachable_line(results[-1:], strict=False) == ""
+
+
+def test_the_summary_counts_every_status_but_ok_as_not_built():
+    results = [
+        StepResult("template_examples", "a", "ok", records=5, rejects=1),
+        StepResult("template_examples", "b", "failed"),
+        StepResult("augmented_examples", "b", "skipped"),
+    ]
+    rows = summary(results, ["template_examples", "augmented_examples"]).splitlines()
+    assert rows[1].split()[:5] == ["template_examples", "2", "1", "5", "1"]
+    assert rows[2].split()[:3] == ["augmented_examples", "1", "1"]
+
+
+def test_runs_go_to_the_project_home_unless_dagster_home_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert instance_home() == tmp_path / ".dagster_home"
+    assert "telemetry" in (tmp_path / ".dagster_home" / "dagster.yaml").read_text()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "mine"))
+    assert instance_home() == tmp_path / "mine"
+    assert not (tmp_path / "mine" / "dagster.yaml").exists()  # a user's home is left as it is
+
+
+def test_a_bad_setting_is_a_one_line_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("IBERT_MIN_TASK_EXAMPLES", "lots")
+    assert main(["--select", "template_examples"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ibert-build: error: IBERT_MIN_TASK_EXAMPLES='lots'")
+    assert len(error.splitlines()) == 1

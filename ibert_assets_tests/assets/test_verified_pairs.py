@@ -1,0 +1,32 @@
+"""The template builders return typed records that the store writes and reads back unchanged."""
+
+from pathlib import Path
+
+from ibert_assets.templates.verified_pairs import (
+    build_augmented_examples,
+    build_template_examples,
+)
+from ibert_assets_tests.sample_templates import ORDERS_TEMPLATE
+from ibert_inference.dataset.record import Record
+
+
+def test_template_and_augmented_builders_return_records_that_round_trip(tmp_path: Path):
+    path = tmp_path / "orders.yaml"
+    path.write_text(ORDERS_TEMPLATE)
+    templated = build_template_examples(path)
+    assert len(templated.records) == 4, templated.rejects  # 3 variations + 1
+    augmented = build_augmented_examples(templated.records[:1])
+    assert augmented.records, augmented.counts
+    for record in [*templated.records, *augmented.records]:
+        assert isinstance(record, Record)
+        assert record.verification is not None and record.verification.status == "verified"
+        line = record.to_json()
+        assert Record.from_json(line) == record and Record.from_json(line).to_json() == line
+    original = templated.records[0]
+    assert original.meta.template == "orders" and original.meta.family == "above"
+    assert original.table_schemas == {
+        "orders": {"id": "int64", "amount": "decimal(10, 2)", "status": "string"}
+    }
+    variant = augmented.records[0]
+    assert variant.meta.source == "augmented"
+    assert variant.meta.extra("derived_from") == original.id

@@ -1,0 +1,115 @@
+import time
+
+import pytest
+
+from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.errors import ModelNotAvailableError, ModelNotConfiguredError
+from ibert_inference.model.progress import reporting_to
+from ibert_inference.tasks.code_completion import MAX_COMPLETION_TOKENS, complete_code
+
+SCHEMA = {"orders": {"amount": "float64", "status": "string"}}
+PREFIX = "result = orders.filter(_.amount > 10)"
+
+
+def test_first_candidate_that_evaluates_wins():
+    model = ScriptedModel([
+        "```python\n.group_by('status').agg(total=_.amout.sum())\n```",  # unknown column
+        ".group_by('status'",  # does not parse
+        f"{PREFIX}.group_by('status').agg(total=_.amount.sum())",  # echoes the prefix
+        ".limit(3)",
+    ])  # fmt: skip
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=4)
+    assert result.verified is True and result.source == "model"
+    assert result.output == ".group_by('status').agg(total=_.amount.sum())"
+    assert [t["problem"][:14] for t in result.details["tried"]] == [
+        "AttributeError",
+        "does not parse",
+    ]
+    assert len(model.calls) == 2  # one greedy call, one batched sampling call
+    assert [o["temperature"] for o in model.options] == [0.0, 0.8]
+
+
+def test_a_greedy_candidate_that_evaluates_answers_without_sampling():
+    model = ScriptedModel([".limit(3)", ".never_asked_for()"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=4)
+    assert result.output == ".limit(3)" and result.verified is True
+    assert len(model.calls) == 1 and len(model.calls[0]) == 1
+
+
+def test_every_call_carries_the_token_budget_and_the_deadline():
+    model = ScriptedModel(["((("] * 4)
+    before = time.monotonic()
+    complete_code(PREFIX, schema=SCHEMA, model=model, candidates=4, time_budget_s=5)
+    for options in model.options:
+        assert options["max_new_tokens"] == MAX_COMPLETION_TOKENS
+        assert before + 5 <= options["deadline"] <= time.monotonic() + 5
+    complete_code(PREFIX, schema=SCHEMA, model=ScriptedModel([".limit(1)"]), max_new_tokens=9)
+
+
+class SlowModel(ScriptedModel):
+    def generate(self, conversations, **options):
+        time.sleep(0.3)
+        return super().generate(conversations, **options)
+
+
+def test_a_spent_budget_stops_before_the_sampled_candidates():
+    model = SlowModel(["(((", ".limit(3)", ".limit(3)", ".limit(3)"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=4, time_budget_s=0.2)
+    assert not result.ok and len(model.calls) == 1
+    assert "0.2 s budget" in result.details["reason"]
+    assert result.details["elapsed_s"] >= 0.2
+
+
+def test_without_schema_parsing_is_all_that_is_checked():
+    result = complete_code(PREFIX, model=ScriptedModel([".limit(5)"]), candidates=1)
+    assert result.output == ".limit(5)" and result.verified is None
+
+
+def test_nothing_valid_is_a_failed_result_not_an_answer():
+    result = complete_code(PREFIX, schema=SCHEMA, model=ScriptedModel(["(((", "._x"]), candidates=2)
+    assert not result.ok and result.output == "" and len(result.details["tried"]) == 2
+
+
+def test_completion_needs_a_model_and_says_how_to_configure_one():
+    with pytest.raises(ModelNotConfiguredError, match=r"needs a model.*IBERT_MODEL_NAME"):
+        complete_code(PREFIX)
+    assert issubclass(ModelNotConfiguredError, ModelNotAvailableError)
+
+
+def test_real_generation_path_with_the_tiny_model(tiny_model):
+    result = complete_code(PREFIX, schema=SCHEMA, model=tiny_model, candidates=3)
+    assert len(result.details["tried"]) + int(result.ok) == 3
+
+
+def test_the_tiny_model_reports_progress_and_honours_a_passed_deadline(tiny_model):
+    messages: list[str] = []
+    with reporting_to(messages.append):
+        replies = tiny_model.generate([[{"role": "user", "content": "x"}]], max_new_tokens=5)
+    assert len(replies) == 1
+    assert any("tokens" in message for message in messages)
+    started = time.monotonic()
+    late = tiny_model.generate(
+        [[{"role": "user", "content": "x"}]] * 2, max_new_tokens=500, deadline=started - 1
+    )
+    assert late == ["", ""] and time.monotonic() - started < 1
+
+
+def test_the_tiny_model_stops_generating_at_the_deadline(tiny_model):
+    conversation = [{"role": "user", "content": "x"}]
+    started = time.monotonic()
+    tiny_model.generate([conversation], max_new_tokens=100_000, deadline=started + 0.5)
+    assert time.monotonic() - started < 5  # 100,000 tokens would take minutes
+
+
+def test_a_completion_that_fails_when_run_is_not_the_answer():
+    model = ScriptedModel([".mutate(n=_.status.cast('int64'))", ".limit(3)"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=2)
+    assert result.output == ".limit(3)" and result.verified is True
+    assert "fails on" in result.details["tried"][0]["problem"]
+    assert result.details["verification"]["databases"] >= 5
+
+
+def test_no_completion_that_runs_means_not_verified():
+    model = ScriptedModel([".mutate(n=_.status.cast('int64'))"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
+    assert result.verified is False and result.details["reason"].startswith("no completion runs")

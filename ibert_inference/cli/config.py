@@ -1,0 +1,135 @@
+"""The CLI's settings file: ``config.yaml`` in the working directory, or ``--config FILE``.
+
+The seed system's keys are honoured: ``max_tokens`` (new tokens per model answer), ``data_dir``
+(where built datasets are, for the qa corpus) and ``log_level``. Model settings go at the top
+level (``model_name: ...``) or under ``model:``. Any other key is refused with the list of known
+ones: a setting is never silently ignored. ``config.yaml.example`` shows every key.
+
+>>> settings = parse_config({"max_tokens": 64, "model_name": "my-model"}, source="config.yaml")
+>>> settings.max_tokens, settings.model
+(64, {'model_name': 'my-model'})
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ibert_inference.errors import IbertError
+
+CONFIG_NAMES = ("config.yaml", "config.yml")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SEED_KEYS = ("max_tokens", "data_dir", "log_level")
+
+
+class ConfigError(IbertError):
+    """The settings file is unreadable or holds a key or value iBERT does not know."""
+
+
+@dataclass(frozen=True)
+class CliConfig:
+    """What a settings file says, checked (a dataclass: the CLI's fast paths skip pydantic)."""
+
+    max_tokens: int | None = None
+    data_dir: str | None = None
+    log_level: str | None = None
+    model: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    def apply_environment(self) -> None:
+        """Honour ``data_dir`` and ``log_level`` for this process (an explicit env var wins)."""
+        if self.data_dir and not os.environ.get("IBERT_DATA_DIR"):
+            base = Path(self.source).parent if self.source else Path()
+            os.environ["IBERT_DATA_DIR"] = str((base / self.data_dir).expanduser())
+        if self.log_level:
+            logging.basicConfig(level=self.log_level)
+            logging.getLogger().setLevel(self.log_level)
+
+
+def find_config(directory: Path | None = None) -> Path | None:
+    """``config.yaml`` (or ``config.yml``) in ``directory`` (default: the working directory)."""
+    directory = directory or Path.cwd()
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path) -> CliConfig:
+    """Read and check a YAML or TOML settings file."""
+    from ibert_inference.bounded_yaml import MAX_YAML_BYTES, load_yaml
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise ConfigError(f"{path}: a config file is at most {MAX_YAML_BYTES:,} bytes")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+        else:
+            data = load_yaml(text, str(path))
+    except Exception as exc:  # both parsers' errors name line and column
+        message = " ".join(str(exc).split())
+        kind = path.suffix.lstrip(".") or "config"
+        raise ConfigError(f"{path}: not valid {kind}: {message}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings (key: value), got {data!r:.80}")
+    return parse_config(data, source=str(path))
+
+
+def parse_config(data: dict[str, Any], *, source: str) -> CliConfig:
+    """Sort ``data`` into the seed's keys and model settings; refuse anything else."""
+    section = data.get("model", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: 'model' must be a mapping of model settings")
+    model = dict(section)
+    model_fields = _model_fields() if set(data) - set(_SEED_KEYS) - {"model"} or section else set()
+    seed: dict[str, Any] = {}
+    unknown = []
+    for key, value in data.items():
+        if key == "model":
+            continue
+        if key in _SEED_KEYS:
+            seed[key] = value
+        elif key in model_fields:
+            model[key] = value
+        else:
+            unknown.append(key)
+    unknown += [f"model.{key}" for key in section if key not in model_fields]
+    if unknown:
+        known = ", ".join([*_SEED_KEYS, "model", *sorted(model_fields)])
+        raise ConfigError(
+            f"{source}: unknown setting {', '.join(map(repr, unknown))}: remove it; "
+            f"known settings are {known}"
+        )
+    level = seed.get("log_level")
+    if level is not None:
+        if str(level).upper() not in LOG_LEVELS:
+            raise ConfigError(
+                f"{source}: log_level {level!r} is not one of {', '.join(LOG_LEVELS)}"
+            )
+        seed["log_level"] = str(level).upper()
+    tokens = seed.get("max_tokens")
+    if tokens is not None and (not isinstance(tokens, int) or isinstance(tokens, bool)):
+        raise ConfigError(f"{source}: max_tokens must be a whole number, got {tokens!r}")
+    if tokens is not None and tokens <= 0:
+        raise ConfigError(f"{source}: max_tokens must be a positive number of tokens")
+    if seed.get("data_dir") is not None and not isinstance(seed["data_dir"], str):
+        raise ConfigError(f"{source}: data_dir must be a path, got {seed['data_dir']!r}")
+    return CliConfig(**seed, model=model, source=source)
+
+
+def _model_fields() -> set[str]:
+    # imported only when a file has model settings: the model module brings in dagster
+    from ibert_inference.model.language_model import ModelResource
+
+    return set(ModelResource.model_fields)

@@ -1,0 +1,1 @@
+"""The dataset's contract: what one stored example is (:mod:`.record`)."""

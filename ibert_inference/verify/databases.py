@@ -1,0 +1,259 @@
+"""Random DuckDB databases generated from a schema, seeded with a query's own literals.
+
+Values come from small domains so that groups collide, DISTINCT matters and keys join; the query's
+literals (``amount > 100``, ``status = 'paid'``, ``name LIKE 'A%'``) are planted in the columns
+they are compared with, with neighbours on both sides, so that filters select some rows and not
+others. The databases are adversarial by construction (:mod:`ibert_inference.verify.table_rows`), so
+that a near-miss answer disagrees on some row: every boundary value of every literal
+(:mod:`ibert_inference.verify.boundary_values`: case variants and two matches of a pattern, +-1 and
++-epsilon, month ends and leap days) has a row; groups of a GROUP BY, a PARTITION BY or a join key
+hold several rows with different values (except in the third database, which keeps single-row
+groups); some rows are there twice; two databases have a NULL in every column and the third none.
+Besides ``count`` random databases there is always one with empty tables and one where most
+values are NULL. Generation is deterministic per (schema, seed, literals) and cached.
+
+A query selective enough to find no row in any of them (three conditions of a few percent each,
+an INTERSECT of two rare groups) gets :func:`larger_databases`, with ten times the rows, before
+the verifier calls it vacuous.
+
+>>> dbs = random_databases({"t": {"a": "int64", "b": "string"}}, seed=1)
+>>> [db.name for db in dbs]
+['random-0', 'random-1', 'random-2', 'empty', 'nulls']
+>>> dbs[-2].connection.execute('SELECT count(*) FROM "t"').fetchone()
+(0,)
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from typing import Any
+
+from ibert_inference.schema.tables import Schema, parse_dtype
+from ibert_inference.verify.query_literals import QueryLiterals, query_literals
+from ibert_inference.verify.table_rows import table_rows
+
+__all__ = [
+    "GeneratedDatabase",
+    "QueryLiterals",
+    "larger_databases",
+    "query_literals",
+    "random_databases",
+]
+
+
+@dataclass(frozen=True)
+class GeneratedDatabase:
+    """One in-memory DuckDB database holding every table of the schema.
+
+    A table reaches DuckDB when a query first names it (:meth:`execute`): a query reads a few
+    tables of a wide schema, and handing DuckDB a table costs about as much as generating its
+    rows. ``connection`` is the cursor with every table.
+    """
+
+    name: str
+    cursor: Any = field(repr=False)
+    row_counts: Mapping[str, int] = field(default_factory=dict)
+    # tables generated but not yet registered: name -> a function that makes the Arrow table
+    unregistered: dict[str, Callable[[], Any]] = field(default_factory=dict, repr=False)
+    _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def connection(self) -> Any:
+        """The cursor, every table registered."""
+        self._register(lambda _name: True)
+        return self.cursor
+
+    def execute(self, sql: str) -> Any:
+        """The cursor after running ``sql`` on the tables whose names its text contains (on every
+        table when it names one in another way, quoted with escapes for instance)."""
+        import duckdb
+
+        text = sql.lower()
+        self._register(lambda name: name.lower() in text)
+        try:
+            return self.cursor.execute(sql)
+        except duckdb.CatalogException:
+            if not self.unregistered:
+                raise
+            return self.connection.execute(sql)
+
+    def _register(self, wanted: Callable[[str], bool]) -> None:
+        with self._lock:
+            for name in [name for name in self.unregistered if wanted(name)]:
+                self.cursor.register(name, self.unregistered.pop(name)())
+
+
+def random_databases(
+    schema: Schema,
+    *,
+    seed: int = 0,
+    count: int = 3,
+    literals: QueryLiterals | Sequence[Any] = (),
+) -> list[GeneratedDatabase]:
+    """``count`` random databases, then ``empty`` and ``nulls``; cached per arguments."""
+    literals = _planted_in(schema, literals)
+    schema_key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
+    return _cached_databases(schema_key, seed, count, literals)
+
+
+def _planted_in(schema: Schema, literals: QueryLiterals | Sequence[Any]) -> QueryLiterals:
+    """The literals as the generator plants them into ``schema``'s columns."""
+    if not isinstance(literals, QueryLiterals):
+        literals = QueryLiterals(loose=tuple(literals))
+    return literals.for_columns({c.lower() for columns in schema.values() for c in columns})
+
+
+# Small: each entry holds five in-memory DuckDB databases (a few MB each), and the pairs that share
+# a schema and literals (a template family, a re-verification) come one after another.
+@lru_cache(maxsize=16)
+def _cached_databases(
+    schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    seed: int,
+    count: int,
+    literals: QueryLiterals,
+) -> list[GeneratedDatabase]:
+    schema = {table: dict(columns) for table, columns in schema_key}
+    databases = []
+    for index in range(count):
+        rng = random.Random(f"{seed}:{index}")
+        # every third database holds no NULL at all: a NOT IN over a column with a NULL selects
+        # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join;
+        # group sizes vary from database to database: every group of several rows in the first,
+        # some in the second, single-row groups in the third (HAVING COUNT(*) > 1 vs >= 1)
+        null_free = index % 3 == 2
+        databases.append(
+            _build(
+                f"random-{index}",
+                schema,
+                rng,
+                literals,
+                null_rate=0.0 if null_free else 0.08,
+                null_in_every_column=not null_free,
+                siblings=(1.0, 0.5, 0.0)[index % 3],
+            )
+        )
+    databases.append(_empty_database(schema_key))
+    databases.append(
+        _build("nulls", schema, random.Random(f"{seed}:nulls"), literals, null_rate=0.7)
+    )
+    return databases
+
+
+def larger_databases(
+    schema: Schema,
+    *,
+    seed: int = 0,
+    count: int = 2,
+    literals: QueryLiterals | Sequence[Any] = (),
+    rows: tuple[int, int] = (200, 300),
+) -> list[GeneratedDatabase]:
+    """``count`` random databases with ``rows`` rows per table; not cached (rarely needed).
+
+    >>> [db.row_counts["t"] >= 200 for db in larger_databases({"t": {"a": "int64"}})]
+    [True, True]
+    """
+    literals = _planted_in(schema, literals)
+    return [
+        _build(
+            f"larger-{index}",
+            schema,
+            random.Random(f"{seed}:larger:{index}"),
+            literals,
+            null_rate=0.08,
+            rows=rows,
+        )
+        for index in range(count)
+    ]
+
+
+@lru_cache(maxsize=16)
+def _empty_database(
+    schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+) -> GeneratedDatabase:
+    """The empty database depends on the schema alone: one per schema, whatever the literals."""
+    schema = {table: dict(columns) for table, columns in schema_key}
+    return _build("empty", schema, random.Random(0), QueryLiterals(), rows=(0, 0))
+
+
+class _Instance:
+    """One locked DuckDB instance per process; each generated database is a catalog attached to it.
+
+    Opening a DuckDB connection costs ~15 ms, attaching an in-memory catalog ~0.2 ms: with one
+    connection per database, building the five databases of a new literal set cost more than
+    running a pair's queries on them. Each database gets its own cursor whose default catalog is
+    its own, so unqualified table names resolve to its tables; the catalog is detached when the
+    last reference to its GeneratedDatabase goes.
+    """
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self.root = duckdb.connect()
+        # tables of a few dozen rows: a second thread costs more than it saves, and the build
+        # already runs one worker process per core
+        self.root.execute("SET threads = 1")
+        # SQL from outside runs here: no files, no network, and no way to turn that back on
+        self.root.execute("SET enable_external_access = false")
+        self.root.execute("SET lock_configuration = true")
+        self.lock = threading.Lock()
+        self.counter = itertools.count()
+
+    def attach(self) -> tuple[str, Any]:
+        with self.lock:
+            catalog = f"ibert_db_{next(self.counter)}"
+            self.root.execute(f"ATTACH ':memory:' AS {catalog}")
+            cursor = self.root.cursor()
+        cursor.execute(f"USE {catalog}")
+        return catalog, cursor
+
+    def detach(self, catalog: str, cursor: Any) -> None:
+        cursor.close()
+        with self.lock:
+            self.root.execute(f"DETACH DATABASE IF EXISTS {catalog}")
+
+
+@lru_cache(maxsize=1)
+def _instance() -> _Instance:
+    return _Instance()
+
+
+def _build(
+    name: str,
+    schema: Mapping[str, Mapping[str, str]],
+    rng: random.Random,
+    literals: QueryLiterals,
+    *,
+    null_rate: float = 0.0,
+    null_in_every_column: bool = False,
+    siblings: float = 1.0,
+    rows: tuple[int, int] = (12, 30),
+) -> GeneratedDatabase:
+    counts: dict[str, int] = {}
+    tables: dict[str, Callable[[], Any]] = {}
+    # every table's rows are drawn, in schema order, whatever a query reads: the random stream,
+    # and so each table's rows, stay the same
+    for table, columns in schema.items():
+        dtypes = {column: parse_dtype(text) for column, text in columns.items()}
+        size = rng.randint(*rows)
+        records = table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
+        types = {column: dtype.to_pyarrow() for column, dtype in dtypes.items()}
+        tables[table] = partial(_arrow_table, types, records)
+        counts[table] = len(records)
+    instance = _instance()
+    catalog, cursor = instance.attach()
+    database = GeneratedDatabase(name=name, cursor=cursor, row_counts=counts, unregistered=tables)
+    weakref.finalize(database, instance.detach, catalog, cursor)
+    return database
+
+
+def _arrow_table(types: Mapping[str, Any], records: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    arrays = [pa.array([r[column] for r in records], type=kind) for column, kind in types.items()]
+    return pa.Table.from_arrays(arrays, names=list(types))

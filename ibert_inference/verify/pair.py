@@ -1,0 +1,313 @@
+"""Differential verification of a SQL<->Ibis pair: both run on generated DuckDB databases.
+
+The Ibis code is evaluated once with the safe evaluator and compiled once; the SQL and the compiled
+SQL then run on every generated database and must agree (see :mod:`ibert_inference.verify.compare`).
+A pair that returns no rows on any database, larger ones included, proves nothing and is rejected
+as vacuous. Both entry points run whole in a sandbox worker (:mod:`ibert_inference.sandbox`): the
+code, its compilation and both SQL texts are foreign, and each is bounded there; a worker that
+runs past its time or dies gives a ``timeout`` or ``unsafe`` verdict.
+
+>>> schema = {"t": {"a": "int64", "b": "string"}}
+>>> verify_pair("SELECT a FROM t WHERE a > 10", "t.filter(_.a > 10).select('a')", schema).status
+'verified'
+>>> verify_pair("SELECT a FROM t WHERE a > 10", "t.filter(_.a >= 10).select('a')", schema).status
+'mismatch'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from ibert_inference.compiler import stable_generated_names
+from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.sandbox import WorkerTimeout, isolated
+from ibert_inference.schema.tables import Schema
+from ibert_inference.verify.compare import compare_results
+from ibert_inference.verify.databases import (
+    GeneratedDatabase,
+    larger_databases,
+    query_literals,
+    random_databases,
+)
+
+STATUSES = ("verified", "mismatch", "vacuous", "sql_error", "ibis_error", "unsafe", "timeout")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of verifying one pair; ``reason`` says why when it is not verified.
+
+    ``databases`` and ``rows_compared`` (result rows of the SQL, summed over the databases) say
+    how much evidence a verified pair rests on.
+    """
+
+    ok: bool
+    status: str
+    reason: str | None
+    databases: int
+    compiled_sql: str | None
+    seed: int
+    order_checked: bool = False
+    rows_compared: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _verdict_without_answer(
+    exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Verdict:
+    """The verdict when the worker ran out of time (``timeout``) or died (``unsafe``)."""
+    status = "timeout" if isinstance(exc, WorkerTimeout) else "unsafe"
+    return Verdict(False, status, str(exc), 0, None, int(kwargs.get("seed", 0)))
+
+
+@isolated(returns=Verdict, on_failure=_verdict_without_answer)
+def verify_pair(
+    sql: str,
+    ibis_code: str,
+    schema: Schema,
+    *,
+    dialect: str = "duckdb",
+    seed: int = 0,
+    count: int = 3,
+    timeout_s: float = 5.0,
+) -> Verdict:
+    """Evaluate ``ibis_code`` safely, then verify it against ``sql``."""
+    expr = _evaluated(ibis_code, schema, seed, timeout_s)
+    if isinstance(expr, Verdict):
+        return expr
+    return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
+
+
+def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
+    """The expression ``code`` builds (safely evaluated), or the verdict on why it builds none."""
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+
+    try:
+        return evaluate_ibis(code, schema, timeout_s=timeout_s)
+    except UnsafeCodeError as exc:
+        status, reason = "unsafe", str(exc)
+    except EvaluationTimeout as exc:
+        status, reason = "timeout", str(exc)
+    except EvaluationError as exc:
+        status, reason = "ibis_error", str(exc)
+    return Verdict(False, status, reason, 0, None, seed)
+
+
+@isolated(returns=Verdict, on_failure=_verdict_without_answer)
+def verify_expr(
+    sql: str,
+    expr: Any,
+    schema: Schema,
+    *,
+    dialect: str = "duckdb",
+    seed: int = 0,
+    count: int = 3,
+) -> Verdict:
+    """Verify an already evaluated Ibis expression against ``sql``."""
+    import ibis
+
+    def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
+        return Verdict(False, status, reason, 0, compiled, seed)
+
+    try:
+        compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
+    except Exception as exc:  # the Ibis compiler raises many types
+        return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+        duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
+    except sqlglot.errors.SqlglotError as exc:
+        first_line = (str(exc).splitlines() or [""])[0]
+        return failed("sql_error", f"SQL does not parse: {first_line}", compiled)
+    except RecursionError:  # a model's runaway output: NOT NOT NOT ... thousands deep
+        return failed("sql_error", "SQL is nested too deeply to parse", compiled)
+    top = tree.this if isinstance(tree, exp.Subquery) else tree
+    limited = bool(top.args.get("limit") or top.args.get("offset"))
+    literals = query_literals(tree)
+    try:
+        databases = random_databases(schema, seed=seed, count=count, literals=literals)
+    except Exception as exc:  # a schema the generator cannot fill is the pair's problem
+        return failed("sql_error", f"cannot generate databases: {exc}", compiled)
+    not_a_query = _not_a_single_query(databases[0], duck_sql)
+    if not_a_query is not None:
+        return failed("sql_error", not_a_query, compiled)
+    plan = _Comparison(tree, duck_sql, compiled, limited=limited, seed=seed)
+    verdict = plan.run(databases)
+    if verdict is None and not plan.any_rows:
+        # too selective for small tables: larger ones before calling the pair vacuous
+        larger = larger_databases(schema, seed=seed, literals=literals)
+        databases = [*databases, *larger]
+        verdict = plan.run(larger, total=len(databases))
+    if verdict is not None:
+        return verdict
+    if not plan.any_rows:
+        return Verdict(
+            False,
+            "vacuous",
+            f"both sides return no rows on all {len(databases)} databases",
+            len(databases),
+            compiled,
+            seed,
+        )
+    return Verdict(
+        True, "verified", None, len(databases), compiled, seed, plan.order_checked,
+        plan.rows_compared,
+    )  # fmt: skip
+
+
+class _Comparison:
+    """The SQL and the compiled Ibis run on databases one after another, results compared."""
+
+    def __init__(self, tree: exp.Expr, sql: str, compiled: str, *, limited: bool, seed: int):
+        self.tree, self.sql, self.compiled = tree, sql, compiled
+        self.ordered = _top_level_order(tree)
+        self.limited, self.seed = limited, seed
+        self.any_rows = False
+        self.order_checked = False
+        self.rows_compared = 0
+
+    def run(self, databases: list[GeneratedDatabase], total: int | None = None) -> Verdict | None:
+        """The first failure as a verdict, or None when every database agrees."""
+        total = total or len(databases)
+        for database in databases:
+            expected = _run(database, self.sql)
+            if isinstance(expected, str):
+                return self._failed("sql_error", f"the SQL fails on {database.name}: {expected}")
+            actual = _run(database, self.compiled)
+            if isinstance(actual, str):
+                return self._failed(
+                    "ibis_error", f"the compiled Ibis fails on {database.name}: {actual}"
+                )
+            keys = _sort_key_positions(self.tree, expected[0]) if self.ordered else ()
+            self.order_checked = self.order_checked or (self.ordered and keys is not None)
+            reason = compare_results(
+                expected,
+                actual,
+                ordered=self.ordered and keys is not None,
+                sort_key_columns=keys or (),
+                limited=self.limited,
+            )
+            if reason is not None:
+                return Verdict(
+                    False, "mismatch", f"on {database.name}: {reason}", total, self.compiled,
+                    self.seed,
+                )  # fmt: skip
+            self.any_rows = self.any_rows or bool(expected[1])
+            self.rows_compared += len(expected[1])
+        return None
+
+    def _failed(self, status: str, reason: str) -> Verdict:
+        return Verdict(False, status, reason, 0, self.compiled, self.seed)
+
+
+def _run(database: GeneratedDatabase, sql: str) -> tuple[list[str], list[tuple[Any, ...]]] | str:
+    try:
+        cursor = database.execute(sql)
+        rows = cursor.fetchall()
+    except Exception as exc:  # duckdb raises one type per error family
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return [column[0] for column in cursor.description], rows
+
+
+def _not_a_single_query(database: GeneratedDatabase, sql: str) -> str | None:
+    """Why ``sql`` is not one read-only query, by DuckDB's own parser, or None.
+
+    The databases are cached and shared: DDL, DML, ``USE`` or ``DETACH`` would change them for
+    the pairs verified after this one.
+    """
+    try:
+        statements = database.cursor.extract_statements(sql)
+    except Exception as exc:  # duckdb raises one type per error family
+        return f"the SQL does not parse in DuckDB: {str(exc).splitlines()[0]}"
+    kinds = [statement.type.name for statement in statements]
+    if kinds != ["SELECT"]:
+        return f"only a single query verifies; the SQL holds {', '.join(kinds) or 'nothing'}"
+    return None
+
+
+def _top_level_order(tree: exp.Expr) -> bool:
+    node = tree.this if isinstance(tree, exp.Subquery) else tree
+    return bool(node.args.get("order"))
+
+
+def _sort_key_positions(tree: exp.Expr, names: list[str]) -> tuple[int, ...] | None:
+    """Output positions of the ORDER BY keys, or None when a key is not in the output.
+
+    None means order cannot be checked row by row (a key is not projected), so ties could be
+    broken differently: the results are then compared as multisets.
+    """
+    node = tree.this if isinstance(tree, exp.Subquery) else tree
+    order = node.args.get("order")
+    if order is None:
+        return ()
+    lowered = [name.lower() for name in names]
+    selects = node.selects if isinstance(node, exp.Select) else []
+    positions = []
+    for ordered in order.expressions:
+        key = ordered.this
+        if isinstance(key, exp.Literal) and key.is_int:
+            positions.append(int(key.this) - 1)
+            continue
+        name = key.alias_or_name.lower() if isinstance(key, exp.Column | exp.Identifier) else None
+        if name is None:
+            matches = [i for i, s in enumerate(selects) if s.unalias() == key]
+            if not matches:
+                return None
+            positions.append(matches[0])
+        elif name in lowered:
+            positions.append(lowered.index(name))
+        else:
+            return None
+    return tuple(positions)
+
+
+@isolated(returns=Verdict, on_failure=_verdict_without_answer)
+def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 5.0) -> Verdict:
+    """Evaluate ``code`` safely, compile it, and run it on the generated databases.
+
+    The check of answers that have no SQL to agree with (a repair, a completion): ``verified``
+    when the code evaluates, compiles and runs on every database without error.
+
+    >>> verify_runs("t.filter(_.a > 1)", {"t": {"a": "int64"}}).status
+    'verified'
+    >>> verify_runs("t.mutate(b=_.s.cast('int64'))", {"t": {"s": "string"}}).status
+    'ibis_error'
+    """
+    import ibis
+
+    def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
+        return Verdict(False, status, reason, 0, compiled, seed)
+
+    expr = _evaluated(code, schema, seed, timeout_s)
+    if isinstance(expr, Verdict):
+        return expr
+    try:
+        compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
+    except Exception as exc:  # the Ibis compiler raises many types
+        return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
+    databases = random_databases(schema, seed=seed, literals=query_literals(compiled))
+    rows = 0
+    for database in databases:
+        result = _run(database, compiled)
+        if isinstance(result, str):
+            return failed("ibis_error", f"the code fails on {database.name}: {result}", compiled)
+        rows += len(result[1])
+    return Verdict(True, "verified", None, len(databases), compiled, seed, rows_compared=rows)
+
+
+def verification_details(verdict: Verdict, check: str) -> dict[str, Any]:
+    """How an answer was checked, for a task result's details: what, on how much, which seed."""
+    return {
+        "check": check,
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "databases": verdict.databases,
+        "rows_compared": verdict.rows_compared,
+        "seed": verdict.seed,
+    }
