@@ -8,11 +8,35 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ibert_assets.training.report import TrainingReport, TrainingSettings
+
+
+@dataclass(frozen=True)
+class CheckpointProgress:
+    """How far a run had got when checkpointed: the ``progress.json`` that vouches for a state."""
+
+    fingerprint: str
+    step: int
+    tokens: int
+    seconds: float
+    step_seconds: float
+    curve: list[dict[str, float]]
+
+    @classmethod
+    def of(cls, report: TrainingReport, fingerprint: str) -> CheckpointProgress:
+        return cls(fingerprint, report.steps, report.tokens, report.seconds,
+                   report.step_seconds, report.curve)  # fmt: skip
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> CheckpointProgress:
+        # checkpoints written before step_seconds was kept have none: their steps count as 0 s
+        return cls(values["fingerprint"], values["step"], values["tokens"], values["seconds"],
+                   values.get("step_seconds", 0.0), values["curve"])  # fmt: skip
 
 
 def run_fingerprint(base_model: str, settings: TrainingSettings, data: str) -> str:
@@ -27,26 +51,27 @@ def save_checkpoint(
     them; written beside the last good checkpoint and swapped in when complete."""
     temporary = folder.with_name(f"{folder.name}.{uuid.uuid4().hex}")
     accelerator.save_state(str(temporary / "state"))
-    progress = {"fingerprint": fingerprint, "step": report.steps, "tokens": report.tokens,
-                "seconds": report.seconds, "step_seconds": report.step_seconds,
-                "curve": report.curve}  # fmt: skip
-    (temporary / "progress.json").write_text(json.dumps(progress))
+    progress = CheckpointProgress.of(report, fingerprint)
+    (temporary / "progress.json").write_text(json.dumps(asdict(progress)))
     replace_folder(temporary, folder)
 
 
 def resume_state(
     folder: Path, fingerprint: str, accelerator: Any, log: Callable[[str], None]
-) -> Any:
+) -> CheckpointProgress | None:
+    """The progress of the checkpoint at ``folder``, its state loaded into ``accelerator``;
+    None (and the checkpoint removed) when there is none or it is from another run."""
     progress = folder / "progress.json"
     if not progress.is_file():
         return None
-    state = json.loads(progress.read_text())
-    if state.get("fingerprint") != fingerprint:
+    values = json.loads(progress.read_text())
+    if values.get("fingerprint") != fingerprint:
         log(f"checkpoint at {folder} is from other data or settings: starting afresh")
         shutil.rmtree(folder, ignore_errors=True)
         return None
+    state = CheckpointProgress.from_json(values)
     accelerator.load_state(str(folder / "state"))
-    log(f"resuming from step {state['step']} ({folder})")
+    log(f"resuming from step {state.step} ({folder})")
     return state
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import shutil
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,9 @@ from ibert_assets.training.checkpoints import (
     run_fingerprint,
     save_checkpoint,
 )
-from ibert_assets.training.examples import TokenizedExample, collate, tokenize_records
+from ibert_assets.training.examples import TokenizedExample, collate
 from ibert_assets.training.report import Method, TrainingError, TrainingReport, TrainingSettings
+from ibert_assets.training.sampling import draw_order, tokenized_split
 from ibert_inference.dataset.record import Record
 
 __all__ = [
@@ -64,27 +64,77 @@ def fine_tune(
     log: Callable[[str], None] = print,
 ) -> TrainingReport:
     """Train ``base_model`` (a local Hugging Face folder) and save the result at ``output``."""
-    import torch
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-    from transformers import AutoModelForCausalLM, AutoTokenizer, get_scheduler
+    run = set_up(
+        base_model,
+        train_records,
+        validation_records,
+        output,
+        settings,
+        data_fingerprint=data_fingerprint,
+        log=log,
+    )
+    train(run, log)
+    save_model(run)
+    return run.report
 
-    accelerator = _accelerator(settings.device, Accelerator)
+
+@dataclass
+class TrainingRun:
+    """One run in progress: built by :func:`set_up`, advanced by :func:`train`, saved by
+    :func:`save_model`.
+
+    ``model``, ``optimizer`` and ``scheduler`` are as ``accelerate`` prepared them; ``report``
+    is the progress (steps, tokens, seconds, curve) that checkpoints keep and the model card shows.
+    """
+
+    settings: TrainingSettings
+    accelerator: Any
+    tokenizer: Any
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    train: list[TokenizedExample]
+    held_out: list[TokenizedExample]
+    """The validation examples scored at each evaluation (the first ``eval_examples``)."""
+    report: TrainingReport
+    output: Path
+    fingerprint: str
+    """Checkpoints are resumed only by a run with the same one (base, data, settings)."""
+
+    @property
+    def checkpoints(self) -> Path:
+        """Beside the output, hidden: the folder the last checkpoint is kept in."""
+        return self.output.with_name(f".{self.output.name}.checkpoint")
+
+    @property
+    def pad_token_id(self) -> int:
+        return int(self.tokenizer.pad_token_id)
+
+
+def set_up(
+    base_model: str,
+    train_records: Sequence[Record],
+    validation_records: Sequence[Record],
+    output: Path,
+    settings: TrainingSettings,
+    *,
+    data_fingerprint: str = "",
+    log: Callable[[str], None] = print,
+) -> TrainingRun:
+    """Load and tokenize, choose full or LoRA training, and resume from this run's checkpoint
+    if there is one; a fresh run is evaluated once before its first step."""
+    from accelerate.utils import set_seed
+
+    accelerator = _accelerator(settings.device)
     set_seed(settings.seed)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(base_model)
-        model = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
-    except (OSError, ValueError) as exc:
-        raise TrainingError(f"base model {base_model} cannot be loaded: {exc}") from None
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    train = _tokenized(train_records, tokenizer, settings, "train")
-    validation = _tokenized(validation_records, tokenizer, settings, "validation")
-    if not train.examples:
+    tokenizer, model = _load(base_model)
+    train_set = tokenized_split(train_records, tokenizer, settings, "train")
+    validation_set = tokenized_split(validation_records, tokenizer, settings, "validation")
+    if not train_set.examples:
         raise TrainingError(
             f"no training example fits (tasks {list(settings.tasks) or 'all'}, max_length "
-            f"{settings.max_length}; counts {dict(train.counts)}): build train_complete, or raise "
-            "max_length"
+            f"{settings.max_length}; counts {dict(train_set.counts)}): build train_complete, or "
+            "raise max_length"
         )
     parameters = sum(p.numel() for p in model.parameters())
     method = settings.method
@@ -93,15 +143,7 @@ def fine_tune(
     if method == "lora":
         model = _with_lora(model, settings)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate
-    )
-    scheduler = get_scheduler(
-        "cosine",
-        optimizer,
-        num_warmup_steps=min(settings.warmup_steps, settings.max_steps // 10),
-        num_training_steps=settings.max_steps,
-    )
+    optimizer, scheduler = _optimizer_and_scheduler(model, settings)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     report = TrainingReport(
         base_model=base_model,
@@ -111,68 +153,143 @@ def fine_tune(
         trainable_parameters=trainable,
         device=str(accelerator.device),
         precision=accelerator.mixed_precision,
-        counts={**_prefixed(train.counts, "train"), **_prefixed(validation.counts, "validation")},
+        counts={
+            **_prefixed(train_set.counts, "train"),
+            **_prefixed(validation_set.counts, "validation"),
+        },
         data_fingerprint=data_fingerprint,
     )
-    checkpoints = output.with_name(f".{output.name}.checkpoint")
-    fingerprint = run_fingerprint(base_model, settings, data_fingerprint)
-    state = resume_state(checkpoints, fingerprint, accelerator, log)
-    if state:
-        report.steps, report.tokens = state["step"], state["tokens"]
-        report.seconds, report.curve = state["seconds"], state["curve"]
-        report.step_seconds = state.get("step_seconds", 0.0)
-        report.resumed_from_step = state["step"]
-    held_out = validation.examples[: settings.eval_examples]
+    run = TrainingRun(
+        settings=settings,
+        accelerator=accelerator,
+        tokenizer=tokenizer,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        train=train_set.examples,
+        held_out=validation_set.examples[: settings.eval_examples],
+        report=report,
+        output=output,
+        fingerprint=run_fingerprint(base_model, settings, data_fingerprint),
+    )
+    progress = resume_state(run.checkpoints, run.fingerprint, accelerator, log)
+    if progress:
+        report.steps, report.tokens = progress.step, progress.tokens
+        report.seconds, report.curve = progress.seconds, progress.curve
+        report.step_seconds = progress.step_seconds
+        report.resumed_from_step = progress.step
     if not report.curve:
-        report.curve.append(_point(0, math.nan, _loss(model, held_out, settings, tokenizer,
-                                                      accelerator), 0, 0.0, 0.0))  # fmt: skip
-    order = _order(len(train.examples), settings.seed)
-    pad = int(tokenizer.pad_token_id)
-    window: list[float] = []
-    model.train()
+        evaluate(run, math.nan)
+    return run
+
+
+def train(run: TrainingRun, log: Callable[[str], None] = print) -> None:
+    """Optimizer steps until a budget is spent, in a fresh shuffle each epoch (the same on
+    resume): evaluated every ``eval_every`` steps and at the last, checkpointed every
+    ``checkpoint_every`` steps but the last (the saved model follows it)."""
+    settings, report = run.settings, run.report
+    order = draw_order(len(run.train), settings.seed)
+    losses: list[float] = []  # since the last evaluation
+    run.model.train()
     started = time.perf_counter() - report.seconds
-    while True:
-        stop = _budget_spent(report, settings)
-        if stop:
-            report.stopped_because = stop
-            break
-        batch = [train.examples[order(report.steps * settings.batch_size + i)]
+    while not (stop := _budget_spent(report, settings)):
+        batch = [run.train[order(report.steps * settings.batch_size + i)]
                  for i in range(settings.batch_size)]  # fmt: skip
-        step_started = time.perf_counter()
-        inputs = {k: v.to(accelerator.device) for k, v in collate(batch, pad).items()}
-        with accelerator.autocast():
-            loss = model(**inputs).loss
-        accelerator.backward(loss)
-        accelerator.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
-        report.steps += 1
-        report.tokens += int(inputs["attention_mask"].sum())
-        report.step_seconds += time.perf_counter() - step_started
+        losses.append(train_step(run, batch))
         report.seconds = time.perf_counter() - started
-        window.append(float(loss.detach()))
         last = _budget_spent(report, settings)
         if report.steps % settings.eval_every == 0 or last:
-            validation_loss = _loss(model, held_out, settings, tokenizer, accelerator)
-            report.curve.append(
-                _point(report.steps, sum(window) / len(window), validation_loss,
-                       report.tokens, report.seconds, report.step_seconds)
-            )  # fmt: skip
-            window = []
+            evaluate(run, sum(losses) / len(losses))
+            losses = []
             log(_progress(report))
         if report.steps % settings.checkpoint_every == 0 and not last:
-            save_checkpoint(checkpoints, fingerprint, accelerator, report)
-    model = accelerator.unwrap_model(model)
-    if method == "lora":
-        model = model.merge_and_unload()
-    _save(model, tokenizer, output, report, settings)
-    shutil.rmtree(checkpoints, ignore_errors=True)
-    return report
+            save_checkpoint(run.checkpoints, run.fingerprint, run.accelerator, report)
+    report.stopped_because = stop
 
 
-def _accelerator(device: str, accelerator_class: Any) -> Any:
+def train_step(run: TrainingRun, batch: Sequence[TokenizedExample]) -> float:
+    """One optimizer step on ``batch``, counted in the report; its training loss."""
+    accelerator, report = run.accelerator, run.report
+    step_started = time.perf_counter()
+    inputs = {k: v.to(accelerator.device) for k, v in collate(batch, run.pad_token_id).items()}
+    with accelerator.autocast():
+        loss = run.model(**inputs).loss
+    accelerator.backward(loss)
+    accelerator.clip_grad_norm_(run.model.parameters(), 1.0)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad()
+    report.steps += 1
+    report.tokens += int(inputs["attention_mask"].sum())
+    report.step_seconds += time.perf_counter() - step_started
+    return float(loss.detach())
+
+
+def evaluate(run: TrainingRun, train_loss: float) -> dict[str, float]:
+    """Add a point to the curve: ``train_loss`` (the mean since the last point) beside the
+    validation loss now, at the report's steps, tokens and time."""
+    validation_loss = reply_loss(
+        run.model, run.held_out, run.accelerator, run.settings.batch_size, run.pad_token_id
+    )
+    point = _point(run.report, train_loss, validation_loss)
+    run.report.curve.append(point)
+    return point
+
+
+def reply_loss(
+    model: Any,
+    examples: Sequence[TokenizedExample],
+    accelerator: Any,
+    batch_size: int,
+    pad_token_id: int,
+) -> float:
+    """Mean loss per reply token over ``examples`` (NaN for none), whatever the batch size."""
     import torch
+
+    if not examples:
+        return math.nan
+    was_training = model.training
+    model.eval()
+    total, tokens = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = collate(examples[start : start + batch_size], pad_token_id)
+            inputs = {k: v.to(accelerator.device) for k, v in batch.items()}
+            with accelerator.autocast():
+                loss = model(**inputs).loss
+            # shifted labels: the first token has no prediction
+            count = int((inputs["labels"][:, 1:] != -100).sum())
+            total += float(loss) * count
+            tokens += count
+    if was_training:
+        model.train()
+    return total / tokens if tokens else math.nan
+
+
+def save_model(run: TrainingRun) -> None:
+    """The trained model (LoRA merged into its base) as a plain Hugging Face folder with its
+    report and card, put at the run's output only once complete; its checkpoint is then spent."""
+    output = run.output
+    model = run.accelerator.unwrap_model(run.model)
+    if run.report.method == "lora":
+        model = model.merge_and_unload()
+    temporary = output.with_name(f".{output.name}.{uuid.uuid4().hex}")
+    try:
+        model.save_pretrained(temporary, safe_serialization=True)
+        run.tokenizer.save_pretrained(temporary)
+        (temporary / "training.json").write_text(
+            json.dumps({"report": run.report.to_json(), "settings": asdict(run.settings)}, indent=2)
+        )
+        (temporary / "README.md").write_text(model_card(run.report, run.settings))
+        replace_folder(temporary, output)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    shutil.rmtree(run.checkpoints, ignore_errors=True)
+
+
+def _accelerator(device: str) -> Any:
+    import torch
+    from accelerate import Accelerator
 
     if device not in {"auto", "cpu", "cuda"}:
         raise TrainingError(f"unknown device {device!r}: use auto, cpu or cuda")
@@ -180,20 +297,22 @@ def _accelerator(device: str, accelerator_class: Any) -> Any:
         raise TrainingError("device 'cuda' was asked for but no CUDA GPU is visible")
     on_gpu = device == "cuda" or (device == "auto" and torch.cuda.is_available())
     precision = "bf16" if on_gpu and torch.cuda.is_bf16_supported() else "no"
-    return accelerator_class(cpu=not on_gpu, mixed_precision=precision)
+    return Accelerator(cpu=not on_gpu, mixed_precision=precision)
 
 
-def _tokenized(
-    records: Sequence[Record], tokenizer: Any, settings: TrainingSettings, split: str
-) -> Any:
-    chosen = list(records)
-    if settings.tasks:
-        chosen = [r for r in chosen if r.task in settings.tasks]
-    # validation is only ever scored on eval_examples: tokenize no more than those
-    limit = settings.max_examples if split == "train" else settings.eval_examples
-    if limit and len(chosen) > limit:
-        chosen = random.Random(settings.seed).sample(sorted(chosen, key=lambda r: r.id), limit)
-    return tokenize_records(chosen, tokenizer, max_length=settings.max_length)
+def _load(base_model: str) -> tuple[Any, Any]:
+    """The tokenizer (padding with end-of-sequence when it has no pad token) and the model."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_model)
+        model = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
+    except (OSError, ValueError) as exc:
+        raise TrainingError(f"base model {base_model} cannot be loaded: {exc}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer, model
 
 
 def _with_lora(model: Any, settings: TrainingSettings) -> Any:
@@ -209,67 +328,31 @@ def _with_lora(model: Any, settings: TrainingSettings) -> Any:
     return get_peft_model(model, config)
 
 
-def _order(count: int, seed: int) -> Callable[[int], int]:
-    """Example index for the n-th example drawn: a fresh shuffle each epoch, the same on resume."""
-    epochs: dict[int, list[int]] = {}
-
-    def at(position: int) -> int:
-        epoch, offset = divmod(position, count)
-        if epoch not in epochs:
-            permutation = list(range(count))
-            random.Random(seed * 1_000_003 + epoch).shuffle(permutation)
-            epochs[epoch] = permutation
-        return epochs[epoch][offset]
-
-    return at
-
-
-def _loss(
-    model: Any,
-    examples: Sequence[TokenizedExample],
-    settings: TrainingSettings,
-    tokenizer: Any,
-    accelerator: Any,
-) -> float:
-    """Mean loss per reply token over ``examples``."""
+def _optimizer_and_scheduler(model: Any, settings: TrainingSettings) -> tuple[Any, Any]:
+    """AdamW on the trainable parameters, a cosine schedule over ``max_steps``."""
     import torch
+    from transformers import get_scheduler
 
-    if not examples:
-        return math.nan
-    was_training = model.training
-    model.eval()
-    total, tokens = 0.0, 0
-    with torch.no_grad():
-        for start in range(0, len(examples), settings.batch_size):
-            chunk = examples[start : start + settings.batch_size]
-            batch = collate(chunk, int(tokenizer.pad_token_id))
-            inputs = {k: v.to(accelerator.device) for k, v in batch.items()}
-            with accelerator.autocast():
-                loss = model(**inputs).loss
-            # shifted labels: the first token has no prediction
-            count = int((inputs["labels"][:, 1:] != -100).sum())
-            total += float(loss) * count
-            tokens += count
-    if was_training:
-        model.train()
-    return total / tokens if tokens else math.nan
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate
+    )
+    scheduler = get_scheduler(
+        "cosine",
+        optimizer,
+        num_warmup_steps=min(settings.warmup_steps, settings.max_steps // 10),
+        num_training_steps=settings.max_steps,
+    )
+    return optimizer, scheduler
 
 
-def _point(
-    step: int,
-    train_loss: float,
-    validation_loss: float,
-    tokens: int,
-    seconds: float,
-    step_seconds: float,
-) -> dict[str, float]:
+def _point(report: TrainingReport, train_loss: float, validation_loss: float) -> dict[str, float]:
     return {
-        "step": step,
+        "step": report.steps,
         "train_loss": round(train_loss, 4),
         "validation_loss": round(validation_loss, 4),
-        "tokens": tokens,
-        "seconds": round(seconds, 1),
-        "tokens_per_second": round(tokens / step_seconds, 1) if step_seconds else 0.0,
+        "tokens": report.tokens,
+        "seconds": round(report.seconds, 1),
+        "tokens_per_second": round(report.tokens_per_second, 1),
     }
 
 
@@ -294,19 +377,3 @@ def _progress(report: TrainingReport) -> str:
 
 def _prefixed(counts: Counter[str], prefix: str) -> dict[str, int]:
     return {f"{prefix}_{key}": value for key, value in counts.items()}
-
-
-def _save(
-    model: Any, tokenizer: Any, output: Path, report: TrainingReport, settings: TrainingSettings
-) -> None:
-    temporary = output.with_name(f".{output.name}.{uuid.uuid4().hex}")
-    try:
-        model.save_pretrained(temporary, safe_serialization=True)
-        tokenizer.save_pretrained(temporary)
-        (temporary / "training.json").write_text(
-            json.dumps({"report": report.to_json(), "settings": asdict(settings)}, indent=2)
-        )
-        (temporary / "README.md").write_text(model_card(report, settings))
-        replace_folder(temporary, output)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
