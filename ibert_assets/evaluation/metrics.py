@@ -189,7 +189,7 @@ def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
         result, error = _safe(
             lambda: complete_code(prefix, schema=record.table_schemas, model=model, candidates=2)  # noqa: B023
         )
-        valid = bool(result and result.verified)
+        valid = bool(result and result.ok and result.checks.get("runs"))
         exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())
         scores.rows.append({"id": record.id, "valid": valid, "exact": exact, "error": error})
     scores.summary = {

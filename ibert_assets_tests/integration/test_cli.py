@@ -132,11 +132,37 @@ def test_fix_repairs_deterministically_and_exit_codes(tmp_path: Path):
     assert result.returncode == 0, err(result)
     payload = json.loads(out(result))
     assert payload["output"] == "result = orders.group_by('status').agg(total=_.amount.sum())\n"
-    assert payload["source"] == "deterministic" and payload["verified"] is True
+    assert payload["source"] == "deterministic" and payload["verified"] is None
+    assert payload["checks"] == {"evaluates": True, "keeps_meaning": True, "runs": True}
     assert "column 'amout' -> 'amount' (line 1)" in payload["details"]["changes"]
     hopeless = ibert("fix", "--schema", ORDERS, "--no-model", stdin="orders.zzzzzz")
     assert hopeless.returncode == 1 and out(hopeless) == ""
-    assert "no repair evaluates" in err(hopeless)
+    (line,) = err(hopeless).splitlines()  # one line, and its last words say a model could try
+    assert "no repair evaluates" in line and "a model could try: drop --no-model" in line
+
+
+def test_text_output_says_what_was_checked_in_the_json_words():
+    fixed = ibert("fix", "--schema", ORDERS, "--no-model", stdin="orders.filter(_.amout > 1)")
+    assert fixed.returncode == 0 and out(fixed) == "orders.filter(_.amount > 1)\n"
+    assert err(fixed) == (
+        "ibert fix: checked: evaluates, keeps the meaning, runs on generated databases; "
+        "not verified: there is no reference answer to compare it with\n"
+    )
+    sql = "SELECT id FROM orders WHERE amount > 5"
+    translated = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin=sql)
+    assert err(translated).startswith(
+        "ibert from-sql: verified: the Ibis code returns what the SQL returns on "
+    )
+
+
+def test_fix_without_a_schema_infers_it_from_the_code_and_says_so():
+    code = "orders.filter(_.amount > 10 and _.status == 'paid')"
+    result = ibert("fix", "--no-model", stdin=code)
+    assert result.returncode == 0, err(result)
+    assert out(result) == (
+        "# schema inferred from the code (--schema sets it): orders(amount int64, status string)\n"
+        "orders.filter((_.amount > 10) & (_.status == 'paid'))\n"
+    )
 
 
 def test_qa_without_model_returns_cited_passages(tmp_path: Path):

@@ -70,7 +70,8 @@ def test_complete_returns_only_code_that_evaluates(smollm2: ModelResource):
     result = complete_code(prefix, schema=ORDERS, model=smollm2, candidates=3, time_budget_s=3600)
     assert result.task == "code_completion" and result.source == "model"
     assert len(result.details["tried"]) <= 3
-    if result.verified:  # whatever the model proposed, what is returned evaluates
+    if result.ok:  # whatever the model proposed, what is returned runs
+        assert result.verified is None and result.checks["runs"] is True
         evaluate_ibis(prefix + result.output, ORDERS)
     else:
         assert result.output == "" and len(result.details["tried"]) == 3
@@ -114,7 +115,8 @@ def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
     broken = "result = orders.explode_everything('id')"
     result = fix_code(broken, schema=ORDERS, model=smollm2)
     assert result.source in {"model", "none"} and result.details["attempts"]
-    if result.verified:
+    if result.ok:
+        assert result.verified is None and result.checks["keeps_meaning"] is True
         evaluate_ibis(result.output, ORDERS)
         assert result.details["changes"]
     else:
@@ -156,7 +158,8 @@ def test_cli_complete_with_the_gguf_file(tmp_path: Path):
     assert run.returncode in {0, 1}, run.stderr
     payload = json.loads(run.stdout)
     assert payload["task"] == "code_completion" and payload["source"] == "model"
-    assert payload["verified"] is (run.returncode == 0)
+    assert payload["verified"] is None  # a completion has no reference to be compared with
+    assert payload["checks"].get("runs", False) is (run.returncode == 0)
 
 
 def test_with_nothing_configured_the_packaged_model_is_converted_once_and_used(

@@ -206,6 +206,10 @@ def _main(argv: Sequence[str] | None) -> int:
         reason = details.get("reason") or details.get("unsupported") or "nothing could be verified"
         print(f"{sub_prog}: {_one_line(reason)}", file=sys.stderr)
         return 1
+    if not args.json:  # what was checked, in the words --json uses (`verified`, `checks`)
+        from ibert_inference.tasks.result import describe_checks
+
+        print(f"{sub_prog}: {describe_checks(result)}", file=sys.stderr)
     return 0
 
 
@@ -455,17 +459,21 @@ def _print_result(result: TaskResult, *, as_json: bool) -> None:
     elif result.output:
         inferred = result.details.get("inferred_schema")
         if inferred:  # said in the output itself, as a comment of the output's language
-            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql"))
+            where = "SQL" if result.task == "sql_to_ibis" else "code"
+            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql", where=where))
         print(result.output.rstrip("\n"))
 
 
-def inferred_schema_comment(schema: dict[str, dict[str, str]], *, sql: bool) -> str:
-    """One comment line naming the schema the task inferred, and how to give the real one."""
+def inferred_schema_comment(
+    schema: dict[str, dict[str, str]], *, sql: bool, where: str | None = None
+) -> str:
+    """One comment line naming the schema the task inferred (from ``where``), and how to give
+    the real one."""
     tables = "; ".join(
         f"{table}({', '.join(f'{column} {dtype}' for column, dtype in columns.items())})"
         for table, columns in schema.items()
     )
-    where = "code" if sql else "SQL"
+    where = where or ("code" if sql else "SQL")
     return f"{'--' if sql else '#'} schema inferred from the {where} (--schema sets it): {tables}"
 
 
