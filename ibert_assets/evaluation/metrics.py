@@ -270,7 +270,8 @@ def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
                 if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
             )
             wanted = parameters(function)
-            missing = missing_documentation(function, result.details["docstring"], "google")
+            docstring = result.details.get("docstring") or ""  # none when nothing was written
+            missing = missing_documentation(function, docstring, "google")
             covered = [p for p in wanted if p not in missing]
             row[path] = len(covered) / len(wanted) if wanted else 1.0
             row[f"{path}_source"] = result.source

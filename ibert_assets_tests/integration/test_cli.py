@@ -212,6 +212,29 @@ def test_doc_without_model_writes_a_skeleton(tmp_path: Path):
     assert "Examples" not in text
 
 
+def test_doc_documents_every_function_and_keeps_existing_docstrings(tmp_path: Path):
+    source = tmp_path / "reports.py"
+    source.write_text(
+        "def total(orders, status):\n    return orders.filter(_.status == status)\n\n\n"
+        'def top(orders, n=5):\n    """The n biggest orders."""\n'
+        "    return orders.order_by(ibis.desc('amount')).limit(n)\n"
+    )
+    result = ibert("doc", str(source), "--no-model", "--no-examples")
+    assert result.returncode == 0, err(result)
+    assert '    """Return orders filtered.' in out(result)
+    assert '    """The n biggest orders."""' in out(result)  # kept as it was
+    assert err(result).startswith("ibert doc: checked: documents every parameter")
+    rewritten = ibert("doc", str(source), "--no-model", "--function", "top", "--replace")
+    assert "The n biggest orders." not in out(rewritten) and "Return orders sorted" in out(
+        rewritten
+    )
+    missing = ibert("doc", str(source), "--no-model", "--function", "nope")
+    assert missing.returncode == 2
+    assert err(missing) == (
+        "ibert doc: error: no function named 'nope' in the input; it has: total, top\n"
+    )
+
+
 def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
     """With the tiny model named by --model, qa answers from the model with citations, and
     doc and fix run their model attempts (the tiny model's text is noise: not content)."""
@@ -275,6 +298,7 @@ def test_installed_scripts_run(tmp_path: Path):
         (["fix", "--error", "boom", "--context", "sum"], {"error": "boom", "context": "sum"}),
         (["qa", "--k", "5", "--corpus", "a.jsonl"], {"k": 5, "corpus": [Path("a.jsonl")]}),
         (["doc", "--style", "numpy", "--no-examples"], {"style": "numpy", "no_examples": True}),
+        (["doc", "--function", "f", "--replace"], {"function": "f", "replace": True}),
     ],
 )
 def test_each_subcommand_takes_its_options(argv, expected):

@@ -128,9 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_model(qa)
 
-    doc = add("doc", "write a docstring for a Python function", "file with the function")
+    doc = add("doc", "write docstrings for the functions of a Python file", "file with functions")
     doc.add_argument("--style", choices=("google", "numpy"), default="google")
     doc.add_argument("--no-examples", action="store_true", help="leave out the Examples section")
+    doc.add_argument("--function", metavar="NAME", help="document only this one (or Class.name)")
+    doc.add_argument("--replace", action="store_true", help="rewrite existing docstrings too")
     add_model(doc)
     return parser
 
@@ -300,7 +302,12 @@ def _run_doc(args: argparse.Namespace) -> TaskResult:
 
     source = read_input(args.input)
     return document_function(
-        source, style=args.style, examples=not args.no_examples, model=_model(args)
+        source,
+        style=args.style,
+        examples=not args.no_examples,
+        model=_model(args),
+        function=args.function,
+        replace=args.replace,
     )
 
 
