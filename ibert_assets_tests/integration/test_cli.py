@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -244,6 +245,13 @@ def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
     payload = json.loads(out(qa))
     assert payload["details"]["citations"][0]["id"] == "joins"
     assert payload["source"] in ("model", "retrieval")
+    # printed as text, a model never costs a citation (before: its answer dropped them all)
+    with_model = ibert("qa", "-q", "how do I join tables?", "--model", str(tiny_model_dir),
+                       "--max-tokens", "8", cwd=tmp_path)  # fmt: skip
+    without = ibert("qa", "-q", "how do I join tables?", "--no-model", cwd=tmp_path)
+    citation = re.compile(r"^\[\d+\] .*$", re.MULTILINE)
+    assert citation.findall(out(with_model)) == citation.findall(out(without))
+    assert len(citation.findall(out(without))) == 3
     config = tmp_path / "model.toml"
     config.write_text(f'[model]\nmodel_name = "{tiny_model_dir}"\nmax_new_tokens = 8\n')
     fix = ibert("fix", "--schema", ORDERS, "--config", str(config), "--json",

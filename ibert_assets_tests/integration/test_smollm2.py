@@ -126,10 +126,18 @@ def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
 def test_qa_answers_from_retrieved_passages(smollm2: ModelResource):
     from ibert_inference.tasks.qa import answer_question
 
-    result = answer_question("How do I sort rows of a table?", model=smollm2)
-    assert result.source == "model" and result.output.strip()
+    question = "How do I sort rows of a table?"
+    result = answer_question(question, model=smollm2)
+    assert result.output.strip()
     citations = result.details["citations"]
     assert citations and [c["n"] for c in citations] == list(range(1, len(citations) + 1))
+    if result.source == "model":  # shown only with a new code example that evaluates
+        assert result.checks == {"example_evaluated": True}
+    else:
+        assert result.output == answer_question(question).output
+        assert result.details["note"].startswith("the model's answer was not shown")
+    for citation in citations:  # printed either way
+        assert f"[{citation['n']}] {citation['title']}" in result.output
 
 
 def test_doc_returns_a_docstring_that_documents_every_parameter(smollm2: ModelResource):

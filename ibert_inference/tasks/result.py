@@ -98,4 +98,6 @@ def describe_checks(result: TaskResult) -> str:
         if not parts:
             parts.append("nothing was checked")
         parts.append("not verified: there is no reference answer to compare it with")
+    if result.details.get("note"):
+        parts.append(str(result.details["note"]))
     return "; ".join(parts)
