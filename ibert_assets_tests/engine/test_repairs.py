@@ -222,6 +222,9 @@ def test_a_suggestion_the_error_does_not_make_is_not_applied():
         ("orders.sort_values('amount', ascending=False)",
          "orders.order_by(_.amount.desc())", None),
         ("orders.filter(_.amount > '9.5')", "orders.filter(_.amount > 9.5)", None),
+        # a misspelt method means what it tried to call
+        ("orders.fitler(_.amount > 1).odrer_by('id')", "orders.filter(_.amount > 1).order_by('id')",
+         None),
         ("orders.join(customers, orders.id == customers.order_id)",
          "orders.join(customers, orders.id == customers.id)", None),
         # what it may not

@@ -226,6 +226,11 @@ def test_the_common_real_errors_are_repaired(code: str, fixed: str):
     assert result.ok and result.checks == {"evaluates": True, "keeps_meaning": True, "runs": True}
 
 
+def test_a_misspelt_filter_is_repaired_not_refused_as_a_new_filter():
+    result = fix_code("orders.fitler(_.amount > 1).orderby('id')", schema=SORTABLE)
+    assert result.output == "orders.filter(_.amount > 1).order_by('id')" and result.ok
+
+
 def test_without_a_schema_the_schema_is_inferred_from_the_code():
     # before: "give the tables' columns with --schema" although to-sql infers them
     result = fix_code("orders.filter(_.amount > 10 and _.status == 'paid')")

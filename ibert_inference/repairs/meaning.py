@@ -19,6 +19,7 @@ it matches any name.
 from __future__ import annotations
 
 import ast
+import difflib
 import itertools
 from dataclasses import dataclass
 
@@ -63,12 +64,12 @@ def meaning_of(code: str) -> Meaning | None:
     for node in _in_source_order(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
-        method = node.func.attr
-        if method.lower() in _SORTS:
+        kind = _kind(node.func.attr)
+        if kind == "sort":
             sorts += _sort_keys(node)
-        elif method.endswith("join") and method != "cross_join":
+        elif kind == "join":
             joins += _join_keys(node)
-        elif method in _FILTERS:
+        elif kind == "filter":
             for argument in [*node.args, *(k.value for k in node.keywords)]:
                 conditions += _conditions(argument)
     return Meaning(tuple(sorts), tuple(joins), tuple(sorted(conditions)))
@@ -113,6 +114,19 @@ def meaning_changes(before: str, after: str, schema: Schema | None = None) -> li
             f"{_condition_text(old.conditions)}"
         )
     return changes
+
+
+def _kind(method: str) -> str | None:
+    """What a method call does to the rows, read also from a misspelling (``filte``, ``odrer_by``):
+    the code means what it tried to call."""
+    name = method.lower()
+    if name.endswith("join"):
+        return None if name == "cross_join" else "join"
+    kinds = {**dict.fromkeys(_SORTS, "sort"), **dict.fromkeys(_FILTERS, "filter")}
+    if name in kinds:
+        return kinds[name]
+    close = difflib.get_close_matches(name, [*kinds, "join"], n=1, cutoff=0.8)
+    return (kinds.get(close[0]) or "join") if close else None
 
 
 def _bare(ref: str) -> str:

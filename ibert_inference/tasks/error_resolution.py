@@ -147,9 +147,11 @@ def _inferred_schema(code: str) -> Schema | None:
     from ibert_inference.schema.infer_sql import SchemaInferenceError
 
     try:
-        names = [name for name in table_names(code) if name not in _dtype_arguments(code)]
+        names = table_names(code)
     except SchemaInferenceError:
         return None
+    types = _dtype_arguments(code)
+    names = [name for name in names if name not in types]
     empty: dict[str, dict[str, str]] = {}
     while names:
         try:
