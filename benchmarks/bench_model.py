@@ -120,7 +120,7 @@ def main() -> None:
 
     complete_seconds, result = timed(one_request, args.runs)
     print(f"one complete request (4 candidates, {args.new_tokens} new tokens at most): "
-          f"{complete_seconds:.1f} s median; last: verified={result.verified}")  # type: ignore[attr-defined]  # fmt: skip
+          f"{complete_seconds:.1f} s median; last: checks={result.checks}")  # type: ignore[attr-defined]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -189,7 +189,7 @@ def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
         result, error = _safe(
             lambda: complete_code(prefix, schema=record.table_schemas, model=model, candidates=2)  # noqa: B023
         )
-        valid = bool(result and result.verified)
+        valid = bool(result and result.ok and result.checks.get("runs"))
         exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())
         scores.rows.append({"id": record.id, "valid": valid, "exact": exact, "error": error})
     scores.summary = {
@@ -270,7 +270,8 @@ def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
                 if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
             )
             wanted = parameters(function)
-            missing = missing_documentation(function, result.details["docstring"], "google")
+            docstring = result.details.get("docstring") or ""  # none when nothing was written
+            missing = missing_documentation(function, docstring, "google")
             covered = [p for p in wanted if p not in missing]
             row[path] = len(covered) / len(wanted) if wanted else 1.0
             row[f"{path}_source"] = result.source

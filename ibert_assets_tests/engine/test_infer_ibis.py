@@ -83,3 +83,10 @@ def test_inference_never_runs_the_code(tmp_path):
 def test_to_sql_asks_for_a_schema_when_the_code_names_no_column():
     with pytest.raises(SchemaInferenceError, match="pass --schema"):
         to_sql("t.count()")
+
+
+def test_a_called_attribute_of_a_table_is_a_method_not_a_column():
+    # `orders.sort_by(...)` is a misspelt method: inferring a `sort_by` column hid Ibis's own
+    # "did you mean 'order_by'" from the fixer
+    schema = infer_ibis_schema("orders.sort_by('amount').filter(orders.status == 'paid')")
+    assert schema == {"orders": {"status": "string"}}

@@ -11,15 +11,28 @@ from ibert_inference.repairs import (
     fix_aggregate_of_other_table,
     fix_assignment_in_comparison,
     fix_boolean_operators,
+    fix_join_key,
     fix_missing_parenthesis,
     fix_misspelled_method,
+    fix_sort_keywords,
     fix_string_literal_comparison,
+    fix_suggested_comma,
+    fix_suggested_name,
+    fix_uncalled_method,
     fix_unknown_column,
+    fix_unquoted_dtype,
+    meaning_changes,
 )
 from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {
-    "orders": {"id": "int64", "amount": "float64", "status": "string", "region": "string"},
+    "orders": {
+        "id": "int64",
+        "amount": "float64",
+        "status": "string",
+        "region": "string",
+        "created_at": "timestamp",
+    },
     "customers": {"id": "int64", "name": "string", "age": "int64"},
 }
 
@@ -105,6 +118,42 @@ CASES = [
         "closed ')' left open (line 1)",
     ),
     (
+        fix_suggested_name,
+        "orders.sort_by('amount').limit(3)",
+        "orders.order_by('amount').limit(3)",
+        "'sort_by' -> 'order_by', as Ibis suggests (line 1)",
+    ),
+    (
+        fix_suggested_comma,
+        "orders.group_by(['region' _.status]).agg(n=_.count())",
+        "orders.group_by(['region', _.status]).agg(n=_.count())",
+        "added the comma Python suggests (line 1)",
+    ),
+    (
+        fix_uncalled_method,
+        "orders.mutate(y=_.created_at.year, s=_.status.upper)",
+        "orders.mutate(y=_.created_at.year(), s=_.status.upper())",
+        "`.year` -> `.year()`: it is a method (line 1)",
+    ),
+    (
+        fix_sort_keywords,
+        "orders.sort_values(by=['region', 'amount'], ascending=[True, False])",
+        "orders.order_by('region', ibis.desc('amount'))",
+        None,
+    ),
+    (
+        fix_unquoted_dtype,
+        "orders.mutate(a=_.amount.cast(int64), d=_.created_at.cast(date))",
+        "orders.mutate(a=_.amount.cast('int64'), d=_.created_at.cast('date'))",
+        "type int64 -> 'int64': Ibis names types as strings (line 1)",
+    ),
+    (
+        fix_join_key,
+        "orders.join(customers, orders.id == customers.order_id)",
+        "orders.join(customers, orders.id == customers.id)",
+        "join key customers.order_id -> customers.id: customers has no order_id (line 1)",
+    ),
+    (
         fix_missing_parenthesis,
         "result = (\n    orders.filter(_.amount > 1)\n    .select('id', 'amount')\n",
         "result = (\n    orders.filter(_.amount > 1)\n    .select('id', 'amount'))\n",
@@ -152,3 +201,49 @@ def test_repairs_do_not_touch_working_code(name):
     code = "result = orders.filter((_.amount > 1) & (_.status == 'paid')).group_by('region')"
     code += ".agg(total=_.amount.sum())"
     assert REPAIRS[name](code, ErrorInfo(""), SCHEMA) is None
+
+
+def test_a_column_named_like_a_method_is_not_called():
+    schema = {"events": {"year": "int64", "month": "int64"}}
+    assert fix_uncalled_method("events.filter(_.year > 2020)", ErrorInfo(""), schema) is None
+
+
+def test_a_suggestion_the_error_does_not_make_is_not_applied():
+    error = ErrorInfo("AttributeError: 'Table' object has no attribute 'zzz'")
+    assert fix_suggested_name("orders.zzz", error, SCHEMA) is None
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "change"),
+    [
+        # what a repair may do: rename what does not exist, respell operators and sort keywords
+        ("orders.filter(_.amout > 10 and _.status == 'x')",
+         "orders.filter((_.amount > 10) & (_.status == 'x'))", None),
+        ("orders.sort_values('amount', ascending=False)",
+         "orders.order_by(_.amount.desc())", None),
+        ("orders.filter(_.amount > '9.5')", "orders.filter(_.amount > 9.5)", None),
+        # a misspelt method means what it tried to call
+        ("orders.fitler(_.amount > 1).odrer_by('id')", "orders.filter(_.amount > 1).order_by('id')",
+         None),
+        ("orders.join(customers, orders.id == customers.order_id)",
+         "orders.join(customers, orders.id == customers.id)", None),
+        # what it may not
+        ("orders.order_by(ibis.desc('amount'))", "orders.order_by('amount')",
+         "it sorts by amount ascending where the code sorts by amount descending"),
+        ("orders.order_by('region', 'amount')", "orders.order_by('amount', 'region')",
+         "it sorts by amount ascending, region ascending where the code sorts by region "
+         "ascending, amount ascending"),
+        ("orders.join(customers, orders.id == customers.id)",
+         "orders.join(customers, orders.amount == customers.id)",
+         "it joins on orders.amount == customers.id where the code joins on orders.id == "
+         "customers.id"),
+        ("orders.filter(_.status == 'paid')", "orders.filter(_.status != 'paid')",
+         "it filters on status != 'paid' where the code filters on status == 'paid'"),
+        ("orders.filter(_.status.isin(['a', 'b']))", "orders.filter(_.status.isin(['a']))",
+         "it filters on status.isin(['a']) where the code filters on status.isin(['a', 'b'])"),
+        ("orders.filter(_.amount > 1)", "orders",
+         "it filters on nothing where the code filters on amount > 1"),
+    ],
+)  # fmt: skip
+def test_meaning_changes_name_what_a_fix_may_not_change(before, after, change):
+    assert meaning_changes(before, after, SCHEMA) == ([change] if change else [])

@@ -19,7 +19,10 @@ def test_first_candidate_that_evaluates_wins():
         ".limit(3)",
     ])  # fmt: skip
     result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=4)
-    assert result.verified is True and result.source == "model"
+    assert result.ok and result.source == "model"
+    # what was checked, by name; never "verified": a completion has no reference answer
+    assert result.verified is None
+    assert result.checks == {"parses": True, "evaluates": True, "runs": True}
     assert result.output == ".group_by('status').agg(total=_.amount.sum())"
     assert [t["problem"][:14] for t in result.details["tried"]] == [
         "AttributeError",
@@ -32,7 +35,7 @@ def test_first_candidate_that_evaluates_wins():
 def test_a_greedy_candidate_that_evaluates_answers_without_sampling():
     model = ScriptedModel([".limit(3)", ".never_asked_for()"])
     result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=4)
-    assert result.output == ".limit(3)" and result.verified is True
+    assert result.output == ".limit(3)" and result.checks["runs"] is True
     assert len(model.calls) == 1 and len(model.calls[0]) == 1
 
 
@@ -63,6 +66,7 @@ def test_a_spent_budget_stops_before_the_sampled_candidates():
 def test_without_schema_parsing_is_all_that_is_checked():
     result = complete_code(PREFIX, model=ScriptedModel([".limit(5)"]), candidates=1)
     assert result.output == ".limit(5)" and result.verified is None
+    assert result.checks == {"parses": True}
 
 
 def test_nothing_valid_is_a_failed_result_not_an_answer():
@@ -104,12 +108,13 @@ def test_the_tiny_model_stops_generating_at_the_deadline(tiny_model):
 def test_a_completion_that_fails_when_run_is_not_the_answer():
     model = ScriptedModel([".mutate(n=_.status.cast('int64'))", ".limit(3)"])
     result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=2)
-    assert result.output == ".limit(3)" and result.verified is True
+    assert result.output == ".limit(3)" and result.checks["runs"] is True
     assert "fails on" in result.details["tried"][0]["problem"]
     assert result.details["verification"]["databases"] >= 5
 
 
-def test_no_completion_that_runs_means_not_verified():
+def test_no_completion_that_runs_is_no_answer():
     model = ScriptedModel([".mutate(n=_.status.cast('int64'))"])
     result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
-    assert result.verified is False and result.details["reason"].startswith("no completion runs")
+    assert not result.ok and result.output == ""
+    assert result.details["reason"].startswith("no completion runs")

@@ -33,8 +33,8 @@ def test_completion_serving_sends_the_training_prompt():
     model = ScriptedModel([reply])
     result = complete_code(prefix, schema=ORDERS, model=model, candidates=1)
     assert model.calls[0] == [trained_on]
-    # the reply the record teaches is one the task accepts, verified
-    assert result.output == ".select('id')" and result.verified is True
+    # the reply the record teaches is one the task accepts: it runs on the schema
+    assert result.output == ".select('id')" and result.ok and result.checks["runs"] is True
 
 
 def test_from_sql_serving_sends_the_training_prompt():
@@ -55,14 +55,15 @@ def test_fix_serving_sends_the_training_prompt():
     from ibert_inference.tasks.error_resolution import fix_code
 
     broken = "result = orders.explode_everything('id')"
-    model = ScriptedModel([f"```python\n{BIG}\n```"])
+    fixed = "result = orders.select('id')"  # adds no filter: a fix that does is refused
+    model = ScriptedModel([f"```python\n{fixed}\n```"])
     result = fix_code(broken, schema=ORDERS, model=model)
     sent = model.calls[0][0]
     error = sent[-1]["content"].split("Error:\n")[1].split("\n\nFix the code.")[0]
-    example = record("error_resolution", {"code": broken, "error": error}, {"code": BIG})
+    example = record("error_resolution", {"code": broken, "error": error}, {"code": fixed})
     assert sent == record_conversation(example)[0]
     assert error.startswith("AttributeError")  # the form the training data stores errors in
-    assert result.output.strip() == BIG
+    assert result.output.strip() == fixed
 
 
 def test_every_task_has_a_conversation_and_a_reply_the_task_can_read():

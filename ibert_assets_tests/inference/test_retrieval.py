@@ -108,3 +108,53 @@ def test_bad_corpus_lines_name_file_and_line(tmp_path: Path):
         load_passages([bad])
     with pytest.raises(DataStoreError, match="not found"):
         passage_index([tmp_path / "missing.jsonl"])
+
+
+def documentation_record(record_id: str, function: str, docstring: str, **provenance) -> dict:
+    return {
+        "id": record_id,
+        "task": "documentation",
+        "input": {"code": f"def {function}(t):\n    return t", "function": function},
+        "target": {"docstring": docstring},
+        "provenance": provenance,
+    }
+
+
+def test_documentation_records_are_passages_with_a_link_to_their_lines(tmp_path: Path):
+    store = tmp_path / "docs_examples"
+    store.mkdir()
+    installed = {"package": "ibis-framework", "version": "12.0.0", "path": "ibis/expr/api.py",
+                 "url": "https://pypi.org/project/ibis-framework/12.0.0/",
+                 "commit": "ibis-framework==12.0.0", "line_start": 10, "line_end": 40}  # fmt: skip
+    cloned = {"url": "https://github.com/o/r.git", "commit": "abc", "path": "r/pivots.py",
+              "line_start": 3, "line_end": 9}  # fmt: skip
+    records = [
+        documentation_record("d1", "pivot_wider", "Pivot a table to a wider format.", **installed),
+        documentation_record("d2", "spread", "Spread one row per month into columns.", **cloned),
+        # the same docstring mined from another backend is one passage, not two
+        documentation_record("d3", "pivot_wider", "Pivot a table to a wider format.", **cloned),
+    ]
+    (store / "ibis.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    passages = {p.id: p for p in load_passages([store])}
+    assert sorted(passages) == ["d1", "d2"]
+    assert passages["d1"].title == "pivot_wider: Pivot a table to a wider format."
+    assert passages["d1"].source == (
+        "ibis-framework 12.0.0, ibis/expr/api.py lines 10-40 "
+        "(https://pypi.org/project/ibis-framework/12.0.0/)"
+    )  # before: a PyPI page with /blob/ibis-framework==12.0.0/ appended, which does not exist
+    assert passages["d2"].source == "https://github.com/o/r/blob/abc/r/pivots.py#L3-L9"
+
+
+def test_context_words_weigh_less_than_the_question_all_together():
+    index = PassageIndex([
+        Passage("pivot", "Pivoting", "Use pivot_wider to turn rows into columns.", "x"),
+        Passage("join", "Joining", "join two tables on a key with join.", "y"),
+    ])  # fmt: skip
+    context = "joined = a.join(b, 'key')\n" * 3 + "more = joined.join(c, 'key').join(d, 'key')"
+    assert [h.passage.id for h in index.search("pivot", k=1, context=context)] == ["pivot"]
+    # the same words as part of the question would win
+    assert [h.passage.id for h in index.search(f"pivot {context}", k=1)] == ["join"]
+    # a question with no searchable word is steered by the context alone
+    assert [h.passage.id for h in index.search("what should I use", k=1, context="join")] == [
+        "join"
+    ]

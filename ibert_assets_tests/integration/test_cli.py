@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -132,11 +133,37 @@ def test_fix_repairs_deterministically_and_exit_codes(tmp_path: Path):
     assert result.returncode == 0, err(result)
     payload = json.loads(out(result))
     assert payload["output"] == "result = orders.group_by('status').agg(total=_.amount.sum())\n"
-    assert payload["source"] == "deterministic" and payload["verified"] is True
+    assert payload["source"] == "deterministic" and payload["verified"] is None
+    assert payload["checks"] == {"evaluates": True, "keeps_meaning": True, "runs": True}
     assert "column 'amout' -> 'amount' (line 1)" in payload["details"]["changes"]
     hopeless = ibert("fix", "--schema", ORDERS, "--no-model", stdin="orders.zzzzzz")
     assert hopeless.returncode == 1 and out(hopeless) == ""
-    assert "no repair evaluates" in err(hopeless)
+    (line,) = err(hopeless).splitlines()  # one line, and its last words say a model could try
+    assert "no repair evaluates" in line and "a model could try: drop --no-model" in line
+
+
+def test_text_output_says_what_was_checked_in_the_json_words():
+    fixed = ibert("fix", "--schema", ORDERS, "--no-model", stdin="orders.filter(_.amout > 1)")
+    assert fixed.returncode == 0 and out(fixed) == "orders.filter(_.amount > 1)\n"
+    assert err(fixed) == (
+        "ibert fix: checked: evaluates, keeps the meaning, runs on generated databases; "
+        "not verified: there is no reference answer to compare it with\n"
+    )
+    sql = "SELECT id FROM orders WHERE amount > 5"
+    translated = ibert("from-sql", "--schema", ORDERS, "--no-model", stdin=sql)
+    assert err(translated).startswith(
+        "ibert from-sql: verified: the Ibis code returns what the SQL returns on "
+    )
+
+
+def test_fix_without_a_schema_infers_it_from_the_code_and_says_so():
+    code = "orders.filter(_.amount > 10 and _.status == 'paid')"
+    result = ibert("fix", "--no-model", stdin=code)
+    assert result.returncode == 0, err(result)
+    assert out(result) == (
+        "# schema inferred from the code (--schema sets it): orders(amount int64, status string)\n"
+        "orders.filter((_.amount > 10) & (_.status == 'paid'))\n"
+    )
 
 
 def test_qa_without_model_returns_cited_passages(tmp_path: Path):
@@ -186,6 +213,29 @@ def test_doc_without_model_writes_a_skeleton(tmp_path: Path):
     assert "Examples" not in text
 
 
+def test_doc_documents_every_function_and_keeps_existing_docstrings(tmp_path: Path):
+    source = tmp_path / "reports.py"
+    source.write_text(
+        "def total(orders, status):\n    return orders.filter(_.status == status)\n\n\n"
+        'def top(orders, n=5):\n    """The n biggest orders."""\n'
+        "    return orders.order_by(ibis.desc('amount')).limit(n)\n"
+    )
+    result = ibert("doc", str(source), "--no-model", "--no-examples")
+    assert result.returncode == 0, err(result)
+    assert '    """Return orders filtered.' in out(result)
+    assert '    """The n biggest orders."""' in out(result)  # kept as it was
+    assert err(result).startswith("ibert doc: checked: documents every parameter")
+    rewritten = ibert("doc", str(source), "--no-model", "--function", "top", "--replace")
+    assert "The n biggest orders." not in out(rewritten) and "Return orders sorted" in out(
+        rewritten
+    )
+    missing = ibert("doc", str(source), "--no-model", "--function", "nope")
+    assert missing.returncode == 2
+    assert err(missing) == (
+        "ibert doc: error: no function named 'nope' in the input; it has: total, top\n"
+    )
+
+
 def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
     """With the tiny model named by --model, qa answers from the model with citations, and
     doc and fix run their model attempts (the tiny model's text is noise: not content)."""
@@ -195,6 +245,13 @@ def test_model_settings_reach_the_tasks(tmp_path: Path, tiny_model_dir: Path):
     payload = json.loads(out(qa))
     assert payload["details"]["citations"][0]["id"] == "joins"
     assert payload["source"] in ("model", "retrieval")
+    # printed as text, a model never costs a citation (before: its answer dropped them all)
+    with_model = ibert("qa", "-q", "how do I join tables?", "--model", str(tiny_model_dir),
+                       "--max-tokens", "8", cwd=tmp_path)  # fmt: skip
+    without = ibert("qa", "-q", "how do I join tables?", "--no-model", cwd=tmp_path)
+    citation = re.compile(r"^\[\d+\] .*$", re.MULTILINE)
+    assert citation.findall(out(with_model)) == citation.findall(out(without))
+    assert len(citation.findall(out(without))) == 3
     config = tmp_path / "model.toml"
     config.write_text(f'[model]\nmodel_name = "{tiny_model_dir}"\nmax_new_tokens = 8\n')
     fix = ibert("fix", "--schema", ORDERS, "--config", str(config), "--json",
@@ -249,6 +306,7 @@ def test_installed_scripts_run(tmp_path: Path):
         (["fix", "--error", "boom", "--context", "sum"], {"error": "boom", "context": "sum"}),
         (["qa", "--k", "5", "--corpus", "a.jsonl"], {"k": 5, "corpus": [Path("a.jsonl")]}),
         (["doc", "--style", "numpy", "--no-examples"], {"style": "numpy", "no_examples": True}),
+        (["doc", "--function", "f", "--replace"], {"function": "f", "replace": True}),
     ],
 )
 def test_each_subcommand_takes_its_options(argv, expected):

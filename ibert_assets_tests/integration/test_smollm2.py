@@ -70,7 +70,8 @@ def test_complete_returns_only_code_that_evaluates(smollm2: ModelResource):
     result = complete_code(prefix, schema=ORDERS, model=smollm2, candidates=3, time_budget_s=3600)
     assert result.task == "code_completion" and result.source == "model"
     assert len(result.details["tried"]) <= 3
-    if result.verified:  # whatever the model proposed, what is returned evaluates
+    if result.ok:  # whatever the model proposed, what is returned runs
+        assert result.verified is None and result.checks["runs"] is True
         evaluate_ibis(prefix + result.output, ORDERS)
     else:
         assert result.output == "" and len(result.details["tried"]) == 3
@@ -114,7 +115,8 @@ def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
     broken = "result = orders.explode_everything('id')"
     result = fix_code(broken, schema=ORDERS, model=smollm2)
     assert result.source in {"model", "none"} and result.details["attempts"]
-    if result.verified:
+    if result.ok:
+        assert result.verified is None and result.checks["keeps_meaning"] is True
         evaluate_ibis(result.output, ORDERS)
         assert result.details["changes"]
     else:
@@ -124,10 +126,18 @@ def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
 def test_qa_answers_from_retrieved_passages(smollm2: ModelResource):
     from ibert_inference.tasks.qa import answer_question
 
-    result = answer_question("How do I sort rows of a table?", model=smollm2)
-    assert result.source == "model" and result.output.strip()
+    question = "How do I sort rows of a table?"
+    result = answer_question(question, model=smollm2)
+    assert result.output.strip()
     citations = result.details["citations"]
     assert citations and [c["n"] for c in citations] == list(range(1, len(citations) + 1))
+    if result.source == "model":  # shown only with a new code example that evaluates
+        assert result.checks == {"example_evaluated": True}
+    else:
+        assert result.output == answer_question(question).output
+        assert result.details["note"].startswith("the model's answer was not shown")
+    for citation in citations:  # printed either way
+        assert f"[{citation['n']}] {citation['title']}" in result.output
 
 
 def test_doc_returns_a_docstring_that_documents_every_parameter(smollm2: ModelResource):
@@ -156,7 +166,8 @@ def test_cli_complete_with_the_gguf_file(tmp_path: Path):
     assert run.returncode in {0, 1}, run.stderr
     payload = json.loads(run.stdout)
     assert payload["task"] == "code_completion" and payload["source"] == "model"
-    assert payload["verified"] is (run.returncode == 0)
+    assert payload["verified"] is None  # a completion has no reference to be compared with
+    assert payload["checks"].get("runs", False) is (run.returncode == 0)
 
 
 def test_with_nothing_configured_the_packaged_model_is_converted_once_and_used(

@@ -128,9 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_model(qa)
 
-    doc = add("doc", "write a docstring for a Python function", "file with the function")
+    doc = add("doc", "write docstrings for the functions of a Python file", "file with functions")
     doc.add_argument("--style", choices=("google", "numpy"), default="google")
     doc.add_argument("--no-examples", action="store_true", help="leave out the Examples section")
+    doc.add_argument("--function", metavar="NAME", help="document only this one (or Class.name)")
+    doc.add_argument("--replace", action="store_true", help="rewrite existing docstrings too")
     add_model(doc)
     return parser
 
@@ -206,6 +208,10 @@ def _main(argv: Sequence[str] | None) -> int:
         reason = details.get("reason") or details.get("unsupported") or "nothing could be verified"
         print(f"{sub_prog}: {_one_line(reason)}", file=sys.stderr)
         return 1
+    if not args.json:  # what was checked, in the words --json uses (`verified`, `checks`)
+        from ibert_inference.tasks.result import describe_checks
+
+        print(f"{sub_prog}: {describe_checks(result)}", file=sys.stderr)
     return 0
 
 
@@ -296,7 +302,12 @@ def _run_doc(args: argparse.Namespace) -> TaskResult:
 
     source = read_input(args.input)
     return document_function(
-        source, style=args.style, examples=not args.no_examples, model=_model(args)
+        source,
+        style=args.style,
+        examples=not args.no_examples,
+        model=_model(args),
+        function=args.function,
+        replace=args.replace,
     )
 
 
@@ -455,17 +466,21 @@ def _print_result(result: TaskResult, *, as_json: bool) -> None:
     elif result.output:
         inferred = result.details.get("inferred_schema")
         if inferred:  # said in the output itself, as a comment of the output's language
-            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql"))
+            where = "SQL" if result.task == "sql_to_ibis" else "code"
+            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql", where=where))
         print(result.output.rstrip("\n"))
 
 
-def inferred_schema_comment(schema: dict[str, dict[str, str]], *, sql: bool) -> str:
-    """One comment line naming the schema the task inferred, and how to give the real one."""
+def inferred_schema_comment(
+    schema: dict[str, dict[str, str]], *, sql: bool, where: str | None = None
+) -> str:
+    """One comment line naming the schema the task inferred (from ``where``), and how to give
+    the real one."""
     tables = "; ".join(
         f"{table}({', '.join(f'{column} {dtype}' for column, dtype in columns.items())})"
         for table, columns in schema.items()
     )
-    where = "code" if sql else "SQL"
+    where = where or ("code" if sql else "SQL")
     return f"{'--' if sql else '#'} schema inferred from the {where} (--schema sets it): {tables}"
 
 

@@ -1,8 +1,14 @@
 """A small BM25 index over passages about Ibis: the shipped corpus plus mined documentation.
 
-Passages come from JSONL files of two shapes: corpus passages ``{id, title, text, source}`` and
-dataset records of task ``qa`` (``input.question``, ``target.answer``, ``provenance``), as the
-``docs_examples`` asset writes them under ``<IBERT_DATA_DIR>/docs_examples/``.
+Passages come from JSONL files of three shapes: corpus passages ``{id, title, text, source}``,
+and the two kinds of record the ``docs_examples`` asset writes under
+``<IBERT_DATA_DIR>/docs_examples/``: ``qa`` records (``input.question``, ``target.answer``) and
+``documentation`` records (``input.function``, ``target.docstring``), each with the link to the
+lines it was mined from (``provenance``). All of them are ranked together, in one index.
+
+A search may take the asker's context (their code, their situation) besides the question: its
+words count, all together, at most :data:`CONTEXT_WEIGHT` of what the question's words count,
+so the context steers between passages the question finds and never drowns the question.
 
 >>> index = PassageIndex([Passage("a", "Filtering rows", "Use filter to keep rows.", "x"),
 ...                       Passage("b", "Joins", "Join two tables on a key.", "y")])
@@ -28,6 +34,10 @@ from ibert_inference.errors import DataStoreError
 CORPUS_DIR = Path(__file__).parent / "corpus"
 TITLE_WEIGHT = 2
 """Title words count this many times: a title says what the passage is about."""
+CONTEXT_WEIGHT = 0.3
+"""What the context's words weigh, together, next to the question's words (1)."""
+MAX_DOCSTRING_CHARS = 2_000
+"""A mined docstring longer than this is cut: its beginning says what the function does."""
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -36,7 +46,7 @@ _STOPWORDS = frozenset(
         "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "so",
         "that", "the", "their", "them", "then", "there", "these", "this", "to", "use", "used",
         "using", "what", "when", "where", "which", "with", "without", "you", "your", "want",
-        "get", "way",
+        "get", "way", "should", "would", "could", "will", "here", "need", "just",
     }
 )  # fmt: skip
 # Everyday words a question uses for what Ibis calls by its own name.
@@ -162,18 +172,28 @@ class PassageIndex:
             for term, df in document_frequency.items()
         }
 
-    def search(self, question: str, *, k: int = 3) -> list[Hit]:
-        """The ``k`` best passages with a positive score, best first."""
-        terms = Counter(_query_terms(question))
+    def search(self, question: str, *, k: int = 3, context: str | None = None) -> list[Hit]:
+        """The ``k`` best passages with a positive score, best first.
+
+        ``context`` words weigh :data:`CONTEXT_WEIGHT` of the question's, all together: with
+        many distinct words, each weighs less.
+        """
+        terms = {
+            term: 1 + math.log(count) for term, count in Counter(_query_terms(question)).items()
+        }
+        if context:
+            extra = Counter(t for t in _query_terms(context) if t not in terms)
+            share = CONTEXT_WEIGHT * (min(1.0, len(terms) / len(extra)) if terms else 1.0)
+            terms |= {term: share * (1 + math.log(count)) for term, count in extra.items()}
         scored = []
         for position, counts in enumerate(self._frequencies):
             score = 0.0
             norm = self.k1 * (1 - self.b + self.b * self._lengths[position] / self._average_length)
-            for term, query_count in terms.items():
+            for term, query_weight in terms.items():
                 frequency = counts.get(term, 0)
                 if frequency:
                     weight = self._idf[term] * frequency * (self.k1 + 1) / (frequency + norm)
-                    score += weight * (1 + math.log(query_count))
+                    score += weight * query_weight
             if score > 0:
                 scored.append(Hit(self.passages[position], score))
         scored.sort(key=lambda hit: (-hit.score, hit.passage.id))
@@ -190,15 +210,20 @@ def default_corpus_paths() -> list[Path]:
 
 
 def load_passages(paths: Iterable[Path | str]) -> list[Passage]:
-    """Passages from JSONL files or folders of them (searched recursively), deduplicated by id."""
+    """Passages from JSONL files or folders of them (searched recursively), deduplicated by id
+    and by content (the same docstring mined from several backends is one passage)."""
     passages: dict[str, Passage] = {}
+    contents: set[tuple[str, str]] = set()
     for path in map(Path, paths):
         files = sorted(path.rglob("*.jsonl")) if path.is_dir() else [path]
         # rejected records sit beside the kept ones and must not answer questions
         files = [file for file in files if not file.name.endswith(".rejects.jsonl")]
         for file in files:
             for passage in _passages_of(file):
-                passages.setdefault(passage.id, passage)
+                if passage.id in passages or (passage.title, passage.text) in contents:
+                    continue
+                passages[passage.id] = passage
+                contents.add((passage.title, passage.text))
     return list(passages.values())
 
 
@@ -220,33 +245,58 @@ def _passages_of(file: Path) -> Iterator[Passage]:
 
 
 def passage_from_json(data: dict[str, Any]) -> Passage | None:
-    """A passage from a corpus line or a ``qa`` dataset record; None for other records."""
+    """A passage from a corpus line, a ``qa`` or a ``documentation`` record; else None.
+
+    >>> passage_from_json({"id": "d1", "task": "documentation",
+    ...     "input": {"function": "pivot_wider", "code": "def pivot_wider(self): ..."},
+    ...     "target": {"docstring": "Pivot a table to a wider format.\\n\\nMore."}}).title
+    'pivot_wider: Pivot a table to a wider format.'
+    """
     if "text" in data and "title" in data:
         return Passage(str(data["id"]), data["title"], data["text"], str(data.get("source", "")))
-    if data.get("task") != "qa":
+    given, wanted = data.get("input") or {}, data.get("target") or {}
+    if data.get("task") == "qa":
+        title, text = given.get("question"), wanted.get("answer")
+    elif data.get("task") == "documentation":
+        docstring = str(wanted.get("docstring") or "").strip()
+        function = given.get("function")
+        if not docstring or not function:
+            return None
+        title = f"{function}: {docstring.splitlines()[0].strip()}"
+        text = docstring[:MAX_DOCSTRING_CHARS]
+    else:
         return None
-    question = (data.get("input") or {}).get("question")
-    answer = (data.get("target") or {}).get("answer")
-    if not question or not answer:
+    if not title or not text:
         return None
     source = _source_of(data.get("provenance") or {})
-    return Passage(str(data.get("id", question)), question, answer, source)
+    return Passage(str(data.get("id", title)), title, text, source)
 
 
 def _source_of(provenance: dict[str, Any]) -> str:
-    """A link to the lines a record was mined from, as far as the provenance tells."""
+    """A link to the lines a record was mined from, as far as the provenance tells.
+
+    >>> _source_of({"url": "https://github.com/o/r.git", "commit": "abc", "path": "a.py",
+    ...             "line_start": 3, "line_end": 9})
+    'https://github.com/o/r/blob/abc/a.py#L3-L9'
+    >>> _source_of({"package": "ibis-framework", "version": "12.0.0", "path": "ibis/x.py",
+    ...             "url": "https://pypi.org/project/ibis-framework/12.0.0/", "line_start": 3,
+    ...             "line_end": 9})
+    'ibis-framework 12.0.0, ibis/x.py lines 3-9 (https://pypi.org/project/ibis-framework/12.0.0/)'
+    """
     url = str(provenance.get("url") or provenance.get("repo") or "").removesuffix(".git")
     path = provenance.get("path")
     if not path:
         return url
-    lines = ""
-    if provenance.get("line_start"):
-        lines = (
-            f"#L{provenance['line_start']}-L{provenance.get('line_end', provenance['line_start'])}"
-        )
+    start = provenance.get("line_start")
+    end = provenance.get("line_end", start)
+    if provenance.get("package") and provenance.get("version"):  # an installed release
+        lines = f" lines {start}-{end}" if start else ""
+        page = f" ({url})" if url else ""
+        return f"{provenance['package']} {provenance['version']}, {path}{lines}{page}"
+    anchor = f"#L{start}-L{end}" if start else ""
     if url.startswith("https://") and provenance.get("commit"):
-        return f"{url}/blob/{provenance['commit']}/{path}{lines}"
-    return f"{url}/{path}{lines}".lstrip("/")
+        return f"{url.rstrip('/')}/blob/{provenance['commit']}/{path}{anchor}"
+    return f"{url}/{path}{anchor}".lstrip("/")
 
 
 @lru_cache(maxsize=8)

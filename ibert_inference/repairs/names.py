@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ibert_inference.repairs.edits import (
@@ -22,6 +22,7 @@ from ibert_inference.repairs.edits import (
 from ibert_inference.schema.tables import Schema
 
 _QUOTED = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
+_JOINS = {"join", "inner_join", "left_join", "right_join", "outer_join", "semi_join", "anti_join"}
 _CHAIN_METHODS = frozenset({"agg", "aggregate", "select", "mutate", "order_by", "filter", "having"})
 
 
@@ -125,6 +126,70 @@ def fix_aggregate_of_other_table(
     if not edits:
         return None
     return Repair(splice(code, edits), changes)
+
+
+def fix_join_key(code: str, error: ErrorInfo, schema: Schema | None) -> Repair | None:
+    """A join key a table does not have becomes the key column that table does have.
+
+    In ``a.x == b.y`` where ``b`` has no ``y``: the column of ``b`` named like the other side
+    (``x``), else ``<b singular>_id`` for ``id`` (``customers.id`` -> ``customers.customer_id``),
+    else ``id`` for ``<b singular>_id``.
+
+    >>> schema = {"orders": {"id": "int64", "customer_id": "int64"},
+    ...           "customers": {"customer_id": "int64", "name": "string"}}
+    >>> fix_join_key("orders.join(customers, orders.customer_id == customers.id)",
+    ...              ErrorInfo(""), schema).code
+    'orders.join(customers, orders.customer_id == customers.customer_id)'
+    """
+    if not schema:
+        return None
+    tree = parse_or_none(code)
+    if tree is None:
+        return None
+    edits: list[tuple[Any, str]] = []
+    changes: list[str] = []
+    for node in ast.walk(tree):
+        if not is_method_call(node, _JOINS):
+            continue
+        for compare in ast.walk(node):
+            if not (isinstance(compare, ast.Compare) and len(compare.ops) == 1):
+                continue
+            sides = [compare.left, compare.comparators[0]]
+            for side, other in (sides, sides[::-1]):
+                table, column = _table_column(side)
+                if not isinstance(side, ast.Attribute) or table is None or table not in schema:
+                    continue
+                if column in schema[table]:
+                    continue
+                key = _key_column(column, table, _table_column(other)[1], schema[table])
+                if key is None:
+                    continue
+                edits.append((attribute_name_span(side), key))
+                changes.append(
+                    f"join key {table}.{column} -> {table}.{key}: {table} has no {column} "
+                    f"(line {side.lineno})"
+                )
+    if not edits:
+        return None
+    return Repair(splice(code, edits), unique(changes))
+
+
+def _table_column(node: ast.AST) -> tuple[str | None, str | None]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id, node.attr
+    return None, None
+
+
+def _key_column(
+    missing: str | None, table: str, other: str | None, columns: Mapping[str, str]
+) -> str | None:
+    singular = table[:-1] if table.endswith("s") else table
+    candidates = [other]
+    if missing == "id":
+        candidates += [f"{singular}_id", f"{table}_id"]
+    if missing and missing.endswith("_id"):
+        candidates.append("id")
+    return next((c for c in candidates if c and c in columns), None)
 
 
 def _column_mentions(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:

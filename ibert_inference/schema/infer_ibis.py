@@ -98,8 +98,8 @@ def infer_ibis_schema(code: str, tables: list[str] | None = None) -> dict[str, d
             called = isinstance(parent, ast.Call) and parent.func is node
             if owner == "_" and not (called and node.attr in table_methods):  # not _.count()
                 add(_chain_table(node, parents, tables), node.attr, node)
-            elif owner in tables and node.attr not in table_methods:
-                add(owner, node.attr, node)
+            elif owner in tables and node.attr not in table_methods and not called:
+                add(owner, node.attr, node)  # a called attribute is a method, never a column
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):

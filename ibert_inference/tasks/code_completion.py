@@ -3,9 +3,9 @@
 A request has a budget: a deadline in seconds and a number of new tokens per candidate. The
 greedy candidate comes first and, when it runs, is the answer at once; sampled candidates
 are generated only when it does not, and generation stops where it is when the deadline passes.
-With a schema, a completion is verified by the verification engine: the completed code evaluates,
-compiles and runs on the generated databases (``details["verification"]``). Without one only
-parsing is checked and ``verified`` is None.
+With a schema, the completed code must evaluate, compile and run on the generated databases
+(``checks``: ``parses``, ``evaluates``, ``runs``; ``details["verification"]``); without one only
+parsing is checked. A completion is never ``verified``: there is no reference to compare it with.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def complete_code(
             result = _check(prefix, reply, schema, tried)
             if result is not None:
                 return _finish(result, started, time_budget_s, tried, load_s)
-    failed = TaskResult("code_completion", "", False, "model", {})
+    failed = TaskResult("code_completion", "", None, "model", {}, {"parses": False})
     return _finish(failed, started, time_budget_s, tried, load_s)
 
 
@@ -106,13 +106,14 @@ def _check(
         tried.append({"completion": completion, "problem": f"does not parse: {exc.msg}"})
         return None
     if schema is None:
-        return TaskResult("code_completion", completion, None, "model", {})
+        return TaskResult("code_completion", completion, None, "model", {}, {"parses": True})
     verdict = verify_runs(code, schema)
     if not verdict.ok:
         tried.append({"completion": completion, "problem": (verdict.reason or "")[:200]})
         return None
     details = {"verification": verification_details(verdict, "runs")}
-    return TaskResult("code_completion", completion, True, "model", details)
+    checks = {"parses": True, "evaluates": True, "runs": True}
+    return TaskResult("code_completion", completion, None, "model", details, checks)
 
 
 def _finish(
@@ -133,7 +134,9 @@ def _finish(
             f"no completion evaluated within the {budget:g} s budget "
             f"({len(tried)} tried); raise it with --time-budget"
         )
-    return TaskResult(result.task, result.output, result.verified, result.source, details)
+    return TaskResult(
+        result.task, result.output, result.verified, result.source, details, result.checks
+    )
 
 
 def _strip_echo(prefix: str, completion: str) -> str:

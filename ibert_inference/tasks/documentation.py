@@ -1,20 +1,36 @@
-"""Task ``doc``: a docstring for a Python function, checked to document every parameter and the
-return value with descriptions that say something, inserted without touching the body.
+"""Task ``doc``: docstrings for the functions of a Python file, checked to document every
+parameter and the return value with descriptions that say something, inserted without touching
+the bodies.
 
-What the docstring says comes from the code (``parameter_usage``), its example from an evaluation
-(``doc_example``); a model's text is used only when it passes the same checks.
+Every function of the file is documented (top-level functions and methods; not functions nested
+in other functions), or only the one named. A function that already has a docstring keeps it
+unless a new one is asked for (``replace``). What a docstring says comes from the code
+(``parameter_usage``), its example from an evaluation (``doc_example``); where the code does not
+say what a thing is, the docstring says the description is unknown rather than restate a name
+(``docstring_checks``). A model's text is used only when it passes the same checks.
 """
 
 from __future__ import annotations
 
 import ast
 import textwrap
+from dataclasses import dataclass, field
 from typing import Any
 
 from ibert_inference.errors import IbertError
 from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import docstring_prompt, extract_code
 from ibert_inference.tasks.doc_example import Example, build_example
+from ibert_inference.tasks.docstring_checks import (
+    UNKNOWN,
+    Function,
+    docstring_problems,
+    missing_documentation,
+    parameters,
+    returns_value,
+    says_nothing_new,
+    undescribed,
+)
 from ibert_inference.tasks.parameter_usage import (
     ParameterUsage,
     describe_parameters,
@@ -22,9 +38,37 @@ from ibert_inference.tasks.parameter_usage import (
 )
 from ibert_inference.tasks.result import TaskResult
 
+__all__ = [
+    "STYLES",
+    "docstring_problems",
+    "document_function",
+    "insert_docstring",
+    "missing_documentation",
+    "parameters",
+    "returns_value",
+    "written_docstring",
+]
+
 STYLES = ("google", "numpy")
 LINE_WIDTH = 88
 """Docstring lines are wrapped to this width (before the function's own indentation)."""
+MODEL_HINT = "or let a model try: drop --no-model (or pass model=) with one installed"
+
+
+@dataclass
+class Documented:
+    """What ``doc`` did with one function: its new docstring and how it was checked, or why it
+    was left as it was."""
+
+    name: str
+    docstring: str | None = None
+    source: str = "deterministic"
+    problems: list[str] = field(default_factory=list)
+    model_problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    example_evaluated: bool = False
+    example_left_out: str | None = None
+    kept: str | None = None
 
 
 def document_function(
@@ -34,159 +78,193 @@ def document_function(
     examples: bool = True,
     model: Any = None,
     attempts: int = 2,
+    function: str | None = None,
+    replace: bool = False,
 ) -> TaskResult:
-    """A docstring for the first function of ``source``, inserted into it.
+    """Docstrings for every function of ``source`` (or the one named ``function``), inserted.
 
-    Without a model (or when the model's text fails the checks) the docstring is built from the
+    Without a model (or when the model's text fails the checks) a docstring is built from the
     code: types from annotations and defaults, descriptions from how each parameter is used, an
-    example only when one was evaluated. A model's text is kept only when it documents every
-    parameter and the return value, restates no name as a description and marks no example
-    ``+SKIP``; its own examples are replaced by the evaluated one (or left out).
+    example only when one was evaluated, and "Description unknown." where the code does not
+    say. A model's text is kept only when it documents every parameter and the return value,
+    restates no name and marks no example ``+SKIP``; its own examples are replaced by the
+    evaluated one (or left out). ``details["functions"]`` says what happened to each function.
     """
     if style not in STYLES:
         raise IbertError(f"unknown docstring style {style!r}: use google or numpy")
-    function = _first_function(source)
+    functions = _functions(_parse(source), function)
+    output = source
+    done: list[Documented] = []
+    # last function first: inserting lines leaves the positions of the earlier ones as they are
+    for qualified, node in sorted(functions, key=lambda item: -item[1].lineno):
+        outcome = Documented(qualified)
+        done.insert(0, outcome)
+        if ast.get_docstring(node) is not None and not replace:
+            outcome.kept = "it has a docstring (--replace writes a new one)"
+            continue
+        if node.body[0].lineno == node.lineno:
+            outcome.kept = "a one-line function cannot take a docstring"
+            continue
+        _document(node, source, style, examples and "." not in qualified, model, attempts, outcome)
+        if examples and "." in qualified:
+            outcome.example_left_out = "a method's example would need an instance of its class"
+        output = insert_docstring(output, node, outcome.docstring or "")
+    return _result(output, done, source)
+
+
+def _document(
+    function: Function,
+    source: str,
+    style: str,
+    examples: bool,
+    model: Any,
+    attempts: int,
+    outcome: Documented,
+) -> None:
     example = build_example(function, describe_parameters(function)) if examples else None
-    problems: list[str] = []
+    if example is not None:
+        outcome.example_evaluated = example.lines is not None
+        outcome.example_left_out = example.reason if example.lines is None else None
     if model is not None:
-        demonstrations = demonstrations_for(model, "documentation", {"code": source})
+        code = ast.get_source_segment(source, function, padded=True) or ast.unparse(function)
+        code = textwrap.dedent(code)
+        demonstrations = demonstrations_for(model, "documentation", {"code": code})
         for _ in range(attempts):
-            prompt = docstring_prompt(source, style, examples, demonstrations)
+            prompt = docstring_prompt(code, style, examples, demonstrations)
             (reply,) = model.generate([prompt])
             docstring = _with_example(
                 _without_examples(_clean(extract_code(reply))), example, style
             )
             found = docstring_problems(function, docstring, style)
             if not found:
-                return _result(source, function, docstring, "model", problems, example)
-            problems.append("; ".join(found))
-    docstring = written_docstring(function, style, example)
-    found = docstring_problems(function, docstring, style)
-    return _result(source, function, docstring, "deterministic", problems, example, ok=not found)
+                outcome.docstring, outcome.source = docstring, "model"
+                return
+            outcome.model_problems.append("; ".join(found))
+    outcome.docstring = written_docstring(function, style, example)
+    outcome.problems = docstring_problems(function, outcome.docstring, style)
+    outcome.unknown = undescribed(function, outcome.docstring, style)[1]
 
 
-def _result(
-    source: str,
-    function: ast.FunctionDef | ast.AsyncFunctionDef,
-    docstring: str,
-    origin: str,
-    problems: list[str],
-    example: Example | None,
-    ok: bool = True,
-) -> TaskResult:
-    details: dict[str, Any] = {"docstring": docstring, "model_problems": problems}
-    if example is not None and example.lines is None:
-        details["example_left_out"] = example.reason
-    return TaskResult(
-        task="documentation",
-        output=insert_docstring(source, function, docstring),
-        verified=ok,
-        source=origin,  # type: ignore[arg-type]
-        details=details,
-    )
+def _result(output: str, done: list[Documented], source: str) -> TaskResult:
+    written = [d for d in done if d.docstring is not None]
+    details: dict[str, Any] = {"functions": [_as_details(d) for d in done]}
+    if not written:
+        kept = "; ".join(f"{d.name}: {d.kept}" for d in done)
+        details["reason"] = f"no docstring written: {kept}"
+        return TaskResult("documentation", "", None, "none", details)
+    first = written[0]  # one function: its docstring and problems, as before
+    details |= {"docstring": first.docstring, "model_problems": first.model_problems}
+    if first.example_left_out:
+        details["example_left_out"] = first.example_left_out
+    unknown = [f"{d.name}: {', '.join(d.unknown)}" for d in written if d.unknown]
+    other = [f"{d.name}: {p}" for d in written for p in d.problems if "unknown" not in p]
+    checks = {
+        "documents_every_parameter": not any(p.startswith("missing") for d in written
+                                             for p in d.problems),
+        "describes_everything": not any(d.problems for d in written),
+    }  # fmt: skip
+    if any(d.example_evaluated for d in written):
+        checks["example_evaluated"] = True
+    if unknown or other:
+        what = "; ".join(other + [f"descriptions unknown ({u})" for u in unknown])
+        details["reason"] = (
+            f"{what}: the docstring says {UNKNOWN!r} where the code does not tell; write them in, "
+            f"{MODEL_HINT}"
+        )
+    origin = "model" if any(d.source == "model" for d in written) else "deterministic"
+    return TaskResult("documentation", output, None, origin, details, checks)  # type: ignore[arg-type]
 
 
-def _first_function(source: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
+def _as_details(done: Documented) -> dict[str, Any]:
+    return {key: value for key, value in vars(done).items() if value not in (None, [], False)}
+
+
+def _parse(source: str) -> ast.Module:
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except SyntaxError as exc:
         raise IbertError(f"the input is not valid Python (line {exc.lineno}): {exc.msg}") from None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            return node
-    raise IbertError("the input holds no function definition: give a `def ...` to document")
 
 
-def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    args = function.args
-    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
-    return [n for n in names if n not in {"self", "cls"}]
+def _functions(tree: ast.Module, wanted: str | None) -> list[tuple[str, Function]]:
+    """Top-level functions and methods of classes (at any depth), with qualified names."""
+    found: list[tuple[str, Function]] = []
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.append((prefix + node.name, node))
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    if not found:
+        raise IbertError("the input holds no function definition: give a `def ...` to document")
+    if wanted is None:
+        return found
+    named = [(q, f) for q, f in found if wanted in (q, f.name)]
+    if not named:
+        names = ", ".join(q for q, _ in found)
+        raise IbertError(f"no function named {wanted!r} in the input; it has: {names}")
+    return named
 
 
-def returns_value(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    if isinstance(function.returns, ast.Constant) and function.returns.value is None:
-        return False
-    return any(
-        isinstance(node, ast.Return) and node.value is not None for node in ast.walk(function)
-    ) or (function.returns is not None)
+def written_docstring(function: Function, style: str, example: Example | None) -> str:
+    """A docstring from the code itself: what each parameter is used for, what comes back.
 
-
-def missing_documentation(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, docstring: str, style: str
-) -> list[str]:
-    """Parameters (and the return value) the docstring does not document."""
-    import docstring_parser
-
-    if not docstring.strip():
-        return ["everything"]
-    try:
-        parsed = docstring_parser.parse(docstring, style=_parse_style(style))
-    except docstring_parser.ParseError:
-        return ["a parseable docstring"]
-    documented = {p.arg_name.lstrip("*") for p in parsed.params}
-    missing = [p for p in parameters(function) if p not in documented]
-    if returns_value(function) and parsed.returns is None:
-        missing.append("the return value")
-    if not parsed.short_description:
-        missing.append("a summary line")
-    return missing
-
-
-def docstring_problems(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, docstring: str, style: str
-) -> list[str]:
-    """Why ``docstring`` is not worth keeping: gaps, names restated as descriptions, skips."""
-    import docstring_parser
-
-    problems = missing_documentation(function, docstring, style)
-    if problems:
-        return ["missing " + ", ".join(problems)]
-    parsed = docstring_parser.parse(docstring, style=_parse_style(style))
-    for param in parsed.params:
-        words = param.arg_name.lstrip("*").replace("_", " ").lower()
-        said = (param.description or "").strip().rstrip(".").lower()
-        if said in {words, f"the {words}", f"a {words}", f"an {words}", ""}:
-            problems.append(f"{param.arg_name}: the description only restates the name")
-    if "+SKIP" in docstring:
-        problems.append("an example is marked doctest: +SKIP instead of being runnable")
-    return problems
-
-
-def written_docstring(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, style: str, example: Example | None
-) -> str:
-    """A docstring from the code itself: what each parameter is used for, what comes back."""
+    Where the code does not say (no use tells what a parameter is, a result that is no method
+    chain and no short expression) the docstring says :data:`UNKNOWN`, never a restated name.
+    """
     usages = describe_parameters(function)
     shape = describe_return(function)
+    returned = _returned_code(function)
     if shape.short:
         summary = f"Return {shape.short}."
+    elif returned:
+        summary = f"Return `{returned}`."
     else:
-        summary = function.name.replace("_", " ").strip().capitalize() + "."
-    returns_text = f"{shape.phrase[0].upper()}{shape.phrase[1:]}." if shape.phrase else ""
+        summary = UNKNOWN
+    if shape.phrase:
+        returns_text = f"{shape.phrase[0].upper()}{shape.phrase[1:]}."
+    else:
+        returns_text = f"The value of `{returned}`." if returned else UNKNOWN
+    descriptions = {
+        name: UNKNOWN if says_nothing_new(usage.description, name) else usage.description
+        for name, usage in usages.items()
+    }
     lines = [summary, ""]
     if style == "google":
         if usages:
             lines.append("Args:")
             for name, usage in usages.items():
                 kind = f" ({usage.type})" if usage.type else ""
-                lines += _wrapped(f"{name}{kind}: {usage.description}{_default_note(usage)}", 4)
+                text = f"{name}{kind}: {descriptions[name]}{_default_note(usage)}"
+                lines += _wrapped(text, 4)
             lines.append("")
         if returns_value(function):
             returns_line = f"{shape.type}: {returns_text}" if shape.type else returns_text
-            lines += ["Returns:", *_wrapped(returns_line or "What the function returns.", 4), ""]
+            lines += ["Returns:", *_wrapped(returns_line, 4), ""]
     else:
         if usages:
             lines += ["Parameters", "----------"]
             for name, usage in usages.items():
                 kind = f" : {usage.type}" if usage.type else ""
                 default = f", default {usage.default}" if usage.default is not None else ""
-                lines += [f"{name}{kind}{default}", *_wrapped(usage.description, 4, 4)]
+                lines += [f"{name}{kind}{default}", *_wrapped(descriptions[name], 4, 4)]
             lines.append("")
         if returns_value(function):
             lines += ["Returns", "-------", shape.type or "object"]
-            lines += [*_wrapped(returns_text or "What the function returns.", 4, 4), ""]
+            lines += [*_wrapped(returns_text, 4, 4), ""]
     return _with_example("\n".join(lines).strip(), example, style)
+
+
+def _returned_code(function: Function, longest: int = 60) -> str | None:
+    """The returned expression's source when it is short and more than a name."""
+    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1 or isinstance(returns[0].value, ast.Name | ast.Constant):
+        return None
+    text = ast.unparse(returns[0].value)  # type: ignore[arg-type]
+    return text if len(text) <= longest else None
 
 
 def _wrapped(text: str, indent: int, hanging: int = 8) -> list[str]:
@@ -223,14 +301,6 @@ def _without_examples(docstring: str) -> str:
     return docstring
 
 
-def _parse_style(style: str) -> Any:
-    import docstring_parser
-
-    if style == "google":
-        return docstring_parser.DocstringStyle.GOOGLE
-    return docstring_parser.DocstringStyle.NUMPYDOC
-
-
 def _clean(text: str) -> str:
     text = text.strip()
     for quote in ('"""', "'''"):
@@ -239,9 +309,7 @@ def _clean(text: str) -> str:
     return textwrap.dedent(text).strip()
 
 
-def insert_docstring(
-    source: str, function: ast.FunctionDef | ast.AsyncFunctionDef, docstring: str
-) -> str:
+def insert_docstring(source: str, function: Function, docstring: str) -> str:
     """``source`` with ``docstring`` as the function's docstring (an old one replaced)."""
     lines = source.splitlines(keepends=True)
     first = function.body[0]

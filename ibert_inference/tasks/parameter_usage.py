@@ -135,6 +135,8 @@ def _learn(usage: ParameterUsage, node: ast.Name, parents: dict[ast.AST, ast.AST
             text = _ARITHMETIC[type(parent.op)].format(col=_column_name(other))
             _set(usage, "scalar", text)
             usage.compared_with = _column_name(other)
+    elif isinstance(parent, ast.keyword) and isinstance(grand, ast.Call) and parent.arg:
+        _set(usage, usage.kind, f"Passed as `{parent.arg}` to `{ast.unparse(grand.func)}`")
     elif isinstance(parent, ast.Subscript) and parent.slice is node:
         _set(usage, "column_name", "Name of the column to use")
         usage.type = usage.type or "str"

@@ -1,7 +1,11 @@
 """Question answering about Ibis: retrieve passages, then answer from them with citations.
 
-Without a model the best passages are the answer; with one, the model answers from the
-numbered passages and cites them as [1]..[k]. Answers are not verified (``verified`` is None).
+Without a model the best passages are the answer. With one, the model answers from the numbered
+passages, and its answer is shown only when it adds something the passages do not have that can
+be checked: a code example (not copied from a passage) that the safe evaluator turns into an Ibis
+expression (``checks["example_evaluated"]``). Otherwise the passages are the answer, and
+``details["note"]`` says why the model's was not shown. Either way every retrieved passage is
+cited: a model never costs a citation. Answers are not verified (``verified`` is None).
 
 >>> result = answer_question("How do I sort rows?")
 >>> result.source, len(result.details["citations"]) > 0
@@ -10,16 +14,18 @@ numbered passages and cites them as [1]..[k]. Answers are not verified (``verifi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ibert_inference.errors import IbertError
 from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import qa_prompt
 from ibert_inference.model.retrieval import Hit, default_corpus_paths, passage_index
 from ibert_inference.tasks.result import TaskResult
 
-CONTEXT_SEARCH_CHARS = 500
+_CODE_BLOCK = re.compile(r"```([A-Za-z0-9_+-]*)\n(.*?)```", re.DOTALL)
 
 
 def answer_question(
@@ -32,13 +38,12 @@ def answer_question(
 ) -> TaskResult:
     """Answer ``question`` from the shipped corpus, the store's docs and ``corpus_paths``.
 
-    ``context`` (the user's code or situation) joins the question in the search, its first
-    :data:`CONTEXT_SEARCH_CHARS` characters so a long file does not drown the question, and the
-    model reads all of it.
+    ``context`` (the user's code or situation) steers the search with a weight below the
+    question's (:data:`~ibert_inference.model.retrieval.CONTEXT_WEIGHT`), and the model reads
+    all of it.
     """
     paths = [*default_corpus_paths(), *map(Path, corpus_paths)]
-    query = f"{question} {context[:CONTEXT_SEARCH_CHARS]}" if context else question
-    hits = passage_index(paths).search(query, k=k)
+    hits = passage_index(paths).search(question, k=k, context=context)
     citations = [
         {
             "n": number,
@@ -57,20 +62,53 @@ def answer_question(
             "none",
             {"citations": [], "reason": "no passage matches the question's words"},
         )
+    retrieved = TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
     if model is None:
-        return TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
+        return retrieved
     demonstrations = demonstrations_for(model, "qa", {"question": question})
     conversation = qa_prompt(question, hits, demonstrations, context)
     answer = model.generate([conversation])[0].strip()
-    if not answer:
-        return TaskResult(
-            "qa",
-            format_passages(hits),
-            None,
-            "retrieval",
-            {"citations": citations, "reason": "the model gave an empty answer"},
-        )
-    return TaskResult("qa", answer, None, "model", {"citations": citations})
+    example, problem = new_code_example(answer, hits)
+    if example is None:
+        note = f"the model's answer was not shown: {problem}"
+        details = {**retrieved.details, "note": note, "model_answer": answer}
+        return TaskResult("qa", retrieved.output, None, "retrieval", details)
+    output = f"{answer}\n\nSources:\n{format_citations(hits)}"
+    details = {"citations": citations, "example": example}
+    return TaskResult("qa", output, None, "model", details, {"example_evaluated": True})
+
+
+def new_code_example(answer: str, hits: list[Hit]) -> tuple[str | None, str]:
+    """The first code example of ``answer`` that no passage shows and that evaluates; else
+    None and why there is none."""
+    blocks = [code.strip() for language, code in _CODE_BLOCK.findall(answer)
+              if language.lower() in {"", "python", "py"} and code.strip()]  # fmt: skip
+    if not blocks:
+        return None, "it adds no code example"
+    shown = " ".join(" ".join(hit.passage.text.split()) for hit in hits)
+    new = [code for code in blocks if " ".join(code.split()) not in shown]
+    if not new:
+        return None, "its code example only repeats a passage"
+    problem = ""
+    for code in new:
+        error = _evaluation_error(code)
+        if error is None:
+            return code, ""
+        problem = problem or error
+    return None, f"its code example does not evaluate ({problem})"
+
+
+def _evaluation_error(code: str) -> str | None:
+    """None when ``code`` evaluates (in a sandbox worker) on the tables it names; else why not."""
+    from ibert_inference.safe_eval.isolated import evaluates
+    from ibert_inference.schema.infer_ibis import infer_ibis_schema, table_names
+
+    try:
+        schema = infer_ibis_schema(code) if table_names(code) else None
+        evaluates(code, schema)
+    except IbertError as exc:
+        return " ".join(str(exc).split())[:200]
+    return None
 
 
 def format_passages(hits: list[Hit]) -> str:
@@ -80,3 +118,12 @@ def format_passages(hits: list[Hit]) -> str:
         source = f" ({hit.passage.source})" if hit.passage.source else ""
         blocks.append(f"[{number}] {hit.passage.title}{source}\n{hit.passage.text}")
     return "\n\n".join(blocks)
+
+
+def format_citations(hits: list[Hit]) -> str:
+    """One line per passage: the same numbers, titles and sources as the passages' answer."""
+    lines = []
+    for number, hit in enumerate(hits, start=1):
+        source = f" ({hit.passage.source})" if hit.passage.source else ""
+        lines.append(f"[{number}] {hit.passage.title}{source}")
+    return "\n".join(lines)
