@@ -456,6 +456,8 @@ def _print_result(result: TaskResult, *, as_json: bool) -> None:
         inferred = result.details.get("inferred_schema")
         if inferred:  # said in the output itself, as a comment of the output's language
             print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql"))
+            for note in result.details.get("inferred_schema_notes", []):
+                print(f"{'--' if result.task == 'ibis_to_sql' else '#'} assumed: {note}")
         print(result.output.rstrip("\n"))
 
 
