@@ -20,6 +20,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
+from ibert_inference.schema.table_names import unqualified_tables
 from ibert_inference.schema.tables import Schema
 
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
@@ -177,7 +178,7 @@ _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved")
 
 def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expression:
     """Parse, check names and qualify: every column ``table.column``, every projection named."""
-    tree = parse_statement(sql, dialect)
+    tree = unqualified_tables(parse_statement(sql, dialect), schema)
     check_tables(tree, schema)
     name_projections(tree, schema)
     spellings = [_alias_spellings(select, dialect) for select in tree.find_all(exp.Select)]

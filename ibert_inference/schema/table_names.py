@@ -1,0 +1,36 @@
+"""Qualified table names (``proj.dataset.table``, ``db.schema.table``, quoted) read as the
+schema's tables.
+
+A warehouse query names its tables as its warehouse does; a schema (given or inferred) names each
+table once, by its bare name. The translator and the verifier both read a qualified name of a
+schema table as that table.
+
+>>> import sqlglot
+>>> tree = sqlglot.parse_one("SELECT s.id FROM `proj.analytics.sessions` AS s", read="bigquery")
+>>> unqualified_tables(tree, {"sessions": {"id": "int64"}}).sql("bigquery")
+'SELECT s.id FROM `sessions` AS s'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlglot import exp
+
+
+def qualified_tables(tree: exp.Expr, tables: Iterable[str]) -> list[exp.Table]:
+    """The table references in ``tree`` that qualify one of ``tables`` (case-insensitively)."""
+    names = {name.lower() for name in tables}
+    return [
+        table
+        for table in tree.find_all(exp.Table)
+        if (table.args.get("db") or table.args.get("catalog")) and table.name.lower() in names
+    ]
+
+
+def unqualified_tables(tree: exp.Expr, tables: Iterable[str]) -> exp.Expr:
+    """``tree`` (changed in place) with every reference to one of ``tables`` by its bare name."""
+    for table in qualified_tables(tree, tables):
+        table.set("db", None)
+        table.set("catalog", None)
+    return tree
