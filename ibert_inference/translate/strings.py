@@ -182,6 +182,10 @@ class StringMixin(ExpressionTranslator):
             self.translate(node.this), "re_extract", self.translate(node.expression), index
         )
 
+    def on_md5(self, node: exp.MD5) -> Code:
+        """MD5 as the hex digest SQL engines return (dbt's surrogate keys), Ibis's own hash."""
+        return method(self.translate(node.this), "hexdigest", lit("md5"))
+
     def on_splitpart(self, node: exp.SplitPart) -> Code:
         parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
         index = self.translate(node.args["part_index"])
