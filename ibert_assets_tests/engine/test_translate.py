@@ -594,3 +594,16 @@ def test_md5_is_ibis_own_hex_digest_as_in_dbt_surrogate_keys():
     )
     code = _verified_translation(sql, {"t": {"id": "int64", "name": "string"}}, "postgres")
     assert '.hexdigest("md5")' in code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT split_part(s, ',', n) AS part FROM t",
+        "SELECT split_part(s, ',', n + 1) AS part FROM t",
+        "SELECT split_part(s, ',', -1) AS last_part FROM t",
+        "SELECT split_part(s, ',', 2) AS second FROM t",
+    ],
+)
+def test_split_part_with_any_index_agrees_with_sql(sql):
+    _verified_translation(sql, {"t": {"s": "string", "n": "int64"}}, "postgres")
