@@ -607,3 +607,38 @@ def test_md5_is_ibis_own_hex_digest_as_in_dbt_surrogate_keys():
 )
 def test_split_part_with_any_index_agrees_with_sql(sql):
     _verified_translation(sql, {"t": {"s": "string", "n": "int64"}}, "postgres")
+
+
+@pytest.mark.parametrize(
+    ("sql", "method"),
+    [
+        ("SELECT a FROM t WHERE s = ANY ('alpha', 'beta')", ".isin("),
+        ("SELECT a FROM t WHERE a = ANY (ARRAY_CONSTRUCT(1, 2, 3))", ".isin("),
+    ],
+)
+def test_any_and_all_over_a_list_are_membership(sql, method):
+    code = _verified_translation(sql, {"t": {"a": "int64", "s": "string"}}, "snowflake")
+    assert method in code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT a FROM t WHERE (a, b) = (1, 2)",
+        "SELECT a FROM t WHERE (a, b) IN ((1, 2), (3, 4))",
+    ],
+)
+def test_row_equality_and_membership_are_element_wise(sql):
+    _verified_translation(sql, {"t": {"a": "int64", "b": "int64"}}, "postgres")
+
+
+@pytest.mark.parametrize(
+    ("sql", "construct"),
+    [
+        ("SELECT a FROM t WHERE (a, b) > (3, 4)", "row comparison GT"),
+        ("SELECT a FROM t WHERE (a, b) NOT IN ((1, 2))", "row NOT IN"),
+    ],
+)
+def test_row_comparisons_engines_disagree_on_are_refused_naming_the_construct(sql, construct):
+    with pytest.raises(UnsupportedSQLError, match=construct):
+        sql_to_ibis(sql, {"t": {"a": "int64", "b": "int64"}})

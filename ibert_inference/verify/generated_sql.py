@@ -39,11 +39,26 @@ _NOW_FUNCTIONS = {"NOW", "GETDATE", "SYSDATE", "SYSTIMESTAMP", "TRANSACTION_TIME
 
 
 def for_generated_databases(tree: exp.Expr, schema: Schema) -> exp.Expr:
-    """A copy of ``tree`` with schema tables unqualified and "now" fixed (``tree`` itself when
-    there is nothing to change)."""
-    if not (qualified_tables(tree, schema) or _reads_now(tree)):
+    """A copy of ``tree`` with schema tables unqualified, "now" fixed and ``= ANY (a, b)``
+    spelled as DuckDB reads it (``tree`` itself when there is nothing to change)."""
+    if not (qualified_tables(tree, schema) or _reads_now(tree) or _quantified_lists(tree)):
         return tree
-    return fixed_now(unqualified_tables(tree.copy(), schema))
+    copied = unqualified_tables(tree.copy(), schema)
+    for node in _quantified_lists(copied):
+        values = exp.In(this=node.this.copy(), expressions=node.expression.this.expressions)
+        node.replace(exp.Not(this=values) if isinstance(node, exp.NEQ) else values)
+    return fixed_now(copied)
+
+
+def _quantified_lists(tree: exp.Expr) -> list[exp.Expr]:
+    """``x = ANY ('a', 'b')`` and ``x <> ALL ('a', 'b')`` (Snowflake): DuckDB reads a list there
+    as a subquery of several columns; IN and NOT IN are the same three-valued test."""
+    return [
+        node
+        for node in tree.find_all(exp.EQ, exp.NEQ)
+        if isinstance(node.expression, exp.Any if isinstance(node, exp.EQ) else exp.All)
+        and isinstance(node.expression.this, exp.Tuple | exp.Array)
+    ]
 
 
 def fixed_now(tree: exp.Expr) -> exp.Expr:
