@@ -487,7 +487,7 @@ TRANSLATE_LAYERS = [
     {"relations"},
     {"scope"},
     {"subqueries", "decorrelate"},
-    {"aggregates", "strings", "dates"},
+    {"aggregates", "strings", "dates", "arrays"},
     {"expressions"},
     {"rewrites"},
     {"core"},
@@ -642,3 +642,18 @@ def test_row_equality_and_membership_are_element_wise(sql):
 def test_row_comparisons_engines_disagree_on_are_refused_naming_the_construct(sql, construct):
     with pytest.raises(UnsupportedSQLError, match=construct):
         sql_to_ibis(sql, {"t": {"a": "int64", "b": "int64"}})
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "method"),
+    [
+        ("SELECT ARRAY_SORT(tags) AS sorted_tags FROM t", "snowflake", ".sort()"),
+        ("SELECT ARRAY_SIZE(tags) AS n FROM t", "snowflake", ".length()"),
+        ("SELECT id FROM t WHERE array_contains(tags, 'alpha')", "duckdb", ".contains("),
+        ("SELECT ARRAY_TO_STRING(tags, ',') AS joined FROM t", "postgres", ".join("),
+    ],
+)
+def test_array_functions_translate_to_ibis_array_methods(sql, dialect, method):
+    schema = {"t": {"id": "int64", "tags": "array<string>"}}
+    code = _verified_translation(sql, schema, dialect)
+    assert method in code
