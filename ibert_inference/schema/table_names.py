@@ -29,8 +29,15 @@ def qualified_tables(tree: exp.Expr, tables: Iterable[str]) -> list[exp.Table]:
 
 
 def unqualified_tables(tree: exp.Expr, tables: Iterable[str]) -> exp.Expr:
-    """``tree`` (changed in place) with every reference to one of ``tables`` by its bare name."""
-    for table in qualified_tables(tree, tables):
+    """``tree`` (changed in place) with every reference to one of ``tables`` by its bare name,
+    unquoted: the schema names the table, and a quoted ``"products"`` in Snowflake would
+    otherwise differ from the schema's ``products`` (read as ``PRODUCTS``)."""
+    names = list(tables)
+    for table in qualified_tables(tree, names):
         table.set("db", None)
         table.set("catalog", None)
+    lowered = {name.lower() for name in names}
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier) and table.name.lower() in lowered:
+            table.this.set("quoted", False)
     return tree

@@ -93,6 +93,8 @@ def usage_hints(column: exp.Expr) -> Counter[str]:
         hints["boolean"] += 3
     if isinstance(parent, exp.If) and parent.this is node:
         hints["boolean"] += 3
+    if isinstance(parent, exp.Cast) and parent.to.is_type(*exp.DataType.NUMERIC_TYPES):
+        hints["float64"] += 1  # a string column cast to a number fails on generated words
     if isinstance(parent, exp.Filter) and node is parent.expression:
         hints["boolean"] += 3
     return hints
@@ -122,8 +124,10 @@ def literal_type(node: exp.Expr | None) -> Counter[str]:
         return Counter({"date": 3})
     if isinstance(node, NOW_TIMESTAMP):
         return Counter({"timestamp": 3})
-    if is_interval_math(node):
-        return literal_type(node.left if not isinstance(node.left, exp.Interval) else node.right)
+    if isinstance(node, exp.Add | exp.Sub):  # CURRENT_DATE - 30, a date plus an interval
+        left = node.left if not isinstance(node.left, exp.Interval) else node.right
+        found = literal_type(left)
+        return found if found.keys() & {"date", "timestamp"} else Counter()
     if isinstance(node, DATE_FUNCTIONS) and not isinstance(node, exp.Extract | exp.DateDiff):
         return Counter({"timestamp": 1})
     if isinstance(node, exp.Boolean):
