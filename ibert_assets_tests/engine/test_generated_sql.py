@@ -38,3 +38,9 @@ def test_the_compiled_ibis_gets_the_same_instant():
     compiled = 'SELECT * FROM "t" WHERE "t"."ts" > CURRENT_TIMESTAMP - INTERVAL 7 DAY'
     assert "CAST('2023-12-25 12:00:00' AS TIMESTAMP)" in fixed_now_sql(compiled)
     assert fixed_now_sql('SELECT "a" FROM "t"') == 'SELECT "a" FROM "t"'
+
+
+def test_countif_keeps_its_zero_where_duckdbs_count_if_is_null():
+    tree = sqlglot.parse_one("SELECT COUNTIF(x > 1) AS n FROM t", read="bigquery")
+    sql = for_generated_databases(tree, SCHEMA).sql("duckdb")
+    assert sql == "SELECT COUNT(CASE WHEN x > 1 THEN 1 END) AS n FROM t"

@@ -1,4 +1,5 @@
-"""SQL as it runs on the generated databases: tables by their own names, "now" one fixed instant.
+"""SQL as it runs on the generated databases: tables by their own names, "now" one fixed instant,
+the source dialect's meaning kept where DuckDB's spelling of it differs.
 
 A warehouse query names its tables as its warehouse does (``proj.analytics.sessions`` in
 BigQuery, ``"memory"."main"."stg_orders"`` from dbt, ``db.schema.table`` in Snowflake); the
@@ -41,9 +42,19 @@ _NOW_FUNCTIONS = {"NOW", "GETDATE", "SYSDATE", "SYSTIMESTAMP", "TRANSACTION_TIME
 def for_generated_databases(tree: exp.Expr, schema: Schema) -> exp.Expr:
     """A copy of ``tree`` with schema tables unqualified, "now" fixed and ``= ANY (a, b)``
     spelled as DuckDB reads it (``tree`` itself when there is nothing to change)."""
-    if not (qualified_tables(tree, schema) or _reads_now(tree) or _quantified_lists(tree)):
+    if not (
+        qualified_tables(tree, schema)
+        or _reads_now(tree)
+        or _quantified_lists(tree)
+        or tree.find(exp.CountIf)
+    ):
         return tree
     copied = unqualified_tables(tree.copy(), schema)
+    for count_if in list(copied.find_all(exp.CountIf)):
+        # COUNTIF is 0 where no row matches (BigQuery, Snowflake); DuckDB's COUNT_IF is NULL
+        # over a group whose condition is NULL in every row
+        condition = exp.case().when(count_if.this.copy(), exp.Literal.number(1))
+        count_if.replace(exp.Count(this=condition))
     for node in _quantified_lists(copied):
         values = exp.In(this=node.this.copy(), expressions=node.expression.this.expressions)
         node.replace(exp.Not(this=values) if isinstance(node, exp.NEQ) else values)
