@@ -72,3 +72,18 @@ def test_refusals_count_by_the_construct_they_name():
     assert "verified         1  25.0 %" in table
     assert "refused          2  50.0 %" in table
     assert "WITH RECURSIVE  2" in table and "mismatch  1" in table
+
+
+CORPUS = Path(__file__).parent.parent / "dbt_corpus"
+
+
+def test_the_dbt_style_corpus_translates_and_verifies_with_no_schema(tmp_path):
+    """Issue 27's corpus: import CTEs over select *, staging -> intermediate -> marts, md5
+    surrogate keys, a rendered incremental filter, Snowflake / BigQuery / Postgres spellings."""
+    dialects = sorted(folder.name for folder in CORPUS.iterdir() if folder.is_dir())
+    assert dialects == ["bigquery", "postgres", "snowflake"]
+    outcomes = []
+    for dialect in dialects:
+        outcomes += translate_folder(CORPUS / dialect, out_dir=tmp_path / dialect, dialect=dialect)
+    assert len(outcomes) >= 10
+    assert [o.line() for o in outcomes if o.status != "verified"] == []
