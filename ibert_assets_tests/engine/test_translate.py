@@ -657,3 +657,10 @@ def test_array_functions_translate_to_ibis_array_methods(sql, dialect, method):
     schema = {"t": {"id": "int64", "tags": "array<string>"}}
     code = _verified_translation(sql, schema, dialect)
     assert method in code
+
+
+@pytest.mark.parametrize("operator", ["LIKE", "ILIKE"])
+def test_like_any_of_a_list_is_the_or_of_the_patterns(operator):
+    sql = f"SELECT a FROM t WHERE s {operator} ANY ('%ph%', 'b%')"
+    code = _verified_translation(sql, {"t": {"a": "int64", "s": "string"}}, "snowflake")
+    assert f'.{operator.lower()}("%ph%") | ' in code

@@ -40,10 +40,23 @@ class StringMixin(ExpressionTranslator):
     """String handlers for :class:`ExpressionTranslator`."""
 
     def on_like(self, node: exp.Like) -> Code:
-        return method(self.translate(node.this), "like", self.translate(node.expression))
+        return self._like(node, "like")
 
     def on_ilike(self, node: exp.ILike) -> Code:
-        return method(self.translate(node.this), "ilike", self.translate(node.expression))
+        return self._like(node, "ilike")
+
+    def _like(self, node: exp.Like | exp.ILike, name: str) -> Code:
+        """``x LIKE p``; ``x LIKE ANY ('a%', 'b%')`` (Snowflake) as the OR of the patterns."""
+        subject, pattern = self.translate(node.this), node.expression
+        if not isinstance(pattern, exp.Any):
+            return method(subject, name, self.translate(pattern))
+        patterns = pattern.this.expressions if isinstance(pattern.this, exp.Tuple) else []
+        if not patterns:
+            raise unsupported(f"{name.upper()} ANY over anything but a list of patterns", node)
+        result = method(subject, name, self.translate(patterns[0]))
+        for other in patterns[1:]:
+            result = binary(result, "|", method(subject, name, self.translate(other)))
+        return result
 
     def on_escape(self, node: exp.Escape) -> Code:
         """``LIKE '%\\_%' ESCAPE '\\'``: Ibis's like has no escape; a literal infix, prefix or
