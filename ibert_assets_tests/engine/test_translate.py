@@ -664,3 +664,16 @@ def test_like_any_of_a_list_is_the_or_of_the_patterns(operator):
     sql = f"SELECT a FROM t WHERE s {operator} ANY ('%ph%', 'b%')"
     code = _verified_translation(sql, {"t": {"a": "int64", "s": "string"}}, "snowflake")
     assert f'.{operator.lower()}("%ph%") | ' in code
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect"),
+    [
+        ("SELECT split(s, ',')[0] AS first_part, split(s, ',')[1] AS second FROM t", "snowflake"),
+        ("SELECT str_split(s, ',')[2] AS second FROM t", "duckdb"),
+        ("SELECT array_size(split(s, ' ')) AS words FROM t", "snowflake"),
+    ],
+)
+def test_split_and_array_subscripts_count_from_the_dialects_first_index(sql, dialect):
+    code = _verified_translation(sql, {"t": {"s": "string"}}, dialect)
+    assert ".split(" in code
