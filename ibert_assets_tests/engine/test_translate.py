@@ -677,3 +677,16 @@ def test_like_any_of_a_list_is_the_or_of_the_patterns(operator):
 def test_split_and_array_subscripts_count_from_the_dialects_first_index(sql, dialect):
     code = _verified_translation(sql, {"t": {"s": "string"}}, dialect)
     assert ".split(" in code
+
+
+@pytest.mark.parametrize(
+    ("sql", "names"),
+    [
+        ("SELECT 1, 'x', a FROM t", ("1", "'x'", "a")),
+        ("SELECT a, COUNT(*), MAX(b) FROM t GROUP BY a", ("a", "count_star()", "MAX(b)")),
+    ],
+)
+def test_unaliased_result_columns_are_named_as_the_engine_names_them(sql, names):
+    schema = {"t": {"a": "int64", "b": "int64"}}
+    _verified_translation(sql, schema)
+    assert sql_to_ibis(sql, schema).expr.columns == names

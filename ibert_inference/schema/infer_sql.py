@@ -47,6 +47,9 @@ __all__ = [
     "schema_from_votes",
 ]
 
+STAND_IN_COLUMN = "unknown_columns"
+"""The one column given to a table the query reads only as a whole (``select * from t``)."""
+
 BaseColumn = tuple[str, str]
 """(base table, column) as the query spells them."""
 
@@ -82,6 +85,15 @@ def infer_schema_with_notes(sql: str | exp.Expr, dialect: str = "duckdb") -> Inf
     if not analysis.tables:
         raise SchemaInferenceError("the query reads no base table")
     analysis.unify(tree)
+    for table in sorted(analysis.tables):
+        if not analysis.columns.get(table):
+            # read whole through ``*`` and nothing else: the query is the same whatever its
+            # columns, so one stand-in column stands for them (the translation names none)
+            analysis.columns[table].add(STAND_IN_COLUMN)
+            analysis.notes.append(
+                f"table {table!r} is read only through *: its columns are unknown; one "
+                f"stand-in column {STAND_IN_COLUMN!r} stands for them"
+            )
     tables = schema_from_votes(analysis.tables, analysis.columns, analysis.votes(), "the query")
     return InferredSchema(tables, tuple(dict.fromkeys(analysis.notes)))
 
