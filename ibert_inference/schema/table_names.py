@@ -14,8 +14,11 @@ schema table as that table.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from sqlglot import exp
+
+Tree = TypeVar("Tree", bound=exp.Expr)
 
 
 def qualified_tables(tree: exp.Expr, tables: Iterable[str]) -> list[exp.Table]:
@@ -28,7 +31,7 @@ def qualified_tables(tree: exp.Expr, tables: Iterable[str]) -> list[exp.Table]:
     ]
 
 
-def unqualified_tables(tree: exp.Expr, tables: Iterable[str]) -> exp.Expr:
+def unqualified_tables(tree: Tree, tables: Iterable[str]) -> Tree:
     """``tree`` (changed in place) with every reference to one of ``tables`` by its bare name,
     unquoted: the schema names the table, and a quoted ``"products"`` in Snowflake would
     otherwise differ from the schema's ``products`` (read as ``PRODUCTS``)."""

@@ -266,7 +266,7 @@ class ExpressionTranslator:
             return self._quantified(node.this, node.expression.this, negate=True)
         return binary(self.translate(node.this), "!=", self.translate(node.expression))
 
-    def _quantified(self, subject: exp.Expr, values: exp.Expr, *, negate: bool) -> Code:
+    def _quantified(self, subject: exp.Expression, values: exp.Expression, *, negate: bool) -> Code:
         """``x = ANY (subquery | (a, b) | ARRAY[a, b] | array)`` as membership, ``x <> ALL
         (...)`` as its negation: the same three-valued logic as IN and NOT IN."""
         while isinstance(values, exp.Paren) and not _is_query(values.this):
@@ -281,7 +281,7 @@ class ExpressionTranslator:
             raise unsupported("<> ALL over an array", values)
         return method(self.translate(values), "contains", self.translate(subject))
 
-    def row_comparison(self, node: exp.Expr) -> Code:
+    def row_comparison(self, node: exp.Expression) -> Code:
         """``(a, b) = (1, 2)`` element by element. Ordering and ``<>`` of rows are refused:
         DuckDB compares rows as structs (a NULL field is a value), the SQL standard field by
         field in three-valued logic, so no one translation is right for every engine."""
@@ -421,7 +421,7 @@ class ExpressionTranslator:
 _ROW_COMPARABLE = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
-def _is_query(node: exp.Expr) -> bool:
+def _is_query(node: exp.Expression) -> bool:
     inner = node.this if isinstance(node, exp.Paren) else node
     return isinstance(inner, exp.Subquery | exp.Select | exp.SetOperation)
 

@@ -86,7 +86,7 @@ def fixed_now(tree: exp.Expr) -> exp.Expr:
 
     fixed = tree.transform(replace, copy=False)
     for node in list(fixed.find_all(exp.Add, exp.Sub)):
-        folded = _folded(node)
+        folded = _folded(node)  # type: ignore[arg-type]  # find_all narrows to Add | Sub
         if folded is not None:
             if node is fixed:
                 return folded
