@@ -690,3 +690,9 @@ def test_unaliased_result_columns_are_named_as_the_engine_names_them(sql, names)
     schema = {"t": {"a": "int64", "b": "int64"}}
     _verified_translation(sql, schema)
     assert sql_to_ibis(sql, schema).expr.columns == names
+
+
+def test_array_unique_agg_collects_the_distinct_non_null_values():
+    sql = "SELECT k, ARRAY_UNIQUE_AGG(s) AS values_seen FROM t GROUP BY k"
+    code = _verified_translation(sql, {"t": {"k": "int64", "s": "string"}}, "snowflake")
+    assert ".collect(distinct=True)" in code
