@@ -217,3 +217,13 @@ def test_a_table_read_only_whole_gets_one_stand_in_column_said_in_the_notes(sql)
         "table 't' is read only through *: its columns are unknown; one stand-in column "
         "'unknown_columns' stands for them",
     )
+
+
+def test_a_lateral_alias_is_the_alias_where_the_dialect_has_them():
+    sql = (
+        "select k, min(x) as lo, max(x) as hi, "
+        "case when lo = hi then hi end as only_value from t group by k"
+    )
+    assert infer_schema(sql, dialect="snowflake") == {"t": {"k": "string", "x": "string"}}
+    # Postgres has no lateral aliases: lo and hi there are columns of t
+    assert set(infer_schema(sql, dialect="postgres")["t"]) == {"hi", "k", "lo", "x"}

@@ -47,6 +47,11 @@ __all__ = [
     "schema_from_votes",
 ]
 
+LATERAL_ALIAS_DIALECTS = frozenset(
+    {"snowflake", "duckdb", "redshift", "databricks", "spark", "clickhouse", "teradata"}
+)
+"""Dialects where a SELECT list may use an alias defined earlier in it."""
+
 STAND_IN_COLUMN = "unknown_columns"
 """The one column given to a table the query reads only as a whole (``select * from t``)."""
 
@@ -79,7 +84,7 @@ def infer_schema_with_notes(sql: str | exp.Expr, dialect: str = "duckdb") -> Inf
         raise SchemaInferenceError(f"the query cannot be analysed: {exc}") from None
     if root is None:
         raise SchemaInferenceError("the query reads no base table")
-    analysis = _Analysis()
+    analysis = _Analysis(lateral_aliases=str(dialect).lower() in LATERAL_ALIAS_DIALECTS)
     for scope in root.traverse():
         analysis.read_scope(scope)
     if not analysis.tables:
@@ -100,6 +105,7 @@ def infer_schema_with_notes(sql: str | exp.Expr, dialect: str = "duckdb") -> Inf
 
 @dataclass
 class _Analysis:
+    lateral_aliases: bool = False
     tables: set[str] = field(default_factory=set)
     columns: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     hints: dict[BaseColumn, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -133,7 +139,7 @@ class _Analysis:
             if found is None:
                 return None  # a qualifier that names no source (a struct field, a typo)
             return self.credit(found, name, scope)
-        if select is not None and _names_output_alias(column, select):
+        if select is not None and _names_output_alias(column, select, self.lateral_aliases):
             return None
         candidates = [source for _, source in scope.selected_sources.values()]
         source = self.choose(scope, name, candidates, select)
@@ -308,13 +314,30 @@ def _find_source(scope: Scope, alias: str) -> Any:
     return None
 
 
-def _names_output_alias(column: exp.Column, select: exp.Select) -> bool:
-    """Whether an unqualified name in ORDER BY / GROUP BY / HAVING / QUALIFY is an output alias
-    of ``select`` rather than a source column (``d AS d`` is both: the source column)."""
+def _names_output_alias(column: exp.Column, select: exp.Select, lateral: bool) -> bool:
+    """Whether an unqualified name is an output alias of ``select`` rather than a source column
+    (``d AS d`` is both: the source column): in ORDER BY / GROUP BY / HAVING / QUALIFY, and, in
+    dialects with lateral aliases (Snowflake, DuckDB), in the SELECT list after the alias
+    (``min(x) AS lo, max(x) AS hi, hi - lo AS spread``)."""
     clause = column.find_ancestor(*_ALIAS_CLAUSES, exp.Select)
+    lowered = column.name.lower()
+    if isinstance(clause, exp.Select) and lateral:
+        projection = column
+        while projection.parent is not select and projection.parent is not None:
+            projection = projection.parent
+        earlier = (
+            select.selects[: select.selects.index(projection)]
+            if projection in select.selects
+            else []
+        )
+        return any(
+            isinstance(p, exp.Alias)
+            and p.alias.lower() == lowered
+            and not (isinstance(p.this, exp.Column) and p.this.name.lower() == lowered)
+            for p in earlier
+        )
     if clause is None or isinstance(clause, exp.Select):
         return False
-    lowered = column.name.lower()
     for projection in select.selects:
         if isinstance(projection, exp.Alias) and projection.alias.lower() == lowered:
             inner = projection.this
