@@ -227,3 +227,19 @@ def test_a_lateral_alias_is_the_alias_where_the_dialect_has_them():
     assert infer_schema(sql, dialect="snowflake") == {"t": {"k": "string", "x": "string"}}
     # Postgres has no lateral aliases: lo and hi there are columns of t
     assert set(infer_schema(sql, dialect="postgres")["t"]) == {"hi", "k", "lo", "x"}
+
+
+def test_types_flow_through_min_max_and_coalesce_of_a_cte():
+    schema = infer_schema(
+        """
+        with first_seen as (select user_id, min(activity_date) as first_day from events group by 1),
+             counts as (select user_id, n from stats)
+        select d.date_day, coalesce(c.n, 0) as n
+        from days d
+        join first_seen f on d.date_day >= f.first_day
+        left join counts c on c.user_id = f.user_id
+        where d.date_day > date '2024-01-01'
+        """
+    )
+    assert schema["events"]["activity_date"] == schema["days"]["date_day"] == "date"
+    assert schema["stats"]["n"] == "int64"

@@ -241,7 +241,7 @@ class _Analysis:
         lowered = name.lower()
         for projection in select.selects:
             if projection.alias_or_name.lower() == lowered and not isinstance(projection, exp.Star):
-                inner = projection.unalias()
+                inner = _type_preserved(projection.unalias())
                 if isinstance(inner, exp.Column) and not isinstance(inner.this, exp.Star):
                     return self.resolve(scope, inner, select)
                 return None  # computed here: its own columns are read with this scope
@@ -300,6 +300,22 @@ class _Analysis:
                 guesses.pop("string", None) if len(guesses) > 1 else None
                 pooled[root] = Counter({guesses.most_common(1)[0][0]: 1})
         return {key: pooled[self.find(key)] for key in keys}
+
+
+_SAME_TYPE = tuple(
+    getattr(exp, name)
+    for name in ("Min", "Max", "AnyValue", "First", "Last", "Coalesce", "Greatest", "Least")
+    if hasattr(exp, name)
+)
+
+
+def _type_preserved(node: exp.Expr) -> exp.Expr:
+    """The column whose type ``node`` has: ``MIN(x)``, ``MAX(x)``, ``COALESCE(x, ...)`` are of
+    ``x``'s type, so that ``first_day >= date_day`` types ``x`` through a CTE's ``MIN(x) AS
+    first_day``. The column is only typed through this, never credited again."""
+    while isinstance(node, (*_SAME_TYPE, exp.Paren)) and isinstance(node.this, exp.Expr):
+        node = node.this
+    return node
 
 
 def _find_source(scope: Scope, alias: str) -> Any:

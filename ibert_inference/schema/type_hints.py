@@ -54,6 +54,7 @@ DATE_FUNCTIONS = _types(
 BOOLEAN_AGGREGATES = _types("LogicalOr", "LogicalAnd", "BoolOr", "BoolAnd")
 NOW_TIMESTAMP = _types("CurrentTimestamp", "CurrentDatetime", "Localtimestamp")
 NOW_DATE = _types("CurrentDate")
+VALUE_SIBLINGS = _types("Coalesce", "Greatest", "Least", "Nullif", "IfNull")
 # nodes whose operands should all have one type: their columns share votes
 UNIFYING = _types("Coalesce", "Greatest", "Least", "Nullif", "EQ", "NEQ", "GT", "GTE", "LT",
                   "LTE", "NullSafeEQ", "NullSafeNEQ", "IfNull")  # fmt: skip
@@ -78,6 +79,10 @@ def usage_hints(column: exp.Expr) -> Counter[str]:
         hints.update(literal_type(other))
         if isinstance(parent, ARITHMETIC) and not is_interval_math(parent):
             hints["float64"] += 1
+    if isinstance(parent, VALUE_SIBLINGS):  # COALESCE(x, 0), GREATEST(x, DATE '2024-01-01')
+        for sibling in [parent.this, *parent.expressions, parent.args.get("expression")]:
+            if sibling is not None and sibling is not node:
+                hints.update(literal_type(sibling))
     if isinstance(parent, exp.In | exp.Between):
         for value in [*parent.expressions, parent.args.get("low"), parent.args.get("high")]:
             if value is not None and value is not node:
