@@ -29,11 +29,22 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from ibert_inference.schema.sql_scopes import (
+    ambiguous_outer_table,
+    find_source,
+    leftmost_scope,
+    leftmost_select,
+    name_at,
+    names_output_alias,
+    output_position,
+    source_name,
+    star_sources,
+    type_preserved,
+)
 from ibert_inference.schema.type_hints import (
     UNIFYING,
     SchemaInferenceError,
     dtype_from_votes,
-    peeled,
     schema_from_votes,
     usage_hints,
 )
@@ -57,9 +68,6 @@ STAND_IN_COLUMN = "unknown_columns"
 
 BaseColumn = tuple[str, str]
 """(base table, column) as the query spells them."""
-
-# clauses where an unqualified name may be an output alias of the same SELECT
-_ALIAS_CLAUSES = (exp.Order, exp.Having, exp.Qualify, exp.Group)
 
 
 @dataclass(frozen=True)
@@ -135,15 +143,15 @@ class _Analysis:
     def resolve(self, scope: Scope, column: exp.Column, select: exp.Select | None) -> Any:
         name = column.name
         if column.table:
-            found = _find_source(scope, column.table)
+            found = find_source(scope, column.table)
             if found is None:
                 return None  # a qualifier that names no source (a struct field, a typo)
             return self.credit(found, name, scope)
-        if select is not None and _names_output_alias(column, select, self.lateral_aliases):
+        if select is not None and names_output_alias(column, select, self.lateral_aliases):
             return None
         candidates = [source for _, source in scope.selected_sources.values()]
         source = self.choose(scope, name, candidates, select)
-        outer = _ambiguous_outer_table(scope, column, candidates)
+        outer = ambiguous_outer_table(scope, column, candidates)
         if outer is not None:
             raise SchemaInferenceError(
                 f"column {name!r} is unqualified in a subquery over {outer[1]!r} that may "
@@ -172,10 +180,10 @@ class _Analysis:
         if not possible:
             return None
         if len(possible) > 1:
-            where = ", ".join(repr(_source_name(c)) for c in possible)
+            where = ", ".join(repr(source_name(c)) for c in possible)
             self.notes.append(
                 f"column {name!r} could belong to any of {where}; assigned to "
-                f"{_source_name(possible[0])!r}"
+                f"{source_name(possible[0])!r}"
             )
         return possible[0]
 
@@ -184,14 +192,14 @@ class _Analysis:
         0 when it cannot output it."""
         expression = scope.expression
         if isinstance(expression, exp.SetOperation):
-            expression = _leftmost_select(expression)
+            expression = leftmost_select(expression)
         if not isinstance(expression, exp.Select):
             return 0
         lowered = name.lower()
         if any(p.alias_or_name.lower() == lowered for p in expression.selects):
             return 2
-        star_scope = scope if not scope.union_scopes else _leftmost_scope(scope)
-        for source in _star_sources(star_scope, expression):
+        star_scope = scope if not scope.union_scopes else leftmost_scope(scope)
+        for source in star_sources(star_scope, expression):
             held = 1 if isinstance(source, exp.Table) else self.provides(source, name)
             if held:
                 return held
@@ -220,9 +228,9 @@ class _Analysis:
             return self._demanded[key]
         self._demanded[key] = None  # a recursive CTE reaching itself stops here
         if scope.union_scopes:
-            position = _output_position(scope.expression, name)
+            position = output_position(scope.expression, name)
             targets = [
-                self.demand(branch, _name_at(branch, position, name))
+                self.demand(branch, name_at(branch, position, name))
                 for branch in scope.union_scopes
             ]
             found = [t for t in targets if t is not None]
@@ -241,11 +249,11 @@ class _Analysis:
         lowered = name.lower()
         for projection in select.selects:
             if projection.alias_or_name.lower() == lowered and not isinstance(projection, exp.Star):
-                inner = _type_preserved(projection.unalias())
+                inner = type_preserved(projection.unalias())
                 if isinstance(inner, exp.Column) and not isinstance(inner.this, exp.Star):
                     return self.resolve(scope, inner, select)
                 return None  # computed here: its own columns are read with this scope
-        sources = _star_sources(scope, select)
+        sources = star_sources(scope, select)
         source = self.choose(scope, name, sources, select) if sources else None
         return None if source is None else self.credit(source, name, scope)
 
@@ -300,168 +308,3 @@ class _Analysis:
                 guesses.pop("string", None) if len(guesses) > 1 else None
                 pooled[root] = Counter({guesses.most_common(1)[0][0]: 1})
         return {key: pooled[self.find(key)] for key in keys}
-
-
-_SAME_TYPE = tuple(
-    getattr(exp, name)
-    for name in ("Min", "Max", "AnyValue", "First", "Last", "Coalesce", "Greatest", "Least")
-    if hasattr(exp, name)
-)
-
-
-def _type_preserved(node: exp.Expr) -> exp.Expr:
-    """The column whose type ``node`` has: ``MIN(x)``, ``MAX(x)``, ``COALESCE(x, ...)`` are of
-    ``x``'s type, so that ``first_day >= date_day`` types ``x`` through a CTE's ``MIN(x) AS
-    first_day``. The column is only typed through this, never credited again."""
-    while isinstance(node, (*_SAME_TYPE, exp.Paren)) and isinstance(node.this, exp.Expr):
-        node = node.this
-    return node
-
-
-def _find_source(scope: Scope, alias: str) -> Any:
-    """The source ``alias`` names in this scope or an enclosing one (a correlated reference)."""
-    current: Scope | None = scope
-    lowered = alias.lower()
-    while current is not None:
-        for name, source in current.sources.items():
-            if name.lower() == lowered:
-                return source
-        current = current.parent
-    return None
-
-
-def _names_output_alias(column: exp.Column, select: exp.Select, lateral: bool) -> bool:
-    """Whether an unqualified name is an output alias of ``select`` rather than a source column
-    (``d AS d`` is both: the source column): in ORDER BY / GROUP BY / HAVING / QUALIFY, and, in
-    dialects with lateral aliases (Snowflake, DuckDB), in the SELECT list after the alias
-    (``min(x) AS lo, max(x) AS hi, hi - lo AS spread``)."""
-    clause = column.find_ancestor(*_ALIAS_CLAUSES, exp.Select)
-    lowered = column.name.lower()
-    if isinstance(clause, exp.Select) and lateral:
-        projection = column
-        while projection.parent is not select and projection.parent is not None:
-            projection = projection.parent
-        earlier = (
-            select.selects[: select.selects.index(projection)]
-            if projection in select.selects
-            else []
-        )
-        return any(
-            isinstance(p, exp.Alias)
-            and p.alias.lower() == lowered
-            and not (isinstance(p.this, exp.Column) and p.this.name.lower() == lowered)
-            for p in earlier
-        )
-    if clause is None or isinstance(clause, exp.Select):
-        return False
-    for projection in select.selects:
-        if isinstance(projection, exp.Alias) and projection.alias.lower() == lowered:
-            inner = projection.this
-            return not (isinstance(inner, exp.Column) and inner.name.lower() == lowered)
-    return False
-
-
-def _star_sources(scope: Scope, select: exp.Select) -> list[Any]:
-    """The sources a ``*`` or ``alias.*`` of ``select`` passes through."""
-    sources: list[Any] = []
-    selected = scope.selected_sources
-    for projection in select.selects:
-        if isinstance(projection, exp.Star):
-            sources += [source for _, source in selected.values()]
-        elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
-            for alias, (_, source) in selected.items():
-                if alias.lower() == projection.table.lower():
-                    sources.append(source)
-    return list({id(s): s for s in sources}.values())
-
-
-def _source_name(source: Any) -> str:
-    if isinstance(source, exp.Table):
-        return source.name
-    expression = source.expression
-    parent = expression.parent
-    return parent.alias_or_name if parent is not None and parent.alias_or_name else "subquery"
-
-
-def _leftmost_select(node: exp.Expr) -> exp.Expr:
-    while isinstance(node, exp.SetOperation):
-        node = node.this
-    while isinstance(node, exp.Subquery):
-        node = node.this
-    return node
-
-
-def _leftmost_scope(scope: Scope) -> Scope:
-    while scope.union_scopes:
-        scope = scope.union_scopes[0]
-    return scope
-
-
-def _output_position(expression: exp.Expr, name: str) -> int | None:
-    select = _leftmost_select(expression)
-    if not isinstance(select, exp.Select):
-        return None
-    for index, projection in enumerate(select.selects):
-        if projection.alias_or_name.lower() == name.lower():
-            return index
-    return None
-
-
-def _name_at(branch: Scope, position: int | None, name: str) -> str:
-    """The name a set operation's branch gives the output column at ``position``."""
-    select = _leftmost_select(branch.expression)
-    if position is None or not isinstance(select, exp.Select):
-        return name
-    selects = select.selects
-    if position < len(selects) and not any(isinstance(p, exp.Star) for p in selects):
-        return selects[position].alias_or_name or name
-    return name
-
-
-def _ambiguous_outer_table(
-    scope: Scope, column: exp.Column, candidates: list[Any]
-) -> tuple[str, str] | None:
-    """(outer table, inner table) where an unqualified column of a subquery's condition may
-    belong to the enclosing query, and the query hints that it does; None otherwise.
-
-    Without the database, ``WHERE c.id = customer_id`` inside ``EXISTS (SELECT 1 FROM customers
-    c ...)`` may name the outer ``orders.customer_id``: SQL takes the inner column only if the
-    inner table has one. The hints: the column is compared with a qualified column of the
-    subquery's own table (the shape of a correlation predicate), or the enclosing query names
-    the column too.
-    """
-    if not scope.is_subquery or len(candidates) != 1 or not isinstance(candidates[0], exp.Table):
-        return None
-    inner = candidates[0].name
-    clause = column.find_ancestor(exp.Where, exp.Having, exp.Join, exp.Select)
-    if isinstance(clause, exp.Select) or clause is None:
-        return None  # outside a condition (a SELECT list, GROUP BY): the subquery's own column
-    if clause.find_ancestor(exp.Select) is not scope.expression:
-        return None
-    enclosing = []
-    parent = scope.parent
-    while parent is not None:
-        enclosing.append(parent)
-        parent = parent.parent
-    outer_tables = {
-        source.name
-        for outer in enclosing
-        for _, source in outer.selected_sources.values()
-        if isinstance(source, exp.Table) and source.name and source.name != inner
-    }
-    if not outer_tables:
-        return None
-    own = set(scope.sources)
-    comparison = peeled(column)[1]
-    correlation_predicate = isinstance(comparison, exp.EQ) and any(
-        isinstance(side, exp.Column) and side.table in own
-        for side in (comparison.left, comparison.right)
-    )
-    named_outside = any(
-        c.name == column.name and c.find_ancestor(exp.Select) is outer.expression
-        for outer in enclosing
-        for c in outer.columns
-    )
-    if correlation_predicate or named_outside:
-        return sorted(outer_tables)[0], inner
-    return None
