@@ -17,7 +17,9 @@ def test_multisets_ignore_order_but_not_multiplicity():
 def test_order_counts_only_when_ordered():
     expected, actual = (["a"], [(1,), (2,)]), (["a"], [(2,), (1,)])
     assert compare_results(expected, actual, ordered=False) is None
-    assert compare_results(expected, actual, ordered=True) == "row 1 differs: (1,) vs (2,)"
+    assert compare_results(expected, actual, ordered=True) == (
+        "row 1 differs: the SQL returned (1,) / the Ibis code returned (2,)"
+    )
 
 
 def test_rows_may_swap_within_ties_of_the_sort_key():

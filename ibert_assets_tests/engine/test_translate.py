@@ -487,7 +487,7 @@ TRANSLATE_LAYERS = [
     {"relations"},
     {"scope"},
     {"subqueries", "decorrelate"},
-    {"aggregates", "strings", "dates"},
+    {"aggregates", "strings", "dates", "arrays"},
     {"expressions"},
     {"rewrites"},
     {"core"},
@@ -575,3 +575,124 @@ def test_an_uncorrelated_not_exists_is_true_over_null_comparisons():
     assert ".fill_null(False)" in translation.code
     for seed in (0, 1000):
         assert verify_pair(sql, translation.code, schema, seed=seed).status == "verified"
+
+
+def _verified_translation(sql: str, schema: dict, dialect: str = "duckdb") -> str:
+    """The translation's code, after checking it verifies against the SQL."""
+    from ibert_inference.verify.pair import verify_pair
+
+    code = sql_to_ibis(sql, schema, dialect).code
+    verdict = verify_pair(sql, code, schema, dialect=dialect)
+    assert verdict.status == "verified", f"{verdict.reason}\n{code}"
+    return code
+
+
+def test_md5_is_ibis_own_hex_digest_as_in_dbt_surrogate_keys():
+    sql = (
+        "SELECT md5(cast(coalesce(cast(id AS TEXT), '_null_') AS TEXT) || '-' || "
+        "cast(coalesce(cast(name AS TEXT), '_null_') AS TEXT)) AS sk FROM t"
+    )
+    code = _verified_translation(sql, {"t": {"id": "int64", "name": "string"}}, "postgres")
+    assert '.hexdigest("md5")' in code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT split_part(s, ',', n) AS part FROM t",
+        "SELECT split_part(s, ',', n + 1) AS part FROM t",
+        "SELECT split_part(s, ',', -1) AS last_part FROM t",
+        "SELECT split_part(s, ',', 2) AS second FROM t",
+    ],
+)
+def test_split_part_with_any_index_agrees_with_sql(sql):
+    _verified_translation(sql, {"t": {"s": "string", "n": "int64"}}, "postgres")
+
+
+@pytest.mark.parametrize(
+    ("sql", "method"),
+    [
+        ("SELECT a FROM t WHERE s = ANY ('alpha', 'beta')", ".isin("),
+        ("SELECT a FROM t WHERE a = ANY (ARRAY_CONSTRUCT(1, 2, 3))", ".isin("),
+    ],
+)
+def test_any_and_all_over_a_list_are_membership(sql, method):
+    code = _verified_translation(sql, {"t": {"a": "int64", "s": "string"}}, "snowflake")
+    assert method in code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT a FROM t WHERE (a, b) = (1, 2)",
+        "SELECT a FROM t WHERE (a, b) IN ((1, 2), (3, 4))",
+    ],
+)
+def test_row_equality_and_membership_are_element_wise(sql):
+    _verified_translation(sql, {"t": {"a": "int64", "b": "int64"}}, "postgres")
+
+
+@pytest.mark.parametrize(
+    ("sql", "construct"),
+    [
+        ("SELECT a FROM t WHERE (a, b) > (3, 4)", "row comparison GT"),
+        ("SELECT a FROM t WHERE (a, b) NOT IN ((1, 2))", "row NOT IN"),
+    ],
+)
+def test_row_comparisons_engines_disagree_on_are_refused_naming_the_construct(sql, construct):
+    with pytest.raises(UnsupportedSQLError, match=construct):
+        sql_to_ibis(sql, {"t": {"a": "int64", "b": "int64"}})
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "method"),
+    [
+        ("SELECT ARRAY_SORT(tags) AS sorted_tags FROM t", "snowflake", ".sort()"),
+        ("SELECT ARRAY_SIZE(tags) AS n FROM t", "snowflake", ".length()"),
+        ("SELECT id FROM t WHERE array_contains(tags, 'alpha')", "duckdb", ".contains("),
+        ("SELECT ARRAY_TO_STRING(tags, ',') AS joined FROM t", "postgres", ".join("),
+    ],
+)
+def test_array_functions_translate_to_ibis_array_methods(sql, dialect, method):
+    schema = {"t": {"id": "int64", "tags": "array<string>"}}
+    code = _verified_translation(sql, schema, dialect)
+    assert method in code
+
+
+@pytest.mark.parametrize("operator", ["LIKE", "ILIKE"])
+def test_like_any_of_a_list_is_the_or_of_the_patterns(operator):
+    sql = f"SELECT a FROM t WHERE s {operator} ANY ('%ph%', 'b%')"
+    code = _verified_translation(sql, {"t": {"a": "int64", "s": "string"}}, "snowflake")
+    assert f'.{operator.lower()}("%ph%") | ' in code
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect"),
+    [
+        ("SELECT split(s, ',')[0] AS first_part, split(s, ',')[1] AS second FROM t", "snowflake"),
+        ("SELECT str_split(s, ',')[2] AS second FROM t", "duckdb"),
+        ("SELECT array_size(split(s, ' ')) AS words FROM t", "snowflake"),
+    ],
+)
+def test_split_and_array_subscripts_count_from_the_dialects_first_index(sql, dialect):
+    code = _verified_translation(sql, {"t": {"s": "string"}}, dialect)
+    assert ".split(" in code
+
+
+@pytest.mark.parametrize(
+    ("sql", "names"),
+    [
+        ("SELECT 1, 'x', a FROM t", ("1", "'x'", "a")),
+        ("SELECT a, COUNT(*), MAX(b) FROM t GROUP BY a", ("a", "count_star()", "MAX(b)")),
+    ],
+)
+def test_unaliased_result_columns_are_named_as_the_engine_names_them(sql, names):
+    schema = {"t": {"a": "int64", "b": "int64"}}
+    _verified_translation(sql, schema)
+    assert sql_to_ibis(sql, schema).expr.columns == names
+
+
+def test_array_unique_agg_collects_the_distinct_non_null_values():
+    sql = "SELECT k, ARRAY_UNIQUE_AGG(s) AS values_seen FROM t GROUP BY k"
+    code = _verified_translation(sql, {"t": {"k": "int64", "s": "string"}}, "snowflake")
+    assert ".collect(distinct=True)" in code

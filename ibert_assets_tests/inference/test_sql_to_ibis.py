@@ -126,3 +126,66 @@ def test_a_model_answer_that_is_wrong_is_not_verified():
     result = from_sql(UNSUPPORTED, schema=SCHEMA, model=ScriptedModel([wrong]), retries=1)
     assert result.verified is False and result.details["attempts"][0]["status"] == "mismatch"
     assert result.details["reason"].startswith("no answer verifies")
+
+
+# --- issue 25, "Why" 1: ordinary warehouse SQL ------------------------------------------------
+
+SESSIONS = {"sessions": {"session_id": "int64", "country": "string", "seconds": "int64"}}
+BIGQUERY_SESSIONS = (
+    "SELECT country, COUNT(*) AS n FROM `proj.analytics.sessions` "
+    "WHERE seconds > 30 GROUP BY country"
+)
+
+
+@pytest.mark.parametrize("schema", [SESSIONS, None], ids=["schema", "inferred"])
+def test_a_bigquery_project_dataset_table_name_verifies(schema):
+    result = from_sql(BIGQUERY_SESSIONS, schema=schema, dialect="bigquery")
+    assert result.verified is True, result.details.get("reason")
+    assert "sessions.filter" in result.output
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT id, amount FROM orders WHERE created_at > NOW() - INTERVAL '7 days'",
+        "SELECT id FROM orders WHERE created_on >= CURRENT_DATE - 30 AND amount > 10",
+    ],
+)
+def test_a_query_relative_to_now_verifies_on_rows_not_vacuously(sql):
+    result = from_sql(sql, dialect="postgres")
+    assert result.verified is True, result.details.get("reason")
+    assert result.details["verification"]["rows_compared"] > 0
+
+
+def test_a_translation_off_at_the_bound_relative_to_now_is_a_mismatch():
+    from ibert_inference.verify.pair import verify_pair
+
+    schema = {"orders": {"id": "int64", "created_at": "timestamp"}}
+    sql = "SELECT id FROM orders WHERE created_at > NOW() - INTERVAL '7 days'"
+    wrong = "orders.filter(_.created_at >= ibis.now() - ibis.interval(days=7)).select('id')"
+    assert verify_pair(sql, wrong, schema, dialect="postgres").status == "mismatch"
+
+
+def test_two_ctes_over_one_table_translate_and_verify_without_a_schema():
+    sql = """
+        WITH monthly AS (
+            SELECT date_trunc('month', created_at) AS month, SUM(amount) AS revenue
+            FROM orders GROUP BY 1
+        ), ranked AS (
+            SELECT month, revenue, RANK() OVER (ORDER BY revenue DESC) AS r FROM monthly
+        )
+        SELECT month, revenue FROM ranked WHERE r <= 3
+    """
+    result = from_sql(sql, dialect="postgres")
+    assert result.verified is True, result.details.get("reason")
+
+
+def test_a_mismatch_says_which_side_is_the_sql_and_which_the_ibis():
+    from ibert_inference.verify.pair import verify_pair
+
+    verdict = verify_pair(
+        "SELECT id FROM orders WHERE amount > 10", "orders.filter(_.amount >= 10).select('id')",
+        SCHEMA,
+    )  # fmt: skip
+    assert verdict.status == "mismatch"
+    assert "the SQL returned" in verdict.reason and "the Ibis code returned" in verdict.reason

@@ -512,3 +512,42 @@ def test_importing_the_package_pulls_in_neither_torch_nor_transformers():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_from_sql_on_a_folder_writes_one_module_per_model_and_a_summary(tmp_path: Path):
+    models = tmp_path / "target" / "compiled" / "shop" / "models"
+    (models / "staging").mkdir(parents=True)
+    (models / "staging" / "stg_orders.sql").write_text(
+        'with source as (select * from "raw"."main"."orders")\n'
+        "select id as order_id, amount / 100.0 as amount from source"
+    )
+    (models / "orders_by_day.sql").write_text(
+        "with o as (select * from stg_orders) select order_id, sum(amount) as total "
+        "from o group by 1"
+    )
+    (models / "recursive.sql").write_text(
+        "with recursive r as (select n from t union all select n + 1 from r where n < 3) "
+        "select n from r"
+    )
+    result = ibert("from-sql", str(models), "--out", "ibis", cwd=tmp_path)
+    lines = out(result).splitlines()
+    assert result.returncode == 1  # one model did not verify
+    assert lines[:3] == [
+        "orders_by_day.sql: verified (ibis/orders_by_day.py)",
+        lines[1],
+        "staging/stg_orders.sql: verified (ibis/staging/stg_orders.py)",
+    ]
+    assert lines[1].startswith("recursive.sql: refused: cannot translate WITH RECURSIVE")
+    assert "verified         2  66.7 %" in out(result) and "WITH RECURSIVE  1" in out(result)
+    assert err(result).strip() == "ibert from-sql: 1 of 3 models did not verify"
+    module = (tmp_path / "ibis" / "staging" / "stg_orders.py").read_text()
+    assert "orders = ibis.table({'amount': 'float64', 'id': 'int64'}, name='orders')" in module
+    # the module is Python that builds the model's expression
+    namespace: dict = {}
+    exec(compile(module, "stg_orders.py", "exec"), namespace)
+    assert namespace["result"].columns == ("order_id", "amount")
+
+
+def test_from_sql_on_an_empty_folder_is_an_input_error(tmp_path: Path):
+    result = ibert("from-sql", str(tmp_path))
+    assert result.returncode == 2 and "no .sql file in this folder" in err(result)

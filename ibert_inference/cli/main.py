@@ -107,10 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_schema(to_sql)
     to_sql.add_argument("--dialect", default="duckdb", help="SQL dialect (ibis compiler name)")
 
-    from_sql = add("from-sql", "translate SQL to Ibis code, verified", "file with one SQL query")
+    from_sql = add(
+        "from-sql",
+        "translate SQL to Ibis code, verified",
+        "file with one SQL query, or a folder of .sql files (one Ibis module per model)",
+    )
     add_schema(from_sql)
     from_sql.add_argument("--dialect", default="duckdb", help="dialect the SQL is written in")
     from_sql.add_argument("--retries", type=int, default=3, help="model attempts when needed")
+    from_sql.add_argument(
+        "--out",
+        type=Path,
+        default=Path("ibis_models"),
+        help="where a folder's Ibis modules go, one per .sql file (default: ibis_models/)",
+    )
     add_model(from_sql)
 
     fix = add("fix", "repair Ibis code that fails, verified", "file with the failing code")
@@ -262,10 +272,42 @@ def _run_to_sql(args: argparse.Namespace) -> TaskResult:
 def _run_from_sql(args: argparse.Namespace) -> TaskResult:
     from ibert_inference.tasks.sql_to_ibis import from_sql
 
+    if args.input not in (None, "-") and Path(args.input).is_dir():
+        return run_from_sql_folder(args)
     sql = read_input(args.input)
     return from_sql(
         sql, schema=_schema(args), dialect=args.dialect, model=_model(args), retries=args.retries
     )
+
+
+def run_from_sql_folder(args: argparse.Namespace) -> TaskResult:
+    """``ibert from-sql DIR``: a line per model as it is done, then the summary table (the
+    result's output); verified only when every model verified."""
+    from ibert_inference.tasks.result import TaskResult
+    from ibert_inference.tasks.sql_folder import sql_files, summary_table, translate_folder
+
+    folder = Path(args.input)
+    if not sql_files(folder):
+        raise InputError(f"{folder}: no .sql file in this folder")
+
+    def show(outcome: Any) -> None:
+        if not args.json:
+            print(outcome.line(), flush=True)
+
+    outcomes = translate_folder(
+        folder,
+        out_dir=args.out,
+        dialect=args.dialect,
+        schema=_schema(args),
+        model=_model(args),
+        on_outcome=show,
+    )
+    unverified = [o for o in outcomes if o.status != "verified"]
+    details: dict[str, Any] = {"models": [vars(o) for o in outcomes], "out": str(args.out)}
+    if unverified:
+        details["reason"] = f"{len(unverified)} of {len(outcomes)} models did not verify"
+    table = summary_table(outcomes)
+    return TaskResult("sql_to_ibis", table, not unverified, "deterministic", details)
 
 
 def _run_fix(args: argparse.Namespace) -> TaskResult:
@@ -468,6 +510,8 @@ def _print_result(result: TaskResult, *, as_json: bool) -> None:
         if inferred:  # said in the output itself, as a comment of the output's language
             where = "SQL" if result.task == "sql_to_ibis" else "code"
             print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql", where=where))
+            for note in result.details.get("inferred_schema_notes", []):
+                print(f"{'--' if result.task == 'ibis_to_sql' else '#'} assumed: {note}")
         print(result.output.rstrip("\n"))
 
 

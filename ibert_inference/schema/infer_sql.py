@@ -1,266 +1,310 @@
 """A schema inferred from one query: the base tables it reads, the columns it uses, their types.
 
-Mined SQL comes without its database. The query itself says which columns exist (every column it
-names on a base table) and hints at their types (compared with a number, summed, passed to UPPER,
-compared with a DATE literal). That schema is enough to run the query on generated databases.
+Mined SQL and dbt models come without their database. The query itself says which columns exist
+and hints at their types; that schema is enough to run the query on generated databases.
+
+The analysis follows the query's scopes (sqlglot's :mod:`~sqlglot.optimizer.scope`): a column
+used through a CTE, a derived table or a ``select *`` is credited to the base table it comes
+from; an unqualified column over several sources goes to the one source that can hold it (a CTE
+or derived table holds only the columns it selects, a base table any), and where several base
+tables could, to the first one, said in the notes; an output alias never hides a source column
+(``select user_id as server_id, coalesce(a, b) as user_id from t`` reads ``t.user_id``). Types
+come from usage (:mod:`.type_hints`), shared by columns that are compared, joined, COALESCE-d or
+unioned with each other.
 
 >>> infer_schema("SELECT name FROM users WHERE age > 30 AND active")
 {'users': {'active': 'boolean', 'age': 'int64', 'name': 'string'}}
+>>> infer_schema("WITH o AS (SELECT * FROM orders) SELECT id, COUNT(*) AS n FROM o GROUP BY 1")
+{'orders': {'id': 'int64'}}
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.scope import Scope, build_scope
 
-from ibert_inference.errors import IbertError
+from ibert_inference.schema.sql_scopes import (
+    ambiguous_outer_table,
+    find_source,
+    leftmost_scope,
+    leftmost_select,
+    name_at,
+    names_output_alias,
+    output_position,
+    source_name,
+    star_sources,
+    type_preserved,
+)
+from ibert_inference.schema.type_hints import (
+    UNIFYING,
+    SchemaInferenceError,
+    dtype_from_votes,
+    schema_from_votes,
+    usage_hints,
+)
 
-_STRING_FUNCS = (
-    exp.Upper, exp.Lower, exp.Trim, exp.Length, exp.Substring, exp.Concat, exp.DPipe,
-    exp.Like, exp.ILike, exp.RegexpLike, exp.StrPosition, exp.Initcap,
-)  # fmt: skip
-_NUMERIC_FUNCS = tuple(
-    getattr(exp, name)
-    for name in (
-        "Sum", "Avg", "Stddev", "StddevPop", "StddevSamp", "Variance", "VariancePop", "Round",
-        "Abs", "Ln", "Log", "Exp", "Sqrt", "Pow", "Floor", "Ceil", "Corr", "CovarPop",
-        "CovarSamp", "Sign", "Cbrt", "Neg", "Quantile", "ApproxQuantile", "Median",
-    )
-    if hasattr(exp, name)
-)  # fmt: skip
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
-_DATE_FUNCS = (exp.Extract, exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.Year,
-               exp.Month, exp.Day, exp.DateDiff)  # fmt: skip
+__all__ = [
+    "InferredSchema",
+    "SchemaInferenceError",
+    "dtype_from_votes",
+    "infer_schema",
+    "infer_schema_with_notes",
+    "schema_from_votes",
+]
+
+LATERAL_ALIAS_DIALECTS = frozenset(
+    {"snowflake", "duckdb", "redshift", "databricks", "spark", "clickhouse", "teradata"}
+)
+"""Dialects where a SELECT list may use an alias defined earlier in it."""
+
+STAND_IN_COLUMN = "unknown_columns"
+"""The one column given to a table the query reads only as a whole (``select * from t``)."""
+
+BaseColumn = tuple[str, str]
+"""(base table, column) as the query spells them."""
 
 
-class SchemaInferenceError(IbertError):
-    """The query does not say enough to build a schema (no base table, ambiguous columns)."""
+@dataclass(frozen=True)
+class InferredSchema:
+    """The tables -> columns -> dtypes a query implies, and what was assumed to get there."""
+
+    tables: dict[str, dict[str, str]]
+    notes: tuple[str, ...] = ()
 
 
 def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict[str, str]]:
     """Tables -> columns -> Ibis dtype strings, from the query alone; sorted for stable ids."""
-    tree = sqlglot.parse_one(sql, read=dialect) if isinstance(sql, str) else sql
-    columns: dict[str, set[str]] = defaultdict(set)
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    tables: set[str] = set()
-    for scope in traverse_scope(tree):
-        base = {
-            alias: source.name
-            for alias, source in scope.sources.items()
-            if isinstance(source, exp.Table) and source.name
-        }
-        tables.update(base.values())
-        aliases = {
-            select.alias for select in getattr(scope.expression, "selects", []) if select.alias
-        }
-        for column in scope.columns:
-            name = column.name
-            if not name or isinstance(column.this, exp.Star):
-                continue
-            if column.find_ancestor(exp.Select) is not scope.expression:
-                continue  # sqlglot lists a subquery's unqualified columns in the outer scope too
-            if column.table:
-                table = base.get(column.table) or _enclosing_table(scope, column.table)
-                if table is None:
-                    continue  # a derived table or CTE column: inferred inside that scope
-            elif name in aliases and not _is_in_where(column):
-                continue
-            elif len(scope.sources) == 1 and len(base) == 1:
-                table = next(iter(base.values()))
-                outer = _ambiguous_outer_table(scope, column, table)
-                if outer is not None:
-                    raise SchemaInferenceError(
-                        f"column {name!r} is unqualified in a subquery over {table!r} that may "
-                        f"refer to the enclosing query's {outer!r}: its table cannot be "
-                        "inferred — the query must qualify it"
-                    )
-            elif len(scope.sources) == 1:
-                continue  # the one source is a derived table or CTE: inferred inside it
-            else:
-                raise SchemaInferenceError(
-                    f"column {name!r} is not qualified in a query over several sources; "
-                    "its table cannot be inferred"
-                )
-            columns[table].add(name)
-            votes[(table, name)].update(_type_hints(column))
-    if not tables:
+    return infer_schema_with_notes(sql, dialect).tables
+
+
+def infer_schema_with_notes(sql: str | exp.Expr, dialect: str = "duckdb") -> InferredSchema:
+    """:func:`infer_schema` with the assumptions it made (ambiguous columns it assigned)."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect) if isinstance(sql, str) else sql
+        root = build_scope(tree)
+    except (SqlglotError, OptimizeError) as exc:
+        raise SchemaInferenceError(f"the query cannot be analysed: {exc}") from None
+    if root is None:
         raise SchemaInferenceError("the query reads no base table")
-    _unify_join_keys(tree, votes)
-    return schema_from_votes(tables, columns, votes, "the query")
+    analysis = _Analysis(lateral_aliases=str(dialect).lower() in LATERAL_ALIAS_DIALECTS)
+    for scope in root.traverse():
+        analysis.read_scope(scope)
+    if not analysis.tables:
+        raise SchemaInferenceError("the query reads no base table")
+    analysis.unify(tree)
+    for table in sorted(analysis.tables):
+        if not analysis.columns.get(table):
+            # read whole through ``*`` and nothing else: the query is the same whatever its
+            # columns, so one stand-in column stands for them (the translation names none)
+            analysis.columns[table].add(STAND_IN_COLUMN)
+            analysis.notes.append(
+                f"table {table!r} is read only through *: its columns are unknown; one "
+                f"stand-in column {STAND_IN_COLUMN!r} stands for them"
+            )
+    tables = schema_from_votes(analysis.tables, analysis.columns, analysis.votes(), "the query")
+    return InferredSchema(tables, tuple(dict.fromkeys(analysis.notes)))
 
 
-def _enclosing_table(scope: Scope, alias: str) -> str | None:
-    """The base table an enclosing query calls ``alias`` (a correlated subquery's outer
-    column, ``o.customer_id``, belongs to ``orders``); None for a derived table or CTE."""
-    parent = scope.parent
-    while parent is not None:
-        source = parent.sources.get(alias)
-        if source is not None:
-            return source.name if isinstance(source, exp.Table) and source.name else None
-        parent = parent.parent
-    return None
+@dataclass
+class _Analysis:
+    lateral_aliases: bool = False
+    tables: set[str] = field(default_factory=set)
+    columns: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    hints: dict[BaseColumn, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    notes: list[str] = field(default_factory=list)
+    # each column node of the query -> the base column it reads (None: computed, or unknown)
+    targets: dict[int, BaseColumn | None] = field(default_factory=dict)
+    parent: dict[BaseColumn, BaseColumn] = field(default_factory=dict)
+    _demanded: dict[tuple[int, str], BaseColumn | None] = field(default_factory=dict)
+    _spelling: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
 
+    # --- reading the columns of one scope ----------------------------------------------------
+    def read_scope(self, scope: Scope) -> None:
+        for _, source in scope.selected_sources.values():
+            if isinstance(source, exp.Table) and source.name:
+                self.tables.add(source.name)
+        select = scope.expression if isinstance(scope.expression, exp.Select) else None
+        for column in scope.columns:
+            if isinstance(column.this, exp.Star) or not column.name:
+                continue
+            if select is not None and column.find_ancestor(exp.Select) is not select:
+                continue  # sqlglot lists a subquery's unqualified columns in the outer scope too
+            target = self.resolve(scope, column, select)
+            self.targets[id(column)] = target
+            if target is not None:
+                self.hints[target].update(usage_hints(column))
 
-def _ambiguous_outer_table(scope: Scope, column: exp.Column, inner: str) -> str | None:
-    """The enclosing query's table an unqualified column of a subquery's condition may belong
-    to, where the query hints that it does; None where the subquery's own table is meant.
+    def resolve(self, scope: Scope, column: exp.Column, select: exp.Select | None) -> Any:
+        name = column.name
+        if column.table:
+            found = find_source(scope, column.table)
+            if found is None:
+                return None  # a qualifier that names no source (a struct field, a typo)
+            return self.credit(found, name, scope)
+        if select is not None and names_output_alias(column, select, self.lateral_aliases):
+            return None
+        candidates = [source for _, source in scope.selected_sources.values()]
+        source = self.choose(scope, name, candidates, select)
+        outer = ambiguous_outer_table(scope, column, candidates)
+        if outer is not None:
+            raise SchemaInferenceError(
+                f"column {name!r} is unqualified in a subquery over {outer[1]!r} that may "
+                f"refer to the enclosing query's {outer[0]!r}: its table cannot be "
+                "inferred — the query must qualify it"
+            )
+        if source is None:
+            return None
+        return self.credit(source, name, scope)
 
-    Without the database, ``WHERE c.id = customer_id`` inside ``EXISTS (SELECT 1 FROM customers
-    c ...)`` may name the outer ``orders.customer_id``: SQL takes the inner column only if the
-    inner table has one. The hints: the column is compared with a qualified column of the
-    subquery's own table (the shape of a correlation predicate), or the enclosing query names
-    the column too.
-    """
-    clause = column.find_ancestor(exp.Where, exp.Having, exp.Join, exp.Select)
-    if not scope.is_subquery or isinstance(clause, exp.Select) or clause is None:
-        return None  # outside a condition (a SELECT list, GROUP BY): the subquery's own column
-    if clause.find_ancestor(exp.Select) is not scope.expression:
+    def choose(
+        self, scope: Scope, name: str, candidates: list[Any], select: exp.Select | None
+    ) -> Any:
+        """The one source among ``candidates`` that holds ``name``: a CTE or derived table that
+        selects it beats a base table (which could hold anything); several base tables: the
+        first, said in the notes."""
+        if len(candidates) == 1:
+            only = candidates[0]
+            return only if isinstance(only, exp.Table) or self.provides(only, name) else None
+        certain = [c for c in candidates if isinstance(c, Scope) and self.provides(c, name) == 2]
+        if certain:
+            return certain[0]
+        possible = [
+            c for c in candidates if isinstance(c, exp.Table) or self.provides(c, name) == 1
+        ]
+        if not possible:
+            return None
+        if len(possible) > 1:
+            where = ", ".join(repr(source_name(c)) for c in possible)
+            self.notes.append(
+                f"column {name!r} could belong to any of {where}; assigned to "
+                f"{source_name(possible[0])!r}"
+            )
+        return possible[0]
+
+    def provides(self, scope: Scope, name: str) -> int:
+        """2 when ``scope`` selects ``name`` by name, 1 when through a ``*`` over a base table,
+        0 when it cannot output it."""
+        expression = scope.expression
+        if isinstance(expression, exp.SetOperation):
+            expression = leftmost_select(expression)
+        if not isinstance(expression, exp.Select):
+            return 0
+        lowered = name.lower()
+        if any(p.alias_or_name.lower() == lowered for p in expression.selects):
+            return 2
+        star_scope = scope if not scope.union_scopes else leftmost_scope(scope)
+        for source in star_sources(star_scope, expression):
+            held = 1 if isinstance(source, exp.Table) else self.provides(source, name)
+            if held:
+                return held
+        return 0
+
+    # --- crediting a column to the base table it comes from ----------------------------------
+    def credit(self, source: Any, name: str, scope: Scope) -> BaseColumn | None:
+        if isinstance(source, exp.Table):
+            if not source.name:
+                return None
+            return self._base(source.name, name)
+        if isinstance(source, Scope):
+            return self.demand(source, name)
         return None
-    enclosing = []
-    parent = scope.parent
-    while parent is not None:
-        enclosing.append(parent)
-        parent = parent.parent
-    outer_tables = {
-        source.name
-        for outer in enclosing
-        for source in outer.sources.values()
-        if isinstance(source, exp.Table) and source.name and source.name != inner
-    }
-    if not outer_tables:
+
+    def _base(self, table: str, name: str) -> BaseColumn:
+        self.tables.add(table)
+        spelled = self._spelling[table].setdefault(name.lower(), name)
+        self.columns[table].add(spelled)
+        return (table, spelled)
+
+    def demand(self, scope: Scope, name: str) -> BaseColumn | None:
+        """The base column behind output ``name`` of a CTE, derived table or set operation."""
+        key = (id(scope), name.lower())
+        if key in self._demanded:
+            return self._demanded[key]
+        self._demanded[key] = None  # a recursive CTE reaching itself stops here
+        if scope.union_scopes:
+            position = output_position(scope.expression, name)
+            targets = [
+                self.demand(branch, name_at(branch, position, name))
+                for branch in scope.union_scopes
+            ]
+            found = [t for t in targets if t is not None]
+            for other in found[1:]:
+                self.join(found[0], other)
+            result = found[0] if found else None
+        else:
+            result = self._demand_select(scope, name)
+        self._demanded[key] = result
+        return result
+
+    def _demand_select(self, scope: Scope, name: str) -> BaseColumn | None:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            return None
+        lowered = name.lower()
+        for projection in select.selects:
+            if projection.alias_or_name.lower() == lowered and not isinstance(projection, exp.Star):
+                inner = type_preserved(projection.unalias())
+                if isinstance(inner, exp.Column) and not isinstance(inner.this, exp.Star):
+                    return self.resolve(scope, inner, select)
+                return None  # computed here: its own columns are read with this scope
+        sources = star_sources(scope, select)
+        source = self.choose(scope, name, sources, select) if sources else None
+        return None if source is None else self.credit(source, name, scope)
+
+    # --- types shared by columns that meet -----------------------------------------------------
+    def find(self, key: BaseColumn) -> BaseColumn:
+        while self.parent.get(key, key) != key:
+            key = self.parent[key]
+        return key
+
+    def join(self, a: BaseColumn, b: BaseColumn) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            self.parent[root_b] = root_a
+
+    def unify(self, tree: exp.Expr) -> None:
+        """Columns compared, joined, COALESCE-d or in one CASE's branches get one type."""
+        for node in tree.find_all(*UNIFYING, exp.Case, exp.If, exp.In):
+            if isinstance(node, exp.Case):
+                operands = [i.args.get("true") for i in node.args.get("ifs") or []]
+                operands.append(node.args.get("default"))
+            elif isinstance(node, exp.If):
+                operands = [node.args.get("true"), node.args.get("false")]
+            elif isinstance(node, exp.In):
+                operands = [node.this, *node.expressions]
+            else:
+                operands = [node.this, node.args.get("expression"), *node.expressions]
+            keys = [self._target_of(operand) for operand in operands]
+            found = [k for k in keys if k is not None]
+            for other in found[1:]:
+                self.join(found[0], other)
+
+    def _target_of(self, node: exp.Expr | None) -> BaseColumn | None:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if isinstance(node, exp.Column):
+            return self.targets.get(id(node))
         return None
-    own = set(scope.sources)
-    comparison = column.parent
-    while isinstance(comparison, exp.Paren):
-        comparison = comparison.parent
-    correlation_predicate = isinstance(comparison, exp.EQ) and any(
-        isinstance(side, exp.Column) and side.table in own
-        for side in (comparison.left, comparison.right)
-    )
-    named_outside = any(
-        c.name == column.name and c.find_ancestor(exp.Select) is outer.expression
-        for outer in enclosing
-        for c in outer.columns
-    )
-    if correlation_predicate or named_outside:
-        return sorted(outer_tables)[0]
-    return None
 
-
-def _is_in_where(column: exp.Column) -> bool:
-    return column.find_ancestor(exp.Where, exp.Join) is not None
-
-
-def _type_hints(column: exp.Column) -> Counter[str]:
-    hints: Counter[str] = Counter()
-    node: exp.Expr = column
-    parent = column.parent
-    while isinstance(parent, exp.Paren):
-        node, parent = parent, parent.parent
-    if parent is None:
-        return hints
-    if isinstance(parent, exp.Binary) and not isinstance(parent, exp.Connector):
-        other = parent.right if parent.left is node else parent.left
-        hints.update(_literal_type(other))
-    if isinstance(parent, exp.In | exp.Between):
-        for value in [*parent.expressions, parent.args.get("low"), parent.args.get("high")]:
-            if value is not None:
-                hints.update(_literal_type(value))
-    if isinstance(parent, _STRING_FUNCS):
-        hints["string"] += 2
-    if isinstance(parent, (*_NUMERIC_FUNCS, *_ARITHMETIC)) and not _is_interval_math(parent):
-        hints["float64"] += 1
-    if isinstance(parent, _DATE_FUNCS) or _is_interval_math(parent):
-        hints["timestamp"] += 2
-    if isinstance(parent, exp.Connector | exp.Not | exp.Where) or (
-        isinstance(parent, exp.If) and parent.this is node
-    ):
-        hints["boolean"] += 3
-    if isinstance(parent, exp.Cast):
-        hints.update(_cast_source_hint(parent))
-    return hints
-
-
-def _is_interval_math(node: exp.Expr) -> bool:
-    return isinstance(node, exp.Add | exp.Sub) and any(
-        isinstance(side, exp.Interval) for side in (node.left, node.right)
-    )
-
-
-def _literal_type(node: exp.Expr) -> Counter[str]:
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return Counter({"string": 2})
-        return Counter({"float64" if "." in node.this else "int64": 2})
-    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEMPORAL_TYPES):
-        return Counter({"date" if node.to.is_type("date") else "timestamp": 3})
-    if isinstance(node, exp.Boolean):
-        return Counter({"boolean": 3})
-    if isinstance(node, exp.Neg):
-        return _literal_type(node.this)
-    return Counter()
-
-
-def _cast_source_hint(cast: exp.Cast) -> Counter[str]:
-    # CAST(x AS DATE) says little about x; casts to numbers usually come from strings or numbers.
-    return Counter()
-
-
-def _unify_join_keys(tree: exp.Expr, votes: dict[tuple[str, str], Counter[str]]) -> None:
-    """Columns compared with each other share their evidence (join keys get one type)."""
-    for eq in tree.find_all(exp.EQ):
-        if isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column):
-            left = [key for key in votes if key[1] == eq.left.name]
-            right = [key for key in votes if key[1] == eq.right.name]
-            merged: Counter[str] = Counter()
-            for key in left + right:
-                merged.update(votes[key])
-            for key in left + right:
-                votes[key] = Counter(merged)
-
-
-def schema_from_votes(
-    tables: Iterable[str],
-    columns: Mapping[str, set[str]],
-    votes: Mapping[tuple[str, str], Counter[str]],
-    source: str,
-) -> dict[str, dict[str, str]]:
-    """Each table's columns typed by their votes, sorted for stable ids.
-
-    A table none of whose columns ``source`` (the query, the code) names has nothing to
-    generate: that is an error, not an empty table.
-
-    >>> schema_from_votes(["t"], {"t": {"a"}}, {("t", "a"): Counter(["int64"])}, "the query")
-    {'t': {'a': 'int64'}}
-    """
-    schema: dict[str, dict[str, str]] = {}
-    for table in sorted(tables):
-        names = sorted(columns.get(table, ()))
-        if not names:
-            raise SchemaInferenceError(f"no column of table {table!r} is named in {source}")
-        schema[table] = {
-            name: dtype_from_votes(name, votes.get((table, name), Counter())) for name in names
-        }
-    return schema
-
-
-def dtype_from_votes(name: str, votes: Counter[str]) -> str:
-    """The type most hints point to; without hints, a guess from the column name."""
-    if votes:
-        return votes.most_common(1)[0][0]
-    lowered = name.lower()
-    if lowered == "id" or lowered.endswith(("_id", "key", "_count", "_num", "qty", "quantity")):
-        return "int64"
-    if lowered.startswith(("is_", "has_")):
-        return "boolean"
-    if lowered.endswith(("_at", "_time", "timestamp", "_ts")):
-        return "timestamp"
-    if "date" in lowered:
-        return "date"
-    if lowered.endswith(("price", "amount", "total", "cost", "revenue", "score", "balance")):
-        return "float64"
-    return "string"
+    def votes(self) -> dict[BaseColumn, Counter[str]]:
+        pooled: dict[BaseColumn, Counter[str]] = defaultdict(Counter)
+        for key, hints in self.hints.items():
+            pooled[self.find(key)].update(hints)
+        keys = sorted({(t, c) for t, names in self.columns.items() for c in names})
+        groups: dict[BaseColumn, list[BaseColumn]] = defaultdict(list)
+        for key in keys:
+            groups[self.find(key)].append(key)
+        for root, members in groups.items():
+            if not pooled[root] and len(members) > 1:
+                # nothing says: the members' names do (``a.created`` meets ``b.updated_at``),
+                # the most telling guess for all, so that the query stays well typed
+                guesses = Counter(dtype_from_votes(c, Counter()) for _, c in members)
+                guesses.pop("string", None) if len(guesses) > 1 else None
+                pooled[root] = Counter({guesses.most_common(1)[0][0]: 1})
+        return {key: pooled[self.find(key)] for key in keys}

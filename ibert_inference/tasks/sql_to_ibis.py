@@ -9,13 +9,16 @@ the result says the schema was inferred.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
 from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import extract_code, from_sql_prompt
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
+
+if TYPE_CHECKING:
+    from ibert_inference.schema.infer_sql import InferredSchema
 
 
 def from_sql(
@@ -29,20 +32,27 @@ def from_sql(
     """Ibis code for ``sql``; ``schema`` None infers one from the query (see the module doc)."""
     if schema is not None:
         return _translate(sql, schema, dialect, model, retries)
-    inferred = schema_from_sql(sql, dialect)
-    result = _translate(sql, inferred, dialect, model, retries)
-    details = {**result.details, "inferred_schema": inferred}
+    inferred = inferred_schema_from_sql(sql, dialect)
+    result = _translate(sql, inferred.tables, dialect, model, retries)
+    details = {**result.details, "inferred_schema": inferred.tables}
+    if inferred.notes:
+        details["inferred_schema_notes"] = list(inferred.notes)
     return TaskResult(result.task, result.output, result.verified, result.source, details)
 
 
 def schema_from_sql(sql: str, dialect: str = "duckdb") -> Schema:
     """The schema the query implies; an error that asks for ``--schema`` when it says too little."""
-    from ibert_inference.schema.infer_sql import SchemaInferenceError, infer_schema
+    return inferred_schema_from_sql(sql, dialect).tables
+
+
+def inferred_schema_from_sql(sql: str, dialect: str = "duckdb") -> InferredSchema:
+    """:func:`schema_from_sql` with the assumptions made (an ambiguous column's table)."""
+    from ibert_inference.schema.infer_sql import SchemaInferenceError, infer_schema_with_notes
     from ibert_inference.translate.parse import parse_statement
 
     statement = parse_statement(sql, dialect)  # a syntax error is reported as such
     try:
-        return infer_schema(statement, dialect=dialect)
+        return infer_schema_with_notes(statement, dialect=dialect)
     except SchemaInferenceError as exc:
         raise SchemaInferenceError(
             f"no schema given and none can be inferred from the query ({exc}): "

@@ -127,7 +127,7 @@ class AggregateMixin(ExpressionTranslator):
         return method(self.translate(subject), "group_concat", sep, **kwargs)
 
     def fallback(self, node: exp.Expression) -> Code:
-        if type(node) in _SIMPLE_AGGREGATES:
+        if type(node) in _SIMPLE_AGGREGATES or isinstance(node, exp.ArrayUniqueAgg):
             return self.aggregate(node)
         if isinstance(node, exp.Window):
             return self.window(node)
@@ -150,6 +150,9 @@ class AggregateMixin(ExpressionTranslator):
             return method(self.translate(arg), "count", **kwargs)
         if isinstance(node, exp.Avg | exp.Sum) and isinstance(node.this, exp.Distinct):
             return self.distinct_aggregate(node, where)
+        if isinstance(node, exp.ArrayUniqueAgg):
+            # Snowflake: the distinct non-NULL values, in no promised order (as Ibis's)
+            return method(self.translate(node.this), "collect", distinct=lit(True), **kwargs)
         if isinstance(node, exp.Avg):
             subject = self.translate(node.this)
             # DuckDB's AVG over DECIMAL is a DOUBLE; Ibis would keep the decimal scale.

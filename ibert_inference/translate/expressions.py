@@ -164,6 +164,8 @@ class ExpressionTranslator:
             return self.on_in(node, negate=True)
         if node.args.get("negate") and isinstance(node, exp.Is):
             return self.on_is(node, negate=True)
+        if isinstance(node, _ROW_COMPARABLE) and isinstance(node.this, exp.Tuple):
+            return self.row_comparison(node)
         handler = getattr(self, f"on_{type(node).__name__.lower()}", None)
         if handler is not None:
             return handler(node)
@@ -252,15 +254,50 @@ class ExpressionTranslator:
         return Code(f"~{same.operand()}", ~same.val)
 
     def on_eq(self, node: exp.EQ) -> Code:
-        if isinstance(node.expression, exp.Any) and isinstance(
-            node.expression.this, exp.Subquery | exp.Select
-        ):
-            rewritten = exp.In(this=node.this.copy(), query=node.expression.this.copy())
-            return self.translate(rewritten)
+        if isinstance(node.expression, exp.Any):
+            return self._quantified(node.this, node.expression.this, negate=False)
         left, right = self.translate(node.this), self.translate(node.expression)
         if is_string(left) or is_string(right):
             self._warn_about("string_equality")
         return binary(left, "==", right)
+
+    def on_neq(self, node: exp.NEQ) -> Code:
+        if isinstance(node.expression, exp.All) and not _is_query(node.expression.this):
+            return self._quantified(node.this, node.expression.this, negate=True)
+        return binary(self.translate(node.this), "!=", self.translate(node.expression))
+
+    def _quantified(self, subject: exp.Expression, values: exp.Expression, *, negate: bool) -> Code:
+        """``x = ANY (subquery | (a, b) | ARRAY[a, b] | array)`` as membership, ``x <> ALL
+        (...)`` as its negation: the same three-valued logic as IN and NOT IN."""
+        while isinstance(values, exp.Paren) and not _is_query(values.this):
+            values = values.this
+        if _is_query(values):
+            query = values.this if isinstance(values, exp.Paren) else values
+            return self.translate(exp.In(this=subject.copy(), query=query.copy()))
+        if isinstance(values, exp.Tuple | exp.Array):
+            listed = exp.In(this=subject.copy(), expressions=[e.copy() for e in values.expressions])
+            return self.on_in(listed, negate=negate)
+        if negate:
+            raise unsupported("<> ALL over an array", values)
+        return method(self.translate(values), "contains", self.translate(subject))
+
+    def row_comparison(self, node: exp.Expression) -> Code:
+        """``(a, b) = (1, 2)`` element by element. Ordering and ``<>`` of rows are refused:
+        DuckDB compares rows as structs (a NULL field is a value), the SQL standard field by
+        field in three-valued logic, so no one translation is right for every engine."""
+        left, right = node.this.expressions, node.expression
+        if not isinstance(node, exp.EQ):
+            raise unsupported(f"row comparison {node.key.upper()}", node)
+        if not isinstance(right, exp.Tuple) or len(right.expressions) != len(left):
+            raise unsupported("row comparison with a row of another length", node)
+        pairs = [
+            binary(self.translate(a), "==", self.translate(b))
+            for a, b in zip(left, right.expressions, strict=True)
+        ]
+        result = pairs[0]
+        for pair in pairs[1:]:
+            result = binary(result, "&", pair)
+        return result
 
     def on_length(self, node: exp.Length) -> Code:
         self._warn_about("length")
@@ -280,6 +317,16 @@ class ExpressionTranslator:
         )
 
     def on_in(self, node: exp.In, negate: bool = False) -> Code:
+        if isinstance(node.this, exp.Tuple) and not node.args.get("query"):
+            if negate:  # DuckDB's struct comparison differs from the standard's over NULLs
+                raise unsupported("row NOT IN", node)
+            rows = [
+                exp.EQ(this=node.this.copy(), expression=row.copy()) for row in node.expressions
+            ]
+            matched = self.row_comparison(rows[0])
+            for row in rows[1:]:
+                matched = binary(matched, "|", self.row_comparison(row))
+            return matched
         subject = self.translate(node.this)
         if node.args.get("query") is not None:
             return self.in_subquery(node, subject, negate)
@@ -369,6 +416,14 @@ class ExpressionTranslator:
         if node.expression is None:
             return method(self.translate(node.this), "log10")
         return method(self.translate(node.expression), "log", self.translate(node.this))
+
+
+_ROW_COMPARABLE = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _is_query(node: exp.Expression) -> bool:
+    inner = node.this if isinstance(node, exp.Paren) else node
+    return isinstance(inner, exp.Subquery | exp.Select | exp.SetOperation)
 
 
 def truncating_division(left: Code, right: Code) -> Code:

@@ -20,6 +20,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
+from ibert_inference.schema.table_names import unqualified_tables
 from ibert_inference.schema.tables import Schema
 
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
@@ -129,17 +130,34 @@ def check_tables(tree: exp.Expression, schema: Schema) -> None:
 
 
 def name_projections(tree: exp.Expression, schema: Schema) -> None:
-    """Give unnamed computed projections readable aliases before qualify names them ``_col_N``.
+    """Give unnamed computed projections aliases before qualify names them ``_col_N``: in the
+    result, the name DuckDB gives them where it can be told (:func:`engine_name`); elsewhere
+    readable ones.
 
     A generated name differs, ignoring case, from the query's other output names and from every
     column of the schema: SQL engines compare names case-insensitively, so ``clientip`` (for
     ``ClientIP - 1``) would collide with ``ClientIP``.
     """
     columns = {c.lower() for cols in schema.values() for c in cols}
+    top = tree.this if isinstance(tree, exp.Subquery) else tree
+    while isinstance(top, exp.SetOperation):
+        top = top.this
     for select in tree.find_all(exp.Select):
-        taken = {p.alias_or_name.lower() for p in select.expressions} | columns
+        named = [
+            p
+            for p in select.expressions
+            if isinstance(p, exp.Alias | exp.Column | exp.Star) or p.alias
+        ]
+        taken = {p.alias_or_name.lower() for p in named} | columns
         for i, projection in enumerate(select.expressions):
             if isinstance(projection, exp.Alias | exp.Column | exp.Star) or projection.alias:
+                continue
+            # the result's names are the engine's; inner names only have to read well
+            engine = engine_name(projection) if select is top else None
+            if engine is not None and engine.lower() not in taken:
+                # the engine's own name, even where it is a column's: DuckDB names it so
+                taken.add(engine.lower())
+                select.expressions[i].replace(exp.alias_(projection.copy(), engine))
                 continue
             name = readable_name(projection)
             candidate, n = name, 2
@@ -148,6 +166,30 @@ def name_projections(tree: exp.Expression, schema: Schema) -> None:
                 n += 1
             taken.add(candidate.lower())
             select.expressions[i].replace(exp.alias_(projection.copy(), candidate))
+
+
+def engine_name(node: exp.Expression) -> str | None:
+    """The name DuckDB, where translations are verified, gives an unaliased projection, where
+    sqlglot can tell it: a literal's text (``1``, ``'x'``), ``count_star()``, ``f(a, 'x')`` for
+    a function of columns and literals; None for anything else.
+
+    >>> engine_name(sqlglot.parse_one("SELECT 1").selects[0])
+    '1'
+    >>> engine_name(sqlglot.parse_one("SELECT COUNT(*)").selects[0])
+    'count_star()'
+    """
+    if isinstance(node, exp.Literal | exp.Null | exp.Boolean):
+        return node.sql("duckdb")
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
+        return "count_star()"
+    simple = all(
+        isinstance(arg, exp.Column | exp.Literal) and not isinstance(arg.this, exp.Star)
+        for arg in node.iter_expressions()
+    )
+    if isinstance(node, exp.Func) and not isinstance(node, exp.Cast) and simple:
+        text = node.sql("duckdb")
+        return text if len(text) <= 60 else None
+    return None
 
 
 def readable_name(node: exp.Expression) -> str:
@@ -177,7 +219,7 @@ _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved")
 
 def parse_query(sql: str, schema: Schema, dialect: str = "duckdb") -> exp.Expression:
     """Parse, check names and qualify: every column ``table.column``, every projection named."""
-    tree = parse_statement(sql, dialect)
+    tree = unqualified_tables(parse_statement(sql, dialect), schema)
     check_tables(tree, schema)
     name_projections(tree, schema)
     spellings = [_alias_spellings(select, dialect) for select in tree.find_all(exp.Select)]

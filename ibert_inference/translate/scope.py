@@ -20,6 +20,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ibert_inference.translate.aggregates import AggregateMixin
+from ibert_inference.translate.arrays import ArrayMixin
 from ibert_inference.translate.codegen import Code, Program, column_ref
 from ibert_inference.translate.core import (
     Context,
@@ -36,7 +37,7 @@ from ibert_inference.translate.strings import StringMixin
 from ibert_inference.translate.subqueries import SubqueryMixin
 
 
-class Translator(SubqueryMixin, AggregateMixin, StringMixin, DateMixin):
+class Translator(SubqueryMixin, AggregateMixin, StringMixin, DateMixin, ArrayMixin):
     """Expression translator bound to a relation (``_``) and a query context."""
 
     def __init__(

@@ -40,10 +40,23 @@ class StringMixin(ExpressionTranslator):
     """String handlers for :class:`ExpressionTranslator`."""
 
     def on_like(self, node: exp.Like) -> Code:
-        return method(self.translate(node.this), "like", self.translate(node.expression))
+        return self._like(node, "like")
 
     def on_ilike(self, node: exp.ILike) -> Code:
-        return method(self.translate(node.this), "ilike", self.translate(node.expression))
+        return self._like(node, "ilike")
+
+    def _like(self, node: exp.Like | exp.ILike, name: str) -> Code:
+        """``x LIKE p``; ``x LIKE ANY ('a%', 'b%')`` (Snowflake) as the OR of the patterns."""
+        subject, pattern = self.translate(node.this), node.expression
+        if not isinstance(pattern, exp.Any):
+            return method(subject, name, self.translate(pattern))
+        patterns = pattern.this.expressions if isinstance(pattern.this, exp.Tuple) else []
+        if not patterns:
+            raise unsupported(f"{name.upper()} ANY over anything but a list of patterns", node)
+        result = method(subject, name, self.translate(patterns[0]))
+        for other in patterns[1:]:
+            result = binary(result, "|", method(subject, name, self.translate(other)))
+        return result
 
     def on_escape(self, node: exp.Escape) -> Code:
         """``LIKE '%\\_%' ESCAPE '\\'``: Ibis's like has no escape; a literal infix, prefix or
@@ -182,14 +195,33 @@ class StringMixin(ExpressionTranslator):
             self.translate(node.this), "re_extract", self.translate(node.expression), index
         )
 
+    def on_md5(self, node: exp.MD5) -> Code:
+        """MD5 as the hex digest SQL engines return (dbt's surrogate keys), Ibis's own hash."""
+        return method(self.translate(node.this), "hexdigest", lit("md5"))
+
     def on_splitpart(self, node: exp.SplitPart) -> Code:
-        parts = method(self.translate(node.this), "split", self.translate(node.args["delimiter"]))
-        index = self.translate(node.args["part_index"])
-        if not index.literal or index.val < 1:
-            raise unsupported("SPLIT_PART with a computed or negative index", node)
-        part = Code(f"{parts.operand()}[{index.val - 1}]", parts.val[index.val - 1])
-        # SPLIT_PART past the last part is '' in SQL, NULL in Ibis; a NULL string stays NULL.
+        """SPLIT_PART(s, d, n): the n-th part from 1, from the end where n < 0, '' past the
+        last part or for 0 (SQL), where Ibis gives NULL; a NULL argument stays NULL."""
         subject = self.translate(node.this)
-        return function(
-            "cases", _pair(method(subject, "notnull"), method(part, "fill_null", lit("")))
-        )
+        delimiter = self.translate(node.args["delimiter"])
+        parts = method(subject, "split", delimiter)
+        index = self.translate(node.args["part_index"])
+        present = method(subject, "notnull")
+        if not delimiter.literal:
+            present = binary(present, "&", method(delimiter, "notnull"))
+        if index.literal:
+            if index.val == 0:
+                return function("cases", _pair(present, lit("")))
+            position = index.val - 1 if index.val > 0 else index.val
+            part = Code(f"{parts.operand()}[{position}]", parts.val[position])
+        else:
+            before = binary(index, "-", lit(1))
+            forward = Code(f"{parts.operand()}[{before.src}]", parts.val[before.val])
+            backward = Code(f"{parts.operand()}[{index.src}]", parts.val[index.val])
+            part = function(
+                "cases",
+                _pair(binary(index, ">=", lit(1)), forward),
+                _pair(binary(index, "<=", lit(-1)), backward),
+            )
+            present = binary(present, "&", method(index, "notnull"))
+        return function("cases", _pair(present, method(part, "fill_null", lit(""))))

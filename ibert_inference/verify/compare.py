@@ -8,7 +8,7 @@ DECIMAL column where DuckDB returns a double).
 >>> compare_results((["a"], [(1,), (2,)]), (["A"], [(2,), (1,)]), ordered=False) is None
 True
 >>> compare_results((["a"], [(1,), (2,)]), (["a"], [(2,), (1,)]), ordered=True)
-'row 1 differs: (1,) vs (2,)'
+'row 1 differs: the SQL returned (1,) / the Ibis code returned (2,)'
 """
 
 from __future__ import annotations
@@ -31,30 +31,36 @@ def compare_results(
     ordered: bool,
     sort_key_columns: Sequence[int] = (),
     limited: bool = False,
+    sides: tuple[str, str] = ("the SQL", "the Ibis code"),
 ) -> str | None:
     """None when the results agree, else a short reason.
 
     With ``ordered`` and ``sort_key_columns`` (output positions of the ORDER BY keys), rows may
     trade places only within runs of equal sort keys, which is all an ORDER BY promises; with
     ``limited`` (a LIMIT cut the ordered rows) the rows tied with the last one may differ too.
+    ``sides`` name the two results in the reason: which one the SQL returned, which the Ibis.
     """
+    side_e, side_a = sides
     names_e, rows_e = expected
     names_a, rows_a = actual
     if len(names_e) != len(names_a):
-        return f"{len(names_e)} columns vs {len(names_a)}: {list(names_e)} vs {list(names_a)}"
+        return (
+            f"{side_e} returned {len(names_e)} columns {list(names_e)} / "
+            f"{side_a} returned {len(names_a)} columns {list(names_a)}"
+        )
     for index, (name_e, name_a) in enumerate(zip(names_e, names_a, strict=True)):
         if name_e.lower() != name_a.lower():
-            return f"column {index + 1} named {name_e!r} vs {name_a!r}"
+            return f"column {index + 1} named {name_e!r} by {side_e} / {name_a!r} by {side_a}"
     if len(rows_e) != len(rows_a):
-        return f"row count {len(rows_e)} vs {len(rows_a)}"
+        return f"row count: {side_e} returned {len(rows_e)} / {side_a} returned {len(rows_a)}"
     normal_e = [tuple(_normalize(v) for v in row) for row in rows_e]
     normal_a = [tuple(_normalize(v) for v in row) for row in rows_a]
     if ordered and not sort_key_columns:
-        return _compare_sequences(normal_e, normal_a)
+        return _compare_sequences(normal_e, normal_a, sides)
     if ordered:
         keys_e = [tuple(row[i] for i in sort_key_columns) for row in normal_e]
         keys_a = [tuple(row[i] for i in sort_key_columns) for row in normal_a]
-        reason = _compare_sequences(keys_e, keys_a, what="sort key of row")
+        reason = _compare_sequences(keys_e, keys_a, sides, what="sort key of row")
         if reason is not None:
             return reason
         if limited and keys_e:
@@ -62,15 +68,23 @@ def compare_results(
             last = keys_e[-1]
             normal_e = [r for r, k in zip(normal_e, keys_e, strict=True) if k != last]
             normal_a = [r for r, k in zip(normal_a, keys_a, strict=True) if k != last]
-    return _compare_sequences(sorted(normal_e, key=_sort_key), sorted(normal_a, key=_sort_key))
+    return _compare_sequences(
+        sorted(normal_e, key=_sort_key), sorted(normal_a, key=_sort_key), sides
+    )
 
 
 def _compare_sequences(
-    expected: list[tuple[Any, ...]], actual: list[tuple[Any, ...]], what: str = "row"
+    expected: list[tuple[Any, ...]],
+    actual: list[tuple[Any, ...]],
+    sides: tuple[str, str],
+    what: str = "row",
 ) -> str | None:
     for index, (row_e, row_a) in enumerate(zip(expected, actual, strict=True)):
         if not all(values_equal(e, a) for e, a in zip(row_e, row_a, strict=True)):
-            return f"{what} {index + 1} differs: {_show(row_e)} vs {_show(row_a)}"
+            return (
+                f"{what} {index + 1} differs: {sides[0]} returned {_show(row_e)} / "
+                f"{sides[1]} returned {_show(row_a)}"
+            )
     return None
 
 

@@ -33,6 +33,7 @@ from ibert_inference.verify.databases import (
     query_literals,
     random_databases,
 )
+from ibert_inference.verify.generated_sql import fixed_now_sql, for_generated_databases
 
 STATUSES = (
     "verified", "runs", "mismatch", "vacuous", "sql_error", "ibis_error", "unsafe", "timeout"
@@ -119,11 +120,13 @@ def verify_expr(
 
     try:
         compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
+        compiled = fixed_now_sql(compiled)
     except Exception as exc:  # the Ibis compiler raises many types
         return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
     try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-        duck_sql = sql if dialect == "duckdb" else tree.sql(dialect="duckdb")
+        parsed = sqlglot.parse_one(sql, read=dialect)
+        tree = for_generated_databases(parsed, schema)
+        duck_sql = sql if dialect == "duckdb" and tree is parsed else tree.sql(dialect="duckdb")
     except sqlglot.errors.SqlglotError as exc:
         first_line = (str(exc).splitlines() or [""])[0]
         return failed("sql_error", f"SQL does not parse: {first_line}", compiled)
@@ -291,7 +294,7 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     if isinstance(expr, Verdict):
         return expr
     try:
-        compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
+        compiled = fixed_now_sql(stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb"))))
     except Exception as exc:  # the Ibis compiler raises many types
         return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
     databases = random_databases(schema, seed=seed, literals=query_literals(compiled))
