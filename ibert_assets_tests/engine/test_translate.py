@@ -575,3 +575,27 @@ def test_an_uncorrelated_not_exists_is_true_over_null_comparisons():
     assert ".fill_null(False)" in translation.code
     for seed in (0, 1000):
         assert verify_pair(sql, translation.code, schema, seed=seed).status == "verified"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # TPC-DS q16/q94/q95: several aggregates named with spaces, no GROUP BY
+        'SELECT COUNT(DISTINCT order_id) AS "order count", SUM(amount) AS "total amount", '
+        'MIN(created) AS "first day" FROM orders ORDER BY COUNT(DISTINCT order_id)',
+        'SELECT status, COUNT(*) AS n, SUM(amount) AS "total amount" FROM orders GROUP BY status',
+        'SELECT status AS "the status", COUNT(*) AS "row count" FROM orders GROUP BY status',
+        'SELECT name AS "who is it", age AS years, age + 1 AS "next age" FROM users',
+        'SELECT user_id, RANK() OVER (ORDER BY amount) AS "amount rank" FROM orders',
+    ],
+)
+def test_output_names_that_are_not_identifiers_are_named_in_the_code(con, sql: str) -> None:
+    """Every place the code names an output column takes any name: the code evaluates (through
+    the safe evaluator, as a user's would) to the very expression returned."""
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+
+    translation = assert_same_rows(con, sql)
+    evaluated = evaluate_ibis(translation.code, SCHEMA)
+    assert ibis.to_sql(evaluated) == ibis.to_sql(translation.expr), translation.code
+    expected = [c[0] for c in con.execute(sql).description]
+    assert list(translation.expr.columns) == expected
