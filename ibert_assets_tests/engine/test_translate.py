@@ -599,3 +599,19 @@ def test_output_names_that_are_not_identifiers_are_named_in_the_code(con, sql: s
     assert ibis.to_sql(evaluated) == ibis.to_sql(translation.expr), translation.code
     expected = [c[0] for c in con.execute(sql).description]
     assert list(translation.expr.columns) == expected
+
+
+def test_in_subquery_over_a_cte_read_twice_is_the_code_it_shows(con) -> None:
+    """TPC-DS q95: ``IN (SELECT k FROM cte)`` is written ``cte.k``; its value must be ``cte.k``
+    too, not ``cte.select("k").k``, or Ibis compiles the code and the value differently."""
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+
+    sql = (
+        "WITH paid AS (SELECT o.order_id, o.user_id AS buyer FROM orders o JOIN users u "
+        "ON o.user_id = u.user_id) SELECT order_id FROM orders WHERE order_id IN "
+        "(SELECT order_id FROM paid) AND order_id IN (SELECT r.order_id FROM refunds r "
+        "JOIN paid ON r.order_id = paid.order_id)"
+    )
+    translation = assert_same_rows(con, sql)
+    evaluated = evaluate_ibis(translation.code, SCHEMA)
+    assert ibis.to_sql(evaluated) == ibis.to_sql(translation.expr), translation.code

@@ -57,9 +57,10 @@ class SubqueryMixin(ExpressionTranslator):
         column = sub.val.columns[0]
         ref = Code(column_ref(sub.operand(), column), sub.val[column])
         if sub.src.endswith(f".select({py(column)})"):
-            # `u.select("b").b` reads better as `u.b`.
+            # `u.select("b").b` reads better as `u.b`; the value is `u.b` too (Ibis shares a
+            # table read twice as one CTE only when both reads are the same node).
             receiver = sub.src[: -len(f".select({py(column)})")]
-            ref = Code(column_ref(receiver, column), ref.val)
+            ref = Code(column_ref(receiver, column), sub.val.op().parent.to_expr()[column])
         subject = as_expr(subject)
         name = "notin" if negate else "isin"
         return Code(f"{subject.operand()}.{name}({ref.src})", getattr(subject.val, name)(ref.val))
