@@ -615,3 +615,18 @@ def test_in_subquery_over_a_cte_read_twice_is_the_code_it_shows(con) -> None:
     translation = assert_same_rows(con, sql)
     evaluated = evaluate_ibis(translation.code, SCHEMA)
     assert ibis.to_sql(evaluated) == ibis.to_sql(translation.expr), translation.code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # TPC-DS q41: the parentheses belong to the column, not to DISTINCT
+        "SELECT DISTINCT(status) FROM orders WHERE amount > 10 ORDER BY status",
+        "SELECT DISTINCT (u.country) FROM users u ORDER BY u.country NULLS FIRST LIMIT 2",
+        "SELECT ((name)), (age) FROM users ORDER BY age, name",
+    ],
+)
+def test_a_parenthesised_column_is_the_column(con, sql: str) -> None:
+    translation = assert_same_rows(con, sql)
+    expected = [c[0] for c in con.execute(sql).description]
+    assert list(translation.expr.columns) == expected, translation.code

@@ -137,6 +137,10 @@ def name_projections(tree: exp.Expression, schema: Schema) -> None:
     """
     columns = {c.lower() for cols in schema.values() for c in cols}
     for select in tree.find_all(exp.Select):
+        for projection in select.expressions:
+            # `DISTINCT(col)` and `(col)` are the column itself, named after it by every engine
+            if isinstance(projection, exp.Paren) and isinstance(projection.unnest(), exp.Column):
+                projection.replace(projection.unnest().copy())
         taken = {p.alias_or_name.lower() for p in select.expressions} | columns
         for i, projection in enumerate(select.expressions):
             if isinstance(projection, exp.Alias | exp.Column | exp.Star) or projection.alias:
