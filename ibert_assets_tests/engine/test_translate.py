@@ -630,3 +630,24 @@ def test_a_parenthesised_column_is_the_column(con, sql: str) -> None:
     translation = assert_same_rows(con, sql)
     expected = [c[0] for c in con.execute(sql).description]
     assert list(translation.expr.columns) == expected, translation.code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # TPC-DS q36: ORDER BY an expression beside a window in the projection
+        "SELECT user_id, status, RANK() OVER (PARTITION BY status ORDER BY amount) AS r "
+        "FROM orders ORDER BY CASE WHEN status = 'paid' THEN 0 END NULLS FIRST, r, order_id",
+        "SELECT user_id, SUM(amount) OVER (PARTITION BY user_id) AS total FROM orders "
+        "ORDER BY order_id DESC LIMIT 4",
+    ],
+)
+def test_order_by_beyond_outputs_is_applied_after_the_windows(con, sql: str) -> None:
+    """A window computed after the sort would reorder the rows: the sort key is computed beside
+    the outputs, sorted on, and dropped."""
+    from ibert_inference.verify.pair import verify_pair
+
+    translation = assert_same_rows(con, sql)
+    verdict = verify_pair(sql, translation.code, SCHEMA)
+    assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"
+    assert translation.expr.columns == tuple(c[0] for c in con.execute(sql).description)
