@@ -336,6 +336,14 @@ REFUSALS = [
     ("ibis_refusals_become_unsupported_errors_naming_the_sql",
      "SELECT UPPER(age) AS u FROM users", UnsupportedSQLError,
      r"Upper .*AttributeError.*line 1, column"),
+    ("exists_over_joins_correlated_by_a_range_under_or",
+     "SELECT name FROM users u WHERE age > 40 OR EXISTS (SELECT 1 FROM orders o, refunds r "
+     "WHERE o.order_id = r.order_id AND o.user_id > u.user_id)", UnsupportedSQLError,
+     r"EXISTS over joins correlated by something other than column equalities at line 1"),
+    ("uncorrelated_exists_over_joins_under_or",
+     "SELECT name FROM users WHERE age > 40 OR EXISTS (SELECT 1 FROM orders o, refunds r "
+     "WHERE o.order_id = r.order_id)", UnsupportedSQLError,
+     r"uncorrelated EXISTS over a query with joins"),
     ("unsupported_construct_is_named_with_its_position",
      "SELECT name FROM users\nWHERE name LIKE 'a_!_%' ESCAPE '!'", UnsupportedSQLError,
      r"ESCAPE with wildcards.* at line 2, column \d+"),
@@ -651,3 +659,27 @@ def test_order_by_beyond_outputs_is_applied_after_the_windows(con, sql: str) -> 
     verdict = verify_pair(sql, translation.code, SCHEMA)
     assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"
     assert translation.expr.columns == tuple(c[0] for c in con.execute(sql).description)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # TPC-DS q10 / q35: correlated EXISTS over a comma join, two of them OR-ed
+        "SELECT u.name FROM users u WHERE u.age > 20 AND (EXISTS (SELECT * FROM orders o, "
+        "refunds r WHERE u.user_id = o.user_id AND o.order_id = r.order_id AND r.reason = 'late') "
+        "OR EXISTS (SELECT * FROM orders o2 JOIN users v ON o2.user_id = v.user_id "
+        "WHERE o2.user_id = u.user_id AND o2.status = 'open' AND v.country = u.country))",
+        "SELECT u.country, COUNT(*) AS n FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+        "JOIN refunds r ON o.order_id = r.order_id WHERE o.user_id = u.user_id) OR u.age IS NULL "
+        "GROUP BY u.country",
+        "SELECT u.user_id, CASE WHEN EXISTS (SELECT o.status FROM orders o WHERE o.user_id = "
+        "u.user_id GROUP BY o.status) THEN 'buyer' ELSE 'none' END AS kind FROM users u",
+    ],
+)
+def test_correlated_exists_over_joins_in_any_boolean_position(con, sql: str) -> None:
+    from ibert_inference.verify.pair import verify_pair
+
+    translation = assert_same_rows(con, sql)
+    assert ".any()" in translation.code, translation.code
+    verdict = verify_pair(sql, translation.code, SCHEMA)
+    assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"
