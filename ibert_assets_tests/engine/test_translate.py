@@ -344,6 +344,9 @@ REFUSALS = [
      "SELECT name FROM users WHERE age > 40 OR EXISTS (SELECT 1 FROM orders o, refunds r "
      "WHERE o.order_id = r.order_id)", UnsupportedSQLError,
      r"uncorrelated EXISTS over a query with joins"),
+    ("cast_to_an_interval_engines_read_differently",
+     "SELECT created - INTERVAL MONTH '1' AS prior FROM orders", UnsupportedSQLError,
+     r"a cast to INTERVAL at line 1, column \d+.*INTERVAL '1' MONTH"),
     ("unsupported_construct_is_named_with_its_position",
      "SELECT name FROM users\nWHERE name LIKE 'a_!_%' ESCAPE '!'", UnsupportedSQLError,
      r"ESCAPE with wildcards.* at line 2, column \d+"),
