@@ -703,3 +703,18 @@ def test_decimal_average_is_duckdbs_to_the_last_bit() -> None:
         compiled = ibis.to_sql(translation.expr, dialect="duckdb")
         expected = sorted(connection.execute(sql).fetchall())
         assert sorted(connection.execute(compiled).fetchall()) == expected, translation.code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # found by the corpus mutations: the alias takes the name of another group key
+        "SELECT country AS name, COUNT(*) AS n FROM users GROUP BY country, name",
+        "SELECT country AS name, COUNT(*) AS n FROM users GROUP BY name, country",
+        "SELECT country name, GROUPING(country) AS g, COUNT(*) AS n FROM users "
+        "GROUP BY ROLLUP (country, name)",
+    ],
+)
+def test_group_keys_that_would_share_a_name_get_their_own(con, sql: str) -> None:
+    translation = assert_same_rows(con, sql)
+    compile(translation.code, "<translation>", "exec")  # no keyword given twice

@@ -79,6 +79,9 @@ def _group_keys(select: exp.Select, translator: BoundTranslator, taken: set[str]
         code = as_expr(translator.translate(node))
         if isinstance(node, exp.Column) and code.val.get_name().lower() == name.lower():
             name = code.val.get_name()  # keep the table's spelling, as DuckDB does
+        if any(name.lower() == key.name.lower() for key in keys):
+            # `SELECT a AS b ... GROUP BY a, b`: the alias took the column's name first
+            name = claim_name(name, taken | reserved | {key.name for key in keys})
         keys.append(Output(name, node, code))
     return keys
 
