@@ -718,3 +718,21 @@ def test_decimal_average_is_duckdbs_to_the_last_bit() -> None:
 def test_group_keys_that_would_share_a_name_get_their_own(con, sql: str) -> None:
     translation = assert_same_rows(con, sql)
     compile(translation.code, "<translation>", "exec")  # no keyword given twice
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # found by the corpus mutations: COUNT() named `count`, then `_.count` was the method
+        "SELECT status, COUNT(*) AS n FROM orders GROUP BY status HAVING COUNT() >= 2",
+        "SELECT user_id, COUNT(*) AS count FROM orders GROUP BY user_id ORDER BY count DESC, 1",
+        "SELECT filter, count FROM (SELECT status AS filter, order_id AS count FROM orders) x "
+        "WHERE count > 11 ORDER BY count",
+    ],
+)
+def test_columns_named_like_table_methods_are_columns(con, sql: str) -> None:
+    from ibert_inference.verify.pair import verify_pair
+
+    translation = assert_same_rows(con, sql)
+    verdict = verify_pair(sql, translation.code, SCHEMA)
+    assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"

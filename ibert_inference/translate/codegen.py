@@ -17,6 +17,7 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 LINE_LENGTH = 100
@@ -53,9 +54,21 @@ def is_identifier(name: str) -> bool:
     return bool(_IDENTIFIER.match(name)) and not keyword.iskeyword(name)
 
 
+@cache
+def _table_attributes() -> frozenset[str]:
+    import ibis.expr.types as ir
+
+    return frozenset(dir(ir.Table))
+
+
 def column_ref(receiver: str, name: str) -> str:
-    """``_.name`` or ``_["odd name"]`` when the name is not a Python identifier."""
-    if is_identifier(name) and not name.startswith("_"):
+    """``_.name``, or ``_["name"]`` when the name is not a Python identifier or is a table
+    method's (``_.count`` is the method, not a column named count).
+
+    >>> column_ref("_", "total"), column_ref("_", "order count"), column_ref("t", "count")
+    ('_.total', '_["order count"]', 't["count"]')
+    """
+    if is_identifier(name) and not name.startswith("_") and name not in _table_attributes():
         return f"{receiver}.{name}"
     return f"{receiver}[{py(name)}]"
 
