@@ -1,4 +1,4 @@
-"""Generated rows reach DuckDB through NumPy object arrays and casts, as Arrow would give them."""
+"""Generated rows reach DuckDB as one query parameter and a cast, as Arrow would give them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from ibert_inference.schema.tables import parse_dtype
-from ibert_inference.verify.loading import _arrow_table, load_table, load_through_numpy
+from ibert_inference.verify.loading import _arrow_table, load_table, load_through_parameters
 from ibert_inference.verify.query_literals import QueryLiterals
 from ibert_inference.verify.table_rows import table_rows
 
@@ -40,7 +40,7 @@ def test_every_kind_of_column_loads_as_arrow_would_load_it(null_rate: float) -> 
     dtypes = {column: parse_dtype(text) for column, text in EVERY_KIND.items()}
     records = table_rows(dtypes, random.Random(3), QueryLiterals(), 40, null_rate, False, 1.0)
     con = duckdb.connect()
-    load_through_numpy(con, "loaded", dtypes, records)
+    load_through_parameters(con, "loaded", dtypes, records)
     con.register("arrow", _arrow_table(dtypes, records))
     assert _rows(con, "SELECT * FROM loaded") == _rows(con, "SELECT * FROM arrow")
     types = "SELECT " + ", ".join(f'typeof("{c}")' for c in EVERY_KIND) + " FROM {} LIMIT 1"
@@ -54,7 +54,7 @@ def test_a_naive_time_in_a_zoned_column_is_utc_whatever_the_session_zone() -> No
     dtypes = {"moment": parse_dtype("timestamp('UTC')")}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'America/New_York'")
-    load_through_numpy(con, "t", dtypes, [{"moment": dt.datetime(2024, 1, 1, 12)}])
+    load_through_parameters(con, "t", dtypes, [{"moment": dt.datetime(2024, 1, 1, 12)}])
     assert con.execute("SELECT epoch(moment) FROM t").fetchone() == (1704110400.0,)
 
 

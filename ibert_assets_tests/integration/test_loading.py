@@ -1,4 +1,5 @@
-"""Verifying a pair in a fresh process imports neither pandas nor pyarrow (a cold start's cost)."""
+"""Verifying a pair in a fresh process imports neither pandas, pyarrow nor NumPy (a cold start's
+cost)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from ibert_inference.verify.databases import random_databases
 schema = {"t": {"a": "int64", "b": "decimal(10, 2)", "c": "array<string>", "d": "date"}}
 for database in random_databases(schema, seed=1):
     database.execute("SELECT a, SUM(b), COUNT(c) FROM t GROUP BY a").fetchall()
-print(sorted({"pandas", "pyarrow"} & set(sys.modules)))
+print(sorted({"pandas", "pyarrow", "numpy"} & set(sys.modules)))
 """
 
 
-def test_generated_databases_load_without_pandas_or_pyarrow() -> None:
+def test_generated_databases_load_without_pandas_pyarrow_or_numpy() -> None:
     result = subprocess.run(
         [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True
     )
@@ -27,7 +28,7 @@ import sys
 import duckdb
 from ibert_inference.schema.tables import parse_dtype
 from ibert_inference.verify import loading
-loading.NUMPY_LOADS = 3
+loading.PARAMETER_LOADS = 3
 con = duckdb.connect()
 dtypes = {"a": parse_dtype("int64")}
 seen = []

@@ -1,14 +1,14 @@
-"""Handing generated rows to DuckDB as a table: Arrow when pandas is paid for, NumPy before.
+"""Handing generated rows to DuckDB as a table: Arrow when pandas is paid for, parameters before.
 
 The rows of a generated table are Python values (ints, Decimals, dates, lists, dicts). Arrow
 carries them to DuckDB fastest (~2 ms of CPU a table), but ``pyarrow.array`` imports pandas on
 its first call (~0.4 s), more than the rest of a one-off verification (``ibert to-sql``)
-together. So a process loads its first tables through NumPy object arrays, which DuckDB scans
-itself, inferring each column's type from the values, then casts each column to its declared
-type (~5.5 ms a table); once it has loaded enough tables that pandas would have paid for
-itself, or when pandas is already imported, it uses Arrow. Both give the same table, types
-included. Map columns always take Arrow: DuckDB reads a Python dict with non-string keys as a
-MAP of strings.
+together. So a process loads its first tables as one query parameter: DuckDB converts the list
+of row dicts itself, and a cast to a list of structs gives every column its declared type
+(~4 ms a table, neither NumPy, pyarrow nor pandas imported). Once it has loaded enough tables
+that pandas would have paid for itself, or when pandas is already imported, it uses Arrow. Both
+give the same table, types included. Map columns always take Arrow: DuckDB reads a Python dict
+with int keys as a MAP of strings.
 
 >>> import duckdb
 >>> from ibert_inference.schema.tables import parse_dtype
@@ -27,9 +27,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-# Loads through NumPy before Arrow's one-off pandas import (~0.4 s) costs less than their extra
-# ~3.5 ms each
-NUMPY_LOADS = 100
+# Loads as parameters before Arrow's one-off pandas import (~0.4 s) costs less than their extra
+# ~2 ms each
+PARAMETER_LOADS = 200
 _loads = itertools.count()
 
 
@@ -37,37 +37,29 @@ def load_table(
     cursor: Any, name: str, dtypes: Mapping[str, Any], records: list[dict[str, Any]]
 ) -> None:
     """Create table ``name`` (a temporary one, on ``cursor``) holding ``records``."""
-    arrow_paid = "pandas" in sys.modules or next(_loads) >= NUMPY_LOADS
+    arrow_paid = "pandas" in sys.modules or next(_loads) >= PARAMETER_LOADS
     if arrow_paid or any(_has_map(dtype) for dtype in dtypes.values()):
         cursor.register(name, _arrow_table(dtypes, records))
         return
-    load_through_numpy(cursor, name, dtypes, records)
+    load_through_parameters(cursor, name, dtypes, records)
 
 
-def load_through_numpy(
+def load_through_parameters(
     cursor: Any, name: str, dtypes: Mapping[str, Any], records: list[dict[str, Any]]
 ) -> None:
-    """:func:`load_table` without pyarrow (nor pandas): DuckDB scans NumPy object arrays."""
-    import numpy as np
+    """:func:`load_table` without pyarrow: the rows are one parameter, a list of structs."""
     from ibis.backends.sql.datatypes import DuckDBType
 
-    scanned = f"{name}__rows"
-    columns: dict[str, Any] = {}
-    for column, dtype in dtypes.items():
-        values = np.empty(len(records), dtype=object)
-        values[:] = [_value(record[column], dtype) for record in records]
-        columns[column] = values
-    cursor.register(scanned, columns)
-    casts = ", ".join(
-        f"CAST({_quoted(column)} AS {_duckdb_type(dtype, DuckDBType)}) AS {_quoted(column)}"
-        for column, dtype in dtypes.items()
+    fields = ", ".join(
+        f"{_quoted(column)} {_duckdb_type(dtype, DuckDBType)}" for column, dtype in dtypes.items()
     )
-    try:
-        cursor.execute(
-            f"CREATE TEMP TABLE {_quoted(name)} AS SELECT {casts} FROM {_quoted(scanned)}"
-        )
-    finally:
-        cursor.unregister(scanned)
+    columns = ", ".join(f"generated.{_quoted(column)}" for column in dtypes)
+    rows = [{column: _value(r[column], dtype) for column, dtype in dtypes.items()} for r in records]
+    cursor.execute(
+        f"CREATE TEMP TABLE {_quoted(name)} AS SELECT {columns} "
+        f"FROM (SELECT unnest(CAST($rows AS STRUCT({fields})[])) AS generated)",
+        {"rows": rows},
+    )
 
 
 def _duckdb_type(dtype: Any, types: Any) -> str:
