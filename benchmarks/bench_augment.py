@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cpu_time import process_tree_cpu
+
 TIMES: dict[str, float] = defaultdict(float)
 _active: list[str] = []
 
@@ -86,26 +88,9 @@ def run(templates: list[str], in_process: bool) -> tuple[int, float, float]:
     for name in templates:
         records.extend(build_template_examples(Path("templates") / f"{name}.yaml").records)
     TIMES.clear()
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu = time.perf_counter(), process_tree_cpu()
     outcome = build_augmented_examples(records)
-    return outcome.counts["generated"], time.perf_counter() - start, _cpu() - cpu
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and of its sandbox workers (read from /proc)."""
-    import os
-
-    from ibert_inference.sandbox.pool import shared_pool
-
-    total = time.process_time()
-    ticks = os.sysconf("SC_CLK_TCK")
-    for pid in shared_pool().worker_pids():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+    return outcome.counts["generated"], time.perf_counter() - start, process_tree_cpu() - cpu
 
 
 def main() -> None:
