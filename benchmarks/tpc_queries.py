@@ -7,9 +7,12 @@ code with the safe evaluator (it must stand for the returned expression), runs t
 Ibis-compiled SQL on one DuckDB connection over the generated data, and compares the results as
 the verifier does (multisets; order where the query orders, ties free). Run::
 
-    python benchmarks/tpc_queries.py --data /tmp/tpc/tpcds [-v] [--only 16,41]
+    python benchmarks/tpc_queries.py --data /tmp/tpc/tpcds [-v] [--only 16,41] [--verify]
 
-It prints one line per query that is not equal and the totals:
+``--verify`` also runs each translation through ``verify_pair`` (the project's own verifier, on
+adversarial databases generated from the schema and the query's literals): evidence for the
+queries that select nothing from the generated data at a small scale. It prints one line per
+query that is not equal and the totals:
 ``tpcds: 99 queries, 99 translated, 99 execution-equal (0 refused, 0 crashed)``.
 """
 
@@ -39,6 +42,7 @@ class Outcome:
     status: str  # equal | differs | refused | crashed
     detail: str = ""
     seconds: float = 0.0
+    verdict: str | None = None  # verify_pair's status, with --verify
 
 
 def load_schema(folder: Path) -> dict[str, dict[str, str]]:
@@ -138,11 +142,19 @@ def check(name: str, sql: str, schema: dict, con: duckdb.DuckDBPyConnection) -> 
     return Outcome(name, "equal", f"{rows} rows", seconds)
 
 
+def verify(sql: str, schema: dict) -> str:
+    from ibert_inference.verify.pair import verify_pair
+
+    verdict = verify_pair(sql, sql_to_ibis(sql, schema).code, schema)
+    return verdict.status if verdict.ok else f"{verdict.status}: {verdict.reason}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="an exported benchmark folder")
     parser.add_argument("--only", help="comma-separated query numbers")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each query's result")
+    parser.add_argument("--verify", action="store_true", help="also verify_pair each translation")
     args = parser.parse_args()
     schema = load_schema(args.data)
     con = connect(args.data, schema)
@@ -151,7 +163,10 @@ def main() -> None:
     for path in sorted((args.data / "queries").glob("*.sql")):
         if wanted is not None and int(path.stem) not in wanted:
             continue
-        outcome = check(f"q{path.stem}", path.read_text().strip().rstrip(";"), schema, con)
+        sql = path.read_text().strip().rstrip(";")
+        outcome = check(f"q{path.stem}", sql, schema, con)
+        if args.verify and outcome.status == "equal":
+            outcome.verdict = verify(sql, schema)
         outcomes.append(outcome)
         if outcome.status != "equal" or args.verbose:
             print(f"{outcome.query}: {outcome.status}: {outcome.detail[:2000]}")
@@ -165,6 +180,12 @@ def main() -> None:
         f"execution-equal ({empty} of them empty), {counts['refused']} refused, "
         f"{counts['crashed']} crashed"
     )
+    if args.verify:
+        verdicts = [o.verdict for o in outcomes if o.verdict is not None]
+        for o in outcomes:
+            if o.verdict not in (None, "verified"):
+                print(f"{o.query}: verify_pair: {o.verdict[:300]}")
+        print(f"verify_pair: {verdicts.count('verified')} of {len(verdicts)} verified")
     times = [o.seconds for o in outcomes if o.seconds]
     if times:
         print(
