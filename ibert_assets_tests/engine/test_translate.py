@@ -7,6 +7,7 @@ run on one in-memory DuckDB database with NULLs, ties and duplicates, and must r
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from decimal import Decimal
 
 import duckdb
@@ -51,11 +52,18 @@ def con() -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def _value(v: object) -> object:
+    if isinstance(v, float | Decimal):
+        return round(float(v), 6)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        # a DATE is its midnight, as the verifier compares them: BigQuery's DATE_TRUNC of a
+        # DATE is a DATE, the DuckDB SQL sqlglot transpiles it to answers a TIMESTAMP
+        return dt.datetime.combine(v, dt.time())
+    return v
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str, ordered: bool) -> list[tuple]:
-    result = [
-        tuple(round(float(v), 6) if isinstance(v, float | Decimal) else v for v in row)
-        for row in con.execute(sql).fetchall()
-    ]
+    result = [tuple(_value(v) for v in row) for row in con.execute(sql).fetchall()]
     return result if ordered else sorted(result, key=repr)
 
 
