@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -440,6 +440,14 @@ def variants(pair: Pair, *, seed: int = 0, renames: int = 1) -> Iterator[Pair]:
 
 
 def _parse(sql: str) -> exp.Expr | None:
+    """A tree of ``sql`` the caller may change: every operator reads the same pair's SQL (and
+    renaming reads each new question's twice), so each text is parsed once and copied."""
+    tree = _parsed(sql)
+    return tree.copy() if tree is not None else None
+
+
+@lru_cache(maxsize=64)
+def _parsed(sql: str) -> exp.Expr | None:
     try:
         return sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.SqlglotError:

@@ -39,6 +39,20 @@ def test_limit_ties_at_the_cut():
     assert compare_results(expected, actual, ordered=True, sort_key_columns=[0]) is not None
 
 
+def test_limit_ties_within_tolerance_are_ties_and_never_crash():
+    """Sort keys equal only within tolerance (a DECIMAL average against a double) tie at the cut
+    like exact ones; the comparison answers, it does not raise."""
+    expected = (["k", "v"], [(1.0, "a"), (3.3333333333, "b"), (3.3333333333, "c")])
+    actual = (["k", "v"], [(1.0, "a"), (3.3333333334, "c"), (decimal.Decimal("3.3333333333"), "z")])
+    assert (
+        compare_results(expected, actual, ordered=True, sort_key_columns=[0], limited=True) is None
+    )
+    wrong = (["k", "v"], [(1.0, "x"), (3.3333333334, "c"), (3.3333333333, "z")])
+    assert "differs" in compare_results(
+        expected, wrong, ordered=True, sort_key_columns=[0], limited=True
+    )
+
+
 def test_column_names_are_case_insensitive_and_positional():
     assert compare_results((["Total"], []), (["total"], []), ordered=False) is None
     assert "named" in compare_results((["a", "b"], []), (["b", "a"], []), ordered=False)

@@ -93,13 +93,36 @@ def test_compile_expr_refuses_non_expressions():
 def test_wrong_compiled_sql_is_not_called_verified(monkeypatch):
     # a compiler bug at the boundary: the SQL returned drops the filter's boundary row
     import ibert_inference.tasks.ibis_to_sql as task
+    from ibert_inference.sandbox import pool
 
+    monkeypatch.setattr(pool, "IN_WORKER", True)  # the job runs here, where the bug is planted
     monkeypatch.setattr(
-        task, "ibis_to_sql", lambda code, schema, dialect: "SELECT id FROM orders WHERE amount > 11"
+        task, "compile_expr", lambda expr, dialect: "SELECT id FROM orders WHERE amount > 11"
     )
     result = task.to_sql("orders.filter(_.amount > 10).select('id')", schema=SCHEMA)
     assert result.verified is False and not result.ok
     assert result.details["verification"]["status"] == "mismatch"
+
+
+def test_to_sql_compiles_and_verifies_in_one_sandbox_job(monkeypatch):
+    from ibert_inference.sandbox import pool
+
+    jobs = []
+    run_in_worker = pool.run_in_worker
+    monkeypatch.setattr(
+        pool, "run_in_worker", lambda f, *a: jobs.append(f.__name__) or run_in_worker(f, *a)
+    )
+    result = to_sql(CODE, schema=SCHEMA, dialect="postgres")
+    assert result.verified is True and jobs == ["compile_and_verify"]
+
+
+def test_when_the_one_job_runs_out_of_time_each_step_runs_alone(monkeypatch):
+    import ibert_inference.tasks.ibis_to_sql as task
+
+    monkeypatch.setattr(task, "compile_and_verify", lambda code, schema, dialect: None)
+    result = task.to_sql(CODE, schema=SCHEMA, dialect="postgres")
+    assert result.verified is True
+    assert result.output == ibis_to_sql(CODE, SCHEMA, dialect="postgres")
 
 
 def test_without_a_schema_nothing_is_checked_so_nothing_is_verified():

@@ -231,3 +231,16 @@ def test_near_misses_are_rejected_and_the_right_answers_verified(sql, right, wro
 def test_a_verified_verdict_says_how_many_rows_were_compared():
     verdict = verify_pair("SELECT id FROM t", "t.select('id')", NEAR_MISS_SCHEMA)
     assert verdict.ok and verdict.rows_compared > verdict.databases
+
+
+def test_outputs_the_sql_leaves_unnamed_are_compared_by_position_and_value():
+    """``COUNT(*)`` is ``count_star()`` in DuckDB and ``count`` in Postgres: an answer may name
+    such an output as it likes, but its values and every name the SQL gives still count."""
+    sql = "SELECT status, COUNT(*), SUM(discount) AS total FROM orders GROUP BY status"
+    right = "orders.group_by('status').agg(count_star=_.count(), total=_.discount.sum())"
+    assert verify_pair(sql, right, SHOP).status == "verified"
+    wrong_value = right.replace("_.count()", "_.discount.count()")
+    assert verify_pair(sql, wrong_value, SHOP).status == "mismatch"
+    wrong_name = right.replace("total=", "sum_discount=")
+    verdict = verify_pair(sql, wrong_name, SHOP)
+    assert verdict.status == "mismatch" and "named" in verdict.reason

@@ -10,7 +10,12 @@ none has no databases: ``verified`` is None.
 
 from __future__ import annotations
 
-from ibert_inference.compiler import ibis_to_sql, normalize_dialect
+from dataclasses import dataclass
+from typing import Any
+
+from ibert_inference.compiler import compile_expr, ibis_to_sql, normalize_dialect
+from ibert_inference.safe_eval.evaluator import evaluate_ibis
+from ibert_inference.sandbox import isolated
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
 
@@ -33,7 +38,7 @@ def to_sql(code: str, *, schema: Schema | None = None, dialect: str = "duckdb") 
     >>> to_sql("users.filter(_.age > 30)").details["inferred_schema"]
     {'users': {'age': 'int64'}}
     """
-    from ibert_inference.verify.pair import verification_details, verify_pair
+    from ibert_inference.verify.pair import Verdict, verification_details, verify_pair
 
     name = normalize_dialect(dialect)
     details: dict[str, object] = {"dialect": name, "compiler": "ibis"}
@@ -50,16 +55,49 @@ def to_sql(code: str, *, schema: Schema | None = None, dialect: str = "duckdb") 
                 f"no schema given and none can be inferred from the code ({exc}): "
                 "pass --schema with the tables and columns it reads"
             ) from None
-    sql = ibis_to_sql(code, schema, dialect=name)
-    if not schema:
+    checked = compile_and_verify(code, schema, name)
+    if checked is None:  # the one job ran out of time or memory: each step alone, as before
+        checked = CheckedSQL(ibis_to_sql(code, schema, dialect=name), None)
+        if schema:
+            verdict = verify_pair(checked.sql, code, schema, dialect=_sqlglot_dialect(name))
+            checked = CheckedSQL(checked.sql, verdict.to_json())
+    sql = checked.sql
+    if checked.verdict is None:
         return TaskResult("ibis_to_sql", sql, None, "deterministic", details)
-    verdict = verify_pair(sql, code, schema, dialect=_sqlglot_dialect(name))
+    verdict = Verdict(**checked.verdict)
     details["verification"] = verification_details(verdict, "the SQL agrees with the code")
     verified: bool | None = True
     if not verdict.ok:
         verified = False if verdict.status in _WRONG else None
         details["reason"] = f"not verified ({verdict.status}): {verdict.reason}"
     return TaskResult("ibis_to_sql", sql, verified, "deterministic", details)
+
+
+@dataclass(frozen=True)
+class CheckedSQL:
+    """The SQL Ibis compiles the code to, and the verifier's verdict on it (None: no schema)."""
+
+    sql: str
+    verdict: dict[str, Any] | None
+
+
+def _no_answer(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    return None
+
+
+@isolated(returns=CheckedSQL, on_failure=_no_answer)
+def compile_and_verify(code: str, schema: Schema | None, dialect: str) -> CheckedSQL:
+    """Evaluate ``code`` once, compile it for ``dialect`` and verify that SQL against the very
+    expression, in one sandbox job: a cold ``ibert to-sql`` paid for two jobs, two evaluations
+    and two compilations of the same code."""
+    from ibert_inference.verify.pair import verify_expr
+
+    expr = evaluate_ibis(code, schema)
+    sql = compile_expr(expr, dialect)
+    if not schema:
+        return CheckedSQL(sql, None)
+    verdict = verify_expr(sql, expr, schema, dialect=_sqlglot_dialect(dialect))
+    return CheckedSQL(sql, verdict.to_json())
 
 
 def _sqlglot_dialect(ibis_name: str) -> str:

@@ -46,6 +46,20 @@ def _tables(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> dict
     return ibis_tables({table: dict(columns) for table, columns in frozen})
 
 
+def _check_compiles(expr: Any) -> None:
+    """Ibis 12 cannot compile a scalar subquery that is also a relation of the query around it
+    (it shares the two as one CTE and then fails): refuse it here, not in the caller's compile."""
+    import ibis
+
+    try:
+        ibis.to_sql(expr, dialect="duckdb")
+    except Exception as exc:  # the Ibis compiler raises many types
+        raise UnsupportedSQLError(
+            "cannot translate a scalar subquery that repeats the query around it: the Ibis "
+            f"compiler fails on it ({type(exc).__name__}); name the subquery's value in a CTE"
+        ) from exc
+
+
 def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translation:
     """Translate one SQL query into Ibis code whose free names are the schema's tables.
 
@@ -64,6 +78,8 @@ def sql_to_ibis(sql: str, schema: Schema, dialect: str = "duckdb") -> Translatio
             f"cannot translate this query ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from exc
     code = ctx.program.render(rel.chain)
+    if ".as_scalar()" in code:
+        _check_compiles(rel.val)
     try:
         check_code(code)
     except UnsafeCodeError as exc:  # e.g. a literal beyond the evaluator's bounds

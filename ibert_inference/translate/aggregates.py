@@ -155,9 +155,8 @@ class AggregateMixin(ExpressionTranslator):
             return method(self.translate(node.this), "collect", distinct=lit(True), **kwargs)
         if isinstance(node, exp.Avg):
             subject = self.translate(node.this)
-            # DuckDB's AVG over DECIMAL is a DOUBLE; Ibis would keep the decimal scale.
             if not subject.literal and subject.val.type().is_decimal():
-                subject = method(subject, "cast", lit("float64"))
+                return self.decimal_average(subject, kwargs)
             return method(subject, "mean", **kwargs)
         if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont):
             # PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY x) is QUANTILE_CONT(x, q).
@@ -185,6 +184,17 @@ class AggregateMixin(ExpressionTranslator):
             node.set("this", node.this.expressions[0])  # MIN/MAX of distinct values: the same
         fixed_args = {k: lit(v) for k, v in fixed.items()}
         return method(self.translate(node.this), name, **fixed_args, **kwargs)
+
+    def decimal_average(self, subject: Code, kwargs: dict[str, Code]) -> Code:
+        """AVG over a DECIMAL as DuckDB computes it: its own AVG, typed as the DOUBLE it returns.
+
+        ``mean().cast("float64")`` compiles to ``CAST(AVG(x) AS DOUBLE)``, a no-op on DuckDB, so
+        the value is DuckDB's to the last bit whichever way DuckDB divides (it rounds once in a
+        grouped or filtered aggregate, twice in a plain one). Ibis's bare ``mean`` would be typed
+        with the decimal scale (72333.3 for 72333.333...); casting the values before averaging
+        rounds every addition instead.
+        """
+        return method(method(subject, "mean", **kwargs), "cast", lit("float64"))
 
     def distinct_aggregate(self, node: exp.Sum | exp.Avg, where: Code | None) -> Code:
         """SUM/AVG(DISTINCT x): Ibis reductions have no ``distinct``; the distinct non-NULL values

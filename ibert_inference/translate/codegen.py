@@ -17,6 +17,7 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 LINE_LENGTH = 100
@@ -53,9 +54,21 @@ def is_identifier(name: str) -> bool:
     return bool(_IDENTIFIER.match(name)) and not keyword.iskeyword(name)
 
 
+@cache
+def _table_attributes() -> frozenset[str]:
+    import ibis.expr.types as ir
+
+    return frozenset(dir(ir.Table))
+
+
 def column_ref(receiver: str, name: str) -> str:
-    """``_.name`` or ``_["odd name"]`` when the name is not a Python identifier."""
-    if is_identifier(name) and not name.startswith("_"):
+    """``_.name``, or ``_["name"]`` when the name is not a Python identifier or is a table
+    method's (``_.count`` is the method, not a column named count).
+
+    >>> column_ref("_", "total"), column_ref("_", "order count"), column_ref("t", "count")
+    ('_.total', '_["order count"]', 't["count"]')
+    """
+    if is_identifier(name) and not name.startswith("_") and name not in _table_attributes():
         return f"{receiver}.{name}"
     return f"{receiver}[{py(name)}]"
 
@@ -74,32 +87,53 @@ def arguments(entries: list[tuple[str, str]], positional: list[str | None] | Non
     use as a positional argument (default: ``"a"`` when the source is ``_.a``). Python forbids
     positional arguments after keywords, so once one column needs a keyword the rest get one too.
     """
-    parts: list[str] = []
-    keyword_seen = False
+    plain, keywords = argument_parts(entries, positional)
+    return ", ".join(plain + keywords)
+
+
+def argument_parts(
+    entries: list[tuple[str, str]], positional: list[str | None] | None = None
+) -> tuple[list[str], list[str]]:
+    """:func:`arguments` as (positional arguments, keyword arguments), for callers that must
+    pass the positional ones differently (``Table.agg`` takes them as one list)."""
+    plain_parts: list[str] = []
+    keyword_parts: list[str] = []
     for i, (name, src) in enumerate(entries):
         plain = (
             positional[i]
             if positional is not None
             else (py(name) if src == column_ref("_", name) else None)
         )
-        if plain is not None and not keyword_seen:
-            parts.append(plain)
+        if plain is not None and not keyword_parts:
+            plain_parts.append(plain)
         elif is_identifier(name):
-            keyword_seen = True
-            parts.append(f"{name}={src}")
-        elif not keyword_seen:
-            parts.append(f"{_operand(src)}.name({py(name)})")
+            keyword_parts.append(f"{name}={src}")
+        elif not keyword_parts:
+            plain_parts.append(f"{_operand(src)}.name({py(name)})")
         else:
             raise ValueError(f"column name {name!r} cannot follow keyword arguments")
-    return ", ".join(parts)
+    return plain_parts, keyword_parts
 
 
 def safe_arguments(entries: list[tuple[str, str]], plain: list[str | None] | None = None) -> str:
     """:func:`arguments`, or every column as ``expr.name("...")`` when keywords cannot name them."""
+    positional, keywords = safe_argument_parts(entries, plain)
+    return ", ".join(positional + keywords)
+
+
+def safe_argument_parts(
+    entries: list[tuple[str, str]], plain: list[str | None] | None = None
+) -> tuple[list[str], list[str]]:
+    """:func:`argument_parts`, or every column positional as ``expr.name("...")`` when keywords
+    cannot name them.
+
+    >>> safe_argument_parts([("n", "_.count()"), ("order count", "_.x.nunique()")])
+    (['_.count().name("n")', '_.x.nunique().name("order count")'], [])
+    """
     try:
-        return arguments(entries, plain)
+        return argument_parts(entries, plain)
     except ValueError:
-        return ", ".join(f"{_operand(src)}.name({py(name)})" for name, src in entries)
+        return [f"{_operand(src)}.name({py(name)})" for name, src in entries], []
 
 
 def _operand(src: str) -> str:

@@ -19,9 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import ibis.expr.types as ir
 from sqlglot import exp
 
-from ibert_inference.translate.codegen import Chain, Code, Program, is_identifier
+from ibert_inference.translate.codegen import (
+    Chain,
+    Code,
+    Program,
+    is_identifier,
+    safe_argument_parts,
+)
 from ibert_inference.translate.parse import unsupported
 from ibert_inference.translate.values import values_table
 
@@ -47,6 +54,32 @@ class Rel:
 
     def output(self, alias: str = "") -> dict[tuple[str, str], str]:
         return {(alias, name.lower()): name for name in self.val.columns}
+
+
+def named_call(rel: Rel, method: str, columns: list[tuple[str, Code]]) -> Rel:
+    """``rel.<method>(...)`` naming each output column (``select``, ``group_by``, ``agg``).
+
+    The code text and the live value are both made from the one list of (name, code), so they
+    cannot disagree. A name that is not a Python identifier is written ``expr.name("...")``;
+    ``Table.agg`` (no group keys) takes its positional metrics as one list.
+
+    >>> import ibis
+    >>> t = ibis.table({"x": "int64"}, name="t")
+    >>> rel = Rel(Chain("t"), t, {})
+    >>> total = Code("_.x.sum()", t.x.sum())
+    >>> rows = Code("_.count()", t.count())
+    >>> grouped = named_call(rel, "agg", [("total x", total), ("row count", rows)])
+    >>> grouped.chain.inline()
+    't.agg([_.x.sum().name("total x"), _.count().name("row count")])'
+    >>> grouped.val.columns
+    ('total x', 'row count')
+    """
+    plain, keywords = safe_argument_parts([(name, code.src) for name, code in columns])
+    if method == "agg" and len(plain) > 1 and isinstance(rel.val, ir.Table):
+        plain = [f"[{', '.join(plain)}]"]
+    val = getattr(rel.val, method)(**{name: code.val for name, code in columns})
+    output = rel.output() if method == "group_by" else {("", n.lower()): n for n in val.columns}
+    return Rel(rel.chain.then(f".{method}({', '.join(plain + keywords)})"), val, output)
 
 
 class QueryTranslator(Protocol):
@@ -191,6 +224,7 @@ __all__ = [
     "Source",
     "claim_name",
     "conjuncts",
+    "named_call",
     "outer_aliases",
     "source_of",
     "unique_name",

@@ -153,9 +153,13 @@ class DateMixin(ExpressionTranslator):
         elif unit.name.lower() == "isoweek":
             start = 0
         else:
-            return method(subject, "truncate", lit(unit.name.lower()))
+            truncated = method(subject, "truncate", lit(unit.name.lower()))
+            if self.behaviour("date_trunc") == "date" and _is_date(subject):
+                # Ibis compiles a DATE's truncate to DuckDB's DATE_TRUNC, which is a TIMESTAMP
+                return method(method(truncated, "cast", lit("timestamp")), "date")
+            return truncated
         offset = (7 - start) % 7  # days from the week's first day to the next Monday
-        is_date_subject = not subject.literal and subject.val.type().is_date()
+        is_date_subject = _is_date(subject)
         if not offset:
             monday = method(subject, "truncate", lit("week"))
             # BigQuery truncates a DATE to a DATE; DuckDB's date_trunc answers a TIMESTAMP.
@@ -269,3 +273,7 @@ def delta(end: Code, start: Code, unit: str) -> Code:
         flipped = method(start, "delta", end, unit=lit(unit))
         return Code(f"-{flipped.src}", -flipped.val, atomic=False)
     return method(end, "delta", start, unit=lit(unit))
+
+
+def _is_date(code: Code) -> bool:
+    return not code.literal and code.val.type().is_date()

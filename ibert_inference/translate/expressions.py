@@ -390,6 +390,13 @@ class ExpressionTranslator:
     def on_cast(self, node: exp.Cast) -> Code:
         target = node.to
         inner = node.this
+        if isinstance(target.this, exp.Interval) or target.this == exp.DataType.Type.INTERVAL:
+            # DuckDB reads CAST('1' AS INTERVAL MONTH) (and INTERVAL MONTH '1') as one second
+            raise unsupported(
+                "a cast to INTERVAL",
+                node,
+                "engines read its text differently; write INTERVAL '1' MONTH",
+            )
         if isinstance(inner, exp.Literal) and inner.is_string:
             if target.this == exp.DataType.Type.DATE:
                 return Code(f"ibis.date({py(inner.this)})", ibis.date(inner.this))

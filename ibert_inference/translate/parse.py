@@ -143,6 +143,10 @@ def name_projections(tree: exp.Expression, schema: Schema) -> None:
     while isinstance(top, exp.SetOperation):
         top = top.this
     for select in tree.find_all(exp.Select):
+        for projection in select.expressions:
+            # `DISTINCT(col)` and `(col)` are the column itself, named after it by every engine
+            if isinstance(projection, exp.Paren) and isinstance(projection.unnest(), exp.Column):
+                projection.replace(projection.unnest().copy())
         named = [
             p
             for p in select.expressions

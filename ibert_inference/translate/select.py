@@ -142,6 +142,9 @@ def _finish(
     hidden: list[str],
 ) -> Rel:
     """Projection, DISTINCT, ORDER BY, LIMIT/OFFSET over ``rel`` (the grouped or source table)."""
+    order_keys: list[str] = []
+    if _orders_beyond_windowed_outputs(select):
+        select, order_keys = _expose_order_keys(select, ctx)
     translator: BoundTranslator
     if not replacements and any(p.find(exp.Exists) for p in select.expressions):
         rel, translator = named_translator(rel, ctx, outer)
@@ -198,7 +201,54 @@ def _finish(
                 alias_map[inner] = Code(column_ref("_", name), rel.val[name])
         after.replacements = alias_map
         rel = order_rows(rel, order, after)
-    return limit_rows(select, rel)
+    rel = limit_rows(select, rel)
+    if order_keys:
+        rel = rel.then(f".drop({', '.join(py(k) for k in order_keys)})", rel.val.drop(*order_keys))
+        rel.columns = {key: name for key, name in rel.columns.items() if name not in order_keys}
+    return rel
+
+
+def _resolved_after(select: exp.Select, key: exp.Expression) -> bool:
+    """Whether an ORDER BY key names an output (by its alias, or as the projection itself)."""
+    names = {p.alias_or_name.lower() for p in select.expressions}
+    inners = [p.this if isinstance(p, exp.Alias) else p for p in select.expressions]
+    plain = isinstance(key, exp.Column) and not key.table and key.name.lower() in names
+    return plain or any(key == inner for inner in inners)
+
+
+def _orders_beyond_windowed_outputs(select: exp.Select) -> bool:
+    """ORDER BY keys beyond the outputs, beside a window function in the projection.
+
+    Ordering before the projection is then wrong: computing the window reorders the rows.
+    """
+    order = select.args.get("order")
+    if order is None or select.args.get("distinct"):
+        return False
+    if not any(p.find(exp.Window) for p in select.expressions):
+        return False
+    return not all(_resolved_after(select, o.this) for o in order.expressions)
+
+
+def _expose_order_keys(select: exp.Select, ctx: Context) -> tuple[exp.Select, list[str]]:
+    """ORDER BY keys that are not outputs become extra output columns, dropped after the sort.
+
+    Output aliases inside such a key stand for their projections, as in the ORDER BY itself.
+    """
+    select = select.copy()
+    taken = {p.alias_or_name for p in select.expressions} | ctx.schema_columns
+    by_alias = {p.alias.lower(): p.this for p in select.expressions if isinstance(p, exp.Alias)}
+    exposed: list[str] = []
+    for ordered in select.args["order"].expressions:
+        key = ordered.this
+        if _resolved_after(select, key):
+            continue
+        if isinstance(key, exp.Column) and not key.table and key.name.lower() in by_alias:
+            key = by_alias[key.name.lower()]
+        name = claim_name(readable_name(key), taken)
+        select.expressions.append(exp.alias_(key.copy(), name))
+        ordered.set("this", exp.column(name))
+        exposed.append(name)
+    return select, exposed
 
 
 def _merge_join_select(select: exp.Select, rel: Rel, names: list[str]) -> tuple[Chain, Any] | None:

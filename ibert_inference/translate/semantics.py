@@ -304,6 +304,25 @@ SEMANTICS: tuple[FunctionSemantics, ...] = (
         ),
     ),
     FunctionSemantics(
+        "date_trunc",
+        "DateValue.truncate",
+        "DATE_TRUNC of a DATE is a TIMESTAMP in DuckDB and Postgres and a DATE in Snowflake and "
+        "BigQuery (MySQL has none; sqlglot reads it as BigQuery's); Ibis truncate is typed DATE "
+        "but compiles to DuckDB's DATE_TRUNC",
+        "translator",
+        "SELECT DATE_TRUNC('month', d) AS v FROM t",
+        ({"d": dt.date(2024, 3, 5)},),
+        _cells(
+            duckdb=_B("timestamp", ((dt.datetime(2024, 3, 1),),)),
+            postgres=_B("timestamp", ((dt.datetime(2024, 3, 1),),)),
+            snowflake=_B("date", ((dt.date(2024, 3, 1),),)),
+            bigquery=_B(
+                "date", ((dt.date(2024, 3, 1),),), "SELECT DATE_TRUNC(d, MONTH) AS v FROM t"
+            ),
+            mysql=_B("date", ((dt.date(2024, 3, 1),),)),
+        ),
+    ),
+    FunctionSemantics(
         "log",
         "NumericValue.log10 / NumericValue.ln / NumericValue.log",
         "LOG(x) is base 10 in DuckDB and Postgres, the natural logarithm in BigQuery and MySQL; "

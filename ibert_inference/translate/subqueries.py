@@ -23,9 +23,10 @@ from ibert_inference.translate.core import (
     conjuncts,
     outer_aliases,
     source_of,
+    unique_name,
 )
 from ibert_inference.translate.expressions import ExpressionTranslator, as_expr
-from ibert_inference.translate.parse import unsupported
+from ibert_inference.translate.parse import readable_name, unsupported
 
 _INLINE = 60
 
@@ -57,9 +58,10 @@ class SubqueryMixin(ExpressionTranslator):
         column = sub.val.columns[0]
         ref = Code(column_ref(sub.operand(), column), sub.val[column])
         if sub.src.endswith(f".select({py(column)})"):
-            # `u.select("b").b` reads better as `u.b`.
+            # `u.select("b").b` reads better as `u.b`; the value is `u.b` too (Ibis shares a
+            # table read twice as one CTE only when both reads are the same node).
             receiver = sub.src[: -len(f".select({py(column)})")]
-            ref = Code(column_ref(receiver, column), ref.val)
+            ref = Code(column_ref(receiver, column), sub.val.op().parent.to_expr()[column])
         subject = as_expr(subject)
         name = "notin" if negate else "isin"
         return Code(f"{subject.operand()}.{name}({ref.src})", getattr(subject.val, name)(ref.val))
@@ -80,10 +82,12 @@ class SubqueryMixin(ExpressionTranslator):
 
     def on_exists(self, node: exp.Exists) -> Code:
         query = _query(node.this)
-        if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("group"):
-            raise unsupported("EXISTS over a query with joins or GROUP BY", node)
+        if not isinstance(query, exp.Select):
+            raise unsupported("EXISTS over a set operation", node)
         if query.args.get("having") or query.args.get("limit"):
             raise unsupported("EXISTS over a query with HAVING or LIMIT", node)
+        if query.args.get("joins") or query.args.get("group"):
+            return self._exists_over_query(node, query)
         seen = set(self.ctx.used_vars)
         source = source_of(query.args["from_"].this, self.ctx, seen)
         outer_resolve = self.resolve
@@ -113,3 +117,69 @@ class SubqueryMixin(ExpressionTranslator):
         # uncorrelated, .any() is a plain reduction: NULL over no row or only NULL comparisons,
         # where EXISTS is false
         return Code(f"{code}.fill_null(False)", val.any().fill_null(False))
+
+    def _exists_over_query(self, node: exp.Exists, query: exp.Select) -> Code:
+        """Correlated EXISTS over joins or groups, anywhere in a predicate (under OR, NOT, CASE).
+
+        The subquery without its correlation becomes a table of the inner sides of the
+        correlation equalities (``matches``); EXISTS is then Ibis's own correlated idiom over it,
+        ``((matches.k == outer.k) & ...).any()``, which Ibis compiles to ``EXISTS``. A GROUP BY
+        without HAVING keeps a group exactly when a row matches, so the rows decide.
+        """
+        outer_refs = outer_aliases(query)
+        if not outer_refs:
+            raise unsupported("uncorrelated EXISTS over a query with joins or GROUP BY", node)
+        if not query.args.get("group") and any(p.find(exp.AggFunc) for p in query.expressions):
+            raise unsupported("EXISTS over an aggregate without GROUP BY (always true)", node)
+        keys, local = _correlation_equalities(query, outer_refs, node)
+        matches = query.copy()
+        matches.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+        matches.set("group", None)
+        matches.set("order", None)
+        names: list[str] = []
+        for _outer, inner in keys:
+            names.append(unique_name(readable_name(inner), names))
+        aliased = [exp.alias_(i.copy(), n) for (_o, i), n in zip(keys, names, strict=True)]
+        matches.set("expressions", aliased)
+        rel = self.ctx.translate_query(matches, self.ctx)
+        var = self.ctx.program.assign("_".join(names) + "_matches", rel.chain)
+        sides = []
+        for (outer, _inner), name in zip(keys, names, strict=True):
+            other = self.resolve(outer)
+            sides.append(
+                Code(f"{column_ref(var, name)} == {other.src}", rel.val[name] == other.val, False)
+            )
+        val = sides[0].val
+        for side in sides[1:]:
+            val = val & side.val
+        src = " & ".join(side.operand() for side in sides)
+        return Code(f"({src}).any()", val.any())
+
+
+def _correlation_equalities(
+    query: exp.Select, outer_refs: set[str], node: exp.Expression
+) -> tuple[list[tuple[exp.Column, exp.Expression]], list[exp.Expression]]:
+    """WHERE of a correlated subquery -> ([(outer column, inner expression)], local conjuncts)."""
+    keys: list[tuple[exp.Column, exp.Expression]] = []
+    local: list[exp.Expression] = []
+    where = query.args.get("where")
+    for predicate in conjuncts(where.this if where else None):
+        if not {c.table.lower() for c in predicate.find_all(exp.Column)} & outer_refs:
+            local.append(predicate)
+            continue
+        sides = [predicate.this, predicate.expression] if isinstance(predicate, exp.EQ) else []
+        outer = [s for s in sides if isinstance(s, exp.Column) and s.table.lower() in outer_refs]
+        inner = [s for s in sides if s not in outer]
+        if len(outer) != 1 or len(inner) != 1 or _reads(inner[0], outer_refs):
+            raise unsupported(
+                "EXISTS over joins correlated by something other than column equalities",
+                predicate,
+            )
+        keys.append((outer[0], inner[0]))
+    if any(_reads(q, outer_refs) for q in query.find_all(exp.Subquery, exp.Exists)):
+        raise unsupported("EXISTS whose nested subquery reads the outer query", node)
+    return keys, local
+
+
+def _reads(node: exp.Expression, aliases: set[str]) -> bool:
+    return bool({c.table.lower() for c in node.find_all(exp.Column)} & aliases)

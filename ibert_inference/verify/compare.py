@@ -64,13 +64,24 @@ def compare_results(
         if reason is not None:
             return reason
         if limited and keys_e:
-            # which of the rows tied at the cut survive the LIMIT is arbitrary
-            last = keys_e[-1]
-            normal_e = [r for r, k in zip(normal_e, keys_e, strict=True) if k != last]
-            normal_a = [r for r, k in zip(normal_a, keys_a, strict=True) if k != last]
+            # which of the rows tied at the cut survive the LIMIT is arbitrary; "tied" within
+            # the same tolerance as the keys were compared with, on each side
+            normal_e = _before_last_tie(normal_e, keys_e)
+            normal_a = _before_last_tie(normal_a, keys_a)
     return _compare_sequences(
         sorted(normal_e, key=_sort_key), sorted(normal_a, key=_sort_key), sides
     )
+
+
+def _before_last_tie(
+    rows: list[tuple[Any, ...]], keys: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    last = keys[-1]
+    return [
+        row
+        for row, key in zip(rows, keys, strict=True)
+        if not all(values_equal(k, t) for k, t in zip(key, last, strict=True))
+    ]
 
 
 def _compare_sequences(
@@ -79,6 +90,11 @@ def _compare_sequences(
     sides: tuple[str, str],
     what: str = "row",
 ) -> str | None:
+    if len(expected) != len(actual):
+        return (
+            f"{sides[0]} returned {len(expected)} rows / {sides[1]} returned {len(actual)} "
+            "outside the rows tied at the LIMIT"
+        )
     for index, (row_e, row_a) in enumerate(zip(expected, actual, strict=True)):
         if not all(values_equal(e, a) for e, a in zip(row_e, row_a, strict=True)):
             return (

@@ -35,6 +35,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from ibert_inference.schema.tables import Schema, parse_dtype
+from ibert_inference.verify.loading import load_table
 from ibert_inference.verify.query_literals import QueryLiterals, query_literals
 from ibert_inference.verify.table_rows import table_rows
 
@@ -59,8 +60,8 @@ class GeneratedDatabase:
     name: str
     cursor: Any = field(repr=False)
     row_counts: Mapping[str, int] = field(default_factory=dict)
-    # tables generated but not yet registered: name -> a function that makes the Arrow table
-    unregistered: dict[str, Callable[[], Any]] = field(default_factory=dict, repr=False)
+    # tables generated but not yet handed to DuckDB: name -> a function that loads it on a cursor
+    unregistered: dict[str, Callable[[Any, str], None]] = field(default_factory=dict, repr=False)
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -86,7 +87,7 @@ class GeneratedDatabase:
     def _register(self, wanted: Callable[[str], bool]) -> None:
         with self._lock:
             for name in [name for name in self.unregistered if wanted(name)]:
-                self.cursor.register(name, self.unregistered.pop(name)())
+                self.unregistered.pop(name)(self.cursor, name)
 
 
 def random_databases(
@@ -235,15 +236,14 @@ def _build(
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
     counts: dict[str, int] = {}
-    tables: dict[str, Callable[[], Any]] = {}
+    tables: dict[str, Callable[[Any, str], None]] = {}
     # every table's rows are drawn, in schema order, whatever a query reads: the random stream,
     # and so each table's rows, stay the same
     for table, columns in schema.items():
         dtypes = {column: parse_dtype(text) for column, text in columns.items()}
         size = rng.randint(*rows)
         records = table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
-        types = {column: dtype.to_pyarrow() for column, dtype in dtypes.items()}
-        tables[table] = partial(_arrow_table, types, records)
+        tables[table] = partial(_load, dtypes, records)
         counts[table] = len(records)
     instance = _instance()
     catalog, cursor = instance.attach()
@@ -252,8 +252,5 @@ def _build(
     return database
 
 
-def _arrow_table(types: Mapping[str, Any], records: list[dict[str, Any]]) -> Any:
-    import pyarrow as pa
-
-    arrays = [pa.array([r[column] for r in records], type=kind) for column, kind in types.items()]
-    return pa.Table.from_arrays(arrays, names=list(types))
+def _load(dtypes: Mapping[str, Any], records: list[dict[str, Any]], cursor: Any, name: str) -> None:
+    load_table(cursor, name, dtypes, records)
