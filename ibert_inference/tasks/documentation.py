@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import IbertError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import docstring_prompt, extract_code
 from ibert_inference.tasks.doc_example import Example, build_example
 from ibert_inference.tasks.parameter_usage import (
@@ -21,6 +20,9 @@ from ibert_inference.tasks.parameter_usage import (
     describe_return,
 )
 from ibert_inference.tasks.result import TaskResult
+
+if TYPE_CHECKING:
+    from ibert_inference.model.language_model import LanguageModel
 
 STYLES = ("google", "numpy")
 LINE_WIDTH = 88
@@ -32,7 +34,7 @@ def document_function(
     *,
     style: str = "google",
     examples: bool = True,
-    model: Any = None,
+    model: LanguageModel | None = None,
     attempts: int = 2,
 ) -> TaskResult:
     """A docstring for the first function of ``source``, inserted into it.
@@ -49,7 +51,7 @@ def document_function(
     example = build_example(function, describe_parameters(function)) if examples else None
     problems: list[str] = []
     if model is not None:
-        demonstrations = demonstrations_for(model, "documentation", {"code": source})
+        demonstrations = model.demonstrations("documentation", {"code": source})
         for _ in range(attempts):
             prompt = docstring_prompt(source, style, examples, demonstrations)
             (reply,) = model.generate([prompt])

@@ -15,15 +15,17 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import extract_code, fix_prompt
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import Source, TaskResult
+
+if TYPE_CHECKING:
+    from ibert_inference.model.language_model import LanguageModel
 
 MAX_REPAIR_ROUNDS = 3
 """Repairs chain (a closed parenthesis reveals a misspelt column): at most this many in a row."""
@@ -37,7 +39,7 @@ def fix_code(
     schema: Schema | None = None,
     error: str | None = None,
     context: str | None = None,
-    model: Any = None,
+    model: LanguageModel | None = None,
 ) -> TaskResult:
     """Repair ``code`` so that it evaluates.
 
@@ -165,11 +167,11 @@ def _with_model(
     error: ErrorInfo,
     schema: Schema | None,
     context: str | None,
-    model: Any,
+    model: LanguageModel,
     attempts: list[dict[str, Any]],
 ) -> Repair | None:
     given = {"code": code, "error": error.message}
-    demonstrations = demonstrations_for(model, "error_resolution", given)
+    demonstrations = model.demonstrations("error_resolution", given)
     conversation = fix_prompt(code, error.message, schema, context, demonstrations)
     for _ in range(MODEL_ATTEMPTS):
         answer = model.generate([conversation])[0]

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import qa_prompt
-from ibert_inference.model.retrieval import Hit, default_corpus_paths, passage_index
+from ibert_inference.model.retrieval import Hit, default_corpus, passage_index
 from ibert_inference.tasks.result import TaskResult
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 CONTEXT_SEARCH_CHARS = 500
 
@@ -25,18 +28,20 @@ CONTEXT_SEARCH_CHARS = 500
 def answer_question(
     question: str,
     *,
-    model: Any = None,
+    model: LanguageModel | None = None,
     corpus_paths: Iterable[Path | str] = (),
     k: int = 3,
     context: str | None = None,
+    store: StoreLayout | None = None,
 ) -> TaskResult:
-    """Answer ``question`` from the shipped corpus, the store's docs and ``corpus_paths``.
+    """Answer ``question`` from the shipped corpus, the mined documentation of the dataset
+    ``store`` (default: ``data/``) and ``corpus_paths``.
 
     ``context`` (the user's code or situation) joins the question in the search, its first
     :data:`CONTEXT_SEARCH_CHARS` characters so a long file does not drown the question, and the
     model reads all of it.
     """
-    paths = [*default_corpus_paths(), *map(Path, corpus_paths)]
+    paths = [*default_corpus(store), *map(Path, corpus_paths)]
     query = f"{question} {context[:CONTEXT_SEARCH_CHARS]}" if context else question
     hits = passage_index(paths).search(query, k=k)
     citations = [
@@ -59,7 +64,7 @@ def answer_question(
         )
     if model is None:
         return TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
-    demonstrations = demonstrations_for(model, "qa", {"question": question})
+    demonstrations = model.demonstrations("qa", {"question": question})
     conversation = qa_prompt(question, hits, demonstrations, context)
     answer = model.generate([conversation])[0].strip()
     if not answer:
