@@ -106,9 +106,15 @@ class InferenceSettings:
         variables = {f.name: ENVIRONMENT[f.name] for f in fields(cls) if f.name in ENVIRONMENT}
         raw = _set_values(variables, environ)
         defaults = cls()
-        values: dict[str, Any] = {
-            name: _typed(name, text, getattr(defaults, name)) for name, text in raw.items()
-        }
+        values: dict[str, Any] = {}
+        problems = []
+        for name, text in raw.items():
+            try:
+                values[name] = _typed(name, text, getattr(defaults, name))
+            except SettingsError as exc:
+                problems.append(str(exc))
+        if problems:  # every bad variable at once, not one per try
+            raise SettingsError("; ".join(problems))
         if "cache_dir" not in values:
             values["cache_dir"] = str(default_cache_dir(environ))
         settings = cls(

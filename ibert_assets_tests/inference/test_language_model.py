@@ -199,3 +199,13 @@ def test_a_fine_tuned_model_gets_no_demonstrations_unless_asked(
     assert in_store(no_packaged_model, model_name=str(tuned)).demonstration_count() == 0
     assert in_store(no_packaged_model, model_name=str(tiny_model_dir)).demonstration_count() == 3
     assert in_store(no_packaged_model, few_shot=5).demonstration_count() == 5
+
+
+def test_the_package_exports_model_and_the_old_name_still_works_with_a_warning():
+    import ibert_inference
+
+    assert ibert_inference.Model is Model
+    with pytest.warns(DeprecationWarning, match="ibert_assets.resources.ModelResource"):
+        assert ibert_inference.ModelResource is Model
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        ibert_inference.Nothing  # noqa: B018
