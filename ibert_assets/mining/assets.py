@@ -57,6 +57,24 @@ def _mining_output(
 def mining_definitions(settings: Settings, partitions: dg.PartitionsDefinition) -> dg.Definitions:
     """The mining assets, their checks and the weekly re-mining: one partition per line of the
     settings' repositories file, clones in its clone cache."""
+    snapshots, mined, docs = mining_assets(settings, partitions)
+    limit = settings.max_rejection_rate
+    assets = dg.Definitions(
+        assets=[snapshots, mined, docs],
+        asset_checks=[
+            *checks.dataset_checks(
+                mined, partitions, generation_seed=MINING_SEED, max_rejection_rate=limit
+            ),
+            *checks.dataset_checks(docs, partitions, reverify=False, max_rejection_rate=limit),
+        ],
+    )
+    return dg.Definitions.merge(assets, remining([snapshots, mined, docs], partitions))
+
+
+def mining_assets(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition, dg.AssetsDefinition]:
+    """``repo_snapshots``, ``mined_examples`` and ``docs_examples``."""
     repos_file, clone_cache = settings.repos_file, settings.clone_cache
 
     @dg.asset(
@@ -117,10 +135,16 @@ def mining_definitions(settings: Settings, partitions: dg.PartitionsDefinition) 
         previous = _previous(dataset_store, DOCS_EXAMPLES, context.partition_key)
         return _mining_output(context, mine_docs(snapshot, previous), dataset_store)
 
-    limit = settings.max_rejection_rate
+    return repo_snapshots, mined_examples, docs_examples
+
+
+def remining(
+    assets: list[dg.AssetsDefinition], partitions: dg.PartitionsDefinition
+) -> dg.Definitions:
+    """The job that re-mines one repository, and the weekly schedule that runs it for each."""
     remine_job = dg.define_asset_job(
         "remine_repositories",
-        selection=[repo_snapshots, mined_examples, docs_examples],
+        selection=assets,
         partitions_def=partitions,
         description="Fetch one repository and re-mine what changed since the last run.",
     )
@@ -136,19 +160,7 @@ def mining_definitions(settings: Settings, partitions: dg.PartitionsDefinition) 
         for key in partitions.get_partition_keys():
             yield dg.RunRequest(run_key=f"{key}:{day}", partition_key=key)
 
-    return dg.Definitions(
-        assets=[repo_snapshots, mined_examples, docs_examples],
-        asset_checks=[
-            *checks.dataset_checks(
-                mined_examples, partitions, generation_seed=MINING_SEED, max_rejection_rate=limit
-            ),
-            *checks.dataset_checks(
-                docs_examples, partitions, reverify=False, max_rejection_rate=limit
-            ),
-        ],
-        jobs=[remine_job],
-        schedules=[weekly_remine],
-    )
+    return dg.Definitions(jobs=[remine_job], schedules=[weekly_remine])
 
 
 def snapshot_output(spec: RepoSpec, clone_cache: Path) -> dg.Output[list[dict]]:

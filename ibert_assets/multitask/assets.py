@@ -36,14 +36,6 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
     a run's config may change it."""
     templates = TaskTemplates.of(settings.templates_dir)
 
-    class MinimumExamplesConfig(dg.Config):
-        minimum: int = Field(
-            default=settings.min_task_examples,
-            ge=0,
-            description="examples each task must hold "
-            f"(default: IBERT_MIN_TASK_EXAMPLES or {Settings.min_task_examples})",
-        )
-
     @dg.asset(
         partitions_def=task_partitions,
         group_name="multitask",
@@ -82,21 +74,6 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
         build.seconds = time.perf_counter() - start
         return dg.Output(build, metadata=dataset_metadata(build))
 
-    @dg.asset_check(
-        asset=multitask_examples,
-        name="minimum_examples",
-        blocking=True,
-        partitions_def=task_partitions,
-        description="Each task holds at least the configured number of examples "
-        f"(default {settings.min_task_examples}).",
-    )
-    def minimum_examples(
-        context: dg.AssetCheckExecutionContext,
-        config: MinimumExamplesConfig,
-        dataset_store: DatasetStore,
-    ) -> dg.AssetCheckResult:
-        return minimum_examples_check(dataset_store, context.partition_key, config.minimum).result()
-
     reverified_sample = checks.record_check(
         multitask_examples,
         "reverified_sample",
@@ -111,14 +88,45 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
             *checks.dataset_checks(
                 multitask_examples, task_partitions, reverify=False, rejection_rate=False
             ),
-            minimum_examples,
+            minimum_examples_check(multitask_examples, settings.min_task_examples),
             reverified_sample,
             *quality_checks(multitask_examples, task_partitions),
         ],
     )
 
 
-def minimum_examples_check(store: DatasetStore, task: str, minimum: int) -> checks.CheckOutcome:
+def minimum_examples_check(asset: dg.AssetsDefinition, default: int) -> dg.AssetChecksDefinition:
+    """``minimum_examples``, blocking: each task holds at least the configured number of
+    examples; ``default`` (the settings' ``IBERT_MIN_TASK_EXAMPLES``) until a run's config
+    says otherwise."""
+
+    class MinimumExamplesConfig(dg.Config):
+        minimum: int = Field(
+            default=default,
+            ge=0,
+            description="examples each task must hold "
+            f"(default: IBERT_MIN_TASK_EXAMPLES or {Settings.min_task_examples})",
+        )
+
+    @dg.asset_check(
+        asset=asset,
+        name="minimum_examples",
+        blocking=True,
+        partitions_def=task_partitions,
+        description=f"Each task holds at least the configured number of examples (default "
+        f"{default}).",
+    )
+    def minimum_examples(
+        context: dg.AssetCheckExecutionContext,
+        config: MinimumExamplesConfig,
+        dataset_store: DatasetStore,
+    ) -> dg.AssetCheckResult:
+        return enough_examples(dataset_store, context.partition_key, config.minimum).result()
+
+    return minimum_examples
+
+
+def enough_examples(store: DatasetStore, task: str, minimum: int) -> checks.CheckOutcome:
     """The stored partition of ``task`` holds at least ``minimum`` records (lines counted)."""
     stored = checks.stored_lines(store.base, "multitask_examples", task)
     return checks.CheckOutcome(
