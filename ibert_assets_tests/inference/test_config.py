@@ -76,3 +76,25 @@ def test_the_shipped_example_is_a_valid_config():
     example = Path(__file__).resolve().parents[2] / "config.yaml.example"
     config = load_config(example)
     assert config.max_tokens and config.log_level and config.data_dir
+
+
+def test_model_settings_are_the_environment_then_the_file_then_the_flags(tmp_path: Path):
+    from ibert_inference.cli.main import _model, build_parser
+
+    args = build_parser().parse_args(["complete", "--max-tokens", "9", "--temperature", "0.7"])
+    args.settings = CliConfig(max_tokens=7, data_dir="built", model={"device": "cpu"},
+                              source=str(tmp_path / "config.yaml"))  # fmt: skip
+    environment = InferenceSettings.from_environment(
+        {"IBERT_MODEL_NAME": "/models/env", "IBERT_DEVICE": "cuda", "IBERT_MAX_NEW_TOKENS": "3",
+         "IBERT_BATCH_SIZE": "2", "IBERT_CACHE_DIR": str(tmp_path / "cache")}
+    )  # fmt: skip
+    args.runtime = args.settings.over(environment)
+    model = _model(args)
+    assert model is not None
+    settings = model.settings
+    assert settings.model_name == "/models/env" and settings.batch_size == 2  # the environment's
+    assert settings.device == "cpu"  # the file's over the environment's
+    assert settings.max_new_tokens == 9 and settings.temperature == 0.7  # the flags' over both
+    assert model.store == StoreLayout(str(tmp_path / "built")) and model.cache == tmp_path / "cache"
+    args.no_model = True
+    assert _model(args) is None

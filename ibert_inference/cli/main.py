@@ -390,11 +390,13 @@ def _model(args: argparse.Namespace) -> Model | None:
     if getattr(args, "no_model", True):
         return None
     overrides = dict(args.settings.model)
-    flags = {"model_name": args.model, "temperature": args.temperature}
-    for name, value in [("max_new_tokens", args.settings.max_tokens), *flags.items(),
-                        ("max_new_tokens", args.max_tokens)]:  # fmt: skip
-        if value is not None:
-            overrides[name] = value
+    later_wins = [
+        ("max_new_tokens", args.settings.max_tokens),  # the file's seed key
+        ("model_name", args.model),
+        ("temperature", args.temperature),
+        ("max_new_tokens", args.max_tokens),
+    ]
+    overrides.update((name, value) for name, value in later_wins if value is not None)
     from pydantic import ValidationError
 
     from ibert_inference.errors import ModelNotAvailableError
