@@ -45,14 +45,15 @@ export IBERT_BASE_MODEL="$work/tiny-model"
     "batch_size": 2, "learning_rate": 0.003, "max_length": 1024, "eval_examples": 8,
     "device": "cpu"}}}}' > "$work/last.log" 2>&1 || { tail -40 "$work/last.log"; exit 1; }
 IBERT_MODEL_NAME="" .venv/bin/python - <<'PY'
-import json, os
-from pathlib import Path
-from ibert_inference.model.language_model import ModelResource
-folder = Path(os.environ["IBERT_DATA_DIR"]) / "fine_tuned_model" / "tiny-model"
+import json
+from ibert_inference.model.language_model import Model
+from ibert_inference.settings import InferenceSettings
+settings = InferenceSettings.from_environment()  # as the `ibert` command reads them
+folder = settings.store.fine_tuned("tiny-model")
 curve = json.loads((folder / "training.json").read_text())["report"]["curve"]
 before, after = curve[0]["validation_loss"], curve[-1]["validation_loss"]
 assert after < before, f"validation loss did not go down: {before} -> {after}"
-resource = ModelResource.from_env(device="cpu", max_new_tokens=4)
+resource = Model.from_settings(settings, device="cpu", max_new_tokens=4)
 assert resource.choice().location == str(folder), resource.choice()
 resource.generate([[{"role": "user", "content": "hello"}]])
 print(f"fine-tuned: validation loss {before} -> {after}; loads as the default model")

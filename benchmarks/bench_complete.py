@@ -87,9 +87,9 @@ def main() -> None:
             report(f"SmolLM2-135M from GGUF ({gguf.name})", str(gguf), args.runs, args.time_budget)
         from bench_model import save_dequantized
 
-        from ibert_inference.model.language_model import ModelResource
+        from ibert_inference.model.language_model import Model
 
-        loaded = ModelResource(model_name=str(gguf), device="cpu").load()
+        loaded = Model(model_name=str(gguf), device="cpu").load()
         copy = str(Path(folder) / "smollm2")
         save_dequantized(loaded.model, loaded.tokenizer, copy)
         report("SmolLM2-135M, dequantized copy", copy, args.runs, args.time_budget)

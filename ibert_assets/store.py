@@ -23,7 +23,7 @@ import dagster as dg
 from pydantic import Field
 
 from ibert_assets.outcome import Outcome
-from ibert_assets.settings import current_settings
+from ibert_inference.dataset.layout import DEFAULT_BASE, StoreLayout
 from ibert_inference.dataset.record import Record, records_from_lines
 from ibert_inference.errors import DataStoreError
 
@@ -51,11 +51,6 @@ class SplitDataset:
         return sum(len(split.records) for split in self.splits.values())
 
 
-def data_dir(configured: str | None = None) -> str:
-    """The store's base: the configured value, else the settings' (``IBERT_DATA_DIR``, ``data``)."""
-    return configured or current_settings().data_dir
-
-
 def upath(location: str) -> UPath:
     from upath import UPath
 
@@ -63,7 +58,7 @@ def upath(location: str) -> UPath:
 
 
 def partition_path(base: str, asset: str, partition: str, suffix: str = ".jsonl") -> UPath:
-    return upath(base) / asset / f"{partition}{suffix}"
+    return StoreLayout(base).partition(asset, partition, suffix)
 
 
 def split_path(path: UPath, split: str) -> UPath:
@@ -217,15 +212,22 @@ class DatasetStore(dg.ConfigurableResource):
     """Where datasets live: the one store that the I/O manager and every side file use."""
 
     base_dir: str | None = Field(
-        default=None, description="Store base (any fsspec URL); default: IBERT_DATA_DIR or data/"
+        default=None,
+        description=f"Store base (any fsspec URL); the definitions set it from IBERT_DATA_DIR "
+        f"or ibert-build's --data-dir; unset: {DEFAULT_BASE}/",
     )
 
     @property
     def base(self) -> str:
-        return data_dir(self.base_dir)
+        return self.base_dir or DEFAULT_BASE
+
+    @property
+    def layout(self) -> StoreLayout:
+        """Where the store keeps what other code reads by path (splits, models, docs)."""
+        return StoreLayout(self.base)
 
     def path(self, *parts: str) -> UPath:
-        return upath(self.base).joinpath(*parts)
+        return self.layout.path(*parts)
 
 
 class JsonlIOManagerFactory(dg.ConfigurableIOManagerFactory):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,22 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def tiny_model(tiny_model_dir: Path):
-    """A ModelResource over the tiny model, greedy and short."""
-    from ibert_inference.model.language_model import ModelResource
+def configure_sandbox() -> Iterator[Callable[..., None]]:
+    """Set this process's sandbox settings for one test (``configure_sandbox(timeout_s=1)``);
+    the ones before come back after it."""
+    from ibert_inference import sandbox
 
-    return ModelResource(
+    before = sandbox.current_settings()
+    yield lambda **settings: sandbox.configure(sandbox.SandboxSettings(**settings))
+    sandbox.configure(before)
+
+
+@pytest.fixture
+def tiny_model(tiny_model_dir: Path):
+    """A Model over the tiny model, greedy and short."""
+    from ibert_inference.model.language_model import Model
+
+    return Model(
         model_name=str(tiny_model_dir),
         device="cpu",
         temperature=0.0,

@@ -1,13 +1,29 @@
-"""A stand-in for ModelResource at the model boundary: replies from a script, calls recorded."""
+"""Stand-ins for the model at its boundary (``LanguageModel``): replies from a script, calls
+recorded, demonstrations as given."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
-class ScriptedModel:
-    def __init__(self, replies: Iterable[str]):
+class ModelDouble:
+    """What every stand-in does besides replying: nothing to load; ``shown`` demonstrations
+    (none unless a test gives some), the requests they were asked for recorded."""
+
+    shown: Sequence[tuple[str, str]] = ()
+
+    def load(self) -> None:
+        return None
+
+    def demonstrations(self, task: str, given: dict) -> list[tuple[str, str]]:
+        self.__dict__.setdefault("asked", []).append((task, given))
+        return list(self.shown)
+
+
+class ScriptedModel(ModelDouble):
+    def __init__(self, replies: Iterable[str], shown: Sequence[tuple[str, str]] = ()):
         self.replies = list(replies)
+        self.shown = shown
         self.calls: list[list[list[dict[str, str]]]] = []
         self.options: list[dict] = []  # the keyword arguments of each call (budgets, temperature)
 

@@ -1,12 +1,15 @@
 """iBERT inference: six Ibis code tasks, exact where possible, verified where a model writes.
 
 Importing this package is cheap: it pulls in neither torch nor transformers (nor ibis until a
-function that needs it runs). Public names resolve lazily from their modules.
+function that needs it runs), and never Dagster. Public names resolve lazily from their modules.
+The model is :class:`Model` (``ibert_inference.model.language_model``); the Dagster resource over
+it is ``ibert_assets.resources.ModelResource``.
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import (
@@ -21,7 +24,7 @@ from ibert_inference.errors import (
 
 if TYPE_CHECKING:
     from ibert_inference.compiler import ibis_to_sql
-    from ibert_inference.model.language_model import ModelResource
+    from ibert_inference.model.language_model import Model
     from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.translate import Translation, sql_to_ibis
     from ibert_inference.verify.pair import Verdict, verify_pair
@@ -33,14 +36,23 @@ _LAZY = {
     "evaluate_ibis": "ibert_inference.safe_eval.evaluator",
     "verify_pair": "ibert_inference.verify.pair",
     "Verdict": "ibert_inference.verify.pair",
-    "ModelResource": "ibert_inference.model.language_model",
+    "Model": "ibert_inference.model.language_model",
+}
+# Names that moved, kept working with a DeprecationWarning: old name -> (module, new name).
+_MOVED = {
+    "ModelResource": (
+        "ibert_inference.model.language_model",
+        "Model",
+        "ibert_inference.ModelResource is now ibert_inference.Model (a plain class); the Dagster "
+        "resource is ibert_assets.resources.ModelResource",
+    ),
 }
 
 __all__ = [
     "EvaluationError",
     "IbertError",
+    "Model",
     "ModelNotAvailableError",
-    "ModelResource",
     "SQLParseError",
     "SchemaError",
     "Translation",
@@ -55,6 +67,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        home, new_name, message = _MOVED[name]
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(home), new_name)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ibert_inference' has no attribute {name!r}")

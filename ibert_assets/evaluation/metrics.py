@@ -11,9 +11,14 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ibert_inference.dataset.record import Record
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 _WORD = re.compile(r"[a-z0-9_]+")
 
@@ -66,16 +71,23 @@ def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
         return None, str(exc)[:200]
 
 
-def evaluate_sql_to_ibis(records: list[Record], model: Any) -> TaskScores:
+def _demonstrations(
+    model: LanguageModel | None, task: str, given: dict[str, Any]
+) -> list[tuple[str, str]]:
+    return model.demonstrations(task, given) if model is not None else []
+
+
+def evaluate_sql_to_ibis(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
     from ibert_inference import sql_to_ibis, verify_pair
-    from ibert_inference.model.demonstrations import demonstrations_for
     from ibert_inference.model.prompts import extract_code, from_sql_prompt
 
     conversations = [
         from_sql_prompt(
             r.input["sql"],
             r.table_schemas,
-            demonstrations=demonstrations_for(model, "sql_to_ibis", r.input),
+            demonstrations=_demonstrations(model, "sql_to_ibis", r.input),
         )
         for r in records
     ]
@@ -91,9 +103,10 @@ def evaluate_sql_to_ibis(records: list[Record], model: Any) -> TaskScores:
     return _execution_accuracy("sql_to_ibis", records, replies, judge)
 
 
-def evaluate_ibis_to_sql(records: list[Record], model: Any) -> TaskScores:
+def evaluate_ibis_to_sql(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
     from ibert_inference import ibis_to_sql, verify_pair
-    from ibert_inference.model.demonstrations import demonstrations_for
     from ibert_inference.model.prompts import extract_code, to_sql_prompt
 
     duck = [r for r in records if _scorable(r)]
@@ -102,7 +115,7 @@ def evaluate_ibis_to_sql(records: list[Record], model: Any) -> TaskScores:
             r.input["ibis"],
             r.table_schemas,
             "duckdb",
-            demonstrations_for(model, "ibis_to_sql", r.input),
+            _demonstrations(model, "ibis_to_sql", r.input),
         )
         for r in duck
     ]
@@ -150,13 +163,15 @@ def _fix_verified(fixed: str, target: str, schema: dict[str, dict[str, str]]) ->
     return bool(reference) and verify_pair(reference, fixed, schema).ok
 
 
-def _paths(model: Any) -> list[tuple[str, Any]]:
+def _paths(model: LanguageModel | None) -> list[tuple[str, LanguageModel | None]]:
     """The paths an example is scored on: the deterministic one (no model), then the model's
     when there is one (without one, its column is None)."""
     return [("deterministic", None), *([("model", model)] if model is not None else [])]
 
 
-def evaluate_error_resolution(records: list[Record], model: Any) -> TaskScores:
+def evaluate_error_resolution(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
     from ibert_inference.tasks.error_resolution import fix_code
 
     scores = TaskScores("error_resolution")
@@ -177,7 +192,9 @@ def evaluate_error_resolution(records: list[Record], model: Any) -> TaskScores:
     return scores
 
 
-def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
+def evaluate_code_completion(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
     from ibert_inference.tasks.code_completion import complete_code
 
     scores = TaskScores("code_completion")
@@ -199,20 +216,28 @@ def evaluate_code_completion(records: list[Record], model: Any) -> TaskScores:
     return scores
 
 
-def evaluate_qa(records: list[Record], model: Any, corpus_paths: Sequence[Any] = ()) -> TaskScores:
+def evaluate_qa(
+    records: list[Record],
+    model: LanguageModel | None,
+    store: StoreLayout | None = None,
+    corpus_paths: Sequence[Any] = (),
+) -> TaskScores:
     """Retrieval hit: the passage a documentation question was mined with is among the cited
-    ones (over the questions whose passage is in the corpus: a template's question has none);
-    answer overlap: word F1 of the answer given, retrieval alone beside the model."""
-    from ibert_inference.model.retrieval import default_corpus_paths, passage_index
+    ones (over the questions whose passage is in the corpus of ``store``, its mined
+    documentation, and ``corpus_paths``: a template's question has none); answer overlap: word
+    F1 of the answer given, retrieval alone beside the model."""
+    from ibert_inference.model.retrieval import default_corpus, passage_index
     from ibert_inference.tasks.qa import answer_question
 
     in_corpus = {
-        passage.id for passage in passage_index([*default_corpus_paths(), *corpus_paths]).passages
+        passage.id for passage in passage_index([*default_corpus(store), *corpus_paths]).passages
     }
     scores = TaskScores("qa")
     for record in records:
         question, answer = record.input["question"], record.target["answer"]
-        retrieved, _ = _safe(lambda: answer_question(question, corpus_paths=corpus_paths))  # noqa: B023
+        retrieved, _ = _safe(
+            partial(answer_question, question, corpus_paths=corpus_paths, store=store)
+        )
         cited = {c["id"] for c in (retrieved.details.get("citations", []) if retrieved else [])}
         row = {
             "id": record.id,
@@ -223,9 +248,8 @@ def evaluate_qa(records: list[Record], model: Any, corpus_paths: Sequence[Any] =
             "cites_model": None,
         }
         if model is not None:
-            answered, _ = _safe(
-                lambda: answer_question(question, model=model, corpus_paths=corpus_paths)  # noqa: B023
-            )
+            ask = partial(answer_question, model=model, corpus_paths=corpus_paths, store=store)
+            answered, _ = _safe(partial(ask, question))
             row["overlap_model"] = token_f1(answered.output, answer) if answered else 0.0
             row["cites_model"] = bool(answered) and _cites(answered)
         scores.rows.append(row)
@@ -246,7 +270,9 @@ def _cites(result: Any) -> bool:
     return result.source == "model" and any(f"[{n}]" in result.output for n in numbers)
 
 
-def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
+def evaluate_documentation(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
     import ast
 
     from ibert_inference.tasks.documentation import (
@@ -287,7 +313,18 @@ def evaluate_documentation(records: list[Record], model: Any) -> TaskScores:
     return scores
 
 
-EVALUATORS: dict[str, Callable[[list[Record], Any], TaskScores]] = {
+class Evaluator(Protocol):
+    """Scores one task's records: the deterministic path, and ``model``'s when there is one."""
+
+    def __call__(
+        self,
+        records: list[Record],
+        model: LanguageModel | None,
+        store: StoreLayout | None = None,
+    ) -> TaskScores: ...
+
+
+EVALUATORS: dict[str, Evaluator] = {
     "sql_to_ibis": evaluate_sql_to_ibis,
     "ibis_to_sql": evaluate_ibis_to_sql,
     "error_resolution": evaluate_error_resolution,
@@ -298,8 +335,15 @@ EVALUATORS: dict[str, Callable[[list[Record], Any], TaskScores]] = {
 
 
 def evaluate_task(
-    task: str, records: Sequence[Record], model: Any, *, sample_size: int = 50
+    task: str,
+    records: Sequence[Record],
+    model: LanguageModel | None,
+    *,
+    sample_size: int = 50,
+    store: StoreLayout | None = None,
 ) -> TaskScores:
-    scores = EVALUATORS[task](sample(records, task, sample_size), model)
+    """The task's evaluator on a sample of ``records``; ``store``: the dataset store the tasks
+    read (``qa``'s mined documentation)."""
+    scores = EVALUATORS[task](sample(records, task, sample_size), model, store)
     scores.summary["examples"] = len(scores.rows)
     return scores

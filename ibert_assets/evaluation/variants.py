@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_assets.evaluation.metrics import EVALUATORS, sample
 from ibert_inference.dataset.record import Record
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 VARIANTS = ("base", "base+retrieval", "fine_tuned")
 GROUPS = ("all", "held_out", "seen", "untemplated")
@@ -44,7 +48,7 @@ class Variant:
     """One way of answering: a name and the model it uses (None: not available, skipped)."""
 
     name: str
-    model: Any
+    model: LanguageModel | None
     note: str = ""
 
 
@@ -83,8 +87,10 @@ def compare_variants(
     variants: Sequence[Variant],
     *,
     sample_size: int = 50,
+    store: StoreLayout | None = None,
 ) -> Comparison:
-    """Every variant on one deterministic sample of the task's test records."""
+    """Every variant on one deterministic sample of the task's test records (``store``: the
+    dataset store the tasks read, ``qa``'s mined documentation)."""
     chosen = sample(test_records, task, sample_size)
     seen = templates_of(train_records)
     group_of = {r.id: template_group(r, seen) for r in chosen}
@@ -96,7 +102,7 @@ def compare_variants(
         if variant.model is None:
             comparison.skipped[variant.name] = variant.note or "no model"
             continue
-        result = EVALUATORS[task](chosen, variant.model)
+        result = EVALUATORS[task](chosen, variant.model, store)
         for row in result.rows:
             comparison.rows.append({**row, "variant": variant.name, "group": group_of[row["id"]]})
         for group in GROUPS:

@@ -1,6 +1,8 @@
 """Mining assets: repository snapshots, verified pairs mined from code, documentation examples,
 and the weekly schedule that re-mines every repository."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from ibert_assets import checks
@@ -13,48 +15,20 @@ from ibert_assets.metadata import (
     stored_total,
 )
 from ibert_assets.mining.mine import mine_code, mine_docs
-from ibert_assets.mining.repos import load_repo_specs, repo_partitions
+from ibert_assets.mining.repos import RepoSpec, load_repo_specs
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
 from ibert_assets.outcome import Outcome
+from ibert_assets.settings import Settings
 from ibert_assets.store import (
     DatasetStore,
     partition_path,
     read_records,
     read_rejects,
 )
+from ibert_inference.dataset.layout import DOCS_EXAMPLES
 from ibert_inference.dataset.record import Record
 
 MINING_SEED = 0
-
-
-@dg.asset(
-    partitions_def=repo_partitions,
-    group_name="mining",
-    owners=OWNERS,
-    kinds={"git"},
-    description=(
-        "One repository of repos.txt cloned (first run) or fetched (later runs) into the cache: "
-        "head commit, SPDX license, file counts. An `installed:<package>` line snapshots the "
-        "installed package instead (version for commit, no network). Unreachable repositories "
-        "fail their own partition after retries with backoff."
-    ),
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
-)
-def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[list[dict]]:
-    specs = {spec.name: spec for spec in load_repo_specs()}
-    try:
-        snapshot = snapshot_source(specs[context.partition_key])
-    except SourceUnreachableError as exc:
-        raise exc.failure() from exc
-    return dg.Output(
-        [snapshot.to_json()],
-        metadata={
-            "commit": snapshot.commit,
-            "previous_commit": snapshot.previous_commit or "",
-            "license": snapshot.license,
-            "files": counts_table(snapshot.file_counts, title="files"),
-        },
-    )
 
 
 def _previous(store: DatasetStore, asset: str, partition: str) -> list[Record] | None:
@@ -80,69 +54,128 @@ def _mining_output(
     return dg.Output(outcome, metadata=metadata)
 
 
-@dg.asset(
-    partitions_def=repo_partitions,
-    group_name="mining",
-    owners=OWNERS,
-    kinds={"python", "duckdb"},
-    description=(
-        "SQL found in the repository (Python strings and .sql()/raw_sql() calls, notebooks, "
-        ".sql files, Markdown/Quarto/reST blocks) translated to Ibis and verified by execution, "
-        "and Ibis chains compiled to SQL; nothing mined is ever run as Python. Incremental: an "
-        "unmoved head re-reads nothing, a moved one only changed files."
-    ),
-    metadata={"dagster/column_schema": RECORD_COLUMNS},
-)
-def mined_examples(
-    context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
-) -> dg.Output[Outcome]:
-    snapshot = Snapshot.from_json(repo_snapshots[0])
-    previous = _previous(dataset_store, "mined_examples", context.partition_key)
-    rejects = read_rejects(dataset_store.base, "mined_examples", context.partition_key)
-    outcome = mine_code(snapshot, previous, previous_rejects=rejects, seed=MINING_SEED)
-    return _mining_output(context, outcome, dataset_store)
+def mining_definitions(settings: Settings, partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    """The mining assets, their checks and the weekly re-mining: one partition per line of the
+    settings' repositories file, clones in its clone cache."""
+    snapshots, mined, docs = mining_assets(settings, partitions)
+    limit = settings.max_rejection_rate
+    assets = dg.Definitions(
+        assets=[snapshots, mined, docs],
+        asset_checks=[
+            *checks.dataset_checks(
+                mined, partitions, generation_seed=MINING_SEED, max_rejection_rate=limit
+            ),
+            *checks.dataset_checks(docs, partitions, reverify=False, max_rejection_rate=limit),
+        ],
+    )
+    return dg.Definitions.merge(assets, remining([snapshots, mined, docs], partitions))
 
 
-@dg.asset(
-    partitions_def=repo_partitions,
-    group_name="mining",
-    owners=OWNERS,
-    kinds={"python"},
-    description=(
-        "Documentation of the repository as examples: Q&A from page sections, code examples "
-        "with their explanation, and public functions with docstrings that document every "
-        "parameter. Also the corpus the qa task retrieves from."
-    ),
-    metadata={"dagster/column_schema": RECORD_COLUMNS},
-)
-def docs_examples(
-    context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
-) -> dg.Output[Outcome]:
-    snapshot = Snapshot.from_json(repo_snapshots[0])
-    previous = _previous(dataset_store, "docs_examples", context.partition_key)
-    return _mining_output(context, mine_docs(snapshot, previous), dataset_store)
+def mining_assets(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition, dg.AssetsDefinition]:
+    """``repo_snapshots``, ``mined_examples`` and ``docs_examples``."""
+    repos_file, clone_cache = settings.repos_file, settings.clone_cache
+
+    @dg.asset(
+        partitions_def=partitions,
+        group_name="mining",
+        owners=OWNERS,
+        kinds={"git"},
+        description=(
+            "One repository of repos.txt cloned (first run) or fetched (later runs) into the "
+            "cache: head commit, SPDX license, file counts. An `installed:<package>` line "
+            "snapshots the installed package instead (version for commit, no network). "
+            "Unreachable repositories fail their own partition after retries with backoff."
+        ),
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
+    )
+    def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[list[dict]]:
+        specs = {spec.name: spec for spec in load_repo_specs(repos_file)}
+        return snapshot_output(specs[context.partition_key], clone_cache)
+
+    @dg.asset(
+        partitions_def=partitions,
+        group_name="mining",
+        owners=OWNERS,
+        kinds={"python", "duckdb"},
+        description=(
+            "SQL found in the repository (Python strings and .sql()/raw_sql() calls, notebooks, "
+            ".sql files, Markdown/Quarto/reST blocks) translated to Ibis and verified by "
+            "execution, and Ibis chains compiled to SQL; nothing mined is ever run as Python. "
+            "Incremental: an unmoved head re-reads nothing, a moved one only changed files."
+        ),
+        metadata={"dagster/column_schema": RECORD_COLUMNS},
+    )
+    def mined_examples(
+        context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
+    ) -> dg.Output[Outcome]:
+        snapshot = Snapshot.from_json(repo_snapshots[0])
+        previous = _previous(dataset_store, "mined_examples", context.partition_key)
+        rejects = read_rejects(dataset_store.base, "mined_examples", context.partition_key)
+        outcome = mine_code(snapshot, previous, previous_rejects=rejects, seed=MINING_SEED)
+        return _mining_output(context, outcome, dataset_store)
+
+    @dg.asset(
+        partitions_def=partitions,
+        group_name="mining",
+        owners=OWNERS,
+        kinds={"python"},
+        description=(
+            "Documentation of the repository as examples: Q&A from page sections, code examples "
+            "with their explanation, and public functions with docstrings that document every "
+            "parameter. Also the corpus the qa task retrieves from."
+        ),
+        metadata={"dagster/column_schema": RECORD_COLUMNS},
+    )
+    def docs_examples(
+        context: dg.AssetExecutionContext, dataset_store: DatasetStore, repo_snapshots: list[dict]
+    ) -> dg.Output[Outcome]:
+        snapshot = Snapshot.from_json(repo_snapshots[0])
+        previous = _previous(dataset_store, DOCS_EXAMPLES, context.partition_key)
+        return _mining_output(context, mine_docs(snapshot, previous), dataset_store)
+
+    return repo_snapshots, mined_examples, docs_examples
 
 
-mining_checks = [
-    *checks.dataset_checks(mined_examples, repo_partitions, generation_seed=MINING_SEED),
-    *checks.dataset_checks(docs_examples, repo_partitions, reverify=False),
-]
+def remining(
+    assets: list[dg.AssetsDefinition], partitions: dg.PartitionsDefinition
+) -> dg.Definitions:
+    """The job that re-mines one repository, and the weekly schedule that runs it for each."""
+    remine_job = dg.define_asset_job(
+        "remine_repositories",
+        selection=assets,
+        partitions_def=partitions,
+        description="Fetch one repository and re-mine what changed since the last run.",
+    )
 
-remine_job = dg.define_asset_job(
-    "remine_repositories",
-    selection=[repo_snapshots, mined_examples, docs_examples],
-    partitions_def=repo_partitions,
-    description="Fetch one repository and re-mine what changed since the last run.",
-)
+    @dg.schedule(
+        job=remine_job,
+        cron_schedule="0 3 * * 1",
+        description="Every Monday at 03:00, fetch every repository of repos.txt and re-mine it.",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+    def weekly_remine(context: dg.ScheduleEvaluationContext):
+        day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+        for key in partitions.get_partition_keys():
+            yield dg.RunRequest(run_key=f"{key}:{day}", partition_key=key)
+
+    return dg.Definitions(jobs=[remine_job], schedules=[weekly_remine])
 
 
-@dg.schedule(
-    job=remine_job,
-    cron_schedule="0 3 * * 1",
-    description="Every Monday at 03:00, fetch every repository of repos.txt and re-mine it.",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-)
-def weekly_remine(context: dg.ScheduleEvaluationContext):
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for key in repo_partitions.get_partition_keys():
-        yield dg.RunRequest(run_key=f"{key}:{day}", partition_key=key)
+def snapshot_output(spec: RepoSpec, clone_cache: Path) -> dg.Output[list[dict]]:
+    """The snapshot of one repository (cloned into ``clone_cache``) with its figures; a
+    repository that cannot be reached fails the step as unreachable."""
+    try:
+        snapshot = snapshot_source(spec, clone_cache)
+    except SourceUnreachableError as exc:
+        raise exc.failure() from exc
+    return dg.Output(
+        [snapshot.to_json()],
+        metadata={
+            "commit": snapshot.commit,
+            "previous_commit": snapshot.previous_commit or "",
+            "license": snapshot.license,
+            "files": counts_table(snapshot.file_counts, title="files"),
+        },
+    )

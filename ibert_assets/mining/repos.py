@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from ibert_assets.settings import current_settings
 from ibert_inference.errors import IbertError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -31,11 +30,6 @@ class RepoSpec:
     url: str
     name: str
     dirs: tuple[str, ...] = ()
-
-
-def repos_file_path() -> Path:
-    """The repositories file of the settings (``IBERT_REPOS_FILE``, default ``repos.txt``)."""
-    return Path(current_settings().repos_file)
 
 
 def parse_repo_line(text: str, *, line: int, source: str = "repos.txt") -> RepoSpec | None:
@@ -62,9 +56,9 @@ def parse_repo_line(text: str, *, line: int, source: str = "repos.txt") -> RepoS
     return RepoSpec(url=url, name=name, dirs=dirs)
 
 
-def load_repo_specs(path: str | os.PathLike[str] | None = None) -> list[RepoSpec]:
-    """Every repository of the file, in file order; duplicate names are an error."""
-    path = Path(path) if path is not None else repos_file_path()
+def load_repo_specs(path: str | os.PathLike[str]) -> list[RepoSpec]:
+    """Every repository of the file, in file order; duplicate names are an error (no file: none)."""
+    path = Path(path)
     if not path.exists():
         return []
     specs: list[RepoSpec] = []
@@ -89,10 +83,11 @@ def _name_from_url(url: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", tail) or "repo"
 
 
-def repo_names() -> list[str]:
+def repo_names(path: str | os.PathLike[str]) -> list[str]:
     """One partition per repository of the repositories file."""
-    return [spec.name for spec in load_repo_specs()]
+    return [spec.name for spec in load_repo_specs(path)]
 
 
-# Static, computed when the definitions load (see ibert_assets.partitions for why).
-repo_partitions = dg.StaticPartitionsDefinition(repo_names())
+def repo_partitions(path: str | os.PathLike[str]) -> dg.StaticPartitionsDefinition:
+    """Static, computed when the definitions are built (see ibert_assets.partitions for why)."""
+    return dg.StaticPartitionsDefinition(repo_names(path))

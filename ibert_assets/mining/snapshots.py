@@ -15,7 +15,6 @@ from typing import cast
 from ibert_assets.errors import SourceUnreachableError
 from ibert_assets.mining import installed
 from ibert_assets.mining.repos import RepoSpec
-from ibert_assets.settings import current_settings
 from ibert_inference.errors import IbertError
 
 # Ordered: the first family whose every marker appears in the license text wins.
@@ -88,15 +87,13 @@ class Snapshot:
         )
 
 
-def repo_cache_dir() -> Path:
-    """Where clones live: the settings' clone cache (``IBERT_REPO_CACHE`` overrides it)."""
-    return current_settings().clone_cache
-
-
 def snapshot_source(spec: RepoSpec, cache_dir: Path | None = None) -> Snapshot:
-    """A snapshot of whatever the line names: an installed package, else a git repository."""
+    """A snapshot of whatever the line names: an installed package, else a git repository
+    cloned into ``cache_dir`` (the settings' ``clone_cache``)."""
     if installed.is_installed_url(spec.url):
         return snapshot_installed(spec)
+    if cache_dir is None:
+        raise ValueError(f"{spec.name}: a git repository needs a folder to be cloned into")
     return snapshot_repo(spec, cache_dir)
 
 
@@ -138,7 +135,7 @@ _NO_NETWORK = (
 )
 
 
-def snapshot_repo(spec: RepoSpec, cache_dir: Path | None = None) -> Snapshot:
+def snapshot_repo(spec: RepoSpec, cache_dir: Path) -> Snapshot:
     """Clone ``spec`` into the cache (or fetch it when already there) and describe its head.
 
     One attempt: the asset retries with Dagster's ``RetryPolicy``. A repository that cannot be
@@ -147,7 +144,7 @@ def snapshot_repo(spec: RepoSpec, cache_dir: Path | None = None) -> Snapshot:
     """
     import git
 
-    target = (cache_dir or repo_cache_dir()) / spec.name
+    target = cache_dir / spec.name
     previous = None
     try:
         if (target / ".git").exists():

@@ -9,22 +9,15 @@ from pydantic import Field
 from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.multitask.derive import build_task
+from ibert_assets.multitask.task_templates import TaskTemplates
 from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
 from ibert_assets.quality_checks import quality_checks
-from ibert_assets.settings import current_settings
+from ibert_assets.settings import Settings
 from ibert_assets.store import DatasetStore
 from ibert_inference.dataset.record import Record
 
 REVERIFY_SAMPLE = 200
-
-
-class MinimumExamplesConfig(dg.Config):
-    minimum: int = Field(
-        default=current_settings().min_task_examples,
-        ge=0,
-        description="examples each task must hold (default: IBERT_MIN_TASK_EXAMPLES or 500)",
-    )
 
 
 def _every_partition() -> dg.AssetIn:
@@ -37,63 +30,110 @@ def _flatten(by_partition: dict[str, list[Record]]) -> list[Record]:
     return [record for key in sorted(by_partition) for record in by_partition[key]]
 
 
-@dg.asset(
-    partitions_def=task_partitions,
-    group_name="multitask",
-    owners=OWNERS,
-    kinds={"python"},
-    description=(
-        "Examples of one of the six tasks, built from every verified pair and documentation "
-        "example: SQL->Ibis, Ibis->SQL in several dialects, completion prefixes cut at "
-        "syntactic boundaries, broken code with its real error and verified fix, Q&A, and "
-        "functions with checked docstrings."
-    ),
-    ins={
-        "template_examples": _every_partition(),
-        "augmented_examples": _every_partition(),
-        "mined_examples": _every_partition(),
-        "docs_examples": _every_partition(),
-    },
-    metadata={"dagster/column_schema": RECORD_COLUMNS},
-)
-def multitask_examples(
-    context: dg.AssetExecutionContext,
-    template_examples: dict[str, list[Record]],
-    augmented_examples: dict[str, list[Record]],
-    mined_examples: dict[str, list[Record]],
-    docs_examples: dict[str, list[Record]],
-) -> dg.Output[Outcome]:
-    start = time.perf_counter()
-    build = build_task(
-        context.partition_key,
-        template_pairs=_flatten(template_examples),
-        augmented_pairs=_flatten(augmented_examples),
-        mined=_flatten(mined_examples),
-        docs=_flatten(docs_examples),
+def multitask_definitions(settings: Settings) -> dg.Definitions:
+    """``multitask_examples`` and its checks: worded by the per-task templates of the settings'
+    templates folder; the minimum per task defaults to the settings' (``IBERT_MIN_TASK_EXAMPLES``),
+    a run's config may change it."""
+    templates = TaskTemplates.of(settings.templates_dir)
+
+    @dg.asset(
+        partitions_def=task_partitions,
+        group_name="multitask",
+        owners=OWNERS,
+        kinds={"python"},
+        description=(
+            "Examples of one of the six tasks, built from every verified pair and documentation "
+            "example: SQL->Ibis, Ibis->SQL in several dialects, completion prefixes cut at "
+            "syntactic boundaries, broken code with its real error and verified fix, Q&A, and "
+            "functions with checked docstrings."
+        ),
+        ins={
+            "template_examples": _every_partition(),
+            "augmented_examples": _every_partition(),
+            "mined_examples": _every_partition(),
+            "docs_examples": _every_partition(),
+        },
+        metadata={"dagster/column_schema": RECORD_COLUMNS},
     )
-    build.seconds = time.perf_counter() - start
-    return dg.Output(build, metadata=dataset_metadata(build))
+    def multitask_examples(
+        context: dg.AssetExecutionContext,
+        template_examples: dict[str, list[Record]],
+        augmented_examples: dict[str, list[Record]],
+        mined_examples: dict[str, list[Record]],
+        docs_examples: dict[str, list[Record]],
+    ) -> dg.Output[Outcome]:
+        start = time.perf_counter()
+        build = build_task(
+            context.partition_key,
+            template_pairs=_flatten(template_examples),
+            augmented_pairs=_flatten(augmented_examples),
+            mined=_flatten(mined_examples),
+            docs=_flatten(docs_examples),
+            templates=templates,
+        )
+        build.seconds = time.perf_counter() - start
+        return dg.Output(build, metadata=dataset_metadata(build))
+
+    reverified_sample = checks.record_check(
+        multitask_examples,
+        "reverified_sample",
+        _reverified_sample,
+        f"Up to {REVERIFY_SAMPLE} pairs of the task verify again with a fresh seed.",
+        task_partitions,
+        blocking=True,
+    )
+    return dg.Definitions(
+        assets=[multitask_examples],
+        asset_checks=[
+            *checks.dataset_checks(
+                multitask_examples, task_partitions, reverify=False, rejection_rate=False
+            ),
+            minimum_examples_check(multitask_examples, settings.min_task_examples),
+            reverified_sample,
+            *quality_checks(multitask_examples, task_partitions),
+        ],
+    )
 
 
-@dg.asset_check(
-    asset=multitask_examples,
-    name="minimum_examples",
-    blocking=True,
-    partitions_def=task_partitions,
-    description="Each task holds at least the configured number of examples (default 500).",
-)
-def minimum_examples(
-    context: dg.AssetCheckExecutionContext,
-    config: MinimumExamplesConfig,
-    dataset_store: DatasetStore,
-) -> dg.AssetCheckResult:
-    minimum = config.minimum
-    stored = checks.stored_lines(dataset_store.base, "multitask_examples", context.partition_key)
+def minimum_examples_check(asset: dg.AssetsDefinition, default: int) -> dg.AssetChecksDefinition:
+    """``minimum_examples``, blocking: each task holds at least the configured number of
+    examples; ``default`` (the settings' ``IBERT_MIN_TASK_EXAMPLES``) until a run's config
+    says otherwise."""
+
+    class MinimumExamplesConfig(dg.Config):
+        minimum: int = Field(
+            default=default,
+            ge=0,
+            description="examples each task must hold "
+            f"(default: IBERT_MIN_TASK_EXAMPLES or {Settings.min_task_examples})",
+        )
+
+    @dg.asset_check(
+        asset=asset,
+        name="minimum_examples",
+        blocking=True,
+        partitions_def=task_partitions,
+        description=f"Each task holds at least the configured number of examples (default "
+        f"{default}).",
+    )
+    def minimum_examples(
+        context: dg.AssetCheckExecutionContext,
+        config: MinimumExamplesConfig,
+        dataset_store: DatasetStore,
+    ) -> dg.AssetCheckResult:
+        return enough_examples(dataset_store, context.partition_key, config.minimum).result()
+
+    return minimum_examples
+
+
+def enough_examples(store: DatasetStore, task: str, minimum: int) -> checks.CheckOutcome:
+    """The stored partition of ``task`` holds at least ``minimum`` records (lines counted)."""
+    stored = checks.stored_lines(store.base, "multitask_examples", task)
     return checks.CheckOutcome(
         passed=len(stored) >= minimum,
         description=f"{len(stored)} examples (minimum {minimum})",
         metadata={"examples": len(stored), "minimum": minimum},
-    ).result()
+    )
 
 
 def _reverified_sample(records: list[Record]) -> checks.CheckOutcome:
@@ -101,23 +141,3 @@ def _reverified_sample(records: list[Record]) -> checks.CheckOutcome:
     return checks.reverify_check(
         sample, seed=checks.REVERIFY_SEED_OFFSET + 1, require_records=False
     )
-
-
-reverified_sample = checks.record_check(
-    multitask_examples,
-    "reverified_sample",
-    _reverified_sample,
-    f"Up to {REVERIFY_SAMPLE} pairs of the task verify again with a fresh seed.",
-    task_partitions,
-    blocking=True,
-)
-
-
-multitask_checks = [
-    *checks.dataset_checks(
-        multitask_examples, task_partitions, reverify=False, rejection_rate=False
-    ),
-    minimum_examples,
-    reverified_sample,
-    *quality_checks(multitask_examples, task_partitions),
-]

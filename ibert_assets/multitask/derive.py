@@ -16,7 +16,7 @@ from typing import Any
 from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
 from ibert_assets.multitask.completion import completion_cuts
 from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
-from ibert_assets.multitask.task_templates import task_template
+from ibert_assets.multitask.task_templates import SHIPPED, TaskTemplates
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_input_key
 from ibert_assets.splits.assign import group_key
@@ -123,7 +123,12 @@ def ibis_to_sql_records(
     return build
 
 
-def completion_records(pairs: Iterable[Record], *, per_example: int | None = None) -> Outcome:
+def completion_records(
+    pairs: Iterable[Record],
+    *,
+    per_example: int | None = None,
+    templates: TaskTemplates = SHIPPED,
+) -> Outcome:
     """Prefixes of verified code; prefix + completion must evaluate again to count.
 
     At most ``per_example`` cuts per pair (default: the task template's
@@ -133,7 +138,7 @@ def completion_records(pairs: Iterable[Record], *, per_example: int | None = Non
     from ibert_inference.errors import IbertError
     from ibert_inference.safe_eval import evaluates
 
-    template = task_template("code_completion")
+    template = templates["code_completion"]
     limit = per_example or int(template.get("max_cuts_per_example", 3))
     build = Outcome()
     taken: dict[str, str] = {}
@@ -186,7 +191,9 @@ def completion_instruction(
     return str(template["instruction"]).format(tables=tables)
 
 
-def error_records(pairs: Iterable[Record], *, per_pair: int = 1) -> Outcome:
+def error_records(
+    pairs: Iterable[Record], *, per_pair: int = 1, templates: TaskTemplates = SHIPPED
+) -> Outcome:
     """Mutants that fail with a real error; the fix is the verified original.
 
     Each pair gives at most ``per_pair`` mutants (``per_pair`` in the task template overrides
@@ -196,7 +203,7 @@ def error_records(pairs: Iterable[Record], *, per_pair: int = 1) -> Outcome:
     from ibert_inference.errors import EvaluationError, IbertError
     from ibert_inference.safe_eval import evaluates
 
-    template = task_template("error_resolution")
+    template = templates["error_resolution"]
     wanted = set(template.get("operators", []))
     operators = [op for op in MUTATION_OPERATORS if not wanted or op.__name__ in wanted]
     limit = int(template.get("per_pair", per_pair))
@@ -247,10 +254,12 @@ def error_message(exc: Exception) -> str:
     return f"{error_type}: {message}"
 
 
-def qa_records(pairs: Iterable[Record], docs: Iterable[Record] = ()) -> Outcome:
+def qa_records(
+    pairs: Iterable[Record], docs: Iterable[Record] = (), *, templates: TaskTemplates = SHIPPED
+) -> Outcome:
     """Documentation Q&A as mined, plus text to Ibis: each template example's description asked
     as a question over its tables, answered with the verified Ibis code."""
-    template = task_template("qa")
+    template = templates["qa"]
     build = Outcome()
     for record in docs:
         if record.task == "qa":
@@ -286,9 +295,11 @@ def qa_records(pairs: Iterable[Record], docs: Iterable[Record] = ()) -> Outcome:
     return build
 
 
-def documentation_records(pairs: Iterable[Record], docs: Iterable[Record] = ()) -> Outcome:
+def documentation_records(
+    pairs: Iterable[Record], docs: Iterable[Record] = (), *, templates: TaskTemplates = SHIPPED
+) -> Outcome:
     """Mined functions with complete docstrings, and template queries wrapped as functions."""
-    template = task_template("documentation")
+    template = templates["documentation"]
     build = Outcome()
     for record in docs:
         if record.task == "documentation":
@@ -384,8 +395,9 @@ def build_task(
     mined: Sequence[Record],
     docs: Sequence[Record],
     dialects: Sequence[str] = DEFAULT_DIALECTS,
+    templates: TaskTemplates = SHIPPED,
 ) -> Outcome:
-    """The records of one task, from every verified upstream record."""
+    """The records of one task, from every verified upstream record, worded by ``templates``."""
     mined_pairs = [p for p in map(as_pair, mined) if p is not None]
     all_pairs = [*template_pairs, *augmented_pairs, *mined_pairs]
     if task == "sql_to_ibis":
@@ -397,19 +409,19 @@ def build_task(
         return build
     if task == "code_completion":
         # three cuts of each original, one of each variant: variants repeat their original's shape
-        build = completion_records([*template_pairs, *mined_pairs])
-        build.extend(completion_records(augmented_pairs, per_example=1))
+        build = completion_records([*template_pairs, *mined_pairs], templates=templates)
+        build.extend(completion_records(augmented_pairs, per_example=1, templates=templates))
         kept, dropped = one_target_per_input(build.records)
         build.records = kept
         build.counts["dropped_second_target"] += dropped
         return build
     if task == "error_resolution":
-        return error_records(all_pairs)
+        return error_records(all_pairs, templates=templates)
     if task == "qa":
-        return qa_records(template_pairs, docs)
+        return qa_records(template_pairs, docs, templates=templates)
     if task == "documentation":
         # one docstring per function: the same code from two families keeps the first one's
-        build = documentation_records(template_pairs, docs)
+        build = documentation_records(template_pairs, docs, templates=templates)
         kept, dropped = one_target_per_input(build.records)
         build.records = kept
         build.counts["dropped_second_target"] += dropped

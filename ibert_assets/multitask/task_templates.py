@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ibert_assets.settings import current_settings
 from ibert_inference.bounded_yaml import YamlInputError, load_yaml
 from ibert_inference.errors import TemplateError
 
 TASK_FILES = ("qa", "documentation", "code_completion", "error_resolution")
-
-
-def task_templates_dir() -> Path:
-    return Path(current_settings().templates_dir) / "tasks"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "templates" / "tasks"
+"""The per-task templates shipped with the project."""
 
 
 @cache
@@ -29,11 +27,25 @@ def _load(path: str) -> dict[str, Any]:
     return data
 
 
-def task_template(task: str) -> dict[str, Any]:
-    """The template of one task; falls back to the copy shipped with the project."""
-    path = task_templates_dir() / f"{task}.yaml"
-    if not path.exists():
-        path = Path(__file__).resolve().parents[2] / "templates" / "tasks" / f"{task}.yaml"
-    if not path.exists():
-        raise TemplateError(f"{path}: missing per-task template for {task!r}")
-    return _load(str(path))
+@dataclass(frozen=True)
+class TaskTemplates:
+    """The per-task templates of one folder (a templates folder's ``tasks/``); a task the
+    folder has no file for takes the copy shipped with the project."""
+
+    directory: Path = SHIPPED_DIR
+
+    @classmethod
+    def of(cls, templates_dir: str | Path) -> TaskTemplates:
+        """The per-task templates beside the template files of ``templates_dir``."""
+        return cls(Path(templates_dir) / "tasks")
+
+    def __getitem__(self, task: str) -> dict[str, Any]:
+        path = self.directory / f"{task}.yaml"
+        if not path.exists():
+            path = SHIPPED_DIR / f"{task}.yaml"
+        if not path.exists():
+            raise TemplateError(f"{path}: missing per-task template for {task!r}")
+        return _load(str(path))
+
+
+SHIPPED = TaskTemplates()

@@ -10,9 +10,10 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
+
+import dagster as dg
 
 from ibert_assets.runner.plan import blocked_by, buildable_assets, on_request_assets, plan
 from ibert_assets.runner.steps import (
@@ -23,13 +24,14 @@ from ibert_assets.runner.steps import (
     quiet_dagster,
     start_worker,
 )
-from ibert_assets.settings import PROJECT_ROOT, Settings, current_settings, use_settings
+from ibert_assets.settings import PROJECT_ROOT, Settings
 from ibert_inference.errors import IbertError
 
 DEFAULT_HOME = ".dagster_home"
 
 
 def build(
+    defs: dg.Definitions,
     selected: list[str],
     *,
     workers: int,
@@ -37,8 +39,12 @@ def build(
     home: Path,
     echo: Callable[[str], None] = print,
 ) -> list[StepResult]:
-    """Materialize every partition of ``selected``; returns each step's result as it ended."""
-    stages = plan(selected)
+    """Materialize every partition of ``selected``; returns each step's result as it ended.
+
+    ``defs`` are the definitions of ``settings`` (the stages come from their graph); every
+    worker builds the same from the same settings.
+    """
+    stages = plan(defs, selected)
     total = sum(len(s.assets) * len(s.partitions) for s in stages)
     ended: list[StepResult] = []
 
@@ -64,7 +70,7 @@ def build(
         for level in sorted({s.level for s in stages}):
             running: list[Future[list[StepResult]]] = []
             for stage in (s for s in stages if s.level == level):
-                blocked = blocked_by(stage, ended)
+                blocked = blocked_by(defs, stage, ended)
                 for partition in stage.partitions:
                     if blocked is not None:
                         for asset in stage.assets:
@@ -154,7 +160,7 @@ ON_REQUEST_HINT = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ibert-build", description="Materialize every iBERT dataset through Dagster."
     )
@@ -167,29 +173,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--strict", action="store_true", help="a source that cannot be reached is a failure"
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return _build_selected(args)
     except IbertError as error:  # a bad setting or repositories file: said in one line
         print(f"ibert-build: error: {error}", file=sys.stderr)
         return 2
-    finally:
-        use_settings(None)  # the settings were this build's, not the calling process's
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The environment's settings (read once, here) with the command's flags over them."""
+    settings = Settings.from_environment()
+    if args.data_dir:
+        settings = settings.override(data_dir=args.data_dir)
+    if args.repos_file:
+        if not Path(args.repos_file).exists():
+            raise IbertError(f"{args.repos_file} does not exist")
+        settings = settings.override(repos_file=str(Path(args.repos_file).resolve()))
+    return settings
 
 
 def _build_selected(args: argparse.Namespace) -> int:
-    settings = current_settings()
-    if args.data_dir:
-        settings = replace(settings, data_dir=args.data_dir)
-    if args.repos_file:
-        if not Path(args.repos_file).exists():
-            print(f"ibert-build: error: {args.repos_file} does not exist", file=sys.stderr)
-            return 2
-        settings = replace(settings, repos_file=str(Path(args.repos_file).resolve()))
-    use_settings(settings)  # before the definitions load: partitions come from these files
+    from ibert_assets.assembly import build_definitions
+
+    settings = settings_from(args)
     quiet_dagster()
-    known = buildable_assets()
-    on_request = on_request_assets()
+    defs = build_definitions(settings)  # partitions come from the settings' files
+    known = buildable_assets(defs)
+    on_request = on_request_assets(defs)
     if args.select:
         selected = [name.strip() for name in args.select.split(",") if name.strip()]
     else:
@@ -206,7 +222,7 @@ def _build_selected(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _terminate_children)
     start = time.perf_counter()
     echo = _echo
-    results = build(selected, workers=args.workers, settings=settings, home=home, echo=echo)
+    results = build(defs, selected, workers=args.workers, settings=settings, home=home, echo=echo)
     print()
     print(summary(results, known))
     failures = {"failed", "skipped", *(("unreachable",) if args.strict else ())}
@@ -214,7 +230,7 @@ def _build_selected(args: argparse.Namespace) -> int:
     built = sum(r.status == "ok" for r in results)
     elapsed = time.perf_counter() - start
     print(f"\n{built} of {len(results)} partitions built in {elapsed:.0f}s; "
-          f"data in {settings.data_dir}; runs in {home}")  # fmt: skip
+          f"data in {settings.store.base}; runs in {home}")  # fmt: skip
     line = unreachable_line(results, strict=args.strict)
     if line:
         print(line)

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+import dagster as dg
 
 from ibert_assets.resources import MODEL_RESOURCE_KEY
 from ibert_assets.runner.steps import StepResult
-
-
-def definitions() -> Any:
-    """The project's definitions, loaded on first use: after the build installed its settings."""
-    from ibert_assets.definitions import defs
-
-    return defs
 
 
 @dataclass(frozen=True)
@@ -25,9 +19,9 @@ class Stage:
     partitions: tuple[str | None, ...]  # (None,) for an unpartitioned stage
 
 
-def plan(selected: list[str]) -> list[Stage]:
+def plan(defs: dg.Definitions, selected: list[str]) -> list[Stage]:
     """The stages of ``selected``, in an order that runs every asset after what it reads."""
-    graph = definitions().resolve_asset_graph()
+    graph = defs.resolve_asset_graph()
     level: dict[str, int] = {}
     partitions: dict[str, tuple[str | None, ...]] = {}
     for key in graph.toposorted_asset_keys:
@@ -46,21 +40,18 @@ def plan(selected: list[str]) -> list[Stage]:
     return [Stage(lv, tuple(names), keys) for (lv, keys), names in stages.items()]
 
 
-def buildable_assets() -> list[str]:
+def buildable_assets(defs: dg.Definitions) -> list[str]:
     """Every asset, in topological order."""
-    graph = definitions().resolve_asset_graph()
+    graph = defs.resolve_asset_graph()
     return [key.to_user_string() for key in graph.toposorted_asset_keys]
 
 
-def on_request_assets() -> list[str]:
+def on_request_assets(defs: dg.Definitions) -> list[str]:
     """Assets that run or train a model (they need the model resource, or PyTorch): built only
     when selected; a model must be configured, and on a CPU training takes hours."""
-    import dagster as dg
-
-    defs = definitions()
     graph = defs.resolve_asset_graph()
     on_request = []
-    for name in buildable_assets():
+    for name in buildable_assets(defs):
         key = dg.AssetKey.from_user_string(name)
         needs_model = MODEL_RESOURCE_KEY in defs.resolve_assets_def(name).required_resource_keys
         if needs_model or "pytorch" in graph.get(key).kinds:
@@ -68,11 +59,9 @@ def on_request_assets() -> list[str]:
     return on_request
 
 
-def blocked_by(stage: Stage, ended: list[StepResult]) -> StepResult | None:
+def blocked_by(defs: dg.Definitions, stage: Stage, ended: list[StepResult]) -> StepResult | None:
     """A step this stage reads, directly or not, that failed a blocking check."""
-    import dagster as dg
-
-    graph = definitions().resolve_asset_graph()
+    graph = defs.resolve_asset_graph()
     ancestors: set[str] = set()
     for asset in stage.assets:
         keys = graph.get_ancestor_asset_keys(dg.AssetKey.from_user_string(asset))

@@ -7,10 +7,13 @@ import logging
 import os
 import signal
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ibert_assets.errors import SOURCE_KIND_KEY, UNREACHABLE_KEY
-from ibert_assets.settings import Settings, use_settings
+from ibert_assets.settings import Settings
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 Status = Literal["ok", "failed", "skipped", "unreachable"]
 NO_INSTANCE_YAML = "No dagster instance configuration file"
@@ -36,20 +39,29 @@ class StepResult:
         return f"{self.asset}[{self.partition}]" if self.partition is not None else self.asset
 
 
-_instance: Any = None
+@dataclass
+class _Worker:
+    """What every step of one build worker uses: the build's definitions and instance."""
+
+    defs: dg.Definitions
+    instance: dg.DagsterInstance
+
+
+_worker: _Worker | None = None
 
 
 def start_worker(settings: Settings, home: str) -> None:
-    """Pool initializer: this build's settings and instance, and quiet Dagster logging."""
-    global _instance
+    """Pool initializer: the definitions of this build's settings, its instance, and quiet
+    Dagster logging."""
+    global _worker
     import dagster as dg
 
-    use_settings(settings)
+    from ibert_assets.assembly import build_definitions
+
     quiet_dagster()
     # the build has shown Dagster's advice on a home without dagster.yaml once already
     logging.getLogger("dagster").addFilter(lambda r: NO_INSTANCE_YAML not in str(r.msg))
-    _instance = dg.DagsterInstance.from_config(home)
-    import ibert_assets.definitions  # noqa: F401  (what every step of this worker runs)
+    _worker = _Worker(build_definitions(settings), dg.DagsterInstance.from_config(home))
 
     # What the imports made lives as long as the worker: out of the collector's sight, its full
     # passes walk only what the steps make (a partition's records), ~6% of a step's time
@@ -82,17 +94,16 @@ def materialize_partition(assets: tuple[str, ...], partition: str | None) -> lis
     """One stage's assets and checks for one partition, as one Dagster run; never raises."""
     import dagster as dg
 
-    from ibert_assets.definitions import defs
-    from ibert_assets.resources import default_resources
-
+    assert _worker is not None, "start_worker runs first in every build worker"
+    defs = _worker.defs
     try:
         result = dg.materialize(
             # no cacheable assets in this project: every entry is a plain definition
             [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
             selection=dg.AssetSelection.assets(*assets),
             partition_key=partition,
-            resources=default_resources(),
-            instance=_instance,
+            resources=defs.resources,
+            instance=_worker.instance,
             raise_on_error=False,
             tags={"ibert/build": "true"},
             # the build prints one line per partition; Dagster's own log, stack traces

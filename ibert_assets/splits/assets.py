@@ -18,57 +18,99 @@ from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
 from ibert_assets.quality_checks import quality_checks
-from ibert_assets.settings import current_settings
+from ibert_assets.settings import Settings
 from ibert_assets.splits.assign import SPLITS, assign_splits, group_key
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
 from ibert_assets.store import DatasetStore, SplitDataset, write_atomic
+from ibert_inference.dataset.layout import TRAIN_COMPLETE
 from ibert_inference.dataset.record import Record
 
 
-class SplitConfig(dg.Config):
-    near_duplicate_threshold: float = Field(
-        default=current_settings().near_duplicate_threshold,
-        ge=0.0,
-        le=1.0,
-        description="MinHash Jaccard similarity at which two inputs are near duplicates "
-        "(default: IBERT_NEAR_DUP_THRESHOLD or 0.8)",
+def _write_bytes(path: UPath, data: bytes) -> None:
+    """Put ``data`` at ``path`` in one step (a rename locally, a single put on object stores)."""
+    if path.protocol in ("", "file", "local"):
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary.path, path.path)
+    else:
+        path.write_bytes(data)
+
+
+def split_definitions(settings: Settings) -> dg.Definitions:
+    """``train_complete`` and its checks; the near-duplicate threshold's default is the
+    settings' (``IBERT_NEAR_DUP_THRESHOLD``), a run's config may change it."""
+
+    class SplitConfig(dg.Config):
+        near_duplicate_threshold: float = Field(
+            default=settings.near_duplicate_threshold,
+            ge=0.0,
+            le=1.0,
+            description="MinHash Jaccard similarity at which two inputs are near duplicates "
+            f"(default: IBERT_NEAR_DUP_THRESHOLD or {Settings.near_duplicate_threshold})",
+        )
+
+    @dg.asset(
+        group_name="splits",
+        owners=OWNERS,
+        kinds={"python", "parquet"},
+        description=(
+            "The training set, split into train, validation and test: every task's examples, "
+            "exact duplicates dropped, near duplicates (MinHash over token shingles, Jaccard >= "
+            "the configured threshold) kept in one split, whole groups assigned 80/10/10 with "
+            "whole templates held out in the test split (meta.held_out). Stored as "
+            "train_complete/<split>.jsonl and <split>.parquet with a dataset card (README.md) "
+            "beside them."
+        ),
+        ins={
+            "multitask_examples": dg.AssetIn(
+                partition_mapping=dg.AllPartitionMapping(),
+                metadata={"allow_missing_partitions": True},
+            )
+        },
+        metadata={"dagster/column_schema": RECORD_COLUMNS, "splits": list(SPLITS)},
+    )
+    def train_complete(
+        config: SplitConfig,
+        dataset_store: DatasetStore,
+        multitask_examples: dict[str, list[Record]],
+    ) -> dg.Output[SplitDataset]:
+        records = [r for key in sorted(multitask_examples) for r in multitask_examples[key]]
+        return cut_splits(records, config.near_duplicate_threshold, dataset_store)
+
+    @dg.asset_check(
+        asset=train_complete,
+        name="no_leakage",
+        blocking=True,
+        description="No input appears in two stored splits, and no group straddles two.",
+    )
+    def no_leakage(dataset_store: DatasetStore) -> dg.AssetCheckResult:
+        return leakage_check(dataset_store).result()
+
+    return dg.Definitions(
+        assets=[train_complete],
+        asset_checks=[
+            *checks.dataset_checks(
+                train_complete, None, parts=SPLITS, reverify=False, rejection_rate=False
+            ),
+            *quality_checks(train_complete, None, parts=SPLITS),
+            no_leakage,
+        ],
     )
 
 
-@dg.asset(
-    group_name="splits",
-    owners=OWNERS,
-    kinds={"python", "parquet"},
-    description=(
-        "The training set, split into train, validation and test: every task's examples, exact "
-        "duplicates dropped, near duplicates (MinHash over token shingles, Jaccard >= the "
-        "configured threshold) kept in one split, whole groups assigned 80/10/10 with whole "
-        "templates held out in the test split (meta.held_out). "
-        "Stored as train_complete/<split>.jsonl and <split>.parquet with a dataset card "
-        "(README.md) beside them."
-    ),
-    ins={
-        "multitask_examples": dg.AssetIn(
-            partition_mapping=dg.AllPartitionMapping(),
-            metadata={"allow_missing_partitions": True},
-        )
-    },
-    metadata={"dagster/column_schema": RECORD_COLUMNS, "splits": list(SPLITS)},
-)
-def train_complete(
-    config: SplitConfig,
-    dataset_store: DatasetStore,
-    multitask_examples: dict[str, list[Record]],
+def cut_splits(
+    records: list[Record], threshold: float, store: DatasetStore
 ) -> dg.Output[SplitDataset]:
+    """Deduplicate and split ``records``; write the Parquet files and the card beside the
+    JSON Lines the I/O manager stores; the splits with their figures as metadata."""
     start = time.perf_counter()
-    records = [r for key in sorted(multitask_examples) for r in multitask_examples[key]]
-    deduplicated = deduplicate(records, threshold=config.near_duplicate_threshold)
+    deduplicated = deduplicate(records, threshold=threshold)
     splits = assign_splits(deduplicated.records, deduplicated.cluster_of)
-    folder = dataset_store.path("train_complete")
+    folder = store.path(TRAIN_COMPLETE)
     folder.mkdir(parents=True, exist_ok=True)
     for split, rows in splits.items():
-        _write_bytes(folder / f"{split}.parquet", to_parquet_bytes(rows))
+        _write_bytes(store.layout.split(split, ".parquet"), to_parquet_bytes(rows))
     write_atomic(
         folder / "README.md",
         dataset_card(splits, deduplicated.counts, before=task_figures(records)),
@@ -102,24 +144,9 @@ def train_complete(
     )
 
 
-def _write_bytes(path: UPath, data: bytes) -> None:
-    """Put ``data`` at ``path`` in one step (a rename locally, a single put on object stores)."""
-    if path.protocol in ("", "file", "local"):
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary.path, path.path)
-    else:
-        path.write_bytes(data)
-
-
-@dg.asset_check(
-    asset=train_complete,
-    name="no_leakage",
-    blocking=True,
-    description="No input appears in two stored splits, and no group straddles two.",
-)
-def no_leakage(dataset_store: DatasetStore) -> dg.AssetCheckResult:
-    stored = {s: checks.stored_records(dataset_store.base, "train_complete", s) for s in SPLITS}
+def leakage_check(store: DatasetStore) -> checks.CheckOutcome:
+    """No input in two stored splits, no group across two."""
+    stored = {s: checks.stored_records(store.base, TRAIN_COMPLETE, s) for s in SPLITS}
     overlaps, shared_groups = 0, 0
     for index, split in enumerate(SPLITS):
         for other in SPLITS[index + 1 :]:
@@ -130,13 +157,4 @@ def no_leakage(dataset_store: DatasetStore) -> dg.AssetCheckResult:
         passed=overlaps == 0 and shared_groups == 0,
         description=f"{overlaps} inputs and {shared_groups} groups shared between splits",
         metadata={"shared_inputs": overlaps, "shared_groups": shared_groups},
-    ).result()
-
-
-split_checks = [
-    *checks.dataset_checks(
-        train_complete, None, parts=SPLITS, reverify=False, rejection_rate=False
-    ),
-    *quality_checks(train_complete, None, parts=SPLITS),
-    no_leakage,
-]
+    )

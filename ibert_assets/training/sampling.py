@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ibert_assets.training.examples import TokenizedSet, tokenize_records
 from ibert_assets.training.report import TrainingSettings
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.dataset.record import Record
 
 
@@ -19,9 +20,10 @@ def tokenized_split(
     tokenizer: Any,
     settings: TrainingSettings,
     split: Literal["train", "validation"],
+    store: StoreLayout | None = None,
 ) -> TokenizedSet:
     """The records of the settings' tasks, sampled down to ``max_examples`` (train) or
-    ``eval_examples`` (validation), as token sequences."""
+    ``eval_examples`` (validation), as token sequences (``store``: see ``tokenize_records``)."""
     chosen = list(records)
     if settings.tasks:
         chosen = [r for r in chosen if r.task in settings.tasks]
@@ -29,7 +31,7 @@ def tokenized_split(
     limit = settings.max_examples if split == "train" else settings.eval_examples
     if limit and len(chosen) > limit:
         chosen = random.Random(settings.seed).sample(sorted(chosen, key=lambda r: r.id), limit)
-    return tokenize_records(chosen, tokenizer, max_length=settings.max_length)
+    return tokenize_records(chosen, tokenizer, max_length=settings.max_length, store=store)
 
 
 def draw_order(count: int, seed: int) -> Callable[[int], int]:

@@ -31,6 +31,8 @@ from ibert_assets.training.checkpoints import (
 from ibert_assets.training.examples import TokenizedExample, collate
 from ibert_assets.training.report import Method, TrainingError, TrainingReport, TrainingSettings
 from ibert_assets.training.sampling import draw_order, tokenized_split
+from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.dataset.layout import fine_tuned_name as output_name
 from ibert_inference.dataset.record import Record
 
 __all__ = [
@@ -43,16 +45,6 @@ __all__ = [
 ]
 
 
-def output_name(base_model: str) -> str:
-    """One folder per base model: its last path part, made file-name safe.
-
-    >>> output_name("/cache/SmolLM2-135M-Instruct.Q4_1-1234-5678")
-    'SmolLM2-135M-Instruct.Q4_1-1234-5678'
-    """
-    name = base_model.rstrip("/").split("/")[-1].removesuffix(".gguf")
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
-
-
 def fine_tune(
     base_model: str,
     train_records: Sequence[Record],
@@ -62,8 +54,13 @@ def fine_tune(
     *,
     data_fingerprint: str = "",
     log: Callable[[str], None] = print,
+    store: StoreLayout | None = None,
 ) -> TrainingReport:
-    """Train ``base_model`` (a local Hugging Face folder) and save the result at ``output``."""
+    """Train ``base_model`` (a local Hugging Face folder) and save the result at ``output``.
+
+    ``store`` is the dataset store the records come from: a ``qa`` record's prompt cites its
+    mined documentation, as the served task does.
+    """
     run = set_up(
         base_model,
         train_records,
@@ -72,6 +69,7 @@ def fine_tune(
         settings,
         data_fingerprint=data_fingerprint,
         log=log,
+        store=store,
     )
     train(run, log)
     save_model(run)
@@ -120,6 +118,7 @@ def set_up(
     *,
     data_fingerprint: str = "",
     log: Callable[[str], None] = print,
+    store: StoreLayout | None = None,
 ) -> TrainingRun:
     """Load and tokenize, choose full or LoRA training, and resume from this run's checkpoint
     if there is one; a fresh run is evaluated once before its first step."""
@@ -128,8 +127,8 @@ def set_up(
     accelerator = _accelerator(settings.device)
     set_seed(settings.seed)
     tokenizer, model = _load(base_model)
-    train_set = tokenized_split(train_records, tokenizer, settings, "train")
-    validation_set = tokenized_split(validation_records, tokenizer, settings, "validation")
+    train_set = tokenized_split(train_records, tokenizer, settings, "train", store)
+    validation_set = tokenized_split(validation_records, tokenizer, settings, "validation", store)
     if not train_set.examples:
         raise TrainingError(
             f"no training example fits (tasks {list(settings.tasks) or 'all'}, max_length "

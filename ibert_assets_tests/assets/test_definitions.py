@@ -1,9 +1,15 @@
+from pathlib import Path
+
 import dagster as dg
 
 from ibert_assets.definitions import defs
 from ibert_assets.mining.repos import repo_names
-from ibert_assets.partitions import template_names, template_partitions, templates_dir
+from ibert_assets.partitions import template_names
+from ibert_assets.settings import Settings
 from ibert_inference.dataset.record import TASKS
+
+SETTINGS = Settings.from_environment()
+TEMPLATES = Path(SETTINGS.templates_dir)
 
 
 def asset_graph() -> dict[str, dg.AssetSpec]:
@@ -21,7 +27,7 @@ def test_assets_have_plain_names_and_the_design_partitions():
     templates = specs["template_examples"]
     assert templates.group_name == "templates"
     assert templates.partitions_def is not None
-    assert templates.partitions_def.get_partition_keys() == template_names(templates_dir())
+    assert templates.partitions_def.get_partition_keys() == template_names(TEMPLATES)
     assert specs["multitask_examples"].partitions_def.get_partition_keys() == list(TASKS)
     # one step cuts all three splits: they come from the same data by construction
     assert specs["train_complete"].partitions_def is None
@@ -40,7 +46,8 @@ def test_template_examples_has_blocking_per_partition_checks():
     assert checks["records_match_schema"].blocking
     assert checks["reverified_on_fresh_seed"].blocking
     assert not checks["rejection_rate"].blocking  # a warning, not a stop
-    assert {spec.partitions_def for spec in checks.values()} == {template_partitions}
+    partitions = asset_graph()["template_examples"].partitions_def
+    assert {spec.partitions_def for spec in checks.values()} == {partitions}
 
 
 # asset -> (group, partitioned by, upstream assets, kinds); None: not partitioned
@@ -82,8 +89,8 @@ CHECKS = {
 
 def test_the_asset_graph_has_exactly_the_assets_and_checks_of_the_pipeline():
     partitions = {
-        "templates": template_names(templates_dir()),
-        "repos": repo_names(),
+        "templates": template_names(TEMPLATES),
+        "repos": repo_names(SETTINGS.repos_file),
         "tasks": list(TASKS),
         None: None,
     }

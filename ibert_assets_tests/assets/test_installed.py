@@ -92,19 +92,19 @@ def test_docstrings_of_the_installed_package_become_documentation_examples():
     assert {r.task for r in outcome.records} == {"documentation"}
 
 
-def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path, monkeypatch):
-    from ibert_assets.mining.assets import docs_examples, mined_examples, repo_snapshots
-    from ibert_assets.resources import default_resources
+def test_the_three_mining_assets_materialize_for_the_installed_package(tmp_path):
+    from ibert_assets.assembly import build_definitions
     from ibert_assets.settings import Settings
 
     repos = tmp_path / "repos.txt"
     repos.write_text(f"installed:ibis|ibis-installed|{SQL_DIR},{PY_FILE}\n")
-    monkeypatch.setenv("IBERT_REPOS_FILE", str(repos))
     base = str(tmp_path / "data")
+    defs = build_definitions(Settings(data_dir=base, repos_file=str(repos)))
     result = dg.materialize(
-        [repo_snapshots, mined_examples, docs_examples],
+        [*(defs.assets or ())],  # type: ignore[list-item]
+        selection=dg.AssetSelection.assets("repo_snapshots", "mined_examples", "docs_examples"),
         partition_key="ibis-installed",
-        resources=default_resources(Settings(data_dir=base)),
+        resources=defs.resources,
     )
     assert result.success
     (snapshot,) = read_jsonl(partition_path(base, "repo_snapshots", "ibis-installed"))

@@ -3,11 +3,10 @@
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ibert_assets.evaluation.metrics import evaluate_task, sample, token_f1
 from ibert_assets_tests.conftest import make_record
 from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.dataset.record import Record
 
 ORDERS = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
@@ -77,9 +76,7 @@ def test_token_f1_is_word_overlap():
     assert token_f1("", "anything") == 0.0
 
 
-def test_qa_hits_count_the_mined_passage_among_the_citations(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_qa_hits_count_the_mined_passage_among_the_citations(tmp_path: Path):
     mined = record(
         "qa",
         {"question": "How do I pivot a table wider in Ibis?"},
@@ -93,8 +90,7 @@ def test_qa_hits_count_the_mined_passage_among_the_citations(
     docs = tmp_path / "docs_examples"
     docs.mkdir()
     (docs / "demo.jsonl").write_text(mined.to_json() + "\n")
-    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path))
-    scores = evaluate_task("qa", [mined, template], None)
+    scores = evaluate_task("qa", [mined, template], None, store=StoreLayout(str(tmp_path)))
     assert scores.summary["retrievable_examples"] == 1.0  # the template's question has no passage
     assert scores.summary["retrieval_hit_rate"] == 1.0
     by_id = {row["id"]: row for row in scores.rows}

@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from ibert_assets.mining.repos import RepoSpec, RepoSpecError, load_repo_specs, parse_repo_line
+from ibert_assets.mining.repos import (
+    RepoSpec,
+    RepoSpecError,
+    load_repo_specs,
+    parse_repo_line,
+    repo_partitions,
+)
 
 
 def test_full_line_gives_url_name_and_dirs():
@@ -33,11 +39,15 @@ def test_malformed_lines_say_where(line: str):
         parse_repo_line(line, line=7)
 
 
-def test_env_var_points_at_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_the_settings_name_the_file_and_its_lines_are_the_partitions(tmp_path: Path):
+    from ibert_assets.settings import Settings
+
     repos = tmp_path / "mine.txt"
     repos.write_text("/srv/only|only\n")
-    monkeypatch.setenv("IBERT_REPOS_FILE", str(repos))
-    assert [s.name for s in load_repo_specs()] == ["only"]
+    settings = Settings.from_environment({"IBERT_REPOS_FILE": str(repos)})
+    assert [s.name for s in load_repo_specs(settings.repos_file)] == ["only"]
+    assert repo_partitions(settings.repos_file).get_partition_keys() == ["only"]
+    assert load_repo_specs(tmp_path / "missing.txt") == []
 
 
 def test_shipped_repos_file_is_valid():

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from ibert_assets.runner.cli import instance_home, main, summary, unreachable_line
+from ibert_assets.runner.cli import (
+    build_parser,
+    instance_home,
+    main,
+    settings_from,
+    summary,
+    unreachable_line,
+)
 from ibert_assets.runner.steps import StepResult
 
 
@@ -59,3 +66,29 @@ def test_a_bad_setting_is_a_one_line_usage_error(
     error = capsys.readouterr().err
     assert error.startswith("ibert-build: error: IBERT_MIN_TASK_EXAMPLES='lots'")
     assert len(error.splitlines()) == 1
+
+
+def test_the_flags_go_over_the_environment_s_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    repos = tmp_path / "repos.txt"
+    repos.write_text("installed:ibis|one\n")
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "from-env"))
+    monkeypatch.setenv("IBERT_MIN_TASK_EXAMPLES", "3")
+    settings = settings_from(build_parser().parse_args([]))
+    assert settings.data_dir == str(tmp_path / "from-env") and settings.min_task_examples == 3
+    flags = ["--data-dir", str(tmp_path / "flag"), "--repos-file", str(repos)]
+    settings = settings_from(build_parser().parse_args(flags))
+    assert settings.data_dir == str(tmp_path / "flag") and settings.repos_file == str(repos)
+    assert settings.min_task_examples == 3
+    assert settings.environment == {"min_task_examples"}  # the store is the flag's, not a variable
+
+
+def test_a_missing_repositories_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    assert main(["--repos-file", str(tmp_path / "nowhere.txt")]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"ibert-build: error: {tmp_path / 'nowhere.txt'} does not exist\n"
+    )

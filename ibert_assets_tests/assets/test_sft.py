@@ -21,7 +21,7 @@ from ibert_assets.training.sft import (
 )
 from ibert_assets_tests.conftest import make_record
 from ibert_inference.dataset.record import Record
-from ibert_inference.model.language_model import ModelResource
+from ibert_inference.model.language_model import Model
 
 FAST = TrainingSettings(
     learning_rate=3e-3,
@@ -75,7 +75,7 @@ def test_fine_tuning_lowers_the_loss_and_saves_a_model_the_resource_loads(
     card = (output / "README.md").read_text()
     assert "abc123" in card and '"learning_rate": 0.003' in card and "base_model:" in card
     assert not list(tmp_path.glob("fine_tuned_model/.*"))  # no checkpoint or temporary left
-    resource = ModelResource(model_name=str(output), device="cpu", max_new_tokens=4, few_shot=0)
+    resource = Model(model_name=str(output), device="cpu", max_new_tokens=4, few_shot=0)
     assert len(resource.generate([[{"role": "user", "content": "hi"}]])) == 1
 
 
@@ -85,7 +85,7 @@ def test_lora_above_the_size_threshold_saves_merged_weights(tiny_model_dir: Path
     report = fine_tune(str(tiny_model_dir), TRAIN, VALIDATION, output, settings, log=silent)
     assert report.method == "lora" and 0 < report.trainable_parameters < report.parameters
     assert not (output / "adapter_config.json").exists()  # merged: a plain model folder
-    ModelResource(model_name=str(output), device="cpu", few_shot=0).load()
+    Model(model_name=str(output), device="cpu", few_shot=0).load()
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ibert_assets.definitions import defs
-from ibert_assets.resources import default_resources
+from ibert_assets.assembly import build_definitions
 from ibert_assets.settings import Settings
-from ibert_assets.splits.assets import train_complete
 from ibert_assets.store import (
     partition_path,
     read_partition,
@@ -18,7 +16,6 @@ from ibert_assets.store import (
 )
 from ibert_assets_tests.conftest import make_record
 from ibert_inference.dataset.record import Record
-from ibert_inference.model.language_model import ModelResource
 
 SPLITS = ("train", "validation", "test")
 
@@ -37,14 +34,12 @@ def store_multitask(base: Path, groups: int) -> None:
     write_atomic(partition_path(str(base), "multitask_examples", "qa"), to_jsonl(records))
 
 
-def materialize(base: Path) -> dg.ExecuteInProcessResult:
+def materialize(base: Path, **settings) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(Settings(data_dir=str(base), **settings))
     return dg.materialize(
         [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
         selection=dg.AssetSelection.assets("train_complete"),
-        resources={
-            **default_resources(Settings(data_dir=str(base))),
-            "model": ModelResource(),  # model_evaluation needs one defined; nothing loads it
-        },
+        resources=defs.resources,
         raise_on_error=False,
     )
 
@@ -92,12 +87,14 @@ def test_a_record_copied_into_another_split_fails_the_blocking_checks(built: Pat
     train = read_partition(base, "train_complete", "train")
     test = read_partition(base, "train_complete", "test")
     write_atomic(partition_path(base, "train_complete", "test"), to_jsonl([*test, train[0]]))
+    defs = build_definitions(Settings(data_dir=base))
+    key = dg.AssetKey("train_complete")
     result = dg.materialize(
         [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
         selection=dg.AssetSelection.checks(
-            *(dg.AssetCheckKey(train_complete.key, name) for name in ("no_leakage", "ids_unique"))
+            *(dg.AssetCheckKey(key, name) for name in ("no_leakage", "ids_unique"))
         ),
-        resources=default_resources(Settings(data_dir=base)),
+        resources=defs.resources,
         raise_on_error=False,
     )
     assert read_partition(base, "train_complete", "test")[-1] == train[0]  # only checks ran

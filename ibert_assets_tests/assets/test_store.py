@@ -124,7 +124,7 @@ def test_an_fsspec_memory_url_round_trips_and_downstream_gets_every_partition():
 
 def test_the_base_comes_from_ibert_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "elsewhere"))
-    resources = default_resources()
+    resources = default_resources(Settings.from_environment())
     assert isinstance(resources["dataset_store"].base_dir, dg.EnvVar)  # shown as such in the UI
     assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success
     assert (tmp_path / "elsewhere" / "letters_dataset" / "b.jsonl").exists()
@@ -134,7 +134,9 @@ def test_explicit_settings_win_over_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "from-env"))
-    resources = default_resources(Settings(data_dir=str(tmp_path / "chosen")))
+    chosen = Settings.from_environment().override(data_dir=str(tmp_path / "chosen"))
+    resources = default_resources(chosen)
+    assert resources["dataset_store"].base_dir == str(tmp_path / "chosen")
     assert dg.materialize([letters_dataset], partition_key="b", resources=resources).success
     assert (tmp_path / "chosen" / "letters_dataset" / "b.jsonl").exists()
     assert not (tmp_path / "from-env").exists()

@@ -7,7 +7,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ibert_assets.definitions import defs
+from ibert_assets.assembly import build_definitions
+from ibert_assets.resources import ModelResource
+from ibert_assets.settings import Settings
 from ibert_assets.store import (
     DatasetStore,
     JsonlIOManagerFactory,
@@ -17,7 +19,6 @@ from ibert_assets.store import (
     write_atomic,
 )
 from ibert_assets_tests.assets.test_sft import sql_record
-from ibert_inference.model.language_model import ModelResource
 
 TRAINING = {
     "base_model": "",  # set per test
@@ -45,22 +46,40 @@ def store_splits(base: Path) -> None:
 
 
 def materialize(
-    base: Path, asset: str, config: dict, partition: str | None = None, model_name: str = ""
+    base: Path,
+    asset: str,
+    config: dict,
+    partition: str | None = None,
+    model_name: str = "",
+    **settings,
 ) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(Settings(data_dir=str(base), **settings))
+    store = DatasetStore(base_dir=str(base))
+    model = ModelResource(
+        dataset_store=store,
+        model_name=model_name or None,
+        device="cpu",
+        max_new_tokens=6,
+        temperature=0.0,
+    )
     return dg.materialize(
         [*(defs.assets or ())],  # type: ignore[list-item]
         selection=dg.AssetSelection.assets(asset),
         partition_key=partition,
         resources={
-            "io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=str(base))),
-            "dataset_store": DatasetStore(base_dir=str(base)),
-            "model": ModelResource(
-                model_name=model_name or None, device="cpu", max_new_tokens=6, temperature=0.0
-            ),
+            "io_manager": JsonlIOManagerFactory(store=store),
+            "dataset_store": store,
+            "model": model,
         },
         run_config={"ops": {asset: {"config": config}}},
         raise_on_error=False,
     )
+
+
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert failure is not None and failure.cause is not None
+    return failure.cause.message
 
 
 @pytest.fixture
@@ -93,10 +112,22 @@ def test_without_a_train_split_fine_tuning_says_what_to_build(tmp_path: Path, ti
         tmp_path, "fine_tuned_model", {**TRAINING, "base_model": str(tiny_model_dir)}
     )
     assert not result.success
-    failure = result.get_step_failure_events()[0].step_failure_data.error
-    assert failure is not None and failure.cause is not None
-    assert "train.jsonl does not exist: materialize that partition first" in failure.cause.message
+    message = failure_message(result)
+    assert "train.jsonl does not exist: materialize that partition first" in message
     assert not (tmp_path / "fine_tuned_model").exists()
+
+
+def test_the_settings_base_model_is_the_default_and_run_config_wins(tmp_path: Path):
+    """IBERT_BASE_MODEL (the settings' base_model) reaches the asset as its config default."""
+    store_splits(tmp_path)
+    unset = {k: v for k, v in TRAINING.items() if k != "base_model"}
+    missing = tmp_path / "missing.gguf"
+    result = materialize(tmp_path, "fine_tuned_model", unset, base_model=str(missing))
+    assert not result.success
+    assert f"base model {missing} does not exist" in failure_message(result)
+    config = {**TRAINING, "base_model": str(tmp_path / "other.gguf")}
+    result = materialize(tmp_path, "fine_tuned_model", config, base_model=str(missing))
+    assert f"base model {tmp_path / 'other.gguf'} does not exist" in failure_message(result)
 
 
 def test_model_evaluation_compares_the_base_and_the_fine_tuned_model(
@@ -122,6 +153,7 @@ def test_model_evaluation_compares_the_base_and_the_fine_tuned_model(
 
 
 def test_the_training_asset_sits_between_the_splits_and_the_evaluation():
+    defs = build_definitions(Settings())
     specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
     training = specs["fine_tuned_model"]
     assert training.group_name == "training" and training.partitions_def is None

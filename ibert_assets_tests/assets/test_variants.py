@@ -9,6 +9,7 @@ from ibert_assets.evaluation.variants import (
     template_group,
 )
 from ibert_assets_tests.conftest import make_record
+from ibert_assets_tests.scripted_model import ModelDouble
 from ibert_inference.dataset.record import Record
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64"}}
@@ -26,7 +27,7 @@ def record(threshold: int, template: str | None, **meta) -> Record:
     )
 
 
-class Answers:
+class Answers(ModelDouble):
     """A model at its boundary that gets right exactly the thresholds it knows."""
 
     def __init__(self, known: set[int]):

@@ -31,8 +31,8 @@ def warm_worker() -> None:
 
 
 @pytest.fixture(autouse=True)
-def short_job_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", str(LIMIT_S))
+def short_job_limit(configure_sandbox) -> None:
+    configure_sandbox(timeout_s=LIMIT_S)
 
 
 def descendants(pid: int) -> set[int]:

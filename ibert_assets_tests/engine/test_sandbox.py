@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ibert_inference import sandbox
 from ibert_inference.compiler import ibis_to_sql
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
 from ibert_inference.sandbox import close_shared_pool, isolated, job_timeout_s, pool, shared_pool
@@ -41,8 +42,8 @@ def test_a_worker_that_dies_is_an_unsafe_error_and_is_replaced():
     assert _where() != first
 
 
-def test_verify_pair_turns_a_dead_worker_into_an_unsafe_verdict(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "1")
+def test_verify_pair_turns_a_dead_worker_into_an_unsafe_verdict(configure_sandbox):
+    configure_sandbox(timeout_s=1)
     runaway = "x = t.a\n" + "x = x + x\n" * 40 + "t.select(y=x)"
     verdict = verify_pair("SELECT a FROM t", runaway, SCHEMA, seed=5)
     assert verdict == Verdict(False, "timeout", verdict.reason, 0, None, 5)
@@ -84,10 +85,16 @@ def test_a_worker_answer_decodes_to_known_types_only():
     assert encode_error(ValueError("a\nb")) == {"type": "IbertError", "message": "ValueError: a"}
 
 
-def test_the_job_limit_setting_is_checked(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "soon")
-    with pytest.raises(IbertError, match="IBERT_SANDBOX_TIMEOUT_S='soon'"):
-        job_timeout_s()
+def test_the_configured_settings_are_the_limits_and_are_checked(configure_sandbox):
+    assert job_timeout_s() == 30.0  # the default until an edge configures it
+    configure_sandbox(timeout_s=2.5, workers=2)
+    assert job_timeout_s() == 2.5 and shared_pool().size == 2
+    configure_sandbox(timeout_s=2.5, workers=1)
+    assert shared_pool().size == 1  # the pool of the old size is replaced
+    with pytest.raises(ValueError, match="must be positive"):
+        sandbox.SandboxSettings(timeout_s=0)
+    with pytest.raises(ValueError, match="at least one worker"):
+        sandbox.SandboxSettings(workers=0)
 
 
 def test_threads_share_the_pool():

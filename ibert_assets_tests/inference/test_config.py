@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from ibert_inference.cli.config import CliConfig, ConfigError, find_config, load_config
+from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.settings import InferenceSettings
 
 
 def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
@@ -49,25 +51,50 @@ def test_a_wrong_setting_is_refused_with_the_file_named(tmp_path: Path, text: st
     assert message in str(caught.value)
 
 
-def test_data_dir_and_log_level_apply_to_the_process(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("IBERT_DATA_DIR", "")  # recorded, so the test's own setting is undone
-    monkeypatch.delenv("IBERT_DATA_DIR")
+def test_data_dir_is_the_store_of_the_settings_and_the_log_level_applies(tmp_path: Path):
     root_level = logging.getLogger().level
+    environment = dict(os.environ)
     try:
-        load_config(write(tmp_path, "data_dir: built\nlog_level: error\n")).apply_environment()
-        assert os.environ["IBERT_DATA_DIR"] == str(tmp_path / "built")
+        config = load_config(write(tmp_path, "data_dir: built\nlog_level: error\n"))
+        config.apply_log_level()
+        settings = config.over(InferenceSettings.from_environment({}))
+        assert settings.store == StoreLayout(str(tmp_path / "built"))  # beside the file
         assert logging.getLogger().level == logging.ERROR
+        assert dict(os.environ) == environment  # told, not written into the environment
     finally:
         logging.getLogger().setLevel(root_level)
 
 
-def test_an_explicit_environment_variable_wins_over_data_dir(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("IBERT_DATA_DIR", "/elsewhere")
-    CliConfig(data_dir="built", source=str(tmp_path / "config.yaml")).apply_environment()
-    assert os.environ["IBERT_DATA_DIR"] == "/elsewhere"
+def test_an_explicit_environment_variable_wins_over_data_dir(tmp_path: Path):
+    config = CliConfig(data_dir="built", source=str(tmp_path / "config.yaml"))
+    from_variable = InferenceSettings.from_environment({"IBERT_DATA_DIR": "/elsewhere"})
+    assert config.over(from_variable).store.base == "/elsewhere"
+    assert CliConfig().over(from_variable) is from_variable
 
 
 def test_the_shipped_example_is_a_valid_config():
     example = Path(__file__).resolve().parents[2] / "config.yaml.example"
     config = load_config(example)
     assert config.max_tokens and config.log_level and config.data_dir
+
+
+def test_model_settings_are_the_environment_then_the_file_then_the_flags(tmp_path: Path):
+    from ibert_inference.cli.main import _model, build_parser
+
+    args = build_parser().parse_args(["complete", "--max-tokens", "9", "--temperature", "0.7"])
+    args.settings = CliConfig(max_tokens=7, data_dir="built", model={"device": "cpu"},
+                              source=str(tmp_path / "config.yaml"))  # fmt: skip
+    environment = InferenceSettings.from_environment(
+        {"IBERT_MODEL_NAME": "/models/env", "IBERT_DEVICE": "cuda", "IBERT_MAX_NEW_TOKENS": "3",
+         "IBERT_BATCH_SIZE": "2", "IBERT_CACHE_DIR": str(tmp_path / "cache")}
+    )  # fmt: skip
+    args.runtime = args.settings.over(environment)
+    model = _model(args)
+    assert model is not None
+    settings = model.settings
+    assert settings.model_name == "/models/env" and settings.batch_size == 2  # the environment's
+    assert settings.device == "cpu"  # the file's over the environment's
+    assert settings.max_new_tokens == 9 and settings.temperature == 0.7  # the flags' over both
+    assert model.store == StoreLayout(str(tmp_path / "built")) and model.cache == tmp_path / "cache"
+    args.no_model = True
+    assert _model(args) is None

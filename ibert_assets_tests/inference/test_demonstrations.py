@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.model.demonstrations import (
     ExampleIndex,
-    demonstrations_for,
     ibis_features,
+    nearest_demonstrations,
     sql_features,
 )
+from ibert_inference.model.language_model import Model
 
 SCHEMA = {"tables": {"orders": {"schema": {"amount": "float64", "status": "string"}}}}
 
@@ -63,22 +65,49 @@ def test_a_record_is_never_its_own_demonstration_and_other_tasks_are_ignored():
     assert [r["id"] for r in index.nearest(code, k=3)] == ["near"]
 
 
-def test_demonstrations_follow_the_model_settings(tmp_path: Path):
+def sql_examples(path: Path) -> Path:
     records = [
         example("sql_to_ibis", f"r{i}", f"SELECT status FROM orders WHERE amount > {i}")
         for i in range(5)
     ]
-    path = tmp_path / "train.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    query = {"sql": "SELECT status FROM orders WHERE amount > 100"}
+    return path
 
-    model = ScriptedModel([])
-    assert demonstrations_for(model, "sql_to_ibis", query) == []  # no few_shot setting: none
-    model.few_shot, model.examples_path = 2, str(path)  # type: ignore[attr-defined]
-    shown = demonstrations_for(model, "sql_to_ibis", query)
+
+QUERY = {"sql": "SELECT status FROM orders WHERE amount > 100"}
+
+
+def test_demonstrations_follow_the_model_settings(tmp_path: Path):
+    path = sql_examples(tmp_path / "train.jsonl")
+    store = StoreLayout(str(tmp_path / "empty"))
+    assert Model(store=store, few_shot=0, examples_path=str(path)).demonstrations(
+        "sql_to_ibis", QUERY
+    ) == []  # fmt: skip
+    shown = Model(store=store, few_shot=2, examples_path=str(path)).demonstrations(
+        "sql_to_ibis", QUERY
+    )
     assert len(shown) == 2 and all("```python" in reply for _, reply in shown)
-    model.examples_path = str(tmp_path / "missing.jsonl")  # type: ignore[attr-defined]
-    assert demonstrations_for(model, "sql_to_ibis", query) == []
+    missing = Model(store=store, few_shot=2, examples_path=str(tmp_path / "missing.jsonl"))
+    assert missing.demonstrations("sql_to_ibis", QUERY) == []
+
+
+def test_by_default_they_come_from_the_train_split_of_the_model_s_store(tmp_path: Path):
+    store = StoreLayout(str(tmp_path / "data"))
+    sql_examples(tmp_path / "data" / "train_complete" / "train.jsonl")
+    model = Model(store=store, cache=tmp_path / "cache", few_shot=3)
+    assert model.examples_file() == tmp_path / "data" / "train_complete" / "train.jsonl"
+    assert len(model.demonstrations("sql_to_ibis", QUERY)) == 3
+    elsewhere = Model(store=StoreLayout(str(tmp_path / "other")), few_shot=3)
+    assert elsewhere.demonstrations("sql_to_ibis", QUERY) == []  # nothing stored there
+    assert Model(store=StoreLayout("s3://bucket/ibert")).examples_file() is None
+
+
+def test_nearest_demonstrations_of_a_file(tmp_path: Path):
+    path = sql_examples(tmp_path / "train.jsonl")
+    shown = nearest_demonstrations("sql_to_ibis", QUERY, k=1, examples=path)
+    assert len(shown) == 1 and "amount >" in shown[0][0]
+    assert nearest_demonstrations("sql_to_ibis", QUERY, k=0, examples=path) == []
 
 
 def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
@@ -87,11 +116,14 @@ def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
     path = tmp_path / "train.jsonl"
     shown = example("code_completion", "a", "result = orders.filter(_.amount > 3)")
     path.write_text(json.dumps(shown) + "\n")
-    model = ScriptedModel(["```python\n.limit(1)\n```"])
-    model.few_shot, model.examples_path = 3, str(path)  # type: ignore[attr-defined]
+    demonstrations = nearest_demonstrations(
+        "code_completion", {"prefix": "result = orders"}, k=3, examples=path
+    )
+    model = ScriptedModel(["```python\n.limit(1)\n```"], shown=demonstrations)
     complete_code("result = orders.filter(_.amount > 7)", model=model, candidates=1)
     roles = [turn["role"] for turn in model.calls[0][0]]
     assert roles == ["system", "user", "assistant", "user"]
+    assert model.asked == [("code_completion", {"prefix": "result = orders.filter(_.amount > 7)"})]
 
 
 def test_the_features_are_computed_once_per_version_of_the_file(
@@ -99,11 +131,11 @@ def test_the_features_are_computed_once_per_version_of_the_file(
 ):
     from ibert_inference.model import demonstrations
 
-    monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
+    cache = tmp_path / "cache"
     path = tmp_path / "train.jsonl"
     records = [example("sql_to_ibis", f"r{i}", f"SELECT a FROM t WHERE a > {i}") for i in range(3)]
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    first = demonstrations.example_index("sql_to_ibis", path)
+    first = demonstrations.example_index("sql_to_ibis", path, cache)
     assert first is not None and len(list((tmp_path / "cache").rglob("*.json"))) == 1
 
     def no_parsing(*args: Any) -> None:
@@ -112,9 +144,9 @@ def test_the_features_are_computed_once_per_version_of_the_file(
     monkeypatch.setattr(demonstrations, "query_features", no_parsing)
     demonstrations._INDEXES.clear()  # a new process: only the disk cache is left
     with pytest.raises(AssertionError):  # a query is parsed, never the stored records
-        demonstrations.example_index("sql_to_ibis", path).nearest("SELECT 1")  # type: ignore[union-attr]
-    assert demonstrations.example_index("sql_to_ibis", path).records == records  # type: ignore[union-attr]
+        demonstrations.example_index("sql_to_ibis", path, cache).nearest("SELECT 1")  # type: ignore[union-attr]
+    assert demonstrations.example_index("sql_to_ibis", path, cache).records == records  # type: ignore[union-attr]
     path.write_text(json.dumps(records[0]) + "\n")  # a new version of the split
     demonstrations._INDEXES.clear()
     with pytest.raises(AssertionError, match="computed again"):
-        demonstrations.example_index("sql_to_ibis", path)
+        demonstrations.example_index("sql_to_ibis", path, cache)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ibert_assets_tests.scripted_model import ModelDouble
 from ibert_inference.errors import UnsafeCodeError
 from ibert_inference.model.prompts import extract_code
 from ibert_inference.safe_eval.evaluator import evaluate_ibis
@@ -15,7 +16,7 @@ from ibert_inference.tasks.error_resolution import fix_code, line_changes
 SCHEMA = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
 
 
-class ScriptedModel:
+class ScriptedModel(ModelDouble):
     """Answers with prepared replies in turn and records the conversations it was shown."""
 
     def __init__(self, *replies: str):

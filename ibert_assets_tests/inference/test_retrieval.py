@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import DataStoreError
 from ibert_inference.model.retrieval import (
     CORPUS_DIR,
     Passage,
     PassageIndex,
-    default_corpus_paths,
+    default_corpus,
     load_passages,
     passage_index,
     tokenize,
@@ -78,7 +79,7 @@ def store_record(question: str, answer: str) -> dict:
     }
 
 
-def test_store_records_are_passages(tmp_path: Path, monkeypatch):
+def test_store_records_are_passages(tmp_path: Path):
     store = tmp_path / "docs_examples"
     store.mkdir()
     record = store_record(
@@ -88,9 +89,10 @@ def test_store_records_are_passages(tmp_path: Path, monkeypatch):
     (store / "ibis.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(other) + "\n")
     rejected = {**record, "id": "rec3", "input": {"question": "Delta lake rejected?"}}
     (store / "ibis.rejects.jsonl").write_text(json.dumps(rejected) + "\n")
-    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path))
-    assert store in default_corpus_paths()
-    index = passage_index(default_corpus_paths())
+    corpus = default_corpus(StoreLayout(str(tmp_path)))
+    assert store in corpus and CORPUS_DIR / "ibis_basics.jsonl" in corpus
+    assert store not in default_corpus(StoreLayout(str(tmp_path / "elsewhere")))
+    index = passage_index(corpus)
     best = index.search("reading delta lake tables", k=1)[0].passage
     assert best == Passage(
         "rec1",

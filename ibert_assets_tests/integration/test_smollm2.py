@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from ibert_inference.model.language_model import ModelResource
+from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.model.language_model import Model
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -41,9 +42,9 @@ pytest.importorskip("gguf", reason="loading a GGUF file needs the gguf package (
 
 
 @pytest.fixture(scope="module")
-def smollm2() -> ModelResource:
+def smollm2() -> Model:
     """The real model read straight from its GGUF file, once for this module."""
-    resource = ModelResource(
+    resource = Model(
         model_name=str(GGUF), device="cpu", temperature=0.0, max_new_tokens=64,
         local_files_only=True,
     )  # fmt: skip
@@ -51,7 +52,7 @@ def smollm2() -> ModelResource:
     return resource
 
 
-def test_gguf_loads_as_a_chat_model_and_generates_batches(smollm2: ModelResource):
+def test_gguf_loads_as_a_chat_model_and_generates_batches(smollm2: Model):
     question = [{"role": "user", "content": "Name one SQL keyword."}]
     other = [{"role": "user", "content": "What does GROUP BY do in SQL? One sentence."}]
     alone = smollm2.generate([question], max_new_tokens=12)
@@ -61,7 +62,7 @@ def test_gguf_loads_as_a_chat_model_and_generates_batches(smollm2: ModelResource
     assert "<|im_start|>" not in alone[0] and "Name one SQL keyword" not in alone[0]
 
 
-def test_complete_returns_only_code_that_evaluates(smollm2: ModelResource):
+def test_complete_returns_only_code_that_evaluates(smollm2: Model):
     from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.tasks.code_completion import complete_code
 
@@ -85,7 +86,7 @@ def test_to_sql_needs_no_model_and_is_exact():
     assert "WHERE" in result.output
 
 
-def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: ModelResource):
+def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: Model):
     from ibert_inference.tasks.sql_to_ibis import from_sql
     from ibert_inference.verify.pair import verify_pair
 
@@ -104,7 +105,7 @@ def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: ModelResource
 
 
 def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
-    smollm2: ModelResource,
+    smollm2: Model,
 ):
     from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.tasks.error_resolution import fix_code
@@ -123,7 +124,7 @@ def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
         assert result.output == "" and "no repair evaluates" in result.details["reason"]
 
 
-def test_qa_answers_from_retrieved_passages(smollm2: ModelResource):
+def test_qa_answers_from_retrieved_passages(smollm2: Model):
     from ibert_inference.tasks.qa import answer_question
 
     question = "How do I sort rows of a table?"
@@ -140,7 +141,7 @@ def test_qa_answers_from_retrieved_passages(smollm2: ModelResource):
         assert f"[{citation['n']}] {citation['title']}" in result.output
 
 
-def test_doc_returns_a_docstring_that_documents_every_parameter(smollm2: ModelResource):
+def test_doc_returns_a_docstring_that_documents_every_parameter(smollm2: Model):
     from ibert_inference.tasks.documentation import document_function, missing_documentation
 
     source = "def big_orders(orders, minimum):\n    return orders.filter(orders.amount > minimum)\n"
@@ -170,16 +171,13 @@ def test_cli_complete_with_the_gguf_file(tmp_path: Path):
     assert payload["checks"].get("runs", False) is (run.returncode == 0)
 
 
-def test_with_nothing_configured_the_packaged_model_is_converted_once_and_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    from ibert_inference.model import language_model as model_module
+def test_with_nothing_configured_the_packaged_model_is_converted_once_and_used(tmp_path: Path):
+    from ibert_inference.model import choice as choice_module
 
-    monkeypatch.setenv("IBERT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("IBERT_DATA_DIR", str(tmp_path / "data"))
-    resource = ModelResource(device="cpu", max_new_tokens=4, few_shot=0)
+    store, cache = StoreLayout(str(tmp_path / "data")), tmp_path / "cache"
+    resource = Model(store=store, cache=cache, device="cpu", max_new_tokens=4, few_shot=0)
     assert resource.choice().origin == "packaged"
     assert resource.generate([[{"role": "user", "content": "Hi"}]])[0].strip()
     (copy,) = (tmp_path / "cache").iterdir()
     assert (copy / "model.safetensors").is_file() and (copy / "tokenizer.json").is_file()
-    assert model_module.converted_copy(GGUF, tmp_path / "cache") == copy  # not converted again
+    assert choice_module.converted_copy(GGUF, cache) == copy  # not converted again

@@ -1,7 +1,8 @@
 """The CLI's settings file: ``config.yaml`` in the working directory, or ``--config FILE``.
 
 The seed system's keys are honoured: ``max_tokens`` (new tokens per model answer), ``data_dir``
-(where built datasets are, for the qa corpus) and ``log_level``. Model settings go at the top
+(the dataset store: the qa corpus, fine-tuned models, demonstrations; ``IBERT_DATA_DIR`` wins
+over it) and ``log_level``. Model settings go at the top
 level (``model_name: ...``) or under ``model:``. Any other key is refused with the list of known
 ones: a setting is never silently ignored. ``config.yaml.example`` shows every key.
 
@@ -13,12 +14,14 @@ ones: a setting is never silently ignored. ``config.yaml.example`` shows every k
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import IbertError
+
+if TYPE_CHECKING:
+    from ibert_inference.settings import InferenceSettings
 
 CONFIG_NAMES = ("config.yaml", "config.yml")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -39,11 +42,23 @@ class CliConfig:
     model: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
-    def apply_environment(self) -> None:
-        """Honour ``data_dir`` and ``log_level`` for this process (an explicit env var wins)."""
-        if self.data_dir and not os.environ.get("IBERT_DATA_DIR"):
-            base = Path(self.source).parent if self.source else Path()
-            os.environ["IBERT_DATA_DIR"] = str((base / self.data_dir).expanduser())
+    def data_path(self) -> str | None:
+        """``data_dir`` as a path: relative to the settings file, not to the working directory."""
+        if not self.data_dir:
+            return None
+        base = Path(self.source).parent if self.source else Path()
+        return str((base / self.data_dir).expanduser())
+
+    def over(self, environment: InferenceSettings) -> InferenceSettings:
+        """The environment's settings with this file's ``data_dir``, unless ``IBERT_DATA_DIR``
+        set one (an explicit variable wins, as it always has)."""
+        data_dir = self.data_path()
+        if data_dir is None or "data_dir" in environment.environment:
+            return environment
+        return environment.override(data_dir=data_dir)
+
+    def apply_log_level(self) -> None:
+        """Honour ``log_level`` in this process's logging."""
         if self.log_level:
             logging.basicConfig(level=self.log_level)
             logging.getLogger().setLevel(self.log_level)
@@ -129,7 +144,7 @@ def parse_config(data: dict[str, Any], *, source: str) -> CliConfig:
 
 
 def _model_fields() -> set[str]:
-    # imported only when a file has model settings: the model module brings in dagster
-    from ibert_inference.model.language_model import ModelResource
+    # imported only when a file has model settings: the model module brings in pydantic
+    from ibert_inference.model.language_model import ModelSettings
 
-    return set(ModelResource.model_fields)
+    return set(ModelSettings.model_fields)

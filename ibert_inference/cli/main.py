@@ -9,8 +9,11 @@ Exit codes: 0 the task succeeded, 1 the task ran but found nothing it could veri
 2 a usage or input error (a one-line message, never a traceback), 3 the task needs a model and
 none is configured or the configured one cannot be loaded.
 
-Settings come from ``config.yaml`` in the working directory (or ``--config FILE``): the seed's
-``max_tokens``, ``data_dir``, ``log_level`` and model settings; unknown keys are refused.
+Settings are read once, here: the ``IBERT_*`` environment variables
+(:mod:`ibert_inference.settings`), then ``config.yaml`` in the working directory (or ``--config
+FILE``: the seed's ``max_tokens``, ``data_dir``, ``log_level`` and model settings; unknown keys
+are refused), then the flags. The tasks are given what they need as values: the model, the
+dataset store (``qa``'s corpus), the sandbox's limits.
 
 Only the standard library is imported at module level: each subcommand imports what it needs
 inside its handler, so ``ibert to-sql`` never loads dagster, torch or transformers.
@@ -36,6 +39,8 @@ from ibert_inference.errors import (
 
 if TYPE_CHECKING:
     from ibert_inference.cli.config import CliConfig
+    from ibert_inference.model.language_model import Model
+    from ibert_inference.settings import InferenceSettings
     from ibert_inference.tasks.result import TaskResult
 
 MAX_INPUT_BYTES = 1_000_000
@@ -184,6 +189,7 @@ def _main(argv: Sequence[str] | None) -> int:
     sub_prog = f"{PROG} {args.command}"
     try:
         args.settings = load_settings(args)
+        args.runtime = runtime_settings(args.settings)
         with _progress(), _budget(args):
             result = HANDLERS[args.command](args)
     except InputError as exc:
@@ -336,6 +342,7 @@ def _run_qa(args: argparse.Namespace) -> TaskResult:
         corpus_paths=tuple(args.corpus),
         k=args.k,
         context=context,
+        store=args.runtime.store,
     )
 
 
@@ -427,41 +434,44 @@ def _schema(args: argparse.Namespace) -> dict[str, dict[str, str]] | None:
     return parse_schema_text(text, table_name=args.table_name)
 
 
-def _model(args: argparse.Namespace) -> Any:
-    """The model resource the settings describe, or None (``--no-model`` or nothing configured)."""
+def _model(args: argparse.Namespace) -> Model | None:
+    """The model the settings describe, or None (``--no-model`` or nothing configured).
+
+    Its settings: the environment's, then the settings file's, then the flags'; its store and
+    cache: the command's (``IBERT_DATA_DIR`` or the file's ``data_dir``; ``IBERT_CACHE_DIR``).
+    """
     if getattr(args, "no_model", True):
         return None
-    settings = dict(args.settings.model)
-    if args.settings.max_tokens is not None:
-        settings["max_new_tokens"] = args.settings.max_tokens
-    if args.model:
-        settings["model_name"] = args.model
-    if args.temperature is not None:
-        settings["temperature"] = args.temperature
-    if args.max_tokens is not None:
-        settings["max_new_tokens"] = args.max_tokens
+    overrides = dict(args.settings.model)
+    later_wins = [
+        ("max_new_tokens", args.settings.max_tokens),  # the file's seed key
+        ("model_name", args.model),
+        ("temperature", args.temperature),
+        ("max_new_tokens", args.max_tokens),
+    ]
+    overrides.update((name, value) for name, value in later_wins if value is not None)
     from pydantic import ValidationError
 
     from ibert_inference.errors import ModelNotAvailableError
-    from ibert_inference.model.language_model import ModelResource
+    from ibert_inference.model.language_model import Model
 
     try:
-        resource = ModelResource.from_env(**settings)
+        model = Model.from_settings(args.runtime, **overrides)
     except ValidationError as exc:  # a setting from config.yaml, the environment or a flag
         problem = exc.errors()[0]
         where = ".".join(map(str, problem["loc"]))
         raise InputError(f"model setting {where}: {problem['msg']}") from None
     try:
-        resource.choice()  # named, else the newest fine-tuned one, else the packaged small one
+        model.choice()  # named, else the newest fine-tuned one, else the packaged small one
     except ModelNotAvailableError:
-        if resource.model_name:
+        if model.settings.model_name:
             raise  # a model was named and cannot be had: say so (exit 3)
         return None  # no model anywhere: the deterministic/retrieval path answers
-    return resource
+    return model
 
 
 def load_settings(args: argparse.Namespace) -> CliConfig:
-    """The settings file (``--config`` or a discovered ``config.yaml``), applied to the process."""
+    """The settings file (``--config`` or a discovered ``config.yaml``); its log level applied."""
     from ibert_inference.cli.config import CliConfig, ConfigError, find_config, load_config
 
     path = getattr(args, "config", None) or find_config()
@@ -471,7 +481,18 @@ def load_settings(args: argparse.Namespace) -> CliConfig:
         settings = load_config(path)
     except ConfigError as exc:
         raise InputError(str(exc)) from None
-    settings.apply_environment()
+    settings.apply_log_level()
+    return settings
+
+
+def runtime_settings(config: CliConfig) -> InferenceSettings:
+    """The environment's settings (read once, here), with the settings file's ``data_dir``; the
+    sandbox of this process is configured from them."""
+    from ibert_inference import sandbox
+    from ibert_inference.settings import InferenceSettings
+
+    settings = config.over(InferenceSettings.from_environment())
+    sandbox.configure(settings.sandbox)
     return settings
 
 

@@ -1,7 +1,7 @@
 """A request's time budget, shared by every model call made while answering it.
 
 The CLI opens a budget around a task. Its clock starts when the first model call has loaded the
-weights (loading is not answering); from then on :meth:`ModelResource.generate` stops generating
+weights (loading is not answering); from then on :meth:`Model.generate` stops generating
 when the budget is spent: replies end where they are and batches not started reply ``""``, so
 the task's checks reject what is unfinished and its deterministic path, if any, answers.
 Outside a budget nothing is limited.

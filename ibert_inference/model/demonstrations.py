@@ -29,9 +29,13 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import DataStoreError
+
+if TYPE_CHECKING:
+    from ibert_inference.model.prompts import Demonstration
 
 Features = defaultdict[str, float]
 """Feature -> weight (a count, or a fraction of one for names)."""
@@ -211,38 +215,32 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def default_examples_path() -> Path:
-    """The train split in the dataset store: ``<IBERT_DATA_DIR>/train_complete/train.jsonl``."""
-    return Path(os.environ.get("IBERT_DATA_DIR") or "data") / "train_complete" / "train.jsonl"
-
-
 _INDEXES: dict[tuple[str, float, str], ExampleIndex] = {}
 _INDEX_LOCK = threading.Lock()
 
 
-def example_index(task: str, path: Path | str | None = None) -> ExampleIndex | None:
-    """The index over a JSON Lines file of records (default: the store's train split), rebuilt
-    when the file changes; None when there is no such file."""
-    path = Path(path) if path else default_examples_path()
+def example_index(task: str, path: Path, cache: Path | None = None) -> ExampleIndex | None:
+    """The index over a JSON Lines file of records, rebuilt when the file changes and kept in
+    ``cache`` (iBERT's cache folder) between processes; None when there is no such file."""
     if not path.is_file():
         return None
     key = (str(path), path.stat().st_mtime, task)
     with _INDEX_LOCK:
         if key not in _INDEXES:
-            _INDEXES[key] = _cached_on_disk(task, path)
+            _INDEXES[key] = _cached_on_disk(task, path, cache)
         return _INDEXES[key]
 
 
-def _cached_on_disk(task: str, path: Path) -> ExampleIndex:
+def _cached_on_disk(task: str, path: Path, cache: Path | None) -> ExampleIndex:
     """Parsing every training example's SQL or code takes milliseconds each, minutes for a full
     split: the task's records and their features are kept in the cache directory, per version
     of the file, so that a command-line request reads them instead."""
-    from ibert_inference.model.language_model import cache_dir
-
+    if cache is None:
+        return ExampleIndex(task, _read_records(path))
     stat = path.stat()
     version = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{task}|{FEATURES_VERSION}"
     name = hashlib.sha256(version.encode()).hexdigest()[:20]
-    cached = cache_dir() / "demonstrations" / f"{task}-{name}.json"
+    cached = cache / "demonstrations" / f"{task}-{name}.json"
     if cached.is_file():
         try:
             data = json.loads(cached.read_text(encoding="utf-8"))
@@ -271,20 +269,21 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def demonstrations_for(model: Any, task: str, given: dict[str, Any]) -> list[tuple[str, str]]:
-    """Few-shot demonstrations for one request, as the model's settings ask.
-
-    ``model.demonstration_count()`` (else ``model.few_shot``; 0: none) says how many,
-    ``model.examples_path`` where the verified examples are (default: the store's train split).
-    No examples stored means none shown.
-    """
+def nearest_demonstrations(
+    task: str,
+    given: dict[str, Any],
+    *,
+    k: int,
+    examples: Path,
+    cache: Path | None = None,
+    store: StoreLayout | None = None,
+) -> list[Demonstration]:
+    """The ``k`` verified records of ``task`` in the file ``examples`` nearest to ``given``, as
+    demonstrations (a ``qa`` record's prompt cites passages of ``store``'s corpus, as serving
+    does). No such file means none."""
     from ibert_inference.model.prompts import demonstration
 
-    count = getattr(model, "demonstration_count", None)
-    k = int(count() if callable(count) else getattr(model, "few_shot", 0) or 0)
-    if k <= 0:
-        return []
-    index = example_index(task, getattr(model, "examples_path", None))
+    index = example_index(task, examples, cache) if k > 0 else None
     if index is None:
         return []
-    return [demonstration(record) for record in index.nearest(given, k=k)]
+    return [demonstration(record, store=store) for record in index.nearest(given, k=k)]

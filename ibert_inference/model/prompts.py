@@ -23,6 +23,7 @@ from ibert_inference.errors import IbertError
 from ibert_inference.schema.tables import Schema
 
 if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
     from ibert_inference.model.retrieval import Hit
 
 Conversation = list[dict[str, str]]
@@ -195,12 +196,15 @@ def _python(code: str) -> str:
 
 
 def record_conversation(
-    record: dict[str, Any], demonstrations: Sequence[Demonstration] = ()
+    record: dict[str, Any],
+    demonstrations: Sequence[Demonstration] = (),
+    *,
+    store: StoreLayout | None = None,
 ) -> tuple[Conversation, str]:
     """The prompt a task sends for this record's input, and the reply its target says is right.
 
     Question answering retrieves its passages as the ``qa`` task does, over the shipped corpus
-    and the store's mined documentation.
+    and the mined documentation of ``store`` (default: ``data/``).
     """
     task, given, wanted = record.get("task"), record.get("input") or {}, record.get("target") or {}
     schema = schema_of(record)
@@ -223,9 +227,9 @@ def record_conversation(
                 "docstring"
             ].strip()
         if task == "qa":
-            from ibert_inference.model.retrieval import default_corpus_paths, passage_index
+            from ibert_inference.model.retrieval import default_corpus, passage_index
 
-            hits = passage_index(default_corpus_paths()).search(given["question"], k=3)
+            hits = passage_index(default_corpus(store)).search(given["question"], k=3)
             prompt = qa_prompt(given["question"], hits, demonstrations)
             return prompt, wanted["answer"].strip()
     except KeyError as exc:
@@ -236,9 +240,9 @@ def record_conversation(
     raise IbertError(f"record {record.get('id', '?')}: unknown task {task!r}")
 
 
-def demonstration(record: dict[str, Any]) -> Demonstration:
+def demonstration(record: dict[str, Any], *, store: StoreLayout | None = None) -> Demonstration:
     """A record as a few-shot example: the user message it would send, and its right reply."""
-    prompt, reply = record_conversation(record)
+    prompt, reply = record_conversation(record, store=store)
     return prompt[-1]["content"], reply
 
 

@@ -1,8 +1,8 @@
 """A small BM25 index over passages about Ibis: the shipped corpus plus mined documentation.
 
 Passages come from JSONL files of three shapes: corpus passages ``{id, title, text, source}``,
-and the two kinds of record the ``docs_examples`` asset writes under
-``<IBERT_DATA_DIR>/docs_examples/``: ``qa`` records (``input.question``, ``target.answer``) and
+and the two kinds of record the ``docs_examples`` asset writes in the dataset store
+(``StoreLayout.docs_examples()``): ``qa`` records (``input.question``, ``target.answer``) and
 ``documentation`` records (``input.function``, ``target.docstring``), each with the link to the
 lines it was mined from (``provenance``). All of them are ranked together, in one index.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import DataStoreError
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -200,12 +200,14 @@ class PassageIndex:
         return scored[:k]
 
 
-def default_corpus_paths() -> list[Path]:
-    """The shipped corpus, plus the dataset store's ``docs_examples`` when it exists."""
+def default_corpus(store: StoreLayout | None = None) -> list[Path]:
+    """The shipped corpus, plus the ``docs_examples`` of ``store`` (default: ``data/``) when
+    that is a folder on this machine."""
     paths = sorted(CORPUS_DIR.glob("*.jsonl"))
-    store = Path(os.environ.get("IBERT_DATA_DIR", "data")) / "docs_examples"
-    if store.is_dir():
-        paths.append(store)
+    store = store or StoreLayout()
+    docs = store.on_disk(store.docs_examples())
+    if docs is not None and docs.is_dir():
+        paths.append(docs)
     return paths
 
 

@@ -5,34 +5,40 @@ this process's pool (see :mod:`ibert_inference.sandbox.pool` for the process des
 :mod:`ibert_inference.sandbox.limits` for the limits), under a wall-clock limit. Inside a worker
 the function runs in place, so isolated functions may call each other.
 
-``IBERT_SANDBOX_TIMEOUT_S`` (default 30) bounds one job; ``IBERT_SANDBOX_WORKERS`` (default 1)
-is the number of workers per process.
+:func:`configure` sets this process's :class:`SandboxSettings`: the wall-clock limit of one job
+(default 30 s) and the number of workers (default 1). The ``ibert`` command, the build and the
+Dagster definitions configure it from ``IBERT_SANDBOX_TIMEOUT_S`` and ``IBERT_SANDBOX_WORKERS``
+(read by :mod:`ibert_inference.settings`); the sandbox itself reads no environment.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ibert_inference.errors import EvaluationTimeout, IbertError, UnsafeCodeError
+from ibert_inference.errors import EvaluationTimeout, UnsafeCodeError
 from ibert_inference.sandbox import pool
 from ibert_inference.sandbox.codec import register_result_type
 from ibert_inference.sandbox.pool import (
+    SandboxSettings,
     WorkerDied,
     WorkerTimeout,
     close_shared_pool,
+    configure,
+    current_settings,
     shared_pool,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_TIMEOUT_S = 30.0
 
 __all__ = [
+    "SandboxSettings",
     "WorkerDied",
     "WorkerTimeout",
     "close_shared_pool",
+    "configure",
+    "current_settings",
     "isolated",
     "job_timeout_s",
     "protections",
@@ -41,15 +47,8 @@ __all__ = [
 
 
 def job_timeout_s() -> float:
-    """The wall-clock limit of one isolated job (``IBERT_SANDBOX_TIMEOUT_S``)."""
-    text = os.environ.get("IBERT_SANDBOX_TIMEOUT_S", "")
-    try:
-        value = float(text) if text else DEFAULT_TIMEOUT_S
-    except ValueError:
-        raise IbertError(f"IBERT_SANDBOX_TIMEOUT_S={text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise IbertError(f"IBERT_SANDBOX_TIMEOUT_S={text!r} must be positive")
-    return value
+    """The wall-clock limit of one isolated job (see :func:`configure`)."""
+    return current_settings().timeout_s
 
 
 def isolated(

@@ -41,6 +41,39 @@ _forks = 0
 IN_WORKER = False
 
 
+@dataclass(frozen=True)
+class SandboxSettings:
+    """How long one job may run (wall clock), and how many warm workers a process keeps."""
+
+    timeout_s: float = 30.0
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.timeout_s > 0:
+            raise ValueError(f"a sandbox job's time limit must be positive, got {self.timeout_s!r}")
+        if self.workers < 1:
+            raise ValueError(f"the sandbox needs at least one worker, got {self.workers!r}")
+
+
+_settings = SandboxSettings()
+
+
+def configure(settings: SandboxSettings) -> None:
+    """This process's sandbox settings from now on.
+
+    The edges call it with what they read (the ``ibert`` command, the build's workers, the
+    Dagster definitions); a library user may too. A pool of another size is replaced when the
+    next job asks for one.
+    """
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> SandboxSettings:
+    """The settings :func:`configure` gave this process (the defaults until then)."""
+    return _settings
+
+
 class WorkerTimeout(Exception):
     """The job ran past its wall-clock limit; its worker was killed."""
 
@@ -207,8 +240,7 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
         other.close()
     _forget_inherited_state()
     protections = apply_limits(limits)
-    os.environ["TMPDIR"] = str(limits.scratch)
-    tempfile.tempdir = str(limits.scratch)
+    tempfile.tempdir = str(limits.scratch)  # DuckDB's spill folder is set on its connections
     connection.send_bytes(json.dumps({"protections": protections}).encode())
     while True:
         try:
@@ -315,9 +347,11 @@ def shared_pool() -> WorkerPool:
     """The pool of this process, started on first use (a forked child gets its own)."""
     global _pool
     with _pool_lock:
-        if _pool is None or _pool._owner != os.getpid():
-            size = int(os.environ.get("IBERT_SANDBOX_WORKERS", "1"))
-            _pool = WorkerPool(size=max(size, 1))
+        size = _settings.workers
+        if _pool is None or _pool._owner != os.getpid() or _pool.size != size:
+            if _pool is not None and _pool._owner == os.getpid():
+                _pool.close()  # configured for another size since it started
+            _pool = WorkerPool(size=size)
             atexit.register(_pool.close)
         return _pool
 

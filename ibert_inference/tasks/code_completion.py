@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import ast
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import IbertError, ModelNotConfiguredError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import completion_prompt, extract_code
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
+
+if TYPE_CHECKING:
+    from ibert_inference.model.language_model import LanguageModel
 
 TIME_BUDGET_S = 30.0
 """Seconds a request may take by default: enough for a small model on a laptop CPU."""
@@ -30,7 +32,7 @@ def complete_code(
     prefix: str,
     *,
     schema: Schema | None = None,
-    model: Any = None,
+    model: LanguageModel | None = None,
     candidates: int = 4,
     time_budget_s: float = TIME_BUDGET_S,
     max_new_tokens: int | None = None,
@@ -43,7 +45,7 @@ def complete_code(
     :data:`MAX_COMPLETION_TOKENS`) bounds each candidate.
     """
     if model is None:
-        from ibert_inference.model.language_model import INSTALL_HINT
+        from ibert_inference.model.choice import INSTALL_HINT
 
         raise ModelNotConfiguredError(
             f"completion needs a model and none is configured: {INSTALL_HINT}, "
@@ -55,7 +57,7 @@ def complete_code(
     started = time.monotonic()
     deadline = started + time_budget_s
     tokens = max_new_tokens or MAX_COMPLETION_TOKENS
-    demonstrations = demonstrations_for(model, "code_completion", {"prefix": prefix})
+    demonstrations = model.demonstrations("code_completion", {"prefix": prefix})
     conversation = completion_prompt(prefix, schema, demonstrations)
     tried: list[dict[str, str]] = []
     rounds = [([conversation], 0.0)]
@@ -75,17 +77,10 @@ def complete_code(
     return _finish(failed, started, time_budget_s, tried, load_s)
 
 
-def _load(model: Any) -> float:
+def _load(model: LanguageModel) -> float:
     """Load the weights before the clock starts: the budget is for answering, not loading."""
-    load = getattr(model, "load", None)
-    if not callable(load):
-        return 0.0
-    from ibert_inference.model import progress
-
     started = time.monotonic()
-    if not getattr(model, "is_loaded", True):
-        progress.report(f"loading model {getattr(model, 'model_name', '')} ...")
-    load()
+    model.load()  # says so on the progress line while it reads weights
     return time.monotonic() - started
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import ast
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import IbertError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import docstring_prompt, extract_code
 from ibert_inference.tasks.doc_example import Example, build_example
 from ibert_inference.tasks.docstring_checks import (
@@ -49,6 +48,9 @@ __all__ = [
     "written_docstring",
 ]
 
+if TYPE_CHECKING:
+    from ibert_inference.model.language_model import LanguageModel
+
 STYLES = ("google", "numpy")
 LINE_WIDTH = 88
 """Docstring lines are wrapped to this width (before the function's own indentation)."""
@@ -76,7 +78,7 @@ def document_function(
     *,
     style: str = "google",
     examples: bool = True,
-    model: Any = None,
+    model: LanguageModel | None = None,
     attempts: int = 2,
     function: str | None = None,
     replace: bool = False,
@@ -117,7 +119,7 @@ def _document(
     source: str,
     style: str,
     examples: bool,
-    model: Any,
+    model: LanguageModel | None,
     attempts: int,
     outcome: Documented,
 ) -> None:
@@ -128,7 +130,7 @@ def _document(
     if model is not None:
         code = ast.get_source_segment(source, function, padded=True) or ast.unparse(function)
         code = textwrap.dedent(code)
-        demonstrations = demonstrations_for(model, "documentation", {"code": code})
+        demonstrations = model.demonstrations("documentation", {"code": code})
         for _ in range(attempts):
             prompt = docstring_prompt(code, style, examples, demonstrations)
             (reply,) = model.generate([prompt])

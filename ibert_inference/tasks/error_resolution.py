@@ -22,10 +22,9 @@ import ast
 import difflib
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import extract_code, fix_prompt
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair, meaning_changes
 from ibert_inference.repairs.edits import parses
@@ -34,6 +33,9 @@ from ibert_inference.repairs.syntax import fix_assignment_in_comparison, fix_mis
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import Source, TaskResult
+
+if TYPE_CHECKING:
+    from ibert_inference.model.language_model import LanguageModel
 
 MAX_REPAIR_ROUNDS = 3
 """Repairs chain (a closed parenthesis reveals a misspelt column): at most this many in a row."""
@@ -54,7 +56,7 @@ def fix_code(
     schema: Schema | None = None,
     error: str | None = None,
     context: str | None = None,
-    model: Any = None,
+    model: LanguageModel | None = None,
 ) -> TaskResult:
     """Repair ``code`` so that it evaluates, keeping what it means.
 
@@ -296,11 +298,11 @@ def _with_model(
     tables: _Tables,
     guard: _MeaningGuard,
     context: str | None,
-    model: Any,
+    model: LanguageModel,
     attempts: list[dict[str, Any]],
 ) -> Repair | None:
     given = {"code": code, "error": error.message}
-    demonstrations = demonstrations_for(model, "error_resolution", given)
+    demonstrations = model.demonstrations("error_resolution", given)
     conversation = fix_prompt(code, error.message, tables.of(code), context, demonstrations)
     for _ in range(MODEL_ATTEMPTS):
         answer = model.generate([conversation])[0]

@@ -17,32 +17,37 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ibert_inference.errors import IbertError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import qa_prompt
-from ibert_inference.model.retrieval import Hit, default_corpus_paths, passage_index
+from ibert_inference.model.retrieval import Hit, default_corpus, passage_index
 from ibert_inference.tasks.result import TaskResult
 
 _CODE_BLOCK = re.compile(r"```([A-Za-z0-9_+-]*)\n(.*?)```", re.DOTALL)
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 
 def answer_question(
     question: str,
     *,
-    model: Any = None,
+    model: LanguageModel | None = None,
     corpus_paths: Iterable[Path | str] = (),
     k: int = 3,
     context: str | None = None,
+    store: StoreLayout | None = None,
 ) -> TaskResult:
-    """Answer ``question`` from the shipped corpus, the store's docs and ``corpus_paths``.
+    """Answer ``question`` from the shipped corpus, the mined documentation of the dataset
+    ``store`` (default: ``data/``) and ``corpus_paths``.
 
     ``context`` (the user's code or situation) steers the search with a weight below the
     question's (:data:`~ibert_inference.model.retrieval.CONTEXT_WEIGHT`), and the model reads
     all of it.
     """
-    paths = [*default_corpus_paths(), *map(Path, corpus_paths)]
+    paths = [*default_corpus(store), *map(Path, corpus_paths)]
     hits = passage_index(paths).search(question, k=k, context=context)
     citations = [
         {
@@ -65,7 +70,7 @@ def answer_question(
     retrieved = TaskResult("qa", format_passages(hits), None, "retrieval", {"citations": citations})
     if model is None:
         return retrieved
-    demonstrations = demonstrations_for(model, "qa", {"question": question})
+    demonstrations = model.demonstrations("qa", {"question": question})
     conversation = qa_prompt(question, hits, demonstrations, context)
     answer = model.generate([conversation])[0].strip()
     example, problem = new_code_example(answer, hits)

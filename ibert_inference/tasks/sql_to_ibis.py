@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
-from ibert_inference.model.demonstrations import demonstrations_for
 from ibert_inference.model.prompts import extract_code, from_sql_prompt
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
 
 if TYPE_CHECKING:
+    from ibert_inference.model.language_model import LanguageModel
     from ibert_inference.schema.infer_sql import InferredSchema
 
 
@@ -26,7 +26,7 @@ def from_sql(
     *,
     schema: Schema | None = None,
     dialect: str = "duckdb",
-    model: Any = None,
+    model: LanguageModel | None = None,
     retries: int = 3,
 ) -> TaskResult:
     """Ibis code for ``sql``; ``schema`` None infers one from the query (see the module doc)."""
@@ -60,7 +60,9 @@ def inferred_schema_from_sql(sql: str, dialect: str = "duckdb") -> InferredSchem
         ) from None
 
 
-def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int) -> TaskResult:
+def _translate(
+    sql: str, schema: Schema, dialect: str, model: LanguageModel | None, retries: int
+) -> TaskResult:
     from ibert_inference.translate import sql_to_ibis
     from ibert_inference.verify.pair import verification_details, verify_pair
 
@@ -89,7 +91,7 @@ def _translate(sql: str, schema: Schema, dialect: str, model: Any, retries: int)
         return unverified
     attempts: list[dict[str, Any]] = []
     feedback = None
-    demonstrations = demonstrations_for(model, "sql_to_ibis", {"sql": sql})
+    demonstrations = model.demonstrations("sql_to_ibis", {"sql": sql})
     for _ in range(max(1, retries)):
         (reply,) = model.generate([from_sql_prompt(sql, schema, feedback, demonstrations)])
         code = extract_code(reply)

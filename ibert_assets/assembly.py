@@ -1,0 +1,49 @@
+"""The Dagster definitions of one ``Settings`` value: every domain's assets, checks, jobs and
+schedules, and the resources, assembled (defined in the domain modules).
+
+Nothing here reads the environment: ``ibert_assets/definitions.py`` builds ``defs`` from it for
+Dagster's CLI and UI, ``ibert-build`` from its flags over it, a test from whatever it chooses.
+Partitions are computed here, from the settings' templates folder and repositories file.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ibert_assets.evaluation.assets import evaluation_definitions
+from ibert_assets.mining.assets import mining_definitions
+from ibert_assets.mining.repos import repo_partitions
+from ibert_assets.multitask.assets import multitask_definitions
+from ibert_assets.partitions import template_partitions
+from ibert_assets.resources import default_resources
+from ibert_assets.settings import Settings
+from ibert_assets.splits.assets import split_definitions
+from ibert_assets.templates.assets import template_assets
+from ibert_assets.templates.checks import template_checks
+from ibert_assets.training.assets import training_definitions
+from ibert_inference import sandbox
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The definitions ``settings`` describe.
+
+    Building them also gives this process's sandbox the settings' limits: every process that
+    runs a step (Dagster's step workers, the build's) builds the definitions first.
+    """
+    sandbox.configure(settings.sandbox)
+    templates = template_partitions(settings)
+    template_examples, augmented_examples = template_assets(settings, templates)
+    return dg.Definitions.merge(
+        dg.Definitions(
+            assets=[template_examples, augmented_examples],
+            asset_checks=template_checks(
+                template_examples, augmented_examples, templates, settings
+            ),
+        ),
+        mining_definitions(settings, repo_partitions(settings.repos_file)),
+        multitask_definitions(settings),
+        split_definitions(settings),
+        training_definitions(settings),
+        evaluation_definitions(settings),
+        dg.Definitions(resources=default_resources(settings)),
+    )

