@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ibert_assets_tests.scripted_model import ModelDouble
+from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.tasks.qa import answer_question
 from ibert_inference.tasks.result import describe_checks
 
@@ -180,10 +181,10 @@ def mined_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def test_every_mined_documentation_record_is_retrieved_with_its_source(mined_docs, monkeypatch):
+def test_every_mined_documentation_record_is_retrieved_with_its_source(mined_docs):
     # before: only `qa` records were read; documentation records added nothing
-    monkeypatch.setenv("IBERT_DATA_DIR", str(mined_docs))
-    result = answer_question("how do I make one column per month", k=3)
+    store = StoreLayout(str(mined_docs))
+    result = answer_question("how do I make one column per month", k=3, store=store)
     titles = [c["title"] for c in result.details["citations"]]
     assert (
         "widen_by_month: Turn one row per month into one column per month, with pivot_wider."
