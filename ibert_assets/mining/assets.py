@@ -1,9 +1,11 @@
 """Mining assets: repository snapshots, verified pairs mined from code, documentation examples,
 and the weekly schedule that re-mines every repository."""
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from ibert_assets import checks
 from ibert_assets.errors import SourceUnreachableError
@@ -29,6 +31,15 @@ from ibert_inference.dataset.layout import DOCS_EXAMPLES
 from ibert_inference.dataset.record import Record
 
 MINING_SEED = 0
+SNAPSHOT_RETRIES = 2  # an unreachable repository is tried this many more times, then skipped
+
+
+class SnapshotConfig(dg.Config):
+    fail_when_unreachable: bool = Field(
+        default=False,
+        description="An unreachable repository fails its step (after the retries) instead of "
+        "being skipped with a 'skipped: unreachable' observation; the weekly re-mining sets it.",
+    )
 
 
 def _previous(store: DatasetStore, asset: str, partition: str) -> list[Record] | None:
@@ -86,13 +97,27 @@ def mining_assets(
             "One repository of repos.txt cloned (first run) or fetched (later runs) into the "
             "cache: head commit, SPDX license, file counts. An `installed:<package>` line "
             "snapshots the installed package instead (version for commit, no network). "
-            "Unreachable repositories fail their own partition after retries with backoff."
+            "An unreachable repository is retried with backoff, then skipped: no "
+            "materialization, an observation whose status is 'skipped: unreachable' (on the "
+            "mined and docs assets too), and the run succeeds."
         ),
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=1.0, backoff=dg.Backoff.EXPONENTIAL),
+        retry_policy=dg.RetryPolicy(
+            max_retries=SNAPSHOT_RETRIES, delay=1.0, backoff=dg.Backoff.EXPONENTIAL
+        ),
+        output_required=False,
     )
-    def repo_snapshots(context: dg.AssetExecutionContext) -> dg.Output[list[dict]]:
+    def repo_snapshots(
+        context: dg.AssetExecutionContext, config: SnapshotConfig
+    ) -> Iterator[dg.Output[list[dict]] | dg.AssetObservation]:
         specs = {spec.name: spec for spec in load_repo_specs(repos_file)}
-        return snapshot_output(specs[context.partition_key], clone_cache)
+        yield from snapshot_events(
+            specs[context.partition_key],
+            clone_cache,
+            fed=[dg.AssetKey("mined_examples"), dg.AssetKey(DOCS_EXAMPLES)],
+            last_attempt=context.retry_number >= SNAPSHOT_RETRIES,
+            fail_when_unreachable=config.fail_when_unreachable,
+            log=context.log.warning,
+        )
 
     @dg.asset(
         partitions_def=partitions,
@@ -158,19 +183,43 @@ def remining(
     def weekly_remine(context: dg.ScheduleEvaluationContext):
         day = context.scheduled_execution_time.strftime("%Y-%m-%d")
         for key in partitions.get_partition_keys():
-            yield dg.RunRequest(run_key=f"{key}:{day}", partition_key=key)
+            yield dg.RunRequest(
+                run_key=f"{key}:{day}",
+                partition_key=key,
+                # an unattended run that cannot reach a repository should be seen to fail
+                run_config={"ops": {"repo_snapshots": {"config": {"fail_when_unreachable": True}}}},
+            )
 
     return dg.Definitions(jobs=[remine_job], schedules=[weekly_remine])
 
 
-def snapshot_output(spec: RepoSpec, clone_cache: Path) -> dg.Output[list[dict]]:
-    """The snapshot of one repository (cloned into ``clone_cache``) with its figures; a
-    repository that cannot be reached fails the step as unreachable."""
+def snapshot_events(
+    spec: RepoSpec,
+    clone_cache: Path,
+    *,
+    fed: Sequence[dg.AssetKey] = (),
+    last_attempt: bool = True,
+    fail_when_unreachable: bool = False,
+    log=None,
+) -> Iterator[dg.Output[list[dict]] | dg.AssetObservation]:
+    """The snapshot of one repository (cloned into ``clone_cache``) with its figures.
+
+    A repository that cannot be reached fails the attempt while retries are left (Dagster's
+    retry policy tries again), then is skipped: no output, and an observation with status
+    ``skipped: unreachable`` on ``repo_snapshots`` and on every asset in ``fed``, so the run
+    succeeds and the UI shows the partition missing with the reason, not failed. With
+    ``fail_when_unreachable`` the last attempt fails too.
+    """
     try:
         snapshot = snapshot_source(spec, clone_cache)
     except SourceUnreachableError as exc:
-        raise exc.failure() from exc
-    return dg.Output(
+        if not last_attempt or fail_when_unreachable:
+            raise exc.failure() from exc
+        if log is not None:
+            log(f"{spec.name}: skipped: {exc}")
+        yield from exc.observations([dg.AssetKey("repo_snapshots"), *fed], spec.name)
+        return
+    yield dg.Output(
         [snapshot.to_json()],
         metadata={
             "commit": snapshot.commit,

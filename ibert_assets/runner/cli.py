@@ -50,14 +50,14 @@ def build(
 
     def report(step: StepResult) -> None:
         ended.append(step)
+        if step.status == "unreachable":
+            return  # said once for all of them, after the summary
         detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
         if step.failed_checks:
             detail += f", failed checks: {', '.join(step.failed_checks)}"
-        if step.status == "unreachable":
-            detail = "unreachable"
-        elif step.error:
+        if step.error:
             detail += f" — {step.error}"
-        status = {"ok": "ok", "unreachable": "skipped"}.get(step.status, "FAILED")
+        status = "ok" if step.status == "ok" else "FAILED"
         echo(f"[{len(ended)}/{total}] {step.name} {status}: {detail}")
 
     context = multiprocessing.get_context("spawn")  # a clean interpreter, not a copy of this one
@@ -92,12 +92,27 @@ def summary(results: list[StepResult], order: list[str]) -> str:
     for asset in order:
         mine = [r for r in results if r.asset == asset]
         if mine:
+            failed = sum(r.status not in ("ok", "unreachable") for r in mine)
             rows.append(
-                f"{asset:<22}{len(mine):>10}{sum(r.status != 'ok' for r in mine):>8}"
+                f"{asset:<22}{len(mine):>10}{failed:>8}"
                 f"{sum(r.records for r in mine):>10}{sum(r.rejects for r in mine):>10}"
                 f"{sum(r.seconds for r in mine):>10.1f}"
             )
     return "\n".join(rows)
+
+
+def failed_checks_lines(results: list[StepResult]) -> list[str]:
+    """One line per check that failed somewhere, naming the partitions where it did; the
+    non-blocking ones did not stop the build, so this is where a reader learns of them."""
+    where: dict[tuple[str, str], list[str]] = {}
+    for step in results:
+        for check in step.failed_checks:
+            where.setdefault((step.asset, check), []).append(step.partition or step.asset)
+    return [
+        f"check {check} of {asset} failed on {len(names)} of "
+        f"{sum(r.asset == asset for r in results)} partitions: {', '.join(names)}"
+        for (asset, check), names in where.items()
+    ]
 
 
 def unreachable_line(results: list[StepResult], *, strict: bool) -> str:
@@ -231,6 +246,8 @@ def _build_selected(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     print(f"\n{built} of {len(results)} partitions built in {elapsed:.0f}s; "
           f"data in {settings.store.base}; runs in {home}")  # fmt: skip
+    for line in failed_checks_lines(results):
+        print(line)
     line = unreachable_line(results, strict=args.strict)
     if line:
         print(line)

@@ -9,7 +9,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ibert_assets.errors import SOURCE_KIND_KEY, UNREACHABLE_KEY
+from ibert_assets.errors import unreachable_marks
 from ibert_assets.settings import Settings
 
 if TYPE_CHECKING:
@@ -124,6 +124,13 @@ def _step_results(
     materialized: dict[str, Any] = {}
     for event in result.get_asset_materialization_events():
         materialized[event.asset_key.to_user_string()] = event.materialization.metadata
+    # a source that cannot be reached: the partition was skipped with an observation saying why
+    unreachable: dict[str, tuple[str, str]] = {}
+    for event in result.get_asset_observation_events():
+        observation = event.asset_observation_data.asset_observation
+        marks = unreachable_marks(dict(observation.metadata))
+        if marks is not None:
+            unreachable[observation.asset_key.to_user_string()] = marks
     failures = {event.step_key: event.step_failure_data for event in result.all_events
                 if event.is_step_failure}  # fmt: skip
     # an asset's time is its step's and its checks' (one run holds several assets)
@@ -154,11 +161,15 @@ def _step_results(
             step.records = _int(materialized[asset].get("records"))
             step.rejects = _int(materialized[asset].get("rejects"))
             step.status = "failed" if step.blocking_failed else "ok"
+        elif asset in unreachable:
+            step.status = "unreachable"
+            step.error, step.source_kind = unreachable[asset]
         elif failure is not None:
             metadata = failure.user_failure_data.metadata if failure.user_failure_data else {}
-            if UNREACHABLE_KEY in metadata:
-                step.status, step.error = "unreachable", str(metadata[UNREACHABLE_KEY].value)
-                step.source_kind = str(getattr(metadata.get(SOURCE_KIND_KEY), "value", ""))
+            marks = unreachable_marks(dict(metadata))
+            if marks is not None:
+                step.status = "unreachable"
+                step.error, step.source_kind = marks
             else:
                 step.status, step.error = "failed", _user_message(failure)
         else:  # Dagster skipped it: something it reads in this run did not succeed

@@ -6,6 +6,7 @@ import pytest
 
 from ibert_assets.runner.cli import (
     build_parser,
+    failed_checks_lines,
     instance_home,
     main,
     settings_from,
@@ -92,3 +93,19 @@ def test_a_missing_repositories_file_is_a_usage_error(
         capsys.readouterr().err
         == f"ibert-build: error: {tmp_path / 'nowhere.txt'} does not exist\n"
     )
+
+
+def test_failed_checks_are_listed_with_their_partitions_and_unreachable_is_not_failed():
+    results = [
+        StepResult("mined_examples", "ibis", "ok", failed_checks=["rejection_rate"]),
+        StepResult("mined_examples", "sqlglot", "ok"),
+        unreachable("mined_examples", "gone"),
+        StepResult("augmented_examples", "weather", "ok", failed_checks=["rejection_rate"]),
+    ]
+    assert failed_checks_lines(results) == [
+        "check rejection_rate of mined_examples failed on 1 of 3 partitions: ibis",
+        "check rejection_rate of augmented_examples failed on 1 of 1 partitions: weather",
+    ]
+    assert failed_checks_lines(results[1:3]) == []
+    row = summary(results, ["mined_examples"]).splitlines()[1].split()
+    assert row[:3] == ["mined_examples", "3", "0"]  # three partitions, none failed
