@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import typing
 import uuid
 from dataclasses import dataclass
@@ -148,6 +149,13 @@ class JsonlIOManager(dg.UPathIOManager):
     extension = ".jsonl"
 
     def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
+        start = time.perf_counter()
+        written = self._dump(obj, path)
+        # read back by get_metadata, which handle_output calls next for the same output
+        self._written = (written, time.perf_counter() - start)
+
+    def _dump(self, obj: Any, path: UPath) -> dict[str, UPath]:
+        """Write ``obj``; the files written, by what the metadata calls them."""
         if isinstance(obj, SplitDataset):
             # serialize every split before touching any: a bad record fails the run, not the store
             texts = {
@@ -161,6 +169,13 @@ class JsonlIOManager(dg.UPathIOManager):
         for target, (records_text, rejects_text) in texts.items():
             write_atomic(target, records_text)
             write_atomic(rejects_path(target), rejects_text)
+        if isinstance(obj, SplitDataset):  # a folder of splits, not the asset's own file
+            return {"path": split_path(path, "").parent} | {
+                f"path_{name}": split_path(path, name) for name in obj.splits
+            }
+        if isinstance(obj, Outcome):
+            return {"path": path, "rejects_path": rejects_path(path)}
+        return {"path": path}
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
         read = read_records if holds_records(context.dagster_type.typing_type) else read_jsonl
@@ -199,13 +214,46 @@ class JsonlIOManager(dg.UPathIOManager):
         return super().load_partitions(context)
 
     def get_metadata(self, context: dg.OutputContext, obj: Any) -> dict[str, Any]:
+        metadata: dict[str, Any] = {}
+        written, writing = getattr(self, "_written", ({}, 0.0))
+        for name, target in written.items():  # where it is, in full: a link that opens
+            metadata[name] = dg.MetadataValue.path(shown_path(target))
+        if isinstance(obj, Outcome | SplitDataset):
+            metadata["seconds_writing"] = dg.MetadataValue.float(round(writing, 2))
+            seconds = step_seconds(context)
+            if seconds is not None:
+                metadata["seconds"] = dg.MetadataValue.float(round(seconds, 2))
         if isinstance(obj, Outcome):
-            return {"records": len(obj.records), "rejects": len(obj.rejects)}
+            return metadata | {"records": len(obj.records), "rejects": len(obj.rejects)}
         if isinstance(obj, SplitDataset):
-            return {"records": obj.records, "rejects": 0}
+            return metadata | {"records": obj.records, "rejects": 0}
         if isinstance(obj, list):
-            return {"records": len(obj), "rejects": 0}
-        return {}
+            return metadata | {"records": len(obj), "rejects": 0}
+        return metadata
+
+
+def shown_path(path: UPath) -> str:
+    """A local path made absolute (it opens from anywhere), a URL as it is."""
+    if path.protocol in ("", "file", "local"):
+        return os.path.abspath(path.path)
+    return str(path)
+
+
+def step_seconds(context: dg.OutputContext) -> float | None:
+    """Seconds since the step writing this output started (its last attempt), as Dagster's
+    event log records it: the time the run's log shows for the step, reading inputs, building
+    and writing included. None outside a run."""
+    try:
+        step = context.step_context
+    except Exception:  # an output context built by hand (tests): there is no run
+        return None
+    records = step.instance.get_records_for_run(
+        context.run_id,
+        of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_RESTARTED},
+    ).records
+    starts = [r.event_log_entry.timestamp for r in records
+              if r.event_log_entry.step_key == context.step_key]  # fmt: skip
+    return time.time() - max(starts) if starts else None
 
 
 class DatasetStore(dg.ConfigurableResource):

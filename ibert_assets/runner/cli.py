@@ -53,6 +53,8 @@ def build(
         if step.status == "unreachable":
             return  # said once for all of them, after the summary
         detail = f"{step.records} records, {step.rejects} rejects, {step.seconds:.1f}s"
+        if step.check_seconds:
+            detail += f" (+{step.check_seconds:.1f}s checks)"
         if step.failed_checks:
             detail += f", failed checks: {', '.join(step.failed_checks)}"
         if step.error:
@@ -88,7 +90,7 @@ def build(
 
 
 def summary(results: list[StepResult], order: list[str]) -> str:
-    rows = ["asset                 partitions  failed   records   rejects   seconds"]
+    rows = ["asset                 partitions  failed   records   rejects   seconds  checks s"]
     for asset in order:
         mine = [r for r in results if r.asset == asset]
         if mine:
@@ -96,7 +98,7 @@ def summary(results: list[StepResult], order: list[str]) -> str:
             rows.append(
                 f"{asset:<22}{len(mine):>10}{failed:>8}"
                 f"{sum(r.records for r in mine):>10}{sum(r.rejects for r in mine):>10}"
-                f"{sum(r.seconds for r in mine):>10.1f}"
+                f"{sum(r.seconds for r in mine):>10.1f}{sum(r.check_seconds for r in mine):>10.1f}"
             )
     return "\n".join(rows)
 

@@ -1,5 +1,6 @@
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -277,3 +278,34 @@ def test_an_upstream_with_no_partitions_reads_as_empty(tmp_path: Path):
         resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir=str(tmp_path)))},
     )
     assert result.output_for_node("reads_every_listed") == [{"partitions": 0}]
+
+
+@dg.asset
+def slow_letters(cut: dict[str, list[Record]]) -> Outcome:
+    time.sleep(0.6)  # reading inputs and building: time the builder does not see
+    return Outcome([r for rows in cut.values() for r in rows], seconds=0.01)
+
+
+def test_metadata_paths_exist_and_seconds_are_the_steps_as_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)  # a relative store, as data/ is by default
+    result = dg.materialize(
+        [cut, slow_letters],
+        resources={"io_manager": JsonlIOManagerFactory(store=DatasetStore(base_dir="store"))},
+    )
+    monkeypatch.chdir(Path(__file__).parent)  # the paths open from anywhere
+    metadata = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    assert metadata["cut"]["path"].value == str(tmp_path / "store" / "cut")
+    assert metadata["cut"]["path_train"].value == str(tmp_path / "store" / "cut" / "train.jsonl")
+    for values in metadata.values():
+        paths = [v.value for k, v in values.items() if isinstance(v, dg.PathMetadataValue)]
+        assert paths and all(Path(p).exists() for p in paths), paths
+    durations = {e.step_key: e.step_success_data.duration_ms / 1000
+                 for e in result.all_events if e.is_step_success}  # fmt: skip
+    seconds = metadata["slow_letters"]["seconds"].value
+    assert abs(seconds - durations["slow_letters"]) < 0.25, (seconds, durations)
+    assert seconds > 0.6
