@@ -32,14 +32,24 @@ class CheckOutcome:
     description: str
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def result(self, *, warn: bool = False) -> dg.AssetCheckResult:
+    def result(self, *, warn: bool = False, partition: str | None = None) -> dg.AssetCheckResult:
+        """The Dagster result; ``partition`` (the one checked) heads its description and
+        metadata, so that a result read beside another partition's says whose it is."""
         severity = dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR
+        metadata = per_partition_figures(self.metadata)
+        description = self.description
+        if partition is not None:
+            verdict = "passed" if self.passed else "FAILED"
+            description = f"partition {partition} {verdict}: {description}"
+            metadata = {"partition": dg.MetadataValue.text(partition), **metadata}
         return dg.AssetCheckResult(
-            passed=self.passed,
-            description=self.description,
-            metadata=per_partition_figures(self.metadata),
-            severity=severity,
+            passed=self.passed, description=description, metadata=metadata, severity=severity
         )
+
+
+def checked_partition(context: dg.AssetCheckExecutionContext) -> str | None:
+    """The partition a check ran on, None for an unpartitioned asset."""
+    return context.partition_key if context.has_partition_key else None
 
 
 def checked_records(
@@ -252,7 +262,8 @@ def record_check(
     def check(
         context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
     ) -> dg.AssetCheckResult:
-        return judge(read(context, dataset_store, asset_name, parts)).result()
+        outcome = judge(read(context, dataset_store, asset_name, parts))
+        return outcome.result(partition=checked_partition(context))
 
     return check
 
@@ -342,6 +353,6 @@ def _rejection_rate_check(
         base, partition = dataset_store.base, context.partition_key
         kept = len(stored_lines(base, name, partition))  # a count: no record need be parsed
         outcome = rejection_rate_check(base, name, partition, kept, limit=config.limit)
-        return outcome.result(warn=True)
+        return outcome.result(warn=True, partition=partition)
 
     return rejection_rate_within_limit

@@ -121,7 +121,8 @@ def minimum_examples_check(asset: dg.AssetsDefinition, default: int) -> dg.Asset
         config: MinimumExamplesConfig,
         dataset_store: DatasetStore,
     ) -> dg.AssetCheckResult:
-        return enough_examples(dataset_store, context.partition_key, config.minimum).result()
+        outcome = enough_examples(dataset_store, context.partition_key, config.minimum)
+        return outcome.result(partition=context.partition_key)
 
     return minimum_examples
 

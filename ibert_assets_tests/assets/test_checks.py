@@ -62,3 +62,33 @@ def test_an_sql_input_in_another_dialect_is_reverified_as_read_in_that_dialect()
         tables={"orders": {"id": "int64", "amount": "int64", "name": "string"}},
     )
     assert verify_record(record, seed=1000).ok
+
+
+def test_a_partitions_check_result_says_which_partition_it_judged(tmp_path):
+    """The UI lists a check's latest result beside another partition's: each names its own."""
+    import dagster as dg
+
+    from ibert_assets.checks import dataset_checks
+    from ibert_assets.outcome import Outcome
+    from ibert_assets.store import DatasetStore, JsonlIOManagerFactory
+
+    letters = dg.StaticPartitionsDefinition(["clean", "rejecting"])
+
+    @dg.asset(partitions_def=letters)
+    def pairs(context: dg.AssetExecutionContext) -> Outcome:
+        rejects = [{"status": "wrong", "reason": "x"}] * (context.partition_key == "rejecting")
+        return Outcome([RIGHT], rejects=rejects * 3)
+
+    checks = dataset_checks(pairs, letters, reverify=False, max_rejection_rate=0.2)
+    store = DatasetStore(base_dir=str(tmp_path))
+    resources = {"dataset_store": store, "io_manager": JsonlIOManagerFactory(store=store)}
+    results = {}
+    for partition in letters.get_partition_keys():
+        run = dg.materialize([pairs, *checks], partition_key=partition, resources=resources)
+        for evaluation in run.get_asset_check_evaluations():
+            results[partition, evaluation.check_name] = evaluation
+    clean, rejecting = results["clean", "rejection_rate"], results["rejecting", "rejection_rate"]
+    assert clean.passed and clean.description.startswith("partition clean passed: ")
+    assert not rejecting.passed
+    assert rejecting.description.startswith("partition rejecting FAILED: rejection rate 75.0%")
+    assert rejecting.metadata["partition"].value == "rejecting"
