@@ -73,7 +73,6 @@ def evaluation_definitions(settings: Settings) -> dg.Definitions:
     evaluate_models = dg.define_asset_job(
         "evaluate_models",
         selection=[model_evaluation],
-        partitions_def=task_partitions,
         executor_def=dg.in_process_executor,
         description="Evaluate every task with the configured model, loading it once per process.",
     )

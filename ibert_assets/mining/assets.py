@@ -169,8 +169,7 @@ def remining(
     """The job that re-mines one repository, and the weekly schedule that runs it for each."""
     remine_job = dg.define_asset_job(
         "remine_repositories",
-        selection=assets,
-        partitions_def=partitions,
+        selection=assets,  # partitioned by the repositories, as its assets are
         description="Fetch one repository and re-mine what changed since the last run.",
     )
 

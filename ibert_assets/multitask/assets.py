@@ -108,7 +108,7 @@ def minimum_examples_check(asset: dg.AssetsDefinition, default: int) -> dg.Asset
             f"(default: IBERT_MIN_TASK_EXAMPLES or {Settings.min_task_examples})",
         )
 
-    @dg.asset_check(
+    @checks.asset_check(
         asset=asset,
         name="minimum_examples",
         blocking=True,

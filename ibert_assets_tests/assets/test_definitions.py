@@ -110,3 +110,17 @@ def test_the_asset_graph_has_exactly_the_assets_and_checks_of_the_pipeline():
         assert key.name in BLOCKING | WARNING and check.blocking == (key.name in BLOCKING), key
         assert check.partitions_def == specs[key.asset_key.to_user_string()].partitions_def, key
     assert found == CHECKS
+
+
+def test_building_the_definitions_warns_of_nothing():
+    """`dagster dev` loads them at every start: a notice there is noise at every start."""
+    import warnings
+
+    from ibert_assets.assembly import build_definitions
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built = build_definitions(SETTINGS)
+        built.resolve_job_def("remine_repositories")
+        built.resolve_job_def("evaluate_models")
+    assert built.resolve_job_def("remine_repositories").partitions_def is not None
