@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ibert_assets.evaluation.assets import evaluation_definitions
+from ibert_assets.library_logs import route_library_logs
 from ibert_assets.mining.assets import mining_definitions
 from ibert_assets.mining.repos import repo_partitions
 from ibert_assets.multitask.assets import multitask_definitions
@@ -27,9 +28,11 @@ from ibert_inference import sandbox
 def build_definitions(settings: Settings) -> dg.Definitions:
     """The definitions ``settings`` describe.
 
-    Building them also gives this process's sandbox the settings' limits: every process that
-    runs a step (Dagster's step workers, the build's) builds the definitions first.
+    Building them also gives this process's sandbox the settings' limits, and routes what
+    libraries log to the step's log (``library_logs``): every process that runs a step
+    (Dagster's step workers, the build's) builds the definitions first.
     """
+    route_library_logs()  # first: sandbox workers forked from here inherit it
     sandbox.configure(settings.sandbox)
     templates = template_partitions(settings)
     template_examples, augmented_examples = template_assets(settings, templates)

@@ -34,6 +34,10 @@ class ModelResource(dg.ConfigurableResource, ModelSettings):
     def get_model(self) -> Model:
         from pathlib import Path
 
+        from ibert_assets.library_logs import progress_bars_off_unless_terminal
+
+        progress_bars_off_unless_terminal()  # a step's stderr is rarely a terminal
+
         settings = self.model_dump(include=set(ModelSettings.model_fields))
         cache = Path(self.ibert_cache).expanduser() if self.ibert_cache else None
         return Model(store=self.dataset_store.layout, cache=cache, **settings)

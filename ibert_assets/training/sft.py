@@ -304,6 +304,9 @@ def _load(base_model: str) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from ibert_assets.library_logs import progress_bars_off_unless_terminal
+
+    progress_bars_off_unless_terminal()
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_model)
         model = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
