@@ -105,9 +105,10 @@ def main() -> int:
         raise SystemExit("set DAGSTER_HOME to an instance that holds a build (see the docstring)")
     port = free_port()
     dagster = Path(sys.executable).with_name("dagster")
-    server = subprocess.Popen(
-        [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    server = subprocess.Popen(  # as the README starts it: from the instance's folder
+        [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port),
+         "-w", str(ROOT / "workspace.yaml")],
+        cwd=os.environ["DAGSTER_HOME"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the webserver and the code server
     )  # fmt: skip
     try:
