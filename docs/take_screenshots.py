@@ -4,7 +4,7 @@ Starts ``dagster dev`` on 127.0.0.1 over an instance that already holds a build 
 materializations, checks and metadata), drives Debian's Chromium with Playwright, and writes PNGs
 to ``docs/images/``. Nothing is downloaded: Playwright uses the system's browser.
 
-    apt-get install chromium && pip install playwright
+    apt-get install chromium && pip install -e ".[docs]"
     DAGSTER_HOME=/tmp/home ibert-build --data-dir /tmp/data
     DAGSTER_HOME=/tmp/home IBERT_DATA_DIR=/tmp/data python docs/take_screenshots.py
 """
