@@ -77,6 +77,8 @@ def shoot(port: int, asset: str, width: int, height: int) -> list[Path]:
         # one asset page, tall enough for its metadata: counts as tables, the chart (the page
         # scrolls inside its own pane, so a full-page screenshot would not show more)
         (f"http://127.0.0.1:{port}/assets/{asset}", IMAGES / "asset-page.png", None, 2 * height),
+        # the build's runs: one per (stage, partition), an unreachable repository's included
+        (f"http://127.0.0.1:{port}/runs", IMAGES / "runs.png", None, height),
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -110,9 +111,10 @@ def failed_checks_lines(results: list[StepResult]) -> list[str]:
     for step in results:
         for check in step.failed_checks:
             where.setdefault((step.asset, check), []).append(step.partition or step.asset)
+    checked = Counter(r.asset for r in results if r.status in ("ok", "failed"))
     return [
-        f"check {check} of {asset} failed on {len(names)} of "
-        f"{sum(r.asset == asset for r in results)} partitions: {', '.join(names)}"
+        f"check {check} of {asset} failed on {len(names)} of {checked[asset]} partitions "
+        f"checked: {', '.join(names)}"
         for (asset, check), names in where.items()
     ]
 
