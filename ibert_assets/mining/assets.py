@@ -1,7 +1,7 @@
 """Mining assets: repository snapshots, verified pairs mined from code, documentation examples,
 and the weekly schedule that re-mines every repository."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -199,7 +199,7 @@ def snapshot_events(
     fed: Sequence[dg.AssetKey] = (),
     last_attempt: bool = True,
     fail_when_unreachable: bool = False,
-    log=None,
+    log: Callable[[str], None] | None = None,
 ) -> Iterator[dg.Output[list[dict]] | dg.AssetObservation]:
     """The snapshot of one repository (cloned into ``clone_cache``) with its figures.
 

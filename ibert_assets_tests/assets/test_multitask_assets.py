@@ -39,11 +39,11 @@ def test_the_minimum_comes_from_run_config(tmp_path: Path):
     assert build_qa_from_nothing(tmp_path, 0).passed
     too_few = build_qa_from_nothing(tmp_path, 1)
     assert not too_few.passed
-    assert too_few.description == "0 examples (minimum 1)"
+    assert too_few.description == "partition qa FAILED: 0 examples (minimum 1)"
 
 
 def test_the_default_minimum_is_the_settings_value(tmp_path: Path):
     assert not build_qa_from_nothing(tmp_path, None).passed  # the default: 500
     zero = Settings(data_dir=str(tmp_path), min_task_examples=0)
     assert build_qa_from_nothing(tmp_path, None, zero).passed
-    assert build_qa_from_nothing(tmp_path, 1, zero).description == "0 examples (minimum 1)"
+    assert build_qa_from_nothing(tmp_path, 1, zero).description == "partition qa FAILED: 0 examples (minimum 1)"
