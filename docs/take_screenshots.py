@@ -89,6 +89,10 @@ def shoot(port: int, asset: str, width: int, height: int) -> list[Path]:
             page.goto(url, wait_until="networkidle")
             page.wait_for_timeout(3000)  # the graph lays itself out after the data arrives
             dismiss_dialogs(page)
+            hide = page.get_by_text("Hide navigation")
+            if hide.count():  # the left menu folds to icons: more room for the page
+                hide.first.click()
+                page.wait_for_timeout(500)
             if keys:
                 page.keyboard.press(keys)
                 page.wait_for_timeout(2000)
