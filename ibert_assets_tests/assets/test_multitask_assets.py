@@ -46,4 +46,5 @@ def test_the_default_minimum_is_the_settings_value(tmp_path: Path):
     assert not build_qa_from_nothing(tmp_path, None).passed  # the default: 500
     zero = Settings(data_dir=str(tmp_path), min_task_examples=0)
     assert build_qa_from_nothing(tmp_path, None, zero).passed
-    assert build_qa_from_nothing(tmp_path, 1, zero).description == "partition qa FAILED: 0 examples (minimum 1)"
+    too_few_again = build_qa_from_nothing(tmp_path, 1, zero)
+    assert too_few_again.description == "partition qa FAILED: 0 examples (minimum 1)"
