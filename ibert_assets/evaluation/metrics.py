@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ibert_inference.dataset.record import Record
+from ibert_inference.dataset.record import (
+    CodeCompletionInput,
+    CodeCompletionTarget,
+    DocumentationInput,
+    ErrorResolutionInput,
+    ErrorResolutionTarget,
+    IbisToSqlInput,
+    QaInput,
+    QaTarget,
+    Record,
+    SqlToIbisInput,
+    TaskInput,
+)
 
 if TYPE_CHECKING:
     from ibert_inference.dataset.layout import StoreLayout
@@ -41,8 +53,9 @@ def sample(records: Sequence[Record], task: str, size: int) -> list[Record]:
 
 
 def _scorable(record: Record) -> bool:
-    if record.task == "ibis_to_sql":
-        return record.input.get("dialect", "duckdb") == "duckdb"
+    if isinstance(record.input, IbisToSqlInput):
+        # an input without a dialect is DuckDB's; one that names none (null) is not scored
+        return "dialect" not in record.input.model_fields_set or record.input.dialect == "duckdb"
     return True
 
 
@@ -72,9 +85,9 @@ def _safe(function: Callable[[], Any]) -> tuple[Any, str | None]:
 
 
 def _demonstrations(
-    model: LanguageModel | None, task: str, given: dict[str, Any]
+    model: LanguageModel | None, task: str, given: TaskInput
 ) -> list[tuple[str, str]]:
-    return model.demonstrations(task, given) if model is not None else []
+    return model.demonstrations(task, given.to_dict()) if model is not None else []
 
 
 def evaluate_sql_to_ibis(
@@ -85,7 +98,7 @@ def evaluate_sql_to_ibis(
 
     conversations = [
         from_sql_prompt(
-            r.input["sql"],
+            r.input_as(SqlToIbisInput).sql,
             r.table_schemas,
             demonstrations=_demonstrations(model, "sql_to_ibis", r.input),
         )
@@ -94,7 +107,7 @@ def evaluate_sql_to_ibis(
     replies = model.generate(conversations) if model is not None and records else []
 
     def judge(record: Record, reply: str | None) -> _Execution:
-        sql, schema = record.input["sql"], record.table_schemas
+        sql, schema = record.input_as(SqlToIbisInput).sql, record.table_schemas
         translation, error = _safe(lambda: sql_to_ibis(sql, schema))
         deterministic = bool(translation) and verify_pair(sql, translation.code, schema).ok
         model_ok = None if reply is None else verify_pair(sql, extract_code(reply), schema).ok
@@ -112,7 +125,7 @@ def evaluate_ibis_to_sql(
     duck = [r for r in records if _scorable(r)]
     conversations = [
         to_sql_prompt(
-            r.input["ibis"],
+            r.input_as(IbisToSqlInput).ibis,
             r.table_schemas,
             "duckdb",
             _demonstrations(model, "ibis_to_sql", r.input),
@@ -122,7 +135,7 @@ def evaluate_ibis_to_sql(
     replies = model.generate(conversations) if model is not None and duck else []
 
     def judge(record: Record, reply: str | None) -> _Execution:
-        code, schema = record.input["ibis"], record.table_schemas
+        code, schema = record.input_as(IbisToSqlInput).ibis, record.table_schemas
         sql, error = _safe(lambda: ibis_to_sql(code, schema))
         deterministic = bool(sql) and verify_pair(sql, code, schema).ok
         model_ok = None if reply is None else verify_pair(extract_code(reply), code, schema).ok
@@ -176,8 +189,8 @@ def evaluate_error_resolution(
 
     scores = TaskScores("error_resolution")
     for record in records:
-        code, schema = record.input["code"], record.table_schemas
-        target = record.target["code"]
+        code, schema = record.input_as(ErrorResolutionInput).code, record.table_schemas
+        target = record.target_as(ErrorResolutionTarget).code
         row: dict[str, Any] = {"id": record.id}
         for path, used in _paths(model):
             result, error = _safe(lambda: fix_code(code, schema=schema, model=used))  # noqa: B023
@@ -199,7 +212,8 @@ def evaluate_code_completion(
 
     scores = TaskScores("code_completion")
     for record in records:
-        prefix, expected = record.input["prefix"], record.target["completion"]
+        prefix = record.input_as(CodeCompletionInput).prefix
+        expected = record.target_as(CodeCompletionTarget).completion
         if model is None:
             scores.rows.append({"id": record.id, "valid": None, "exact": None})
             continue
@@ -234,7 +248,7 @@ def evaluate_qa(
     }
     scores = TaskScores("qa")
     for record in records:
-        question, answer = record.input["question"], record.target["answer"]
+        question, answer = record.input_as(QaInput).question, record.target_as(QaTarget).answer
         retrieved, _ = _safe(
             partial(answer_question, question, corpus_paths=corpus_paths, store=store)
         )
@@ -283,7 +297,7 @@ def evaluate_documentation(
 
     scores = TaskScores("documentation")
     for record in records:
-        code = record.input["code"]
+        code = record.input_as(DocumentationInput).code
         row: dict[str, Any] = {"id": record.id}
         for path, used in _paths(model):
             result, error = _safe(lambda: document_function(code, model=used, examples=False))  # noqa: B023

@@ -19,8 +19,27 @@ from ibert_assets.multitask.mutations import OPERATORS as MUTATION_OPERATORS
 from ibert_assets.multitask.task_templates import SHIPPED, TaskTemplates
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_input_key
-from ibert_assets.splits.assign import group_key
-from ibert_inference.dataset.record import TASKS, VERIFIED, Record, Task, make_id
+from ibert_inference.dataset.record import (
+    TASKS,
+    VERIFIED,
+    CodeCompletionInput,
+    CodeCompletionTarget,
+    DocumentationInput,
+    DocumentationTarget,
+    ErrorResolutionInput,
+    ErrorResolutionTarget,
+    IbisToSqlInput,
+    IbisToSqlTarget,
+    QaInput,
+    QaTarget,
+    Record,
+    SqlToIbisInput,
+    SqlToIbisTarget,
+    Task,
+    TaskInput,
+    TaskTarget,
+    make_id,
+)
 
 DEFAULT_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "trino")
 
@@ -28,14 +47,14 @@ DEFAULT_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "trino")
 def derived(
     pair: Record,
     task: Task,
-    input: dict[str, Any],
-    target: dict[str, Any],
+    input: TaskInput,
+    target: TaskTarget,
     *,
     meta: dict[str, Any] | None = None,
     **changes: Any,
 ) -> Record:
     """A task record derived from ``pair``: its context, provenance and group carried over."""
-    meta_changes = {"derived_from": pair.id, "group": group_key(pair), **(meta or {})}
+    meta_changes = {"derived_from": pair.id, "group": pair.group_key(), **(meta or {})}
     return pair.replace(
         id=make_id(task, input, target),
         task=task,
@@ -48,7 +67,7 @@ def derived(
 
 def grouped(record: Record) -> Record:
     """``record`` as it is, its split group written into its meta."""
-    return record.with_meta(group=group_key(record))
+    return record.with_meta(group=record.group_key())
 
 
 def sql_to_ibis_records(pairs: Iterable[Record]) -> Outcome:
@@ -60,11 +79,12 @@ def sql_to_ibis_records(pairs: Iterable[Record]) -> Outcome:
         if pair.task != "sql_to_ibis" or pair.status != VERIFIED:
             build.counts["not_a_verified_pair"] += 1
             continue
-        code = pair.target["ibis"]
+        assert isinstance(pair.target, SqlToIbisTarget)  # a verified sql_to_ibis pair
+        code = pair.target.ibis
         restyled = canonical_style(code)
         if restyled != code:
             build.counts["restyled"] += 1
-            target = {**pair.target, "ibis": restyled}
+            target = pair.target.model_copy(update={"ibis": restyled})
             pair = pair.replace(id=make_id(pair.task, pair.input, target), target=target)
         candidates.append(pair)
     kept, dropped = one_target_per_input(candidates)
@@ -87,7 +107,7 @@ def ibis_to_sql_records(
 
     build = Outcome()
     for pair in pairs:
-        code = ibis_code_of(pair)
+        code = pair.ibis_code
         if code is None:
             build.counts["no_ibis"] += 1
             continue
@@ -113,8 +133,8 @@ def ibis_to_sql_records(
                 derived(
                     pair,
                     "ibis_to_sql",
-                    {"ibis": code, "dialect": dialect},
-                    {"sql": sql},
+                    IbisToSqlInput(ibis=code, dialect=dialect),
+                    IbisToSqlTarget(sql=sql),
                     dialect=dialect,
                     verification=verification,
                 ),
@@ -143,7 +163,7 @@ def completion_records(
     build = Outcome()
     taken: dict[str, str] = {}
     for index, pair in enumerate(pairs):
-        code = pair.target.get("ibis")
+        code = pair.ibis_code
         if not code:
             continue
         schema = pair.table_schemas
@@ -170,8 +190,8 @@ def completion_records(
                 derived(
                     pair,
                     "code_completion",
-                    {"prefix": cut.prefix, "instruction": instruction},
-                    {"completion": cut.completion},
+                    CodeCompletionInput(prefix=cut.prefix, instruction=instruction),
+                    CodeCompletionTarget(completion=cut.completion),
                     meta={"boundary": cut.boundary},
                 ),
                 f"kept_{cut.boundary}",
@@ -209,7 +229,7 @@ def error_records(
     limit = int(template.get("per_pair", per_pair))
     build = Outcome()
     for index, pair in enumerate(pairs):
-        code = pair.target.get("ibis")
+        code = pair.ibis_code
         if not code or not operators:
             continue
         schema = pair.table_schemas
@@ -237,8 +257,8 @@ def error_records(
                 derived(
                     pair,
                     "error_resolution",
-                    {"code": mutant.code, "error": error},
-                    {"code": code, "change": mutant.description},
+                    ErrorResolutionInput(code=mutant.code, error=error),
+                    ErrorResolutionTarget(code=code, change=mutant.description),
                     meta={"mutation": mutant.operator},
                 ),
                 f"kept_{mutant.operator}",
@@ -266,7 +286,7 @@ def qa_records(
             build.keep(grouped(record), "kept_docs")
     for index, pair in enumerate(pairs):
         description = pair.meta.description
-        code = pair.target.get("ibis")
+        code = pair.ibis_code
         if not description or not code:
             build.counts["no_description"] += 1
             continue
@@ -281,13 +301,13 @@ def qa_records(
             "tables": tables,
             "schema": schema,
             "ibis": code,
-            "sql": pair.input.get("sql", ""),
+            "sql": pair.input.sql if isinstance(pair.input, SqlToIbisInput) else "",
         }
         question = phrasing.format(**values)
         answer = template["answer"].format(**values).strip()
         build.keep(
             derived(
-                pair, "qa", {"question": question}, {"answer": answer},
+                pair, "qa", QaInput(question=question), QaTarget(answer=answer),
                 meta={"qa_kind": "text_to_ibis"},
             ),
             "kept_templates",
@@ -306,7 +326,7 @@ def documentation_records(
             build.keep(grouped(record), "kept_docs")
     for pair in pairs:
         description = pair.meta.description
-        code = pair.target.get("ibis")
+        code = pair.ibis_code
         if not description or not code:
             continue
         function = wrap_as_function(pair, code, description, template)
@@ -318,7 +338,12 @@ def documentation_records(
             build.counts["docstring_incomplete"] += 1
             continue
         build.keep(
-            derived(pair, "documentation", {"code": source}, {"docstring": docstring}),
+            derived(
+                pair,
+                "documentation",
+                DocumentationInput(code=source),
+                DocumentationTarget(docstring=docstring),
+            ),
             "kept_templates",
         )
     return build
@@ -372,19 +397,12 @@ def docstring_documents(source: str, docstring: str) -> bool:
     return wanted <= documented and parsed.returns is not None
 
 
-def ibis_code_of(record: Record) -> str | None:
-    code = record.target.get("ibis") or record.input.get("ibis")
-    return None if code is None else str(code)
-
-
 def as_pair(record: Record) -> Record | None:
-    """A verified record with Ibis code, seen as a pair (mined ibis_to_sql records included)."""
-    code = ibis_code_of(record)
-    if code is None or record.status != VERIFIED:
+    """A verified record with Ibis code (:attr:`Record.ibis_code`), seen as a pair: mined
+    ibis_to_sql records included."""
+    if record.ibis_code is None or record.status != VERIFIED:
         return None
-    if record.task == "sql_to_ibis":
-        return record
-    return record.replace(target={**record.target, "ibis": code})
+    return record
 
 
 def build_task(

@@ -29,11 +29,11 @@ SQL_TO_IBIS = [
 
 
 def test_sql_to_ibis_scores_the_model_by_execution_beside_the_translator():
-    by_sql = {r.input["sql"]: r for r in SQL_TO_IBIS}
+    by_sql = {r.input.sql: r for r in SQL_TO_IBIS}
     ordered = sample(SQL_TO_IBIS, "sql_to_ibis", 10)
     replies = [
         # right for the first sampled record, an off-by-one boundary for the second
-        f"```python\n{by_sql[ordered[0].input['sql']].target['ibis']}\n```",
+        f"```python\n{by_sql[ordered[0].input.sql].target.ibis}\n```",
         "```python\nresult = orders.filter(_.amount >= 10).select('id')\n```",
     ]
     scores = evaluate_task("sql_to_ibis", SQL_TO_IBIS, ScriptedModel(replies), sample_size=10)

@@ -97,6 +97,6 @@ def test_error_messages_name_their_type_once():
     build = error_records([pair], per_pair=8)
     assert build.records
     for record in build.records:
-        error = record.input["error"]
+        error = record.input.error
         kind = error.split(":", 1)[0]
         assert not error.startswith(f"{kind}: {kind}:"), error
