@@ -22,7 +22,7 @@ def test_only_the_reply_is_learned_and_the_prompt_is_the_served_one(tiny_model_d
     tokenizer = tokenizer_of(tiny_model_dir)
     record = sql_record(7)
     (example,) = tokenize_records([record], tokenizer, max_length=4096).examples
-    conversation, reply = record_conversation(record.to_dict())
+    conversation, reply = record_conversation(record)
     prompt = tokenizer(render_prompt(tokenizer, conversation), add_special_tokens=False)
     size = len(prompt["input_ids"])
     assert example.input_ids[:size] == prompt["input_ids"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,26 @@ from ibert_inference.model.language_model import Model
 SCHEMA = {"tables": {"orders": {"schema": {"amount": "float64", "status": "string"}}}}
 
 
+def record_id(key: str) -> str:
+    """A record id (16 hex digits) that stands for ``key``."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def example(task: str, key: str, text: str, target: dict[str, Any] | None = None) -> dict:
     field = {"sql_to_ibis": "sql", "code_completion": "prefix"}.get(task, "code")
+    given = {field: text, **({"error": "NameError: x"} if task == "error_resolution" else {})}
+    wanted = {
+        "sql_to_ibis": {"ibis": "result = orders"},
+        "code_completion": {"completion": ".limit(1)"},
+        "error_resolution": {"code": "result = orders"},
+    }[task]
     return {
-        "id": key,
+        "id": record_id(key),
         "task": task,
         "context": SCHEMA,
-        "input": {field: text},
-        "target": target or {"ibis": "result = orders", "completion": ".limit(1)"},
+        "input": given,
+        "target": target or wanted,
+        "meta": {"source": "template"},
     }
 
 
@@ -40,7 +53,10 @@ def test_sql_shape_beats_shared_words():
     same_words = example("sql_to_ibis", "words", "SELECT status, amount FROM orders")
     index = ExampleIndex("sql_to_ibis", [same_words, grouped])
     query = "SELECT status, COUNT(*) AS c FROM orders GROUP BY status"
-    assert [r["id"] for r in index.nearest(query, k=2)] == ["grouped", "words"]
+    assert [r["id"] for r in index.nearest(query, k=2)] == [
+        record_id("grouped"),
+        record_id("words"),
+    ]
 
 
 def test_literals_and_names_do_not_change_the_shape():
@@ -62,7 +78,7 @@ def test_a_record_is_never_its_own_demonstration_and_other_tasks_are_ignored():
     near = example("code_completion", "near", "result = orders.filter(_.amount > 5)")
     other_task = example("error_resolution", "fix", code)
     index = ExampleIndex("code_completion", [itself, near, other_task])
-    assert [r["id"] for r in index.nearest(code, k=3)] == ["near"]
+    assert [r["id"] for r in index.nearest(code, k=3)] == [record_id("near")]
 
 
 def sql_examples(path: Path) -> Path:

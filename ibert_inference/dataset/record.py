@@ -342,6 +342,14 @@ class Record(BaseModel):
         except ValidationError as exc:
             raise RecordError.from_validation(exc, where) from None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "record") -> Record:
+        """A stored object (a line already parsed) validated, as :meth:`from_json`."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise RecordError.from_validation(exc, where) from None
+
     def replace(self, **changes: Any) -> Record:
         """A copy with ``changes``. They are not validated again (a builder's copies are many):
         give nested fields as models (``Meta``, ``Provenance``, ``Verification``), not dicts.

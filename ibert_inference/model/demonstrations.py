@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.dataset.record import Record
 from ibert_inference.errors import DataStoreError
 
 if TYPE_CHECKING:
@@ -286,4 +287,7 @@ def nearest_demonstrations(
     index = example_index(task, examples, cache) if k > 0 else None
     if index is None:
         return []
-    return [demonstration(record, store=store) for record in index.nearest(given, k=k)]
+    return [
+        demonstration(Record.from_dict(record, where=str(examples)), store=store)
+        for record in index.nearest(given, k=k)
+    ]
