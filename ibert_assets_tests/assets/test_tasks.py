@@ -1,16 +1,13 @@
 import docstring_parser
 import pytest
 
-from ibert_assets.multitask.derive import (
-    build_task,
-    docstring_documents,
-    documentation_records,
-    error_records,
-    ibis_to_sql_records,
-)
 from ibert_assets.splits.dedup import normalized_text
+from ibert_assets.tasks import BUILDERS, build_task
+from ibert_assets.tasks.documentation import docstring_documents, documentation_records
+from ibert_assets.tasks.error_resolution import error_records
+from ibert_assets.tasks.ibis_to_sql import ibis_to_sql_records
 from ibert_assets_tests.conftest import make_record
-from ibert_inference.dataset.record import Record
+from ibert_inference.dataset.record import TASKS, Record
 
 
 def pair(
@@ -107,8 +104,8 @@ def test_docstring_check_notices_a_missing_parameter():
 
 
 def test_completion_instructions_carry_the_intent_and_inputs_have_one_target():
-    from ibert_assets.multitask.derive import completion_records
     from ibert_assets.quality import inputs_with_several_targets
+    from ibert_assets.tasks.code_completion import completion_records
 
     code = "result = orders.filter(_.amount > 10).group_by('status').agg(total=_.amount.sum())"
     other = code.replace("total=_.amount.sum()", "total=_.amount.max()")
@@ -122,7 +119,7 @@ def test_completion_instructions_carry_the_intent_and_inputs_have_one_target():
 
 
 def test_template_qa_is_text_to_ibis_with_the_tables_in_the_question():
-    from ibert_assets.multitask.derive import qa_records
+    from ibert_assets.tasks.qa import qa_records
 
     (record,) = qa_records(PAIRS).records
     assert "orders(amount, status)" in record.input.question
@@ -140,3 +137,9 @@ def test_one_function_gets_one_docstring():
         "documentation", template_pairs=[first, second], augmented_pairs=[], mined=[], docs=[]
     )
     assert len(build.records) == 1 and build.counts["dropped_second_target"] == 1
+
+
+def test_every_task_has_its_derivation_and_an_unknown_one_is_refused():
+    assert set(BUILDERS) == set(TASKS)
+    with pytest.raises(ValueError, match="unknown task 'translate': expected one of sql_to_ibis"):
+        build_task("translate", template_pairs=[], augmented_pairs=[], mined=[], docs=[])
