@@ -1,21 +1,27 @@
-"""code_completion records: prefixes of verified code whose completion evaluates again."""
+"""code_completion on the Dagster side: prefixes of verified code whose completion evaluates
+again; scored by validity and exact match of the model's completions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_input_key
 from ibert_assets.tasks.canonical import one_target_per_input
 from ibert_assets.tasks.common import Upstream, derived
 from ibert_assets.tasks.completion import completion_cuts
+from ibert_assets.tasks.scoring import Row, TaskScores, mean, safe
 from ibert_assets.tasks.task_templates import SHIPPED, TaskTemplates
 from ibert_inference.dataset.record import (
     CodeCompletionInput,
     CodeCompletionTarget,
     Record,
 )
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 
 def completion_records(
@@ -97,3 +103,34 @@ def build(upstream: Upstream) -> Outcome:
     built.records = kept
     built.counts["dropped_second_target"] += dropped
     return built
+
+
+MODEL_METRICS: dict[str, Callable[[Row], float]] = {
+    "validity": lambda r: float(bool(r["valid"])),
+    "exact_match": lambda r: float(bool(r["exact"])),
+}
+
+
+def evaluate_code_completion(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
+    from ibert_inference.tasks.code_completion import complete_code
+
+    scores = TaskScores("code_completion")
+    for record in records:
+        prefix = record.input_as(CodeCompletionInput).prefix
+        expected = record.target_as(CodeCompletionTarget).completion
+        if model is None:
+            scores.rows.append({"id": record.id, "valid": None, "exact": None})
+            continue
+        result, error = safe(
+            lambda: complete_code(prefix, schema=record.table_schemas, model=model, candidates=2)  # noqa: B023
+        )
+        valid = bool(result and result.ok and result.checks.get("runs"))
+        exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())
+        scores.rows.append({"id": record.id, "valid": valid, "exact": exact, "error": error})
+    scores.summary = {
+        "validity_model": mean([bool(r["valid"]) for r in scores.rows]),
+        "exact_match_model": mean([bool(r["exact"]) for r in scores.rows]),
+    }
+    return scores

@@ -1,22 +1,27 @@
-"""documentation records: mined functions with complete docstrings, and template queries
-wrapped as functions."""
+"""documentation on the Dagster side: mined functions with complete docstrings, and template
+queries wrapped as functions; scored by the parameters the written docstrings cover."""
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ibert_assets.outcome import Outcome
 from ibert_assets.tasks.canonical import one_target_per_input
 from ibert_assets.tasks.common import Upstream, derived, grouped
+from ibert_assets.tasks.scoring import Row, TaskScores, mean, safe, scoring_paths
 from ibert_assets.tasks.task_templates import SHIPPED, TaskTemplates
 from ibert_inference.dataset.record import (
     DocumentationInput,
     DocumentationTarget,
     Record,
 )
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 
 def documentation_records(
@@ -110,3 +115,52 @@ def build(upstream: Upstream) -> Outcome:
     built.records = kept
     built.counts["dropped_second_target"] += dropped
     return built
+
+
+MODEL_METRICS: dict[str, Callable[[Row], float]] = {
+    "parameter_coverage": lambda r: float(r["model"] or 0.0),
+    "model_docstring_share": lambda r: float(r.get("model_source") == "model"),
+}
+
+
+def evaluate_documentation(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
+    import ast
+
+    from ibert_inference.tasks.documentation import (
+        document_function,
+        missing_documentation,
+        parameters,
+    )
+
+    scores = TaskScores("documentation")
+    for record in records:
+        code = record.input_as(DocumentationInput).code
+        row: dict[str, Any] = {"id": record.id}
+        for path, used in scoring_paths(model):
+            result, error = safe(lambda: document_function(code, model=used, examples=False))  # noqa: B023
+            if result is None:
+                row[path], row[f"{path}_error"] = 0.0, error
+                continue
+            function = next(
+                n
+                for n in ast.walk(ast.parse(code))
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+            wanted = parameters(function)
+            docstring = result.details.get("docstring") or ""  # none when nothing was written
+            missing = missing_documentation(function, docstring, "google")
+            covered = [p for p in wanted if p not in missing]
+            row[path] = len(covered) / len(wanted) if wanted else 1.0
+            row[f"{path}_source"] = result.source
+        row.setdefault("model", None)
+        scores.rows.append(row)
+    scores.summary = {
+        "parameter_coverage_deterministic": mean([r["deterministic"] for r in scores.rows]),
+        "parameter_coverage_model": mean([r["model"] or 0.0 for r in scores.rows]),
+        "model_docstring_share": mean(
+            [r.get("model_source") == "model" for r in scores.rows if r.get("model") is not None]
+        ),
+    }
+    return scores

@@ -1,18 +1,25 @@
-"""error_resolution records: mutants that fail with a real error, fixed by the verified original."""
+"""error_resolution on the Dagster side: mutants that fail with a real error, fixed by the
+verified original; scored by the share of fixes that verify."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ibert_assets.outcome import Outcome
 from ibert_assets.tasks.common import Upstream, derived
 from ibert_assets.tasks.mutations import OPERATORS as MUTATION_OPERATORS
+from ibert_assets.tasks.scoring import Row, TaskScores, mean, safe, scoring_paths
 from ibert_assets.tasks.task_templates import SHIPPED, TaskTemplates
 from ibert_inference.dataset.record import (
     ErrorResolutionInput,
     ErrorResolutionTarget,
     Record,
 )
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 
 def error_records(
@@ -81,3 +88,38 @@ def error_message(exc: Exception) -> str:
 def build(upstream: Upstream) -> Outcome:
     pairs = [*upstream.template_pairs, *upstream.augmented_pairs, *upstream.mined_pairs]
     return error_records(pairs, templates=upstream.templates)
+
+
+MODEL_METRICS: dict[str, Callable[[Row], float]] = {
+    "verified_fix_rate": lambda r: float(bool(r["model"])),
+}
+
+
+def _fix_verified(fixed: str, target: str, schema: dict[str, dict[str, str]]) -> bool:
+    from ibert_inference import ibis_to_sql, verify_pair
+
+    reference, _ = safe(lambda: ibis_to_sql(target, schema))
+    return bool(reference) and verify_pair(reference, fixed, schema).ok
+
+
+def evaluate_error_resolution(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
+    from ibert_inference.tasks.error_resolution import fix_code
+
+    scores = TaskScores("error_resolution")
+    for record in records:
+        code, schema = record.input_as(ErrorResolutionInput).code, record.table_schemas
+        target = record.target_as(ErrorResolutionTarget).code
+        row: dict[str, Any] = {"id": record.id}
+        for path, used in scoring_paths(model):
+            result, error = safe(lambda: fix_code(code, schema=schema, model=used))  # noqa: B023
+            ok = bool(result and result.ok) and _fix_verified(result.output, target, schema)
+            row[path], row[f"{path}_source"] = ok, getattr(result, "source", error)
+        row.setdefault("model", None)
+        scores.rows.append(row)
+    scores.summary = {
+        "verified_fix_rate_deterministic": mean([r["deterministic"] for r in scores.rows]),
+        "verified_fix_rate_model": mean([bool(r["model"]) for r in scores.rows]),
+    }
+    return scores

@@ -1,16 +1,30 @@
-"""ibis_to_sql records: verified Ibis code compiled by Ibis for several dialects."""
+"""ibis_to_sql on the Dagster side: verified Ibis code compiled by Ibis for several dialects;
+scored by execution accuracy on DuckDB."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ibert_assets.outcome import Outcome
 from ibert_assets.tasks.common import DEFAULT_DIALECTS, Upstream, derived
+from ibert_assets.tasks.scoring import (
+    Execution,
+    Row,
+    TaskScores,
+    execution_accuracy,
+    model_demonstrations,
+    safe,
+)
 from ibert_inference.dataset.record import (
     IbisToSqlInput,
     IbisToSqlTarget,
     Record,
 )
+
+if TYPE_CHECKING:
+    from ibert_inference.dataset.layout import StoreLayout
+    from ibert_inference.model.language_model import LanguageModel
 
 
 def ibis_to_sql_records(
@@ -69,3 +83,43 @@ def build(upstream: Upstream) -> Outcome:
     )
     built.extend(ibis_to_sql_records(upstream.augmented_pairs, ["duckdb"]))
     return built
+
+
+MODEL_METRICS: dict[str, Callable[[Row], float]] = {
+    "execution_accuracy": lambda r: float(bool(r["model"])),
+}
+
+
+def scorable(record: Record) -> bool:
+    if isinstance(record.input, IbisToSqlInput):
+        # an input without a dialect is DuckDB's; one that names none (null) is not scored
+        return "dialect" not in record.input.model_fields_set or record.input.dialect == "duckdb"
+    return True
+
+
+def evaluate_ibis_to_sql(
+    records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
+) -> TaskScores:
+    from ibert_inference import ibis_to_sql, verify_pair
+    from ibert_inference.model.prompts import extract_code, to_sql_prompt
+
+    duck = [r for r in records if scorable(r)]
+    conversations = [
+        to_sql_prompt(
+            r.input_as(IbisToSqlInput).ibis,
+            r.table_schemas,
+            "duckdb",
+            model_demonstrations(model, "ibis_to_sql", r.input),
+        )
+        for r in duck
+    ]
+    replies = model.generate(conversations) if model is not None and duck else []
+
+    def judge(record: Record, reply: str | None) -> Execution:
+        code, schema = record.input_as(IbisToSqlInput).ibis, record.table_schemas
+        sql, error = safe(lambda: ibis_to_sql(code, schema))
+        deterministic = bool(sql) and verify_pair(sql, code, schema).ok
+        model_ok = None if reply is None else verify_pair(extract_code(reply), code, schema).ok
+        return deterministic, model_ok, error
+
+    return execution_accuracy("ibis_to_sql", duck, replies, judge)

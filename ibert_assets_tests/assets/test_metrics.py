@@ -3,7 +3,8 @@
 from pathlib import Path
 from typing import Any
 
-from ibert_assets.evaluation.metrics import evaluate_task, sample, token_f1
+from ibert_assets.evaluation.metrics import evaluate_task, sample
+from ibert_assets.tasks.scoring import token_f1
 from ibert_assets_tests.conftest import make_record
 from ibert_assets_tests.scripted_model import ScriptedModel
 from ibert_inference.dataset.layout import StoreLayout

@@ -2,12 +2,13 @@ import docstring_parser
 import pytest
 
 from ibert_assets.splits.dedup import normalized_text
-from ibert_assets.tasks import BUILDERS, build_task
+from ibert_assets.tasks import PARTS, build_task
 from ibert_assets.tasks.documentation import docstring_documents, documentation_records
 from ibert_assets.tasks.error_resolution import error_records
 from ibert_assets.tasks.ibis_to_sql import ibis_to_sql_records
 from ibert_assets_tests.conftest import make_record
 from ibert_inference.dataset.record import TASKS, Record
+from ibert_inference.tasks.registry import spec
 
 
 def pair(
@@ -140,6 +141,8 @@ def test_one_function_gets_one_docstring():
 
 
 def test_every_task_has_its_derivation_and_an_unknown_one_is_refused():
-    assert set(BUILDERS) == set(TASKS)
+    assert set(PARTS) == set(TASKS)
+    for task, found in PARTS.items():  # the figures the inference registry names
+        assert tuple(found.model_metrics) == spec(task).metrics
     with pytest.raises(ValueError, match="unknown task 'translate': expected one of sql_to_ibis"):
         build_task("translate", template_pairs=[], augmented_pairs=[], mined=[], docs=[])
