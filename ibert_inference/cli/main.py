@@ -37,7 +37,7 @@ from ibert_inference.errors import (
     UnknownNameError,
     UnsupportedSQLError,
 )
-from ibert_inference.tasks.registry import VERBS, by_alias, by_verb
+from ibert_inference.tasks.registry import VERBS, by_alias, by_verb, spec
 
 if TYPE_CHECKING:
     from ibert_inference.cli.config import CliConfig
@@ -527,10 +527,12 @@ def _print_result(result: TaskResult, *, as_json: bool) -> None:
     elif result.output:
         inferred = result.details.get("inferred_schema")
         if inferred:  # said in the output itself, as a comment of the output's language
-            where = "SQL" if result.task == "sql_to_ibis" else "code"
-            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql", where=where))
+            task = spec(result.task)
+            where = "SQL" if task.reads == "sql" else "code"
+            sql = task.writes == "sql"
+            print(inferred_schema_comment(inferred, sql=sql, where=where))
             for note in result.details.get("inferred_schema_notes", []):
-                print(f"{'--' if result.task == 'ibis_to_sql' else '#'} assumed: {note}")
+                print(f"{'--' if sql else '#'} assumed: {note}")
         print(result.output.rstrip("\n"))
 
 

@@ -21,12 +21,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ibert_inference.errors import IbertError
 
 if TYPE_CHECKING:  # the command line reads the registry without loading the record's models
     from ibert_inference.dataset.record import Task
+
+
+Language = Literal["sql", "python", "text"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class TaskSpec:
     command imports only what its task needs)."""
     metrics: tuple[str, ...]
     """The figures the task's evaluation reports per model variant."""
+    reads: Language = "python"
+    """The language of the task's input (what a schema inferred from it was read from)."""
+    writes: Language = "python"
+    """The language of its output (how a comment in the output is written)."""
 
     def served(self) -> Callable[..., Any]:
         """The function that serves the task."""
@@ -69,6 +76,7 @@ SPECS: tuple[TaskSpec, ...] = (
         "compile Ibis code to SQL (exact, no model)",
         "ibert_inference.tasks.ibis_to_sql:to_sql",
         ("execution_accuracy",),
+        writes="sql",
     ),
     TaskSpec(
         "sql_to_ibis",
@@ -77,6 +85,7 @@ SPECS: tuple[TaskSpec, ...] = (
         "translate SQL to Ibis code, verified",
         "ibert_inference.tasks.sql_to_ibis:from_sql",
         ("execution_accuracy",),
+        reads="sql",
     ),
     TaskSpec(
         "error_resolution",
@@ -93,6 +102,8 @@ SPECS: tuple[TaskSpec, ...] = (
         "answer a question about Ibis, with citations",
         "ibert_inference.tasks.qa:answer_question",
         ("answer_overlap", "citation_rate"),
+        reads="text",
+        writes="text",
     ),
     TaskSpec(
         "documentation",
