@@ -54,3 +54,9 @@ def test_an_alias_runs_its_tasks_subcommand(capsys):
     assert "ibert to-sql: error" in capsys.readouterr().err
     assert alias_main(["--help"], alias="ibert-nothing") == 2
     assert "unknown command 'ibert-nothing'" in capsys.readouterr().err
+
+
+def test_every_verb_has_a_handler():
+    from ibert_inference.cli.main import HANDLERS
+
+    assert tuple(HANDLERS) == VERBS
