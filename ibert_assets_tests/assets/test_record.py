@@ -151,3 +151,13 @@ def test_the_group_key_prefers_the_stored_group_then_the_file_then_the_template(
                     "line_end": 2, "license": "MIT"},
     )  # fmt: skip
     assert Record.model_validate(mined).group_key() == "file:r/a.py"
+
+
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    from ibert_assets.splits import assign
+    from ibert_inference.dataset import record
+
+    assert doctest.testmod(record).failed == 0
+    assert doctest.testmod(assign).failed == 0

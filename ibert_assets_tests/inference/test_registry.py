@@ -60,3 +60,13 @@ def test_every_verb_has_a_handler():
     from ibert_inference.cli.main import HANDLERS
 
     assert tuple(HANDLERS) == VERBS
+
+
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    from ibert_inference.model import demonstrations, prompts, retrieval
+    from ibert_inference.tasks import registry
+
+    for module in (registry, prompts, demonstrations, retrieval):
+        assert doctest.testmod(module).failed == 0, module.__name__
