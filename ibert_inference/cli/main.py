@@ -37,7 +37,7 @@ from ibert_inference.errors import (
     UnknownNameError,
     UnsupportedSQLError,
 )
-from ibert_inference.tasks.registry import VERBS, by_alias, by_verb, spec
+from ibert_inference.tasks.registry import VERBS, TaskSpec, by_alias, by_verb
 
 if TYPE_CHECKING:
     from ibert_inference.cli.config import CliConfig
@@ -220,7 +220,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    _print_result(result, as_json=args.json)
+    _print_result(result, by_verb(args.command), as_json=args.json)
     if not result.ok:
         details = result.details
         reason = details.get("reason") or details.get("unsupported") or "nothing could be verified"
@@ -521,13 +521,12 @@ def _text_or_file(value: str, flag: str) -> str:
     return value
 
 
-def _print_result(result: TaskResult, *, as_json: bool) -> None:
+def _print_result(result: TaskResult, task: TaskSpec, *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=str))
     elif result.output:
         inferred = result.details.get("inferred_schema")
         if inferred:  # said in the output itself, as a comment of the output's language
-            task = spec(result.task)
             where = "SQL" if task.reads == "sql" else "code"
             sql = task.writes == "sql"
             print(inferred_schema_comment(inferred, sql=sql, where=where))
