@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ibert_inference.dataset.record import Record, SqlToIbisInput, SqlToIbisTarget
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 SHOWN_MISSES = 12
@@ -72,13 +74,15 @@ def data_pairs(data_dir: Path) -> Iterator[Pair]:
     for path in sorted(data_dir.rglob("*.jsonl")):
         if path.name.endswith(".rejects.jsonl"):
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line) if line.strip() else {}
-            if record.get("task") != "sql_to_ibis":
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            data = json.loads(line) if line.strip() else {}
+            if data.get("task") != "sql_to_ibis":  # other files of the store hold other rows
                 continue
-            schema = {name: t["schema"] for name, t in record["context"]["tables"].items()}
-            origin = f"{path.parent.name}/{record.get('meta', {}).get('family', path.stem)}"
-            yield Pair(record["input"]["sql"], record["target"]["ibis"], schema, origin)
+            record = Record.from_dict(data, where=f"{path}:{number}")
+            origin = f"{path.parent.name}/{record.meta.family or path.stem}"
+            given, wanted = record.input_as(SqlToIbisInput), record.target_as(SqlToIbisTarget)
+            yield Pair(given.sql, wanted.ibis, record.table_schemas, origin)
 
 
 def sample_pairs(data_dir: Path | None, seed: int, count: int) -> tuple[list[Pair], list[Pair]]:

@@ -58,7 +58,7 @@ def templates_at(ref: str, into: Path) -> Path:
 
 
 def build_figures(stems: list[str]) -> None:
-    from ibert_assets.multitask.derive import TASKS, build_task
+    from ibert_assets.tasks import TASKS, build_task
     from ibert_assets.templates.verified_pairs import (
         build_augmented_examples,
         build_template_examples,

@@ -22,7 +22,15 @@ from pydantic import Field
 from ibert_assets.metadata import per_partition_figures
 from ibert_assets.settings import Settings
 from ibert_assets.store import DatasetStore, partition_path, read_rejects
-from ibert_inference.dataset.record import Record, record_json_schema, records_from_lines
+from ibert_inference.dataset.record import (
+    IbisToSqlInput,
+    IbisToSqlTarget,
+    Record,
+    SqlToIbisInput,
+    SqlToIbisTarget,
+    record_json_schema,
+    records_from_lines,
+)
 
 REVERIFY_SEED_OFFSET = 1_000
 # Dagster 1.13's notice on every check of a partitioned asset; the project relies on that preview
@@ -217,15 +225,15 @@ def verify_record(record: Record, seed: int) -> Any:
     """Verify a pair record (sql_to_ibis or ibis_to_sql in DuckDB); None for other tasks."""
     from ibert_inference import verify_pair
 
-    schema = record.table_schemas
-    if record.task == "sql_to_ibis":
+    schema, given, wanted = record.table_schemas, record.input, record.target
+    if isinstance(given, SqlToIbisInput) and isinstance(wanted, SqlToIbisTarget):
         return verify_pair(
-            record.input["sql"], record.target["ibis"], schema, seed=seed,
-            dialect=record.input.get("dialect") or "duckdb",
-        )  # fmt: skip
-    dialect = record.input.get("dialect") or record.dialect or "duckdb"
-    if record.task == "ibis_to_sql" and dialect == "duckdb" and schema:
-        return verify_pair(record.target["sql"], record.input["ibis"], schema, seed=seed)
+            given.sql, wanted.ibis, schema, seed=seed, dialect=given.dialect or "duckdb"
+        )
+    if isinstance(given, IbisToSqlInput) and isinstance(wanted, IbisToSqlTarget):
+        dialect = given.dialect or record.dialect or "duckdb"
+        if dialect == "duckdb" and schema:
+            return verify_pair(wanted.sql, given.ibis, schema, seed=seed)
     return None
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ibert_inference.dataset.record import Record
+from ibert_inference.dataset.record import IbisToSqlTarget, Record, SqlToIbisInput
 
 # Column-name roles (a regular expression over the lowercased name) and the Ibis dtypes a column
 # of that role may have. A schema that gives ``quantity`` a date or ``price`` a boolean teaches a
@@ -73,14 +73,14 @@ def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
 def sql_of(record: Record) -> tuple[str, str] | None:
     """The SQL a record is about (its input, else its target) and that SQL's dialect."""
     for value in (record.input, record.target):
-        if value.get("sql"):
-            return str(value["sql"]), str(value.get("dialect") or record.dialect or "duckdb")
+        if isinstance(value, SqlToIbisInput | IbisToSqlTarget) and value.sql:
+            return value.sql, value.dialect or record.dialect or "duckdb"
     return None
 
 
 def input_key(record: Record) -> str:
     """The record's task and input as one comparable text (:func:`task_input_key`)."""
-    return task_input_key(record.task, record.input)
+    return task_input_key(record.task, record.input.to_dict())
 
 
 def task_input_key(task: str, input: Mapping[str, Any]) -> str:
@@ -126,7 +126,9 @@ def task_figures(records: Iterable[Record]) -> dict[str, TaskFigures]:
         shapes: set[str] = set()
         sources: Counter[str] = Counter()
         for record in items:
-            targets[input_key(record)].add(json.dumps(_fold(record.target), sort_keys=True))
+            targets[input_key(record)].add(
+                json.dumps(_fold(record.target.to_dict()), sort_keys=True)
+            )
             found = sql_of(record)
             shape = sql_shape(*found) if found else None
             if shape is not None:
@@ -146,7 +148,7 @@ def inputs_with_several_targets(records: Iterable[Record]) -> dict[str, set[str]
     """Each input key that has more than one distinct target, with those targets."""
     targets: dict[str, set[str]] = defaultdict(set)
     for record in records:
-        targets[input_key(record)].add(json.dumps(_fold(record.target), sort_keys=True))
+        targets[input_key(record)].add(json.dumps(_fold(record.target.to_dict()), sort_keys=True))
     return {key: found for key, found in targets.items() if len(found) > 1}
 
 

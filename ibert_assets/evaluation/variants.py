@@ -8,11 +8,13 @@ are reported apart. The lift is the fine-tuned (or retrieval) score minus the ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ibert_assets.evaluation.metrics import EVALUATORS, sample
+from ibert_assets.evaluation.metrics import sample
+from ibert_assets.tasks import parts
+from ibert_assets.tasks.scoring import Row
 from ibert_inference.dataset.record import Record
 
 if TYPE_CHECKING:
@@ -21,26 +23,6 @@ if TYPE_CHECKING:
 
 VARIANTS = ("base", "base+retrieval", "fine_tuned")
 GROUPS = ("all", "held_out", "seen", "untemplated")
-
-Row = dict[str, Any]  # what an evaluator scored on one example
-# What each task's model path scored on one example, from the evaluator's row.
-MODEL_METRICS: dict[str, dict[str, Callable[[Row], float]]] = {
-    "sql_to_ibis": {"execution_accuracy": lambda r: float(bool(r["model"]))},
-    "ibis_to_sql": {"execution_accuracy": lambda r: float(bool(r["model"]))},
-    "error_resolution": {"verified_fix_rate": lambda r: float(bool(r["model"]))},
-    "code_completion": {
-        "validity": lambda r: float(bool(r["valid"])),
-        "exact_match": lambda r: float(bool(r["exact"])),
-    },
-    "qa": {
-        "answer_overlap": lambda r: float(r["overlap_model"] or 0.0),
-        "citation_rate": lambda r: float(bool(r["cites_model"])),
-    },
-    "documentation": {
-        "parameter_coverage": lambda r: float(r["model"] or 0.0),
-        "model_docstring_share": lambda r: float(r.get("model_source") == "model"),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -97,12 +79,13 @@ def compare_variants(
     comparison = Comparison(task)
     for group in GROUPS:
         comparison.sizes[group] = sum(1 for g in group_of.values() if group in ("all", g))
-    metrics = MODEL_METRICS[task]
+    task_parts = parts(task)
+    metrics = task_parts.model_metrics
     for variant in variants:
         if variant.model is None:
             comparison.skipped[variant.name] = variant.note or "no model"
             continue
-        result = EVALUATORS[task](chosen, variant.model, store)
+        result = task_parts.evaluate(chosen, variant.model, store)
         for row in result.rows:
             comparison.rows.append({**row, "variant": variant.name, "group": group_of[row["id"]]})
         for group in GROUPS:
@@ -122,7 +105,7 @@ def lift_table(comparison: Comparison) -> str:
         "retrieval lift | fine-tuning lift |\n|---|---|---:|---:|---:|---:|---:|---:|"
     )
     lines = [header]
-    for metric in MODEL_METRICS[comparison.task]:
+    for metric in parts(comparison.task).model_metrics:
         for group in GROUPS:
             values = [comparison.score(v, group, metric) for v in VARIANTS]
             if all(value is None for value in values):

@@ -22,7 +22,14 @@ from ibert_assets.mining.slicing import slice_allowed
 from ibert_assets.mining.snapshots import Snapshot, changed_files, snapshot_files
 from ibert_assets.mining.sql_author import SAMPLE_WEIGHT, sql_author
 from ibert_assets.outcome import Outcome, Reject
-from ibert_inference.dataset.record import NOT_APPLICABLE, VERIFIED, Record, make_id
+from ibert_inference.dataset.record import (
+    NOT_APPLICABLE,
+    VERIFIED,
+    IbisToSqlInput,
+    Record,
+    SqlToIbisInput,
+    make_id,
+)
 from ibert_inference.errors import IbertError
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema.infer_sql import SchemaInferenceError, infer_schema
@@ -386,6 +393,13 @@ def _reject(snippet: Snippet, snapshot: Snapshot, status: str, reason: str) -> R
 
 
 def _dedup_key(record: Record) -> str:
-    body = record.input.get("sql") or record.input.get("ibis") or repr(record.input)
+    given = record.input
+    body = (
+        given.sql
+        if isinstance(given, SqlToIbisInput)
+        else given.ibis
+        if isinstance(given, IbisToSqlInput)
+        else repr(given.to_dict())
+    )
     normalized = " ".join(str(body).lower().split())
     return hashlib.sha256(f"{record.task}|{normalized}".encode()).hexdigest()

@@ -8,13 +8,13 @@ from pydantic import Field
 
 from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
-from ibert_assets.multitask.derive import build_task
-from ibert_assets.multitask.task_templates import TaskTemplates
 from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
 from ibert_assets.quality_checks import quality_checks
 from ibert_assets.settings import Settings
 from ibert_assets.store import DatasetStore
+from ibert_assets.tasks import build_task
+from ibert_assets.tasks.task_templates import TaskTemplates
 from ibert_inference.dataset.record import Record
 
 REVERIFY_SAMPLE = 200

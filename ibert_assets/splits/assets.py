@@ -19,7 +19,7 @@ from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
 from ibert_assets.quality_checks import quality_checks
 from ibert_assets.settings import Settings
-from ibert_assets.splits.assign import SPLITS, assign_splits, group_key
+from ibert_assets.splits.assign import SPLITS, assign_splits
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
 from ibert_assets.store import DatasetStore, SplitDataset, write_atomic
@@ -151,8 +151,8 @@ def leakage_check(store: DatasetStore) -> checks.CheckOutcome:
     for index, split in enumerate(SPLITS):
         for other in SPLITS[index + 1 :]:
             overlaps += len(exact_overlap(stored[split], stored[other]))
-            groups = {group_key(r) for r in stored[split]}
-            shared_groups += len(groups & {group_key(r) for r in stored[other]})
+            groups = {r.group_key() for r in stored[split]}
+            shared_groups += len(groups & {r.group_key() for r in stored[other]})
     return checks.CheckOutcome(
         passed=overlaps == 0 and shared_groups == 0,
         description=f"{overlaps} inputs and {shared_groups} groups shared between splits",

@@ -1,14 +1,16 @@
 """Split assignment by group, sized 80/10/10, with whole templates held out for testing.
 
-Every record of a group (one template family, one mined file) lands in one split, and so do
-groups joined by a near-duplicate cluster or a shared input. The test split holds two kinds of
-unseen data: whole *templates* (a schema and domain no training record comes from, about half
-of the test split) and unseen *families* or files of the other templates. Records of the
-evaluation splits say which in ``meta.held_out`` (``template`` or ``group``).
+Every record of a group (:meth:`Record.group_key`: one template family, one mined file) lands
+in one split, and so do groups joined by a near-duplicate cluster or a shared input. The test
+split holds two kinds of unseen data: whole *templates* (a schema and domain no training record
+comes from, about half of the test split) and unseen *families* or files of the other
+templates. Records of the evaluation splits say which in ``meta.held_out`` (``template`` or
+``group``).
 
 >>> from ibert_inference.dataset.record import Record, make_id
 >>> records = [
-...     Record(id=make_id("qa", {"q": i}, {}), task="qa", input={"q": i}, target={},
+...     Record(id=make_id("qa", {"question": f"q{i}"}, {"answer": "a"}), task="qa",
+...            input={"question": f"q{i}"}, target={"answer": "a"},
 ...            meta={"source": "docs", "group": f"g{i}"})
 ...     for i in range(100)
 ... ]
@@ -28,18 +30,6 @@ from ibert_inference.dataset.record import Record
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
-
-
-def group_key(record: Record) -> str:
-    """What must never straddle splits: one template example's variants, or one mined file."""
-    meta, provenance = record.meta, record.provenance
-    if meta.extra("group"):
-        return str(meta.extra("group"))
-    if provenance is not None and provenance.path:
-        return f"file:{provenance.repo}/{provenance.path}"
-    if meta.template:
-        return f"template:{meta.template}/{meta.family if meta.family is not None else ''}"
-    return f"record:{record.id}"
 
 
 # the share of the test split that whole held-out templates take (the rest: unseen families)
@@ -65,7 +55,7 @@ def assign_splits(
     prefix with two completions), share one split: no input ever appears in two splits."""
     components: DisjointSet[str] = DisjointSet()
     for record in records:
-        group = f"g:{group_key(record)}"
+        group = f"g:{record.group_key()}"
         cluster = f"c:{cluster_of.get(record.id, record.id)}"
         same_input = f"i:{normalized_input(record)}"
         for node in (group, cluster, same_input):
@@ -80,7 +70,7 @@ def assign_splits(
             name[top] = min(name.get(top, node[2:]), node[2:])
     members: dict[str, list[Record]] = {}
     for record in sorted(records, key=lambda r: r.id):
-        members.setdefault(name[components[f"g:{group_key(record)}"]], []).append(record)
+        members.setdefault(name[components[f"g:{record.group_key()}"]], []).append(record)
     return _fill_splits(members, fractions)
 
 

@@ -35,11 +35,12 @@ def _fold(value: Any) -> Any:
 
 def normalized_text(record: Record) -> str:
     """Task, input and target as one string, every text lowercased and whitespace-folded."""
-    return json.dumps(_fold([record.task, record.input, record.target]), sort_keys=True)
+    fields = [record.task, record.input.to_dict(), record.target.to_dict()]
+    return json.dumps(_fold(fields), sort_keys=True)
 
 
 def normalized_input(record: Record) -> str:
-    return json.dumps(_fold(record.input), sort_keys=True)
+    return json.dumps(_fold(record.input.to_dict()), sort_keys=True)
 
 
 def shingles(text: str, size: int = 5) -> set[str]:

@@ -10,7 +10,14 @@ from typing import Any
 from ibert_assets.outcome import Outcome
 from ibert_assets.templates.augment import Pair, variants
 from ibert_assets.templates.loader import TemplateExample, expand_template, load_template
-from ibert_inference.dataset.record import VERIFIED, Record, make_id
+from ibert_inference.dataset.record import (
+    VERIFIED,
+    Record,
+    SqlToIbisInput,
+    SqlToIbisTarget,
+    make_id,
+    template_group,
+)
 
 
 def pair_record(
@@ -61,7 +68,7 @@ def example_meta(example: TemplateExample, source: str = "template") -> dict[str
         # the values the query's columns may hold: augmentation draws new literals from them
         **({"domains": example.domains} if example.domains else {}),
         # all variations of a family share a split: they differ only in literals
-        "group": f"template:{example.template}/{example.family}",
+        "group": template_group(example.template, example.family),
     }
 
 
@@ -100,8 +107,11 @@ def build_augmented_examples(
     records = list(records)
     outcome = Outcome(seen={record.id for record in records})  # an original is no variant
     for index, record in enumerate(records):
+        given, wanted = record.input, record.target
+        if not isinstance(given, SqlToIbisInput) or not isinstance(wanted, SqlToIbisTarget):
+            raise TypeError(f"record {record.id} is a {record.task} record, not a pair")
         pair = Pair(
-            record.input["sql"], record.target["ibis"], record.table_schemas,
+            given.sql, wanted.ibis, record.table_schemas,
             description=record.meta.description or "", domains=dict(record.meta.domains or {}),
         )  # fmt: skip
         for variant in variants(pair, seed=seed + index, renames=renames):

@@ -68,8 +68,7 @@ def tokenize_records(
             result.counts["other_task"] += 1
             continue
         try:
-            # the inference package reads records as the JSON objects they are stored as
-            conversation, reply = record_conversation(record.to_dict(), store=store)
+            conversation, reply = record_conversation(record, store=store)
         except IbertError:
             result.counts["dropped_malformed"] += 1
             continue

@@ -1,17 +1,17 @@
-from ibert_assets.splits.assign import assign_splits, group_key
+from ibert_assets.splits.assign import assign_splits
 from ibert_assets.splits.dedup import deduplicate
 from ibert_assets_tests.assets.test_dedup import LONG_SQL, record
 from ibert_assets_tests.conftest import make_record
 
 
 def test_group_keys_follow_template_examples_and_mined_files():
-    assert group_key(record("SELECT 1", group="tmpl:joins:3")) == "tmpl:joins:3"
+    assert record("SELECT 1", group="tmpl:joins:3").group_key() == "tmpl:joins:3"
     provenance = {"repo": "ibis", "url": "u", "commit": "c", "path": "a/b.py",
                   "line_start": 1, "line_end": 2, "license": "MIT"}  # fmt: skip
     mined = make_record(source="mined", provenance=provenance)
-    assert group_key(mined) == "file:ibis/a/b.py"
+    assert mined.group_key() == "file:ibis/a/b.py"
     alone = make_record(source="docs")
-    assert group_key(alone) == f"record:{alone.id}"
+    assert alone.group_key() == f"record:{alone.id}"
 
 
 def templated(template: str, family: str, index: int):

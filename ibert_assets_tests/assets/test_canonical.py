@@ -1,6 +1,6 @@
-from ibert_assets.multitask.canonical import canonical_style, one_target_per_input
-from ibert_assets.multitask.derive import sql_to_ibis_records
 from ibert_assets.quality import inputs_with_several_targets
+from ibert_assets.tasks.canonical import canonical_style, one_target_per_input
+from ibert_assets.tasks.sql_to_ibis import sql_to_ibis_records
 from ibert_assets_tests.conftest import make_record
 from ibert_inference.dataset.record import Record
 from ibert_inference.verify.pair import verify_pair

@@ -1,4 +1,4 @@
-from ibert_assets.multitask.completion import completion_cuts
+from ibert_assets.tasks.completion import completion_cuts
 from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 CODE = (

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from ibert_assets.training.examples import IGNORE_INDEX, collate, render_prompt, tokenize_records
 from ibert_assets_tests.assets.test_sft import sql_record
 from ibert_inference.model.prompts import record_conversation
@@ -19,7 +22,7 @@ def test_only_the_reply_is_learned_and_the_prompt_is_the_served_one(tiny_model_d
     tokenizer = tokenizer_of(tiny_model_dir)
     record = sql_record(7)
     (example,) = tokenize_records([record], tokenizer, max_length=4096).examples
-    conversation, reply = record_conversation(record.to_dict())
+    conversation, reply = record_conversation(record)
     prompt = tokenizer(render_prompt(tokenizer, conversation), add_special_tokens=False)
     size = len(prompt["input_ids"])
     assert example.input_ids[:size] == prompt["input_ids"]
@@ -31,12 +34,13 @@ def test_only_the_reply_is_learned_and_the_prompt_is_the_served_one(tiny_model_d
 
 def test_what_does_not_fit_or_is_malformed_is_dropped_and_counted(tiny_model_dir: Path):
     tokenizer = tokenizer_of(tiny_model_dir)
-    malformed = sql_record(1).replace(target={})
-    other = sql_record(2).replace(task="qa")
+    with pytest.raises(ValidationError):  # a malformed record cannot even be made
+        sql_record(1).replace(target={})
+    other = sql_record(2).replace(task="qa", input={"question": "q"}, target={"answer": "a"})
     built = tokenize_records(
-        [sql_record(3), malformed, other], tokenizer, max_length=4096, tasks=["sql_to_ibis"]
+        [sql_record(3), other], tokenizer, max_length=4096, tasks=["sql_to_ibis"]
     )
-    assert dict(built.counts) == {"kept_sql_to_ibis": 1, "dropped_malformed": 1, "other_task": 1}
+    assert dict(built.counts) == {"kept_sql_to_ibis": 1, "other_task": 1}
     short = tokenize_records([sql_record(3)], tokenizer, max_length=20)
     assert short.examples == [] and short.counts["dropped_too_long"] == 1
 

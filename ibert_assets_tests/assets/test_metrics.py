@@ -3,7 +3,8 @@
 from pathlib import Path
 from typing import Any
 
-from ibert_assets.evaluation.metrics import evaluate_task, sample, token_f1
+from ibert_assets.evaluation.metrics import evaluate_task, sample
+from ibert_assets.tasks.scoring import token_f1
 from ibert_assets_tests.conftest import make_record
 from ibert_assets_tests.scripted_model import ScriptedModel
 from ibert_inference.dataset.layout import StoreLayout
@@ -29,11 +30,11 @@ SQL_TO_IBIS = [
 
 
 def test_sql_to_ibis_scores_the_model_by_execution_beside_the_translator():
-    by_sql = {r.input["sql"]: r for r in SQL_TO_IBIS}
+    by_sql = {r.input.sql: r for r in SQL_TO_IBIS}
     ordered = sample(SQL_TO_IBIS, "sql_to_ibis", 10)
     replies = [
         # right for the first sampled record, an off-by-one boundary for the second
-        f"```python\n{by_sql[ordered[0].input['sql']].target['ibis']}\n```",
+        f"```python\n{by_sql[ordered[0].input.sql].target.ibis}\n```",
         "```python\nresult = orders.filter(_.amount >= 10).select('id')\n```",
     ]
     scores = evaluate_task("sql_to_ibis", SQL_TO_IBIS, ScriptedModel(replies), sample_size=10)

@@ -57,21 +57,22 @@ def test_unsafe_and_broken_files_are_skipped_and_counted_never_run(mined):
     assert code.skipped["malformed_notebook"] == 1 and code.skipped["python_syntax_error"] == 1
     assert not mined["marker"].exists()
     hostile = [r for r in code.records if r.provenance.path == "hostile.py"]
-    assert [r.input["sql"] for r in hostile] == [
-        "SELECT\n  id\nFROM accounts\nWHERE\n  balance < 0"
-    ]
+    assert [r.input.sql for r in hostile] == ["SELECT\n  id\nFROM accounts\nWHERE\n  balance < 0"]
 
 
 def test_ibis_code_must_compile_to_sql_that_runs_and_names_its_tables(mined):
     reasons = {r["status"]: r["reason"] for r in mined["code"].rejects}
     assert "unbound_table_" in reasons["unnamed_table"]
-    assert not any("unbound_table" in r.target.get("sql", "") for r in mined["code"].records)
+    assert not any("unbound_table" in getattr(r.target, "sql", "") for r in mined["code"].records)
     compiled = [r for r in mined["code"].records if r.task == "ibis_to_sql"]
     assert compiled and all(r.verification.databases >= 5 for r in compiled)
 
 
 def test_duplicates_within_the_repository_are_dropped(mined):
-    keys = Counter(r.input.get("sql") or r.input.get("ibis") for r in mined["code"].records)
+    keys = Counter(
+        getattr(r.input, "sql", None) or getattr(r.input, "ibis", None)
+        for r in mined["code"].records
+    )
     assert max(keys.values()) == 1
     assert mined["code"].counts["duplicates"] >= 1  # queries_copy.sql repeats queries.sql
 

@@ -1,7 +1,7 @@
 import pytest
 
-from ibert_assets.multitask.derive import error_message
-from ibert_assets.multitask.mutations import (
+from ibert_assets.tasks.error_resolution import error_message
+from ibert_assets.tasks.mutations import (
     and_instead_of_ampersand,
     date_compared_with_number,
     deprecated_api,
@@ -88,7 +88,7 @@ def test_removed_method_names_of_earlier_ibis_versions():
 
 
 def test_error_messages_name_their_type_once():
-    from ibert_assets.multitask.derive import error_records
+    from ibert_assets.tasks.error_resolution import error_records
     from ibert_assets_tests.conftest import make_record
 
     pair = make_record(
@@ -97,6 +97,6 @@ def test_error_messages_name_their_type_once():
     build = error_records([pair], per_pair=8)
     assert build.records
     for record in build.records:
-        error = record.input["error"]
+        error = record.input.error
         kind = error.split(":", 1)[0]
         assert not error.startswith(f"{kind}: {kind}:"), error

@@ -25,7 +25,10 @@ def test_an_sql_input_with_two_targets_fails_other_tasks_are_counted():
     twice = [*clean, pair("SELECT a FROM t", "result = t.select(_.a)")]
     outcome = one_target_check(twice)
     assert not outcome.passed and outcome.metadata["strict_ambiguous_inputs"] == 1
-    completions = [r.replace(task="code_completion", input={"prefix": "x"}) for r in twice]
+    completions = [
+        r.replace(task="code_completion", input={"prefix": "x"}, target={"completion": r.ibis_code})
+        for r in twice
+    ]
     outcome = one_target_check(completions)
     assert outcome.passed and outcome.metadata["other_ambiguous_inputs"] == 1
 

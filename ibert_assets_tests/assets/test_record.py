@@ -5,7 +5,16 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from ibert_inference.dataset.record import Record, RecordError, make_id, record_json_schema
+from ibert_inference.dataset.record import (
+    IbisToSqlInput,
+    QaInput,
+    Record,
+    RecordError,
+    SqlToIbisInput,
+    SqlToIbisTarget,
+    make_id,
+    record_json_schema,
+)
 
 
 def pair_record(**overrides) -> dict:
@@ -87,3 +96,68 @@ def test_a_line_that_is_not_a_record_names_where_and_which_field():
     with pytest.raises(RecordError, match=r"^f\.jsonl:7: verification\.status: "):
         line = json.dumps(pair_record(verification={"method": "m", "status": "perhaps"}))
         Record.from_json(line, where="f.jsonl:7")
+
+
+def test_input_and_target_are_the_tasks_own_types():
+    record = Record.model_validate(pair_record())
+    assert isinstance(record.input, SqlToIbisInput) and isinstance(record.target, SqlToIbisTarget)
+    assert record.input.sql == "SELECT a FROM t" and record.ibis_code == "result = t.select('a')"
+    with pytest.raises(ValidationError):
+        record.input.sql = "DROP TABLE t"  # type: ignore[misc]  # frozen
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"task": "qa"},  # a question record holding a SQL input
+        {"input": {"sql": "SELECT 1", "dialect": "duckdb", "run": "os.system"}},  # unknown field
+        {"input": {"dialect": "duckdb"}},  # no SQL
+        {"target": {"ibis": 3}},  # code that is not text
+        {"target": {"sql": "SELECT 1"}},  # the other direction's target
+    ],
+)
+def test_an_input_or_target_of_another_shape_is_refused_naming_the_field(broken: dict):
+    with pytest.raises(RecordError, match=r"^f\.jsonl:2: (input|target)[.:]"):
+        Record.from_json(json.dumps(pair_record(**broken)), where="f.jsonl:2")
+
+
+def test_copies_take_the_types_of_their_task():
+    record = Record.model_validate(pair_record())
+    question = record.replace(task="qa", input={"question": "q"}, target={"answer": "a"})
+    assert question.input == QaInput(question="q") and question.input_as(QaInput).question == "q"
+    with pytest.raises(TypeError, match="target of a qa record must be a QaTarget"):
+        record.replace(task="qa", input={"question": "q"})  # the SQL pair's target kept
+    with pytest.raises(TypeError, match="input of a sql_to_ibis record"):
+        record.replace(input=IbisToSqlInput(ibis="result = t"))
+    with pytest.raises(RecordError, match="is a sql_to_ibis record: no QaInput"):
+        record.input_as(QaInput)
+
+
+def test_typed_fields_hash_and_store_as_the_dicts_they_replace():
+    typed = make_id("qa", QaInput(question="q"), {"answer": "a"})
+    assert typed == make_id("qa", {"question": "q"}, {"answer": "a"})
+    assert SqlToIbisInput(sql="s", dialect=None).to_dict() == {"sql": "s", "dialect": None}
+    assert SqlToIbisInput(sql="s").to_dict() == {"sql": "s"}  # a field not given is not stored
+
+
+def test_the_group_key_prefers_the_stored_group_then_the_file_then_the_template():
+    meta = {"source": "template", "template": "shop", "family": "joins"}
+    assert Record.model_validate(pair_record(meta=meta)).group_key() == "template:shop/joins"
+    grouped = Record.model_validate(pair_record(meta={**meta, "group": "g"}))
+    assert grouped.group_key() == "g"
+    mined = pair_record(
+        meta={"source": "mined", "template": "shop"},
+        provenance={"repo": "r", "url": "u", "commit": "c", "path": "a.py", "line_start": 1,
+                    "line_end": 2, "license": "MIT"},
+    )  # fmt: skip
+    assert Record.model_validate(mined).group_key() == "file:r/a.py"
+
+
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    from ibert_assets.splits import assign
+    from ibert_inference.dataset import record
+
+    assert doctest.testmod(record).failed == 0
+    assert doctest.testmod(assign).failed == 0

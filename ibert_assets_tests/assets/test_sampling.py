@@ -31,8 +31,11 @@ def test_a_split_keeps_the_settings_tasks_and_samples_by_seed_whatever_the_input
     tiny_model_dir: Path,
 ):
     tokenizer = tokenizer_of(tiny_model_dir)
-    # sql records labelled qa: malformed for qa, so counted as dropped once they are tokenized
-    qa = [sql_record(n).replace(task="qa") for n in range(3)]
+    # records of another task, which would be tokenized (and counted) if they were not left out
+    qa = [
+        sql_record(n).replace(task="qa", input={"question": f"q{n}"}, target={"answer": "a"})
+        for n in range(3)
+    ]
     records = [sql_record(n) for n in range(10)] + qa
     settings = TrainingSettings(tasks=("sql_to_ibis",), max_examples=4, eval_examples=2, seed=1)
 
@@ -46,4 +49,4 @@ def test_a_split_keeps_the_settings_tasks_and_samples_by_seed_whatever_the_input
     validation = tokenized_split(records, tokenizer, settings, "validation")
     assert len(validation.examples) == 2  # only eval_examples are ever scored
     everything = tokenized_split(records, tokenizer, TrainingSettings(), "train")
-    assert dict(everything.counts) == {"kept_sql_to_ibis": 10, "dropped_malformed": 3}
+    assert dict(everything.counts) == {"kept_sql_to_ibis": 10, "kept_qa": 3}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ import pytest
 
 from ibert_assets_tests.scripted_model import ScriptedModel
 from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.dataset.record import Record
+from ibert_inference.errors import DataStoreError
 from ibert_inference.model.demonstrations import (
     ExampleIndex,
     ibis_features,
@@ -21,15 +24,29 @@ from ibert_inference.model.language_model import Model
 SCHEMA = {"tables": {"orders": {"schema": {"amount": "float64", "status": "string"}}}}
 
 
-def example(task: str, key: str, text: str, target: dict[str, Any] | None = None) -> dict:
+def record_id(key: str) -> str:
+    """A record id (16 hex digits) that stands for ``key``."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def example(task: str, key: str, text: str, target: dict[str, Any] | None = None) -> Record:
     field = {"sql_to_ibis": "sql", "code_completion": "prefix"}.get(task, "code")
-    return {
-        "id": key,
-        "task": task,
-        "context": SCHEMA,
-        "input": {field: text},
-        "target": target or {"ibis": "result = orders", "completion": ".limit(1)"},
-    }
+    given = {field: text, **({"error": "NameError: x"} if task == "error_resolution" else {})}
+    wanted = {
+        "sql_to_ibis": {"ibis": "result = orders"},
+        "code_completion": {"completion": ".limit(1)"},
+        "error_resolution": {"code": "result = orders"},
+    }[task]
+    return Record.from_dict(
+        {
+            "id": record_id(key),
+            "task": task,
+            "context": SCHEMA,
+            "input": given,
+            "target": target or wanted,
+            "meta": {"source": "template"},
+        }
+    )
 
 
 def test_sql_shape_beats_shared_words():
@@ -40,7 +57,10 @@ def test_sql_shape_beats_shared_words():
     same_words = example("sql_to_ibis", "words", "SELECT status, amount FROM orders")
     index = ExampleIndex("sql_to_ibis", [same_words, grouped])
     query = "SELECT status, COUNT(*) AS c FROM orders GROUP BY status"
-    assert [r["id"] for r in index.nearest(query, k=2)] == ["grouped", "words"]
+    assert [r.id for r in index.nearest(query, k=2)] == [
+        record_id("grouped"),
+        record_id("words"),
+    ]
 
 
 def test_literals_and_names_do_not_change_the_shape():
@@ -62,7 +82,7 @@ def test_a_record_is_never_its_own_demonstration_and_other_tasks_are_ignored():
     near = example("code_completion", "near", "result = orders.filter(_.amount > 5)")
     other_task = example("error_resolution", "fix", code)
     index = ExampleIndex("code_completion", [itself, near, other_task])
-    assert [r["id"] for r in index.nearest(code, k=3)] == ["near"]
+    assert [r.id for r in index.nearest(code, k=3)] == [record_id("near")]
 
 
 def sql_examples(path: Path) -> Path:
@@ -71,7 +91,7 @@ def sql_examples(path: Path) -> Path:
         for i in range(5)
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    path.write_text("".join(r.to_json() + "\n" for r in records))
     return path
 
 
@@ -115,7 +135,7 @@ def test_the_completion_task_shows_the_demonstrations(tmp_path: Path):
 
     path = tmp_path / "train.jsonl"
     shown = example("code_completion", "a", "result = orders.filter(_.amount > 3)")
-    path.write_text(json.dumps(shown) + "\n")
+    path.write_text(shown.to_json() + "\n")
     demonstrations = nearest_demonstrations(
         "code_completion", {"prefix": "result = orders"}, k=3, examples=path
     )
@@ -134,7 +154,7 @@ def test_the_features_are_computed_once_per_version_of_the_file(
     cache = tmp_path / "cache"
     path = tmp_path / "train.jsonl"
     records = [example("sql_to_ibis", f"r{i}", f"SELECT a FROM t WHERE a > {i}") for i in range(3)]
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    path.write_text("".join(r.to_json() + "\n" for r in records))
     first = demonstrations.example_index("sql_to_ibis", path, cache)
     assert first is not None and len(list((tmp_path / "cache").rglob("*.json"))) == 1
 
@@ -146,7 +166,16 @@ def test_the_features_are_computed_once_per_version_of_the_file(
     with pytest.raises(AssertionError):  # a query is parsed, never the stored records
         demonstrations.example_index("sql_to_ibis", path, cache).nearest("SELECT 1")  # type: ignore[union-attr]
     assert demonstrations.example_index("sql_to_ibis", path, cache).records == records  # type: ignore[union-attr]
-    path.write_text(json.dumps(records[0]) + "\n")  # a new version of the split
+    path.write_text(records[0].to_json() + "\n")  # a new version of the split
     demonstrations._INDEXES.clear()
     with pytest.raises(AssertionError, match="computed again"):
         demonstrations.example_index("sql_to_ibis", path, cache)
+
+
+def test_a_stored_line_that_is_not_a_record_is_named(tmp_path: Path):
+    path = tmp_path / "train.jsonl"
+    good = example("sql_to_ibis", "r1", "SELECT a FROM t WHERE a > 1")
+    broken = {**good.to_dict(), "target": {"completion": ".limit(1)"}}  # a pair's target is code
+    path.write_text(good.to_json() + "\n" + json.dumps(broken) + "\n")
+    with pytest.raises(DataStoreError, match=r"train\.jsonl:2: target\.ibis: Field required"):
+        nearest_demonstrations("sql_to_ibis", QUERY, k=1, examples=path)

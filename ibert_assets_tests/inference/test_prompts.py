@@ -7,21 +7,32 @@ from typing import Any
 import pytest
 
 from ibert_assets_tests.scripted_model import ScriptedModel
+from ibert_inference.dataset.record import Record
 from ibert_inference.errors import IbertError
-from ibert_inference.model.prompts import demonstration, extract_code, record_conversation
+from ibert_inference.model.prompts import (
+    demonstration,
+    extract_code,
+    record_conversation,
+    sql_to_ibis_conversation,
+)
 
 ORDERS = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}
 BIG = "result = orders.filter(_.amount > 10).select('id')"
 
 
-def record(task: str, input: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+def stored(task: str, input: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": "0" * 16,
         "task": task,
         "context": {"tables": {"orders": {"schema": ORDERS["orders"]}}},
         "input": input,
         "target": target,
+        "meta": {"source": "template"},
     }
+
+
+def record(task: str, input: dict[str, Any], target: dict[str, Any]) -> Record:
+    return Record.from_dict(stored(task, input, target))
 
 
 def test_completion_serving_sends_the_training_prompt():
@@ -96,10 +107,16 @@ def test_demonstrations_are_earlier_exchanges_of_the_same_shape():
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        (record("sql_to_ibis", {"query": "SELECT 1"}, {"ibis": BIG}), "no 'sql' field"),
-        (record("translate", {"sql": "SELECT 1"}, {"ibis": BIG}), "unknown task"),
+        (stored("sql_to_ibis", {"query": "SELECT 1"}, {"ibis": BIG}), "input.sql: Field required"),
+        (stored("translate", {"sql": "SELECT 1"}, {"ibis": BIG}), "task: Input should be"),
     ],
 )
 def test_a_malformed_record_is_refused_with_what_to_do(broken: dict[str, Any], message: str):
-    with pytest.raises(IbertError, match=message):
-        record_conversation(broken)
+    with pytest.raises(IbertError, match=f"^train.jsonl:4: {message}.*rebuild the partition"):
+        record_conversation(Record.from_dict(broken, where="train.jsonl:4"))
+
+
+def test_a_record_is_asked_for_the_fields_of_its_own_task_only():
+    question = record("qa", {"question": "How?"}, {"answer": "So."})
+    with pytest.raises(IbertError, match="is a qa record: no SqlToIbisInput"):
+        sql_to_ibis_conversation(question)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.dataset.record import RecordError
 from ibert_inference.errors import DataStoreError
 from ibert_inference.model.retrieval import (
     CORPUS_DIR,
@@ -62,12 +64,18 @@ def test_tokenize_splits_snake_case_and_stems():
     assert tokenize("Joining tables with group_by") == ["join", "table", "group_by", "group"]
 
 
+def rid(name: str) -> str:
+    """A record id (16 hex digits) that stands for ``name``."""
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
 def store_record(question: str, answer: str) -> dict:
     return {
-        "id": "rec1",
+        "id": rid("rec1"),
         "task": "qa",
         "input": {"question": question},
         "target": {"answer": answer},
+        "meta": {"source": "docs"},
         "provenance": {
             "repo": "ibis-project/ibis",
             "url": "https://github.com/ibis-project/ibis",
@@ -75,6 +83,7 @@ def store_record(question: str, answer: str) -> dict:
             "path": "docs/how.qmd",
             "line_start": 3,
             "line_end": 9,
+            "license": "Apache-2.0",
         },
     }
 
@@ -85,9 +94,11 @@ def test_store_records_are_passages(tmp_path: Path):
     record = store_record(
         "How do I read a Delta Lake table?", "Use con.read_delta with the table path."
     )
-    other = {**record, "id": "rec2", "task": "documentation"}
+    # a function without a name says nothing a passage could be titled with
+    undocumented = {"input": {"code": "def f(t):\n    return t"}, "target": {"docstring": "F."}}
+    other = {**record, "id": rid("rec2"), "task": "documentation", **undocumented}
     (store / "ibis.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(other) + "\n")
-    rejected = {**record, "id": "rec3", "input": {"question": "Delta lake rejected?"}}
+    rejected = {**record, "id": rid("rec3"), "input": {"question": "Delta lake rejected?"}}
     (store / "ibis.rejects.jsonl").write_text(json.dumps(rejected) + "\n")
     corpus = default_corpus(StoreLayout(str(tmp_path)))
     assert store in corpus and CORPUS_DIR / "ibis_basics.jsonl" in corpus
@@ -95,12 +106,12 @@ def test_store_records_are_passages(tmp_path: Path):
     index = passage_index(corpus)
     best = index.search("reading delta lake tables", k=1)[0].passage
     assert best == Passage(
-        "rec1",
+        rid("rec1"),
         "How do I read a Delta Lake table?",
         "Use con.read_delta with the table path.",
         "https://github.com/ibis-project/ibis/blob/abc123/docs/how.qmd#L3-L9",
     )
-    assert {"rec2", "rec3"}.isdisjoint(p.id for p in index.passages)
+    assert {rid("rec2"), rid("rec3")}.isdisjoint(p.id for p in index.passages)
 
 
 def test_bad_corpus_lines_name_file_and_line(tmp_path: Path):
@@ -114,11 +125,12 @@ def test_bad_corpus_lines_name_file_and_line(tmp_path: Path):
 
 def documentation_record(record_id: str, function: str, docstring: str, **provenance) -> dict:
     return {
-        "id": record_id,
+        "id": rid(record_id),
         "task": "documentation",
         "input": {"code": f"def {function}(t):\n    return t", "function": function},
         "target": {"docstring": docstring},
-        "provenance": provenance,
+        "meta": {"source": "docs"},
+        "provenance": {"repo": "r", "license": "MIT", **provenance},
     }
 
 
@@ -138,13 +150,13 @@ def test_documentation_records_are_passages_with_a_link_to_their_lines(tmp_path:
     ]
     (store / "ibis.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     passages = {p.id: p for p in load_passages([store])}
-    assert sorted(passages) == ["d1", "d2"]
-    assert passages["d1"].title == "pivot_wider: Pivot a table to a wider format."
-    assert passages["d1"].source == (
+    assert sorted(passages) == sorted([rid("d1"), rid("d2")])
+    assert passages[rid("d1")].title == "pivot_wider: Pivot a table to a wider format."
+    assert passages[rid("d1")].source == (
         "ibis-framework 12.0.0, ibis/expr/api.py lines 10-40 "
         "(https://pypi.org/project/ibis-framework/12.0.0/)"
     )  # before: a PyPI page with /blob/ibis-framework==12.0.0/ appended, which does not exist
-    assert passages["d2"].source == "https://github.com/o/r/blob/abc/r/pivots.py#L3-L9"
+    assert passages[rid("d2")].source == "https://github.com/o/r/blob/abc/r/pivots.py#L3-L9"
 
 
 def test_context_words_weigh_less_than_the_question_all_together():
@@ -160,3 +172,13 @@ def test_context_words_weigh_less_than_the_question_all_together():
     assert [h.passage.id for h in index.search("what should I use", k=1, context="join")] == [
         "join"
     ]
+
+
+def test_a_malformed_record_in_the_corpus_is_refused_naming_its_line(tmp_path: Path):
+    store = tmp_path / "docs_examples"
+    store.mkdir()
+    good = store_record("How do I sort?", "Use order_by.")
+    broken = {**good, "input": {"sql": "SELECT 1"}}  # a qa record must hold a question
+    (store / "ibis.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(broken) + "\n")
+    with pytest.raises(RecordError, match=r"ibis\.jsonl:2: input\.question: Field required"):
+        load_passages([store])

@@ -1,21 +1,5 @@
-"""The ``ibert`` command and its aliases (:mod:`.main`), and its settings file (:mod:`.config`)."""
+"""The ``ibert`` command and its seed aliases (:mod:`.main`); its settings file (:mod:`.config`)."""
 
-from ibert_inference.cli.main import (
-    complete_main,
-    doc_main,
-    fix_main,
-    from_sql_main,
-    main,
-    qa_main,
-    to_sql_main,
-)
+from ibert_inference.cli.main import alias_main, main
 
-__all__ = [
-    "complete_main",
-    "doc_main",
-    "fix_main",
-    "from_sql_main",
-    "main",
-    "qa_main",
-    "to_sql_main",
-]
+__all__ = ["alias_main", "main"]

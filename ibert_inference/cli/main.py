@@ -15,8 +15,9 @@ FILE``: the seed's ``max_tokens``, ``data_dir``, ``log_level`` and model setting
 are refused), then the flags. The tasks are given what they need as values: the model, the
 dataset store (``qa``'s corpus), the sandbox's limits.
 
-Only the standard library is imported at module level: each subcommand imports what it needs
-inside its handler, so ``ibert to-sql`` never loads dagster, torch or transformers.
+Only the standard library and the task registry are imported at module level: each subcommand
+imports what it needs inside its handler, so ``ibert to-sql`` never loads dagster, torch or
+transformers.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ibert_inference.errors import (
     UnknownNameError,
     UnsupportedSQLError,
 )
+from ibert_inference.tasks.registry import VERBS, TaskSpec, by_alias, by_verb
 
 if TYPE_CHECKING:
     from ibert_inference.cli.config import CliConfig
@@ -54,7 +56,7 @@ EXIT_NO_MODEL = 3
 
 _MODEL_MODULES = frozenset({"torch", "transformers", "accelerate", "tokenizers", "gguf"})
 PROG = "ibert"
-SUBCOMMANDS = ("complete", "to-sql", "from-sql", "fix", "qa", "doc")
+SUBCOMMANDS = VERBS  # one per task, as the task registry names them
 
 
 class InputError(IbertError):
@@ -64,11 +66,12 @@ class InputError(IbertError):
 def build_parser() -> argparse.ArgumentParser:
     """The ``ibert`` parser with its six subcommands."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Ibis code tasks: complete, to-sql, from-sql, fix, qa, doc."
+        prog=PROG, description=f"Ibis code tasks: {', '.join(SUBCOMMANDS)}."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, help_text: str, input_help: str) -> argparse.ArgumentParser:
+    def add(name: str, input_help: str) -> argparse.ArgumentParser:
+        help_text = by_verb(name).summary
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("input", nargs="?", help=f"{input_help}; '-' or omitted reads stdin")
         sub.add_argument("--json", action="store_true", help="print the full result as JSON")
@@ -103,18 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--temperature", type=float, help="sampling temperature")
         group.add_argument("--max-tokens", type=int, help="most new tokens per answer")
 
-    complete = add("complete", "complete a partial Ibis expression", "file with the code prefix")
+    complete = add("complete", "file with the code prefix")
     add_schema(complete)
     complete.add_argument("--candidates", type=int, default=4, help="completions to try")
     add_model(complete)
 
-    to_sql = add("to-sql", "compile Ibis code to SQL (exact, no model)", "file with Ibis code")
+    to_sql = add("to-sql", "file with Ibis code")
     add_schema(to_sql)
     to_sql.add_argument("--dialect", default="duckdb", help="SQL dialect (ibis compiler name)")
 
     from_sql = add(
         "from-sql",
-        "translate SQL to Ibis code, verified",
         "file with one SQL query, or a folder of .sql files (one Ibis module per model)",
     )
     add_schema(from_sql)
@@ -128,13 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_model(from_sql)
 
-    fix = add("fix", "repair Ibis code that fails, verified", "file with the failing code")
+    fix = add("fix", "file with the failing code")
     add_schema(fix)
     fix.add_argument("--error", help="the error message seen (else found by evaluating)")
     fix.add_argument("--context", help="what the code is meant to do")
     add_model(fix)
 
-    qa = add("qa", "answer a question about Ibis, with citations", "file with the question")
+    qa = add("qa", "file with the question")
     qa.add_argument("-q", "--question", help="the question text (instead of a file or stdin)")
     qa.add_argument("--k", type=int, default=3, help="passages to retrieve")
     qa.add_argument("--context", help="extra context for the question: text, or a file holding it")
@@ -143,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_model(qa)
 
-    doc = add("doc", "write docstrings for the functions of a Python file", "file with functions")
+    doc = add("doc", "file with functions")
     doc.add_argument("--style", choices=("google", "numpy"), default="google")
     doc.add_argument("--no-examples", action="store_true", help="leave out the Examples section")
     doc.add_argument("--function", metavar="NAME", help="document only this one (or Class.name)")
@@ -218,7 +220,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    _print_result(result, as_json=args.json)
+    _print_result(result, by_verb(args.command), as_json=args.json)
     if not result.ok:
         details = result.details
         reason = details.get("reason") or details.get("unsupported") or "nothing could be verified"
@@ -231,21 +233,17 @@ def _main(argv: Sequence[str] | None) -> int:
     return 0
 
 
-def _alias(command: str) -> Callable[[Sequence[str] | None], int]:
-    def alias_main(argv: Sequence[str] | None = None) -> int:
-        return main([command, *(sys.argv[1:] if argv is None else argv)])
-
-    alias_main.__name__ = f"{command.replace('-', '_')}_main"
-    alias_main.__doc__ = f"Entry point that runs ``ibert {command}``."
-    return alias_main
-
-
-complete_main = _alias("complete")
-to_sql_main = _alias("to-sql")
-from_sql_main = _alias("from-sql")
-fix_main = _alias("fix")
-qa_main = _alias("qa")
-doc_main = _alias("doc")
+def alias_main(argv: Sequence[str] | None = None, *, alias: str | None = None) -> int:
+    """The entry point of every seed command (``sql-to-ibert``, ``ibert-fix``, ...): runs
+    ``ibert <verb>`` for the task whose registry alias is the command's name (``alias``,
+    default: the name it was started by)."""
+    name = alias or Path(sys.argv[0]).name
+    try:
+        verb = by_alias(name).verb
+    except IbertError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 2
+    return main([verb, *(sys.argv[1:] if argv is None else argv)])
 
 
 # --- handlers: each imports only what its task needs -------------------------------------------
@@ -523,16 +521,17 @@ def _text_or_file(value: str, flag: str) -> str:
     return value
 
 
-def _print_result(result: TaskResult, *, as_json: bool) -> None:
+def _print_result(result: TaskResult, task: TaskSpec, *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=str))
     elif result.output:
         inferred = result.details.get("inferred_schema")
         if inferred:  # said in the output itself, as a comment of the output's language
-            where = "SQL" if result.task == "sql_to_ibis" else "code"
-            print(inferred_schema_comment(inferred, sql=result.task == "ibis_to_sql", where=where))
+            where = "SQL" if task.reads == "sql" else "code"
+            sql = task.writes == "sql"
+            print(inferred_schema_comment(inferred, sql=sql, where=where))
             for note in result.details.get("inferred_schema_notes", []):
-                print(f"{'--' if result.task == 'ibis_to_sql' else '#'} assumed: {note}")
+                print(f"{'--' if sql else '#'} assumed: {note}")
         print(result.output.rstrip("\n"))
 
 

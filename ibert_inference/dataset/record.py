@@ -1,6 +1,12 @@
 """The dataset record: one JSON object per example, stable field names, content-hash ids.
 
+Each task has its own typed ``input`` and ``target`` (frozen models, :data:`INPUT_TYPES` and
+:data:`TARGET_TYPES` keyed on the task); a record's are validated as its task says, and stored
+with the fields they were given, in declared order, as the plain JSON objects they always were.
+
 >>> make_id("sql_to_ibis", {"sql": "SELECT 1"}, {"ibis": "result = t"})
+'6ae88dbe5b7456db'
+>>> make_id("sql_to_ibis", SqlToIbisInput(sql="SELECT 1"), SqlToIbisTarget(ibis="result = t"))
 '6ae88dbe5b7456db'
 >>> record = Record(
 ...     id=make_id("qa", {"question": "q"}, {"answer": "a"}),
@@ -14,8 +20,15 @@
 "meta": {"source": "docs"}}'
 >>> Record.from_json(record.to_json()) == record
 True
->>> record.meta.source, record.table_schemas
-('docs', {})
+>>> record.meta.source, record.table_schemas, record.input.question
+('docs', {}, 'q')
+>>> record.group_key()
+'record:7d5a9200f24acdfa'
+>>> try:
+...     Record.from_json(record.to_json().replace('"question"', '"sql"'), where="qa.jsonl:3")
+... except RecordError as exc:
+...     print(exc)  # doctest: +ELLIPSIS
+qa.jsonl:3: input.question: Field required (and 1 more) — fix or delete that line, ...
 """
 
 from __future__ import annotations
@@ -24,9 +37,9 @@ import gc
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ibert_inference.errors import DataStoreError
 
@@ -44,10 +57,126 @@ VERIFIED: Final[RecordStatus] = "verified"
 NOT_APPLICABLE: Final[RecordStatus] = "not_applicable"
 
 
+class TaskFields(BaseModel):
+    """The task-specific part of a record (its input or its target): typed, frozen, stored as
+    the fields it was given, in declared order. A field a builder did not give stays unset
+    (``None``) and is not stored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored JSON object."""
+        return self.model_dump(exclude_unset=True)
+
+
+class SqlToIbisInput(TaskFields):
+    sql: str
+    dialect: str | None = None
+    original_sql: str | None = None  # a mined query as it was written, before normalising
+    original_dialect: str | None = None
+
+
+class SqlToIbisTarget(TaskFields):
+    ibis: str
+
+
+class IbisToSqlInput(TaskFields):
+    ibis: str
+    dialect: str | None = None
+
+
+class IbisToSqlTarget(TaskFields):
+    sql: str
+    dialect: str | None = None
+
+
+class CodeCompletionInput(TaskFields):
+    prefix: str
+    instruction: str | None = None
+
+
+class CodeCompletionTarget(TaskFields):
+    completion: str
+
+
+class ErrorResolutionInput(TaskFields):
+    code: str
+    error: str
+
+
+class ErrorResolutionTarget(TaskFields):
+    code: str
+    change: str | None = None  # what the mutation that broke it did
+
+
+class QaInput(TaskFields):
+    question: str
+
+
+class QaTarget(TaskFields):
+    answer: str
+
+
+class DocumentationInput(TaskFields):
+    code: str
+    function: str | None = None
+
+
+class DocumentationTarget(TaskFields):
+    docstring: str
+
+
+TaskInput = (
+    SqlToIbisInput
+    | IbisToSqlInput
+    | CodeCompletionInput
+    | ErrorResolutionInput
+    | QaInput
+    | DocumentationInput
+)
+TaskTarget = (
+    SqlToIbisTarget
+    | IbisToSqlTarget
+    | CodeCompletionTarget
+    | ErrorResolutionTarget
+    | QaTarget
+    | DocumentationTarget
+)
+INPUT_TYPES: Final[dict[Task, type[TaskInput]]] = {
+    "sql_to_ibis": SqlToIbisInput,
+    "ibis_to_sql": IbisToSqlInput,
+    "code_completion": CodeCompletionInput,
+    "error_resolution": ErrorResolutionInput,
+    "qa": QaInput,
+    "documentation": DocumentationInput,
+}
+InputT = TypeVar("InputT", bound=TaskInput)
+TargetT = TypeVar("TargetT", bound=TaskTarget)
+TARGET_TYPES: Final[dict[Task, type[TaskTarget]]] = {
+    "sql_to_ibis": SqlToIbisTarget,
+    "ibis_to_sql": IbisToSqlTarget,
+    "code_completion": CodeCompletionTarget,
+    "error_resolution": ErrorResolutionTarget,
+    "qa": QaTarget,
+    "documentation": DocumentationTarget,
+}
+
+
+def _plain(fields: Any) -> Any:
+    return fields.to_dict() if isinstance(fields, TaskFields) else fields
+
+
 def make_id(task: str, input: Any, target: Any) -> str:
     """Content hash of (task, input, target): the same example always gets the same id."""
-    canonical = json.dumps([task, input, target], sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        [task, _plain(input), _plain(target)], sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def template_group(template: str, family: str | None) -> str:
+    """The split group of one template family: its variations differ only in literals."""
+    return f"template:{template}/{family if family is not None else ''}"
 
 
 class TableContext(BaseModel):
@@ -112,7 +241,7 @@ class Verification(BaseModel):
 
 
 class Record(BaseModel):
-    """One example. ``input`` and ``target`` hold task-specific fields (sql, ibis, prefix, ...)."""
+    """One example. ``input`` and ``target`` are the task's own types (:data:`INPUT_TYPES`)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -122,8 +251,8 @@ class Record(BaseModel):
     backend: str | None = Field(default="duckdb", description="backend it was verified on")
     ibis_version: str | None = Field(default=None, description="Ibis version that compiled it")
     context: Context = Field(default_factory=Context, description="tables and their schemas")
-    input: dict[str, Any] = Field(description="task-specific input (sql, ibis, prefix, ...)")
-    target: dict[str, Any] = Field(description="task-specific target")
+    input: TaskInput = Field(description="task-specific input (sql, ibis, prefix, ...)")
+    target: TaskTarget = Field(description="task-specific target")
     meta: Meta = Field(description="template, source, features, difficulty")
     provenance: Provenance | None = Field(
         default=None, description="repo, commit, path, lines, license"
@@ -131,6 +260,57 @@ class Record(BaseModel):
     verification: Verification | None = Field(
         default=None, description="method, status, databases, seed"
     )
+
+    @field_validator("input", "target", mode="before")
+    @classmethod
+    def _typed_for_task(cls, value: Any, info: ValidationInfo) -> Any:
+        """The input or target as the record's task types it (the task is validated first)."""
+        task = info.data.get("task")
+        if task is None:  # the task itself was invalid: its own error says so
+            return value
+        types = INPUT_TYPES if info.field_name == "input" else TARGET_TYPES
+        wanted = types[task]
+        if isinstance(value, TaskFields):
+            if not isinstance(value, wanted):
+                raise ValueError(f"a {task} record takes a {wanted.__name__}")
+            return value
+        return wanted.model_validate(value)
+
+    def input_as(self, kind: type[InputT]) -> InputT:
+        """The input, which the caller's task says is a ``kind``; a record of another task is a
+        :class:`RecordError`."""
+        if not isinstance(self.input, kind):
+            raise RecordError(f"record {self.id} is a {self.task} record: no {kind.__name__}")
+        return self.input
+
+    def target_as(self, kind: type[TargetT]) -> TargetT:
+        """The target, which the caller's task says is a ``kind`` (as :meth:`input_as`)."""
+        if not isinstance(self.target, kind):
+            raise RecordError(f"record {self.id} is a {self.task} record: no {kind.__name__}")
+        return self.target
+
+    @property
+    def ibis_code(self) -> str | None:
+        """The Ibis code of a SQL<->Ibis pair (either direction), ``None`` for other tasks."""
+        if isinstance(self.target, SqlToIbisTarget):
+            return self.target.ibis
+        if isinstance(self.input, IbisToSqlInput):
+            return self.input.ibis
+        return None
+
+    def group_key(self) -> str:
+        """What must never straddle splits: one template example's variants, or one mined file.
+
+        The group written into the meta wins; then the mined file, then the template family.
+        """
+        meta, provenance = self.meta, self.provenance
+        if meta.extra("group"):
+            return str(meta.extra("group"))
+        if provenance is not None and provenance.path:
+            return f"file:{provenance.repo}/{provenance.path}"
+        if meta.template:
+            return template_group(meta.template, meta.family)
+        return f"record:{self.id}"
 
     @property
     def table_schemas(self) -> dict[str, dict[str, str]]:
@@ -162,9 +342,26 @@ class Record(BaseModel):
         except ValidationError as exc:
             raise RecordError.from_validation(exc, where) from None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "record") -> Record:
+        """A stored object (a line already parsed) validated, as :meth:`from_json`."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise RecordError.from_validation(exc, where) from None
+
     def replace(self, **changes: Any) -> Record:
         """A copy with ``changes``. They are not validated again (a builder's copies are many):
-        give nested fields as models (``Meta``, ``Provenance``, ``Verification``), not dicts."""
+        give nested fields as models (``Meta``, ``Provenance``, ``Verification``), not dicts.
+        An ``input`` or ``target`` given as a dict becomes the task's type; the copy's input and
+        target must be of its task's types."""
+        task = changes.get("task", self.task)
+        for name, types in (("input", INPUT_TYPES), ("target", TARGET_TYPES)):
+            value = changes.get(name, getattr(self, name))
+            if isinstance(value, dict):
+                value = changes[name] = types[task].model_validate(value)
+            if not isinstance(value, types[task]):
+                raise TypeError(f"{name} of a {task} record must be a {types[task].__name__}")
         return self.model_copy(update=changes)
 
     def with_meta(self, **changes: Any) -> Record:

@@ -7,13 +7,15 @@ Python syntax-tree edges. Identifiers count too, at a low weight, so that among 
 same shape those over the same tables come first. Scores are TF-IDF cosine similarities over
 those features, through an inverted index.
 
->>> index = ExampleIndex("sql_to_ibis", [
-...     {"id": "a", "task": "sql_to_ibis", "input": {"sql": "SELECT x FROM t WHERE y > 1"}},
-...     {"id": "b", "task": "sql_to_ibis",
-...      "input": {"sql": "SELECT k, COUNT(*) AS n FROM t GROUP BY k"}},
-... ])
->>> [r["id"] for r in index.nearest("SELECT dept, COUNT(*) AS c FROM emp GROUP BY dept", k=1)]
-['b']
+>>> from ibert_inference.dataset.record import make_id
+>>> def pair(sql: str) -> Record:
+...     given, wanted = {"sql": sql}, {"ibis": "result = t"}
+...     return Record(id=make_id("sql_to_ibis", given, wanted), task="sql_to_ibis",
+...                   input=given, target=wanted, meta={"source": "template"})
+>>> grouped = pair("SELECT k, COUNT(*) AS n FROM t GROUP BY k")
+>>> index = ExampleIndex("sql_to_ibis", [pair("SELECT x FROM t WHERE y > 1"), grouped])
+>>> index.nearest("SELECT dept, COUNT(*) AS c FROM emp GROUP BY dept", k=1) == [grouped]
+True
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ibert_inference.dataset.layout import StoreLayout
-from ibert_inference.errors import DataStoreError
+from ibert_inference.dataset.record import Record, records_from_lines
 
 if TYPE_CHECKING:
     from ibert_inference.model.prompts import Demonstration
@@ -165,14 +167,14 @@ class ExampleIndex:
     def __init__(
         self,
         task: str,
-        records: Iterable[dict[str, Any]],
+        records: Iterable[Record],
         vectors: list[dict[str, float]] | None = None,
     ):
         """``vectors``: the records' features when already computed (one per record, in order)."""
         self.task = task
-        self.records = [r for r in records if r.get("task") == task]
+        self.records = [r for r in records if r.task == task]
         if vectors is None:
-            vectors = [query_features(task, r.get("input") or {}) for r in self.records]
+            vectors = [query_features(task, r.input.to_dict()) for r in self.records]
         self.vectors = vectors
         frequency: Counter[str] = Counter()
         for vector in vectors:
@@ -180,7 +182,7 @@ class ExampleIndex:
         count = max(len(vectors), 1)
         self._idf = {f: math.log((1 + count) / (1 + df)) + 1 for f, df in frequency.items()}
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._inputs = [_canonical(r.get("input")) for r in self.records]
+        self._inputs = [_canonical(r.input.to_dict()) for r in self.records]
         for position, vector in enumerate(vectors):
             weights = self._weigh(vector)
             for feature, weight in weights.items():
@@ -195,7 +197,7 @@ class ExampleIndex:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {f: w / norm for f, w in weights.items() if w}
 
-    def nearest(self, query: str | dict[str, Any], *, k: int = 3) -> list[dict[str, Any]]:
+    def nearest(self, query: str | dict[str, Any], *, k: int = 3) -> list[Record]:
         """The ``k`` most similar records, best first; a record with the very same input is
         never its own demonstration."""
         given = query if isinstance(query, dict) else {QUERY_FIELD.get(self.task, "code"): query}
@@ -206,7 +208,7 @@ class ExampleIndex:
         same = _canonical(given)
         ranked = sorted(
             (p for p, s in scores.items() if s > 0 and self._inputs[p] != same),
-            key=lambda p: (-scores[p], self.records[p].get("id", "")),
+            key=lambda p: (-scores[p], self.records[p].id),
         )
         return [self.records[p] for p in ranked[:k]]
 
@@ -244,29 +246,25 @@ def _cached_on_disk(task: str, path: Path, cache: Path | None) -> ExampleIndex:
     if cached.is_file():
         try:
             data = json.loads(cached.read_text(encoding="utf-8"))
-            return ExampleIndex(task, data["records"], data["vectors"])
-        except (OSError, ValueError, KeyError):
+            records = [Record.model_validate(record) for record in data["records"]]
+            return ExampleIndex(task, records, data["vectors"])
+        except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache file is rebuilt below
     index = ExampleIndex(task, _read_records(path))
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({"records": index.records, "vectors": index.vectors}))
+        stored = [record.to_dict() for record in index.records]
+        temporary.write_text(json.dumps({"records": stored, "vectors": index.vectors}))
         os.replace(temporary, cached)
     except OSError:
         pass  # a read-only cache only costs time
     return index
 
 
-def _read_records(path: Path) -> list[dict[str, Any]]:
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataStoreError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-    return records
+def _read_records(path: Path) -> list[Record]:
+    """The stored records of ``path``; a line that is not one is named (``path:line``)."""
+    return records_from_lines(path.read_text(encoding="utf-8").splitlines(), f"{path}:{{}}")
 
 
 def nearest_demonstrations(

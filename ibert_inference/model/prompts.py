@@ -6,8 +6,12 @@ record says is right. Fine-tuning trains on exactly what serving sends, so the t
 Few-shot demonstrations (verified training records near the request) become earlier
 user/assistant turns of the same shape.
 
->>> record = {"task": "sql_to_ibis", "context": {"tables": {"t": {"schema": {"a": "int64"}}}},
-...           "input": {"sql": "SELECT a FROM t"}, "target": {"ibis": "result = t.select('a')"}}
+>>> from ibert_inference.dataset.record import make_id
+>>> record = Record(
+...     id=make_id("sql_to_ibis", {"sql": "SELECT a FROM t"}, {"ibis": "result = t.select('a')"}),
+...     task="sql_to_ibis", context={"tables": {"t": {"schema": {"a": "int64"}}}},
+...     input={"sql": "SELECT a FROM t"}, target={"ibis": "result = t.select('a')"},
+...     meta={"source": "template"})
 >>> prompt, reply = record_conversation(record)
 >>> [turn["role"] for turn in prompt], reply
 (['system', 'user'], "```python\\nresult = t.select('a')\\n```")
@@ -16,10 +20,25 @@ user/assistant turns of the same shape.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from ibert_inference.errors import IbertError
+from ibert_inference.dataset.record import (
+    CodeCompletionInput,
+    CodeCompletionTarget,
+    DocumentationInput,
+    DocumentationTarget,
+    ErrorResolutionInput,
+    ErrorResolutionTarget,
+    IbisToSqlInput,
+    IbisToSqlTarget,
+    QaInput,
+    QaTarget,
+    Record,
+    SqlToIbisInput,
+    SqlToIbisTarget,
+    TaskInput,
+)
 from ibert_inference.schema.tables import Schema
 
 if TYPE_CHECKING:
@@ -186,61 +205,95 @@ def qa_prompt(
     return with_demonstrations(QA_SYSTEM, qa_message(question, hits, context), demonstrations)
 
 
-def schema_of(record: dict[str, Any]) -> dict[str, dict[str, str]]:
-    tables = (record.get("context") or {}).get("tables") or {}
-    return {name: dict(table.get("schema") or {}) for name, table in tables.items()}
-
-
 def _python(code: str) -> str:
     return f"```python\n{code.strip(chr(10))}\n```"
 
 
+RecordConversation = tuple[Conversation, str]
+
+
+def sql_to_ibis_conversation(
+    record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
+) -> RecordConversation:
+    given, wanted = record.input_as(SqlToIbisInput), record.target_as(SqlToIbisTarget)
+    prompt = from_sql_prompt(given.sql, record.table_schemas, demonstrations=demonstrations)
+    return prompt, _python(wanted.ibis)
+
+
+def ibis_to_sql_conversation(
+    record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
+) -> RecordConversation:
+    given, wanted = record.input_as(IbisToSqlInput), record.target_as(IbisToSqlTarget)
+    dialect = given.dialect or record.dialect or "duckdb"
+    prompt = to_sql_prompt(given.ibis, record.table_schemas, dialect, demonstrations)
+    return prompt, f"```sql\n{wanted.sql.strip()}\n```"
+
+
+def code_completion_conversation(
+    record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
+) -> RecordConversation:
+    given, wanted = record.input_as(CodeCompletionInput), record.target_as(CodeCompletionTarget)
+    prompt = completion_prompt(given.prefix, record.table_schemas, demonstrations)
+    return prompt, _python(wanted.completion)
+
+
+def error_resolution_conversation(
+    record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
+) -> RecordConversation:
+    given = record.input_as(ErrorResolutionInput)
+    wanted = record.target_as(ErrorResolutionTarget)
+    prompt = fix_prompt(given.code, given.error, record.table_schemas, None, demonstrations)
+    return prompt, _python(wanted.code)
+
+
+def documentation_conversation(
+    record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
+) -> RecordConversation:
+    given, wanted = record.input_as(DocumentationInput), record.target_as(DocumentationTarget)
+    return docstring_prompt(given.code, "google", False, demonstrations), wanted.docstring.strip()
+
+
+def qa_conversation(
+    record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
+) -> RecordConversation:
+    """Retrieves its passages as the ``qa`` task does, over the shipped corpus and the mined
+    documentation of ``store`` (default: ``data/``)."""
+    from ibert_inference.model.retrieval import default_corpus, passage_index
+
+    given, wanted = record.input_as(QaInput), record.target_as(QaTarget)
+    hits = passage_index(default_corpus(store)).search(given.question, k=3)
+    return qa_prompt(given.question, hits, demonstrations), wanted.answer.strip()
+
+
+RECORD_CONVERSATIONS: dict[
+    type[TaskInput],
+    Callable[[Record, Sequence[Demonstration], StoreLayout | None], RecordConversation],
+] = {
+    SqlToIbisInput: sql_to_ibis_conversation,
+    IbisToSqlInput: ibis_to_sql_conversation,
+    CodeCompletionInput: code_completion_conversation,
+    ErrorResolutionInput: error_resolution_conversation,
+    DocumentationInput: documentation_conversation,
+    QaInput: qa_conversation,
+}
+"""The conversation of a record, by the type of its input (the task registry names the same)."""
+
+
 def record_conversation(
-    record: dict[str, Any],
+    record: Record,
     demonstrations: Sequence[Demonstration] = (),
     *,
     store: StoreLayout | None = None,
-) -> tuple[Conversation, str]:
+) -> RecordConversation:
     """The prompt a task sends for this record's input, and the reply its target says is right.
 
     Question answering retrieves its passages as the ``qa`` task does, over the shipped corpus
     and the mined documentation of ``store`` (default: ``data/``).
     """
-    task, given, wanted = record.get("task"), record.get("input") or {}, record.get("target") or {}
-    schema = schema_of(record)
-    try:
-        if task == "sql_to_ibis":
-            prompt = from_sql_prompt(given["sql"], schema, demonstrations=demonstrations)
-            return prompt, _python(wanted["ibis"])
-        if task == "ibis_to_sql":
-            dialect = given.get("dialect") or record.get("dialect") or "duckdb"
-            prompt = to_sql_prompt(given["ibis"], schema, dialect, demonstrations)
-            return prompt, f"```sql\n{wanted['sql'].strip()}\n```"
-        if task == "code_completion":
-            prompt = completion_prompt(given["prefix"], schema, demonstrations)
-            return prompt, _python(wanted["completion"])
-        if task == "error_resolution":
-            prompt = fix_prompt(given["code"], given["error"], schema, None, demonstrations)
-            return prompt, _python(wanted["code"])
-        if task == "documentation":
-            return docstring_prompt(given["code"], "google", False, demonstrations), wanted[
-                "docstring"
-            ].strip()
-        if task == "qa":
-            from ibert_inference.model.retrieval import default_corpus, passage_index
-
-            hits = passage_index(default_corpus(store)).search(given["question"], k=3)
-            prompt = qa_prompt(given["question"], hits, demonstrations)
-            return prompt, wanted["answer"].strip()
-    except KeyError as exc:
-        raise IbertError(
-            f"record {record.get('id', '?')} ({task}) has no {exc.args[0]!r} field: "
-            "rebuild the dataset (train_complete) with this version"
-        ) from None
-    raise IbertError(f"record {record.get('id', '?')}: unknown task {task!r}")
+    return RECORD_CONVERSATIONS[type(record.input)](record, demonstrations, store)
 
 
-def demonstration(record: dict[str, Any], *, store: StoreLayout | None = None) -> Demonstration:
+def demonstration(record: Record, *, store: StoreLayout | None = None) -> Demonstration:
     """A record as a few-shot example: the user message it would send, and its right reply."""
     prompt, reply = record_conversation(record, store=store)
     return prompt[-1]["content"], reply

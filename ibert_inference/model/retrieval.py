@@ -29,6 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from ibert_inference.dataset.layout import StoreLayout
+from ibert_inference.dataset.record import (
+    DocumentationInput,
+    DocumentationTarget,
+    QaInput,
+    QaTarget,
+    Record,
+)
 from ibert_inference.errors import DataStoreError
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -241,37 +248,55 @@ def _passages_of(file: Path) -> Iterator[Passage]:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataStoreError(f"{file}:{number}: invalid JSON ({exc.msg})") from None
-        passage = passage_from_json(data)
+        passage = passage_from_json(data, where=f"{file}:{number}")
         if passage is not None:
             yield passage
 
 
-def passage_from_json(data: dict[str, Any]) -> Passage | None:
-    """A passage from a corpus line, a ``qa`` or a ``documentation`` record; else None.
+def passage_from_json(data: dict[str, Any], *, where: str = "corpus") -> Passage | None:
+    """A passage from a corpus line, a ``qa`` or a ``documentation`` record; else None. A
+    record is validated first: a malformed one is a :class:`RecordError` naming ``where``.
 
-    >>> passage_from_json({"id": "d1", "task": "documentation",
-    ...     "input": {"function": "pivot_wider", "code": "def pivot_wider(self): ..."},
-    ...     "target": {"docstring": "Pivot a table to a wider format.\\n\\nMore."}}).title
-    'pivot_wider: Pivot a table to a wider format.'
+    >>> passage_from_json({"id": "d1", "title": "t", "text": "x"}).title
+    't'
     """
     if "text" in data and "title" in data:
         return Passage(str(data["id"]), data["title"], data["text"], str(data.get("source", "")))
-    given, wanted = data.get("input") or {}, data.get("target") or {}
-    if data.get("task") == "qa":
-        title, text = given.get("question"), wanted.get("answer")
-    elif data.get("task") == "documentation":
-        docstring = str(wanted.get("docstring") or "").strip()
-        function = given.get("function")
-        if not docstring or not function:
+    if data.get("task") not in PASSAGE_TASKS:
+        return None
+    return passage_of(Record.from_dict(data, where=where))
+
+
+PASSAGE_TASKS = ("qa", "documentation")
+"""The tasks whose records are passages."""
+
+
+def passage_of(record: Record) -> Passage | None:
+    """A ``qa`` record's question and answer, or a documented function's docstring, as a
+    passage; None for other records and for ones with nothing to say.
+
+    >>> from ibert_inference.dataset.record import make_id
+    >>> given = {"code": "def pivot_wider(self): ...", "function": "pivot_wider"}
+    >>> wanted = {"docstring": "Pivot a table to a wider format.\\n\\nMore."}
+    >>> passage_of(Record(id=make_id("documentation", given, wanted), task="documentation",
+    ...     input=given, target=wanted, meta={"source": "docs"})).title
+    'pivot_wider: Pivot a table to a wider format.'
+    """
+    given, wanted = record.input, record.target
+    if isinstance(given, QaInput) and isinstance(wanted, QaTarget):
+        title, text = given.question, wanted.answer
+    elif isinstance(given, DocumentationInput) and isinstance(wanted, DocumentationTarget):
+        docstring = wanted.docstring.strip()
+        if not docstring or not given.function:
             return None
-        title = f"{function}: {docstring.splitlines()[0].strip()}"
+        title = f"{given.function}: {docstring.splitlines()[0].strip()}"
         text = docstring[:MAX_DOCSTRING_CHARS]
     else:
         return None
     if not title or not text:
         return None
-    source = _source_of(data.get("provenance") or {})
-    return Passage(str(data.get("id", title)), title, text, source)
+    provenance = record.provenance.model_dump(exclude_unset=True) if record.provenance else {}
+    return Passage(record.id, title, text, _source_of(provenance))
 
 
 def _source_of(provenance: dict[str, Any]) -> str:

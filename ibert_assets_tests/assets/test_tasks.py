@@ -1,16 +1,14 @@
 import docstring_parser
 import pytest
 
-from ibert_assets.multitask.derive import (
-    build_task,
-    docstring_documents,
-    documentation_records,
-    error_records,
-    ibis_to_sql_records,
-)
 from ibert_assets.splits.dedup import normalized_text
+from ibert_assets.tasks import PARTS, build_task
+from ibert_assets.tasks.documentation import docstring_documents, documentation_records
+from ibert_assets.tasks.error_resolution import error_records
+from ibert_assets.tasks.ibis_to_sql import ibis_to_sql_records
 from ibert_assets_tests.conftest import make_record
-from ibert_inference.dataset.record import Record
+from ibert_inference.dataset.record import TASKS, Record
+from ibert_inference.tasks.registry import spec
 
 
 def pair(
@@ -54,7 +52,7 @@ def test_every_task_builds_records_carrying_the_pair_group(task: str):
 
 def test_ibis_to_sql_compiles_for_each_dialect():
     build = ibis_to_sql_records(PAIRS, ["duckdb", "postgres", "snowflake"])
-    assert [r.input["dialect"] for r in build.records] == ["duckdb", "postgres", "snowflake"]
+    assert [r.input.dialect for r in build.records] == ["duckdb", "postgres", "snowflake"]
     assert len({normalized_text(r) for r in build.records}) == 3
 
 
@@ -63,8 +61,8 @@ def test_error_records_pair_a_failing_mutant_with_its_verified_fix():
     mutations = {r.meta.mutation for r in build.records}
     assert {"misspelled_column", "string_compared_with_number", "missing_parenthesis"} <= mutations
     for record in build.records:
-        assert record.target["code"] == PAIRS[0].target["ibis"]
-        assert ":" in record.input["error"]
+        assert record.target.code == PAIRS[0].target.ibis
+        assert ":" in record.input.error
 
 
 def test_each_pair_gives_one_mutant_and_the_operators_take_turns():
@@ -72,9 +70,9 @@ def test_each_pair_gives_one_mutant_and_the_operators_take_turns():
     same_code = [
         PAIRS[0],
         pair("SELECT status, SUM(amount) AS total FROM orders WHERE 10 < amount GROUP BY status",
-             PAIRS[0].target["ibis"]),
+             PAIRS[0].target.ibis),
         pair("SELECT status, SUM(amount) total FROM orders WHERE amount > 10 GROUP BY 1",
-             PAIRS[0].target["ibis"]),
+             PAIRS[0].target.ibis),
     ]  # fmt: skip
     build = error_records(same_code)
     assert len(build.records) == 3
@@ -83,7 +81,7 @@ def test_each_pair_gives_one_mutant_and_the_operators_take_turns():
 
 def test_identical_examples_from_two_pairs_are_kept_once():
     twin = pair("SELECT status, SUM(amount) AS total FROM orders WHERE 10 < amount GROUP BY status",
-                PAIRS[0].target["ibis"])  # fmt: skip
+                PAIRS[0].target.ibis)  # fmt: skip
     build = build_task("code_completion", template_pairs=[PAIRS[0], twin], augmented_pairs=[],
                        mined=[], docs=[])  # fmt: skip
     assert build.counts["duplicates"] == len(build.records) > 0
@@ -92,9 +90,9 @@ def test_identical_examples_from_two_pairs_are_kept_once():
 
 def test_documentation_wraps_queries_with_complete_docstrings():
     (record,) = documentation_records(PAIRS).records
-    assert record.input["code"].startswith("def per_status_query(orders):")
-    assert docstring_documents(record.input["code"], record.target["docstring"])
-    parsed = docstring_parser.parse(record.target["docstring"])
+    assert record.input.code.startswith("def per_status_query(orders):")
+    assert docstring_documents(record.input.code, record.target.docstring)
+    parsed = docstring_parser.parse(record.target.docstring)
     assert [p.arg_name for p in parsed.params] == ["orders"]
     # the return value is described by what this query returns, not one line for all
     assert parsed.returns.description == (
@@ -107,8 +105,8 @@ def test_docstring_check_notices_a_missing_parameter():
 
 
 def test_completion_instructions_carry_the_intent_and_inputs_have_one_target():
-    from ibert_assets.multitask.derive import completion_records
     from ibert_assets.quality import inputs_with_several_targets
+    from ibert_assets.tasks.code_completion import completion_records
 
     code = "result = orders.filter(_.amount > 10).group_by('status').agg(total=_.amount.sum())"
     other = code.replace("total=_.amount.sum()", "total=_.amount.max()")
@@ -116,19 +114,19 @@ def test_completion_instructions_carry_the_intent_and_inputs_have_one_target():
     build = completion_records(pairs)
     assert build.records
     for record in build.records:
-        assert "total amount of large orders per status" in record.input["instruction"]
+        assert "total amount of large orders per status" in record.input.instruction
     assert inputs_with_several_targets(build.records) == {}
     assert build.counts["dropped_second_target"] >= 1
 
 
 def test_template_qa_is_text_to_ibis_with_the_tables_in_the_question():
-    from ibert_assets.multitask.derive import qa_records
+    from ibert_assets.tasks.qa import qa_records
 
     (record,) = qa_records(PAIRS).records
-    assert "orders(amount, status)" in record.input["question"]
-    assert "total amount of large orders per status" in record.input["question"]
-    assert record.target["answer"] == f"```python\n{PAIRS[0].target['ibis']}\n```"
-    assert "SELECT" not in record.target["answer"]
+    assert "orders(amount, status)" in record.input.question
+    assert "total amount of large orders per status" in record.input.question
+    assert record.target.answer == f"```python\n{PAIRS[0].target.ibis}\n```"
+    assert "SELECT" not in record.target.answer
     assert record.meta.qa_kind == "text_to_ibis"
 
 
@@ -140,3 +138,11 @@ def test_one_function_gets_one_docstring():
         "documentation", template_pairs=[first, second], augmented_pairs=[], mined=[], docs=[]
     )
     assert len(build.records) == 1 and build.counts["dropped_second_target"] == 1
+
+
+def test_every_task_has_its_derivation_and_an_unknown_one_is_refused():
+    assert set(PARTS) == set(TASKS)
+    for task, found in PARTS.items():  # the figures the inference registry names
+        assert tuple(found.model_metrics) == spec(task).metrics
+    with pytest.raises(ValueError, match="unknown task 'translate': expected one of sql_to_ibis"):
+        build_task("translate", template_pairs=[], augmented_pairs=[], mined=[], docs=[])

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from ibert_assets.quality import input_key
-from ibert_inference.dataset.record import Record
+from ibert_inference.dataset.record import Record, SqlToIbisTarget
 
 # who wins when two records give one input different targets: hand-written templates first
 SOURCE_RANK = {"template": 0, "augmented": 1, "mined": 2, "docs": 3}
@@ -81,5 +81,7 @@ def one_target_per_input(records: Iterable[Record]) -> tuple[list[Record], int]:
 
 def _preference(record: Record) -> tuple[int, int, str]:
     source = record.meta.source
-    code = str(record.target.get("ibis") or record.target)
+    wanted = record.target
+    code = wanted.ibis if isinstance(wanted, SqlToIbisTarget) else ""
+    code = code or str(wanted.to_dict())
     return SOURCE_RANK.get(source, len(SOURCE_RANK)), len(code), record.id
