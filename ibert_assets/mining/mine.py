@@ -255,15 +255,15 @@ def compile_and_verify(code: str, seed: int) -> dict[str, Any]:
     ``{"rejected": [status, reason]}``, or the compiled ``sql``, the ``schema`` of its tables
     and the ``verdict`` (status and databases) when it verified.
     """
-    from ibert_inference import evaluate_ibis
     from ibert_inference.errors import EvaluationError, UnsafeCodeError
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.verify.pair import verify_expr
 
     def rejected(status: str, reason: str) -> dict[str, Any]:
         return {"rejected": [status, reason[:300]]}
 
     try:
-        expr = evaluate_ibis(code)
+        expr = evaluate_ibis(code)  # this function runs in a sandbox worker
     except UnsafeCodeError as exc:
         return rejected("unsafe", str(exc))
     except EvaluationError as exc:

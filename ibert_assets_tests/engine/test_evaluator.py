@@ -4,8 +4,8 @@ from pathlib import Path
 import ibis.expr.types as ir
 import pytest
 
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {"t": {"a": "int64", "b": "string"}, "u": {"a": "int64", "c": "float64"}}
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from ibert_assets_tests.engine.hostile_payloads import Payload, by_kind, payloads
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.compiler import ibis_to_sql
 from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 from ibert_inference.sandbox import isolated, protections, shared_pool
 from ibert_inference.verify.pair import verify_pair
 

@@ -12,14 +12,19 @@ allow-list of :mod:`ibert_inference.safe_eval.allowed_values` (Ibis expression v
 and plain values only; no operation nodes, DataFrames, backends or functions), so only the SQL
 that Ibis compiles from an expression ever touches a database.
 
-This runs in the calling process. Code from outside is evaluated through the isolated entry
-points (``verify_pair``, ``ibis_to_sql``, :func:`~ibert_inference.safe_eval.evaluates`), which run this
-in a limited worker process.
+It runs only inside a sandbox worker: anywhere else :func:`evaluate_ibis` raises
+:class:`~ibert_inference.errors.SandboxRequiredError`, so code from outside reaches it only through
+the isolated entry points (``verify_pair``, ``ibis_to_sql``,
+:func:`~ibert_inference.safe_eval.evaluates`), which run it in a limited worker process. Tests and
+benchmarks of the evaluator itself, on code they wrote, use :func:`evaluating_in_process`; a
+structural test (``test_one_door.py``) fails if package code does either.
 
->>> expr = evaluate_ibis("result = t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}})
+>>> with evaluating_in_process():
+...     expr = evaluate_ibis("result = t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}})
 >>> type(expr).__name__
 'Table'
->>> evaluate_ibis("import os")
+>>> with evaluating_in_process():
+...     evaluate_ibis("import os")
 Traceback (most recent call last):
 ...
 ibert_inference.errors.UnsafeCodeError: import of 'os' is not allowed: only ibis, ibis.selectors and `_` may be imported (line 1)
@@ -40,7 +45,12 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.errors import (
+    EvaluationError,
+    EvaluationTimeout,
+    SandboxRequiredError,
+    UnsafeCodeError,
+)
 from ibert_inference.safe_eval import guards
 from ibert_inference.safe_eval.allowed_values import (
     CODE_NAME,
@@ -68,6 +78,7 @@ from ibert_inference.safe_eval.guards import (
     guarded_call,
     guarded_item,
 )
+from ibert_inference.sandbox import pool
 from ibert_inference.schema.tables import Schema, ibis_tables
 
 MAX_CODE_CHARS = 100_000
@@ -137,7 +148,14 @@ def evaluate_ibis(
     tables; ``ibis``, ``_`` and ``s`` (``ibis.selectors``) are always bound. The value is the
     expression assigned to ``result``, else that of the last expression statement, else the last
     assigned name.
+
+    Only inside a sandbox worker (see the module docstring); elsewhere SandboxRequiredError.
     """
+    if not (pool.IN_WORKER or _in_process_depth):
+        raise SandboxRequiredError(
+            "Ibis code from outside is evaluated only in a sandbox worker: call "
+            "ibert_inference.safe_eval.evaluates, ibis_to_sql or verify_pair, which run it in one"
+        )
     tree = check_code(code)
     namespace = _namespace(schema, tables)
     _bind_imports(tree, namespace)
@@ -172,6 +190,21 @@ def evaluate_ibis(
             error_type="NotAnExpression",
         )
     return value
+
+
+_in_process_depth = 0
+
+
+@contextmanager
+def evaluating_in_process() -> Iterator[None]:
+    """Let :func:`evaluate_ibis` run in this process: for tests and benchmarks of the evaluator
+    on code they wrote themselves, never for code from outside (package code may not use it)."""
+    global _in_process_depth
+    _in_process_depth += 1
+    try:
+        yield
+    finally:
+        _in_process_depth -= 1
 
 
 def check_code(code: str) -> ast.Module:

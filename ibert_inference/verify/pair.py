@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from ibert_inference.compiler import stable_generated_names
 from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
-from ibert_inference.sandbox import WorkerTimeout, isolated
+from ibert_inference.sandbox import WorkerTimeout, isolated, worker_only
 from ibert_inference.schema.tables import Schema
 from ibert_inference.verify.compare import compare_results
 from ibert_inference.verify.databases import (
@@ -87,6 +87,7 @@ def verify_pair(
     return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
 
 
+@worker_only
 def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
     """The expression ``code`` builds (safely evaluated), or the verdict on why it builds none."""
     from ibert_inference.safe_eval.evaluator import evaluate_ibis
