@@ -132,6 +132,9 @@ _SAFE_BUILTINS: dict[str, Any] = {
     )
 }  # fmt: skip
 _ALLOWED_MODULES = frozenset({"ibis", "ibis.selectors", "ibis.expr.datatypes"})
+# The prefix of the names the rewritten program calls (its guards): no code, table or parameter
+# may bind a name with it, nor any dunder name (``__builtins__`` among them).
+RESERVED_PREFIX = "__ibert"
 _RESULT = "__ibert_result__"
 
 
@@ -159,11 +162,12 @@ def evaluate_ibis(
     tree = check_code(code)
     namespace = _namespace(schema, tables)
     _bind_imports(tree, namespace)
+    _install_guards(namespace)
     target = _result_name(tree)
     tree = ast.fix_missing_locations(Guard().visit(tree))
     compiled = compile(tree, CODE_NAME, "exec")
     try:
-        with _time_limit(timeout_s):
+        with _time_limit(timeout_s), _no_default_backend():
             exec(compiled, namespace)  # the tree passed check_code; see the module docstring
     except (EvaluationTimeout, UnsafeCodeError):
         raise
@@ -262,6 +266,17 @@ class _Checker:
                 f"the name {node.id!r} is not allowed", construct=node.id, line=line
             )
 
+    def visit_arg(self, node: ast.arg, line: int | None) -> None:
+        check_bindable_name(node.arg, "a lambda parameter", line)
+
+    def visit_arguments(self, node: ast.arguments, line: int | None) -> None:
+        if node.defaults or any(default is not None for default in node.kw_defaults):
+            raise UnsafeCodeError(
+                "default values of lambda parameters are not allowed: pass the value instead",
+                construct="default",
+                line=line,
+            )
+
     def visit_Attribute(self, node: ast.Attribute, line: int | None) -> None:
         if node.attr.startswith("_") or node.attr in _FORBIDDEN_ATTRIBUTES:
             raise UnsafeCodeError(
@@ -317,6 +332,9 @@ class _Checker:
                     "`<<` needs a literal shift of at most 64", construct="<<", line=line
                 )
 
+    def visit_alias(self, node: ast.alias, line: int | None) -> None:
+        check_bindable_name(node.asname or node.name.split(".")[0], "an import", line)
+
     def visit_Import(self, node: ast.Import, line: int | None) -> None:
         for alias in node.names:
             if alias.name not in _ALLOWED_MODULES:
@@ -369,6 +387,18 @@ class _Checker:
                     construct="import",
                     line=line,
                 )
+
+
+def check_bindable_name(name: str, what: str, line: int | None = None) -> None:
+    """Refuse a dunder name or one with the guards' prefix where code, a table or a parameter
+    would bind it: the rewritten program calls guards by such names, which no one may rebind."""
+    if name.startswith("__") or name.startswith(RESERVED_PREFIX) or name in _FORBIDDEN_NAMES:
+        raise UnsafeCodeError(
+            f"{what} may not be named {name!r}: dunder names and the {RESERVED_PREFIX} prefix "
+            "are reserved; choose another name",
+            construct=name,
+            line=line,
+        )
 
 
 def _describe(node_name: str) -> str:
@@ -486,23 +516,33 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
 
     modules = _modules()
     namespace: dict[str, Any] = {
-        "__builtins__": _BUILTINS,
-        GUARD_BINOP: guarded_binop,
-        GUARD_ATTR: _guarded_attr,
-        GUARD_TEXT: bounded_text,
-        GUARD_CALL: guarded_call,
-        GUARD_ITEM: guarded_item,
-        GUARD_SLICE: slice,
         "ibis": modules["ibis"],
         "_": ibis._,
         "s": modules["ibis.selectors"],
     }
+    for name in [*(schema or {}), *(tables or {})]:
+        check_bindable_name(str(name), "a table")
     if schema:
         key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
         namespace.update(_cached_tables(key))
     if tables:
         namespace.update(tables)
     return namespace
+
+
+def _install_guards(namespace: dict[str, Any]) -> None:
+    """The builtins and the guards the rewritten code calls, bound last: over anything else."""
+    namespace.update(
+        {
+            "__builtins__": _BUILTINS,
+            GUARD_BINOP: guarded_binop,
+            GUARD_ATTR: _guarded_attr,
+            GUARD_TEXT: bounded_text,
+            GUARD_CALL: guarded_call,
+            GUARD_ITEM: guarded_item,
+            GUARD_SLICE: slice,
+        }
+    )
 
 
 def _bind_imports(tree: ast.Module, namespace: dict[str, Any]) -> None:
@@ -550,6 +590,29 @@ def _result_name(tree: ast.Module) -> str | None:
         ast.fix_missing_locations(tree)
         return _RESULT
     return assigned[-1] if assigned else None
+
+
+class _NoBackend:
+    """Ibis's default backend while code from outside is evaluated: whatever reaches for it (an
+    expression run through a protocol, ``__array__`` or ``__arrow_c_stream__``) is refused."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise UnsafeCodeError(
+            "Ibis code here builds expressions and may not run them (it reached for a backend)",
+            construct="execution",
+        )
+
+
+@contextmanager
+def _no_default_backend() -> Iterator[None]:
+    import ibis
+
+    previous = ibis.options.default_backend
+    ibis.options.default_backend = _NoBackend()
+    try:
+        yield
+    finally:
+        ibis.options.default_backend = previous
 
 
 def _error_line(exc: BaseException) -> int | None:
