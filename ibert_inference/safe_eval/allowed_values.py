@@ -134,8 +134,22 @@ def _annotation_names() -> frozenset[str]:
     return frozenset(names)
 
 
+# tree sizes of the expressions the code being evaluated has built (see expression_size)
+_sizes: dict[int, tuple[Any, int]] = {}
+
+
+def forget_sizes() -> None:
+    """Start counting expression sizes afresh (the evaluator calls it around each run)."""
+    _sizes.clear()
+
+
 def check_value(value: Any, where: str) -> Any:
-    """``value`` itself when code may hold it; else UnsafeCodeError naming ``where``."""
+    """``value`` itself when code may hold it; else UnsafeCodeError naming ``where`` (or
+    InputTooLargeError for an expression too large to compile)."""
+    from ibert_inference.safe_eval.expression_size import check_expression_size
+
+    if isinstance(value, ibis_value_classes()[:2]):  # expressions and deferred values
+        check_expression_size(value, _sizes)
     refused = _refused_type(value)
     if refused is not None:
         raise UnsafeCodeError(

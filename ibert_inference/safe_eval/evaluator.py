@@ -48,6 +48,7 @@ from typing import Any
 from ibert_inference.errors import (
     EvaluationError,
     EvaluationTimeout,
+    InputTooLargeError,
     SandboxRequiredError,
     UnsafeCodeError,
 )
@@ -56,6 +57,7 @@ from ibert_inference.safe_eval.allowed_values import (
     CODE_NAME,
     check_attribute,
     check_value,
+    forget_sizes,
     function_allowed,
     trust,
 )
@@ -81,7 +83,6 @@ from ibert_inference.safe_eval.guards import (
 from ibert_inference.sandbox import pool
 from ibert_inference.schema.tables import Schema, ibis_tables
 
-MAX_CODE_CHARS = 100_000
 MAX_DEPTH = 100
 MAX_INT = 2**63  # BIGINT holds 19-digit numbers; -9223372036854775808 is -(2**63)
 MAX_STR = 10_000
@@ -142,7 +143,7 @@ def evaluate_ibis(
     code: str,
     schema: Schema | None = None,
     *,
-    timeout_s: float = 5.0,
+    timeout_s: float | None = None,
     tables: Mapping[str, Any] | None = None,
 ) -> Any:
     """Evaluate checked Ibis source into an expression.
@@ -150,7 +151,7 @@ def evaluate_ibis(
     Tables named in ``schema`` (or given ready-made in ``tables``) are bound as unbound Ibis
     tables; ``ibis``, ``_`` and ``s`` (``ibis.selectors``) are always bound. The value is the
     expression assigned to ``result``, else that of the last expression statement, else the last
-    assigned name.
+    assigned name. ``timeout_s`` defaults to the sandbox's ``compile_timeout_s``.
 
     Only inside a sandbox worker (see the module docstring); elsewhere SandboxRequiredError.
     """
@@ -159,6 +160,8 @@ def evaluate_ibis(
             "Ibis code from outside is evaluated only in a sandbox worker: call "
             "ibert_inference.safe_eval.evaluates, ibis_to_sql or verify_pair, which run it in one"
         )
+    if timeout_s is None:
+        timeout_s = pool.current_settings().compile_timeout_s
     tree = check_code(code)
     namespace = _namespace(schema, tables)
     _bind_imports(tree, namespace)
@@ -166,10 +169,11 @@ def evaluate_ibis(
     target = _result_name(tree)
     tree = ast.fix_missing_locations(Guard().visit(tree))
     compiled = compile(tree, CODE_NAME, "exec")
+    forget_sizes()
     try:
-        with _time_limit(timeout_s), _no_default_backend():
+        with time_limit(timeout_s), _no_default_backend():
             exec(compiled, namespace)  # the tree passed check_code; see the module docstring
-    except (EvaluationTimeout, UnsafeCodeError):
+    except (EvaluationTimeout, UnsafeCodeError, InputTooLargeError):
         raise
     except RecursionError:
         raise EvaluationError(
@@ -179,6 +183,8 @@ def evaluate_ibis(
         raise EvaluationError(
             f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__, line=_error_line(exc)
         ) from None
+    finally:
+        forget_sizes()
     if target is None or target not in namespace:
         raise EvaluationError(
             "the code defines no expression: assign it to `result` or end with it",
@@ -213,9 +219,10 @@ def evaluating_in_process() -> Iterator[None]:
 
 def check_code(code: str) -> ast.Module:
     """Parse and check ``code`` against the allow-list; raise before anything runs."""
-    if len(code) > MAX_CODE_CHARS:
+    limit = pool.current_settings().max_code_chars
+    if len(code) > limit:
         raise UnsafeCodeError(
-            f"code is {len(code):,} characters long; the limit is {MAX_CODE_CHARS:,}",
+            f"code is {len(code):,} characters long; the limit is {limit:,} (max_code_chars)",
             construct="size",
         )
     try:
@@ -621,7 +628,7 @@ def _error_line(exc: BaseException) -> int | None:
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float, what: str = "evaluation") -> Iterator[None]:
     """SIGALRM on the main thread (interrupts a long Ibis call too); elsewhere a line tracer.
 
     The allow-list leaves no loops or definitions, so user code is straight-line; time can only go
@@ -634,9 +641,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
 
         def on_alarm(signum: int, frame: Any) -> None:
-            raise EvaluationTimeout(
-                f"evaluation took longer than {seconds:g} s", error_type="Timeout"
-            )
+            raise EvaluationTimeout(f"{what} took longer than {seconds:g} s", error_type="Timeout")
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -654,9 +659,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         if frame.f_code.co_filename != CODE_NAME:
             return None
         if time.monotonic() > deadline:
-            raise EvaluationTimeout(
-                f"evaluation took longer than {seconds:g} s", error_type="Timeout"
-            )
+            raise EvaluationTimeout(f"{what} took longer than {seconds:g} s", error_type="Timeout")
         return tracer
 
     previous_trace = sys.gettrace()

@@ -43,14 +43,38 @@ IN_WORKER = False
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """How long one job may run (wall clock), and how many warm workers a process keeps."""
+    """The sandbox's limits: time, memory, workers, and the sizes checked before any work.
+
+    ``timeout_s`` is the wall-clock limit of one job in a worker (the worker is killed past it);
+    the limits below end an attack sooner, each with its own one-line reason.
+    """
 
     timeout_s: float = 30.0
     workers: int = 1
+    # one DuckDB statement (SQL from outside, compiled Ibis) is interrupted past this
+    statement_timeout_s: float = 5.0
+    # evaluating Ibis code, and compiling the expression it gives, each stop past this
+    compile_timeout_s: float = 5.0
+    # each DuckDB connection that runs SQL from outside
+    duckdb_memory: str = "1GB"
+    # inputs, refused before any work
+    max_code_chars: int = 100_000
+    max_sql_chars: int = 100_000
+    max_sql_nodes: int = 10_000
+    max_tables: int = 100
+    max_columns: int = 1_000
+    max_expression_nodes: int = 50_000
+    max_config_bytes: int = 64 * 1024
+    max_template_bytes: int = 1_000_000
+    # outputs: compiled SQL longer than this is refused
+    max_output_chars: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if not self.timeout_s > 0:
-            raise ValueError(f"a sandbox job's time limit must be positive, got {self.timeout_s!r}")
+        for name in ("timeout_s", "statement_timeout_s", "compile_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"the sandbox's {name} time limit must be positive, got {getattr(self, name)!r}"
+                )
         if self.workers < 1:
             raise ValueError(f"the sandbox needs at least one worker, got {self.workers!r}")
 
@@ -101,7 +125,7 @@ class WorkerPool:
     def __init__(self, size: int = 1, limits: Limits | None = None):
         self.size = size
         self.scratch = Path(tempfile.mkdtemp(prefix="ibert-sandbox-"))
-        self.limits = limits or Limits(scratch=self.scratch)
+        self.limits = limits or Limits(scratch=self.scratch, duckdb_memory=_settings.duckdb_memory)
         self._idle: list[_Worker] = []
         self._started = 0
         self._all: list[_Worker] = []
