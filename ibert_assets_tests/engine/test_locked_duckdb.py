@@ -58,9 +58,11 @@ def test_no_file_or_extension_is_reached(tmp_path: Path):
 def test_a_slow_statement_is_interrupted_with_a_reason():
     cursor = locked_connection().cursor()
     started = time.monotonic()
-    with pytest.raises(QueryTimeout, match=r"query ran longer than 0.5 s"):
-        with statement_time_limit(cursor, 0.5):
-            cursor.execute(CROSS_JOIN).fetchall()
+    with (
+        pytest.raises(QueryTimeout, match=r"query ran longer than 0.5 s"),
+        statement_time_limit(cursor, 0.5),
+    ):
+        cursor.execute(CROSS_JOIN).fetchall()
     assert time.monotonic() - started < 3
     with statement_time_limit(cursor, 0.5):  # the connection still works
         assert cursor.execute("SELECT 1").fetchall() == [(1,)]
