@@ -79,3 +79,11 @@ def test_array_literals_printed_many_times_are_refused_not_printed():
 def test_settings_refuse_a_non_positive_time_limit():
     with pytest.raises(ValueError, match="statement_timeout_s time limit must be positive"):
         SandboxSettings(statement_timeout_s=0)
+
+
+@pytest.mark.parametrize("table", ["__ibert_attr__", "__builtins__", "__t"])
+def test_a_reserved_table_name_is_refused_in_any_schema(table: str):
+    from ibert_inference.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="is reserved"):
+        validate_schema({table: {"a": "int64"}})

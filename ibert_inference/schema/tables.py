@@ -47,6 +47,11 @@ def validate_schema(schema: Schema, *, where: str = "schema") -> dict[str, dict[
     check_schema_size(schema)
     checked: dict[str, dict[str, str]] = {}
     for table, columns in schema.items():
+        if str(table).startswith("__"):
+            raise SchemaError(
+                f"{where}: the table name {str(table)[:60]!r} is reserved (dunder names are the "
+                "evaluator's own): choose another name"
+            )
         if not isinstance(columns, Mapping) or not columns:
             raise SchemaError(f"{where}: table {table!r} has no columns; give column: dtype pairs")
         for column, dtype in columns.items():
