@@ -68,7 +68,9 @@ def assert_contained(payload: Payload, marker: Path, started: float, exc: BaseEx
 
 def test_the_corpus_is_large_and_covers_every_kind():
     assert len(payloads()) >= 100
-    assert {p.kind for p in payloads()} == {"escape", "dos", "sql"}
+    assert {p.kind for p in payloads()} == {
+        "escape", "dos", "sql", "protocol", "rebind", "runaway", "output", "sql_runaway",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("payload", by_kind("escape"), ids=lambda p: p.name)

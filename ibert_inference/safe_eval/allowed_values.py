@@ -85,7 +85,9 @@ _REVIEWED_FUNCTIONS = frozenset(
 _REVIEWED_METHODS = {"DayOfWeek": frozenset({"index", "full_name"})}
 # Container and string methods that build unbounded values are bounded or refused by the
 # evaluator itself; these are refused here because they read or write outside the value.
-_PLAIN_REFUSED_METHODS = frozenset({"format", "format_map", "translate", "maketrans", "expandtabs"})
+_PLAIN_REFUSED_METHODS = frozenset(
+    {"format", "format_map", "translate", "maketrans", "expandtabs", "to_bytes"}
+)
 
 _trusted: dict[int, Any] = {}
 _trusted_files: set[str] = set()

@@ -111,7 +111,7 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
     {
         "format", "format_map", "mro", "gi_frame", "gi_code", "cr_frame", "ag_frame", "f_globals",
         "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "tb_next", "func_globals",
-        "ljust", "rjust", "center", "zfill", "expandtabs",
+        "ljust", "rjust", "center", "zfill", "expandtabs", "to_bytes",
         # Ibis reaches databases and files through these; here code only builds expressions, and
         # only the SQL compiled from them touches a database (docs/architecture.md).
         "execute", "to_pandas", "to_pandas_batches", "to_pyarrow", "to_pyarrow_batches",
