@@ -39,17 +39,19 @@ class Ibert:
         self.home.mkdir()
         self.tmp.mkdir()
 
-    def __call__(self, *args: str, stdin: str = "", cwd: Path | None = None) -> tuple[int, str]:
+    def __call__(
+        self, *args: str, stdin: str = "", cwd: Path | None = None, limit_s: float = DONE_WITHIN_S
+    ) -> tuple[int, str]:
         tag = uuid.uuid4().hex
         env = {**os.environ, "HOME": str(self.home), "TMPDIR": str(self.tmp), "IBERT_TAG": tag}
         started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "ibert_inference.cli", *args], input=stdin.encode(),
-            capture_output=True, env=env, cwd=cwd or self.root, timeout=60,
+            capture_output=True, env=env, cwd=cwd or self.root, timeout=120,
         )  # fmt: skip
         took = time.monotonic() - started
         stderr = result.stderr.decode(errors="replace")
-        assert took < DONE_WITHIN_S, f"{args[0]} took {took:.1f} s"
+        assert took < limit_s, f"{args[0]} took {took:.1f} s"
         assert "Traceback" not in stderr, stderr
         assert list(self.home.iterdir()) == [], "written in $HOME (DuckDB extensions?)"
         assert list(self.tmp.glob("ibert-sandbox-*")) == [], "a scratch folder was left"
@@ -126,11 +128,17 @@ def test_hostile_flags(ibert: Ibert, name: str):
 
 
 def test_hostile_code_through_complete_and_qa_with_a_model(ibert: Ibert, tiny_model_dir: Path):
+    """With a model the command also imports torch and loads it (~10 s on a busy machine): the
+    hostile prefix may cost at most 10 s more than an ordinary one."""
     code = CODE["memtable_of_geometry"]
     model = ["--model", str(tiny_model_dir), "--max-tokens", "16"]
-    returned, stderr = ibert("complete", "--schema", "a: int64", *model, stdin=code + "\n")
+    started = time.monotonic()
+    ibert("complete", "--schema", "a: int64", *model, stdin="t.filter(", limit_s=120)
+    ordinary_s = time.monotonic() - started
+    returned, stderr = ibert("complete", "--schema", "a: int64", *model, stdin=code + "\n",
+                             limit_s=ordinary_s + 10)  # fmt: skip
     assert returned in {1, 2}, stderr
-    returned, stderr = ibert("qa", *model, "-q", code)
+    returned, stderr = ibert("qa", *model, "-q", code, limit_s=ordinary_s + 10)
     assert returned in {0, 1, 2}, stderr
 
 
