@@ -58,7 +58,7 @@ class Ibert:
         assert _tagged(tag) == [], "a process of the command outlived it"
         if result.returncode:
             # a model's loading bar is the library's own, redrawn with \r: not a message line
-            lines = [line for line in stderr.splitlines() if "\r" not in line]
+            lines = [line for line in stderr.split("\n") if line and "\r" not in line]
             assert len(lines) == 1, stderr
         return result.returncode, stderr
 
