@@ -263,7 +263,8 @@ REPOSITORY_SNIPPETS = [
     "import ibis\nt = ibis.table({'a': 'int64'}, name='t')\nt.to_csv('{marker}')\n"
     "result = t.filter(t.a > 1)\n",
     # the protocol routes: an expression handed to memtable (spatial would be fetched)
-    f"import ibis\nfrom ibis import _\nx = {GEOMETRY}\nresult = ibis.memtable(x)\n",
+    "import ibis\nfrom ibis import _\nt = ibis.table({'a': 'int64'}, name='t')\n"
+    f"x = {GEOMETRY}\nresult = t.filter(t.a > ibis.memtable(x).count())\n",
     "import ibis\nfrom ibis import _ as __ibert_attr__\n"
     "t = ibis.table({'a': 'int64'}, name='t')\nresult = t.filter(t.a > 1)\n",
 ]
