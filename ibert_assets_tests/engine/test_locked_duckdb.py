@@ -79,3 +79,28 @@ def test_a_cross_join_through_verify_pair_ends_with_a_timeout_verdict(configure_
     verdict = verify_runs(code + "x.select(n=x.a.count())", SCHEMA)
     assert verdict.status == "timeout" and "query ran longer than 1 s" in (verdict.reason or "")
     assert time.monotonic() - started < 20
+
+
+def test_no_package_module_opens_duckdb_but_the_locked_way():
+    """A new ``duckdb.connect`` in the packages would open an unlocked connection."""
+    import ast
+
+    import ibert_assets
+    import ibert_inference
+
+    allowed = {"locked_duckdb.py", "limits.py"}  # the one function, and the worker's own patch
+    found = []
+    for package in (ibert_inference, ibert_assets):
+        for path in Path(package.__file__).parent.rglob("*.py"):
+            if path.name in allowed and path.parent.name == "sandbox":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "connect"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "duckdb"
+                ):
+                    found.append(f"{path}:{node.lineno}")
+    assert found == [], "open DuckDB connections with sandbox.locked_duckdb.locked_connection"
