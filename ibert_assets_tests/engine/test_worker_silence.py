@@ -113,3 +113,33 @@ def test_the_scratch_of_a_killed_process_goes_at_the_next_start(tmp_path: Path):
     assert pool.remove_orphaned_scratch(str(tmp_path)) == [scratch]
     assert list(tmp_path.iterdir()) == []
     assert shared_pool().scratch.name.startswith(f"{pool.SCRATCH_PREFIX}{os.getpid()}-")
+
+
+def test_settings_reach_a_worker_started_before_them(configure_sandbox):
+    from ibert_inference.sandbox import current_settings
+
+    _noisy()  # a worker is running, forked with the settings of then
+    configure_sandbox(statement_timeout_s=1.5)
+    assert _statement_limit() == 1.5 == current_settings().statement_timeout_s
+
+
+@isolated()
+def _statement_limit() -> float:
+    from ibert_inference.sandbox import current_settings
+
+    return current_settings().statement_timeout_s
+
+
+def test_a_worker_does_not_keep_its_parents_signal_handlers():
+    """A test runner or a server may turn SIGTERM into an exception; a worker dies of it."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        close_shared_pool()  # the next worker is forked with the handler above
+        with pytest.raises(UnsafeCodeError, match="killed by SIGTERM"):
+            _killed_by(int(signal.SIGTERM))
+    finally:
+        signal.signal(signal.SIGTERM, previous)

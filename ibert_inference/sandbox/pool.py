@@ -171,7 +171,8 @@ class WorkerPool:
 
     def run(self, job: tuple[str, str, tuple[Any, ...], dict[str, Any]], timeout_s: float) -> Any:
         """The job's JSON reply; WorkerTimeout or WorkerDied when it got none."""
-        message = pickle.dumps((*job, timeout_s))
+        # the caller's settings travel with each job: a worker forked earlier has older ones
+        message = pickle.dumps((*job, timeout_s, _settings))
         worker = self._acquire()
         try:
             worker.connection.send_bytes(message)
@@ -322,6 +323,7 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
     global IN_WORKER, _pool
     IN_WORKER, _pool = True, None
     _silence()
+    _default_signals()
     # the pipes to the parent's other workers are not this worker's to read or write
     for other in [parent_end, *inherited]:
         other.close()
@@ -331,9 +333,10 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
     connection.send_bytes(json.dumps({"protections": protections}).encode())
     while True:
         try:
-            module, name, args, kwargs, timeout_s = pickle.loads(connection.recv_bytes())
+            module, name, args, kwargs, timeout_s, settings = pickle.loads(connection.recv_bytes())
         except (EOFError, OSError):
             os._exit(0)
+        configure(settings)
         limit_job_cpu(max(timeout_s, 1.0))
         reply = _run_job(module, name, args, kwargs)
         # after a MemoryError the interpreter may be left inconsistent: start afresh
@@ -363,6 +366,15 @@ def _encoded(reply: dict[str, Any]) -> bytes:
         message = f"the isolated job's answer is over {MAX_REPLY_BYTES:,} bytes"
         return json.dumps({"error": {"type": "IbertError", "message": message}}).encode()
     return data
+
+
+def _default_signals() -> None:
+    """Handlers the worker inherited from its parent's Python (a test runner's, a server's) are
+    not its own: SIGTERM ends it, and Ctrl-C is for the parent, which then stops its workers."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _silence() -> None:
