@@ -100,7 +100,7 @@ def translator_run() -> Callable[[CorpusQuery], object] | None:
 
 def print_ratio(queries: list[CorpusQuery], repeat: int) -> None:
     """Translation time over one evaluation of the resulting code, overall and for long queries."""
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
     from ibert_inference.schema.tables import ibis_tables
     from ibert_inference.translate import sql_to_ibis
 

@@ -22,7 +22,7 @@ import time
 import ibis
 from cpu_time import process_tree_cpu
 
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.verify.databases import query_literals, random_databases
 from ibert_inference.verify.pair import verify_pair
 

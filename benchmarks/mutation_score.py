@@ -103,7 +103,7 @@ def sample_pairs(data_dir: Path | None, seed: int, count: int) -> tuple[list[Pai
 def evaluates(code: str, schema: dict[str, dict[str, str]]) -> bool:
     import ibis
 
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
 
     try:
         ibis.to_sql(evaluate_ibis(code, schema), dialect="duckdb")

@@ -30,8 +30,8 @@ import ibis
 import sqlglot
 from ibis.backends.sql.datatypes import DuckDBType
 
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference import UnsupportedSQLError
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 from ibert_inference.translate import sql_to_ibis
 from ibert_inference.verify.compare import compare_results
 

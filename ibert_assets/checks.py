@@ -107,12 +107,13 @@ def stored_records(base: str, asset: str, partition: str) -> list[Record]:
 
 def stored_lines(base: str, asset: str, partition: str) -> list[str]:
     """Every JSON object of a stored partition as text, read back with DuckDB."""
-    import duckdb
+    from ibert_inference.sandbox.locked_duckdb import locked_connection
 
     path = partition_path(base, asset, partition)
     if not path.exists():
         return []
-    connection = duckdb.connect()
+    # the store's own files, read with file access; no extension is fetched or loaded
+    connection = locked_connection(files=True)
     if path.protocol not in ("", "file", "local"):
         connection.register_filesystem(path.fs)
         location = str(path)

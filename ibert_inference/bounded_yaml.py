@@ -22,7 +22,7 @@ import yaml
 
 from ibert_inference.errors import IbertError
 
-MAX_YAML_BYTES = 5_000_000
+MAX_YAML_BYTES = 1_000_000
 
 
 class YamlInputError(IbertError, ValueError):

@@ -44,7 +44,6 @@ def normalize_dialect(dialect: str) -> str:
 
 def compile_expr(expr: Any, dialect: str = "duckdb") -> str:
     """SQL text Ibis compiles ``expr`` to, pretty-printed."""
-    import ibis
     import ibis.expr.operations as ops
     import ibis.expr.types as ir
 
@@ -59,13 +58,32 @@ def compile_expr(expr: Any, dialect: str = "duckdb") -> str:
             "e.g. t.order_by(t.a.desc())"
         )
     try:
-        return stable_generated_names(str(ibis.to_sql(expr, dialect=name, pretty=True)))
+        return stable_generated_names(bounded_to_sql(expr, name, pretty=True))
+    except IbertError:
+        raise
     except Exception as exc:  # the compiler raises many types; the user needs the message
         raise IbertError(
             # the first line is the reason; the rest is a dump of the whole expression tree
             f"Ibis could not compile the expression to {name}: "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ) from exc
+
+
+def bounded_to_sql(expr: Any, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+    """``ibis.to_sql(expr)`` within the sandbox's bounds: the expression's tree size is checked
+    first, compiling stops after ``compile_timeout_s``, and SQL over ``max_output_chars`` is
+    refused (InputTooLargeError or EvaluationTimeout, each one line)."""
+    import ibis
+
+    from ibert_inference.safe_eval.evaluator import time_limit
+    from ibert_inference.safe_eval.expression_size import check_expression_size
+    from ibert_inference.sandbox import current_settings
+    from ibert_inference.sandbox.bounds import check_output
+
+    check_expression_size(expr)
+    with time_limit(current_settings().compile_timeout_s, "compiling the expression"):
+        sql = str(ibis.to_sql(expr, dialect=dialect, pretty=pretty))
+    return check_output(sql)
 
 
 def stable_generated_names(sql: str) -> str:

@@ -45,6 +45,19 @@ class EvaluationTimeout(EvaluationError):
     """Evaluating Ibis code took longer than its time limit."""
 
 
+class SandboxRequiredError(IbertError):
+    """Code from outside was about to be evaluated in a process that is not a sandbox worker.
+
+    Evaluation runs only in a worker: call an isolated entry point
+    (``ibert_inference.safe_eval.evaluates``, ``ibis_to_sql``, ``verify_pair``) instead.
+    """
+
+
+class InputTooLargeError(IbertError, ValueError):
+    """An input (code, SQL, schema, settings file) or an output is over its size limit; the
+    message names the limit and the setting that changes it."""
+
+
 class UnknownDialectError(IbertError, ValueError):
     """A dialect Ibis cannot compile to."""
 

@@ -34,6 +34,9 @@ ENVIRONMENT: dict[str, str] = {
     # the sandbox's limits
     "sandbox_timeout_s": "IBERT_SANDBOX_TIMEOUT_S",
     "sandbox_workers": "IBERT_SANDBOX_WORKERS",
+    "sandbox_statement_timeout_s": "IBERT_SANDBOX_STATEMENT_TIMEOUT_S",
+    "sandbox_compile_timeout_s": "IBERT_SANDBOX_COMPILE_TIMEOUT_S",
+    "sandbox_duckdb_memory": "IBERT_SANDBOX_DUCKDB_MEMORY",
     # the pipeline (ibert_assets.settings.Settings)
     "repos_file": "IBERT_REPOS_FILE",
     "templates_dir": "IBERT_TEMPLATES_DIR",
@@ -96,6 +99,9 @@ class InferenceSettings:
     cache_dir: str = field(default_factory=_home_cache)
     sandbox_timeout_s: float = 30.0
     sandbox_workers: int = 1
+    sandbox_statement_timeout_s: float = 5.0
+    sandbox_compile_timeout_s: float = 5.0
+    sandbox_duckdb_memory: str = "1GB"
     model: Mapping[str, str] = field(default_factory=dict)
     environment: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -125,7 +131,7 @@ class InferenceSettings:
         try:
             settings.sandbox  # noqa: B018  (refused here, where the variables are named)
         except ValueError as exc:
-            names = ", ".join(ENVIRONMENT[n] for n in ("sandbox_timeout_s", "sandbox_workers"))
+            names = ", ".join(var for n, var in ENVIRONMENT.items() if n.startswith("sandbox_"))
             raise SettingsError(f"{names}: {exc}: correct it or unset it") from None
         return settings
 
@@ -146,7 +152,13 @@ class InferenceSettings:
 
     @property
     def sandbox(self) -> SandboxSettings:
-        return SandboxSettings(timeout_s=self.sandbox_timeout_s, workers=self.sandbox_workers)
+        return SandboxSettings(
+            timeout_s=self.sandbox_timeout_s,
+            workers=self.sandbox_workers,
+            statement_timeout_s=self.sandbox_statement_timeout_s,
+            compile_timeout_s=self.sandbox_compile_timeout_s,
+            duckdb_memory=self.sandbox_duckdb_memory,
+        )
 
 
 def _typed(name: str, text: str, default: Any) -> Any:

@@ -262,23 +262,22 @@ def compile_and_verify(code: str, seed: int) -> dict[str, Any]:
     ``{"rejected": [status, reason]}``, or the compiled ``sql``, the ``schema`` of its tables
     and the ``verdict`` (status and databases) when it verified.
     """
-    from ibert_inference import evaluate_ibis
-    from ibert_inference.errors import EvaluationError, UnsafeCodeError
+    from ibert_inference.compiler import bounded_to_sql
+    from ibert_inference.errors import EvaluationError, InputTooLargeError, UnsafeCodeError
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.verify.pair import verify_expr
 
     def rejected(status: str, reason: str) -> dict[str, Any]:
         return {"rejected": [status, reason[:300]]}
 
     try:
-        expr = evaluate_ibis(code)
-    except UnsafeCodeError as exc:
+        expr = evaluate_ibis(code)  # this function runs in a sandbox worker
+    except (UnsafeCodeError, InputTooLargeError) as exc:
         return rejected("unsafe", str(exc))
     except EvaluationError as exc:
         return rejected("ibis_error", str(exc))
     try:
-        import ibis
-
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        sql = bounded_to_sql(expr, "duckdb")
         tables = list(_unbound_tables(expr))
         schema = {op.name: {name: str(dtype) for name, dtype in op.schema.items()} for op in tables}
     except Exception as exc:  # ibis raises many types while compiling foreign code

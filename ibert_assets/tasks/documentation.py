@@ -83,12 +83,12 @@ def wrap_as_function(
 def _returns_line(code: str, schema: dict[str, dict[str, str]], template: dict[str, Any]) -> str:
     """What this query returns: its output columns and their types (the code is evaluated
     safely to learn them); the template's generic line where it cannot be."""
-    from ibert_inference import evaluate_ibis
     from ibert_inference.errors import IbertError
+    from ibert_inference.safe_eval import output_schema
 
     try:
-        output = evaluate_ibis(code, schema).schema()
-    except (IbertError, AttributeError):
+        output = output_schema(code, schema)  # in a sandbox worker
+    except IbertError:
         return str(template["returns"])
     columns = ", ".join(f"{name} ({dtype})" for name, dtype in output.items())
     return str(template.get("returns_columns", template["returns"])).format(columns=columns)

@@ -20,8 +20,9 @@ from typing import Any
 
 import yaml
 
-from ibert_inference.bounded_yaml import MAX_YAML_BYTES, YamlInputError, compose_yaml, load_yaml
+from ibert_inference.bounded_yaml import YamlInputError, compose_yaml, load_yaml
 from ibert_inference.errors import SchemaError, TemplateError
+from ibert_inference.sandbox import current_settings
 from ibert_inference.schema.tables import parse_dtype
 
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -106,9 +107,11 @@ def load_template(path: str | Path) -> Template:
     """Load and check one template file."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_YAML_BYTES:
+        limit = current_settings().max_template_bytes
+        if path.stat().st_size > limit:
             raise TemplateError(
-                f"{path}: {path.stat().st_size:,} bytes; a template is at most {MAX_YAML_BYTES:,}"
+                f"{path}: {path.stat().st_size:,} bytes; a template is at most {limit:,} "
+                "(max_template_bytes)"
             )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -1,5 +1,5 @@
 from ibert_assets.tasks.completion import completion_cuts
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
+from ibert_assets_tests.in_process import evaluate_ibis
 
 CODE = (
     "recent = orders.filter(_.year > 2020)\n"

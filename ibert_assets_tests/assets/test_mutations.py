@@ -11,8 +11,8 @@ from ibert_assets.tasks.mutations import (
     wrong_join_key,
     wrong_method_name,
 )
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.errors import EvaluationError
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {"orders": {"amount": "float64", "status": "string", "qty": "int64"}}
 CODE = (

@@ -1,5 +1,5 @@
 from ibert_assets.mining.slicing import slice_allowed
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
+from ibert_assets_tests.in_process import evaluate_ibis
 
 
 def test_foreign_statements_and_their_dependents_are_dropped():

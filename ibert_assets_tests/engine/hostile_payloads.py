@@ -5,7 +5,17 @@ it wants a program to run. The kinds say which layer must stop it:
 
 - ``escape``: the object-level allow-list refuses it before it acts, in any process;
 - ``dos``: code whose evaluation or compilation would run away; the worker's limits stop it;
-- ``sql``: SQL given to the verifier; the worker's DuckDB limits and wall clock stop it.
+- ``sql``: SQL given to the verifier; the worker's DuckDB limits and wall clock stop it;
+- ``protocol``: an expression or callable handed to something that runs it (``memtable``'s
+  ``__arrow_c_stream__``, a builtin's ``key=``), an annotation or a default: argument checks;
+- ``rebind``: names the rewritten program calls, rebound by an import, an assignment or a
+  parameter: reserved names;
+- ``runaway``: code or SQL that is small but runs long in DuckDB or grows exponentially: the
+  statement time limit and the expression size bound end it with a reason, inside the job limit;
+- ``output``: code whose compiled SQL is huge: the output cap.
+
+:data:`CLI_INPUTS` holds the classes that reach the ``ibert`` command only (flags, settings files,
+``doc`` files); ``benchmarks/hostile_corpus.py`` times every class through each surface.
 
 The routes from an expression to a non-expression object were found by reading Ibis 12's
 ``ibis/expr/types``, ``ibis/selectors.py``, ``ibis/expr/builders.py`` and ``ibis/__init__.py``.
@@ -151,6 +161,72 @@ SQL = {
 }  # fmt: skip
 
 
+GEOMETRY = "ibis.memtable({'a': [1]}).mutate(g=_.a.cast('geometry'))"
+PROTOCOL = {
+    # the escape through `ibert doc`: DuckDB would auto-install `spatial` in $HOME/.duckdb
+    "memtable_of_geometry": f"x = {GEOMETRY}\nibis.memtable(x)",
+    "memtable_of_table": f"ibis.memtable({MEMTABLE})",
+    "memtable_of_column": f"ibis.memtable({{'a': {GEOMETRY}.g}})",
+    "memtable_data_keyword": f"ibis.memtable(data={GEOMETRY})",
+    "max_key_memtable": f"max([{GEOMETRY}, {GEOMETRY}], key=ibis.memtable)",
+    "sorted_key_memtable": f"sorted([{GEOMETRY}], key=ibis.memtable)",
+    "lambda_wrapping_memtable": f"f = lambda e: ibis.memtable(e)\nf({GEOMETRY})",
+    "method_given_memtable": "t.mutate(c=ibis.memtable)",
+    "annotation_memtable": f"x: ibis.memtable({GEOMETRY}) = 1\nibis.memtable({GEOMETRY})",
+    "lambda_default": f"f = lambda e={GEOMETRY}: ibis.memtable(e)\nt",
+    "to_bytes_allocation": "(0).to_bytes(1500000000, 'big')",
+    "min_default_expression": f"min([], default={GEOMETRY})",
+}  # fmt: skip
+REBIND = {
+    "import_as_attr_guard": "from ibis import _ as __ibert_attr__\nt.select('a')",
+    "import_as_builtins": "import ibis as __builtins__\nt.select('a')",
+    "import_as_text_guard": "from ibis import memtable as __ibert_text__\nf'{t}'",
+    "assign_call_guard": "__ibert_call__ = print\nt",
+    "lambda_parameter_guard": "f = lambda __ibert_item__: t\nf(1)",
+    "import_as_reserved_prefix": "import ibis as __ibert_anything\nt",
+}  # fmt: skip
+RUNAWAY = {
+    "doubling_30": "x = t.a\n" + "x = x + x\n" * 30 + "t.select(y=x)",
+    "deferred_doubling_30": "x = _.a\n" + "x = x + x\n" * 30 + "t.select(y=x)",
+    "self_cross_join_8": "x = t\n" + "x = x.cross_join(t.view())\n" * 7 + "x.select(n=x.a.count())",
+    "levenshtein_100k": "x = 'a' * 1000\nx = ibis.literal(x * 100)\n"
+    "t.select(d=x.levenshtein(x.upper()))",
+}  # fmt: skip
+OUTPUT = {
+    "array_literal_300_copies": "x = ibis.literal([123456] * 1000)\nt.select("
+    + ", ".join(f"c{i}=x" for i in range(300)) + ")",
+}  # fmt: skip
+SQL_RUNAWAY = {
+    "sql_self_cross_join_8": "SELECT count(*) AS n FROM t a, t b, t c, t d, t e, t f, t g, t h",
+    "sql_950kb_line": "SELECT a FROM t WHERE a = 1" + " OR b = 'x'" * 86_000,
+    "sql_levenshtein_100k": "SELECT levenshtein(repeat('a', 100000), repeat('b', 100000)) AS d "
+    "FROM t",
+}  # fmt: skip
+# what reaches the `ibert` command only: its flags, its settings files, and `doc` files
+CLI_INPUTS = {
+    "schema_20000_columns": ["--schema", ", ".join(f"c{i}: int64" for i in range(20_000))],
+    "table_name_attr_guard": ["--schema", "a: int64", "--table-name", "__ibert_attr__"],
+    "table_name_builtins": ["--schema", "a: int64", "--table-name", "__builtins__"],
+}
+HUGE_CONFIG = "max_tokens: [" + "1, " * 1_600_000 + "1]\n"  # 4.9 MB
+DOC_FILES = {
+    # the function body is evaluated for the example; its defaults give parameter values
+    "doc_memtable_geometry": (
+        "import ibis\nfrom ibis import _\n\n\ndef spatial(t):\n"
+        f"    x = {GEOMETRY}\n    return ibis.memtable(x)\n"
+    ),
+    "doc_allocating_default": (
+        "def big(t, n=(0).to_bytes(1500000000, 'big')):\n    return t.filter(t.a > n)\n"
+    ),
+    "doc_memtable_default": (
+        f"import ibis\nfrom ibis import _\n\n\ndef d(t, e={GEOMETRY}):\n"
+        "    return ibis.memtable(e)\n"
+    ),
+    "doc_doubling": "def grow(t):\n    x = t.a\n" + "    x = x + x\n" * 30
+    + "    return t.select(y=x)\n",
+}  # fmt: skip
+
+
 def payloads() -> list[Payload]:
     """Every payload of the corpus."""
     found = [
@@ -165,6 +241,11 @@ def payloads() -> list[Payload]:
     found += [Payload(name, "escape", code) for name, code in ROUTES.items()]
     found += [Payload(name, "dos", code) for name, code in DOS.items()]
     found += [Payload(name, "sql", code) for name, code in SQL.items()]
+    found += [Payload(name, "protocol", code) for name, code in PROTOCOL.items()]
+    found += [Payload(name, "rebind", code) for name, code in REBIND.items()]
+    found += [Payload(name, "runaway", code) for name, code in RUNAWAY.items()]
+    found += [Payload(name, "output", code) for name, code in OUTPUT.items()]
+    found += [Payload(name, "sql_runaway", code) for name, code in SQL_RUNAWAY.items()]
     return found
 
 
@@ -181,4 +262,9 @@ REPOSITORY_SNIPPETS = [
     "result = t.mutate(x=ibis._.op().data.to_frame().to_csv('{marker}'))\n",
     "import ibis\nt = ibis.table({'a': 'int64'}, name='t')\nt.to_csv('{marker}')\n"
     "result = t.filter(t.a > 1)\n",
+    # the protocol routes: an expression handed to memtable (spatial would be fetched)
+    "import ibis\nfrom ibis import _\nt = ibis.table({'a': 'int64'}, name='t')\n"
+    f"x = {GEOMETRY}\nresult = t.filter(t.a > ibis.memtable(x).count())\n",
+    "import ibis\nfrom ibis import _ as __ibert_attr__\n"
+    "t = ibis.table({'a': 'int64'}, name='t')\nresult = t.filter(t.a > 1)\n",
 ]

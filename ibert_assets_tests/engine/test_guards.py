@@ -2,8 +2,8 @@
 
 import pytest
 
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.errors import EvaluationError
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {"t": {"a": "int64"}}
 

@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 
 from ibert_assets_tests.engine.hostile_payloads import Payload, by_kind, payloads
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.compiler import ibis_to_sql
-from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
+from ibert_inference.errors import (
+    EvaluationError,
+    IbertError,
+    InputTooLargeError,
+    UnsafeCodeError,
+)
 from ibert_inference.sandbox import isolated, protections, shared_pool
 from ibert_inference.verify.pair import verify_pair
 
@@ -63,7 +68,9 @@ def assert_contained(payload: Payload, marker: Path, started: float, exc: BaseEx
 
 def test_the_corpus_is_large_and_covers_every_kind():
     assert len(payloads()) >= 100
-    assert {p.kind for p in payloads()} == {"escape", "dos", "sql"}
+    assert {p.kind for p in payloads()} == {
+        "escape", "dos", "sql", "protocol", "rebind", "runaway", "output", "sql_runaway",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("payload", by_kind("escape"), ids=lambda p: p.name)
@@ -84,7 +91,7 @@ def test_the_sandboxed_api_refuses_every_payload(payload: Payload, tmp_path: Pat
     with pytest.raises(IbertError) as refused:
         ibis_to_sql(payload.render(str(marker)), SCHEMA)
     assert_contained(payload, marker, started, refused.value)
-    assert isinstance(refused.value, UnsafeCodeError | EvaluationError)
+    assert isinstance(refused.value, UnsafeCodeError | EvaluationError | InputTooLargeError)
     for pid in shared_pool().worker_pids():
         assert descendants(pid) == before.get(pid, set()), f"{payload.name} started a process"
 
@@ -107,13 +114,28 @@ def test_verify_pair_calls_an_escape_unsafe(payload: Payload, tmp_path: Path):
     assert not marker.exists()
 
 
-def test_a_runaway_compile_is_stopped_and_its_worker_replaced():
+def test_an_exponential_expression_is_refused_in_milliseconds():
     runaway = next(p for p in by_kind("dos") if p.name == "doubling_compile")
+    ibis_to_sql("t.select('a')", SCHEMA)
+    started = time.monotonic()
+    with pytest.raises(InputTooLargeError, match="max_expression_nodes"):
+        ibis_to_sql(runaway.code, SCHEMA)
+    assert time.monotonic() - started < 1.0
+
+
+@isolated()
+def _spin() -> None:
+    while True:  # stands for work that got past every bound
+        pass
+
+
+def test_a_runaway_job_is_stopped_and_its_worker_replaced(configure_sandbox):
+    configure_sandbox(timeout_s=LIMIT_S)
     ibis_to_sql("t.select('a')", SCHEMA)
     (first,) = shared_pool().worker_pids()
     started = time.monotonic()
     with pytest.raises(EvaluationError, match="longer than"):
-        ibis_to_sql(runaway.code, SCHEMA)
+        _spin()
     assert time.monotonic() - started < LIMIT_S + MARGIN_S
     assert "SELECT" in ibis_to_sql("t.select('a')", SCHEMA)
     assert shared_pool().worker_pids() != [first]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_inference.errors import EvaluationError
 from ibert_inference.repairs import (
     REPAIRS,
@@ -23,7 +24,6 @@ from ibert_inference.repairs import (
     fix_unquoted_dtype,
     meaning_changes,
 )
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
 SCHEMA = {
     "orders": {

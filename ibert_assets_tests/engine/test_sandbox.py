@@ -42,12 +42,28 @@ def test_a_worker_that_dies_is_an_unsafe_error_and_is_replaced():
     assert _where() != first
 
 
-def test_verify_pair_turns_a_dead_worker_into_an_unsafe_verdict(configure_sandbox):
+def test_verify_pair_turns_a_timed_out_worker_into_a_timeout_verdict(
+    configure_sandbox, monkeypatch: pytest.MonkeyPatch
+):
     configure_sandbox(timeout_s=1)
-    runaway = "x = t.a\n" + "x = x + x\n" * 40 + "t.select(y=x)"
-    verdict = verify_pair("SELECT a FROM t", runaway, SCHEMA, seed=5)
+    # a worker that does not answer in time (work that got past every bound)
+    monkeypatch.setattr(pool.WorkerPool, "_answer", _never_answers)
+    verdict = verify_pair("SELECT a FROM t", "t.select('a')", SCHEMA, seed=5)
     assert verdict == Verdict(False, "timeout", verdict.reason, 0, None, 5)
     assert "longer than 1 s" in (verdict.reason or "")
+
+
+def _never_answers(self, worker, message, timeout_s, *, resend):
+    self._release(worker, keep=False)
+    raise pool.WorkerTimeout(f"the job ran longer than {timeout_s:g} s and was stopped")
+
+
+def test_an_exponential_expression_gets_an_unsafe_verdict_at_once():
+    runaway = "x = t.a\n" + "x = x + x\n" * 40 + "t.select(y=x)"
+    started = time.monotonic()
+    verdict = verify_pair("SELECT a FROM t", runaway, SCHEMA, seed=5)
+    assert verdict.status == "unsafe" and "max_expression_nodes" in (verdict.reason or "")
+    assert time.monotonic() - started < 2
 
 
 @isolated()

@@ -729,7 +729,7 @@ def test_array_unique_agg_collects_the_distinct_non_null_values():
 def test_output_names_that_are_not_identifiers_are_named_in_the_code(con, sql: str) -> None:
     """Every place the code names an output column takes any name: the code evaluates (through
     the safe evaluator, as a user's would) to the very expression returned."""
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
 
     translation = assert_same_rows(con, sql)
     evaluated = evaluate_ibis(translation.code, SCHEMA)
@@ -741,7 +741,7 @@ def test_output_names_that_are_not_identifiers_are_named_in_the_code(con, sql: s
 def test_in_subquery_over_a_cte_read_twice_is_the_code_it_shows(con) -> None:
     """TPC-DS q95: ``IN (SELECT k FROM cte)`` is written ``cte.k``; its value must be ``cte.k``
     too, not ``cte.select("k").k``, or Ibis compiles the code and the value differently."""
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
 
     sql = (
         "WITH paid AS (SELECT o.order_id, o.user_id AS buyer FROM orders o JOIN users u "

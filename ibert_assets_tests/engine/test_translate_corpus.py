@@ -161,7 +161,7 @@ def translator():
 def test_query_translates_and_verifies(query: CorpusQuery, translator) -> None:
     import ibis
 
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
 
     sql_to_ibis, verify_pair = translator
     translation = sql_to_ibis(query.sql, query.schema_tables, query.dialect)

@@ -98,3 +98,23 @@ def test_model_settings_are_the_environment_then_the_file_then_the_flags(tmp_pat
     assert model.store == StoreLayout(str(tmp_path / "built")) and model.cache == tmp_path / "cache"
     args.no_model = True
     assert _model(args) is None
+
+
+def test_a_huge_config_file_is_refused_before_it_is_parsed(tmp_path: Path):
+    """4.9 MB of `max_tokens: [1, 1, ...]` took 40 s and 1.1 GB in the ibert process."""
+    import time
+
+    path = write(tmp_path, "max_tokens: [" + "1, " * 1_600_000 + "1]\n")
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=r"over 65,536 bytes.*max_config_bytes"):
+        load_config(path)
+    assert time.monotonic() - started < 0.2
+
+
+def test_a_config_file_at_the_limit_is_still_read(tmp_path: Path):
+    text = "max_tokens: 8\n"
+    path = write(tmp_path, text + "#" * (64 * 1024 - len(text) - 1) + "\n")
+    assert load_config(path).max_tokens == 8
+    path.write_text(path.read_text() + "#")
+    with pytest.raises(ConfigError, match="max_config_bytes"):
+        load_config(path)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ibert_assets_tests.in_process import evaluate_ibis
 from ibert_assets_tests.scripted_model import ModelDouble
 from ibert_inference.errors import UnsafeCodeError
 from ibert_inference.model.prompts import extract_code
-from ibert_inference.safe_eval.evaluator import evaluate_ibis
 from ibert_inference.tasks.error_resolution import fix_code, line_changes
 
 SCHEMA = {"orders": {"id": "int64", "amount": "float64", "status": "string"}}

@@ -63,7 +63,7 @@ def test_gguf_loads_as_a_chat_model_and_generates_batches(smollm2: Model):
 
 
 def test_complete_returns_only_code_that_evaluates(smollm2: Model):
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
     from ibert_inference.tasks.code_completion import complete_code
 
     prefix = "result = orders.filter(_.amount > 10)"
@@ -107,7 +107,7 @@ def test_from_sql_falls_back_to_the_model_and_verifies_it(smollm2: Model):
 def test_fix_uses_the_model_only_after_the_repairs_and_keeps_what_evaluates(
     smollm2: Model,
 ):
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_assets_tests.in_process import evaluate_ibis
     from ibert_inference.tasks.error_resolution import fix_code
 
     deterministic = fix_code("result = orders.filter(_.amout > 1)", schema=ORDERS, model=smollm2)

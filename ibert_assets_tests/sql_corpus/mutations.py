@@ -105,8 +105,8 @@ def check_mutant(
     """
     import ibis
 
+    from ibert_assets_tests.in_process import evaluate_ibis
     from ibert_inference.errors import SQLParseError, UnsupportedSQLError
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
     from ibert_inference.translate import sql_to_ibis
     from ibert_inference.verify.pair import verify_pair
 

@@ -76,13 +76,24 @@ def find_config(directory: Path | None = None) -> Path | None:
 
 def load_config(path: Path) -> CliConfig:
     """Read and check a YAML or TOML settings file."""
-    from ibert_inference.bounded_yaml import MAX_YAML_BYTES, load_yaml
+    from ibert_inference.bounded_yaml import load_yaml
+    from ibert_inference.sandbox import current_settings
 
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    if path.stat().st_size > MAX_YAML_BYTES:
-        raise ConfigError(f"{path}: a config file is at most {MAX_YAML_BYTES:,} bytes")
-    text = path.read_text(encoding="utf-8")
+    limit = current_settings().max_config_bytes
+    # read at most the limit (and one byte more to know): the size on disk may change meanwhile
+    with path.open("rb") as file:
+        raw = file.read(limit + 1)
+    if len(raw) > limit:
+        raise ConfigError(
+            f"{path}: the file is over {limit:,} bytes, the limit of a settings file "
+            "(max_config_bytes): a settings file holds a few keys; remove what is not a setting"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         if path.suffix.lower() == ".toml":
             import tomllib

@@ -428,6 +428,11 @@ def _schema(args: argparse.Namespace) -> dict[str, dict[str, str]] | None:
 
     candidate = Path(text)
     if not text.lstrip().startswith("{") and ":" not in text and candidate.is_file():
+        if candidate.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"--schema {text}: {candidate.stat().st_size:,} bytes; the limit is "
+                f"{MAX_INPUT_BYTES:,}"
+            )
         text = candidate.read_text(encoding="utf-8")
     return parse_schema_text(text, table_name=args.table_name)
 

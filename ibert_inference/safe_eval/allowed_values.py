@@ -85,7 +85,9 @@ _REVIEWED_FUNCTIONS = frozenset(
 _REVIEWED_METHODS = {"DayOfWeek": frozenset({"index", "full_name"})}
 # Container and string methods that build unbounded values are bounded or refused by the
 # evaluator itself; these are refused here because they read or write outside the value.
-_PLAIN_REFUSED_METHODS = frozenset({"format", "format_map", "translate", "maketrans", "expandtabs"})
+_PLAIN_REFUSED_METHODS = frozenset(
+    {"format", "format_map", "translate", "maketrans", "expandtabs", "to_bytes"}
+)
 
 _trusted: dict[int, Any] = {}
 _trusted_files: set[str] = set()
@@ -134,8 +136,22 @@ def _annotation_names() -> frozenset[str]:
     return frozenset(names)
 
 
+# tree sizes of the expressions the code being evaluated has built (see expression_size)
+_sizes: dict[int, tuple[Any, int]] = {}
+
+
+def forget_sizes() -> None:
+    """Start counting expression sizes afresh (the evaluator calls it around each run)."""
+    _sizes.clear()
+
+
 def check_value(value: Any, where: str) -> Any:
-    """``value`` itself when code may hold it; else UnsafeCodeError naming ``where``."""
+    """``value`` itself when code may hold it; else UnsafeCodeError naming ``where`` (or
+    InputTooLargeError for an expression too large to compile)."""
+    from ibert_inference.safe_eval.expression_size import check_expression_size
+
+    if isinstance(value, ibis_value_classes()[:2]):  # expressions and deferred values
+        check_expression_size(value, _sizes)
     refused = _refused_type(value)
     if refused is not None:
         raise UnsafeCodeError(
@@ -174,13 +190,89 @@ def check_attribute(value: Any, name: str) -> Any:
     return check_value(getattr(value, name), where)
 
 
-def check_call(func: Any, args: tuple[Any, ...]) -> None:
-    """Refuse a call before it runs when the callable could act outside the expression."""
-    check_value(func, f"calling {_name_of(func)}")
+def check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
+    """Refuse a call before it runs when the callable could act outside the expression.
+
+    The arguments are checked too, because Python protocols run code that no name shows:
+    ``ibis.memtable(expr)`` executes ``expr`` (pyarrow's ``__arrow_c_stream__``, numpy's
+    ``__array__``), and a builtin given ``key=ibis.memtable`` calls it from C, past every guard.
+    So converters take plain data only, builtins take no Ibis value and no callable but the
+    code's own lambdas, and no call receives a callable that is not a lambda of the code.
+    """
+    kwargs = kwargs or {}
+    where = f"calling {_name_of(func)}"
+    check_value(func, where)
     if getattr(func, "__name__", "") == "pipe" and not (args and _is_code_lambda(args[0])):
         raise UnsafeCodeError(
             "pipe is allowed with a lambda only: pipe(lambda t: ...)", construct=".pipe"
         )
+    values = (*args, *kwargs.values())
+    if _is_converter(func):
+        if not _plain_data(values, callables=False):
+            raise UnsafeCodeError(
+                f"{_name_of(func)} takes plain data only (dicts, lists, tuples of numbers "
+                "and strings), never an expression or a function: it would run them",
+                construct=_name_of(func),
+            )
+    elif id(func) in _trusted and not _plain_data(values, callables=True):
+        raise UnsafeCodeError(
+            f"{_name_of(func)}() takes plain values only here, not an Ibis expression "
+            "or a function other than a lambda of the code",
+            construct=_name_of(func),
+        )
+    for value in values:
+        if callable(value) and not _callable_argument_allowed(value):
+            raise UnsafeCodeError(
+                f"passing {_name_of(value)} as a function to {_name_of(func)} is not allowed: "
+                "pass a lambda (lambda t: ...)",
+                construct=_name_of(func),
+            )
+
+
+# Ibis functions that turn their argument into data, running it if it is an expression
+_CONVERTERS = frozenset({"memtable"})
+
+
+def _is_converter(func: Any) -> bool:
+    return (
+        isinstance(func, types.FunctionType)
+        and func.__name__ in _CONVERTERS
+        and _home_module(func) == "ibis"
+    )
+
+
+def _plain_data(value: Any, *, callables: bool) -> bool:
+    """Plain values and containers of them (and, with ``callables``, the code's own lambdas
+    and the evaluator's trusted builtins) only: no expression, no other callable."""
+    stack, seen, visited = [value], 0, set()
+    while stack:
+        current = stack.pop()
+        seen += 1
+        if seen > _MAX_CHECKED_ITEMS:
+            raise MemoryError("the value is too large; the evaluator bounds values")
+        if isinstance(current, _PLAIN_TYPES):
+            continue
+        if isinstance(current, _CONTAINERS):
+            # shared structure ([a] * 1000) is checked once per distinct container
+            if id(current) in visited:
+                continue
+            visited.add(id(current))
+        if isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, _CONTAINERS):
+            stack.extend(current)  # type: ignore[arg-type]
+        elif not (callables and (_is_code_lambda(current) or id(current) in _trusted)):
+            return False
+    return True
+
+
+def _callable_argument_allowed(value: Any) -> bool:
+    """A callable passed as an argument: a lambda of the code, one of the evaluator's trusted
+    builtins, or an Ibis value that happens to be callable (deferred ``_``, a selector)."""
+    if isinstance(value, _PLAIN_TYPES + ibis_value_classes()):
+        return True
+    return _is_code_lambda(value) or id(value) in _trusted
 
 
 @lru_cache(maxsize=8192)
@@ -267,7 +359,7 @@ def _checked_resolvers() -> dict[str, type]:
             func = self.func.resolve(context)
             args = tuple(arg.resolve(context) for arg in self.args)
             kwargs = {key: value.resolve(context) for key, value in self.kwargs.items()}
-            check_call(func, args)
+            check_call(func, args, kwargs)
             return check_value(func(*args, **kwargs), f"calling {_name_of(func)}")
 
     class CheckedItem(Item):

@@ -12,14 +12,19 @@ allow-list of :mod:`ibert_inference.safe_eval.allowed_values` (Ibis expression v
 and plain values only; no operation nodes, DataFrames, backends or functions), so only the SQL
 that Ibis compiles from an expression ever touches a database.
 
-This runs in the calling process. Code from outside is evaluated through the isolated entry
-points (``verify_pair``, ``ibis_to_sql``, :func:`~ibert_inference.safe_eval.evaluates`), which run this
-in a limited worker process.
+It runs only inside a sandbox worker: anywhere else :func:`evaluate_ibis` raises
+:class:`~ibert_inference.errors.SandboxRequiredError`, so code from outside reaches it only through
+the isolated entry points (``verify_pair``, ``ibis_to_sql``,
+:func:`~ibert_inference.safe_eval.evaluates`), which run it in a limited worker process. Tests and
+benchmarks of the evaluator itself, on code they wrote, use :func:`evaluating_in_process`; a
+structural test (``test_one_door.py``) fails if package code does either.
 
->>> expr = evaluate_ibis("result = t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}})
+>>> with evaluating_in_process():
+...     expr = evaluate_ibis("result = t.filter(_.a > 1).select('a')", {"t": {"a": "int64"}})
 >>> type(expr).__name__
 'Table'
->>> evaluate_ibis("import os")
+>>> with evaluating_in_process():
+...     evaluate_ibis("import os")
 Traceback (most recent call last):
 ...
 ibert_inference.errors.UnsafeCodeError: import of 'os' is not allowed: only ibis, ibis.selectors and `_` may be imported (line 1)
@@ -40,12 +45,19 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
+from ibert_inference.errors import (
+    EvaluationError,
+    EvaluationTimeout,
+    InputTooLargeError,
+    SandboxRequiredError,
+    UnsafeCodeError,
+)
 from ibert_inference.safe_eval import guards
 from ibert_inference.safe_eval.allowed_values import (
     CODE_NAME,
     check_attribute,
     check_value,
+    forget_sizes,
     function_allowed,
     trust,
 )
@@ -68,9 +80,9 @@ from ibert_inference.safe_eval.guards import (
     guarded_call,
     guarded_item,
 )
+from ibert_inference.sandbox import pool
 from ibert_inference.schema.tables import Schema, ibis_tables
 
-MAX_CODE_CHARS = 100_000
 MAX_DEPTH = 100
 MAX_INT = 2**63  # BIGINT holds 19-digit numbers; -9223372036854775808 is -(2**63)
 MAX_STR = 10_000
@@ -99,7 +111,7 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
     {
         "format", "format_map", "mro", "gi_frame", "gi_code", "cr_frame", "ag_frame", "f_globals",
         "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "tb_next", "func_globals",
-        "ljust", "rjust", "center", "zfill", "expandtabs",
+        "ljust", "rjust", "center", "zfill", "expandtabs", "to_bytes",
         # Ibis reaches databases and files through these; here code only builds expressions, and
         # only the SQL compiled from them touches a database (docs/architecture.md).
         "execute", "to_pandas", "to_pandas_batches", "to_pyarrow", "to_pyarrow_batches",
@@ -121,6 +133,9 @@ _SAFE_BUILTINS: dict[str, Any] = {
     )
 }  # fmt: skip
 _ALLOWED_MODULES = frozenset({"ibis", "ibis.selectors", "ibis.expr.datatypes"})
+# The prefix of the names the rewritten program calls (its guards): no code, table or parameter
+# may bind a name with it, nor any dunder name (``__builtins__`` among them).
+RESERVED_PREFIX = "__ibert"
 _RESULT = "__ibert_result__"
 
 
@@ -128,7 +143,7 @@ def evaluate_ibis(
     code: str,
     schema: Schema | None = None,
     *,
-    timeout_s: float = 5.0,
+    timeout_s: float | None = None,
     tables: Mapping[str, Any] | None = None,
 ) -> Any:
     """Evaluate checked Ibis source into an expression.
@@ -136,18 +151,29 @@ def evaluate_ibis(
     Tables named in ``schema`` (or given ready-made in ``tables``) are bound as unbound Ibis
     tables; ``ibis``, ``_`` and ``s`` (``ibis.selectors``) are always bound. The value is the
     expression assigned to ``result``, else that of the last expression statement, else the last
-    assigned name.
+    assigned name. ``timeout_s`` defaults to the sandbox's ``compile_timeout_s``.
+
+    Only inside a sandbox worker (see the module docstring); elsewhere SandboxRequiredError.
     """
+    if not (pool.IN_WORKER or _in_process_depth):
+        raise SandboxRequiredError(
+            "Ibis code from outside is evaluated only in a sandbox worker: call "
+            "ibert_inference.safe_eval.evaluates, ibis_to_sql or verify_pair, which run it in one"
+        )
+    if timeout_s is None:
+        timeout_s = pool.current_settings().compile_timeout_s
     tree = check_code(code)
     namespace = _namespace(schema, tables)
     _bind_imports(tree, namespace)
+    _install_guards(namespace)
     target = _result_name(tree)
     tree = ast.fix_missing_locations(Guard().visit(tree))
     compiled = compile(tree, CODE_NAME, "exec")
+    forget_sizes()
     try:
-        with _time_limit(timeout_s):
+        with time_limit(timeout_s), _no_default_backend():
             exec(compiled, namespace)  # the tree passed check_code; see the module docstring
-    except (EvaluationTimeout, UnsafeCodeError):
+    except (EvaluationTimeout, UnsafeCodeError, InputTooLargeError):
         raise
     except RecursionError:
         raise EvaluationError(
@@ -157,6 +183,8 @@ def evaluate_ibis(
         raise EvaluationError(
             f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__, line=_error_line(exc)
         ) from None
+    finally:
+        forget_sizes()
     if target is None or target not in namespace:
         raise EvaluationError(
             "the code defines no expression: assign it to `result` or end with it",
@@ -174,11 +202,27 @@ def evaluate_ibis(
     return value
 
 
+_in_process_depth = 0
+
+
+@contextmanager
+def evaluating_in_process() -> Iterator[None]:
+    """Let :func:`evaluate_ibis` run in this process: for tests and benchmarks of the evaluator
+    on code they wrote themselves, never for code from outside (package code may not use it)."""
+    global _in_process_depth
+    _in_process_depth += 1
+    try:
+        yield
+    finally:
+        _in_process_depth -= 1
+
+
 def check_code(code: str) -> ast.Module:
     """Parse and check ``code`` against the allow-list; raise before anything runs."""
-    if len(code) > MAX_CODE_CHARS:
+    limit = pool.current_settings().max_code_chars
+    if len(code) > limit:
         raise UnsafeCodeError(
-            f"code is {len(code):,} characters long; the limit is {MAX_CODE_CHARS:,}",
+            f"code is {len(code):,} characters long; the limit is {limit:,} (max_code_chars)",
             construct="size",
         )
     try:
@@ -227,6 +271,17 @@ class _Checker:
         if node.id in _FORBIDDEN_NAMES or node.id.startswith("__"):
             raise UnsafeCodeError(
                 f"the name {node.id!r} is not allowed", construct=node.id, line=line
+            )
+
+    def visit_arg(self, node: ast.arg, line: int | None) -> None:
+        check_bindable_name(node.arg, "a lambda parameter", line)
+
+    def visit_arguments(self, node: ast.arguments, line: int | None) -> None:
+        if node.defaults or any(default is not None for default in node.kw_defaults):
+            raise UnsafeCodeError(
+                "default values of lambda parameters are not allowed: pass the value instead",
+                construct="default",
+                line=line,
             )
 
     def visit_Attribute(self, node: ast.Attribute, line: int | None) -> None:
@@ -284,6 +339,9 @@ class _Checker:
                     "`<<` needs a literal shift of at most 64", construct="<<", line=line
                 )
 
+    def visit_alias(self, node: ast.alias, line: int | None) -> None:
+        check_bindable_name(node.asname or node.name.split(".")[0], "an import", line)
+
     def visit_Import(self, node: ast.Import, line: int | None) -> None:
         for alias in node.names:
             if alias.name not in _ALLOWED_MODULES:
@@ -336,6 +394,18 @@ class _Checker:
                     construct="import",
                     line=line,
                 )
+
+
+def check_bindable_name(name: str, what: str, line: int | None = None) -> None:
+    """Refuse a dunder name or one with the guards' prefix where code, a table or a parameter
+    would bind it: the rewritten program calls guards by such names, which no one may rebind."""
+    if name.startswith("__") or name.startswith(RESERVED_PREFIX) or name in _FORBIDDEN_NAMES:
+        raise UnsafeCodeError(
+            f"{what} may not be named {name!r}: dunder names and the {RESERVED_PREFIX} prefix "
+            "are reserved; choose another name",
+            construct=name,
+            line=line,
+        )
 
 
 def _describe(node_name: str) -> str:
@@ -453,23 +523,33 @@ def _namespace(schema: Schema | None, tables: Mapping[str, Any] | None) -> dict[
 
     modules = _modules()
     namespace: dict[str, Any] = {
-        "__builtins__": _BUILTINS,
-        GUARD_BINOP: guarded_binop,
-        GUARD_ATTR: _guarded_attr,
-        GUARD_TEXT: bounded_text,
-        GUARD_CALL: guarded_call,
-        GUARD_ITEM: guarded_item,
-        GUARD_SLICE: slice,
         "ibis": modules["ibis"],
         "_": ibis._,
         "s": modules["ibis.selectors"],
     }
+    for name in [*(schema or {}), *(tables or {})]:
+        check_bindable_name(str(name), "a table")
     if schema:
         key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
         namespace.update(_cached_tables(key))
     if tables:
         namespace.update(tables)
     return namespace
+
+
+def _install_guards(namespace: dict[str, Any]) -> None:
+    """The builtins and the guards the rewritten code calls, bound last: over anything else."""
+    namespace.update(
+        {
+            "__builtins__": _BUILTINS,
+            GUARD_BINOP: guarded_binop,
+            GUARD_ATTR: _guarded_attr,
+            GUARD_TEXT: bounded_text,
+            GUARD_CALL: guarded_call,
+            GUARD_ITEM: guarded_item,
+            GUARD_SLICE: slice,
+        }
+    )
 
 
 def _bind_imports(tree: ast.Module, namespace: dict[str, Any]) -> None:
@@ -519,13 +599,36 @@ def _result_name(tree: ast.Module) -> str | None:
     return assigned[-1] if assigned else None
 
 
+class _NoBackend:
+    """Ibis's default backend while code from outside is evaluated: whatever reaches for it (an
+    expression run through a protocol, ``__array__`` or ``__arrow_c_stream__``) is refused."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise UnsafeCodeError(
+            "Ibis code here builds expressions and may not run them (it reached for a backend)",
+            construct="execution",
+        )
+
+
+@contextmanager
+def _no_default_backend() -> Iterator[None]:
+    import ibis
+
+    previous = ibis.options.default_backend
+    ibis.options.default_backend = _NoBackend()
+    try:
+        yield
+    finally:
+        ibis.options.default_backend = previous
+
+
 def _error_line(exc: BaseException) -> int | None:
     lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == CODE_NAME]
     return lines[-1] if lines else None
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float, what: str = "evaluation") -> Iterator[None]:
     """SIGALRM on the main thread (interrupts a long Ibis call too); elsewhere a line tracer.
 
     The allow-list leaves no loops or definitions, so user code is straight-line; time can only go
@@ -538,9 +641,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
 
         def on_alarm(signum: int, frame: Any) -> None:
-            raise EvaluationTimeout(
-                f"evaluation took longer than {seconds:g} s", error_type="Timeout"
-            )
+            raise EvaluationTimeout(f"{what} took longer than {seconds:g} s", error_type="Timeout")
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -558,9 +659,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         if frame.f_code.co_filename != CODE_NAME:
             return None
         if time.monotonic() > deadline:
-            raise EvaluationTimeout(
-                f"evaluation took longer than {seconds:g} s", error_type="Timeout"
-            )
+            raise EvaluationTimeout(f"{what} took longer than {seconds:g} s", error_type="Timeout")
         return tracer
 
     previous_trace = sys.gettrace()

@@ -62,6 +62,13 @@ class Guard(ast.NodeTransformer):
             return node
         return _guarded(GUARD_BINOP, [ast.Constant(symbol), node.left, node.right], node)
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        """An annotation is never evaluated: ``x: T = v`` runs as ``x = v``."""
+        if node.value is None:
+            return ast.copy_location(ast.Pass(), node)
+        assign = ast.Assign(targets=[node.target], value=node.value)
+        return self.visit(ast.copy_location(assign, node))
+
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         self.generic_visit(node)
         if type(node.op) not in _GUARDED_OPS or not isinstance(node.target, ast.Name):
@@ -126,7 +133,7 @@ def guarded_binop(symbol: str, left: Any, right: Any) -> Any:
 def guarded_call(func: Any, /, *args: Any, **kwargs: Any) -> Any:
     if isinstance(func, _deferred_class()):
         return checked_deferred_call(func, args, kwargs)
-    check_call(func, args)
+    check_call(func, args, kwargs)
     return check_value(func(*args, **kwargs), f"calling {_call_name(func)}")
 
 

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ibert_inference.errors import EvaluationTimeout, UnsafeCodeError
+from ibert_inference.errors import EvaluationTimeout, SandboxRequiredError, UnsafeCodeError
 from ibert_inference.sandbox import pool
 from ibert_inference.sandbox.codec import register_result_type
 from ibert_inference.sandbox.pool import (
@@ -43,6 +43,7 @@ __all__ = [
     "job_timeout_s",
     "protections",
     "shared_pool",
+    "worker_only",
 ]
 
 
@@ -82,6 +83,22 @@ def isolated(
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def worker_only(function: F) -> F:
+    """Mark a helper of isolated functions that handles code from outside: it runs only in a
+    sandbox worker (SandboxRequiredError anywhere else), and the one-door test accepts it."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if not pool.IN_WORKER:
+            raise SandboxRequiredError(
+                f"{function.__qualname__} handles code from outside and runs only in a sandbox "
+                "worker: call it from an @isolated function"
+            )
+        return function(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 def protections() -> dict[str, bool]:

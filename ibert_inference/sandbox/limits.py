@@ -9,8 +9,9 @@ test) can see what holds on this machine:
 - ``landlock``: files are read-only except under the scratch directory, and nothing can be
   executed, so no program can be started (Landlock, Linux 5.13+).
 - ``memory``, ``cpu``, ``file_size``: ``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``.
-- ``duckdb``: every DuckDB connection opened in the worker has a memory limit, one thread, and
-  no file system access (which DuckDB cannot turn back on).
+- ``duckdb``: every DuckDB connection opened in the worker is locked
+  (:mod:`ibert_inference.sandbox.locked_duckdb`): a memory limit, one thread, no extension
+  installed or loaded, no file or network access, and its configuration locked.
 
 Landlock is reached with ctypes: the ``landlock`` package on PyPI has no network rules.
 """
@@ -41,6 +42,17 @@ _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 # every file system right of each Landlock ABI: 13 rights in ABI 1, REFER (2), TRUNCATE (3),
 # IOCTL_DEV (5)
 _FS_ALL_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1}
+
+
+# Every DuckDB connection that sees outside code (sandbox.locked_duckdb adds a memory limit)
+LOCKED: dict[str, Any] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "enable_external_access": False,
+    "threads": 1,
+    "lock_configuration": True,
+}
 
 
 @dataclass(frozen=True)
@@ -163,14 +175,13 @@ def _limit_duckdb(limits: Limits) -> bool:
     if getattr(duckdb.connect, "__ibert_limited__", False):
         return True
     original = duckdb.connect
+    # the locked configuration (no extensions, no files or network, locked), whoever connects;
+    # RLIMIT_AS bounds the process whatever SQL does
     forced: dict[str, Any] = {
+        **LOCKED,
         "memory_limit": limits.duckdb_memory,
-        "threads": 1,
-        "enable_external_access": False,
         "temp_directory": str(limits.scratch / "duckdb"),
     }
-    # not locked here: the databases module sets (and then locks) its own settings;
-    # RLIMIT_AS bounds the process whatever SQL does
 
     def connect(
         database: Any = ":memory:", read_only: bool = False, config: Any = None, **kw: Any

@@ -39,18 +39,78 @@ _forks = 0
 
 # True inside a worker: isolated functions then run in place
 IN_WORKER = False
+# A pool's scratch folder: this prefix, the owner's pid, a dash, random letters
+SCRATCH_PREFIX = "ibert-sandbox-"
+# What a worker answers when even a one-line error cannot be encoded (out of memory)
+_UNENCODABLE = json.dumps(
+    {
+        "error": {"type": "IbertError", "message": "the isolated job's answer could not be sent"},
+        "retire": True,
+    }
+).encode()
+
+
+def remove_orphaned_scratch(directory: str | None = None) -> list[Path]:
+    """Remove the scratch folders whose owner process is gone (killed from outside, it could
+    not clean up); the folders removed. A folder of a live process is left alone."""
+    import re
+
+    pattern = re.compile(rf"{re.escape(SCRATCH_PREFIX)}(\d+)-")
+    removed = []
+    for path in Path(directory or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        match = pattern.match(path.name)
+        if match is None or not path.is_dir() or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours to judge
+        return True
+    return True
 
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """How long one job may run (wall clock), and how many warm workers a process keeps."""
+    """The sandbox's limits: time, memory, workers, and the sizes checked before any work.
+
+    ``timeout_s`` is the wall-clock limit of one job in a worker (the worker is killed past it);
+    the limits below end an attack sooner, each with its own one-line reason.
+    """
 
     timeout_s: float = 30.0
     workers: int = 1
+    # one DuckDB statement (SQL from outside, compiled Ibis) is interrupted past this
+    statement_timeout_s: float = 5.0
+    # evaluating Ibis code, and compiling the expression it gives, each stop past this
+    compile_timeout_s: float = 5.0
+    # each DuckDB connection that runs SQL from outside
+    duckdb_memory: str = "1GB"
+    # inputs, refused before any work
+    max_code_chars: int = 100_000
+    max_sql_chars: int = 100_000
+    max_sql_nodes: int = 10_000
+    max_tables: int = 100
+    max_columns: int = 1_000
+    max_expression_nodes: int = 50_000
+    max_config_bytes: int = 64 * 1024
+    max_template_bytes: int = 1_000_000
+    # outputs: compiled SQL longer than this is refused
+    max_output_chars: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if not self.timeout_s > 0:
-            raise ValueError(f"a sandbox job's time limit must be positive, got {self.timeout_s!r}")
+        for name in ("timeout_s", "statement_timeout_s", "compile_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"the sandbox's {name} time limit must be positive, got {getattr(self, name)!r}"
+                )
         if self.workers < 1:
             raise ValueError(f"the sandbox needs at least one worker, got {self.workers!r}")
 
@@ -100,8 +160,9 @@ class WorkerPool:
 
     def __init__(self, size: int = 1, limits: Limits | None = None):
         self.size = size
-        self.scratch = Path(tempfile.mkdtemp(prefix="ibert-sandbox-"))
-        self.limits = limits or Limits(scratch=self.scratch)
+        remove_orphaned_scratch()
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        self.limits = limits or Limits(scratch=self.scratch, duckdb_memory=_settings.duckdb_memory)
         self._idle: list[_Worker] = []
         self._started = 0
         self._all: list[_Worker] = []
@@ -110,7 +171,8 @@ class WorkerPool:
 
     def run(self, job: tuple[str, str, tuple[Any, ...], dict[str, Any]], timeout_s: float) -> Any:
         """The job's JSON reply; WorkerTimeout or WorkerDied when it got none."""
-        message = pickle.dumps((*job, timeout_s))
+        # the caller's settings travel with each job: a worker forked earlier has older ones
+        message = pickle.dumps((*job, timeout_s, _settings))
         worker = self._acquire()
         try:
             worker.connection.send_bytes(message)
@@ -131,9 +193,7 @@ class WorkerPool:
             keep = not reply.pop("retire", False)
             return reply
         except (EOFError, OSError) as exc:
-            worker.process.join(timeout=1)
-            code = worker.process.exitcode
-            raise WorkerDied(_death_reason(code)) from exc
+            raise WorkerDied(_death_reason(_exit_code(worker.process))) from exc
         finally:
             self._release(worker, keep)
 
@@ -214,7 +274,7 @@ class WorkerPool:
         try:
             ready = json.loads(parent_end.recv_bytes(MAX_REPLY_BYTES))
         except (EOFError, OSError) as exc:
-            raise WorkerDied(_death_reason(process.exitcode)) from exc
+            raise WorkerDied(_death_reason(_exit_code(process))) from exc
         return _Worker(process, parent_end, ready["protections"])
 
 
@@ -225,9 +285,36 @@ def _import_worker_modules() -> None:
         importlib.import_module(module)
 
 
+def _exit_code(process: Any) -> int | None:
+    """The exit code of a worker whose pipe closed: it is dying, so wait for it (a closed pipe
+    comes a moment before the exit status); one that lingers is killed."""
+    process.join(timeout=5)
+    if process.exitcode is None:
+        process.kill()
+        process.join(timeout=5)
+    return process.exitcode
+
+
 def _death_reason(exitcode: int | None) -> str:
-    signals = {-9: "killed (SIGKILL)", -24: "out of CPU time (SIGXCPU)", -25: "file too large"}
-    what = signals.get(exitcode or 0, f"exit status {exitcode}")
+    """``exitcode`` in words: the signal that killed the worker (negative), or its status."""
+    import signal
+
+    meanings = {
+        signal.SIGKILL: "killed by SIGKILL (out of memory, or killed from outside)",
+        signal.SIGXCPU: "out of CPU time (SIGXCPU)",
+        signal.SIGXFSZ: "file too large (SIGXFSZ)",
+        signal.SIGSEGV: "crashed (SIGSEGV)",
+    }
+    if exitcode is None:
+        what = "no exit status (it did not end)"
+    elif exitcode < 0:
+        try:
+            number = signal.Signals(-exitcode)
+            what = meanings.get(number, f"killed by {number.name}")
+        except ValueError:
+            what = f"killed by signal {-exitcode}"
+    else:
+        what = f"exit status {exitcode}"
     return f"the isolated worker died: {what}"
 
 
@@ -235,6 +322,8 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
     """The worker's loop: limit itself, then run jobs until the parent goes away."""
     global IN_WORKER, _pool
     IN_WORKER, _pool = True, None
+    _silence()
+    _default_signals()
     # the pipes to the parent's other workers are not this worker's to read or write
     for other in [parent_end, *inherited]:
         other.close()
@@ -244,19 +333,61 @@ def _serve(connection: Any, parent_end: Any, inherited: list[Any], limits: Limit
     connection.send_bytes(json.dumps({"protections": protections}).encode())
     while True:
         try:
-            module, name, args, kwargs, timeout_s = pickle.loads(connection.recv_bytes())
+            module, name, args, kwargs, timeout_s, settings = pickle.loads(connection.recv_bytes())
         except (EOFError, OSError):
             os._exit(0)
+        configure(settings)
         limit_job_cpu(max(timeout_s, 1.0))
         reply = _run_job(module, name, args, kwargs)
         # after a MemoryError the interpreter may be left inconsistent: start afresh
         broken = reply.get("error", {}).get("broken", False)
         reply["retire"] = broken or cpu_left() < 120
+        data = _encoded(reply)
+        del reply
         try:
-            data = json.dumps(reply, default=str).encode()
-        except (TypeError, ValueError) as exc:
-            data = json.dumps({"error": {"type": "IbertError", "message": str(exc)}}).encode()
-        connection.send_bytes(data)
+            connection.send_bytes(data)
+        except (OSError, ValueError):
+            os._exit(0)  # the parent is gone
+
+
+def _encoded(reply: dict[str, Any]) -> bytes:
+    """The reply as JSON; whatever goes wrong while encoding it (a value JSON cannot hold, no
+    memory left for the text) is itself a one-line error, never a traceback."""
+    try:
+        data = json.dumps(reply, default=str).encode()
+    except BaseException as exc:  # MemoryError included: the answer is still one line
+        try:
+            message = f"the isolated job's answer could not be encoded: {type(exc).__name__}"
+            error = {"type": "IbertError", "message": message}
+            return json.dumps({"error": error, "retire": True}).encode()
+        except BaseException:
+            return _UNENCODABLE
+    if len(data) > MAX_REPLY_BYTES:
+        message = f"the isolated job's answer is over {MAX_REPLY_BYTES:,} bytes"
+        return json.dumps({"error": {"type": "IbertError", "message": message}}).encode()
+    return data
+
+
+def _default_signals() -> None:
+    """Handlers the worker inherited from its parent's Python (a test runner's, a server's) are
+    not its own: SIGTERM ends it, and Ctrl-C is for the parent, which then stops its workers."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _silence() -> None:
+    """The worker's standard streams go to /dev/null: nothing it (or a library, or C code)
+    prints reaches the user's terminal or the parent's pipes."""
+    import sys
+
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 (the worker's for its life)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
 
 
 def _run_job(module: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict:

@@ -29,6 +29,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from ibert_inference.sandbox.bounds import check_sql_text
 from ibert_inference.schema.sql_scopes import (
     ambiguous_outer_table,
     find_source,
@@ -85,6 +86,8 @@ def infer_schema(sql: str | exp.Expr, dialect: str = "duckdb") -> dict[str, dict
 
 def infer_schema_with_notes(sql: str | exp.Expr, dialect: str = "duckdb") -> InferredSchema:
     """:func:`infer_schema` with the assumptions it made (ambiguous columns it assigned)."""
+    if isinstance(sql, str):
+        check_sql_text(sql)
     try:
         tree = sqlglot.parse_one(sql, read=dialect) if isinstance(sql, str) else sql
         root = build_scope(tree)

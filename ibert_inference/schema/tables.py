@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ibert_inference.errors import SchemaError
+from ibert_inference.sandbox.bounds import check_schema_size
 
 if TYPE_CHECKING:
     import ibis.expr.datatypes as dt
@@ -43,8 +44,14 @@ def validate_schema(schema: Schema, *, where: str = "schema") -> dict[str, dict[
         raise SchemaError(
             f"{where}: expected a mapping of table -> column -> dtype, got {schema!r}"
         )
+    check_schema_size(schema)
     checked: dict[str, dict[str, str]] = {}
     for table, columns in schema.items():
+        if str(table).startswith("__"):
+            raise SchemaError(
+                f"{where}: the table name {str(table)[:60]!r} is reserved (dunder names are the "
+                "evaluator's own): choose another name"
+            )
         if not isinstance(columns, Mapping) or not columns:
             raise SchemaError(f"{where}: table {table!r} has no columns; give column: dtype pairs")
         for column, dtype in columns.items():
@@ -64,6 +71,7 @@ def ibis_tables(schema: Schema) -> dict[str, ir.Table]:
     """Unbound Ibis tables, one per schema table, named after it."""
     import ibis
 
+    check_schema_size(schema)
     return {
         name: ibis.table({col: parse_dtype(dtype) for col, dtype in columns.items()}, name=name)
         for name, columns in schema.items()

@@ -2,7 +2,7 @@
 
 The function's body is never run as it stands: its statements, with the table parameters bound
 to unbound Ibis tables of the schema the body implies and the other parameters to values their
-use allows, go through the safe evaluator. When that gives a table expression, the example
+use allows, go through the safe evaluator in a sandbox worker. When that gives a table, the example
 shows the tables being made and the columns the call returns, which is what the evaluator
 computed. Anything else (a body with branches, a parameter whose value cannot be chosen, code
 that does not evaluate) gives no example, and the reason.
@@ -29,7 +29,7 @@ class Example:
 
 def build_example(function: Function, usages: dict[str, ParameterUsage]) -> Example:
     """An evaluated example of calling ``function`` on tables of its inferred schema."""
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+    from ibert_inference.safe_eval.isolated import output_schema
     from ibert_inference.schema.infer_ibis import infer_ibis_schema
 
     tables = [name for name, usage in usages.items() if usage.kind == "table"]
@@ -52,9 +52,8 @@ def build_example(function: Function, usages: dict[str, ParameterUsage]) -> Exam
         values[name] = value
     code = "".join(f"{name} = {value}\n" for name, value in values.items()) + body
     try:
-        expr = evaluate_ibis(code, schema)
-        columns = tuple(expr.columns)
-    except (IbertError, AttributeError) as exc:
+        columns = tuple(output_schema(code, schema))  # in a sandbox worker
+    except IbertError as exc:
         return Example(None, f"the body does not evaluate to a table: {exc}")
     lines = [">>> import ibis"]
     lines += [f">>> {table} = ibis.table({schema[table]!r}, name={table!r})" for table in tables]

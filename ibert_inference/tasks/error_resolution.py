@@ -24,7 +24,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ibert_inference.errors import EvaluationError, IbertError, UnsafeCodeError
+from ibert_inference.errors import (
+    EvaluationError,
+    EvaluationTimeout,
+    IbertError,
+    InputTooLargeError,
+    UnsafeCodeError,
+)
 from ibert_inference.model.prompts import extract_code, fix_prompt
 from ibert_inference.repairs import REPAIRS, ErrorInfo, Repair, meaning_changes
 from ibert_inference.repairs.edits import parses
@@ -235,10 +241,12 @@ def evaluation_error(code: str, schema: Schema | None) -> ErrorInfo | None:
         expr = evaluate_ibis(code, schema)
     except EvaluationError as exc:
         return ErrorInfo(str(exc), exc.error_type, exc.line)
-    import ibis
+    from ibert_inference.compiler import bounded_to_sql
 
     try:
-        ibis.to_sql(expr)
+        bounded_to_sql(expr)
+    except (EvaluationTimeout, InputTooLargeError):
+        raise
     except Exception as exc:  # Ibis raises many types when compiling; each is the code's error
         return ErrorInfo(f"{type(exc).__name__}: {exc}", type(exc).__name__, None)
     return None

@@ -14,6 +14,7 @@ column references are resolved by the caller's ``resolve`` function, aggregates 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -55,9 +56,12 @@ _UNARY_METHODS: dict[type[exp.Expression], str] = {
 }
 
 
-def _eval(src: str, names: dict[str, Any]) -> Any:
-    """Evaluate a small piece of generated source against live values (names -> objects)."""
-    return eval(src, {"ibis": ibis, **names})
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "&": operator.and_,
+    "|": operator.or_, "^": operator.xor, "==": operator.eq, "!=": operator.ne,
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
 
 
 def lit(value: Any) -> Code:
@@ -104,7 +108,7 @@ def binary(left: Code, op: str, right: Code) -> Code:
             return Code(f"-({swapped.src})", -swapped.val, atomic=False)
     # a + b + c reads without parentheses: Python groups + * & | from the left, as SQL does.
     left_src = left.src if op in _ASSOCIATIVE and left.operator == op else left.operand()
-    value = _eval(f"a {op} b", {"a": left.val, "b": right.val})
+    value = _OPERATORS[op](left.val, right.val)
     return Code(f"{left_src} {op} {right.operand()}", value, atomic=False, operator=op)
 
 

@@ -20,6 +20,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
+from ibert_inference.sandbox.bounds import check_sql_text, check_sql_tree
 from ibert_inference.schema.table_names import unqualified_tables
 from ibert_inference.schema.tables import Schema
 
@@ -50,6 +51,7 @@ def unsupported(construct: str, node: exp.Expression | None, hint: str = "") -> 
 
 def parse_statement(sql: str, dialect: str) -> exp.Expression:
     """Parse exactly one query statement; SQLParseError quotes sqlglot with line and column."""
+    check_sql_text(sql)
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as exc:
@@ -75,6 +77,7 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression:
         )
     statement = statements[0]
     assert isinstance(statement, exp.Expression)
+    check_sql_tree(statement)
     if not isinstance(statement, _QUERY_TYPES):
         kind = statement.key.upper()
         raise UnsupportedSQLError(

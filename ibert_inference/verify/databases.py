@@ -193,15 +193,12 @@ class _Instance:
     """
 
     def __init__(self) -> None:
-        import duckdb
+        from ibert_inference.sandbox.locked_duckdb import locked_connection
 
-        self.root = duckdb.connect()
-        # tables of a few dozen rows: a second thread costs more than it saves, and the build
-        # already runs one worker process per core
-        self.root.execute("SET threads = 1")
-        # SQL from outside runs here: no files, no network, and no way to turn that back on
-        self.root.execute("SET enable_external_access = false")
-        self.root.execute("SET lock_configuration = true")
+        # SQL from outside runs here: no files, no network, no extensions, one thread (tables
+        # of a few dozen rows; the build already runs one worker process per core), a memory
+        # limit, and no way to turn any of it back on
+        self.root = locked_connection()
         self.lock = threading.Lock()
         self.counter = itertools.count()
 

@@ -22,9 +22,16 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ibert_inference.compiler import stable_generated_names
-from ibert_inference.errors import EvaluationError, EvaluationTimeout, UnsafeCodeError
-from ibert_inference.sandbox import WorkerTimeout, isolated
+from ibert_inference.compiler import bounded_to_sql, stable_generated_names
+from ibert_inference.errors import (
+    EvaluationError,
+    EvaluationTimeout,
+    InputTooLargeError,
+    UnsafeCodeError,
+)
+from ibert_inference.sandbox import WorkerTimeout, isolated, worker_only
+from ibert_inference.sandbox.bounds import check_sql_text, check_sql_tree
+from ibert_inference.sandbox.locked_duckdb import QueryTimeout, statement_time_limit
 from ibert_inference.schema.tables import Schema
 from ibert_inference.verify.compare import compare_results
 from ibert_inference.verify.databases import (
@@ -87,13 +94,14 @@ def verify_pair(
     return verify_expr(sql, expr, schema, dialect=dialect, seed=seed, count=count)
 
 
+@worker_only
 def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
     """The expression ``code`` builds (safely evaluated), or the verdict on why it builds none."""
     from ibert_inference.safe_eval.evaluator import evaluate_ibis
 
     try:
         return evaluate_ibis(code, schema, timeout_s=timeout_s)
-    except UnsafeCodeError as exc:
+    except (UnsafeCodeError, InputTooLargeError) as exc:
         status, reason = "unsafe", str(exc)
     except EvaluationTimeout as exc:
         status, reason = "timeout", str(exc)
@@ -113,18 +121,21 @@ def verify_expr(
     count: int = 3,
 ) -> Verdict:
     """Verify an already evaluated Ibis expression against ``sql``."""
-    import ibis
 
     def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
         return Verdict(False, status, reason, 0, compiled, seed)
 
     try:
-        compiled = stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb")))
+        compiled = stable_generated_names(bounded_to_sql(expr, "duckdb"))
         compiled = fixed_now_sql(compiled)
+    except (EvaluationTimeout, InputTooLargeError) as exc:
+        return failed("timeout" if isinstance(exc, EvaluationTimeout) else "unsafe", str(exc))
     except Exception as exc:  # the Ibis compiler raises many types
         return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
     try:
+        check_sql_text(sql)
         parsed = sqlglot.parse_one(sql, read=dialect)
+        check_sql_tree(parsed)
         tree = for_generated_databases(parsed, schema)
         duck_sql = sql if dialect == "duckdb" and tree is parsed else tree.sql(dialect="duckdb")
     except sqlglot.errors.SqlglotError as exc:
@@ -132,6 +143,8 @@ def verify_expr(
         return failed("sql_error", f"SQL does not parse: {first_line}", compiled)
     except RecursionError:  # a model's runaway output: NOT NOT NOT ... thousands deep
         return failed("sql_error", "SQL is nested too deeply to parse", compiled)
+    except InputTooLargeError as exc:
+        return failed("unsafe", str(exc), compiled)
     top = tree.this if isinstance(tree, exp.Subquery) else tree
     limited = bool(top.args.get("limit") or top.args.get("offset"))
     literals = query_literals(tree)
@@ -184,11 +197,13 @@ class _Comparison:
         for database in databases:
             expected = _run(database, self.sql)
             if isinstance(expected, str):
-                return self._failed("sql_error", f"the SQL fails on {database.name}: {expected}")
+                status = _status("sql_error", expected)
+                return self._failed(status, f"the SQL fails on {database.name}: {expected}")
             actual = _run(database, self.compiled)
             if isinstance(actual, str):
                 return self._failed(
-                    "ibis_error", f"the compiled Ibis fails on {database.name}: {actual}"
+                    _status("ibis_error", actual),
+                    f"the compiled Ibis fails on {database.name}: {actual}",
                 )
             if self.unnamed and len(expected[0]) == len(actual[0]):
                 # what an engine calls `COUNT(*)` is its own affair: the values count there
@@ -216,10 +231,21 @@ class _Comparison:
         return Verdict(False, status, reason, 0, self.compiled, self.seed)
 
 
+TIMED_OUT = "QueryTimeout"
+
+
+def _status(failed: str, error: str) -> str:
+    """``timeout`` for a statement interrupted by its time limit, else ``failed``."""
+    return "timeout" if error.startswith(TIMED_OUT) else failed
+
+
 def _run(database: GeneratedDatabase, sql: str) -> tuple[list[str], list[tuple[Any, ...]]] | str:
     try:
-        cursor = database.execute(sql)
-        rows = cursor.fetchall()
+        with statement_time_limit(database.cursor):
+            cursor = database.execute(sql)
+            rows = cursor.fetchall()
+    except QueryTimeout as exc:
+        return f"{TIMED_OUT}: {exc}"
     except Exception as exc:  # duckdb raises one type per error family
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
     return [column[0] for column in cursor.description], rows
@@ -315,7 +341,6 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     >>> verify_runs("t.mutate(b=_.s.cast('int64'))", {"t": {"s": "string"}}).status
     'ibis_error'
     """
-    import ibis
 
     def failed(status: str, reason: str, compiled: str | None = None) -> Verdict:
         return Verdict(False, status, reason, 0, compiled, seed)
@@ -324,7 +349,9 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     if isinstance(expr, Verdict):
         return expr
     try:
-        compiled = fixed_now_sql(stable_generated_names(str(ibis.to_sql(expr, dialect="duckdb"))))
+        compiled = fixed_now_sql(stable_generated_names(bounded_to_sql(expr, "duckdb")))
+    except (EvaluationTimeout, InputTooLargeError) as exc:
+        return failed("timeout" if isinstance(exc, EvaluationTimeout) else "unsafe", str(exc))
     except Exception as exc:  # the Ibis compiler raises many types
         return failed("ibis_error", f"Ibis could not compile: {type(exc).__name__}: {exc}")
     databases = random_databases(schema, seed=seed, literals=query_literals(compiled))
@@ -332,7 +359,8 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     for database in databases:
         result = _run(database, compiled)
         if isinstance(result, str):
-            return failed("ibis_error", f"the code fails on {database.name}: {result}", compiled)
+            status = _status("ibis_error", result)
+            return failed(status, f"the code fails on {database.name}: {result}", compiled)
         rows += len(result[1])
     return Verdict(True, "runs", None, len(databases), compiled, seed, rows_compared=rows)
 
