@@ -8,14 +8,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from ibert_assets_tests.dagster_cli import REPO_ROOT
+from ibert_assets_tests.dagster_cli import DAGSTER, REPO_ROOT
 
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 RABBITMQ = "pyamqp://guest:guest@127.0.0.1:5672"
@@ -136,3 +138,56 @@ def deployment(root: Path, settings: dict[str, str]) -> Iterator[Deployment]:
             yield deployed
         finally:
             deployed.stop_workers()
+
+
+@dataclass
+class Run:
+    """A ``dagster asset materialize`` process, its output going to a file (no pipe to fill)."""
+
+    process: subprocess.Popen
+    log: IO[str]
+
+    def finish(self, timeout: float = 900) -> str:
+        """Wait for the run; its output, asserted to have succeeded."""
+        self.process.wait(timeout=timeout)
+        self.log.flush()
+        self.log.seek(0)
+        output = self.log.read()
+        assert self.process.returncode == 0, output[-4000:]
+        return output
+
+    def end(self) -> None:
+        """Kill the run and what it started, if it still runs."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.log.close()
+
+
+def materialize(env: dict[str, str], select: str, partition: str) -> Run:
+    """``dagster asset materialize`` of ``select`` for ``partition``, started."""
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed with the Run)
+    process = subprocess.Popen(
+        [str(DAGSTER), "asset", "materialize", "-m", "ibert_assets.definitions",
+         "--select", select, "--partition", partition],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    return Run(process, log)
+
+
+def build_slice(env: dict[str, str], templates: tuple[str, ...], task: str = "sql_to_ibis") -> None:
+    """A slice of the graph through the real dagster CLI: each template's examples and their
+    augmentation (one run per template, all at once), then one task's examples."""
+    stages = [
+        [("template_examples,augmented_examples", name) for name in templates],
+        [("multitask_examples", task)],
+    ]
+    for stage in stages:
+        runs = [materialize(env, select, partition) for select, partition in stage]
+        try:
+            for run in runs:
+                run.finish()
+        finally:  # a failed run ends the others: no run outlives the slice
+            for run in runs:
+                run.end()

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from ibert_assets_tests.dagster_cli import DAGSTER, REPO_ROOT
 from ibert_assets_tests.sample_templates import CUSTOMERS_TEMPLATE, ORDERS_TEMPLATE
-from ibert_assets_tests.scaleout import Deployment, deployment
+from ibert_assets_tests.scaleout import Deployment, build_slice, deployment, materialize
 
 TEMPLATES = ("orders", "customers")
-SLICE = [
-    [("template_examples,augmented_examples", name) for name in TEMPLATES],  # side by side
-    [("multitask_examples", "sql_to_ibis")],
-]
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +33,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
-def materialize(env: dict[str, str], select: str, partition: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(DAGSTER), "asset", "materialize", "-m", "ibert_assets.definitions",
-         "--select", select, "--partition", partition],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-
-
-def build_slice(env: dict[str, str]) -> None:
-    """The slice through the real dagster CLI: the two template runs at once, then the task."""
-    for stage in SLICE:
-        runs = [materialize(env, select, partition) for select, partition in stage]
-        for run in runs:
-            output = run.communicate(timeout=600)[0]
-            assert run.returncode == 0, output[-4000:]
-
-
 def stored(data: Path) -> dict[str, bytes]:
     """Every partition's records (and rejects), by path under the store."""
     return {str(p.relative_to(data)): p.read_bytes() for p in sorted(data.rglob("*.jsonl"))}
@@ -72,7 +49,7 @@ def embedded(project: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     import dagster as dg
 
     dg.DagsterInstance.from_config(env["DAGSTER_HOME"]).dispose()  # two runs at once share it
-    build_slice(env)
+    build_slice(env, TEMPLATES)
     records = stored(root / "data")
     partitions = [name for name in records if not name.endswith(".rejects.jsonl")]
     assert len(partitions) == 5, partitions  # two templates, their augmentation, one task
@@ -100,7 +77,7 @@ def test_a_slice_runs_on_postgres_and_two_celery_workers_with_the_embedded_recor
 ):
     with deployment(tmp_path, {**project, "IBERT_DATA_DIR": str(tmp_path / "data")}) as deployed:
         workers = {deployed.start_worker(name).pid for name in ("w1", "w2")}
-        build_slice(deployed.env)
+        build_slice(deployed.env, TEMPLATES)
         events = step_events(deployed)
     started = [e for e in events if e.dagster_event.event_type_value == "STEP_START"]
     assert started, "no step ran"
@@ -110,30 +87,38 @@ def test_a_slice_runs_on_postgres_and_two_celery_workers_with_the_embedded_recor
     assert stored(tmp_path / "data") == embedded
 
 
+def wait_for_step(deployed: Deployment, step: str, timeout: float = 600):
+    """The start event of ``step``, as soon as it is in Postgres; fails if it already ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = [e for e in step_events(deployed) if e.step_key == step]
+        if any(e.dagster_event.event_type_value != "STEP_START" for e in events):
+            pytest.fail(f"{step} ended before it could be interrupted")
+        if events:
+            return events[0]
+        time.sleep(0.1)
+    pytest.fail(f"{step} did not start in {timeout} s")
+
+
 def test_a_worker_killed_in_the_middle_of_a_step_hands_it_to_the_other(
     project: dict[str, str], embedded: dict[str, bytes], tmp_path: Path
 ):
+    expected = embedded["augmented_examples/orders.jsonl"]
     with deployment(tmp_path, {**project, "IBERT_DATA_DIR": str(tmp_path / "data")}) as deployed:
         first = deployed.start_worker("w1")
         run = materialize(deployed.env, "template_examples,augmented_examples", "orders")
-        victim = None
-        deadline = time.monotonic() + 300
-        while victim is None and time.monotonic() < deadline:
-            running = {e.step_key: e for e in step_events(deployed)
-                       if e.dagster_event.event_type_value == "STEP_START"}  # fmt: skip
-            ended = {e.step_key for e in step_events(deployed)
-                     if e.dagster_event.event_type_value != "STEP_START"}  # fmt: skip
-            victim = running.get("augmented_examples")
-            if victim is not None and "augmented_examples" in ended:
-                pytest.fail("the step ended before it could be interrupted")
-            time.sleep(0.2)
-        assert victim is not None and victim.pid == first.pid
-        second = deployed.start_worker("w2")  # the step cannot go to it before the kill
-        partial = tmp_path / "data" / "augmented_examples" / "orders.jsonl"
-        os.kill(first.pid, signal.SIGKILL)
-        assert not partial.exists()  # nothing half-written shows
-        output = run.communicate(timeout=600)[0]
-        assert run.returncode == 0, output[-4000:]
+        try:
+            victim = wait_for_step(deployed, "augmented_examples")
+            assert victim.pid == first.pid
+            second = deployed.start_worker("w2")  # the step cannot go to it before the kill
+            os.kill(first.pid, signal.SIGKILL)
+            partial = tmp_path / "data" / "augmented_examples" / "orders.jsonl"
+            while run.process.poll() is None:  # nothing half-written shows while it runs again
+                assert not partial.exists() or partial.read_bytes() == expected, "half-written"
+                time.sleep(0.05)
+            run.finish()
+        finally:
+            run.end()
         events = step_events(deployed)
     attempts = [e.pid for e in events if e.step_key == "augmented_examples"
                 and e.dagster_event.event_type_value == "STEP_START"]  # fmt: skip
