@@ -135,7 +135,7 @@ def instance_home() -> Path:
     return home.resolve()
 
 
-def _prepare_instance(home: Path, defs: dg.Definitions, settings: Settings) -> None:
+def prepare_instance(home: Path, defs: dg.Definitions, settings: Settings) -> None:
     """Create the instance's storage once, before workers share it (two at once collide), and
     register the dynamic partitions the settings' files name."""
     from ibert_assets.assembly import dynamic_partition_keys
@@ -221,7 +221,7 @@ def _build_selected(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     home = instance_home()
-    _prepare_instance(home, defs, settings)
+    prepare_instance(home, defs, settings)
     signal.signal(signal.SIGTERM, _terminate_children)
     signal.signal(signal.SIGINT, _terminate_children)
     start = time.perf_counter()

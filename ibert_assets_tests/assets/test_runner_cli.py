@@ -92,3 +92,26 @@ def test_a_missing_repositories_file_is_a_usage_error(
         capsys.readouterr().err
         == f"ibert-build: error: {tmp_path / 'nowhere.txt'} does not exist\n"
     )
+
+
+def test_the_build_registers_dynamic_partitions_before_it_plans(tmp_path: Path):
+    """With IBERT_PARTITIONS=dynamic, a fresh instance gets repos.txt's repositories from the
+    build itself (no daemon, no sensor), and the plan has a step for each."""
+    import dagster as dg
+
+    from ibert_assets.assembly import build_definitions
+    from ibert_assets.runner.cli import prepare_instance
+    from ibert_assets.runner.plan import plan
+    from ibert_assets.settings import Settings
+
+    repos = tmp_path / "repos.txt"
+    repos.write_text("/srv/a|alpha\n/srv/b|beta\n")
+    settings = Settings(repos_file=str(repos), partitions="dynamic")
+    defs = build_definitions(settings)
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert plan(defs, ["repo_snapshots"], instance)[0].partitions == ()
+    prepare_instance(home, defs, settings)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert sorted(plan(defs, ["repo_snapshots"], instance)[0].partitions) == ["alpha", "beta"]
