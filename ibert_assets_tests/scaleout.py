@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ibert_assets_tests.dagster_cli import DAGSTER, REPO_ROOT
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 RABBITMQ = "pyamqp://guest:guest@127.0.0.1:5672"
@@ -76,6 +79,18 @@ class Deployment:
     home: Path
     env: dict[str, str]
     workers: list[Worker] = field(default_factory=list)
+
+    @contextmanager
+    def instance(self) -> Iterator[DagsterInstance]:
+        """The deployment's instance, opened in this process (its dagster.yaml reads the
+        Postgres URL from the environment)."""
+        from unittest import mock
+
+        import dagster as dg
+
+        url = {"IBERT_POSTGRES_URL": self.env["IBERT_POSTGRES_URL"]}
+        with mock.patch.dict(os.environ, url), dg.DagsterInstance.from_config(str(self.home)) as i:
+            yield i
 
     def start_worker(self, name: str, timeout: float = 120) -> Worker:
         import psutil
