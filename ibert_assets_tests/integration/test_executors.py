@@ -14,16 +14,23 @@ from ibert_assets_tests.sample_templates import CUSTOMERS_TEMPLATE, ORDERS_TEMPL
 from ibert_assets_tests.scaleout import Deployment, build_slice, deployment, materialize
 
 TEMPLATES = ("orders", "customers")
+# the fault test's template: enough variations that its augmentation lasts seconds, long
+# enough to be caught running (a dozen values of one filter instead of three)
+LONG_TEMPLATE = ORDERS_TEMPLATE.replace(
+    "value: [10, 50, 200]", "value: [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000]"
+)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Two templates, no repository: the settings every process of a build gets."""
+    """Three templates (the slice's two, the fault test's), no repository: the settings every
+    process of a build gets."""
     root = tmp_path_factory.mktemp("project")
     templates = root / "templates"
     templates.mkdir()
     (templates / "orders.yaml").write_text(ORDERS_TEMPLATE)
     (templates / "customers.yaml").write_text(CUSTOMERS_TEMPLATE)
+    (templates / "long_orders.yaml").write_text(LONG_TEMPLATE)
     (root / "repos.txt").write_text("# nothing to mine\n")
     return {
         "IBERT_TEMPLATES_DIR": str(templates),
@@ -53,7 +60,12 @@ def embedded(project: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     records = stored(root / "data")
     partitions = [name for name in records if not name.endswith(".rejects.jsonl")]
     assert len(partitions) == 5, partitions  # two templates, their augmentation, one task
-    return records
+    materialize(env, "template_examples,augmented_examples", "long_orders").finish()
+    return stored(root / "data")
+
+
+def stored_of(records: dict[str, bytes], partition: str) -> dict[str, bytes]:
+    return {k: v for k, v in records.items() if k.split("/")[-1].split(".")[0] == partition}
 
 
 def step_events(deployed: Deployment) -> list:
@@ -85,7 +97,8 @@ def test_a_slice_runs_on_postgres_and_two_celery_workers_with_the_embedded_recor
         workers,
     )
     assert all(e.dagster_event.event_type_value != "STEP_FAILURE" for e in events)
-    assert stored(tmp_path / "data") == embedded
+    slice_records = {k: v for k, v in embedded.items() if "/long_orders." not in k}
+    assert stored(tmp_path / "data") == slice_records
 
 
 def wait_for_step(deployed: Deployment, step: str, timeout: float = 600):
@@ -104,11 +117,11 @@ def wait_for_step(deployed: Deployment, step: str, timeout: float = 600):
 def test_a_worker_killed_in_the_middle_of_a_step_hands_it_to_the_other(
     project: dict[str, str], embedded: dict[str, bytes], tmp_path: Path
 ):
-    expected = embedded["augmented_examples/orders.jsonl"]
-    partial = tmp_path / "data" / "augmented_examples" / "orders.jsonl"
+    expected = embedded["augmented_examples/long_orders.jsonl"]
+    partial = tmp_path / "data" / "augmented_examples" / "long_orders.jsonl"
     with deployment(tmp_path, {**project, "IBERT_DATA_DIR": str(tmp_path / "data")}) as deployed:
         pids = {deployed.start_worker(name).pid for name in ("w1", "w2")}
-        run = materialize(deployed.env, "template_examples,augmented_examples", "orders")
+        run = materialize(deployed.env, "template_examples,augmented_examples", "long_orders")
         try:
             started = wait_for_step(deployed, "augmented_examples")
             victim = started.dagster_event.pid
@@ -124,4 +137,4 @@ def test_a_worker_killed_in_the_middle_of_a_step_hands_it_to_the_other(
     attempts = [e.dagster_event.pid for e in events if e.step_key == "augmented_examples"
                 and e.dagster_event.event_type_value == "STEP_START"]  # fmt: skip
     assert attempts == [victim, *(pids - {victim})]  # then the other worker, once
-    assert stored(tmp_path / "data") == {k: v for k, v in embedded.items() if "/orders." in k}
+    assert stored(tmp_path / "data") == stored_of(embedded, "long_orders")
