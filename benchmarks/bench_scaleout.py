@@ -33,7 +33,7 @@ from ibert_assets_tests.scaleout import build_slice, deployment
 
 def project(root: Path, templates: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
     folder = root / "templates"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     if templates:
         for name in templates:
             shutil.copy(PROJECT_ROOT / "templates" / f"{name}.yaml", folder / f"{name}.yaml")
@@ -53,7 +53,7 @@ def project(root: Path, templates: list[str]) -> tuple[dict[str, str], tuple[str
 
 def embedded(root: Path, settings: dict[str, str], templates: tuple[str, ...]) -> float:
     home = root / "home"
-    home.mkdir()
+    home.mkdir(parents=True)
     env = {
         **os.environ,
         **settings,
