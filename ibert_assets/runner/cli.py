@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import signal
@@ -17,6 +18,7 @@ import dagster as dg
 
 from ibert_assets.runner.plan import blocked_by, buildable_assets, on_request_assets, plan
 from ibert_assets.runner.steps import (
+    NO_INSTANCE_YAML,
     StepResult,
     blame,
     end_descendants,
@@ -222,6 +224,8 @@ def _build_selected(args: argparse.Namespace) -> int:
         return 2
     home = instance_home()
     prepare_instance(home, defs, settings)
+    # Dagster's advice on a home without dagster.yaml was shown once, just now
+    logging.getLogger("dagster").addFilter(lambda r: NO_INSTANCE_YAML not in str(r.msg))
     signal.signal(signal.SIGTERM, _terminate_children)
     signal.signal(signal.SIGINT, _terminate_children)
     start = time.perf_counter()
