@@ -12,10 +12,11 @@ import dagster as dg
 
 from ibert_assets.evaluation.assets import evaluation_definitions
 from ibert_assets.library_logs import route_library_logs
+from ibert_assets.executors import executor_for
 from ibert_assets.mining.assets import mining_definitions
-from ibert_assets.mining.repos import repo_partitions
+from ibert_assets.mining.repos import REPO_PARTITIONS, repo_names
 from ibert_assets.multitask.assets import multitask_definitions
-from ibert_assets.partitions import template_partitions
+from ibert_assets.partitions import growing_partitions, template_partitions
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
 from ibert_assets.splits.assets import split_definitions
@@ -35,6 +36,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     route_library_logs()  # first: sandbox workers forked from here inherit it
     sandbox.configure(settings.sandbox)
     templates = template_partitions(settings)
+    repos = dynamic_partition_keys(settings)[REPO_PARTITIONS]
     template_examples, augmented_examples = template_assets(settings, templates)
     return dg.Definitions.merge(
         dg.Definitions(
@@ -43,10 +45,18 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 template_examples, augmented_examples, templates, settings
             ),
         ),
-        mining_definitions(settings, repo_partitions(settings.repos_file)),
+        mining_definitions(settings, growing_partitions(REPO_PARTITIONS, repos, settings)),
         multitask_definitions(settings),
         split_definitions(settings),
         training_definitions(settings),
         evaluation_definitions(settings),
-        dg.Definitions(resources=default_resources(settings)),
+        dg.Definitions(
+            resources=default_resources(settings), executor=executor_for(settings.executor)
+        ),
     )
+
+
+def dynamic_partition_keys(settings: Settings) -> dict[str, list[str]]:
+    """The keys of every partitions definition that grows, by name, as the settings' files give
+    them: static partitions are made of them; dynamic ones are registered with them."""
+    return {REPO_PARTITIONS: repo_names(settings.repos_file)}

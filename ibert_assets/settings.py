@@ -42,6 +42,8 @@ class Settings(InferenceSettings):
     near_duplicate_threshold: float = 0.8
     max_rejection_rate: float = 0.2
     base_model: str | None = None  # unset: the packaged SmolLM2 (ibert_inference.model.choice)
+    executor: str = "multiprocess"  # or "celery": ibert_assets.executors
+    partitions: str = "static"  # or "dynamic": ibert_assets.partitions
 
     @property
     def clone_cache(self) -> Path:

@@ -45,6 +45,10 @@ ENVIRONMENT: dict[str, str] = {
     "near_duplicate_threshold": "IBERT_NEAR_DUP_THRESHOLD",
     "max_rejection_rate": "IBERT_MAX_REJECTION_RATE",
     "base_model": "IBERT_BASE_MODEL",
+    # where Dagster runs the steps: "multiprocess" (one machine) or "celery" (workers)
+    "executor": "IBERT_EXECUTOR",
+    # "static" (from the files, when the definitions load) or "dynamic" (in the instance)
+    "partitions": "IBERT_PARTITIONS",
 }
 """Setting -> variable, for the settings of :class:`InferenceSettings` and its subclasses."""
 

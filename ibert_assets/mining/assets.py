@@ -18,6 +18,7 @@ from ibert_assets.metadata import (
 )
 from ibert_assets.mining.mine import mine_code, mine_docs
 from ibert_assets.mining.repos import RepoSpec, load_repo_specs
+from ibert_assets.mining.sensors import repositories_file_sensor
 from ibert_assets.mining.snapshots import Snapshot, snapshot_source
 from ibert_assets.outcome import Outcome
 from ibert_assets.settings import Settings
@@ -79,7 +80,9 @@ def mining_definitions(settings: Settings, partitions: dg.PartitionsDefinition) 
             *checks.dataset_checks(docs, partitions, reverify=False, max_rejection_rate=limit),
         ],
     )
-    return dg.Definitions.merge(assets, remining([snapshots, mined, docs], partitions))
+    return dg.Definitions.merge(
+        assets, remining([snapshots, mined, docs], partitions, settings.repos_file)
+    )
 
 
 def mining_assets(
@@ -164,9 +167,10 @@ def mining_assets(
 
 
 def remining(
-    assets: list[dg.AssetsDefinition], partitions: dg.PartitionsDefinition
+    assets: list[dg.AssetsDefinition], partitions: dg.PartitionsDefinition, repos_file: str
 ) -> dg.Definitions:
-    """The job that re-mines one repository, and the weekly schedule that runs it for each."""
+    """The job that re-mines one repository, and the weekly schedule that runs it for each;
+    with dynamic partitions, the sensor that adds the repositories of ``repos_file``."""
     remine_job = dg.define_asset_job(
         "remine_repositories",
         selection=assets,  # partitioned by the repositories, as its assets are
@@ -181,7 +185,7 @@ def remining(
     )
     def weekly_remine(context: dg.ScheduleEvaluationContext):
         day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-        for key in partitions.get_partition_keys():
+        for key in partitions.get_partition_keys(dynamic_partitions_store=context.instance):
             yield dg.RunRequest(
                 run_key=f"{key}:{day}",
                 partition_key=key,
@@ -189,7 +193,10 @@ def remining(
                 run_config={"ops": {"repo_snapshots": {"config": {"fail_when_unreachable": True}}}},
             )
 
-    return dg.Definitions(jobs=[remine_job], schedules=[weekly_remine])
+    sensors = []
+    if isinstance(partitions, dg.DynamicPartitionsDefinition):
+        sensors.append(repositories_file_sensor(repos_file, partitions, remine_job))
+    return dg.Definitions(jobs=[remine_job], schedules=[weekly_remine], sensors=sensors)
 
 
 def snapshot_events(

@@ -88,6 +88,9 @@ def repo_names(path: str | os.PathLike[str]) -> list[str]:
     return [spec.name for spec in load_repo_specs(path)]
 
 
+REPO_PARTITIONS = "repositories"  # the dynamic partitions' name in the instance
+
+
 def repo_partitions(path: str | os.PathLike[str]) -> dg.StaticPartitionsDefinition:
     """Static, computed when the definitions are built (see ibert_assets.partitions for why)."""
     return dg.StaticPartitionsDefinition(repo_names(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import signal
@@ -18,6 +19,7 @@ import dagster as dg
 
 from ibert_assets.runner.plan import blocked_by, buildable_assets, on_request_assets, plan
 from ibert_assets.runner.steps import (
+    NO_INSTANCE_YAML,
     StepResult,
     blame,
     end_descendants,
@@ -45,7 +47,8 @@ def build(
     ``defs`` are the definitions of ``settings`` (the stages come from their graph); every
     worker builds the same from the same settings.
     """
-    stages = plan(defs, selected)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        stages = plan(defs, selected, instance)
     total = sum(len(s.assets) * len(s.partitions) for s in stages)
     ended: list[StepResult] = []
 
@@ -153,11 +156,14 @@ def instance_home() -> Path:
     return home.resolve()
 
 
-def _prepare_instance(home: Path) -> None:
-    """Create the instance's storage once, before workers share it (two at once collide)."""
-    import dagster as dg
+def prepare_instance(home: Path, defs: dg.Definitions, settings: Settings) -> None:
+    """Create the instance's storage once, before workers share it (two at once collide), and
+    register the dynamic partitions the settings' files name."""
+    from ibert_assets.assembly import dynamic_partition_keys
+    from ibert_assets.partitions import register_dynamic_partitions
 
-    dg.DagsterInstance.from_config(str(home)).dispose()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        register_dynamic_partitions(defs, dynamic_partition_keys(settings), instance)
 
 
 def _terminate_children(signum: int, frame: FrameType | None) -> None:
@@ -236,7 +242,9 @@ def _build_selected(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     home = instance_home()
-    _prepare_instance(home)
+    prepare_instance(home, defs, settings)
+    # Dagster's advice on a home without dagster.yaml was shown once, just now
+    logging.getLogger("dagster").addFilter(lambda r: NO_INSTANCE_YAML not in str(r.msg))
     signal.signal(signal.SIGTERM, _terminate_children)
     signal.signal(signal.SIGINT, _terminate_children)
     start = time.perf_counter()

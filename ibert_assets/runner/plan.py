@@ -19,15 +19,22 @@ class Stage:
     partitions: tuple[str | None, ...]  # (None,) for an unpartitioned stage
 
 
-def plan(defs: dg.Definitions, selected: list[str]) -> list[Stage]:
-    """The stages of ``selected``, in an order that runs every asset after what it reads."""
+def plan(
+    defs: dg.Definitions, selected: list[str], instance: dg.DagsterInstance | None = None
+) -> list[Stage]:
+    """The stages of ``selected``, in an order that runs every asset after what it reads
+    (dynamic partitions: those ``instance`` holds)."""
     graph = defs.resolve_asset_graph()
     level: dict[str, int] = {}
     partitions: dict[str, tuple[str | None, ...]] = {}
     for key in graph.toposorted_asset_keys:
         name, node = key.to_user_string(), graph.get(key)
         if name in selected:
-            keys = node.partitions_def.get_partition_keys() if node.partitions_def else [None]
+            keys = (
+                node.partitions_def.get_partition_keys(dynamic_partitions_store=instance)
+                if node.partitions_def
+                else [None]
+            )
             partitions[name] = tuple(keys)
             parents = [p.to_user_string() for p in node.parent_keys]
             level[name] = max(

@@ -109,3 +109,26 @@ def test_failed_checks_are_listed_with_their_partitions_and_unreachable_is_not_f
     assert failed_checks_lines(results[1:3]) == []
     row = summary(results, ["mined_examples"]).splitlines()[1].split()
     assert row[:3] == ["mined_examples", "3", "0"]  # three partitions, none failed
+
+
+def test_the_build_registers_dynamic_partitions_before_it_plans(tmp_path: Path):
+    """With IBERT_PARTITIONS=dynamic, a fresh instance gets repos.txt's repositories from the
+    build itself (no daemon, no sensor), and the plan has a step for each."""
+    import dagster as dg
+
+    from ibert_assets.assembly import build_definitions
+    from ibert_assets.runner.cli import prepare_instance
+    from ibert_assets.runner.plan import plan
+    from ibert_assets.settings import Settings
+
+    repos = tmp_path / "repos.txt"
+    repos.write_text("/srv/a|alpha\n/srv/b|beta\n")
+    settings = Settings(repos_file=str(repos), partitions="dynamic")
+    defs = build_definitions(settings)
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert plan(defs, ["repo_snapshots"], instance)[0].partitions == ()
+    prepare_instance(home, defs, settings)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert sorted(plan(defs, ["repo_snapshots"], instance)[0].partitions) == ["alpha", "beta"]
