@@ -11,8 +11,8 @@ from __future__ import annotations
 import dagster as dg
 
 from ibert_assets.evaluation.assets import evaluation_definitions
-from ibert_assets.library_logs import route_library_logs
 from ibert_assets.executors import executor_for
+from ibert_assets.library_logs import route_library_logs
 from ibert_assets.mining.assets import mining_definitions
 from ibert_assets.mining.repos import REPO_PARTITIONS, repo_names
 from ibert_assets.multitask.assets import multitask_definitions
