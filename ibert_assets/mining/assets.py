@@ -185,7 +185,10 @@ def remining(
     )
     def weekly_remine(context: dg.ScheduleEvaluationContext):
         day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-        for key in partitions.get_partition_keys(dynamic_partitions_store=context.instance):
+        # only dynamic partitions live in the instance; static ones need none
+        dynamic = isinstance(partitions, dg.DynamicPartitionsDefinition)
+        store = context.instance if dynamic else None
+        for key in partitions.get_partition_keys(dynamic_partitions_store=store):
             yield dg.RunRequest(
                 run_key=f"{key}:{day}",
                 partition_key=key,
