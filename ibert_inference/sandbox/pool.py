@@ -412,7 +412,7 @@ def _forget_inherited_state() -> None:
     """Stop using what the fork copied from the parent that must not be shared: DuckDB instances
     and the databases cached on them were opened there, without the worker's limits.
 
-    The copies are kept alive, never destroyed: their destructors would detach catalogs and close
+    The copies are kept alive, never destroyed: their destructors would close cursors and
     connections through locks and threads that exist only in the parent (a segfault here).
     """
     import gc
