@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ibert_inference.errors import IbertError
-from ibert_inference.sandbox.limits import LOCKED
+from ibert_inference.sandbox.limits import LOCKED, take_spare_connection
 from ibert_inference.sandbox.pool import current_settings
 
 
@@ -47,9 +47,17 @@ def locked_config(*, files: bool = False, memory: str | None = None) -> dict[str
 def locked_connection(
     database: str = ":memory:", *, files: bool = False, memory: str | None = None, **extra: Any
 ) -> Any:
-    """A new DuckDB connection with :func:`locked_config` (``extra`` adds settings)."""
+    """A new DuckDB connection with :func:`locked_config` (``extra`` adds settings).
+
+    In a sandbox worker the first in-memory one is the connection the worker opened while
+    limiting itself: every connection there is forced to the worker's locked settings.
+    """
     import duckdb
 
+    if database == ":memory:" and not files and not extra:
+        spare = take_spare_connection()
+        if spare is not None:
+            return spare
     return duckdb.connect(database, config={**locked_config(files=files, memory=memory), **extra})
 
 
