@@ -17,6 +17,7 @@ runs past its time or dies gives a ``timeout`` or ``unsafe`` verdict.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -29,7 +30,13 @@ from ibert_inference.errors import (
     InputTooLargeError,
     UnsafeCodeError,
 )
-from ibert_inference.sandbox import WorkerTimeout, isolated, worker_only
+from ibert_inference.sandbox import (
+    SandboxSettings,
+    WorkerTimeout,
+    current_settings,
+    isolated,
+    worker_only,
+)
 from ibert_inference.sandbox.bounds import check_sql_text, check_sql_tree
 from ibert_inference.sandbox.locked_duckdb import QueryTimeout, statement_time_limit
 from ibert_inference.schema.tables import Schema
@@ -97,10 +104,9 @@ def verify_pair(
 @worker_only
 def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
     """The expression ``code`` builds (safely evaluated), or the verdict on why it builds none."""
-    from ibert_inference.safe_eval.evaluator import evaluate_ibis
-
+    schema_key = tuple((t, tuple(columns.items())) for t, columns in schema.items())
     try:
-        return evaluate_ibis(code, schema, timeout_s=timeout_s)
+        return _expression(code, schema_key, timeout_s, current_settings())
     except (UnsafeCodeError, InputTooLargeError) as exc:
         status, reason = "unsafe", str(exc)
     except EvaluationTimeout as exc:
@@ -108,6 +114,37 @@ def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
     except EvaluationError as exc:
         status, reason = "ibis_error", str(exc)
     return Verdict(False, status, reason, 0, None, seed)
+
+
+# The build verifies each respelling of a pair's SQL (other dialects, rewritten clauses) against
+# the same Ibis code: evaluated and compiled once per worker, not once per respelling. Keyed by
+# everything the result depends on, the sandbox's settings included; failures are not kept.
+@lru_cache(maxsize=32)
+def _expression(
+    code: str,
+    schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    timeout_s: float,
+    settings: SandboxSettings,
+) -> Any:
+    from ibert_inference.safe_eval.evaluator import evaluate_ibis
+
+    schema = {table: dict(columns) for table, columns in schema_key}
+    return evaluate_ibis(code, schema, timeout_s=timeout_s)
+
+
+@lru_cache(maxsize=32)
+def _duckdb_sql(node: Any, settings: SandboxSettings) -> str:
+    """The DuckDB SQL of the expression whose operation is ``node`` (see :func:`_expression`)."""
+    return fixed_now_sql(stable_generated_names(bounded_to_sql(node.to_expr(), "duckdb")))
+
+
+def _compiled(expr: Any) -> str:
+    node, settings = expr.op(), current_settings()
+    try:
+        hash(node)
+    except TypeError:  # a value in the expression that cannot be a key: compiled, not kept
+        return str(_duckdb_sql.__wrapped__(node, settings))
+    return _duckdb_sql(node, settings)
 
 
 @isolated(returns=Verdict, on_failure=_verdict_without_answer)
@@ -126,8 +163,7 @@ def verify_expr(
         return Verdict(False, status, reason, 0, compiled, seed)
 
     try:
-        compiled = stable_generated_names(bounded_to_sql(expr, "duckdb"))
-        compiled = fixed_now_sql(compiled)
+        compiled = _compiled(expr)
     except (EvaluationTimeout, InputTooLargeError) as exc:
         return failed("timeout" if isinstance(exc, EvaluationTimeout) else "unsafe", str(exc))
     except Exception as exc:  # the Ibis compiler raises many types
@@ -349,7 +385,7 @@ def verify_runs(code: str, schema: Schema, *, seed: int = 0, timeout_s: float = 
     if isinstance(expr, Verdict):
         return expr
     try:
-        compiled = fixed_now_sql(stable_generated_names(bounded_to_sql(expr, "duckdb")))
+        compiled = _compiled(expr)
     except (EvaluationTimeout, InputTooLargeError) as exc:
         return failed("timeout" if isinstance(exc, EvaluationTimeout) else "unsafe", str(exc))
     except Exception as exc:  # the Ibis compiler raises many types
