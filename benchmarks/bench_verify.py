@@ -7,8 +7,8 @@ alone (databases already built, SQL already compiled). "verify" is verify_pair e
 evaluation, compilation, generating the databases seeded with the pair's literals (every pair here
 has its own literal, as in a template family, so the database cache does not help), running both
 sides and comparing. "verify, databases cached" verifies the same pair again, so generation drops
-out (its code respelled with a trailing newline: a worker keeps the expression and the SQL of
-code it verified lately, and re-verifying the very same text would time that cache instead).
+out, and so does compilation: a worker keeps the SQL of the expressions it compiled lately (the
+code is respelled with a trailing newline, so that it is still evaluated).
 "in this process" is verify_pair without its sandbox worker (``verify_pair.__wrapped__``): the
 difference to "end to end" is what isolation costs. Medians over the pairs, in wall-clock
 time, and means in CPU time (this process and its sandbox worker): on a shared machine the
