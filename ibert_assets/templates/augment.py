@@ -24,7 +24,16 @@ from functools import cache, lru_cache
 import sqlglot
 from sqlglot import exp
 
-from ibert_assets.templates.rename import literal_for, rename_plan, retell, word_forms
+from ibert_assets.templates.coherence import foreign_words, literal_words, schema_domain
+from ibert_assets.templates.rename import (
+    RenamePlan,
+    alias_name,
+    literal_for,
+    new_words,
+    rename_plan,
+    retell,
+    word_forms,
+)
 
 INPUT_DIALECTS = ("postgres", "snowflake", "trino", "bigquery")
 
@@ -47,42 +56,66 @@ Operator = Callable[[Pair, int], Pair | None]
 
 
 def rename_identifiers(pair: Pair, seed: int) -> Pair | None:
-    """Rename tables and columns coherently (types and roles kept, keys still join) in schema,
-    SQL, Ibis and description; string literals compared with a renamed column follow its domain."""
-    if pair.dialect != "duckdb":
+    """Re-target the pair onto one domain's vocabulary (``rename.py``): tables, columns and keys
+    (types and roles kept, keys still join), aliases and output names, string literals and the
+    description all follow; None where one of them cannot, and the pair is not renamed."""
+    tree, code_tree = _parse(pair.sql), _parse_python(pair.ibis)
+    if pair.dialect != "duckdb" or tree is None or code_tree is None:
         return None
-    plan = rename_plan(pair.schema, taken=_identifiers(pair), seed=seed)
-    tree = _parse(pair.sql)
-    if plan is None or tree is None:
+    old_names = set(pair.schema) | {c for columns in pair.schema.values() for c in columns}
+    taken = _identifiers(pair) - old_names
+    plan = rename_plan(pair.schema, taken=taken, seed=seed, joined=_joined_columns(tree))
+    if plan is None or set(plan.columns.values()) & _ibis_attributes():
         return None
-    plan.columns = {old: new for old, new in plan.columns.items() if new not in _ibis_attributes()}
     for literal in tree.find_all(exp.Literal):
         column = _compared_column(literal)
         if literal.is_string and column in plan.columns:
             new_value = literal_for(plan.columns[column], literal.this, seed)
-            if new_value is not None:
-                plan.literals.setdefault(literal.this, new_value)
-    table_map, column_map = plan.tables, plan.columns
+            if new_value is None:
+                return None  # the new column has no known values to compare with
+            plan.literals.setdefault(literal.this, new_value)
+    schema = {
+        plan.tables[t]: {plan.columns.get(c, c): d for c, d in cols.items()}
+        for t, cols in pair.schema.items()
+    }
+    allowed = new_words(plan, pair.schema)
+    for alias in sorted(_aliases(tree, code_tree) - old_names):
+        renamed = alias_name(alias, plan, allowed)
+        if renamed is None:
+            return None  # an output name of the old schema (``avg_delay``) cannot follow
+        if renamed != alias:
+            plan.aliases[alias] = renamed
+    new_names = set(schema) | {c for columns in schema.values() for c in columns}
+    if len(set(plan.aliases.values())) < len(plan.aliases) or set(plan.aliases.values()) & (
+        new_names | taken
+    ):
+        return None
+    code = _rename_ibis(code_tree, plan)
+    if code is None:
+        return None
+    sql = _rename_sql(tree, plan).sql(dialect="duckdb")
+    description = retell(pair.description, word_forms(plan), plan.literals)
+    if foreign_words(description, allowed | literal_words(sql)):
+        return None  # the question says something of the old schema the new one cannot mean
+    if schema_domain(schema) != plan.domain:
+        return None
+    return Pair(sql, code, schema, "rename_identifiers", description=description)
 
-    def rename_sql(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Table) and node.name in table_map and not node.args.get("db"):
-            node.set("this", exp.to_identifier(table_map[node.name]))
-        elif isinstance(node, exp.Column) and node.name in column_map:
-            node.set("this", exp.to_identifier(column_map[node.name]))
+
+def _rename_sql(tree: exp.Expr, plan: RenamePlan) -> exp.Expr:
+    names = {**plan.tables, **plan.aliases, **plan.columns}
+    relations = {**plan.aliases, **plan.tables}  # a CTE's name is an alias
+
+    def rename(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Identifier):
+            mapping = relations if isinstance(node.parent, exp.Table) else names
+            if node.name in mapping:
+                node.set("this", mapping[node.name])
         elif isinstance(node, exp.Literal) and node.is_string and node.this in plan.literals:
             node.set("this", plan.literals[node.this])
         return node
 
-    code = _rename_ibis(pair.ibis, table_map, column_map, plan.literals)
-    if code is None:
-        return None
-    schema = {
-        table_map[t]: {column_map.get(c, c): d for c, d in cols.items()}
-        for t, cols in pair.schema.items()
-    }
-    sql = tree.transform(rename_sql).sql(dialect="duckdb")
-    description = retell(pair.description, word_forms(plan))
-    return Pair(sql, code, schema, "rename_identifiers", description=description)
+    return tree.transform(rename)
 
 
 def _compared_column(literal: exp.Literal) -> str | None:
@@ -94,6 +127,38 @@ def _compared_column(literal: exp.Literal) -> str | None:
     if isinstance(parent, exp.In) and isinstance(parent.this, exp.Column):
         return parent.this.name
     return None
+
+
+def _joined_columns(tree: exp.Expr) -> set[str]:
+    """Columns compared with another column (join keys, correlated subqueries)."""
+    return {
+        side.name
+        for eq in tree.find_all(exp.EQ)
+        if isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column)
+        for side in (eq.left, eq.right)
+    }
+
+
+# Ibis calls whose keyword arguments name output columns
+_OUTPUT_CALLS = frozenset({"agg", "aggregate", "select", "mutate", "group_by", "rename"})
+
+
+def _aliases(tree: exp.Expr, code: ast.Module) -> set[str]:
+    """Names either side gives its results: SQL aliases, CTE and table aliases, Ibis variables
+    and output names (``agg(avg_delay=...)``, ``.name("total")``)."""
+    names = {node.alias for node in tree.find_all(exp.Alias)}
+    names |= {node.name for node in tree.find_all(exp.TableAlias)}
+    for node in ast.walk(code):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _OUTPUT_CALLS:
+                names |= {k.arg for k in node.keywords if k.arg}
+            elif node.func.attr == "name" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names.add(first.value)
+    return names - {"result", "", "_", "s", "ibis"}
 
 
 def _identifiers(pair: Pair) -> set[str]:
@@ -124,49 +189,37 @@ def _ibis_attributes() -> frozenset[str]:
     return frozenset(dir(table) + dir(table.x) + dir(table.y) + dir(table.z))
 
 
-def _rename_ibis(
-    code: str, tables: dict[str, str], columns: dict[str, str], literals: dict[str, str]
-) -> str | None:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
+def _rename_ibis(tree: ast.Module, plan: RenamePlan) -> str | None:
+    tables = plan.tables
     bound = {
         n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     if bound & set(tables.values()) or bound & set(tables):
         return None  # a variable shadows a table name: renaming would be ambiguous
+    names = {**tables, **plan.aliases, **plan.columns}
+    variables = {**plan.aliases, **tables}
 
     class Renamer(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
-            if node.id in tables:
-                node.id = tables[node.id]
+            node.id = variables.get(node.id, node.id)
             return node
 
         def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
             self.generic_visit(node)
-            if node.attr in columns:
-                node.attr = columns[node.attr]
+            node.attr = names.get(node.attr, node.attr)
+            return node
+
+        def visit_keyword(self, node: ast.keyword) -> ast.AST:
+            self.generic_visit(node)
+            if node.arg is not None:
+                node.arg = names.get(node.arg, node.arg)
             return node
 
         def visit_Constant(self, node: ast.Constant) -> ast.AST:
-            if isinstance(node.value, str) and node.value in columns:
-                node.value = columns[node.value]
-            elif isinstance(node.value, str) and node.value in literals:
-                node.value = literals[node.value]
-            return node
-
-        def visit_Call(self, node: ast.Call) -> ast.AST:
-            self.generic_visit(node)
-            # name= of ibis.table(...) declarations follows the table rename
-            for keyword in node.keywords:
-                value = keyword.value
-                if (
-                    keyword.arg == "name"
-                    and isinstance(value, ast.Constant)
-                    and isinstance(value.value, str)
-                ):
-                    value.value = tables.get(value.value, value.value)
+            if isinstance(node.value, str) and node.value in names:
+                node.value = names[node.value]
+            elif isinstance(node.value, str) and node.value in plan.literals:
+                node.value = plan.literals[node.value]
             return node
 
     return ast.unparse(Renamer().visit(tree))
@@ -200,8 +253,8 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     if not candidates:
         return None
     old = rng.choice(candidates)
-    new = old + rng.choice([-3, -2, -1, 1, 2, 3]) * max(1, old // 10)
-    if new <= 1:
+    new = _changed_value(old, _numbers_column(tree, old), rng)
+    if new is None:
         return None
     for lit in sql_numbers:
         if int(lit.this) == old:
@@ -216,6 +269,35 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
         tree.sql(dialect="duckdb"), ast.unparse(code_tree), pair.schema, "change_literals",
         description=description,
     )  # fmt: skip
+
+
+def _numbers_column(tree: exp.Expr, value: int) -> str:
+    """The name of the column the literal ``value`` is compared with; "" if none."""
+    for literal in tree.find_all(exp.Literal):
+        if literal.is_string or literal.this != str(value):
+            continue
+        parent = literal.parent
+        if isinstance(parent, exp.Between):
+            other = parent.this
+        elif isinstance(parent, exp.Binary) and not isinstance(parent, exp.Connector):
+            other = parent.left if parent.right is literal else parent.right
+        else:
+            continue
+        if isinstance(other, exp.Column):
+            return other.name
+    return ""
+
+
+def _changed_value(old: int, column: str, rng: random.Random) -> int | None:
+    """Another value inside the column's domain: a year moves by a few years, a percentage
+    stays at most 100, nothing goes below 2 (no negative count, price or duration)."""
+    step = rng.choice([-3, -2, -1, 1, 2, 3])
+    if re.search(r"(^|_)(year|founded|season)$", column.lower()) and 1800 <= old <= 2200:
+        return old + step
+    new = old + step * max(1, old // 10)
+    if new <= 1 or (re.search(r"(_pct|percent)$", column.lower()) and new > 100):
+        return None
+    return new
 
 
 def change_string_literal(pair: Pair, seed: int) -> Pair | None:
@@ -281,8 +363,8 @@ _SQL_OF_PY = {ast.Gt: exp.GT, ast.GtE: exp.GTE, ast.Lt: exp.LT, ast.LtE: exp.LTE
 
 
 _FLIPPED_WORDING = {
-    "greater than": "at least", "more than": "at least", "above": "at least or above",
-    "less than": "at most", "below": "at most or below", "at least": "more than",
+    "greater than": "at least", "more than": "at least", "above": "at or above",
+    "less than": "at most", "below": "at or below", "at least": "more than",
     "at most": "less than",
 }  # fmt: skip
 
