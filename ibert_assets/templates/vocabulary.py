@@ -422,7 +422,7 @@ def vocabulary_words(name: str) -> set[str]:
 
 
 def _plural_forms(word: str) -> set[str]:
-    if word.endswith("y") and len(word) > 2:
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
         return {word[:-1] + "ies"}
     if word.endswith("s"):
         return {word[:-1], word + "es"}
