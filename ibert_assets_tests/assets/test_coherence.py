@@ -1,6 +1,7 @@
 """Renamed pairs read as one database and one question; the ``coherent_records`` check fails a
 record that does not (a mixed-domain schema, a negative count, "at least or above")."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,52 @@ def test_vocabulary_names_are_usable_columns():
                 if c.role in ("name", "category", "code", "text")
             ]
             assert [n for n in strings if not POOLS.get(n)] == [], entity
+
+
+def test_the_check_reads_the_stored_partition_through_dagster(tmp_path: Path):
+    import dagster as dg
+
+    from ibert_assets.checks import record_check
+    from ibert_assets.resources import default_resources
+    from ibert_assets.settings import Settings
+    from ibert_assets.store import partition_path, to_jsonl, write_atomic
+
+    coherent = renamed_record(
+        {"shipments": {"id": "int64", "carrier": "string", "transit_minutes": "int32"}},
+        "SELECT id FROM shipments WHERE carrier = 'UPS' AND transit_minutes > 30",
+        "result = shipments.filter((_.carrier == 'UPS') & (_.transit_minutes > 30)).select('id')",
+        "Shipments of carrier 'UPS' with transit minutes more than 30",
+    )
+    salad = renamed_record(
+        {"players": {"id": "int64", "channel": "string", "stock_level": "int32"}},
+        "SELECT id FROM players WHERE stock_level > -4",
+        "result = players.filter(_.stock_level > -4).select('id')",
+        "Players with stock level more than -4",
+    )
+    partitions = dg.StaticPartitionsDefinition(["flights"])
+
+    @dg.asset(name="augmented_examples", partitions_def=partitions)
+    def stored() -> dg.MaterializeResult:
+        return dg.MaterializeResult()  # the partition is already on disk
+
+    check = record_check(
+        stored,
+        "coherent_records",
+        partial(coherence_check, templates_dir=TEMPLATES),
+        "coherence",
+        partitions,
+    )
+    outcomes = []
+    for records in ([coherent], [coherent, salad]):
+        write_atomic(
+            partition_path(str(tmp_path), "augmented_examples", "flights"), to_jsonl(records)
+        )
+        result = dg.materialize(
+            [stored, check],
+            partition_key="flights",
+            resources=default_resources(Settings(data_dir=str(tmp_path))),
+            raise_on_error=False,
+        )
+        (evaluation,) = result.get_asset_check_evaluations()
+        outcomes.append(evaluation.passed)
+    assert outcomes == [True, False]
