@@ -29,9 +29,9 @@ from sqlglot import exp
 from ibert_assets.templates.vocabulary import (
     GENERAL_WORDS,
     column_role,
-    domain_keys,
     entities_named,
     entity_columns,
+    entity_keys,
     vocabulary_words,
 )
 from ibert_inference.dataset.record import Record, SqlToIbisInput
@@ -57,13 +57,14 @@ def cannot_be_negative(column: str, dtype: str = "") -> bool:
 
 def schema_domain(schema: Mapping[str, Mapping[str, str]]) -> str | None:
     """The one domain whose entities are the schema's tables, each with columns of its own
-    vocabulary (and the domain's keys); None when no single domain holds them all."""
+    vocabulary and keys (``id``, its own, those of the entities it references); None when no
+    single domain holds them all."""
     candidates: set[str] | None = None
     for table, columns in schema.items():
         fits = {
             domain
             for domain, entity in entities_named(table)
-            if set(columns) <= set(entity_columns(domain, entity)) | domain_keys(domain)
+            if set(columns) <= set(entity_columns(domain, entity)) | entity_keys(domain, entity)
         }
         candidates = fits if candidates is None else candidates & fits
         if not candidates:

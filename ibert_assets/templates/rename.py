@@ -22,11 +22,13 @@ import random
 import re
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
+from itertools import permutations
 
 from ibert_assets.templates.vocabulary import (
     DOMAINS,
     GENERAL_WORDS,
     POOLS,
+    REFERENCES,
     column_role,
     entity_columns,
     is_key,
@@ -83,22 +85,40 @@ def _plan_onto(
     joined: Set[str],
     rng: random.Random,
 ) -> RenamePlan | None:
+    """The first assignment of the schema's tables to distinct entities of ``domain`` (in a
+    seeded order) under which every reference keeps its direction (a table's key naming
+    another table becomes a key of an entity it may reference) and every column has a column of
+    its role in its entity."""
     entities = [e for e in sorted(DOMAINS[domain]) if e not in taken]
     if len(entities) < len(schema):
         return None
-    plan = RenamePlan(domain=domain)
-    for table in schema:
-        free = [e for e in entities if e not in plan.tables.values()]
-        rng.shuffle(free)
-        for entity in free:
+    references = {
+        (table, owner)
+        for table, columns in schema.items()
+        for column in columns
+        if column.endswith("_id")
+        for owner in [_owner(column, schema)]
+        if owner is not None and owner != table
+    }
+    orders = list(permutations(entities, len(schema)))
+    rng.shuffle(orders)
+    for order in orders[:_ASSIGNMENTS_TRIED]:
+        tables = dict(zip(schema, order, strict=True))
+        if any(tables[owner] not in REFERENCES[domain][tables[t]] for t, owner in references):
+            continue
+        plan = RenamePlan(domain=domain, tables=tables)
+        for table, entity in tables.items():
             columns = _columns_onto(schema[table], entity_columns(domain, entity), plan, taken, rng)
-            if columns is not None:
-                plan.tables[table] = entity
-                plan.columns.update(columns)
+            if columns is None:
                 break
+            plan.columns.update(columns)
         else:
-            return None
-    return plan if _keys_onto(domain, schema, plan, joined) else None
+            if _keys_onto(domain, schema, plan, joined):
+                return plan
+    return None
+
+
+_ASSIGNMENTS_TRIED = 24  # every order of three tables over four entities
 
 
 def _columns_onto(
@@ -144,28 +164,42 @@ def _columns_onto(
 def _keys_onto(
     domain: str, schema: Mapping[str, Mapping[str, str]], plan: RenamePlan, joined: Set[str]
 ) -> bool:
-    """Add every ``*_id`` key to ``plan``: after the table it names, or another entity's key."""
+    """Add every ``*_id`` key to ``plan``: after the table it names, or, for a key naming no
+    table of the schema, the key of an entity every table holding it may reference."""
     one = {entity: single for entity, (single, _) in DOMAINS[domain].items()}
-    spare = [e for e in sorted(DOMAINS[domain]) if e not in plan.tables.values()]
     keys = sorted({c for columns in schema.values() for c in columns if c.endswith("_id")})
     for key in keys:
-        named = key.removesuffix("_id")
-        owner = next((t for t in schema if _names_table(named, t)), None)
+        owner = _owner(key, schema)
         if owner is not None:
             new = f"{one[plan.tables[owner]]}_id"
-        elif key in joined or not spare:
+        elif key in joined:
             return False  # a join key naming no table here (``manager_id``) keeps no meaning
         else:
-            new = f"{one[spare.pop(0)]}_id"
+            holders = [plan.tables[t] for t, columns in schema.items() if key in columns]
+            spare = [
+                e
+                for e in sorted(DOMAINS[domain])
+                if e not in plan.tables.values()
+                and f"{one[e]}_id" not in plan.columns.values()
+                and all(e in REFERENCES[domain][holder] for holder in holders)
+            ]
+            if not spare:
+                return False
+            new = f"{one[spare[0]]}_id"
         if new in plan.columns.values():
             return False
         plan.columns[key] = new
     return True
 
 
-def _names_table(named: str, table: str) -> bool:
-    one = singular(table)
-    return named in (table, one) or one.startswith(named) or one.endswith(f"_{named}")
+def _owner(key: str, schema: Mapping[str, Mapping[str, str]]) -> str | None:
+    """The table of the schema a ``*_id`` key names (``dept_id`` -> ``departments``)."""
+    named = key.removesuffix("_id")
+    for table in schema:
+        one = singular(table)
+        if named in (table, one) or one.startswith(named) or one.endswith(f"_{named}"):
+            return table
+    return None
 
 
 def literal_for(column: str, old: str, seed: int) -> str | None:

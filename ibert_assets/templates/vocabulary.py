@@ -219,6 +219,28 @@ DOMAINS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     },
 }  # fmt: skip
 
+# domain -> entity -> the entities it may reference by ``<entity>_id`` (an order has a
+# ``customer_id``; a customer has no ``order_id``)
+REFERENCES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "retail": {"customers": ("stores",), "products": ("stores",), "stores": (),
+               "orders": ("customers", "stores", "products")},
+    "healthcare": {"patients": ("doctors",), "doctors": (),
+                   "admissions": ("patients", "doctors"),
+                   "prescriptions": ("patients", "doctors", "admissions")},
+    "logistics": {"shipments": ("warehouses", "vehicles", "routes"), "warehouses": (),
+                  "vehicles": ("warehouses",), "routes": ("warehouses",)},
+    "education": {"students": ("teachers",), "courses": ("teachers",), "teachers": (),
+                  "exams": ("students", "courses", "teachers")},
+    "sports": {"athletes": ("clubs",), "clubs": (), "fixtures": ("clubs",),
+               "tickets": ("fixtures", "clubs")},
+    "banking": {"clients": (), "accounts": ("clients",),
+                "payments": ("accounts", "clients", "loans"), "loans": ("clients", "accounts")},
+    "energy": {"plants": (), "meters": ("plants",), "readings": ("meters", "plants"),
+               "outages": ("plants", "meters")},
+    "hospitality": {"guests": (), "hotels": (), "restaurants": ("hotels",),
+                    "reservations": ("guests", "hotels", "restaurants")},
+}  # fmt: skip
+
 _PEOPLE = ("Ana Silva", "Ben Okafor", "Chen Wei", "Dana Novak", "Emil Berg", "Farah Khan")
 POOLS: Mapping[str, tuple[str, ...]] = {
     "full_name": _PEOPLE, "courier": _PEOPLE, "attending": _PEOPLE, "recipient": _PEOPLE,
@@ -406,9 +428,12 @@ def entities_named(table: str) -> tuple[tuple[str, str], ...]:
     return tuple((d, e) for d, entities in DOMAINS.items() for e in entities if e == table)
 
 
-def domain_keys(domain: str) -> frozenset[str]:
-    """The key columns a table of ``domain`` may have: ``id`` and ``<entity>_id`` of each."""
-    return frozenset({"id", *(f"{one}_id" for one, _ in DOMAINS[domain].values())})
+def entity_keys(domain: str, entity: str) -> frozenset[str]:
+    """The key columns an entity may have: ``id``, its own ``<entity>_id`` and the key of each
+    entity it references."""
+    entities = DOMAINS[domain]
+    ones = [entities[entity][0], *(entities[parent][0] for parent in REFERENCES[domain][entity])]
+    return frozenset({"id", *(f"{one}_id" for one in ones)})
 
 
 def vocabulary_words(name: str) -> set[str]:

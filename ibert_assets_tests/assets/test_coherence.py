@@ -18,7 +18,7 @@ from ibert_assets.templates.coherence import (
     schema_words,
 )
 from ibert_assets.templates.loader import expand_template, load_template
-from ibert_assets.templates.vocabulary import DOMAINS, POOLS, entity_columns
+from ibert_assets.templates.vocabulary import DOMAINS, POOLS, entity_columns, entity_keys
 from ibert_assets_tests.conftest import make_record
 from ibert_inference.verify.pair import verify_pair
 
@@ -57,9 +57,7 @@ def test_a_renamed_template_is_one_domains_schema_and_its_question_follows(stem)
         domain = schema_domain(variant.schema)
         assert domain is not None, variant.schema
         for table, columns in variant.schema.items():
-            assert set(columns) - {"id"} <= set(entity_columns(domain, table)) | {
-                f"{one}_id" for one, _ in DOMAINS[domain].values()
-            }
+            assert set(columns) <= set(entity_columns(domain, table)) | entity_keys(domain, table)
         allowed = schema_words(variant.schema) | literal_words(variant.sql)
         assert foreign_words(variant.description, allowed) == [], variant.description
         types = sorted(d for cols in variant.schema.values() for d in cols.values())
@@ -132,6 +130,13 @@ def test_a_mixed_domain_renamed_schema_fails_the_check():
     assert any("mixes domains" in p for p in problems)
     assert any("delayed" in p for p in problems)
     assert not coherence_check([salad], TEMPLATES).passed
+
+
+def test_a_reference_against_its_direction_is_no_domains_schema():
+    orders = {"id": "int64", "customer_id": "int64", "order_total": "float64"}
+    assert schema_domain({"orders": orders, "customers": {"id": "int64"}}) == "retail"
+    backwards = {"id": "int64", "order_id": "int64", "full_name": "string"}
+    assert schema_domain({"customers": backwards, "orders": {"id": "int64"}}) is None
 
 
 def test_a_coherent_renamed_record_passes():
