@@ -4,8 +4,8 @@ The standard dataset checks (ibert_assets/checks.py): JSON Schema and unique ids
 pair verified again on databases of another seed than generation used (blocking; a template whose
 examples were all rejected fails here), and the rejection rate (a warning). Augmented variants were
 each verified when they were made, and there are five or more per template example: a fixed
-sample of them per partition is verified again. ``coherent_records`` reads every augmented
-record: a renamed schema is one domain's vocabulary, the question uses its nouns, no comparison of
+sample of them per partition is verified again. ``coherent_records`` reads every record of
+both: a renamed schema is one domain's vocabulary, the question uses its nouns, no comparison of
 a never-negative column with a negative number (``coherence.py``).
 """
 
@@ -52,13 +52,16 @@ def template_checks(
         ),
         *quality_checks(template_examples, partitions),
         *quality_checks(augmented_examples, partitions),
-        record_check(
-            augmented_examples,
-            "coherent_records",
-            partial(coherence_check, templates_dir=Path(settings.templates_dir)),
-            "Every renamed schema is one domain's vocabulary and its question uses its nouns; "
-            "no question compares a never-negative column with a negative number.",
-            partitions,
+        *(
+            record_check(
+                asset,
+                "coherent_records",
+                partial(coherence_check, templates_dir=Path(settings.templates_dir)),
+                "Every renamed schema is one domain's vocabulary and its question uses its "
+                "nouns; no question compares a never-negative column with a negative number.",
+                partitions,
+            )
+            for asset in (template_examples, augmented_examples)
         ),
     ]
 

@@ -74,7 +74,8 @@ WARNING = {"rejection_rate", "one_target_per_input", "schemas_match_roles", "coh
 # asset -> its checks
 CHECKS = {
     "template_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
-                          "rejection_rate", "one_target_per_input", "schemas_match_roles"},
+                          "rejection_rate", "one_target_per_input", "schemas_match_roles",
+                          "coherent_records"},
     "augmented_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
                            "rejection_rate", "one_target_per_input", "schemas_match_roles",
                            "coherent_records"},
