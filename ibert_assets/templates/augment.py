@@ -28,6 +28,7 @@ from ibert_assets.templates.coherence import foreign_words, literal_words, schem
 from ibert_assets.templates.rename import (
     RenamePlan,
     alias_name,
+    ambiguous_words,
     literal_for,
     new_words,
     rename_plan,
@@ -94,6 +95,9 @@ def rename_identifiers(pair: Pair, seed: int) -> Pair | None:
     if code is None:
         return None
     sql = _rename_sql(tree, plan).sql(dialect="duckdb")
+    said = {word.lower() for word in re.findall(r"\w+", pair.description)}
+    if said & ambiguous_words(pair.schema):
+        return None  # "per venue" of a table venues with a column venue: which one is meant?
     description = retell(pair.description, word_forms(plan), plan.literals)
     if foreign_words(description, allowed | literal_words(sql)):
         return None  # the question says something of the old schema the new one cannot mean

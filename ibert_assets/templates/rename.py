@@ -247,6 +247,13 @@ def alias_name(alias: str, plan: RenamePlan, allowed: Set[str]) -> str | None:
     return renamed
 
 
+def ambiguous_words(schema: Mapping[str, Mapping[str, str]]) -> set[str]:
+    """Words that name both a table (or its singular) and a column (``venue`` of ``venues`` and
+    ``venues.venue``): a question using one cannot say which a renaming should follow."""
+    tables = {form for table in schema for form in (table, singular(table))}
+    return tables & {column for columns in schema.values() for column in columns}
+
+
 def word_forms(plan: RenamePlan) -> dict[str, str]:
     """Every word a description may use for a renamed thing: a table and its singular
     (``orders``/``order``), a column and its plural (``amount``/``amounts``)."""

@@ -117,7 +117,7 @@ DOMAINS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "lecture_minutes:minutes first_year:year course_fee:money lab_budget:money "
             "room_size_m2:measure pass_pct:pct difficulty:score is_online:flag "
             "has_lab:flag starts_on:date ends_on:date"),
-        "teachers": ("teacher", "full_name:name department:category teacher_rank:category "
+        "teachers": ("teacher", "full_name:name subject_area:category teacher_rank:category "
             "office:code courses_taught:count advisees:count office_minutes:minutes "
             "hired_year:year salary:money research_grant:money commute_km:measure "
             "teaching_pct:pct evaluation_score:score is_tenured:flag on_leave:flag "
@@ -264,7 +264,8 @@ POOLS: Mapping[str, tuple[str, ...]] = {
     "payment_method": ("card", "cash", "voucher"), "description": ("new", "refurbished"),
     "insurer": ("Acme Health", "Vita", "Medicare"), "blood_type": ("A+", "O-", "B+", "AB+"),
     "sex": ("female", "male"), "specialty": ("cardiology", "oncology", "pediatrics"),
-    "department": ("surgery", "radiology", "emergency", "physics", "history"),
+    "department": ("surgery", "radiology", "emergency"),
+    "subject_area": ("physics", "history", "mathematics"),
     "license_no": ("LIC-77", "LIC-81", "LIC-93"), "ward": ("A", "B", "ICU", "maternity"),
     "admission_type": ("elective", "urgent", "transfer"),
     "outcome": ("recovered", "transferred", "deceased"), "bed_code": ("B-12", "C-03", "ICU-2"),
