@@ -448,8 +448,11 @@ def vocabulary_words(name: str) -> set[str]:
 
 
 def _plural_forms(word: str) -> set[str]:
+    """Plurals and the simple verb forms of a name's part (``delay``: ``delays``, ``delayed``)."""
+    stem = word[:-1] if word.endswith("e") else word
+    verbs = {stem + "ed", stem + "ing"} if len(word) > 3 else set()
     if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
-        return {word[:-1] + "ies"}
+        return {word[:-1] + "ies", word[:-1] + "ied"} | verbs
     if word.endswith("s"):
-        return {word[:-1], word + "es"}
-    return {word + "s", word + "es"}
+        return {word[:-1], word + "es"} | verbs
+    return {word + "s", word + "es"} | verbs
