@@ -19,22 +19,12 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 
-from ibert_assets.templates.coherence import foreign_words, literal_words, schema_domain
-from ibert_assets.templates.rename import (
-    RenamePlan,
-    alias_name,
-    ambiguous_words,
-    literal_for,
-    new_words,
-    rename_plan,
-    retell,
-    word_forms,
-)
+from ibert_assets.templates.rename import compared_column, retarget, retell
 
 INPUT_DIALECTS = ("postgres", "snowflake", "trino", "bigquery")
 
@@ -57,176 +47,17 @@ Operator = Callable[[Pair, int], Pair | None]
 
 
 def rename_identifiers(pair: Pair, seed: int) -> Pair | None:
-    """Re-target the pair onto one domain's vocabulary (``rename.py``): tables, columns and keys
-    (types and roles kept, keys still join), aliases and output names, string literals and the
-    description all follow; None where one of them cannot, and the pair is not renamed."""
+    """Re-target the pair onto one domain's vocabulary (:func:`rename.retarget`): tables,
+    columns and keys (types and roles kept, keys still join), aliases and output names, string
+    literals and the description all follow; None where one of them cannot (not renamed)."""
     tree, code_tree = _parse(pair.sql), _parse_python(pair.ibis)
     if pair.dialect != "duckdb" or tree is None or code_tree is None:
         return None
-    old_names = set(pair.schema) | {c for columns in pair.schema.values() for c in columns}
-    taken = _identifiers(pair) - old_names
-    plan = rename_plan(pair.schema, taken=taken, seed=seed, joined=_joined_columns(tree))
-    if plan is None or set(plan.columns.values()) & _ibis_attributes():
+    renamed = retarget(tree, code_tree, pair.schema, pair.description, seed)
+    if renamed is None:
         return None
-    for literal in tree.find_all(exp.Literal):
-        column = _compared_column(literal)
-        if literal.is_string and column in plan.columns:
-            new_value = literal_for(plan.columns[column], literal.this, seed)
-            if new_value is None:
-                return None  # the new column has no known values to compare with
-            plan.literals.setdefault(literal.this, new_value)
-    schema = {
-        plan.tables[t]: {plan.columns.get(c, c): d for c, d in cols.items()}
-        for t, cols in pair.schema.items()
-    }
-    allowed = new_words(plan, pair.schema)
-    for alias in sorted(_aliases(tree, code_tree) - old_names):
-        renamed = alias_name(alias, plan, allowed)
-        if renamed is None:
-            return None  # an output name of the old schema (``avg_delay``) cannot follow
-        if renamed != alias:
-            plan.aliases[alias] = renamed
-    new_names = set(schema) | {c for columns in schema.values() for c in columns}
-    if len(set(plan.aliases.values())) < len(plan.aliases) or set(plan.aliases.values()) & (
-        new_names | taken
-    ):
-        return None
-    code = _rename_ibis(code_tree, plan)
-    if code is None:
-        return None
-    sql = _rename_sql(tree, plan).sql(dialect="duckdb")
-    said = {word.lower() for word in re.findall(r"\w+", pair.description)}
-    if said & ambiguous_words(pair.schema):
-        return None  # "per venue" of a table venues with a column venue: which one is meant?
-    description = retell(pair.description, word_forms(plan), plan.literals)
-    if foreign_words(description, allowed | literal_words(sql)):
-        return None  # the question says something of the old schema the new one cannot mean
-    if schema_domain(schema) != plan.domain:
-        return None
+    sql, code, schema, description = renamed
     return Pair(sql, code, schema, "rename_identifiers", description=description)
-
-
-def _rename_sql(tree: exp.Expr, plan: RenamePlan) -> exp.Expr:
-    names = {**plan.tables, **plan.aliases, **plan.columns}
-    relations = {**plan.aliases, **plan.tables}  # a CTE's name is an alias
-
-    def rename(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Identifier):
-            mapping = relations if isinstance(node.parent, exp.Table) else names
-            if node.name in mapping:
-                node.set("this", mapping[node.name])
-        elif isinstance(node, exp.Literal) and node.is_string and node.this in plan.literals:
-            node.set("this", plan.literals[node.this])
-        return node
-
-    return tree.transform(rename)
-
-
-def _compared_column(literal: exp.Literal) -> str | None:
-    """The column a literal is compared with (``city = 'Oslo'``, ``city IN ('Oslo')``)."""
-    parent = literal.parent
-    if isinstance(parent, exp.EQ | exp.NEQ):
-        other = parent.left if parent.right is literal else parent.right
-        return other.name if isinstance(other, exp.Column) else None
-    if isinstance(parent, exp.In) and isinstance(parent.this, exp.Column):
-        return parent.this.name
-    return None
-
-
-def _joined_columns(tree: exp.Expr) -> set[str]:
-    """Columns compared with another column (join keys, correlated subqueries)."""
-    return {
-        side.name
-        for eq in tree.find_all(exp.EQ)
-        if isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column)
-        for side in (eq.left, eq.right)
-    }
-
-
-# Ibis calls whose keyword arguments name output columns
-_OUTPUT_CALLS = frozenset({"agg", "aggregate", "select", "mutate", "group_by", "rename"})
-
-
-def _aliases(tree: exp.Expr, code: ast.Module) -> set[str]:
-    """Names either side gives its results: SQL aliases, CTE and table aliases, Ibis variables
-    and output names (``agg(avg_delay=...)``, ``.name("total")``)."""
-    names = {node.alias for node in tree.find_all(exp.Alias)}
-    names |= {node.name for node in tree.find_all(exp.TableAlias)}
-    for node in ast.walk(code):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _OUTPUT_CALLS:
-                names |= {k.arg for k in node.keywords if k.arg}
-            elif node.func.attr == "name" and node.args:
-                first = node.args[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    names.add(first.value)
-    return names - {"result", "", "_", "s", "ibis"}
-
-
-def _identifiers(pair: Pair) -> set[str]:
-    """Every name either side already uses: aliases, variables, keywords, strings."""
-    names: set[str] = set()
-    tree = _parse(pair.sql)
-    if tree is not None:
-        names |= {node.name for node in tree.find_all(exp.Identifier, exp.TableAlias)}
-        names |= {node.alias for node in tree.find_all(exp.Alias)}
-    code = _parse_python(pair.ibis)
-    if code is not None:
-        for node in ast.walk(code):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.keyword) and node.arg:
-                names.add(node.arg)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                names.add(node.value)
-    return names
-
-
-@cache
-def _ibis_attributes() -> frozenset[str]:
-    """Names of Ibis table and column members: a column named like one cannot be ``t.name``."""
-    import ibis
-
-    table = ibis.table({"x": "int64", "y": "string", "z": "float64"}, name="t")
-    return frozenset(dir(table) + dir(table.x) + dir(table.y) + dir(table.z))
-
-
-def _rename_ibis(tree: ast.Module, plan: RenamePlan) -> str | None:
-    tables = plan.tables
-    bound = {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
-    if bound & set(tables.values()) or bound & set(tables):
-        return None  # a variable shadows a table name: renaming would be ambiguous
-    names = {**tables, **plan.aliases, **plan.columns}
-    variables = {**plan.aliases, **tables}
-
-    class Renamer(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            node.id = variables.get(node.id, node.id)
-            return node
-
-        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-            self.generic_visit(node)
-            node.attr = names.get(node.attr, node.attr)
-            return node
-
-        def visit_keyword(self, node: ast.keyword) -> ast.AST:
-            self.generic_visit(node)
-            if node.arg is not None:
-                node.arg = names.get(node.arg, node.arg)
-            return node
-
-        def visit_Constant(self, node: ast.Constant) -> ast.AST:
-            if isinstance(node.value, str) and node.value in names:
-                node.value = names[node.value]
-            elif isinstance(node.value, str) and node.value in plan.literals:
-                node.value = plan.literals[node.value]
-            return node
-
-    return ast.unparse(Renamer().visit(tree))
 
 
 def change_literals(pair: Pair, seed: int) -> Pair | None:
@@ -315,7 +146,7 @@ def change_string_literal(pair: Pair, seed: int) -> Pair | None:
         n for n in ast.walk(code_tree) if isinstance(n, ast.Constant) and type(n.value) is str
     ]
     for literal in tree.find_all(exp.Literal):
-        column = _compared_column(literal)
+        column = compared_column(literal)
         values = pair.domains.get(column or "", [])
         old = literal.this
         if not literal.is_string or old not in values:

@@ -4,12 +4,13 @@ The template's schema is mapped onto one domain of :mod:`ibert_assets.templates.
 table becomes a distinct entity of that domain, each column a column of *that* entity with the
 role the old one had (a price stays money, a minute count stays minutes, a flag a flag), the
 dtype kept. A key that names a table of the schema follows it (``customer_id`` ->
-``patient_id``), ``id`` stays ``id``, a key naming no table of the schema becomes the key of
-another entity of the domain. String literals compared with a renamed column take one of its
-values. Aliases and output names are re-spelled from the new names (``avg_amount`` ->
-``avg_unit_price``), and the question is retold: where an alias, an output name or a word of the
-question cannot follow (it says "delayed" of a column now called ``copay``), the pair is not
-renamed (:func:`rename_plan` and :func:`alias_name` return None).
+``patient_id``) where the new entity may reference that one (an admission has a
+``patient_id``, a patient no ``admission_id``); ``id`` stays ``id``; a key naming no table of
+the schema becomes the key of an entity its table may reference. String literals compared with
+a renamed column take one of its values. Aliases and output names are re-spelled from the new
+names (``avg_amount`` -> ``avg_unit_price``), and the question is retold: where an alias, an
+output name or a word of the question cannot follow (it says "delayed" of a column now called
+``copay``), the pair is not renamed (:func:`retarget` returns None).
 
 >>> plan = rename_plan({"customers": {"id": "int64", "city": "string"}}, taken=set(), seed=3)
 >>> plan.domain, plan.tables["customers"], plan.columns["city"]
@@ -18,12 +19,17 @@ renamed (:func:`rename_plan` and :func:`alias_name` return None).
 
 from __future__ import annotations
 
+import ast
 import random
 import re
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import permutations
 
+from sqlglot import exp
+
+from ibert_assets.templates.coherence import foreign_words, literal_words, schema_domain
 from ibert_assets.templates.vocabulary import (
     DOMAINS,
     GENERAL_WORDS,
@@ -200,6 +206,177 @@ def _owner(key: str, schema: Mapping[str, Mapping[str, str]]) -> str | None:
         if named in (table, one) or one.startswith(named) or one.endswith(f"_{named}"):
             return table
     return None
+
+
+def retarget(
+    tree: exp.Expr,
+    code: ast.Module,
+    schema: Mapping[str, Mapping[str, str]],
+    description: str,
+    seed: int,
+) -> tuple[str, str, dict[str, dict[str, str]], str] | None:
+    """The SQL (``tree``, changed in place), Ibis code (``code``, changed in place), schema and
+    description re-targeted onto one domain; None where a name, an alias or a word of the
+    question cannot follow."""
+    old_names = set(schema) | {c for columns in schema.values() for c in columns}
+    taken = _identifiers(tree, code) - old_names
+    plan = rename_plan(schema, taken=taken, seed=seed, joined=_joined_columns(tree))
+    if plan is None or set(plan.columns.values()) & _ibis_attributes():
+        return None
+    for literal in tree.find_all(exp.Literal):
+        column = compared_column(literal)
+        if literal.is_string and column in plan.columns:
+            new_value = literal_for(plan.columns[column], literal.this, seed)
+            if new_value is None:
+                return None  # the new column has no known values to compare with
+            plan.literals.setdefault(literal.this, new_value)
+    new_schema = {
+        plan.tables[t]: {plan.columns.get(c, c): d for c, d in cols.items()}
+        for t, cols in schema.items()
+    }
+    allowed = new_words(plan, schema)
+    for alias in sorted(_aliases(tree, code) - old_names):
+        renamed = alias_name(alias, plan, allowed)
+        if renamed is None:
+            return None  # an output name of the old schema (``avg_delay``) cannot follow
+        if renamed != alias:
+            plan.aliases[alias] = renamed
+    new_names = set(new_schema) | {c for columns in new_schema.values() for c in columns}
+    if len(set(plan.aliases.values())) < len(plan.aliases) or set(plan.aliases.values()) & (
+        new_names | taken
+    ):
+        return None
+    new_code = _rename_ibis(code, plan)
+    if new_code is None:
+        return None
+    sql = _rename_sql(tree, plan).sql(dialect="duckdb")
+    said = {word.lower() for word in re.findall(r"\w+", description)}
+    if said & ambiguous_words(schema):
+        return None  # "per venue" of a table venues with a column venue: which one is meant?
+    new_description = retell(description, word_forms(plan), plan.literals)
+    if foreign_words(new_description, allowed | literal_words(sql)):
+        return None  # the question says something of the old schema the new one cannot mean
+    if schema_domain(new_schema) != plan.domain:
+        return None
+    return sql, new_code, new_schema, new_description
+
+
+def compared_column(literal: exp.Literal) -> str | None:
+    """The column a literal is compared with (``city = 'Oslo'``, ``city IN ('Oslo')``)."""
+    parent = literal.parent
+    if isinstance(parent, exp.EQ | exp.NEQ):
+        other = parent.left if parent.right is literal else parent.right
+        return other.name if isinstance(other, exp.Column) else None
+    if isinstance(parent, exp.In) and isinstance(parent.this, exp.Column):
+        return parent.this.name
+    return None
+
+
+def _rename_sql(tree: exp.Expr, plan: RenamePlan) -> exp.Expr:
+    names = {**plan.tables, **plan.aliases, **plan.columns}
+    relations = {**plan.aliases, **plan.tables}  # a CTE's name is an alias
+
+    def rename(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Identifier):
+            mapping = relations if isinstance(node.parent, exp.Table) else names
+            if node.name in mapping:
+                node.set("this", mapping[node.name])
+        elif isinstance(node, exp.Literal) and node.is_string and node.this in plan.literals:
+            node.set("this", plan.literals[node.this])
+        return node
+
+    return tree.transform(rename)
+
+
+def _joined_columns(tree: exp.Expr) -> set[str]:
+    """Columns compared with another column (join keys, correlated subqueries)."""
+    return {
+        side.name
+        for eq in tree.find_all(exp.EQ)
+        if isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column)
+        for side in (eq.left, eq.right)
+    }
+
+
+# Ibis calls whose keyword arguments name output columns
+_OUTPUT_CALLS = frozenset({"agg", "aggregate", "select", "mutate", "group_by", "rename"})
+
+
+def _aliases(tree: exp.Expr, code: ast.Module) -> set[str]:
+    """Names either side gives its results: SQL aliases, CTE and table aliases, Ibis variables
+    and output names (``agg(avg_delay=...)``, ``.name("total")``)."""
+    names = {node.alias for node in tree.find_all(exp.Alias)}
+    names |= {node.name for node in tree.find_all(exp.TableAlias)}
+    for node in ast.walk(code):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _OUTPUT_CALLS:
+                names |= {k.arg for k in node.keywords if k.arg}
+            elif node.func.attr == "name" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names.add(first.value)
+    return names - {"result", "", "_", "s", "ibis"}
+
+
+def _identifiers(tree: exp.Expr, code: ast.Module) -> set[str]:
+    """Every name either side already uses: aliases, variables, keywords, strings."""
+    names = {node.name for node in tree.find_all(exp.Identifier, exp.TableAlias)}
+    names |= {node.alias for node in tree.find_all(exp.Alias)}
+    for node in ast.walk(code):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.keyword) and node.arg:
+            names.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)
+    return names
+
+
+@cache
+def _ibis_attributes() -> frozenset[str]:
+    """Names of Ibis table and column members: a column named like one cannot be ``t.name``."""
+    import ibis
+
+    table = ibis.table({"x": "int64", "y": "string", "z": "float64"}, name="t")
+    return frozenset(dir(table) + dir(table.x) + dir(table.y) + dir(table.z))
+
+
+def _rename_ibis(tree: ast.Module, plan: RenamePlan) -> str | None:
+    tables = plan.tables
+    bound = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    if bound & set(tables.values()) or bound & set(tables):
+        return None  # a variable shadows a table name: renaming would be ambiguous
+    names = {**tables, **plan.aliases, **plan.columns}
+    variables = {**plan.aliases, **tables}
+
+    class Renamer(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            node.id = variables.get(node.id, node.id)
+            return node
+
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            self.generic_visit(node)
+            node.attr = names.get(node.attr, node.attr)
+            return node
+
+        def visit_keyword(self, node: ast.keyword) -> ast.AST:
+            self.generic_visit(node)
+            if node.arg is not None:
+                node.arg = names.get(node.arg, node.arg)
+            return node
+
+        def visit_Constant(self, node: ast.Constant) -> ast.AST:
+            if isinstance(node.value, str) and node.value in names:
+                node.value = names[node.value]
+            elif isinstance(node.value, str) and node.value in plan.literals:
+                node.value = plan.literals[node.value]
+            return node
+
+    return ast.unparse(Renamer().visit(tree))
 
 
 def literal_for(column: str, old: str, seed: int) -> str | None:
