@@ -12,8 +12,9 @@ change) are read by the current checks::
     python benchmarks/coherence_figures.py --read /tmp/after.jsonl --show 100   # read them
 
 ``--dump`` verifies the templates' examples and their variants as ``augmented_examples`` does
-and writes both as JSON Lines; ``--read`` prints the figures of each file; ``--show N`` prints N
-renamed records (schema, SQL, question) to read by eye.
+and writes both as JSON Lines; ``--read`` prints the figures of each file (and how many records
+the ``coherent_records`` check fails); ``--show N`` prints N renamed records spread over the file
+(schema, SQL, question) to read by eye.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ def read(path: Path, show: int) -> None:
     from ibert_assets.templates.coherence import (
         awkward_wording,
         negative_comparisons,
+        record_problems,
         schema_domain,
     )
+    from ibert_assets.templates.loader import load_template
     from ibert_inference.dataset.record import Record
 
     records = [Record.model_validate(json.loads(line)) for line in path.open()]
@@ -67,15 +70,25 @@ def read(path: Path, show: int) -> None:
         counts["never-negative column vs negative number"] += bool(
             negative_comparisons(sql, record.dialect or "duckdb")
         )
+    tables: dict[str, dict[str, dict[str, str]] | None] = {}
+    failing = 0
+    for record in records:
+        name = record.meta.template or ""
+        if name not in tables:
+            template = TEMPLATES_DIR / f"{name}.yaml"
+            tables[name] = load_template(template).tables if template.is_file() else None
+        failing += bool(record_problems(record, tables[name]))
     mixed = [r for r in renamed if schema_domain(r.table_schemas) is None]
     print(f"== {path}: {len(records)} records, {len(augmented)} augmented")
     print(f"renamed: {len(renamed)} ({len(renamed) / max(1, len(augmented)):.1%} of augmented)")
     print(f"renamed schemas outside one domain's vocabulary: {len(mixed)}")
     for name, count in counts.items():
         print(f"{name}: {count}")
-    for record in renamed[:show]:
-        tables = "; ".join(f"{t}({', '.join(c)})" for t, c in record.table_schemas.items())
-        print(f"-- {tables}\n   {getattr(record.input, 'sql', '')}\n   {record.meta.description}")
+    print(f"records failing coherent_records: {failing}")
+    step = max(1, len(renamed) // show) if show else 1
+    for record in renamed[::step][:show]:  # spread over the templates
+        schema = "; ".join(f"{t}({', '.join(c)})" for t, c in record.table_schemas.items())
+        print(f"-- {schema}\n   {getattr(record.input, 'sql', '')}\n   {record.meta.description}")
 
 
 def main(argv: list[str]) -> int:
