@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from ibert_assets.templates.vocabulary import (
     GENERAL_WORDS,
+    POOLS,
     column_role,
     entities_named,
     entity_columns,
@@ -98,6 +99,39 @@ def literal_words(sql: str, dialect: str = "duckdb") -> set[str]:
         if literal.is_string:
             words |= {w.lower() for w in _WORD.findall(literal.this)}
     return words
+
+
+def value_words(schema: Mapping[str, Mapping[str, str]]) -> set[str]:
+    """The words of the values the schema's columns hold (:data:`POOLS`)."""
+    return {
+        word.lower()
+        for columns in schema.values()
+        for column in columns
+        for value in POOLS.get(column, ())
+        for word in _WORD.findall(value)
+    }
+
+
+def foreign_literals(sql: str, allowed: Iterable[str], dialect: str = "duckdb") -> list[str]:
+    """The SQL's string literals with a word (three letters or more) outside the general words,
+    ``allowed`` and general labels: a default or a pattern of another schema (``COALESCE(cuisine,
+    'self-pay')``)."""
+    tree = _parse(sql, dialect)
+    if tree is None:
+        return []
+    known = GENERAL_WORDS | _LABELS | {word.lower() for word in allowed}
+    return [
+        literal.this
+        for literal in tree.find_all(exp.Literal)
+        if literal.is_string
+        and any(w.lower() not in known for w in re.findall(r"[A-Za-z]{3,}", literal.this))
+    ]
+
+
+# values a query may give any column (a default, a bucket's label)
+_LABELS = frozenset(
+    {"unknown", "missing", "none", "other", "small", "medium", "large", "low", "high", "yes"}
+)
 
 
 def negative_comparisons(sql: str, dialect: str = "duckdb") -> list[str]:
@@ -171,6 +205,9 @@ def record_problems(
         foreign = foreign_words(description, schema_words(schema) | literal_words(sql, dialect))
         if foreign:
             problems.append(f"question words outside the schema: {', '.join(foreign[:5])}")
+        literals = foreign_literals(sql, schema_words(schema) | value_words(schema), dialect)
+        if literals:
+            problems.append(f"values of another schema: {', '.join(literals[:5])}")
     elif template_tables is None:
         problems.append(f"unknown template {record.meta.template!r}")
     else:

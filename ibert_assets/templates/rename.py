@@ -29,7 +29,13 @@ from itertools import permutations
 
 from sqlglot import exp
 
-from ibert_assets.templates.coherence import foreign_words, literal_words, schema_domain
+from ibert_assets.templates.coherence import (
+    foreign_literals,
+    foreign_words,
+    literal_words,
+    schema_domain,
+    value_words,
+)
 from ibert_assets.templates.vocabulary import (
     DOMAINS,
     GENERAL_WORDS,
@@ -256,6 +262,8 @@ def retarget(
     new_description = retell(description, word_forms(plan), plan.literals)
     if foreign_words(new_description, allowed | literal_words(sql)):
         return None  # the question says something of the old schema the new one cannot mean
+    if foreign_literals(sql, allowed | value_words(new_schema)):
+        return None  # a value of the old schema (``COALESCE(insurer, 'self-pay')``) stays
     if schema_domain(new_schema) != plan.domain:
         return None
     return sql, new_code, new_schema, new_description

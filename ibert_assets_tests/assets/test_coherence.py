@@ -83,6 +83,23 @@ def test_a_word_naming_a_table_and_a_column_is_not_guessed():
     assert all(rename(first_show, seed) is None for seed in range(20))
 
 
+def test_a_value_of_the_old_schema_is_not_carried_over():
+    pair = Pair(
+        "SELECT id, COALESCE(insurer, 'self-pay') AS insurer FROM patients",
+        "result = patients.select('id', insurer=_.insurer.fill_null('self-pay'))",
+        {"patients": {"id": "int64", "insurer": "string"}},
+        description="Patients and their insurer, 'self-pay' when missing",
+    )
+    assert all(rename(pair, seed) is None for seed in range(20))
+    carried = renamed_record(
+        {"restaurants": {"id": "int64", "cuisine": "string"}},
+        "SELECT id, COALESCE(cuisine, 'self-pay') AS cuisine FROM restaurants",
+        "result = restaurants.select('id', cuisine=_.cuisine.fill_null('self-pay'))",
+        "",
+    )
+    assert any("self-pay" in p for p in record_problems(carried, None))
+
+
 def test_aliases_and_output_names_follow_the_rename():
     pair = Pair(
         "SELECT city, AVG(amount) AS avg_amount, COUNT(*) AS orders FROM orders "
