@@ -19,12 +19,12 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 
-from ibert_assets.templates.rename import literal_for, rename_plan, retell, word_forms
+from ibert_assets.templates.rename import compared_column, retarget, retell
 
 INPUT_DIALECTS = ("postgres", "snowflake", "trino", "bigquery")
 
@@ -47,129 +47,17 @@ Operator = Callable[[Pair, int], Pair | None]
 
 
 def rename_identifiers(pair: Pair, seed: int) -> Pair | None:
-    """Rename tables and columns coherently (types and roles kept, keys still join) in schema,
-    SQL, Ibis and description; string literals compared with a renamed column follow its domain."""
-    if pair.dialect != "duckdb":
+    """Re-target the pair onto one domain's vocabulary (:func:`rename.retarget`): tables,
+    columns and keys (types and roles kept, keys still join), aliases and output names, string
+    literals and the description all follow; None where one of them cannot (not renamed)."""
+    tree, code_tree = _parse(pair.sql), _parse_python(pair.ibis)
+    if pair.dialect != "duckdb" or tree is None or code_tree is None:
         return None
-    plan = rename_plan(pair.schema, taken=_identifiers(pair), seed=seed)
-    tree = _parse(pair.sql)
-    if plan is None or tree is None:
+    renamed = retarget(tree, code_tree, pair.schema, pair.description, seed)
+    if renamed is None:
         return None
-    plan.columns = {old: new for old, new in plan.columns.items() if new not in _ibis_attributes()}
-    for literal in tree.find_all(exp.Literal):
-        column = _compared_column(literal)
-        if literal.is_string and column in plan.columns:
-            new_value = literal_for(plan.columns[column], literal.this, seed)
-            if new_value is not None:
-                plan.literals.setdefault(literal.this, new_value)
-    table_map, column_map = plan.tables, plan.columns
-
-    def rename_sql(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Table) and node.name in table_map and not node.args.get("db"):
-            node.set("this", exp.to_identifier(table_map[node.name]))
-        elif isinstance(node, exp.Column) and node.name in column_map:
-            node.set("this", exp.to_identifier(column_map[node.name]))
-        elif isinstance(node, exp.Literal) and node.is_string and node.this in plan.literals:
-            node.set("this", plan.literals[node.this])
-        return node
-
-    code = _rename_ibis(pair.ibis, table_map, column_map, plan.literals)
-    if code is None:
-        return None
-    schema = {
-        table_map[t]: {column_map.get(c, c): d for c, d in cols.items()}
-        for t, cols in pair.schema.items()
-    }
-    sql = tree.transform(rename_sql).sql(dialect="duckdb")
-    description = retell(pair.description, word_forms(plan))
+    sql, code, schema, description = renamed
     return Pair(sql, code, schema, "rename_identifiers", description=description)
-
-
-def _compared_column(literal: exp.Literal) -> str | None:
-    """The column a literal is compared with (``city = 'Oslo'``, ``city IN ('Oslo')``)."""
-    parent = literal.parent
-    if isinstance(parent, exp.EQ | exp.NEQ):
-        other = parent.left if parent.right is literal else parent.right
-        return other.name if isinstance(other, exp.Column) else None
-    if isinstance(parent, exp.In) and isinstance(parent.this, exp.Column):
-        return parent.this.name
-    return None
-
-
-def _identifiers(pair: Pair) -> set[str]:
-    """Every name either side already uses: aliases, variables, keywords, strings."""
-    names: set[str] = set()
-    tree = _parse(pair.sql)
-    if tree is not None:
-        names |= {node.name for node in tree.find_all(exp.Identifier, exp.TableAlias)}
-        names |= {node.alias for node in tree.find_all(exp.Alias)}
-    code = _parse_python(pair.ibis)
-    if code is not None:
-        for node in ast.walk(code):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.keyword) and node.arg:
-                names.add(node.arg)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                names.add(node.value)
-    return names
-
-
-@cache
-def _ibis_attributes() -> frozenset[str]:
-    """Names of Ibis table and column members: a column named like one cannot be ``t.name``."""
-    import ibis
-
-    table = ibis.table({"x": "int64", "y": "string", "z": "float64"}, name="t")
-    return frozenset(dir(table) + dir(table.x) + dir(table.y) + dir(table.z))
-
-
-def _rename_ibis(
-    code: str, tables: dict[str, str], columns: dict[str, str], literals: dict[str, str]
-) -> str | None:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
-    bound = {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
-    if bound & set(tables.values()) or bound & set(tables):
-        return None  # a variable shadows a table name: renaming would be ambiguous
-
-    class Renamer(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            if node.id in tables:
-                node.id = tables[node.id]
-            return node
-
-        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-            self.generic_visit(node)
-            if node.attr in columns:
-                node.attr = columns[node.attr]
-            return node
-
-        def visit_Constant(self, node: ast.Constant) -> ast.AST:
-            if isinstance(node.value, str) and node.value in columns:
-                node.value = columns[node.value]
-            elif isinstance(node.value, str) and node.value in literals:
-                node.value = literals[node.value]
-            return node
-
-        def visit_Call(self, node: ast.Call) -> ast.AST:
-            self.generic_visit(node)
-            # name= of ibis.table(...) declarations follows the table rename
-            for keyword in node.keywords:
-                value = keyword.value
-                if (
-                    keyword.arg == "name"
-                    and isinstance(value, ast.Constant)
-                    and isinstance(value.value, str)
-                ):
-                    value.value = tables.get(value.value, value.value)
-            return node
-
-    return ast.unparse(Renamer().visit(tree))
 
 
 def change_literals(pair: Pair, seed: int) -> Pair | None:
@@ -200,8 +88,8 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     if not candidates:
         return None
     old = rng.choice(candidates)
-    new = old + rng.choice([-3, -2, -1, 1, 2, 3]) * max(1, old // 10)
-    if new <= 1:
+    new = _changed_value(old, _numbers_column(tree, old), rng)
+    if new is None:
         return None
     for lit in sql_numbers:
         if int(lit.this) == old:
@@ -218,6 +106,35 @@ def change_literals(pair: Pair, seed: int) -> Pair | None:
     )  # fmt: skip
 
 
+def _numbers_column(tree: exp.Expr, value: int) -> str:
+    """The name of the column the literal ``value`` is compared with; "" if none."""
+    for literal in tree.find_all(exp.Literal):
+        if literal.is_string or literal.this != str(value):
+            continue
+        parent = literal.parent
+        if isinstance(parent, exp.Between):
+            other = parent.this
+        elif isinstance(parent, exp.Binary) and not isinstance(parent, exp.Connector):
+            other = parent.left if parent.right is literal else parent.right
+        else:
+            continue
+        if isinstance(other, exp.Column):
+            return other.name
+    return ""
+
+
+def _changed_value(old: int, column: str, rng: random.Random) -> int | None:
+    """Another value inside the column's domain: a year moves by a few years, a percentage
+    stays at most 100, nothing goes below 2 (no negative count, price or duration)."""
+    step = rng.choice([-3, -2, -1, 1, 2, 3])
+    if re.search(r"(^|_)(year|founded|season)$", column.lower()) and 1800 <= old <= 2200:
+        return old + step
+    new = old + step * max(1, old // 10)
+    if new <= 1 or (re.search(r"(_pct|percent)$", column.lower()) and new > 100):
+        return None
+    return new
+
+
 def change_string_literal(pair: Pair, seed: int) -> Pair | None:
     """Compare a column with another value of its domain (``status = 'shipped'`` ->
     ``status = 'returned'``) in SQL, Ibis and description."""
@@ -229,7 +146,7 @@ def change_string_literal(pair: Pair, seed: int) -> Pair | None:
         n for n in ast.walk(code_tree) if isinstance(n, ast.Constant) and type(n.value) is str
     ]
     for literal in tree.find_all(exp.Literal):
-        column = _compared_column(literal)
+        column = compared_column(literal)
         values = pair.domains.get(column or "", [])
         old = literal.this
         if not literal.is_string or old not in values:
@@ -281,8 +198,8 @@ _SQL_OF_PY = {ast.Gt: exp.GT, ast.GtE: exp.GTE, ast.Lt: exp.LT, ast.LtE: exp.LTE
 
 
 _FLIPPED_WORDING = {
-    "greater than": "at least", "more than": "at least", "above": "at least or above",
-    "less than": "at most", "below": "at most or below", "at least": "more than",
+    "greater than": "at least", "more than": "at least", "above": "at or above",
+    "less than": "at most", "below": "at or below", "at least": "more than",
     "at most": "less than",
 }  # fmt: skip
 

@@ -4,17 +4,28 @@ The standard dataset checks (ibert_assets/checks.py): JSON Schema and unique ids
 pair verified again on databases of another seed than generation used (blocking; a template whose
 examples were all rejected fails here), and the rejection rate (a warning). Augmented variants were
 each verified when they were made, and there are five or more per template example: a fixed
-sample of them per partition is verified again.
+sample of them per partition is verified again. ``coherent_records`` reads every record of
+both: a renamed schema is one domain's vocabulary, the question uses its nouns, no comparison of
+a never-negative column with a negative number (``coherence.py``).
 """
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
 
 import dagster as dg
 
 from ibert_assets import checks
+from ibert_assets.checks import CheckOutcome, record_check
 from ibert_assets.quality_checks import quality_checks
 from ibert_assets.settings import Settings
 from ibert_assets.templates.assets import GENERATION_SEED
+from ibert_assets.templates.coherence import record_problems
+from ibert_assets.templates.loader import load_template
+from ibert_inference.dataset.record import Record
 
 AUGMENTED_REVERIFY_SAMPLE = 100
+SHOWN = 5
 
 
 def template_checks(
@@ -41,4 +52,41 @@ def template_checks(
         ),
         *quality_checks(template_examples, partitions),
         *quality_checks(augmented_examples, partitions),
+        *(
+            record_check(
+                asset,
+                "coherent_records",
+                partial(coherence_check, templates_dir=Path(settings.templates_dir)),
+                "Every renamed schema is one domain's vocabulary and its question uses its "
+                "nouns; no question compares a never-negative column with a negative number.",
+                partitions,
+            )
+            for asset in (template_examples, augmented_examples)
+        ),
     ]
+
+
+def coherence_check(records: Iterable[Record], templates_dir: Path) -> CheckOutcome:
+    """Fails when a record's schema mixes domains (or is not its template's), its question
+    speaks of another schema or says "at least or above", or it compares a column that cannot
+    be negative with a negative number (:func:`record_problems`)."""
+    tables: dict[str, dict[str, dict[str, str]] | None] = {}
+    found: dict[str, list[str]] = {}
+    checked = 0
+    for record in records:
+        checked += 1
+        name = record.meta.template or ""
+        if name not in tables:
+            path = templates_dir / f"{name}.yaml"
+            tables[name] = load_template(path).tables if name and path.is_file() else None
+        problems = record_problems(record, tables[name])
+        if problems:
+            found[record.id] = problems
+    return CheckOutcome(
+        passed=not found,
+        description=f"{len(found)} of {checked} records incoherent",
+        metadata={
+            "incoherent_records": len(found),
+            "examples": [f"{i}: {'; '.join(p)}"[:300] for i, p in list(found.items())[:SHOWN]],
+        },
+    )

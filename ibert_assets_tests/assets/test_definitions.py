@@ -70,13 +70,15 @@ ASSETS = {
 }  # fmt: skip
 BLOCKING = {"records_match_schema", "ids_unique", "reverified_on_fresh_seed", "minimum_examples",
             "reverified_sample", "no_leakage"}  # fmt: skip
-WARNING = {"rejection_rate", "one_target_per_input", "schemas_match_roles"}
+WARNING = {"rejection_rate", "one_target_per_input", "schemas_match_roles", "coherent_records"}
 # asset -> its checks
 CHECKS = {
     "template_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
-                          "rejection_rate", "one_target_per_input", "schemas_match_roles"},
+                          "rejection_rate", "one_target_per_input", "schemas_match_roles",
+                          "coherent_records"},
     "augmented_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
-                           "rejection_rate", "one_target_per_input", "schemas_match_roles"},
+                           "rejection_rate", "one_target_per_input", "schemas_match_roles",
+                           "coherent_records"},
     "mined_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
                        "rejection_rate"},
     "docs_examples": {"records_match_schema", "ids_unique", "rejection_rate"},
