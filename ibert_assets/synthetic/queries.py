@@ -188,6 +188,7 @@ class _Writer:
                     [said, str(low), str(high)],
                 )
             op, text = self.rng.choice([(">=", "at least"), (">", "above"), ("<", "below")])
+            low = low * 5 if op == "<" else low  # below 1 leaves only zeros: say something
             return _Clause(
                 f"{ref} {op} {low}", f"with {said} {text} {low}", "filter", [said, str(low)]
             )
@@ -589,7 +590,8 @@ def _set_operation(w: _Writer) -> tuple[str, str] | None:
     a = w.alias(table)
     first = w.filter(table, a)
     second = w.filter(table, a)
-    if first is None or second is None or first.sql == second.sql:
+    # two conditions on one column: an INTERSECT of two of its values is empty by construction
+    if first is None or second is None or first.mentions[0] == second.mentions[0]:
         return None
     op, construct, joiner = w.rng.choice(
         [("UNION", "set_union", "or"), ("INTERSECT", "set_intersect", "and also"),
@@ -620,14 +622,17 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
     c, p = w.alias(child), w.alias(parent)
     label, attr = w.rng.choice(labels), w.rng.choice(attrs)
     w.mentions.extend([words(attr), words(label)])
+    # an analyst names the parent's column when the child has one of the same name
+    renamed = f" AS {ident(parent.words + '_' + label.name)}" if label.name == attr.name else ""
     left = w.rng.random() < 0.3
     w.uses("join_left" if left else "join_inner")
     join = "LEFT JOIN" if left else "JOIN"
     table, alias = (parent, p) if w.rng.random() < 0.5 else (child, c)
     where, condition = w.filters(table, alias, w.rng.randint(1, 2))
     sql = (
-        f"SELECT {w.ref(c, attr)}, {w.ref(p, label)} FROM {ident(child.name)} AS {c} {join} "
-        f"{ident(parent.name)} AS {p} ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
+        f"SELECT {w.ref(c, attr)}, {w.ref(p, label)}{renamed} FROM {ident(child.name)} AS {c} "
+        f"{join} {ident(parent.name)} AS {p} "
+        f"ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     )
     question = f"The {words(attr)} of each {words(child)} with its {words(parent)}'s {words(label)}"
     if left:
