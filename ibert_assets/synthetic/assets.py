@@ -9,7 +9,7 @@ from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality_checks import quality_checks
-from ibert_assets.settings import Settings
+from ibert_assets.settings import Settings, SettingsError
 from ibert_assets.synthetic.examples import (
     DEFAULT_QUERIES_PER_WORLD,
     SyntheticBuild,
@@ -17,6 +17,7 @@ from ibert_assets.synthetic.examples import (
     construct_table,
 )
 from ibert_assets.synthetic.worlds import world_keys
+from ibert_inference.settings import ENVIRONMENT
 
 GENERATION_SEED = 0
 # every pair was verified when it was made: a fixed sample per world is verified again
@@ -34,7 +35,12 @@ class SyntheticConfig(dg.Config):
 
 def synthetic_partitions(settings: Settings) -> dg.StaticPartitionsDefinition:
     """``world-0000``, ``world-0001``, ...: as many worlds as the settings say
-    (``IBERT_SYNTHETIC_WORLDS``)."""
+    (``IBERT_SYNTHETIC_WORLDS``; 0 builds none)."""
+    if settings.synthetic_worlds < 0:
+        raise SettingsError(
+            f"{ENVIRONMENT['synthetic_worlds']}={settings.synthetic_worlds}: give a number of "
+            "synthetic worlds, 0 or more (0 builds none), or unset it"
+        )
     return dg.StaticPartitionsDefinition(world_keys(settings.synthetic_worlds))
 
 

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from ibert_assets.resources import default_resources
-from ibert_assets.settings import Settings
+from ibert_assets.settings import Settings, SettingsError
 from ibert_assets.synthetic.assets import synthetic_definitions, synthetic_partitions
 from ibert_assets.synthetic.examples import build_synthetic_examples, world_group
 from ibert_assets.tasks import build_task
@@ -23,6 +23,12 @@ def build():
 def test_partitions_are_one_per_world_as_the_settings_say():
     keys = synthetic_partitions(Settings(synthetic_worlds=3)).get_partition_keys()
     assert keys == ["world-0000", "world-0001", "world-0002"]
+
+
+def test_a_negative_number_of_worlds_is_refused_naming_the_variable():
+    with pytest.raises(SettingsError, match="IBERT_SYNTHETIC_WORLDS=-1"):
+        synthetic_partitions(Settings(synthetic_worlds=-1))
+    assert synthetic_partitions(Settings(synthetic_worlds=0)).get_partition_keys() == []
 
 
 def test_only_verified_pairs_are_kept_and_every_query_is_accounted_for(build):
