@@ -328,6 +328,8 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
         w.uses("function")
     else:
         group_sql, group_name, group_said = w.ref(ga, group), None, words(group)
+        if group.role == "flag":
+            group_said = f"value of {group_said}"
     w.uses("group_by", words(group))
     measure = w.rng.choice(source.of_role(*NUMERIC_ROLES))
     func = w.rng.choice(

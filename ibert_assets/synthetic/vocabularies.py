@@ -124,7 +124,7 @@ counts: seats passengers; money: fare fuel_cost; measures: delay_minutes distanc
 texts: flight_code remarks; dates: departure_date arrival_date; flags: is_codeshare is_international
 
 real_estate
-things: property agent owner neighborhood agency
+things: home agent owner neighborhood agency
 events: listing viewing
 categories: property_type=house,apartment,condo,townhouse; status=for sale,under offer,sold; heating=gas,electric,heat pump
 counts: bedrooms bathrooms; money: asking_price sale_price; measures: floor_area_m2 lot_size_m2

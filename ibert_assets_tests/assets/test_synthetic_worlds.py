@@ -85,3 +85,13 @@ def test_some_names_need_quoting_or_collide_with_keywords(worlds):
 
 def test_world_keys_are_the_partition_keys():
     assert world_keys(3) == ["world-0000", "world-0001", "world-0002"]
+
+
+def test_every_table_name_may_be_bound_by_evaluated_code(worlds):
+    """A table is a variable of the Ibis code: a name the evaluator reserves (``property``,
+    ``type``) would make every query over it unverifiable."""
+    from ibert_inference.safe_eval.evaluator import check_bindable_name
+
+    for world in worlds:
+        for table in world.tables:
+            check_bindable_name(table.name, "a table")

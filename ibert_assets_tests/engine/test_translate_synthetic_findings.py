@@ -15,3 +15,11 @@ def test_two_output_columns_of_one_name_keep_their_sql_names():
     schema = {"t": {"k": "int64", "status": "string"}, "u": {"k": "int64", "status": "string"}}
     sql = "SELECT t.status, u.status FROM t JOIN u ON t.k = u.k"
     assert verify_pair(sql, sql_to_ibis(sql, schema).code, schema).ok
+
+
+def test_a_column_named_like_a_forbidden_attribute_is_read_by_subscript():
+    schema = {"sale": {"sale_id": "int64", "format": "string", "pages": "int64"}}
+    sql = "SELECT s.format FROM sale AS s WHERE s.format IN ('ebook', 'audio') AND s.pages > 2"
+    code = sql_to_ibis(sql, schema).code
+    assert '_["format"]' in code and "_.format" not in code
+    assert verify_pair(sql, code, schema).ok
