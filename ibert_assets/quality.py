@@ -42,7 +42,7 @@ _ROLE_DTYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)  # a build's every SQL, read per task and again per source
 def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
     """The SQL with literals as ``?`` and names as ``_``; None when sqlglot cannot parse it."""
     try:
