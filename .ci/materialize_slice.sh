@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A small but complete slice of the graph through the real `dagster asset materialize` CLI, on a
-# fresh DAGSTER_HOME: one template, a git repository made here, the six tasks, the three splits,
-# a few fine-tuning steps of a tiny model built here (the loss must go down and the model must
-# load as the default), and model evaluation of base, base + retrieval and fine-tuned.
-# Any failed step or blocking check fails CI.
+# fresh DAGSTER_HOME: one template, a git repository made here, one synthetic world (12 queries),
+# the six tasks, the three splits, a few fine-tuning steps of a tiny model built here (the loss
+# must go down and the model must load as the default), and model evaluation of base, base +
+# retrieval and fine-tuned. Any failed step or blocking check fails CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -32,6 +32,8 @@ materialize() {
 materialize template_examples retail_orders
 materialize augmented_examples retail_orders
 materialize repo_snapshots,mined_examples,docs_examples demo
+materialize synthetic_examples world-0000 --config-json \
+  '{"ops": {"synthetic_examples": {"config": {"queries_per_world": 12}}}}'
 for task in sql_to_ibis ibis_to_sql code_completion error_resolution qa documentation; do
   materialize multitask_examples "$task"
 done

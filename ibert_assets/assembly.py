@@ -20,6 +20,7 @@ from ibert_assets.partitions import growing_partitions, template_partitions
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings
 from ibert_assets.splits.assets import split_definitions
+from ibert_assets.synthetic.assets import synthetic_definitions
 from ibert_assets.templates.assets import template_assets
 from ibert_assets.templates.checks import template_checks
 from ibert_assets.training.assets import training_definitions
@@ -46,6 +47,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             ),
         ),
         mining_definitions(settings, growing_partitions(REPO_PARTITIONS, repos, settings)),
+        synthetic_definitions(settings),
         multitask_definitions(settings),
         split_definitions(settings),
         training_definitions(settings),

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_origin
 import dagster as dg
 
 from ibert_assets.outcome import Outcome
-from ibert_assets.quality import task_figures
+from ibert_assets.quality import source_figures, source_figures_table, task_figures
 from ibert_inference.dataset.record import Record
 
 OWNERS = ["team:ibert-data"]
@@ -89,6 +89,7 @@ def quality_metadata(records: list[Record]) -> dict[str, Any]:
     )
     return {
         "quality_per_task": dg.MetadataValue.md(table),
+        "quality_per_source": dg.MetadataValue.md(source_figures_table(source_figures(records))),
         "distinct_inputs": dg.MetadataValue.int(sum(f.distinct_inputs for f in figures.values())),
         "distinct_sql_shapes": dg.MetadataValue.int(
             sum(f.distinct_shapes for f in figures.values())

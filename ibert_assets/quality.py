@@ -42,7 +42,7 @@ _ROLE_DTYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)  # a build's every SQL, read per task and again per source
 def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
     """The SQL with literals as ``?`` and names as ``_``; None when sqlglot cannot parse it."""
     try:
@@ -142,6 +142,55 @@ def task_figures(records: Iterable[Record]) -> dict[str, TaskFigures]:
             share_per_source={s: round(n / len(items), 4) for s, n in sorted(sources.items())},
         )
     return figures
+
+
+@dataclass
+class SourceFigures:
+    """The breadth of one source's records: inputs, SQL shapes, schema structures (each table's
+    column types, names abstracted) and the mix of difficulty or complexity levels."""
+
+    records: int = 0
+    distinct_inputs: int = 0
+    distinct_shapes: int = 0
+    distinct_schemas: int = 0
+    levels: dict[str, int] = field(default_factory=dict)
+
+
+def schema_structure(record: Record) -> str:
+    """The record's tables with names abstracted: each table's sorted column types, sorted."""
+    tables = record.table_schemas.values()
+    return json.dumps(sorted(sorted(str(t) for t in columns.values()) for columns in tables))
+
+
+def source_figures(records: Iterable[Record]) -> dict[str, SourceFigures]:
+    """Figures per source (template, augmented, mined, docs, synthetic)."""
+    by_source: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        by_source[record.meta.source].append(record)
+    figures = {}
+    for source, items in sorted(by_source.items()):
+        shapes = {sql_shape(*found) for found in map(sql_of, items) if found} - {None}
+        figures[source] = SourceFigures(
+            records=len(items),
+            distinct_inputs=len({input_key(r) for r in items}),
+            distinct_shapes=len(shapes),
+            distinct_schemas=len({schema_structure(r) for r in items if r.context.tables}),
+            levels=dict(sorted(Counter(str(r.meta.difficulty) for r in items).items())),
+        )
+    return figures
+
+
+def source_figures_table(figures: Mapping[str, SourceFigures]) -> str:
+    """:func:`source_figures` as a Markdown table."""
+    rows = [
+        f"| {source} | {f.records} | {f.distinct_inputs} | {f.distinct_shapes} "
+        f"| {f.distinct_schemas} | " + ", ".join(f"{k} {v}" for k, v in f.levels.items()) + " |"
+        for source, f in figures.items()
+    ]
+    return (
+        "| source | records | distinct inputs | distinct SQL shapes | distinct schema "
+        "structures | difficulty mix |\n|---|---:|---:|---:|---:|---|\n" + "\n".join(rows)
+    )
 
 
 def inputs_with_several_targets(records: Iterable[Record]) -> dict[str, set[str]]:

@@ -42,6 +42,7 @@ ENVIRONMENT: dict[str, str] = {
     "templates_dir": "IBERT_TEMPLATES_DIR",
     "repo_cache": "IBERT_REPO_CACHE",
     "min_task_examples": "IBERT_MIN_TASK_EXAMPLES",
+    "synthetic_worlds": "IBERT_SYNTHETIC_WORLDS",
     "near_duplicate_threshold": "IBERT_NEAR_DUP_THRESHOLD",
     "max_rejection_rate": "IBERT_MAX_REJECTION_RATE",
     "base_model": "IBERT_BASE_MODEL",

@@ -52,6 +52,7 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
             "augmented_examples": _every_partition(),
             "mined_examples": _every_partition(),
             "docs_examples": _every_partition(),
+            "synthetic_examples": _every_partition(),
         },
         metadata={"dagster/column_schema": RECORD_COLUMNS},
     )
@@ -61,6 +62,7 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
         augmented_examples: dict[str, list[Record]],
         mined_examples: dict[str, list[Record]],
         docs_examples: dict[str, list[Record]],
+        synthetic_examples: dict[str, list[Record]],
     ) -> dg.Output[Outcome]:
         start = time.perf_counter()
         build = build_task(
@@ -69,6 +71,7 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
             augmented_pairs=_flatten(augmented_examples),
             mined=_flatten(mined_examples),
             docs=_flatten(docs_examples),
+            synthetic_pairs=_flatten(synthetic_examples),
             templates=templates,
         )
         build.seconds = time.perf_counter() - start

@@ -4,8 +4,8 @@ Every record of a group (:meth:`Record.group_key`: one template family, one mine
 in one split, and so do groups joined by a near-duplicate cluster or a shared input. The test
 split holds two kinds of unseen data: whole *templates* (a schema and domain no training record
 comes from, about half of the test split) and unseen *families* or files of the other
-templates. Records of the evaluation splits say which in ``meta.held_out`` (``template`` or
-``group``).
+templates. Records of the evaluation splits say which in ``meta.held_out`` (``template``,
+``world`` for a whole synthetic world, or ``group``).
 
 >>> from ibert_inference.dataset.record import Record, make_id
 >>> records = [
@@ -101,7 +101,9 @@ def _fill_splits(
         split = split_of[component]
         for record in found:
             if split != "train":
-                kind = "template" if template_of(record) in held_out else "group"
+                kind = "group"
+                if template_of(record) in held_out:  # a synthetic world counts as a template
+                    kind = "world" if record.meta.extra("world") else "template"
                 record = record.with_meta(held_out=kind)
             out[split].append(record)
     for split in SPLITS:

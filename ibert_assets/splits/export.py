@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from ibert_assets.quality import TaskFigures, task_figures
+from ibert_assets.quality import TaskFigures, source_figures, source_figures_table, task_figures
 from ibert_inference.dataset.record import Record
 
 NESTED = ("context", "input", "target", "meta", "provenance", "verification")
@@ -77,6 +77,8 @@ def dataset_card(
     lines += _held_out(splits)
     after = task_figures(r for records in splits.values() for r in records)
     lines += _figures("Quality figures per task (after deduplication)", after)
+    every = [r for records in splits.values() for r in records]
+    lines += ["", "## Quality figures per source", "", source_figures_table(source_figures(every))]
     if before is not None:
         lines += _figures("Quality figures per task (records as they came in)", before)
     lines += ["", "## Deduplication", "", "| what | count |", "|---|---:|"]
@@ -117,7 +119,15 @@ def _held_out(splits: Mapping[str, list[Record]]) -> list[str]:
             if r.meta.extra("held_out") == "template"
         }
     )
+    worlds = sorted(
+        {
+            str(r.meta.extra("world"))
+            for r in splits.get("test", [])
+            if r.meta.extra("held_out") == "world"
+        }
+    )
     lines += ["", f"Held-out templates: {', '.join(templates) or 'none'}."]
+    lines += [f"Held-out synthetic worlds: {', '.join(worlds) or 'none'}."]
     return lines
 
 

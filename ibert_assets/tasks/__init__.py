@@ -91,9 +91,12 @@ def build_task(
     augmented_pairs: Sequence[Record],
     mined: Sequence[Record],
     docs: Sequence[Record],
+    synthetic_pairs: Sequence[Record] = (),
     dialects: Sequence[str] = DEFAULT_DIALECTS,
     templates: TaskTemplates = SHIPPED,
 ) -> Outcome:
     """The records of one task, from every verified upstream record, worded by ``templates``."""
-    upstream = Upstream(template_pairs, augmented_pairs, mined, docs, dialects, templates)
+    upstream = Upstream(
+        template_pairs, augmented_pairs, mined, docs, dialects, templates, synthetic_pairs
+    )
     return parts(task).build(upstream)

@@ -96,7 +96,7 @@ def build(upstream: Upstream) -> Outcome:
     # three cuts of each original, one of each variant: variants repeat their original's shape
     templates = upstream.templates
     built = completion_records(
-        [*upstream.template_pairs, *upstream.mined_pairs], templates=templates
+        [*upstream.written_pairs, *upstream.mined_pairs], templates=templates
     )
     built.extend(completion_records(upstream.augmented_pairs, per_example=1, templates=templates))
     kept, dropped = one_target_per_input(built.records)

@@ -30,6 +30,13 @@ class Upstream:
     docs: Sequence[Record]
     dialects: Sequence[str] = DEFAULT_DIALECTS
     templates: TaskTemplates = SHIPPED
+    synthetic_pairs: Sequence[Record] = ()
+
+    @property
+    def written_pairs(self) -> list[Record]:
+        """The pairs written whole with a description (template and synthetic ones): every
+        task derives from them as it does from a template's."""
+        return [*self.template_pairs, *self.synthetic_pairs]
 
     @property
     def mined_pairs(self) -> list[Record]:

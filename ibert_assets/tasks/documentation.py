@@ -109,7 +109,7 @@ def docstring_documents(source: str, docstring: str) -> bool:
 def build(upstream: Upstream) -> Outcome:
     # one docstring per function: the same code from two families keeps the first one's
     built = documentation_records(
-        upstream.template_pairs, upstream.docs, templates=upstream.templates
+        upstream.written_pairs, upstream.docs, templates=upstream.templates
     )
     kept, dropped = one_target_per_input(built.records)
     built.records = kept

@@ -86,7 +86,7 @@ def error_message(exc: Exception) -> str:
 
 
 def build(upstream: Upstream) -> Outcome:
-    pairs = [*upstream.template_pairs, *upstream.augmented_pairs, *upstream.mined_pairs]
+    pairs = [*upstream.written_pairs, *upstream.augmented_pairs, *upstream.mined_pairs]
     return error_records(pairs, templates=upstream.templates)
 
 

@@ -78,9 +78,7 @@ def ibis_to_sql_records(
 
 def build(upstream: Upstream) -> Outcome:
     # originals in every dialect; variants in DuckDB, whose SQL ran when they were verified
-    built = ibis_to_sql_records(
-        [*upstream.template_pairs, *upstream.mined_pairs], upstream.dialects
-    )
+    built = ibis_to_sql_records([*upstream.written_pairs, *upstream.mined_pairs], upstream.dialects)
     built.extend(ibis_to_sql_records(upstream.augmented_pairs, ["duckdb"]))
     return built
 

@@ -65,7 +65,7 @@ def qa_records(
 
 
 def build(upstream: Upstream) -> Outcome:
-    return qa_records(upstream.template_pairs, upstream.docs, templates=upstream.templates)
+    return qa_records(upstream.written_pairs, upstream.docs, templates=upstream.templates)
 
 
 MODEL_METRICS: dict[str, Callable[[Row], float]] = {

@@ -56,7 +56,7 @@ def sql_to_ibis_records(pairs: Iterable[Record]) -> Outcome:
 
 def build(upstream: Upstream) -> Outcome:
     return sql_to_ibis_records(
-        [*upstream.template_pairs, *upstream.augmented_pairs, *upstream.mined]
+        [*upstream.written_pairs, *upstream.augmented_pairs, *upstream.mined]
     )
 
 

@@ -83,3 +83,23 @@ def test_one_input_with_two_targets_stays_in_one_split():
         ]
         splits = assign_splits(twins, cluster_of={})
         assert [len(v) for v in splits.values()].count(2) == 1
+
+
+def test_a_synthetic_world_never_crosses_splits_and_some_are_held_out_whole():
+    worlds = [
+        record(
+            f"SELECT {i} FROM world{w}_t{i % 3}", template=f"synthetic/world-{w:04d}",
+            group=f"world:world-{w:04d}", world=f"world-{w:04d}", source="synthetic",
+        )
+        for w in range(40) for i in range(10)
+    ]  # fmt: skip
+    splits = assign_splits([*TEMPLATED, *worlds], cluster_of={})
+    split_of: dict[str, set[str]] = {}
+    for split, found in splits.items():
+        for r in found:
+            if r.meta.extra("world"):
+                split_of.setdefault(r.meta.extra("world"), set()).add(split)
+    assert all(len(found) == 1 for found in split_of.values())
+    held = {r.meta.extra("world") for r in splits["test"] if r.meta.extra("held_out") == "world"}
+    assert held and all(split_of[world] == {"test"} for world in held)
+    assert all(r.meta.extra("held_out") != "world" for r in splits["validation"])

@@ -6,6 +6,7 @@ from ibert_assets.definitions import defs
 from ibert_assets.mining.repos import repo_names
 from ibert_assets.partitions import template_names
 from ibert_assets.settings import Settings
+from ibert_assets.synthetic.worlds import world_keys
 from ibert_inference.dataset.record import TASKS
 
 SETTINGS = Settings.from_environment()
@@ -57,9 +58,11 @@ ASSETS = {
     "repo_snapshots": ("mining", "repos", set(), {"git"}),
     "mined_examples": ("mining", "repos", {"repo_snapshots"}, {"python", "duckdb"}),
     "docs_examples": ("mining", "repos", {"repo_snapshots"}, {"python"}),
+    "synthetic_examples": ("synthetic", "worlds", set(), {"ibis", "duckdb"}),
     "multitask_examples": (
         "multitask", "tasks",
-        {"template_examples", "augmented_examples", "mined_examples", "docs_examples"},
+        {"template_examples", "augmented_examples", "mined_examples", "docs_examples",
+         "synthetic_examples"},
         {"python"},
     ),
     "train_complete": ("splits", None, {"multitask_examples"}, {"python", "parquet"}),
@@ -82,6 +85,8 @@ CHECKS = {
     "mined_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
                        "rejection_rate"},
     "docs_examples": {"records_match_schema", "ids_unique", "rejection_rate"},
+    "synthetic_examples": {"records_match_schema", "ids_unique", "reverified_on_fresh_seed",
+                           "rejection_rate", "one_target_per_input", "schemas_match_roles"},
     "multitask_examples": {"records_match_schema", "ids_unique", "minimum_examples",
                            "reverified_sample", "one_target_per_input", "schemas_match_roles"},
     "train_complete": {"records_match_schema", "ids_unique", "no_leakage",
@@ -94,6 +99,7 @@ def test_the_asset_graph_has_exactly_the_assets_and_checks_of_the_pipeline():
         "templates": template_names(TEMPLATES),
         "repos": repo_names(SETTINGS.repos_file),
         "tasks": list(TASKS),
+        "worlds": world_keys(SETTINGS.synthetic_worlds),
         None: None,
     }
     specs = asset_graph()

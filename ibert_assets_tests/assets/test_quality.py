@@ -83,3 +83,25 @@ def test_two_mined_spellings_of_one_sql_input_are_one_input():
         "sql_to_ibis", {"sql": "SELECT a FROM t", "original_sql": "SELECT a\nFROM t"}, {"ibis": "y"}
     )
     assert len(inputs_with_several_targets([first, second])) == 1
+
+
+def test_source_figures_count_inputs_shapes_schema_structures_and_levels():
+    from ibert_assets.quality import source_figures
+    from ibert_assets_tests.conftest import make_record
+
+    same_structure = [
+        make_record(input={"sql": f"SELECT a FROM t WHERE a > {n}"}, source="synthetic",
+                    tables={name: {"a": "int64"}}, difficulty="complex")
+        for n, name in ((1, "t"), (2, "u"))
+    ]  # fmt: skip
+    other = make_record(
+        input={"sql": "SELECT a, COUNT(*) AS n FROM t GROUP BY a"}, source="synthetic",
+        tables={"t": {"a": "string"}}, difficulty="simple",
+    )  # fmt: skip
+    template = make_record(source="template")
+    figures = source_figures([*same_structure, other, template])
+    synthetic = figures["synthetic"]
+    assert (synthetic.records, synthetic.distinct_inputs) == (3, 3)
+    assert (synthetic.distinct_shapes, synthetic.distinct_schemas) == (2, 2)
+    assert synthetic.levels == {"complex": 2, "simple": 1}
+    assert figures["template"].records == 1

@@ -10,6 +10,7 @@ from ibert_assets.partitions import task_partitions, template_names
 from ibert_assets.runner.plan import blocked_by, buildable_assets, on_request_assets, plan
 from ibert_assets.runner.steps import StepResult
 from ibert_assets.settings import Settings
+from ibert_assets.synthetic.worlds import world_keys
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,10 @@ def test_assets_sharing_a_partitions_definition_run_as_one_stage_in_graph_order(
     assert mining.assets[0] == "repo_snapshots"  # what mining reads comes first in its run
     assert set(mining.assets) == {"repo_snapshots", "mined_examples", "docs_examples"}
     assert templates.level == mining.level == 0
+    synthetic = stages[("synthetic_examples",)]
+    assert synthetic.level == 0 and synthetic.partitions == tuple(
+        world_keys(Settings().synthetic_worlds)
+    )
     multitask = stages[("multitask_examples",)]
     assert multitask.level == 1 and multitask.partitions == tuple(
         task_partitions.get_partition_keys()

@@ -26,6 +26,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("IBERT_REPO_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setenv("IBERT_MIN_TASK_EXAMPLES", "1")  # a tiny graph: a handful per task
+    monkeypatch.setenv("IBERT_SYNTHETIC_WORLDS", "1")  # and one synthetic world
     return tmp_path
 
 
@@ -101,8 +102,8 @@ def assert_the_ui_shows_no_failure(home: Path, stdout: str) -> None:
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-        assert len(runs) == 10  # one per (stage, partition)
-        assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 10
+        assert len(runs) == 11  # one per (stage, partition)
+        assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 11
         failures = instance.get_event_records(
             dg.EventRecordsFilter(dg.DagsterEventType.STEP_FAILURE)
         )

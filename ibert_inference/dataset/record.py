@@ -47,7 +47,7 @@ Task = Literal[
     "sql_to_ibis", "ibis_to_sql", "code_completion", "error_resolution", "qa", "documentation"
 ]
 TASKS: tuple[Task, ...] = get_args(Task)
-Source = Literal["template", "augmented", "mined", "docs"]
+Source = Literal["template", "augmented", "mined", "docs", "synthetic"]
 
 
 # What a stored record may say of itself: a pair checked by execution, or an example (a question,

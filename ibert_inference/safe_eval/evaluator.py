@@ -125,6 +125,14 @@ _FORBIDDEN_ATTRIBUTES = frozenset(
         "sql",
     }
 )  # fmt: skip
+
+
+def attribute_allowed(name: str) -> bool:
+    """Whether code may read ``name`` as an attribute (``_.name``): writers of code (the
+    translator) spell a column of a forbidden name ``_["name"]`` instead."""
+    return name not in _FORBIDDEN_ATTRIBUTES and not name.startswith("_")
+
+
 _SAFE_BUILTINS: dict[str, Any] = {
     name: getattr(builtins, name)
     for name in (

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from ibert_inference.safe_eval.evaluator import attribute_allowed
+
 LINE_LENGTH = 100
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -62,13 +64,16 @@ def _table_attributes() -> frozenset[str]:
 
 
 def column_ref(receiver: str, name: str) -> str:
-    """``_.name``, or ``_["name"]`` when the name is not a Python identifier or is a table
-    method's (``_.count`` is the method, not a column named count).
+    """``_.name``, or ``_["name"]`` when the name is not a Python identifier, is a table
+    method's (``_.count`` is the method, not a column named count) or an attribute the safe
+    evaluator refuses to read (``format``).
 
     >>> column_ref("_", "total"), column_ref("_", "order count"), column_ref("t", "count")
     ('_.total', '_["order count"]', 't["count"]')
+    >>> column_ref("_", "format")
+    '_["format"]'
     """
-    if is_identifier(name) and not name.startswith("_") and name not in _table_attributes():
+    if is_identifier(name) and attribute_allowed(name) and name not in _table_attributes():
         return f"{receiver}.{name}"
     return f"{receiver}[{py(name)}]"
 

@@ -1,0 +1,688 @@
+"""A typed SQL generator over a world: what an analyst would ask of its tables.
+
+Each query is built from the world's roles, so it means something by construction: sums and
+averages only over measures, counts and money, never a key; joins only along foreign keys;
+dates compared with dates; categories with values from their pools. A query records its
+constructs (``join_left``, ``window_rank``, ``cte``, ...) and a complexity level (simple,
+moderate, complex, highly complex) from how many and which constructs it combines, and it
+carries its question, rendered from the same choices, and what the question must name (every
+filter, grouping, aggregate and ordering): :attr:`Query.mentions`.
+
+>>> from ibert_assets.synthetic.worlds import generate_world
+>>> queries = generate_queries(generate_world("world-0000"), 5, seed=0)
+>>> len(queries), sorted({q.level for q in queries}) <= list(LEVELS)
+(5, True)
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot.dialects.duckdb import DuckDB
+
+from ibert_assets.synthetic.worlds import NUMERIC_ROLES, Column, Relationship, Table, World
+
+LEVELS = ("simple", "moderate", "complex", "highly complex")
+# what each construct adds to a query's complexity score
+WEIGHTS = {
+    "filter": 0, "filter_in": 0, "filter_between": 0, "filter_like": 0, "filter_null": 0,
+    "filter_date_range": 0, "filter_flag": 0, "order_limit": 0, "function": 1, "case": 1,
+    "join_inner": 1, "join_left": 2, "semi_join": 2, "anti_join": 2, "aggregate": 1,
+    "group_by": 1, "having": 1, "window_rank": 2, "window_running": 2, "window_lag": 2,
+    "window_framed": 2, "cte": 2, "scalar_subquery": 2, "correlated_subquery": 4,
+    "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1, "count_distinct": 1,
+}  # fmt: skip
+_RESERVED = {
+    "order", "group", "date", "user", "select", "from", "where", "table", "value", "values",
+    "level", "position", "rank", "year", "month", "day", "time", "timestamp", "type", "to",
+    "at", "as", "by", "do", "if", "in", "is", "of", "on", "or", "end", "case", "limit", "all",
+}  # fmt: skip
+_KEYWORDS = {k.lower() for k in DuckDB.Tokenizer.KEYWORDS} | _RESERVED
+
+
+def ident(name: str) -> str:
+    """``name`` as DuckDB SQL spells it: quoted when it is not plain lower snake_case or
+    collides with a keyword."""
+    if re.fullmatch(r"[a-z_][a-z0-9_]*", name) and name not in _KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def words(column: Column | Table) -> str:
+    """How a question says a column or table: its vocabulary words, spaced."""
+    return column.words.replace("_", " ")
+
+
+def plural(noun: str) -> str:
+    if noun.endswith(("series", "data", "staff")):
+        return noun
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One generated query: its SQL, constructs, level, and its question's parts."""
+
+    sql: str
+    constructs: tuple[str, ...]
+    level: str
+    question: str
+    mentions: tuple[str, ...]  # the column words and values the question must name
+
+
+@dataclass
+class _Clause:
+    sql: str
+    phrase: str
+    construct: str
+    mentions: list[str] = field(default_factory=list)
+
+
+def _level(constructs: list[str]) -> str:
+    score = sum(WEIGHTS[c] for c in constructs)
+    if score <= 1:
+        return LEVELS[0]
+    if score <= 3:
+        return LEVELS[1]
+    if score <= 5:
+        return LEVELS[2]
+    return LEVELS[3]
+
+
+class _Writer:
+    """Writes one query over ``world`` with ``rng``: picks tables along keys and columns by
+    role, and keeps the constructs and mentions as it goes."""
+
+    def __init__(self, world: World, rng: random.Random) -> None:
+        self.world, self.rng = world, rng
+        self.constructs: list[str] = []
+        self.mentions: list[str] = []
+        self.aliases: set[str] = set()
+
+    # -- names -----------------------------------------------------------------------------
+    def alias(self, table: Table) -> str:
+        base = "".join(part[0] for part in table.words.split("_"))
+        candidate, n = base, 1
+        while candidate in self.aliases or candidate in _KEYWORDS:
+            n += 1
+            candidate = f"{base}{n}"
+        self.aliases.add(candidate)
+        return candidate
+
+    def ref(self, alias: str, column: Column) -> str:
+        return f"{alias}.{ident(column.name)}"
+
+    def uses(self, construct: str, *mentions: str) -> None:
+        self.constructs.append(construct)
+        self.mentions.extend(mentions)
+
+    # -- values ------------------------------------------------------------------------------
+    def number(self, column: Column) -> int:
+        if column.role == "count":
+            return self.rng.choice([1, 2, 3, 5, 10, 20, 50])
+        if column.role == "money":
+            return self.rng.choice([10, 25, 50, 100, 250, 500, 1000])
+        return self.rng.choice([1, 5, 10, 20, 50, 100])
+
+    def day(self) -> datetime.date:
+        return datetime.date(2020 + self.rng.randint(0, 5), self.rng.randint(1, 12), 1)
+
+    # -- clauses -----------------------------------------------------------------------------
+    def filter(self, table: Table, alias: str) -> _Clause | None:
+        """A condition on one of ``table``'s columns, with its phrase."""
+        candidates = [c for c in table.columns if c.role not in ("key", "foreign_key", "text")]
+        if not candidates:
+            return None
+        column = self.rng.choice(candidates)
+        ref, said = self.ref(alias, column), words(column)
+        if column.nullable and self.rng.random() < 0.25:
+            if self.rng.random() < 0.5:
+                return _Clause(f"{ref} IS NULL", f"whose {said} is missing", "filter_null", [said])
+            return _Clause(f"{ref} IS NOT NULL", f"whose {said} is known", "filter_null", [said])
+        if column.role == "category":
+            values = list(column.values)
+            pick = self.rng.random()
+            if pick < 0.4:
+                value = self.rng.choice(values)
+                return _Clause(
+                    f"{ref} = {_string(value)}",
+                    f"whose {said} is '{value}'",
+                    "filter",
+                    [said, value],
+                )
+            if pick < 0.8:
+                chosen = sorted(self.rng.sample(values, k=min(len(values), 2)))
+                listed = ", ".join(_string(v) for v in chosen)
+                return _Clause(
+                    f"{ref} IN ({listed})",
+                    f"whose {said} is '{chosen[0]}' or '{chosen[-1]}'",
+                    "filter_in", [said, *chosen],
+                )  # fmt: skip
+            prefix = self.rng.choice(values)[:2]
+            return _Clause(
+                f"{ref} LIKE {_string(prefix + '%')}",
+                f"whose {said} starts with '{prefix}'", "filter_like", [said, prefix],
+            )  # fmt: skip
+        if column.role == "dimension":
+            letter = self.rng.choice("abcdeilmnorst")
+            return _Clause(
+                f"{ref} LIKE {_string('%' + letter + '%')}",
+                f"whose {said} contains '{letter}'", "filter_like", [said, f"'{letter}'"],
+            )  # fmt: skip
+        if column.role in NUMERIC_ROLES:
+            low = self.number(column)
+            if self.rng.random() < 0.35:
+                high = low * self.rng.choice([2, 4, 10])
+                return _Clause(
+                    f"{ref} BETWEEN {low} AND {high}",
+                    f"with {said} between {low} and {high}",
+                    "filter_between",
+                    [said, str(low), str(high)],
+                )
+            op, text = self.rng.choice([(">=", "at least"), (">", "above"), ("<", "below")])
+            low = low * 5 if op == "<" else low  # below 1 leaves only zeros: say something
+            return _Clause(
+                f"{ref} {op} {low}", f"with {said} {text} {low}", "filter", [said, str(low)]
+            )
+        if column.role == "flag":
+            if self.rng.random() < 0.5:
+                return _Clause(f"{ref}", f"where {said} holds", "filter_flag", [said])
+            return _Clause(f"NOT {ref}", f"where {said} does not hold", "filter_flag", [said])
+        if column.role in ("date", "timestamp"):
+            start = self.day()
+            end = start + datetime.timedelta(days=self.rng.choice([30, 90, 365]))
+            kind = "DATE" if column.role == "date" else "TIMESTAMP"
+            if self.rng.random() < 0.5:
+                return _Clause(
+                    f"{ref} >= {kind} '{start}' AND {ref} < {kind} '{end}'",
+                    f"with {said} from {start} up to {end}", "filter_date_range",
+                    [said, str(start), str(end)],
+                )  # fmt: skip
+            return _Clause(
+                f"{ref} >= {kind} '{start}'", f"with {said} on or after {start}",
+                "filter_date_range", [said, str(start)],
+            )  # fmt: skip
+        return None
+
+    def filters(self, table: Table, alias: str, most: int) -> tuple[str, str]:
+        """Up to ``most`` conditions (AND), as SQL and as a phrase."""
+        clauses = [c for c in (self.filter(table, alias) for _ in range(most)) if c is not None]
+        seen: set[str] = set()
+        kept = []
+        for clause in clauses:
+            if clause.mentions[0] not in seen:
+                seen.add(clause.mentions[0])
+                kept.append(clause)
+        for clause in kept:
+            self.uses(clause.construct, *clause.mentions)
+        return " AND ".join(c.sql for c in kept), " and ".join(c.phrase for c in kept)
+
+
+def _string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _relationships(world: World, numeric_child: bool = False) -> list[Relationship]:
+    found = [r for r in world.relationships if r.kind != "self"]
+    if numeric_child:
+        found = [r for r in found if world.table(r.child).of_role(*NUMERIC_ROLES)]
+    return found
+
+
+def _order_limit(
+    w: _Writer, order_sql: str, said: str, desc: bool, numeric: bool = True
+) -> tuple[str, str]:
+    n = w.rng.choice([3, 5, 10, 20])
+    w.uses("order_limit", said, str(n))
+    direction = "DESC" if desc else "ASC"
+    if numeric:
+        phrase = f", the {n} with the {'highest' if desc else 'lowest'} {said}"
+    else:  # a name, a date, a category: first by it, or last
+        phrase = f", the {'last' if desc else 'first'} {n} by {said}"
+    return f" ORDER BY {order_sql} {direction} NULLS LAST LIMIT {n}", phrase
+
+
+# -- shapes: each returns (sql, question) or None when the world lacks what it needs ----------
+
+
+def _listing(w: _Writer) -> tuple[str, str] | None:
+    """Columns of rows that pass filters, maybe ordered and limited; maybe a function or CASE."""
+    table = w.rng.choice(w.world.tables)
+    attrs = [c for c in table.columns if c.role not in ("key", "foreign_key")]
+    if not attrs:
+        return None
+    a = w.alias(table)
+    shown = w.rng.sample(attrs, k=min(len(attrs), w.rng.randint(1, 3)))
+    w.mentions.extend(words(c) for c in shown)
+    select = [w.ref(a, c) for c in shown]
+    said = [words(c) for c in shown]
+    texts = [c for c in table.columns if c.role == "dimension"]
+    if texts and w.rng.random() < 0.3:
+        column = texts[0]
+        select.append(f"UPPER({w.ref(a, column)}) AS {ident(column.name + '_upper')}")
+        said.append(f"the {words(column)} in capitals")
+        w.uses("function", words(column))
+    numbers = table.of_role(*NUMERIC_ROLES)
+    if numbers and w.rng.random() < 0.3:
+        column = w.rng.choice(numbers)
+        low = w.number(column)
+        high = low * 10
+        ref = w.ref(a, column)
+        select.append(
+            f"CASE WHEN {ref} >= {high} THEN 'high' WHEN {ref} >= {low} THEN 'medium' "
+            f"ELSE 'low' END AS {ident(column.name + '_band')}"
+        )
+        said.append(f"a {words(column)} band (high from {high}, medium from {low}, else low)")
+        w.uses("case", words(column), str(low), str(high), "high", "medium", "low")
+    where, condition = w.filters(table, a, w.rng.randint(0, 2))
+    sql = f"SELECT {', '.join(select)} FROM {ident(table.name)} AS {a}"
+    question = f"List the {_and(said)} of {plural(words(table))}"
+    if where:
+        sql += f" WHERE {where}"
+        question += f" {condition}"
+    if w.rng.random() < 0.5:
+        column = w.rng.choice(shown)
+        numeric = column.role in NUMERIC_ROLES
+        desc = w.rng.random() < 0.5
+        tail_sql, tail = _order_limit(w, w.ref(a, column), words(column), desc, numeric)
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
+
+
+def _aggregate(w: _Writer) -> tuple[str, str] | None:
+    """Totals per group, the group from the table or from a parent along a key; HAVING, order."""
+    facts = [t for t in w.world.tables if t.of_role(*NUMERIC_ROLES)]
+    if not facts:
+        return None
+    table = w.rng.choice(facts)
+    a = w.alias(table)
+    joins, source = "", table
+    group_table, ga = table, a
+    parents = [r for r in w.world.relationships if r.child == table.name and r.kind != "self"]
+    if parents and w.rng.random() < 0.6:
+        r = w.rng.choice(parents)
+        group_table = w.world.table(r.parent)
+        ga = w.alias(group_table)
+        left = w.rng.random() < 0.3
+        joins = (
+            f" {'LEFT JOIN' if left else 'JOIN'} {ident(group_table.name)} AS {ga} "
+            f"ON {a}.{ident(r.column)} = {ga}.{ident(r.parent_column)}"
+        )
+        w.uses("join_left" if left else "join_inner")
+    dims = group_table.of_role("category", "dimension", "flag", "date")
+    if not dims:
+        return None
+    group = w.rng.choice(dims)
+    if group.role == "date":
+        group_sql = f"EXTRACT(YEAR FROM {w.ref(ga, group)})"
+        group_name, group_said = "year", f"year of {words(group)}"
+        w.uses("function")
+    else:
+        group_sql, group_name, group_said = w.ref(ga, group), None, words(group)
+        if group.role == "flag":
+            group_said = f"value of {group_said}"
+    w.uses("group_by", words(group))
+    measure = w.rng.choice(source.of_role(*NUMERIC_ROLES))
+    func = w.rng.choice(
+        ["SUM", "AVG", "MAX", "MIN"] if measure.role != "measure" else ["AVG", "MAX", "MIN"]
+    )
+    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest", "MIN": "smallest"}[func]
+    value = f"{func}({w.ref(a, measure)})"
+    if func == "AVG" and w.rng.random() < 0.4:
+        value = f"ROUND({value}, 2)"
+        func_said = "average (rounded to 2 decimals)"
+        w.uses("function")
+    metric = (
+        f"{func.lower()}_{measure.name}" if measure.name.isidentifier() else f"{func.lower()}_value"
+    )
+    w.uses("aggregate", words(measure), func_said)
+    pieces = [f"{func_said} {words(measure)}"]
+    select = [f"{value} AS {ident(metric)}"]
+    if w.rng.random() < 0.5:
+        select.append("COUNT(*) AS row_count")
+        pieces.append(f"number of {plural(words(table))}")
+    where, condition = w.filters(table, a, w.rng.randint(0, 2))
+    group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
+    sql = f"SELECT {group_select}, {', '.join(select)} FROM {ident(table.name)} AS {a}{joins}"
+    if where:
+        sql += f" WHERE {where}"
+    sql += f" GROUP BY {group_sql}"
+    question = f"For each {group_said}, the {_and(pieces)} of {plural(words(table))}"
+    if condition:
+        question += f" {condition}"
+    if w.rng.random() < 0.4:
+        n = w.rng.choice([1, 2, 5])
+        sql += f" HAVING COUNT(*) > {n}"
+        question += f", keeping groups with more than {n} {plural(words(table))}"
+        w.uses("having", str(n))
+    if w.rng.random() < 0.6:
+        tail_sql, tail = _order_limit(w, ident(metric), f"{func_said} {words(measure)}", True)
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
+
+
+def _semi(w: _Writer) -> tuple[str, str] | None:
+    """Parents with (or without) children, the children filtered: EXISTS, IN, or a LEFT JOIN
+    with IS NULL."""
+    links = _relationships(w.world)
+    if not links:
+        return None
+    r = w.rng.choice(links)
+    parent, child = w.world.table(r.parent), w.world.table(r.child)
+    p, c = w.alias(parent), w.alias(child)
+    column = w.rng.choice(parent.of_role("dimension", "category") or parent.of_role("key"))
+    w.mentions.append(words(column))
+    negated = w.rng.random() < 0.4
+    pick = w.rng.random()
+    where, condition = w.filters(child, c, 1)
+    join_on = f"{c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
+    kids = plural(words(child))
+    said = f"that have no {kids}" if negated else f"that have at least one {words(child)}"
+    if condition:
+        said += f" {condition}"
+    outer = f"SELECT {w.ref(p, column)} FROM {ident(parent.name)} AS {p}"
+    exists = f"{'NOT ' if negated else ''}EXISTS"
+    if pick < 0.4 or (where and (negated or pick >= 0.7)):
+        inner = f"SELECT 1 FROM {ident(child.name)} AS {c} WHERE {join_on}"
+        inner += f" AND {where}" if where else ""
+        sql = f"{outer} WHERE {exists} ({inner})"
+        w.uses("exists")
+    elif pick < 0.7 and not negated:
+        inner = f"SELECT {c}.{ident(r.column)} FROM {ident(child.name)} AS {c}"
+        inner += f" WHERE {where}" if where else ""
+        sql = f"{outer} WHERE {p}.{ident(r.parent_column)} IN ({inner})"
+    else:
+        sql = (
+            f"{outer} LEFT JOIN {ident(child.name)} AS {c} ON {join_on} "
+            f"WHERE {c}.{ident(r.column)} IS {'NULL' if negated else 'NOT NULL'}"
+        )
+        if not negated:
+            sql = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
+        w.uses("join_left")
+    w.uses("anti_join" if negated else "semi_join")
+    return sql, f"The {words(column)} of {plural(words(parent))} {said}."
+
+
+def _window(w: _Writer) -> tuple[str, str] | None:
+    """A ranking, running total, previous value or moving average within groups."""
+    tables = [
+        t
+        for t in w.world.tables
+        # a key breaks ties in a window's order: without one a running total is not one answer
+        if t.key and t.of_role(*NUMERIC_ROLES) and t.of_role("category", "dimension", "date")
+    ]
+    if not tables:
+        return None
+    table = w.rng.choice(tables)
+    a = w.alias(table)
+    measure = w.rng.choice(table.of_role(*NUMERIC_ROLES))
+    dates = table.of_role("date", "timestamp")
+    groups = table.of_role("category")
+    part_col = w.rng.choice(groups) if groups else None
+    partition = f"PARTITION BY {w.ref(a, part_col)} " if part_col else ""
+    within = f" within each {words(part_col)}" if part_col else ""
+    key = table.key
+    shown = table.of_role("dimension") or ([key] if key else [])
+    base = [w.ref(a, c) for c in shown[:1]] + [w.ref(a, measure)]
+    w.mentions.extend(words(c) for c in shown[:1])
+    w.mentions.append(words(measure))
+    if part_col is not None:
+        w.mentions.append(words(part_col))
+    kind = w.rng.choice(["rank", "running", "lag", "framed"] if dates else ["rank"])
+    tiebreak = f", {w.ref(a, key)}" if key else ""
+    if kind == "rank":
+        fn = w.rng.choice(["RANK", "DENSE_RANK", "ROW_NUMBER"])
+        ties = tiebreak if fn == "ROW_NUMBER" else ""
+        expr = f"{fn}() OVER ({partition}ORDER BY {w.ref(a, measure)} DESC{ties})"
+        name, said = (
+            f"{words(measure).replace(' ', '_')}_rank",
+            f"their rank by {words(measure)}, largest first{within}",
+        )
+        w.uses("window_rank")
+    else:
+        date = w.rng.choice(dates)
+        w.mentions.append(words(date))
+        order = f"ORDER BY {w.ref(a, date)}{tiebreak}"
+        if kind == "running":
+            frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+            expr = f"SUM({w.ref(a, measure)}) OVER ({partition}{order} {frame})"
+            name, said = (
+                "running_total",
+                f"the running total of {words(measure)} by {words(date)}{within}",
+            )
+            if measure.role == "measure":
+                expr = expr.replace("SUM(", "MAX(", 1)
+                name, said = (
+                    "running_max",
+                    f"the running largest {words(measure)} by {words(date)}{within}",
+                )
+            w.uses("window_running")
+        elif kind == "lag":
+            fn = w.rng.choice(["LAG", "LEAD"])
+            expr = f"{fn}({w.ref(a, measure)}) OVER ({partition}{order})"
+            name = "previous_value" if fn == "LAG" else "next_value"
+            which = "previous" if fn == "LAG" else "next"
+            said = f"the {which} {words(measure)} by {words(date)}{within}"
+            w.uses("window_lag")
+        else:
+            frame = "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW"
+            expr = f"AVG({w.ref(a, measure)}) OVER ({partition}{order} {frame})"
+            name, said = (
+                "moving_average",
+                f"the average {words(measure)} over the last three rows by {words(date)}{within}",
+            )
+            w.uses("window_framed")
+    shown_said = _and([words(c) for c in shown[:1]] + [words(measure)])
+    sql = f"SELECT {', '.join(base)}, {expr} AS {ident(name)} FROM {ident(table.name)} AS {a}"
+    where, condition = w.filters(table, a, w.rng.randint(0, 1))
+    question = f"For {plural(words(table))}"
+    if where:
+        sql += f" WHERE {where}"
+        question += f" {condition}"
+    return sql, f"{question}: the {shown_said}, with {said}."
+
+
+def _cte(w: _Writer) -> tuple[str, str] | None:
+    """Totals per parent in a CTE, joined back to the parent and filtered on the total."""
+    links = _relationships(w.world, numeric_child=True)
+    if not links:
+        return None
+    r = w.rng.choice(links)
+    parent, child = w.world.table(r.parent), w.world.table(r.child)
+    label = parent.of_role("dimension", "category")
+    if not label:
+        return None
+    shown = label[0]
+    measure = w.rng.choice(
+        [m for m in child.of_role("money", "count")] or child.of_role(*NUMERIC_ROLES)
+    )
+    func = "SUM" if measure.role != "measure" else "AVG"
+    func_said = "total" if func == "SUM" else "average"
+    c = w.alias(child)
+    p = w.alias(parent)
+    where, condition = w.filters(child, c, w.rng.randint(0, 1))
+    inner = (
+        f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount "
+        f"FROM {ident(child.name)} AS {c}"
+        + (f" WHERE {where}" if where else "")
+        + f" GROUP BY {c}.{ident(r.column)}"
+    )
+    threshold = w.number(measure) * 2
+    sql = (
+        f"WITH per_parent AS ({inner}) SELECT {w.ref(p, shown)}, per_parent.amount FROM "
+        f"per_parent JOIN {ident(parent.name)} AS {p} ON per_parent.parent_key = "
+        f"{p}.{ident(r.parent_column)} WHERE per_parent.amount > {threshold}"
+    )
+    w.uses("cte", words(shown), words(measure), func_said, str(threshold))
+    w.uses("join_inner")
+    w.uses("aggregate")
+    w.uses("group_by")
+    question = (
+        f"The {words(shown)} of {plural(words(parent))} whose {func_said} {words(measure)} "
+        f"over their {plural(words(child))}"
+        + (f" {condition}" if condition else "")
+        + f" is above {threshold}, with that {func_said}"
+    )
+    if w.rng.random() < 0.5:
+        sql = sql.replace(
+            "per_parent.amount FROM",
+            "per_parent.amount, RANK() OVER (ORDER BY per_parent.amount DESC) AS amount_rank FROM",
+            1,
+        )
+        question += " and its rank, largest first"
+        w.uses("window_rank")
+    if w.rng.random() < 0.6:
+        tail_sql, tail = _order_limit(w, "per_parent.amount", f"{func_said} {words(measure)}", True)
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
+
+
+def _subquery(w: _Writer) -> tuple[str, str] | None:
+    """Rows above the average: of the whole table, or of their own group (correlated)."""
+    tables = [t for t in w.world.tables if t.of_role(*NUMERIC_ROLES)]
+    if not tables:
+        return None
+    table = w.rng.choice(tables)
+    measure = w.rng.choice(table.of_role(*NUMERIC_ROLES))
+    a = w.alias(table)
+    b = w.alias(table)
+    shown = (table.of_role("dimension") or ([table.key] if table.key else []))[:1]
+    w.mentions.extend(words(c) for c in shown)
+    w.mentions.append(words(measure))
+    select = ", ".join([w.ref(a, c) for c in shown] + [w.ref(a, measure)])
+    groups = table.of_role("category")
+    said = _and([words(c) for c in shown] + [words(measure)])
+    if groups and w.rng.random() < 0.5:
+        group = w.rng.choice(groups)
+        w.mentions.append(words(group))
+        inner = (
+            f"SELECT AVG({w.ref(b, measure)}) FROM {ident(table.name)} AS {b} "
+            f"WHERE {w.ref(b, group)} = {w.ref(a, group)}"
+        )
+        w.uses("correlated_subquery")
+        scope = (
+            f"the average {words(measure)} of {plural(words(table))} with the same {words(group)}"
+        )
+    else:
+        inner = f"SELECT AVG({w.ref(b, measure)}) FROM {ident(table.name)} AS {b}"
+        w.uses("scalar_subquery")
+        scope = f"the average {words(measure)} of all {plural(words(table))}"
+    sql = f"SELECT {select} FROM {ident(table.name)} AS {a} WHERE {w.ref(a, measure)} > ({inner})"
+    return sql, f"The {said} of {plural(words(table))} whose {words(measure)} is above {scope}."
+
+
+def _set_operation(w: _Writer) -> tuple[str, str] | None:
+    """One column of the rows that pass one filter, combined with those that pass another."""
+    table = w.rng.choice(w.world.tables)
+    shown = table.of_role("dimension", "category")
+    if not shown:
+        return None
+    column = w.rng.choice(shown)
+    a = w.alias(table)
+    first = w.filter(table, a)
+    second = w.filter(table, a)
+    # two conditions on one column: an INTERSECT of two of its values is empty by construction
+    if first is None or second is None or first.mentions[0] == second.mentions[0]:
+        return None
+    op, construct, joiner = w.rng.choice(
+        [("UNION", "set_union", "or"), ("INTERSECT", "set_intersect", "and also"),
+         ("EXCEPT", "set_except", "but not")]
+    )  # fmt: skip
+    for clause in (first, second):
+        w.uses(clause.construct, *clause.mentions)
+    w.uses(construct, words(column))
+    base = f"SELECT {w.ref(a, column)} FROM {ident(table.name)} AS {a}"
+    sql = f"{base} WHERE {first.sql} {op} {base} WHERE {second.sql}"
+    return sql, (
+        f"The distinct {words(column)} values of {plural(words(table))} {first.phrase}, "
+        f"{joiner} of those {second.phrase}."
+    )
+
+
+def _join_listing(w: _Writer) -> tuple[str, str] | None:
+    """Child rows beside their parent's label, filtered on either side; INNER or LEFT."""
+    links = _relationships(w.world)
+    if not links:
+        return None
+    r = w.rng.choice(links)
+    parent, child = w.world.table(r.parent), w.world.table(r.child)
+    labels = parent.of_role("dimension", "category")
+    attrs = [c for c in child.columns if c.role not in ("key", "foreign_key")]
+    if not labels or not attrs:
+        return None
+    c, p = w.alias(child), w.alias(parent)
+    label, attr = w.rng.choice(labels), w.rng.choice(attrs)
+    w.mentions.extend([words(attr), words(label)])
+    # an analyst names the parent's column when the child has one of the same name
+    renamed = f" AS {ident(parent.words + '_' + label.name)}" if label.name == attr.name else ""
+    left = w.rng.random() < 0.3
+    w.uses("join_left" if left else "join_inner")
+    join = "LEFT JOIN" if left else "JOIN"
+    table, alias = (parent, p) if w.rng.random() < 0.5 else (child, c)
+    where, condition = w.filters(table, alias, w.rng.randint(1, 2))
+    sql = (
+        f"SELECT {w.ref(c, attr)}, {w.ref(p, label)}{renamed} FROM {ident(child.name)} AS {c} "
+        f"{join} {ident(parent.name)} AS {p} "
+        f"ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
+    )
+    question = f"The {words(attr)} of each {words(child)} with its {words(parent)}'s {words(label)}"
+    if left:
+        question += f" (kept when it has no {words(parent)})"
+    if where:
+        sql += f" WHERE {where}"
+        question += f", for {plural(words(table))} {condition}"
+    return sql, question + "."
+
+
+SHAPES: tuple[tuple[Callable[[_Writer], tuple[str, str] | None], int], ...] = (
+    (_listing, 3),
+    (_aggregate, 4),
+    (_join_listing, 2),
+    (_semi, 2),
+    (_window, 2),
+    (_cte, 2),
+    (_subquery, 2),
+    (_set_operation, 1),
+)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def generate_query(world: World, rng: random.Random) -> Query:
+    """One query over ``world``; shapes the world cannot hold are drawn again."""
+    shapes, weights = zip(*SHAPES, strict=True)
+    for _ in range(50):
+        writer = _Writer(world, rng)
+        shape = rng.choices(shapes, weights=weights)[0]
+        made = shape(writer)
+        if made is None:
+            continue
+        sql, question = made
+        mentions = tuple(dict.fromkeys(m for m in writer.mentions if m))
+        return Query(sql, tuple(writer.constructs), _level(writer.constructs), question, mentions)
+    raise ValueError(f"world {world.key}: no query shape fits its tables")
+
+
+def generate_queries(world: World, count: int, *, seed: int = 0) -> list[Query]:
+    """``count`` distinct queries over ``world`` (fewer when the world cannot give that many)."""
+    rng = random.Random(f"{world.seed}:{seed}")
+    found: dict[str, Query] = {}
+    for _ in range(count * 4):
+        if len(found) == count:
+            break
+        query = generate_query(world, rng)
+        found.setdefault(query.sql, query)
+    return list(found.values())

@@ -1,0 +1,122 @@
+"""The query generator: deterministic, valid DuckDB SQL, meaningful by construction, at four
+complexity levels, each with a question that names what the query does and nothing else."""
+
+import re
+from collections import Counter
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from ibert_assets.synthetic.queries import LEVELS, generate_queries, words
+from ibert_assets.synthetic.worlds import NUMERIC_ROLES, generate_world, iter_worlds
+from ibert_inference.verify.databases import random_databases
+
+WORLDS = 40
+PER_WORLD = 15
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return [(w, generate_queries(w, PER_WORLD, seed=0)) for w in iter_worlds(WORLDS)]
+
+
+def test_the_same_world_and_seed_give_the_same_queries_byte_for_byte():
+    world = generate_world("world-0007")
+    first = generate_queries(world, 30, seed=3)
+    again = generate_queries(generate_world("world-0007"), 30, seed=3)
+    assert [(q.sql, q.question, q.level) for q in first] == [
+        (q.sql, q.question, q.level) for q in again
+    ]
+    assert [q.sql for q in generate_queries(world, 30, seed=4)] != [q.sql for q in first]
+
+
+def test_every_query_parses_and_runs_on_duckdb(generated):
+    for world, queries in generated:
+        database = random_databases(world.schema(), seed=0, count=1)[0].connection
+        for query in queries:
+            sqlglot.parse_one(query.sql, read="duckdb")
+            database.execute(query.sql).fetchall()
+
+
+def test_the_levels_are_mixed_with_a_quarter_complex_or_more(generated):
+    levels = Counter(q.level for _, queries in generated for q in queries)
+    assert set(levels) == set(LEVELS)
+    hard = levels["complex"] + levels["highly complex"]
+    assert hard >= 0.25 * sum(levels.values()), levels
+
+
+def test_every_construct_family_is_generated(generated):
+    constructs = {c for _, queries in generated for q in queries for c in q.constructs}
+    for wanted in (
+        "join_inner", "join_left", "semi_join", "anti_join", "filter_in", "filter_between",
+        "filter_like", "filter_null", "filter_date_range", "group_by", "having",
+        "window_rank", "window_running", "window_lag", "window_framed", "cte",
+        "scalar_subquery", "correlated_subquery", "exists", "set_union", "set_intersect",
+        "set_except", "case", "function", "order_limit",
+    ):  # fmt: skip
+        assert wanted in constructs
+
+
+def _columns(world):
+    return {c.name: c for t in world.tables for c in t.columns}
+
+
+def test_sums_and_averages_are_over_measures_never_keys(generated):
+    for world, queries in generated:
+        columns = _columns(world)
+        for query in queries:
+            for node in sqlglot.parse_one(query.sql, read="duckdb").find_all(exp.Sum, exp.Avg):
+                (column,) = list(node.find_all(exp.Column))
+                assert columns[column.name].role in NUMERIC_ROLES, query.sql
+
+
+def test_joins_follow_foreign_keys(generated):
+    for world, queries in generated:
+        keys = {frozenset((r.column, r.parent_column)) for r in world.relationships}
+        for query in queries:
+            for join in sqlglot.parse_one(query.sql, read="duckdb").find_all(exp.Join):
+                on = join.args.get("on")
+                if on is None:
+                    continue
+                left, right = on.left, on.right
+                if left.name in ("parent_key",) or right.name in ("parent_key",):
+                    continue  # the CTE's own name for the key it grouped by
+                assert frozenset((left.name, right.name)) in keys, query.sql
+
+
+def test_dates_are_compared_with_dates(generated):
+    for world, queries in generated:
+        columns = _columns(world)
+        for query in queries:
+            tree = sqlglot.parse_one(query.sql, read="duckdb")
+            for node in tree.find_all(exp.GTE, exp.LT, exp.GT, exp.EQ):
+                column, other = node.left, node.right
+                if not isinstance(column, exp.Column) or column.name not in columns:
+                    continue
+                if columns[column.name].role in ("date", "timestamp"):
+                    assert not isinstance(other, exp.Literal), query.sql
+
+
+def _said(phrase: str, question: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", question) is not None
+
+
+def test_the_question_names_every_filter_grouping_aggregate_and_ordering(generated):
+    for _, queries in generated:
+        for query in queries:
+            for mention in query.mentions:
+                assert _said(mention.strip("'"), query.question), (mention, query.question)
+
+
+def test_the_question_names_no_column_the_query_does_not_use(generated):
+    for world, queries in generated:
+        for query in queries:
+            used = " | ".join(query.mentions)
+            nouns = " | ".join(words(t) for t in world.tables)
+            for table in world.tables:
+                for column in table.columns:
+                    said = words(column)
+                    if said in used or said in nouns or column.role in ("key", "foreign_key"):
+                        continue  # the same words are named for another reason
+                    assert not _said(said, query.question), (said, query.question)
