@@ -101,6 +101,21 @@ class LanguageModel(Protocol):
         """One reply per chat conversation."""
         ...
 
+    def continue_code(
+        self,
+        conversation: Conversation,
+        prefix: str,
+        *,
+        count: int = 1,
+        temperature: float = 0.0,
+        max_new_tokens: int | None = None,
+        deadline: float | None = None,
+        constrained: bool = True,
+    ) -> list[str]:
+        """``count`` continuations of the code ``prefix``, which opens the reply to
+        ``conversation``: what follows the prefix, up to the end of its statement."""
+        ...
+
 
 @dataclass
 class LoadedModel:
@@ -282,6 +297,40 @@ class Model:
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
             replies += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [reply.strip() for reply in replies]
+
+    def continue_code(
+        self,
+        conversation: Conversation,
+        prefix: str,
+        *,
+        count: int = 1,
+        temperature: float = 0.0,
+        max_new_tokens: int | None = None,
+        deadline: float | None = None,
+        constrained: bool = True,
+    ) -> list[str]:
+        """``count`` continuations of the code ``prefix``, which opens the model's reply to
+        ``conversation`` (so it is continued, never rewritten), each up to the end of the
+        statement it continues; ``constrained``: tokens that would make the code unparseable
+        are pruned as they are proposed (:mod:`.constrained_decoding`). Greedy when
+        ``temperature`` is 0; ``deadline`` as for :meth:`generate`."""
+        loaded = self.load()
+        if deadline is None:
+            deadline = budget.deadline()
+        from ibert_inference.model.constrained_decoding import continue_code
+
+        limit = max_new_tokens or self.settings.max_new_tokens
+        return continue_code(
+            loaded,
+            _render(loaded.tokenizer, conversation),
+            prefix,
+            count=count,
+            temperature=temperature,
+            max_new_tokens=limit,
+            deadline=deadline,
+            constrained=constrained,
+            extra_criteria=[_progress_criterion(count, limit)],
+        )
 
 
 def _progress_criterion(batch: int, limit: int) -> Any:
