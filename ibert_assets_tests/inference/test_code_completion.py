@@ -77,6 +77,8 @@ def test_without_schema_parsing_is_all_that_is_checked():
 def test_nothing_valid_is_a_failed_result_not_an_answer():
     result = complete_code(PREFIX, schema=SCHEMA, model=ScriptedModel(["(((", "._x"]), candidates=2)
     assert not result.ok and result.output == "" and len(result.details["tried"]) == 2
+    # how far the best one got: "._x" parses, and fails when evaluated
+    assert result.details["best"] == {"completion": "._x", "parses": True, "evaluates": False}
 
 
 def test_completion_needs_a_model_and_says_how_to_configure_one():

@@ -248,6 +248,12 @@ def _finish(
         if schema is not None:
             checks.update(evaluates=True, runs=True)
         return TaskResult("code_completion", best.completion, None, "model", details, checks)
+    if best is not None:  # how far the best candidate got, for a measurement
+        details["best"] = {
+            "completion": best.completion,
+            "parses": best.parses,
+            "evaluates": best.evaluates,
+        }
     failing = [t for t in tried if t["problem"]]
     if failing:
         details["reason"] = f"no completion runs; the last: {failing[-1]['problem']}"
