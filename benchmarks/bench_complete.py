@@ -7,6 +7,12 @@ the candidates. Models: the tiny test model (built here, its output is noise), a
 from its GGUF file and from a dequantized copy saved once.
 
     PYTHONPATH=.:benchmarks python benchmarks/bench_complete.py [--runs 2] [--time-budget 30]
+
+With ``--held-out DATA_DIR``, instead: what each step (demonstrations, constrained decoding,
+ranking) adds on held-out code_completion and sql_to_ibis records (see ``held_out.py``):
+
+    PYTHONPATH=.:benchmarks python benchmarks/bench_complete.py --held-out data --n 20 \\
+        --n-sql 8 --time-budget 30 --threads 1
 """
 
 from __future__ import annotations
@@ -72,7 +78,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--time-budget", type=float, default=30.0)
     parser.add_argument("--skip-gguf", action="store_true", help="only the dequantized copy")
+    parser.add_argument("--held-out", metavar="DATA_DIR", help="the held-out steps table instead")
+    parser.add_argument("--n", type=int, default=20, help="held-out code_completion records")
+    parser.add_argument("--n-sql", type=int, default=10, help="held-out sql_to_ibis records")
+    parser.add_argument("--model", help="model name (default: as `ibert complete` chooses)")
+    parser.add_argument("--cache-dir", help="iBERT's cache (default: ~/.cache/ibert)")
+    parser.add_argument(
+        "--threads", type=int, help="torch threads (on a busy shared machine 1 is faster)"
+    )
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    if args.held_out:
+        from held_out import held_out_table
+
+        cache = Path(args.cache_dir) if args.cache_dir else None
+        held_out_table(Path(args.held_out), args.n, args.n_sql, args.time_budget, args.model, cache)
+        return
     with tempfile.TemporaryDirectory() as folder:
         from ibert_assets_tests.tiny_model import build_tiny_model
 

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test reaches the Hugging Face hub or a model a developer has cached: the hub is
+    offline and its cache an empty folder (processes the tests start inherit both)."""
+    names = ("HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_HOME")
+    saved = {name: os.environ.get(name) for name in names}
+    cache = tmp_path_factory.mktemp("hf-hub-cache")
+    os.environ.update(HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(cache))
+    os.environ.pop("HF_HOME", None)
+    yield cache
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

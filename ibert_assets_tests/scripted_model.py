@@ -34,3 +34,10 @@ class ScriptedModel(ModelDouble):
         for _ in conversations:
             out.append(self.replies.pop(0) if self.replies else "")
         return out
+
+    def continue_code(self, conversation, prefix, *, count=1, **options):
+        """Continuations are scripted replies too; a call is recorded as ``count`` copies of
+        its conversation, and its prefix with its options."""
+        self.calls.append([conversation] * count)
+        self.options.append({**options, "prefix": prefix, "count": count})
+        return [self.replies.pop(0) if self.replies else "" for _ in range(count)]

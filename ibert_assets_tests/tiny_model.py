@@ -64,3 +64,14 @@ def build_tiny_model(folder: Path) -> Path:
     tokenizer.save_pretrained(folder)
     model.save_pretrained(folder)
     return folder
+
+
+def build_tiny_model_in_hub_cache(cache: Path, repo_id: str) -> Path:
+    """The tiny model as a download of ``repo_id`` leaves it in a Hugging Face cache folder:
+    ``models--org--name/snapshots/<commit>/`` with ``refs/main`` naming that commit."""
+    commit = "0" * 40
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = build_tiny_model(repo / "snapshots" / commit)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    return snapshot

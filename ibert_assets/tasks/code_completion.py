@@ -118,13 +118,20 @@ def evaluate_code_completion(
 
     scores = TaskScores("code_completion")
     for record in records:
-        prefix = record.input_as(CodeCompletionInput).prefix
+        given = record.input_as(CodeCompletionInput)
+        prefix, instruction = given.prefix, given.instruction
         expected = record.target_as(CodeCompletionTarget).completion
         if model is None:
             scores.rows.append({"id": record.id, "valid": None, "exact": None})
             continue
         result, error = safe(
-            lambda: complete_code(prefix, schema=record.table_schemas, model=model, candidates=2)  # noqa: B023
+            lambda: complete_code(
+                prefix,  # noqa: B023
+                schema=record.table_schemas,  # noqa: B023
+                model=model,
+                instruction=instruction,  # noqa: B023
+                candidates=2,
+            )
         )
         valid = bool(result and result.ok and result.checks.get("runs"))
         exact = bool(result) and " ".join(result.output.split()) == " ".join(expected.split())

@@ -5,7 +5,12 @@ import pytest
 from ibert_assets_tests.scripted_model import ScriptedModel
 from ibert_inference.errors import ModelNotAvailableError, ModelNotConfiguredError
 from ibert_inference.model.progress import reporting_to
-from ibert_inference.tasks.code_completion import MAX_COMPLETION_TOKENS, complete_code
+from ibert_inference.tasks.code_completion import (
+    MAX_COMPLETION_TOKENS,
+    CompletionSteps,
+    complete_code,
+    instruction_names,
+)
 
 SCHEMA = {"orders": {"amount": "float64", "status": "string"}}
 PREFIX = "result = orders.filter(_.amount > 10)"
@@ -50,9 +55,9 @@ def test_every_call_carries_the_token_budget_and_the_deadline():
 
 
 class SlowModel(ScriptedModel):
-    def generate(self, conversations, **options):
+    def continue_code(self, conversation, prefix, **options):
         time.sleep(0.3)
-        return super().generate(conversations, **options)
+        return super().continue_code(conversation, prefix, **options)
 
 
 def test_a_spent_budget_stops_before_the_sampled_candidates():
@@ -72,6 +77,8 @@ def test_without_schema_parsing_is_all_that_is_checked():
 def test_nothing_valid_is_a_failed_result_not_an_answer():
     result = complete_code(PREFIX, schema=SCHEMA, model=ScriptedModel(["(((", "._x"]), candidates=2)
     assert not result.ok and result.output == "" and len(result.details["tried"]) == 2
+    # how far the best one got: "._x" parses, and fails when evaluated
+    assert result.details["best"] == {"completion": "._x", "parses": True, "evaluates": False}
 
 
 def test_completion_needs_a_model_and_says_how_to_configure_one():
@@ -82,7 +89,59 @@ def test_completion_needs_a_model_and_says_how_to_configure_one():
 
 def test_real_generation_path_with_the_tiny_model(tiny_model):
     result = complete_code(PREFIX, schema=SCHEMA, model=tiny_model, candidates=3)
-    assert len(result.details["tried"]) + int(result.ok) == 3
+    # the greedy candidate, then two sampled ones unless it ran (it is noise: it never does)
+    assert result.details["candidates"] in (1, 3)
+    assert len(result.details["tried"]) + int(result.ok) == result.details["candidates"]
+
+
+def test_the_prefix_opens_the_reply_and_is_never_rewritten():
+    model = ScriptedModel([".limit(3)"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
+    assert model.options[0]["prefix"] == PREFIX and model.options[0]["count"] == 1
+    assert result.output == ".limit(3)"
+
+
+INSTRUCTION = "Complete the Ibis code so that `result` holds: the total amount per status."
+
+
+def test_candidates_that_run_are_ranked_by_the_names_the_instruction_asks_for():
+    model = ScriptedModel([
+        ".limit(3)",  # greedy: runs, but uses neither status nor amount beyond the prefix
+        ".mutate(n=_.status.cast('int64'))",  # uses the names, fails when run
+        ".group_by('status').agg(total=_.amount.sum())",
+        ".select('status')",
+    ])  # fmt: skip
+    result = complete_code(
+        "result = orders", schema=SCHEMA, model=model, instruction=INSTRUCTION, candidates=4
+    )
+    assert result.output == ".group_by('status').agg(total=_.amount.sum())"
+    assert result.details["candidates"] == 4 and result.details["instruction_names_used"] == 1.0
+    assert INSTRUCTION in model.calls[0][0][-1]["content"]  # the prompt carries it
+
+
+def test_a_greedy_candidate_that_runs_and_uses_every_name_needs_no_sampling():
+    model = ScriptedModel([".group_by('status').agg(total=_.amount.sum())", ".never_asked()"])
+    result = complete_code(
+        "result = orders", schema=SCHEMA, model=model, instruction=INSTRUCTION, candidates=4
+    )
+    assert result.ok and len(model.calls) == 1
+
+
+def test_each_step_can_be_left_out_for_a_measurement():
+    model = ScriptedModel([f"```python\n{PREFIX}.limit(3)\n```"], shown=[("shown", "reply")])
+    steps = CompletionSteps(demonstrations=False, constrained=False)
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1, steps=steps)
+    assert result.output == ".limit(3)"  # a chat reply: its code, the repeated prefix removed
+    assert "prefix" not in model.options[0]  # asked as a chat model, not continued
+    assert not hasattr(model, "asked") and len(model.calls[0][0]) == 2  # no demonstrations
+
+
+def test_instruction_names_are_schema_names_the_instruction_mentions():
+    schema = {"orders": {"amount": "float64", "order_status": "string", "id": "int64"}}
+    assert instruction_names("Total amount per order status of orders", schema) == [
+        "orders", "amount", "order_status",
+    ]  # fmt: skip
+    assert instruction_names(None, schema) == [] and instruction_names("x", None) == []
 
 
 def test_the_tiny_model_reports_progress_and_honours_a_passed_deadline(tiny_model):
@@ -118,3 +177,18 @@ def test_no_completion_that_runs_is_no_answer():
     result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
     assert not result.ok and result.output == ""
     assert result.details["reason"].startswith("no completion runs")
+
+
+def test_a_completion_that_adds_only_a_comment_is_no_answer():
+    model = ScriptedModel(["  # the big ones", ".limit(3)"])
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, candidates=2)
+    assert result.output == ".limit(3)"
+    assert result.details["tried"][0]["problem"].startswith("adds no code")
+
+
+def test_the_examples_in_the_module_hold():
+    import doctest
+
+    from ibert_inference.tasks import code_completion
+
+    assert doctest.testmod(code_completion).failed == 0

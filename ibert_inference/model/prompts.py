@@ -93,17 +93,25 @@ def with_demonstrations(
     return conversation
 
 
-def completion_message(prefix: str, schema: Schema | None) -> str:
+def completion_message(prefix: str, schema: Schema | None, instruction: str | None = None) -> str:
+    """The request to continue ``prefix``; the reply repeats it and goes on (serving opens the
+    reply with it, so the model only writes the rest)."""
+    wanted = f"{instruction.strip()}\n" if instruction and instruction.strip() else ""
     return (
-        f"Tables:\n{describe_schema(schema)}\n\nComplete this Ibis code; "
-        f"reply with the missing rest only.\n```python\n{prefix}\n```"
+        f"Tables:\n{describe_schema(schema)}\n\n{wanted}Continue this Ibis code; "
+        f"reply with the whole code, the start unchanged.\n```python\n{prefix}\n```"
     )
 
 
 def completion_prompt(
-    prefix: str, schema: Schema | None, demonstrations: Sequence[Demonstration] = ()
+    prefix: str,
+    schema: Schema | None,
+    demonstrations: Sequence[Demonstration] = (),
+    instruction: str | None = None,
 ) -> Conversation:
-    return with_demonstrations(SYSTEM, completion_message(prefix, schema), demonstrations)
+    return with_demonstrations(
+        SYSTEM, completion_message(prefix, schema, instruction), demonstrations
+    )
 
 
 def from_sql_message(sql: str, schema: Schema | None) -> str:
@@ -232,9 +240,12 @@ def ibis_to_sql_conversation(
 def code_completion_conversation(
     record: Record, demonstrations: Sequence[Demonstration] = (), store: StoreLayout | None = None
 ) -> RecordConversation:
+    """The reply is the whole code: the prefix it was given, then the completion."""
     given, wanted = record.input_as(CodeCompletionInput), record.target_as(CodeCompletionTarget)
-    prompt = completion_prompt(given.prefix, record.table_schemas, demonstrations)
-    return prompt, _python(wanted.completion)
+    prompt = completion_prompt(
+        given.prefix, record.table_schemas, demonstrations, given.instruction
+    )
+    return prompt, _python(given.prefix + wanted.completion)
 
 
 def error_resolution_conversation(

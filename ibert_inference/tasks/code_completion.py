@@ -1,17 +1,24 @@
-"""Task ``complete``: the model proposes completions; the first that runs wins.
+"""Task ``complete``: the model continues the code; candidates are checked and ranked.
 
-A request has a budget: a deadline in seconds and a number of new tokens per candidate. The
-greedy candidate comes first and, when it runs, is the answer at once; sampled candidates
-are generated only when it does not, and generation stops where it is when the deadline passes.
-With a schema, the completed code must evaluate, compile and run on the generated databases
-(``checks``: ``parses``, ``evaluates``, ``runs``; ``details["verification"]``); without one only
-parsing is checked. A completion is never ``verified``: there is no reference to compare it with.
+The prompt is the one training uses (:func:`~ibert_inference.model.prompts.completion_prompt`,
+with the nearest verified examples as demonstrations and the instruction when there is one). The
+prefix opens the model's reply, so it is continued and never rewritten; decoding keeps only
+tokens after which the code can still parse, and stops at the end of the statement
+(:mod:`ibert_inference.model.constrained_decoding`). A greedy candidate comes first; when it does
+not run or misses names the instruction asks for, sampled candidates follow while the time budget
+lasts. Candidates are ranked: runs on the schema's generated databases, else evaluates, else
+parses; then the share of the instruction's table and column names the code uses; then order.
+With a schema the answer must run (``checks``: ``parses``, ``evaluates``, ``runs``;
+``details["verification"]``); without one only parsing is checked. A completion is never
+``verified``: there is no reference to compare it with.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ibert_inference.errors import IbertError, ModelNotConfiguredError
@@ -20,12 +27,41 @@ from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
 
 if TYPE_CHECKING:
-    from ibert_inference.model.language_model import LanguageModel
+    from ibert_inference.model.language_model import Conversation, LanguageModel
 
 TIME_BUDGET_S = 30.0
 """Seconds a request may take by default: enough for a small model on a laptop CPU."""
 MAX_COMPLETION_TOKENS = 64
 """New tokens per candidate by default: a completion is the rest of one expression."""
+SAMPLING_TEMPERATURE = 0.8
+
+
+@dataclass(frozen=True)
+class CompletionSteps:
+    """What helps the model, each step separately switchable (a benchmark measures each):
+    verified examples as demonstrations, and decoding that continues the prefix and keeps it
+    parseable. Without ``constrained`` the model answers as a chat model does (its reply's code,
+    a repeated prefix removed)."""
+
+    demonstrations: bool = True
+    constrained: bool = True
+
+
+@dataclass
+class Candidate:
+    """One proposed completion and what its checks found."""
+
+    completion: str
+    order: int
+    parses: bool = False
+    evaluates: bool = False
+    runs: bool = False
+    names: float = 0.0  # share of the instruction's names the code uses
+    problem: str = ""
+    details: dict[str, Any] | None = None
+
+    def rank(self) -> tuple[bool, bool, bool, float, int]:
+        return (self.runs, self.evaluates, self.parses, self.names, -self.order)
 
 
 def complete_code(
@@ -33,16 +69,19 @@ def complete_code(
     *,
     schema: Schema | None = None,
     model: LanguageModel | None = None,
+    instruction: str | None = None,
     candidates: int = 4,
     time_budget_s: float = TIME_BUDGET_S,
     max_new_tokens: int | None = None,
+    steps: CompletionSteps = CompletionSteps(),  # frozen: one shared value is safe
 ) -> TaskResult:
-    """Complete partial Ibis code, returning only a completion that parses (and evaluates).
+    """Complete partial Ibis code with the best of up to ``candidates`` model continuations.
 
-    One greedy proposal first; ``candidates - 1`` sampled ones in one batched call only when the
-    greedy one fails, and only while ``time_budget_s`` lasts (counted after the model has
-    loaded; ``details["load_s"]`` says how long that took). ``max_new_tokens`` (default
-    :data:`MAX_COMPLETION_TOKENS`) bounds each candidate.
+    One greedy candidate first; ``candidates - 1`` sampled ones in one batched call unless the
+    greedy one runs and uses every name of ``instruction`` (what the code should compute), and
+    only while ``time_budget_s`` lasts (counted after the model has loaded; ``details["load_s"]``
+    says how long that took). ``max_new_tokens`` (default :data:`MAX_COMPLETION_TOKENS`) bounds
+    each candidate.
     """
     if model is None:
         from ibert_inference.model.choice import INSTALL_HINT
@@ -57,24 +96,74 @@ def complete_code(
     started = time.monotonic()
     deadline = started + time_budget_s
     tokens = max_new_tokens or MAX_COMPLETION_TOKENS
-    demonstrations = model.demonstrations("code_completion", {"prefix": prefix})
-    conversation = completion_prompt(prefix, schema, demonstrations)
-    tried: list[dict[str, str]] = []
-    rounds = [([conversation], 0.0)]
+    demonstrations = (
+        model.demonstrations("code_completion", {"prefix": prefix}) if steps.demonstrations else []
+    )
+    conversation = completion_prompt(prefix, schema, demonstrations, instruction)
+    names = instruction_names(instruction, schema)
+    checked: list[Candidate] = []
+    rounds = [(1, 0.0)]
     if candidates > 1:
-        rounds.append(([conversation] * (candidates - 1), 0.8))
-    for conversations, temperature in rounds:
-        if time.monotonic() >= deadline:
+        rounds.append((candidates - 1, SAMPLING_TEMPERATURE))
+    for count, temperature in rounds:
+        if time.monotonic() >= deadline or (checked and _good_enough(checked[0], schema)):
             break
-        replies = model.generate(
-            conversations, temperature=temperature, max_new_tokens=tokens, deadline=deadline
+        proposed = _propose(
+            model, conversation, prefix, count, temperature, tokens, deadline, steps.constrained
         )
-        for reply in replies:
-            result = _check(prefix, reply, schema, tried)
-            if result is not None:
-                return _finish(result, started, time_budget_s, tried, load_s)
-    failed = TaskResult("code_completion", "", None, "model", {}, {"parses": False})
-    return _finish(failed, started, time_budget_s, tried, load_s)
+        for completion in proposed:
+            candidate = Candidate(_strip_echo(prefix, extract_code(completion)), len(checked))
+            checked.append(_check(prefix, candidate, schema, names))
+    return _finish(prefix, checked, schema, started, time_budget_s, load_s)
+
+
+def instruction_names(instruction: str | None, schema: Schema | None) -> list[str]:
+    """The schema's table and column names the instruction mentions (as words; an underscore
+    may be written as a space).
+
+    >>> schema = {"orders": {"amount": "f", "order_status": "s", "id": "i"}}
+    >>> instruction_names("total amount per order status", schema)
+    ['amount', 'order_status']
+    """
+    if not instruction or not schema:
+        return []
+    text = instruction.lower()
+    known = [*schema, *(column for columns in schema.values() for column in columns)]
+    found = []
+    for name in dict.fromkeys(known):
+        spellings = {name.lower(), name.lower().replace("_", " ")}
+        if any(re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text) for s in spellings):
+            found.append(name)
+    return found
+
+
+def _propose(
+    model: LanguageModel,
+    conversation: Conversation,
+    prefix: str,
+    count: int,
+    temperature: float,
+    tokens: int,
+    deadline: float,
+    constrained: bool,
+) -> list[str]:
+    if constrained:
+        return model.continue_code(
+            conversation,
+            prefix,
+            count=count,
+            temperature=temperature,
+            max_new_tokens=tokens,
+            deadline=deadline,
+        )
+    return model.generate(
+        [conversation] * count, temperature=temperature, max_new_tokens=tokens, deadline=deadline
+    )
+
+
+def _good_enough(greedy: Candidate, schema: Schema | None) -> bool:
+    """No sampled candidate could rank above this one."""
+    return (greedy.runs or (schema is None and greedy.parses)) and greedy.names >= 1.0
 
 
 def _load(model: LanguageModel) -> float:
@@ -84,54 +173,96 @@ def _load(model: LanguageModel) -> float:
     return time.monotonic() - started
 
 
-def _check(
-    prefix: str, reply: str, schema: Schema | None, tried: list[dict[str, str]]
-) -> TaskResult | None:
-    """The answer ``reply`` gives when it parses (and evaluates); else None, with why in tried."""
+def _check(prefix: str, candidate: Candidate, schema: Schema | None, names: list[str]) -> Candidate:
+    """Parse, then (with a schema) evaluate and run ``prefix`` + the candidate."""
     from ibert_inference.verify.pair import verification_details, verify_runs
 
-    completion = _strip_echo(prefix, extract_code(reply))
-    if not completion.strip():
-        tried.append({"completion": completion, "problem": "empty (stopped by the budget?)"})
-        return None
-    code = prefix + completion
+    if not candidate.completion.strip():
+        candidate.problem = "empty (stopped by the budget?)"
+        return candidate
+    code = prefix + candidate.completion
     try:
         ast.parse(code)
     except SyntaxError as exc:
-        tried.append({"completion": completion, "problem": f"does not parse: {exc.msg}"})
-        return None
+        candidate.problem = f"does not parse: {exc.msg}"
+        return candidate
+    if ast.dump(ast.parse(code)) == _tree(prefix):
+        candidate.problem = "adds no code (only blanks or a comment)"
+        return candidate
+    candidate.parses = True
+    if names:
+        used = [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", code)]
+        candidate.names = len(used) / len(names)
+    else:
+        candidate.names = 1.0
     if schema is None:
-        return TaskResult("code_completion", completion, None, "model", {}, {"parses": True})
+        return candidate
     verdict = verify_runs(code, schema)
-    if not verdict.ok:
-        tried.append({"completion": completion, "problem": (verdict.reason or "")[:200]})
-        return None
-    details = {"verification": verification_details(verdict, "runs")}
-    checks = {"parses": True, "evaluates": True, "runs": True}
-    return TaskResult("code_completion", completion, None, "model", details, checks)
+    candidate.runs = verdict.ok
+    # a verdict with compiled SQL (or a compiler error) came from an expression that evaluated
+    reason = verdict.reason or ""
+    candidate.evaluates = (
+        verdict.ok or verdict.compiled_sql is not None or "could not compile" in reason
+    )
+    if verdict.ok:
+        candidate.details = {"verification": verification_details(verdict, "runs")}
+    else:
+        candidate.problem = reason[:200]
+    return candidate
+
+
+def _tree(prefix: str) -> str:
+    try:
+        return ast.dump(ast.parse(prefix))
+    except SyntaxError:
+        return ""
 
 
 def _finish(
-    result: TaskResult, started: float, budget: float, tried: list[dict[str, str]], load_s: float
+    prefix: str,
+    checked: list[Candidate],
+    schema: Schema | None,
+    started: float,
+    budget: float,
+    load_s: float,
 ) -> TaskResult:
     elapsed = time.monotonic() - started
+    best = max(checked, key=Candidate.rank, default=None)
+    accepted = best is not None and (best.runs if schema is not None else best.parses)
+    tried = [
+        {"completion": c.completion, "problem": c.problem}
+        for c in checked
+        if c is not best or not accepted
+    ]
     details: dict[str, Any] = {
-        **result.details,
-        "tried": tried,
+        **((best.details or {}) if accepted and best else {}),
+        "candidates": len(checked),
+        "tried": [t for t in tried if t["problem"]],
         "elapsed_s": round(elapsed, 2),
         "time_budget_s": budget,
         "load_s": round(load_s, 2),
     }
-    if not result.ok and tried:
-        details["reason"] = f"no completion runs; the last: {tried[-1]['problem']}"
-    if not result.ok and elapsed >= budget:
+    if accepted and best is not None:
+        details["instruction_names_used"] = round(best.names, 2)
+        checks = {"parses": True}
+        if schema is not None:
+            checks.update(evaluates=True, runs=True)
+        return TaskResult("code_completion", best.completion, None, "model", details, checks)
+    if best is not None:  # how far the best candidate got, for a measurement
+        details["best"] = {
+            "completion": best.completion,
+            "parses": best.parses,
+            "evaluates": best.evaluates,
+        }
+    failing = [t for t in tried if t["problem"]]
+    if failing:
+        details["reason"] = f"no completion runs; the last: {failing[-1]['problem']}"
+    if elapsed >= budget:
         details["reason"] = (
             f"no completion evaluated within the {budget:g} s budget "
-            f"({len(tried)} tried); raise it with --time-budget"
+            f"({len(checked)} tried); raise it with --time-budget"
         )
-    return TaskResult(
-        result.task, result.output, result.verified, result.source, details, result.checks
-    )
+    return TaskResult("code_completion", "", None, "model", details, {"parses": False})
 
 
 def _strip_echo(prefix: str, completion: str) -> str:
