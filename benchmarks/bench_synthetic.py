@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_synthetic.py                     # 6 worlds x 40 queries, one process
     python benchmarks/bench_synthetic.py --worlds 20 --queries 40
+    python benchmarks/bench_synthetic.py --breadth 400   # generated only: shapes, schemas, levels
 
 One process is one core (the verifier's sandbox worker runs while this process waits for it):
 the figures are per core. Generation (world and queries), translation (``sql_to_ibis``) and
@@ -22,12 +23,42 @@ from ibert_assets.synthetic.examples import PHASES, build_synthetic_examples
 from ibert_assets.synthetic.worlds import world_keys
 
 
+def breadth(worlds: int, queries: int) -> None:
+    """Distinct SQL shapes, schema structures and the level mix of the generated queries (not
+    verified: the fuzzing report says what share verifies), at a few sizes up to ``worlds``."""
+    from collections import Counter
+
+    from ibert_assets.synthetic.queries import generate_queries
+    from ibert_assets.synthetic.worlds import iter_worlds
+
+    shapes: set[str | None] = set()
+    structures: set[str] = set()
+    levels: Counter[str] = Counter()
+    marks = {n for n in (16, 50, 100, 200, 400, 1000, 10_000) if n < worlds} | {worlds}
+    for index, world in enumerate(iter_worlds(worlds), start=1):
+        structures.add(world.structure())
+        for query in generate_queries(world, queries):
+            levels[query.level] += 1
+            shapes.add(sql_shape(query.sql))
+        if index in marks:
+            total = sum(levels.values())
+            hard = (levels["complex"] + levels["highly complex"]) / total
+            print(
+                f"{index:6} worlds {total:8} queries {len(shapes):7} shapes "
+                f"{len(structures):6} schema structures {hard:.0%} complex or highly complex"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worlds", type=int, default=6)
     parser.add_argument("--queries", type=int, default=40, help="queries per world")
     parser.add_argument("--first", type=int, default=100, help="index of the first world")
+    parser.add_argument("--breadth", type=int, default=0, help="only count what N worlds give")
     args = parser.parse_args()
+    if args.breadth:
+        breadth(args.breadth, args.queries)
+        return
 
     build_synthetic_examples("world-9999", queries=2)  # imports, sandbox worker: not measured
     keys = world_keys(args.first + args.worlds)[args.first :]
