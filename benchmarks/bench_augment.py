@@ -70,7 +70,6 @@ def instrument() -> None:
     timed(pair, "query_literals", "read literals")
     timed(databases, "_cached_databases", "generate databases")
     timed(databases, "_empty_database", "generate databases")
-    timed(databases, "table_rows", "generate databases")  # drawn when a query reads the table
     timed(databases, "load_table", "load tables")
     timed(databases.GeneratedDatabase, "execute", "run in DuckDB")
     timed(pair, "compare_results", "compare")

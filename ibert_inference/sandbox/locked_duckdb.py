@@ -75,7 +75,6 @@ class _Watchdog:
     IDLE_S = 2.0
 
     def __init__(self) -> None:
-        self.owner = os.getpid()
         self.condition = threading.Condition()
         self.running: dict[int, tuple[float, Any, threading.Event]] = {}
         self.tokens = itertools.count()
@@ -126,11 +125,21 @@ _watchdog: _Watchdog | None = None
 _watchdog_lock = threading.Lock()
 
 
+def _forget_watchdog() -> None:
+    """In a forked child: the parent's watchdog thread did not cross the fork, and its lock may
+    have been held by another thread at that moment."""
+    global _watchdog, _watchdog_lock
+    _watchdog, _watchdog_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_watchdog)
+
+
 def _the_watchdog() -> _Watchdog:
-    """This process's watchdog (a forked worker starts its own: threads do not cross a fork)."""
+    """This process's watchdog, started on first use."""
     global _watchdog
     with _watchdog_lock:
-        if _watchdog is None or _watchdog.owner != os.getpid():
+        if _watchdog is None:
             _watchdog = _Watchdog()
         return _watchdog
 

@@ -36,7 +36,7 @@ from typing import Any
 from ibert_inference.schema.tables import Schema, parse_dtype
 from ibert_inference.verify.loading import load_table
 from ibert_inference.verify.query_literals import QueryLiterals, query_literals
-from ibert_inference.verify.table_rows import check_generatable, table_rows
+from ibert_inference.verify.table_rows import table_rows
 
 __all__ = [
     "GeneratedDatabase",
@@ -47,46 +47,21 @@ __all__ = [
 ]
 
 
-class _Table:
-    """One table's rows, drawn when first needed from the table's own random stream: a query
-    reads a few tables of a schema, and the others are never drawn."""
-
-    def __init__(self, dtypes: Mapping[str, Any], draw: Callable[[], list[dict[str, Any]]]):
-        self.dtypes = dtypes
-        self._draw: Callable[[], list[dict[str, Any]]] | None = draw
-        self._records: list[dict[str, Any]] = []
-
-    @property
-    def records(self) -> list[dict[str, Any]]:
-        if self._draw is not None:
-            self._records, self._draw = self._draw(), None
-        return self._records
-
-    def load(self, cursor: Any, name: str) -> None:
-        load_table(cursor, name, self.dtypes, self.records)
-
-
 @dataclass(frozen=True)
 class GeneratedDatabase:
     """One in-memory DuckDB database holding every table of the schema.
 
-    A table is drawn and reaches DuckDB when a query first names it (:meth:`execute`): a query
-    reads a few tables of a wide schema, and drawing a table's rows and handing them to DuckDB
-    cost more than the query. ``connection`` is the cursor with every table.
+    A table reaches DuckDB when a query first names it (:meth:`execute`): a query reads a few
+    tables of a wide schema, and handing DuckDB a table costs about as much as generating its
+    rows. ``connection`` is the cursor with every table.
     """
 
     name: str
     cursor: Any = field(repr=False)
-    tables: Mapping[str, _Table] = field(default_factory=dict, repr=False)
-    # tables not yet handed to DuckDB: name -> a function that loads it on a cursor
+    row_counts: Mapping[str, int] = field(default_factory=dict)
+    # tables generated but not yet handed to DuckDB: name -> a function that loads it on a cursor
     unregistered: dict[str, Callable[[Any, str], None]] = field(default_factory=dict, repr=False)
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    @property
-    def row_counts(self) -> dict[str, int]:
-        """Rows per table (every table drawn)."""
-        with self._lock:
-            return {name: len(table.records) for name, table in self.tables.items()}
 
     @property
     def connection(self) -> Any:
@@ -123,20 +98,8 @@ def random_databases(
 ) -> list[GeneratedDatabase]:
     """``count`` random databases, then ``empty`` and ``nulls``; cached per arguments."""
     literals = _planted_in(schema, literals)
-    schema_key = _schema_key(schema)
-    _check_generatable(schema_key)
+    schema_key = tuple((t, tuple(cols.items())) for t, cols in schema.items())
     return _cached_databases(schema_key, seed, count, literals)
-
-
-def _schema_key(schema: Schema) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    return tuple((t, tuple(cols.items())) for t, cols in schema.items())
-
-
-@lru_cache(maxsize=64)
-def _check_generatable(schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> None:
-    """SchemaError now for a column no table can hold, not when a query first reads it."""
-    for _table, columns in schema_key:
-        check_generatable({column: parse_dtype(text) for column, text in columns})
 
 
 def _planted_in(schema: Schema, literals: QueryLiterals | Sequence[Any]) -> QueryLiterals:
@@ -158,6 +121,7 @@ def _cached_databases(
     schema = {table: dict(columns) for table, columns in schema_key}
     databases = []
     for index in range(count):
+        rng = random.Random(f"{seed}:{index}")
         # every third database holds no NULL at all: a NOT IN over a column with a NULL selects
         # nothing, so the other two (a NULL in every column) cannot tell NOT IN from an anti-join;
         # group sizes vary from database to database: every group of several rows in the first,
@@ -167,7 +131,7 @@ def _cached_databases(
             _build(
                 f"random-{index}",
                 schema,
-                f"{seed}:{index}",
+                rng,
                 literals,
                 null_rate=0.0 if null_free else 0.08,
                 null_in_every_column=not null_free,
@@ -175,7 +139,9 @@ def _cached_databases(
             )
         )
     databases.append(_empty_database(schema_key))
-    databases.append(_build("nulls", schema, f"{seed}:nulls", literals, null_rate=0.7))
+    databases.append(
+        _build("nulls", schema, random.Random(f"{seed}:nulls"), literals, null_rate=0.7)
+    )
     return databases
 
 
@@ -193,12 +159,11 @@ def larger_databases(
     [True, True]
     """
     literals = _planted_in(schema, literals)
-    _check_generatable(_schema_key(schema))
     return [
         _build(
             f"larger-{index}",
             schema,
-            f"{seed}:larger:{index}",
+            random.Random(f"{seed}:larger:{index}"),
             literals,
             null_rate=0.08,
             rows=rows,
@@ -213,7 +178,7 @@ def _empty_database(
 ) -> GeneratedDatabase:
     """The empty database depends on the schema alone: one per schema, whatever the literals."""
     schema = {table: dict(columns) for table, columns in schema_key}
-    return _build("empty", schema, "0", QueryLiterals(), rows=(0, 0))
+    return _build("empty", schema, random.Random(0), QueryLiterals(), rows=(0, 0))
 
 
 class _Instance:
@@ -252,7 +217,7 @@ def _instance() -> _Instance:
 def _build(
     name: str,
     schema: Mapping[str, Mapping[str, str]],
-    seed: str,
+    rng: random.Random,
     literals: QueryLiterals,
     *,
     null_rate: float = 0.0,
@@ -260,22 +225,21 @@ def _build(
     siblings: float = 1.0,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
-    def draw(table: str, dtypes: Mapping[str, Any]) -> list[dict[str, Any]]:
-        # each table its own random stream: its rows do not depend on which tables were drawn
-        rng = random.Random(f"{seed}:{table}")
-        size = rng.randint(*rows)
-        return table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
-
-    tables = {}
+    counts: dict[str, int] = {}
+    tables: dict[str, Callable[[Any, str], None]] = {}
+    # every table's rows are drawn, in schema order, whatever a query reads: the random stream,
+    # and so each table's rows, stay the same
     for table, columns in schema.items():
         dtypes = {column: parse_dtype(text) for column, text in columns.items()}
-        tables[table] = _Table(dtypes, partial(draw, table, dtypes))
+        size = rng.randint(*rows)
+        records = table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
+        tables[table] = partial(_load, dtypes, records)
+        counts[table] = len(records)
     cursor = _instance().cursor()
-    database = GeneratedDatabase(
-        name=name,
-        cursor=cursor,
-        tables=tables,
-        unregistered={table: rows.load for table, rows in tables.items()},
-    )
+    database = GeneratedDatabase(name=name, cursor=cursor, row_counts=counts, unregistered=tables)
     weakref.finalize(database, cursor.close)
     return database
+
+
+def _load(dtypes: Mapping[str, Any], records: list[dict[str, Any]], cursor: Any, name: str) -> None:
+    load_table(cursor, name, dtypes, records)

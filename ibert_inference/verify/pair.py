@@ -119,6 +119,7 @@ def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
 # The build verifies each respelling of a pair's SQL (other dialects, rewritten clauses) against
 # the same Ibis code: evaluated and compiled once per worker, not once per respelling. Keyed by
 # everything the result depends on, the sandbox's settings included; failures are not kept.
+@worker_only
 @lru_cache(maxsize=32)
 def _expression(
     code: str,

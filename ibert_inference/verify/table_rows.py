@@ -181,12 +181,6 @@ def _generator(
     return draw
 
 
-def check_generatable(dtypes: Mapping[str, Any]) -> None:
-    """SchemaError naming the first column whose dtype no table can hold generated values of."""
-    for column, dtype in dtypes.items():
-        _base_generator(column, dtype, random.Random(0))
-
-
 def _base_generator(
     column: str, dtype: Any, rng: random.Random, keys: int = 8
 ) -> Callable[[], Any]:
