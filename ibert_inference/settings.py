@@ -81,6 +81,30 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ibert"
 
 
+# huggingface_hub's spelling of a true environment flag
+_TRUE = {"1", "on", "yes", "true"}
+
+
+def hub_offline() -> bool:
+    """Whether the hub must not be contacted: ``HF_HUB_OFFLINE`` (or transformers' older
+    ``TRANSFORMERS_OFFLINE``) set, read now rather than when huggingface_hub was imported."""
+    flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("TRANSFORMERS_OFFLINE", ""))
+    return any(flag.strip().lower() in _TRUE for flag in flags)
+
+
+def hub_cache(cache_dir: str | None = None) -> Path:
+    """The Hugging Face cache transformers reads: ``cache_dir`` if given, else ``HF_HUB_CACHE``,
+    else ``$HF_HOME/hub``, else ``~/.cache/huggingface/hub`` (huggingface_hub's own order)."""
+    if cache_dir:
+        return Path(cache_dir).expanduser()
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg).expanduser() / "huggingface" / "hub"
+
+
 def _home_cache() -> str:
     return str(Path.home() / ".cache" / "ibert")
 

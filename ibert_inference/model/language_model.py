@@ -31,9 +31,8 @@ from ibert_inference.model.choice import (
     ModelChoice,
     choose_model,
     converted_copy,
-    hub_cache,
-    hub_offline,
 )
+from ibert_inference.settings import hub_cache, hub_offline
 
 if TYPE_CHECKING:
     from ibert_inference.model.prompts import Demonstration
