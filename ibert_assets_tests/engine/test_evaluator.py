@@ -131,6 +131,22 @@ def test_syntax_errors_keep_python_message_and_line():
     assert info.value.line == 2
 
 
+@pytest.mark.parametrize("code", ["*t", "x = *t", "t\nresult = *t"])
+def test_code_that_parses_but_does_not_compile_is_a_syntax_error(code: str):
+    """``ast.parse`` accepts a bare starred expression; only ``compile`` refuses it (a model's
+    reply did, and the evaluation stopped with an internal error instead of a failed answer)."""
+    with pytest.raises(EvaluationError, match="starred") as info:
+        evaluate_ibis(code, SCHEMA)
+    assert info.value.error_type == "SyntaxError"
+
+
+def test_verify_pair_reports_it_as_a_failed_answer():
+    from ibert_inference.verify import verify_pair
+
+    result = verify_pair("select a from t", "*t", {"t": {"a": "int64"}})
+    assert not result.ok
+
+
 def test_code_that_defines_no_expression():
     with pytest.raises(EvaluationError, match="not an Ibis expression"):
         evaluate_ibis("x = 1")

@@ -176,7 +176,12 @@ def evaluate_ibis(
     _install_guards(namespace)
     target = _result_name(tree)
     tree = ast.fix_missing_locations(Guard().visit(tree))
-    compiled = compile(tree, CODE_NAME, "exec")
+    try:  # some trees parse but do not compile (`*t` alone): the user's error too
+        compiled = compile(tree, CODE_NAME, "exec")
+    except SyntaxError as exc:
+        raise EvaluationError(
+            f"SyntaxError: {exc.msg}", error_type="SyntaxError", line=exc.lineno
+        ) from None
     forget_sizes()
     try:
         with time_limit(timeout_s), _no_default_backend():
