@@ -221,19 +221,11 @@ def _attributes(draft: _Draft, vocabulary: Vocabulary, rng: random.Random, name:
 
     money = "decimal(12, 2)" if rng.random() < 0.6 else "float64"
     if draft.kind == "dimension":
+        # an entity has its name and categories; the domain's measures, counts, texts, dates
+        # and flags describe what happens (a ticket's replies, not a product's)
         column(f"{draft.words}_name", "dimension", "string")
         for cat in cats[: rng.randint(1, 2)]:
             column(cat, "category", "string", values=vocabulary.categories[cat])
-        if rng.random() < 0.6:
-            column(pick(vocabulary.measures), "measure", "float64")
-        if rng.random() < 0.5:
-            column(pick(vocabulary.counts), "count", "int64")
-        if rng.random() < 0.4:
-            column(pick(vocabulary.texts), "text", "string")
-        if rng.random() < 0.5:
-            column(pick(vocabulary.dates), "date", "date")
-        if rng.random() < 0.5:
-            column(pick(vocabulary.flags), "flag", "boolean")
     elif draft.kind == "lookup":
         cat = cats[-1]
         column(cat, "category", "string", values=vocabulary.categories[cat])
