@@ -30,7 +30,7 @@ import decimal
 import inspect
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -241,16 +241,16 @@ def _is_converter(func: Any) -> bool:
     )
 
 
-def _plain_data(value: Any, *, callables: bool) -> bool:
-    """Plain values and containers of them (and, with ``callables``, the code's own lambdas
-    and the evaluator's trusted builtins) only: no expression, no other callable."""
+def _leaves(value: Any, plain: tuple[type, ...]) -> Iterator[Any]:
+    """What ``value`` holds that is neither of a ``plain`` type nor a container (dict, list,
+    tuple, set) whose items are walked; bounded, iterative, each shared container once."""
     stack, seen, visited = [value], 0, set()
     while stack:
         current = stack.pop()
         seen += 1
         if seen > _MAX_CHECKED_ITEMS:
             raise MemoryError("the value is too large; the evaluator bounds values")
-        if isinstance(current, _PLAIN_TYPES):
+        if isinstance(current, plain):
             continue
         if isinstance(current, _CONTAINERS):
             # shared structure ([a] * 1000) is checked once per distinct container
@@ -262,9 +262,17 @@ def _plain_data(value: Any, *, callables: bool) -> bool:
             stack.extend(current.values())
         elif isinstance(current, _CONTAINERS):
             stack.extend(current)  # type: ignore[arg-type]
-        elif not (callables and (_is_code_lambda(current) or id(current) in _trusted)):
-            return False
-    return True
+        else:
+            yield current
+
+
+def _plain_data(value: Any, *, callables: bool) -> bool:
+    """Plain values and containers of them (and, with ``callables``, the code's own lambdas
+    and the evaluator's trusted builtins) only: no expression, no other callable."""
+    return all(
+        callables and (_is_code_lambda(leaf) or id(leaf) in _trusted)
+        for leaf in _leaves(value, _PLAIN_TYPES)
+    )
 
 
 def _callable_argument_allowed(value: Any) -> bool:
@@ -374,26 +382,9 @@ def _checked_resolvers() -> dict[str, type]:
 
 def _refused_type(value: Any) -> str | None:
     """None when ``value`` may be held; else the name of the offending type."""
-    stack, seen, visited = [value], 0, set()
-    while stack:
-        current = stack.pop()
-        seen += 1
-        if seen > _MAX_CHECKED_ITEMS:
-            raise MemoryError("the value is too large; the evaluator bounds values")
-        if isinstance(current, (*_PLAIN_TYPES, *ibis_value_classes())):
-            continue
-        if isinstance(current, _CONTAINERS):
-            # shared structure ([a] * 1000) is checked once per distinct container
-            if id(current) in visited:
-                continue
-            visited.add(id(current))
-        if isinstance(current, dict):
-            stack.extend(current.keys())
-            stack.extend(current.values())
-        elif isinstance(current, _CONTAINERS):
-            stack.extend(current)  # type: ignore[arg-type]
-        elif not _callable_allowed(current):
-            cls = type(current)
+    for leaf in _leaves(value, (*_PLAIN_TYPES, *ibis_value_classes())):
+        if not _callable_allowed(leaf):
+            cls = type(leaf)
             return f"{cls.__module__}.{cls.__qualname__}"
     return None
 
