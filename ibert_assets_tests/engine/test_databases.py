@@ -6,6 +6,7 @@ import pytest
 from ibert_inference.errors import SchemaError
 from ibert_inference.verify.boundary_values import Pattern
 from ibert_inference.verify.databases import (
+    GeneratedDatabase,
     QueryLiterals,
     larger_databases,
     query_literals,
@@ -266,3 +267,21 @@ def test_columns_set_apart_stay_within_their_type():
     found = query_literals("SELECT * FROM t WHERE a * 0.0001 > b AND i + 1000000 > j")
     for db in random_databases(schema, seed=1, literals=found)[:3]:
         assert rows(db, "SELECT count(*) FROM t")[0][0] > 0
+
+
+def test_a_table_that_failed_to_load_is_loaded_again_not_forgotten():
+    # databases are cached per schema: a load that failed once (a transient error) must not
+    # leave the cached database without the table for every later pair of that schema
+    attempts = []
+
+    def flaky(cursor, name):
+        attempts.append(name)
+        if len(attempts) == 1:
+            raise duckdb.InvalidInputException("a load that fails once")
+        cursor.execute(f"CREATE TEMP TABLE {name} AS SELECT 1 AS a")
+
+    database = GeneratedDatabase(name="flaky", cursor=duckdb.connect(), unregistered={"t": flaky})
+    with pytest.raises(duckdb.InvalidInputException):
+        database.execute("SELECT a FROM t")
+    assert database.execute("SELECT a FROM t").fetchall() == [(1,)]
+    assert attempts == ["t", "t"]

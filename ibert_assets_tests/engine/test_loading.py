@@ -63,3 +63,17 @@ def test_maps_and_odd_names_load_too() -> None:
     con = duckdb.connect()
     load_table(con, 'odd "table"', dtypes, [{'we"ird col': {1: "a"}, "x": 2}])
     assert con.execute('SELECT "we""ird col"[1], x FROM "odd ""table"""').fetchall() == [("a", 2)]
+
+
+def test_a_first_row_of_nulls_does_not_type_the_columns() -> None:
+    # the mostly-NULL database often starts with a row of NULLs; as one list of row structs,
+    # DuckDB typed the rows by it and the next value failed to cast
+    dtypes = {"key": parse_dtype("int64"), "value": parse_dtype("int64")}
+    records = [{"key": None, "value": None}, {"key": 7, "value": None}, {"key": 42, "value": 3}]
+    con = duckdb.connect()
+    load_through_parameters(con, "t", dtypes, records)
+    assert con.execute("SELECT key, value, typeof(key) FROM t").fetchall() == [
+        (None, None, "BIGINT"),
+        (7, None, "BIGINT"),
+        (42, 3, "BIGINT"),
+    ]

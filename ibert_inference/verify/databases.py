@@ -86,7 +86,10 @@ class GeneratedDatabase:
     def _register(self, wanted: Callable[[str], bool]) -> None:
         with self._lock:
             for name in [name for name in self.unregistered if wanted(name)]:
-                self.unregistered.pop(name)(self.cursor, name)
+                # forgotten only once loaded: a load that fails fails again for the next query
+                # of this cached database, never leaves it without the table
+                self.unregistered[name](self.cursor, name)
+                del self.unregistered[name]
 
 
 def random_databases(

@@ -3,9 +3,9 @@
 The rows of a generated table are Python values (ints, Decimals, dates, lists, dicts). Arrow
 carries them to DuckDB fastest (~2 ms of CPU a table), but ``pyarrow.array`` imports pandas on
 its first call (~0.4 s), more than the rest of a one-off verification (``ibert to-sql``)
-together. So a process loads its first tables as one query parameter: DuckDB converts the list
-of row dicts itself, and a cast to a list of structs gives every column its declared type
-(~4 ms a table, neither NumPy, pyarrow nor pandas imported). Once it has loaded enough tables
+together. So a process loads its first tables as query parameters, a list per column: DuckDB
+converts the lists itself, and a cast gives every column its declared type (~4 ms a table,
+neither NumPy, pyarrow nor pandas imported). Once it has loaded enough tables
 that pandas would have paid for itself, or when pandas is already imported, it uses Arrow. Both
 give the same table, types included. Map columns always take Arrow: DuckDB reads a Python dict
 with int keys as a MAP of strings.
@@ -48,19 +48,23 @@ def load_table(
 def load_through_parameters(
     cursor: Any, name: str, dtypes: Mapping[str, Any], records: list[dict[str, Any]]
 ) -> None:
-    """:func:`load_table` without pyarrow: the rows are one parameter, a list of structs."""
+    """:func:`load_table` without pyarrow: each column is one parameter, a list cast to its type.
+
+    Column by column, not as one list of row structs: DuckDB types a list of dicts by its first
+    dict, and a first row of NULLs (the mostly-NULL database) made every later value fail to
+    cast (``VARCHAR -> "NULL"``).
+    """
     from ibis.backends.sql.datatypes import DuckDBType
 
-    fields = ", ".join(
-        f"{_quoted(column)} {_duckdb_type(dtype, DuckDBType)}" for column, dtype in dtypes.items()
+    columns = ", ".join(
+        f"unnest(CAST($c{i} AS {_duckdb_type(dtype, DuckDBType)}[])) AS {_quoted(column)}"
+        for i, (column, dtype) in enumerate(dtypes.items())
     )
-    columns = ", ".join(f"generated.{_quoted(column)}" for column in dtypes)
-    rows = [{column: _value(r[column], dtype) for column, dtype in dtypes.items()} for r in records]
-    cursor.execute(
-        f"CREATE TEMP TABLE {_quoted(name)} AS SELECT {columns} "
-        f"FROM (SELECT unnest(CAST($rows AS STRUCT({fields})[])) AS generated)",
-        {"rows": rows},
-    )
+    values = {
+        f"c{i}": [_value(r[column], dtype) for r in records]
+        for i, (column, dtype) in enumerate(dtypes.items())
+    }
+    cursor.execute(f"CREATE TEMP TABLE {_quoted(name)} AS SELECT {columns}", values)
 
 
 @lru_cache(maxsize=256)
