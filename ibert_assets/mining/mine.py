@@ -8,13 +8,15 @@ counted by reason.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ibert_assets.mining.declared import DeclaredSchemas, declared_schemas, refine_schema
 from ibert_assets.mining.docs import DocExample, doc_examples_from_file
 from ibert_assets.mining.extract import Snippet, snippets_from_file
 from ibert_assets.mining.files import SourceFile, read_source_files
@@ -33,6 +35,10 @@ from ibert_inference.dataset.record import (
 from ibert_inference.errors import IbertError
 from ibert_inference.sandbox import isolated
 from ibert_inference.schema.infer_sql import SchemaInferenceError, infer_schema
+
+if TYPE_CHECKING:
+    from ibert_inference.translate import Translation
+    from ibert_inference.verify.pair import Verdict
 
 QUERY_TYPES = ("Select", "Union", "Intersect", "Except", "Subquery")
 
@@ -74,8 +80,19 @@ def mine_code(
     are kept as they are, so a re-mining neither repeats their work nor loses their reasons.
     """
     outcome, sources = _begin(snapshot, previous, previous_rejects)
+
+    @functools.cache
+    def declared() -> DeclaredSchemas:
+        # the whole snapshot's (a changed SQL file may use a table an unchanged test module
+        # declares); read once, and only if some SQL is mined
+        found = declared_schemas(
+            read_source_files(snapshot.path, snapshot_files(snapshot), Counter())
+        )
+        outcome.counts["declared_tables"] = len(found.declarations)
+        return found
+
     with _quiet_foreign_code():
-        _mine_snippets(outcome, sources, snapshot, seed)
+        _mine_snippets(outcome, sources, snapshot, seed, declared)
     return outcome
 
 
@@ -102,13 +119,16 @@ def _mine_snippets(
     sources: Iterator[SourceFile],
     snapshot: Snapshot,
     seed: int,
+    declared: Callable[[], DeclaredSchemas],
 ) -> None:
     for source in sources:
         for snippet in snippets_from_file(source, outcome.skipped):
             outcome.counts[f"snippets_{snippet.kind}"] += 1
-            convert = _sql_pair if snippet.kind == "sql" else _ibis_pair
             try:
-                record = convert(snippet, snapshot, seed)
+                if snippet.kind == "sql":
+                    record = _sql_pair(snippet, snapshot, seed, declared(), outcome.counts)
+                else:
+                    record = _ibis_pair(snippet, snapshot, seed)
             except _Rejected as rejected:
                 outcome.rejects.append(_reject(snippet, snapshot, rejected.status, str(rejected)))
                 outcome.counts[f"rejected_{rejected.status}"] += 1
@@ -180,11 +200,15 @@ class _Rejected(Exception):
         self.status = status
 
 
-def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> Record:
+def _sql_pair(
+    snippet: Snippet,
+    snapshot: Snapshot,
+    seed: int,
+    declared: DeclaredSchemas,
+    counts: Counter[str],
+) -> Record:
     import sqlglot
     from sqlglot.errors import SqlglotError
-
-    from ibert_inference import sql_to_ibis, verify_pair
 
     try:
         statements = [s for s in sqlglot.parse(snippet.text, read=snippet.dialect) if s is not None]
@@ -203,16 +227,21 @@ def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> Record:
         )
     try:
         sql = statements[0].sql(dialect="duckdb", pretty=True)
-        schema = infer_schema(statements[0], dialect=snippet.dialect)
+        inferred = infer_schema(statements[0], dialect=snippet.dialect)
     except (SchemaInferenceError, SqlglotError, ValueError) as exc:
         raise _Rejected("schema_inference", str(exc)) from None
-    try:
-        translation = sql_to_ibis(sql, schema, dialect="duckdb")
-    except IbertError as exc:
-        raise _Rejected("untranslatable", str(exc)[:300]) from None
-    verdict = verify_pair(sql, translation.code, schema, seed=seed)
-    if not verdict.ok:
-        raise _Rejected(verdict.status, verdict.reason or verdict.status)
+    # the repository's own declaration of a table beats types guessed from one query; where
+    # the declaration turns out to be another table of that name, the guess is tried
+    declared_schema, replaced = refine_schema(inferred, declared, snippet.path)
+    if replaced:
+        try:
+            schema, translation, verdict = _translated(sql, declared_schema, seed)
+            counts["tables_from_declarations"] += len(replaced)
+        except _Rejected:
+            counts["declarations_not_fitting"] += 1
+            replaced = []
+    if not replaced:
+        schema, translation, verdict = _translated(sql, inferred, seed)
     return _record(
         task="sql_to_ibis",
         input={"sql": sql, "dialect": "duckdb", "original_sql": snippet.text,
@@ -224,6 +253,22 @@ def _sql_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> Record:
         verification={"method": "differential_execution", "status": verdict.status,
                       "databases": verdict.databases, "seed": seed},
     )  # fmt: skip
+
+
+def _translated(
+    sql: str, schema: dict[str, dict[str, str]], seed: int
+) -> tuple[dict[str, dict[str, str]], Translation, Verdict]:
+    """The schema, the translation of ``sql`` over it and its verdict, when it verified."""
+    from ibert_inference import sql_to_ibis, verify_pair
+
+    try:
+        translation = sql_to_ibis(sql, schema, dialect="duckdb")
+    except IbertError as exc:
+        raise _Rejected("untranslatable", str(exc)[:300]) from None
+    verdict = verify_pair(sql, translation.code, schema, seed=seed)
+    if not verdict.ok:
+        raise _Rejected(verdict.status, verdict.reason or verdict.status)
+    return schema, translation, verdict
 
 
 def _ibis_pair(snippet: Snippet, snapshot: Snapshot, seed: int) -> Record:

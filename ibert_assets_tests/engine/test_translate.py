@@ -15,7 +15,12 @@ import ibis
 import pytest
 import sqlglot
 
-from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
+from ibert_inference.errors import (
+    SchemaError,
+    SQLParseError,
+    UnknownNameError,
+    UnsupportedSQLError,
+)
 from ibert_inference.translate import Translation, sql_to_ibis
 
 SCHEMA = {
@@ -868,3 +873,9 @@ def test_columns_named_like_table_methods_are_columns(con, sql: str) -> None:
     translation = assert_same_rows(con, sql)
     verdict = verify_pair(sql, translation.code, SCHEMA)
     assert verdict.status == "verified", f"{verdict.reason}\n{translation.code}"
+
+
+def test_a_schema_type_duckdb_lacks_is_a_schema_error_not_an_internal_one() -> None:
+    # Ibis asserted inside its type mapping (geography), reaching the user as AssertionError
+    with pytest.raises(SchemaError, match=r"t\.area has dtype 'geography'.*DuckDB has no type"):
+        sql_to_ibis("SELECT id FROM t", {"t": {"id": "int64", "area": "geography"}})

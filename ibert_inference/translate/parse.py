@@ -19,7 +19,12 @@ from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from ibert_inference.errors import SQLParseError, UnknownNameError, UnsupportedSQLError
+from ibert_inference.errors import (
+    SchemaError,
+    SQLParseError,
+    UnknownNameError,
+    UnsupportedSQLError,
+)
 from ibert_inference.sandbox.bounds import check_sql_text, check_sql_tree
 from ibert_inference.schema.table_names import unqualified_tables
 from ibert_inference.schema.tables import Schema
@@ -93,8 +98,17 @@ def _sqlglot_schema(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...])
 
     from ibert_inference.schema.tables import parse_dtype
 
+    def duckdb_type(table: str, column: str, dtype: str) -> str:
+        try:
+            return DuckDBType.from_ibis(parse_dtype(dtype)).sql("duckdb")
+        except Exception:  # ibis asserts, or raises its own types, for what DuckDB lacks
+            raise SchemaError(
+                f"schema: {table}.{column} has dtype {dtype!r}, which DuckDB has no type for (the "
+                "translator reads the schema as DuckDB would): give the column a type DuckDB has"
+            ) from None
+
     return {
-        table: {col: DuckDBType.from_ibis(parse_dtype(dtype)).sql("duckdb") for col, dtype in cols}
+        table: {col: duckdb_type(table, col, dtype) for col, dtype in cols}
         for table, cols in frozen
     }
 
