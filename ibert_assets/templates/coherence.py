@@ -9,6 +9,8 @@ keeps a renamed pair, and the ``coherent_records`` check applies to every stored
 * :func:`negative_comparisons`: comparisons of a column that cannot be negative (a year, a
   count, a price) with a negative number.
 * :func:`awkward_wording`: phrasings no person writes ("at least or above").
+* :func:`placeholder_values`: values nobody asks for, the random databases' filler words
+  (``priority IN ('alpha', 'beta')``) or their ``<column>_<n>`` strings (``tier = 'tier_2'``).
 * :func:`record_problems`: all of these for one stored record.
 
 >>> negative_comparisons("SELECT id FROM cars WHERE seats > -5 AND model_year >= 2000")
@@ -16,6 +18,8 @@ keeps a renamed pair, and the ``coherent_records`` check applies to every stored
 >>> schema_domain({"stores": {"id": "int64", "city": "string"}})
 'retail'
 >>> schema_domain({"stores": {"id": "int64", "city": "string"}, "patients": {"id": "int64"}})
+>>> placeholder_values("SELECT id FROM t WHERE tier IN ('gold', 'omega', 'tier_2')", {"tier"})
+['omega', 'tier_2']
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ibert_assets.templates.vocabulary import (
     vocabulary_words,
 )
 from ibert_inference.dataset.record import Record, SqlToIbisInput
+from ibert_inference.verify.table_rows import WORDS
 
 # a column name that announces a value that cannot be negative, whatever the schema's dtype
 _NON_NEGATIVE = re.compile(
@@ -45,6 +50,8 @@ _NON_NEGATIVE = re.compile(
     r"|released|founded|nights|rooms|floors|pallets|docks|covers|trophies|caps)($|_)"
     r"|_(s|ms|mm|kmh|kwh|m2|pct|kg|km|cm|mw|mwh|ml)$"
 )
+# the words random databases fill string columns with: a question about them means nothing
+_FILLER = frozenset(word.strip().lower() for word in WORDS if word.strip())
 _AWKWARD = re.compile(r"\b(at least or above|at most or below|at least or more|more than or)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -157,6 +164,26 @@ def awkward_wording(description: str) -> list[str]:
     return [m.group(0) for m in _AWKWARD.finditer(description)]
 
 
+def placeholder_values(sql: str, columns: Iterable[str], dialect: str = "duckdb") -> list[str]:
+    """The SQL's string literals that are filler of the random databases: one of their words,
+    or ``<column>_<n>`` for one of ``columns``."""
+    tree = _parse(sql, dialect)
+    if tree is None:
+        return []
+    generated = re.compile(
+        "(" + "|".join(re.escape(c.lower()) for c in columns) + r")_\d+" if columns else "(?!)"
+    )
+    return [
+        literal.this
+        for literal in tree.find_all(exp.Literal)
+        if literal.is_string
+        and (
+            literal.this.strip().lower() in _FILLER
+            or generated.fullmatch(literal.this.lower()) is not None
+        )
+    ]
+
+
 def _never_negative(node: exp.Expr | None) -> bool:
     if isinstance(node, exp.Column):
         return cannot_be_negative(node.name)
@@ -192,7 +219,8 @@ def record_problems(
     domain's vocabulary and its question must use only the schema's nouns, its literals and
     general words; any other pair's tables must be its template's (``template_tables``, None
     when the template is unknown). No pair compares a never-negative column with a negative
-    number or words a comparison as no person would, and a question names the schema."""
+    number, words a comparison as no person would or asks for a placeholder value, and a
+    question names the schema."""
     schema = record.table_schemas
     given = record.input
     sql = given.sql if isinstance(given, SqlToIbisInput) else ""
@@ -220,6 +248,10 @@ def record_problems(
         problems.append("the question names no table or column of the schema")
     negative = negative_comparisons(sql, dialect)
     problems += [f"compares with a negative number: {c}" for c in negative]
+    columns = {column for table in schema.values() for column in table}
+    placeholders = placeholder_values(sql, columns, dialect)
+    if placeholders:
+        problems.append(f"asks for placeholder values: {', '.join(placeholders[:5])}")
     problems += [f"question says {w!r}" for w in awkward_wording(description)]
     return problems
 

@@ -13,6 +13,7 @@ from ibert_assets.templates.coherence import (
     foreign_words,
     literal_words,
     negative_comparisons,
+    placeholder_values,
     record_problems,
     schema_domain,
     schema_words,
@@ -210,6 +211,34 @@ def test_no_question_says_at_least_or_above():
         description="Venues with capacity at least or above 50",
     )
     assert not coherence_check([worded], TEMPLATES).passed
+
+
+def test_a_placeholder_value_fails_the_check():
+    assert placeholder_values("SELECT id FROM t WHERE p IN ('low', 'Alpha', ' x  y ')", {"p"}) == [
+        "Alpha",
+        " x  y ",
+    ]
+    assert placeholder_values("SELECT id FROM t WHERE p = 'p_3' OR q = 'gate_2'", {"p"}) == ["p_3"]
+    assert placeholder_values("SELECT id FROM t WHERE p = '' OR p = 'beta blocker'", {"p"}) == []
+    asking = make_record(
+        "sql_to_ibis",
+        {"sql": "SELECT id FROM tickets WHERE priority IN ('alpha', 'beta')"},
+        {"ibis": "result = tickets.filter(_.priority.isin(['alpha', 'beta'])).select('id')"},
+        tables={"tickets": {"id": "int64", "priority": "string"}},
+        template="support_tickets",
+        description="Tickets with priority alpha or beta",
+    )
+    outcome = coherence_check([asking], TEMPLATES)
+    assert (
+        not outcome.passed and "placeholder values: alpha, beta" in outcome.metadata["examples"][0]
+    )
+
+
+def test_no_template_asks_for_a_placeholder_value():
+    for path in sorted(TEMPLATES.glob("*.yaml")):
+        for example in expand_template(load_template(path)):
+            columns = {c for table in example.schema.values() for c in table}
+            assert placeholder_values(example.sql, columns) == [], (path.name, example.sql)
 
 
 def test_a_changed_year_stays_a_year():
