@@ -8,6 +8,8 @@ keeps a renamed pair, and the ``coherent_records`` check applies to every stored
   column now called ``stock_level`` has one).
 * :func:`negative_comparisons`: comparisons of a column that cannot be negative (a year, a
   count, a price) with a negative number.
+* :func:`vacuous_bounds`: ``>= 0`` of such a column, a filter that keeps every row ("cars with at
+  least 0 seats").
 * :func:`awkward_wording`: phrasings no person writes ("at least or above").
 * :func:`placeholder_values`: values nobody asks for, the random databases' filler words
   (``priority IN ('alpha', 'beta')``) or their ``<column>_<n>`` strings (``tier = 'tier_2'``).
@@ -159,6 +161,29 @@ def negative_comparisons(sql: str, dialect: str = "duckdb") -> list[str]:
     return found
 
 
+def vacuous_bounds(sql: str, dialect: str = "duckdb") -> list[str]:
+    """Each ``>= 0`` (or ``0 <=``) of a never-negative column or a COUNT, as SQL text: true of every
+    row, so the question asks for nothing.
+
+    >>> vacuous_bounds("SELECT id FROM cars WHERE seats >= 0 AND price >= 10")
+    ['seats >= 0']
+    """
+    tree = _parse(sql, dialect)
+    if tree is None:
+        return []
+    found = []
+    for node in tree.find_all(exp.GTE, exp.LTE):
+        subject, bound = (
+            (node.this, node.expression)
+            if isinstance(node, exp.GTE)
+            else (node.expression, node.this)
+        )
+        zero = isinstance(bound, exp.Literal) and not bound.is_string and _number(bound.this) == 0
+        if zero and _never_negative(subject):
+            found.append(node.sql(dialect="duckdb"))
+    return found
+
+
 def awkward_wording(description: str) -> list[str]:
     """Phrasings no person writes, found in ``description``."""
     return [m.group(0) for m in _AWKWARD.finditer(description)]
@@ -248,6 +273,7 @@ def record_problems(
         problems.append("the question names no table or column of the schema")
     negative = negative_comparisons(sql, dialect)
     problems += [f"compares with a negative number: {c}" for c in negative]
+    problems += [f"filters nothing out: {c}" for c in vacuous_bounds(sql, dialect)]
     columns = {column for table in schema.values() for column in table}
     placeholders = placeholder_values(sql, columns, dialect)
     if placeholders:

@@ -17,6 +17,7 @@ from ibert_assets.templates.coherence import (
     record_problems,
     schema_domain,
     schema_words,
+    vacuous_bounds,
 )
 from ibert_assets.templates.loader import expand_template, load_template
 from ibert_assets.templates.vocabulary import DOMAINS, POOLS, entity_columns, entity_keys
@@ -234,11 +235,33 @@ def test_a_placeholder_value_fails_the_check():
     )
 
 
-def test_no_template_asks_for_a_placeholder_value():
+def test_a_bound_every_row_passes_fails_the_check():
+    assert vacuous_bounds("SELECT id FROM cars WHERE seats >= 0 OR 0 <= capacity") == [
+        "seats >= 0",
+        "0 <= capacity",
+    ]
+    assert vacuous_bounds("SELECT id FROM t WHERE temp_min >= 0 AND seats >= 1") == []
+    assert vacuous_bounds("SELECT a FROM t GROUP BY a HAVING COUNT(*) >= 0")
+    cars = make_record(
+        "sql_to_ibis",
+        {"sql": "SELECT id FROM cars WHERE seats >= 0"},
+        {"ibis": "result = cars.filter(_.seats >= 0).select('id')"},
+        tables={"cars": {"id": "int64", "seats": "int32"}},
+        template="car_rentals",
+        description="Cars with at least 0 seats",
+    )
+    outcome = coherence_check([cars], TEMPLATES)
+    assert (
+        not outcome.passed and "filters nothing out: seats >= 0" in outcome.metadata["examples"][0]
+    )
+
+
+def test_no_template_asks_for_a_placeholder_value_or_filters_nothing():
     for path in sorted(TEMPLATES.glob("*.yaml")):
         for example in expand_template(load_template(path)):
             columns = {c for table in example.schema.values() for c in table}
             assert placeholder_values(example.sql, columns) == [], (path.name, example.sql)
+            assert vacuous_bounds(example.sql) == [], (path.name, example.sql)
 
 
 def test_a_changed_year_stays_a_year():
