@@ -185,8 +185,15 @@ def measure(step: str, records: list[Record], run: Callable[[Record], Outcome]) 
 
 
 def held_out_table(
-    data_dir: Path, n: int, n_sql: int, budget: float, model_name: str | None, cache: Path | None
+    data_dir: Path,
+    n: int,
+    n_sql: int,
+    budget: float,
+    model_name: str | None,
+    cache: Path | None,
+    only: list[str] | None = None,
 ) -> None:
+    """The tables; ``only``: the rows whose step starts with one of these labels."""
     from ibert_inference.tasks.code_completion import CompletionSteps
 
     with tempfile.TemporaryDirectory() as folder:
@@ -202,13 +209,18 @@ def held_out_table(
             "|---|---|---|---|---|---|"
         )
         print(f"\ncode_completion, held-out templates\n{header}")
+        model_only = CompletionSteps(retrieval=False)
         steps = [
-            ("plain model", CompletionSteps(demonstrations=False, constrained=False), 1),
-            ("+ demonstrations", CompletionSteps(demonstrations=True, constrained=False), 1),
-            ("+ constrained decoding", CompletionSteps(), 1),
-            ("+ ranking (4 candidates)", CompletionSteps(), 4),
+            ("plain model", CompletionSteps(False, False, False), 1),
+            ("+ demonstrations", CompletionSteps(True, False, False), 1),
+            ("+ constrained decoding", model_only, 1),
+            ("+ ranking (4 candidates)", model_only, 4),
+            ("retrieval alone (adapted verified examples, no model)", CompletionSteps(), 0),
+            ("+ retrieval (adapted examples and 4 model candidates, ranked)", CompletionSteps(), 4),
         ]
         for label, steps_, candidates in steps:
+            if only and not any(label.startswith(prefix) for prefix in only):
+                continue
             measure(label, completions,
                     lambda r: completion_outcome(r, model, steps_, candidates, budget))  # noqa: B023  # fmt: skip
         print(
@@ -221,5 +233,7 @@ def held_out_table(
             ("+ ranking (4 candidates)", True, True, 4),
         ]
         for label, shown, constrained, candidates in sql_steps:
+            if not pairs or (only and not any(label.startswith(prefix) for prefix in only)):
+                continue
             measure(label, pairs,
                     lambda r: sql_outcome(r, model, shown, constrained, candidates, budget))  # noqa: B023  # fmt: skip

@@ -35,6 +35,7 @@ from ibert_inference.model.choice import (
 from ibert_inference.settings import hub_cache, hub_offline
 
 if TYPE_CHECKING:
+    from ibert_inference.dataset.record import Record
     from ibert_inference.model.prompts import Demonstration
     from ibert_inference.settings import InferenceSettings
 
@@ -87,6 +88,10 @@ class LanguageModel(Protocol):
 
     def demonstrations(self, task: str, given: dict[str, Any]) -> list[Demonstration]:
         """Verified examples of ``task`` near the request ``given``, for its prompt."""
+        ...
+
+    def nearest_examples(self, task: str, given: dict[str, Any], k: int) -> list[Record]:
+        """The ``k`` verified training records of ``task`` nearest to ``given`` (retrieval)."""
         ...
 
     def generate(
@@ -204,6 +209,17 @@ class Model:
         return nearest_demonstrations(
             task, given, k=count, examples=examples, cache=self.cache, store=self.store
         )
+
+    def nearest_examples(self, task: str, given: dict[str, Any], k: int) -> list[Record]:
+        """The ``k`` verified records of ``task`` in :meth:`examples_file` nearest to ``given``
+        by structure, whatever ``few_shot`` says (retrieval, not the prompt's demonstrations)."""
+        examples = self.examples_file()
+        if k <= 0 or examples is None:
+            return []
+        from ibert_inference.model.demonstrations import example_index
+
+        index = example_index(task, examples, self.cache)
+        return index.nearest(given, k=k) if index is not None else []
 
     @property
     def description(self) -> str:

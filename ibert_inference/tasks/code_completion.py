@@ -21,7 +21,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ibert_inference.dataset.record import CodeCompletionInput, CodeCompletionTarget
 from ibert_inference.errors import IbertError, ModelNotConfiguredError
+from ibert_inference.model.adapted_completions import (
+    AdaptedCompletion,
+    ExampleCompletion,
+    adapted_completions,
+)
 from ibert_inference.model.prompts import completion_prompt, extract_code
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
@@ -41,10 +47,12 @@ class CompletionSteps:
     """What helps the model, each step separately switchable (a benchmark measures each):
     verified examples as demonstrations, and decoding that continues the prefix and keeps it
     parseable. Without ``constrained`` the model answers as a chat model does (its reply's code,
-    a repeated prefix removed)."""
+    a repeated prefix removed). ``retrieval``: completions of the nearest verified training
+    examples, adapted to the request's schema, are candidates too (checked first)."""
 
     demonstrations: bool = True
     constrained: bool = True
+    retrieval: bool = True
 
 
 @dataclass
@@ -59,6 +67,7 @@ class Candidate:
     names: float = 0.0  # share of the instruction's names the code uses
     problem: str = ""
     details: dict[str, Any] | None = None
+    adapted_from: dict[str, Any] | None = None  # the verified example it was adapted from
 
     def rank(self) -> tuple[bool, bool, bool, float, int]:
         return (self.runs, self.evaluates, self.parses, self.names, -self.order)
@@ -102,11 +111,17 @@ def complete_code(
     conversation = completion_prompt(prefix, schema, demonstrations, instruction)
     names = instruction_names(instruction, schema)
     checked: list[Candidate] = []
-    rounds = [(1, 0.0)]
+    if steps.retrieval and schema:
+        for adapted in _adapted(model, prefix, schema, instruction):
+            candidate = Candidate(adapted.completion, len(checked))
+            candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
+            checked.append(_check(prefix, candidate, schema, names))
+    rounds = [(1, 0.0)] if candidates > 0 else []  # 0: retrieved candidates only
     if candidates > 1:
         rounds.append((candidates - 1, SAMPLING_TEMPERATURE))
     for count, temperature in rounds:
-        if time.monotonic() >= deadline or (checked and _good_enough(checked[0], schema)):
+        best = max(checked, key=Candidate.rank, default=None)
+        if time.monotonic() >= deadline or (best and _good_enough(best, schema)):
             break
         proposed = _propose(
             model, conversation, prefix, count, temperature, tokens, deadline, steps.constrained
@@ -161,9 +176,37 @@ def _propose(
     )
 
 
-def _good_enough(greedy: Candidate, schema: Schema | None) -> bool:
-    """No sampled candidate could rank above this one."""
-    return (greedy.runs or (schema is None and greedy.parses)) and greedy.names >= 1.0
+def _good_enough(best: Candidate, schema: Schema | None) -> bool:
+    """No later candidate could rank above this one."""
+    return (best.runs or (schema is None and best.parses)) and best.names >= 1.0
+
+
+RETRIEVED_EXAMPLES = 12
+"""Verified examples nearest to the prefix that retrieval adapts (the distinct results are
+checked, at most :data:`ADAPTED_CANDIDATES`)."""
+ADAPTED_CANDIDATES = 6
+
+
+def _adapted(
+    model: LanguageModel, prefix: str, schema: Schema, instruction: str | None
+) -> list[AdaptedCompletion]:
+    """Completions of the nearest verified examples, written for this schema."""
+    records = model.nearest_examples("code_completion", {"prefix": prefix}, RETRIEVED_EXAMPLES)
+    examples = [
+        ExampleCompletion(
+            prefix=record.input_as(CodeCompletionInput).prefix,
+            completion=record.target_as(CodeCompletionTarget).completion,
+            schema=record.table_schemas,
+            instruction=record.input_as(CodeCompletionInput).instruction or "",
+            example_id=record.id,
+            template=record.meta.template,
+        )
+        for record in records
+        if isinstance(record.input, CodeCompletionInput)
+    ]
+    return adapted_completions(
+        prefix, schema, instruction or "", examples, limit=ADAPTED_CANDIDATES
+    )
 
 
 def _load(model: LanguageModel) -> float:
@@ -247,6 +290,17 @@ def _finish(
         checks = {"parses": True}
         if schema is not None:
             checks.update(evaluates=True, runs=True)
+        if best.adapted_from is not None:
+            example = best.adapted_from
+            details["adapted_from"] = example
+            details["note"] = (
+                f"retrieved, not written by the model: the completion of the verified training "
+                f"example {example['id']} (template {example['template']}), its names mapped "
+                "onto this schema"
+            )
+            return TaskResult(
+                "code_completion", best.completion, None, "retrieval", details, checks
+            )
         return TaskResult("code_completion", best.completion, None, "model", details, checks)
     if best is not None:  # how far the best candidate got, for a measurement
         details["best"] = {
