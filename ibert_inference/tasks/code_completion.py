@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ TIME_BUDGET_S = 30.0
 MAX_COMPLETION_TOKENS = 64
 """New tokens per candidate by default: a completion is the rest of one expression."""
 SAMPLING_TEMPERATURE = 0.8
+_LITERAL = re.compile(r"""'([^'\n]+)'|"([^"\n]+)"|(?<![\w.])(\d+(?:\.\d+)?)""")
+_ALIAS = re.compile(r"(\w+)\s*=(?!=)")
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,13 @@ class Candidate:
     evaluates: bool = False
     runs: bool = False
     names: float = 0.0  # share of the instruction's names the code uses
+    grounded: float = 1.0  # share of the completion's values the instruction or prefix gives
     problem: str = ""
     details: dict[str, Any] | None = None
     adapted_from: dict[str, Any] | None = None  # the verified example it was adapted from
 
-    def rank(self) -> tuple[bool, bool, bool, float, int]:
-        return (self.runs, self.evaluates, self.parses, self.names, -self.order)
+    def rank(self) -> tuple[bool, bool, bool, float, float, int]:
+        return (self.runs, self.evaluates, self.parses, self.names, self.grounded, -self.order)
 
 
 def complete_code(
@@ -115,7 +119,7 @@ def complete_code(
         for adapted in _adapted(model, prefix, schema, instruction):
             candidate = Candidate(adapted.completion, len(checked))
             candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
-            checked.append(_check(prefix, candidate, schema, names))
+            checked.append(_check(prefix, candidate, schema, names, instruction))
     rounds = [(1, 0.0)] if candidates > 0 else []  # 0: retrieved candidates only
     if candidates > 1:
         rounds.append((candidates - 1, SAMPLING_TEMPERATURE))
@@ -128,7 +132,7 @@ def complete_code(
         )
         for completion in proposed:
             candidate = Candidate(_strip_echo(prefix, extract_code(completion)), len(checked))
-            checked.append(_check(prefix, candidate, schema, names))
+            checked.append(_check(prefix, candidate, schema, names, instruction))
     return _finish(prefix, checked, schema, started, time_budget_s, load_s)
 
 
@@ -178,7 +182,33 @@ def _propose(
 
 def _good_enough(best: Candidate, schema: Schema | None) -> bool:
     """No later candidate could rank above this one."""
-    return (best.runs or (schema is None and best.parses)) and best.names >= 1.0
+    return (
+        (best.runs or (schema is None and best.parses))
+        and best.names >= 1.0
+        and best.grounded >= 1.0
+    )
+
+
+def grounded_share(completion: str, given: str, names: Iterable[str] = ()) -> float:
+    """The share of the completion's literal values (strings other than ``names`` and the code's
+    own aliases, numbers other than 0 and 1) that the instruction or the prefix, ``given``,
+    mentions: a value from nowhere (a filter on 'Brazil' nobody asked for) is a guess.
+
+    >>> grounded_share(".filter(_.country == 'Brazil').limit(5)", "the top 5 countries")
+    0.5
+    >>> grounded_share(".group_by('country').agg(n=_.count())", "", ["country"])
+    1.0
+    """
+    known = set(names) | set(_ALIAS.findall(completion))
+    values = [
+        single or double or number
+        for single, double, number in _LITERAL.findall(completion)
+        if (single or double or number) not in known and number not in ("0", "1")
+    ]
+    if not values:
+        return 1.0
+    text = given.lower()
+    return sum(value.lower() in text for value in values) / len(values)
 
 
 RETRIEVED_EXAMPLES = 12
@@ -216,7 +246,13 @@ def _load(model: LanguageModel) -> float:
     return time.monotonic() - started
 
 
-def _check(prefix: str, candidate: Candidate, schema: Schema | None, names: list[str]) -> Candidate:
+def _check(
+    prefix: str,
+    candidate: Candidate,
+    schema: Schema | None,
+    names: list[str],
+    instruction: str | None = None,
+) -> Candidate:
     """Parse, then (with a schema) evaluate and run ``prefix`` + the candidate."""
     from ibert_inference.verify.pair import verification_details, verify_runs
 
@@ -238,6 +274,10 @@ def _check(prefix: str, candidate: Candidate, schema: Schema | None, names: list
         candidate.names = len(used) / len(names)
     else:
         candidate.names = 1.0
+    schema_names = [*(schema or {}), *(c for columns in (schema or {}).values() for c in columns)]
+    candidate.grounded = grounded_share(
+        candidate.completion, f"{instruction or ''}\n{prefix}", schema_names
+    )
     if schema is None:
         return candidate
     verdict = verify_runs(code, schema)
