@@ -239,3 +239,11 @@ def test_retrieval_can_be_left_out_and_needs_a_schema():
     left_out = CompletionSteps(retrieval=False)
     assert complete_code(PREFIX, schema=SCHEMA, model=model, steps=left_out).source == "model"
     assert complete_code(PREFIX, model=model).output == ".limit(4)"  # no schema: no mapping
+
+
+def test_a_candidate_with_a_value_nobody_asked_for_ranks_below_one_without():
+    model = ScriptedModel([".filter(_.status == 'Brazil')", ".filter(_.status == 'paid')"])
+    result = complete_code(
+        PREFIX, schema=SCHEMA, model=model, instruction="paid orders by status", candidates=2
+    )
+    assert result.output == ".filter(_.status == 'paid')" and len(model.calls) == 2

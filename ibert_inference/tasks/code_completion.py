@@ -275,9 +275,10 @@ def _check(
     else:
         candidate.names = 1.0
     schema_names = [*(schema or {}), *(c for columns in (schema or {}).values() for c in columns)]
-    candidate.grounded = grounded_share(
-        candidate.completion, f"{instruction or ''}\n{prefix}", schema_names
-    )
+    if instruction:  # without one, no value was asked for and none is a guess
+        candidate.grounded = grounded_share(
+            candidate.completion, f"{instruction}\n{prefix}", schema_names
+        )
     if schema is None:
         return candidate
     verdict = verify_runs(code, schema)
