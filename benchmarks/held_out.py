@@ -192,6 +192,7 @@ def held_out_table(
     model_name: str | None,
     cache: Path | None,
     only: list[str] | None = None,
+    threads: int | None = None,
 ) -> None:
     """The tables; ``only``: the rows whose step starts with one of these labels."""
     from ibert_inference.tasks.code_completion import CompletionSteps
@@ -199,11 +200,16 @@ def held_out_table(
     with tempfile.TemporaryDirectory() as folder:
         completions, pairs = held_out_slice(data_dir, Path(folder))
         completions, pairs = sample(completions, n), sample(pairs, n_sql)
-        model = Model(store=StoreLayout(folder), cache=cache, model_name=model_name, device="cpu")
+        model = Model(
+            store=StoreLayout(folder), cache=cache, model_name=model_name, device="cpu",
+            threads=threads,
+        )  # fmt: skip
         started = time.monotonic()
         model.load()
+        import torch
+
         print(f"model: {model.description}, loaded in {time.monotonic() - started:.1f} s; "
-              f"time budget {budget:g} s per answer")  # fmt: skip
+              f"{torch.get_num_threads()} torch threads; {budget:g} s per answer")  # fmt: skip
         header = (
             "| step | N | parse | evaluate | match the reference | median s |\n"
             "|---|---|---|---|---|---|"

@@ -19,7 +19,7 @@ class ModelDouble:
         self.__dict__.setdefault("asked", []).append((task, given))
         return list(self.shown)
 
-    def nearest_examples(self, task: str, given: dict, k: int) -> list:
+    def nearest_examples(self, task: str, given: dict, k: int, schema=None) -> list:
         """Verified records to adapt (none unless a test gives some as ``examples``)."""
         return list(getattr(self, "examples", ()))[:k]
 

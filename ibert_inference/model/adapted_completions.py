@@ -27,13 +27,13 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ibert_inference.model.demonstrations import instruction_words
 from ibert_inference.schema.tables import Schema
 
 _VARIABLE = "<name>"
 _STRING = "<string>"
 _NUMBER = "<number>"
 _LAYOUT = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT}
-_WORD = re.compile(r"[a-z]+")
 _TYPE_FAMILIES = (
     ("int", "integer"),
     ("float", "decimal", "double"),
@@ -234,13 +234,6 @@ def _replaced(token: Token, mapping: dict[str, str]) -> str | None:
         quote = token.text[0]
         return f"{quote}{mapping[token.value]}{quote}"
     return None
-
-
-def instruction_words(instruction: str, schema: Schema) -> set[str]:
-    """The words of an instruction that say what to compute, without the schema's names."""
-    known = {name.lower() for name in schema}
-    known |= {part for table in schema.values() for c in table for part in c.lower().split("_")}
-    return {word for word in _WORD.findall(instruction.lower()) if word not in known}
 
 
 def adapted_completions(

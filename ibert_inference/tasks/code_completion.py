@@ -221,7 +221,8 @@ def _adapted(
     model: LanguageModel, prefix: str, schema: Schema, instruction: str | None
 ) -> list[AdaptedCompletion]:
     """Completions of the nearest verified examples, written for this schema."""
-    records = model.nearest_examples("code_completion", {"prefix": prefix}, RETRIEVED_EXAMPLES)
+    given = {"prefix": prefix, "instruction": instruction or ""}
+    records = model.nearest_examples("code_completion", given, RETRIEVED_EXAMPLES, schema)
     examples = [
         ExampleCompletion(
             prefix=record.input_as(CodeCompletionInput).prefix,
