@@ -161,6 +161,7 @@ class Model:
         self.settings = ModelSettings(**settings)
         self.store = store or StoreLayout()
         self.cache = cache or Path.home() / ".cache" / "ibert"
+        self.prompt_cache: Any = None  # the last prompt's keys and values (continue_code)
 
     @classmethod
     def from_settings(cls, settings: InferenceSettings, **overrides: Any) -> Model:
@@ -359,8 +360,10 @@ class Model:
         loaded = self.load()
         if deadline is None:
             deadline = budget.deadline()
-        from ibert_inference.model.constrained_decoding import continue_code
+        from ibert_inference.model.constrained_decoding import PromptCache, continue_code
 
+        if self.prompt_cache is None:
+            self.prompt_cache = PromptCache()
         limit = max_new_tokens or self.settings.max_new_tokens
         return continue_code(
             loaded,
@@ -372,6 +375,7 @@ class Model:
             deadline=deadline,
             constrained=constrained,
             extra_criteria=[_progress_criterion(count, limit)],
+            prompt_cache=self.prompt_cache,
         )
 
 
