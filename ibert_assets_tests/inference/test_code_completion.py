@@ -247,3 +247,14 @@ def test_a_candidate_with_a_value_nobody_asked_for_ranks_below_one_without():
         PREFIX, schema=SCHEMA, model=model, instruction="paid orders by status", candidates=2
     )
     assert result.output == ".filter(_.status == 'paid')" and len(model.calls) == 2
+
+
+def test_the_prompt_carries_the_nearest_demonstrations_that_fit_its_budget():
+    from ibert_inference.tasks.code_completion import DEMONSTRATION_BUDGET_CHARS
+
+    long = "x" * (DEMONSTRATION_BUDGET_CHARS // 2)
+    shown = [(f"near {long}", "a"), (f"next {long}", "b"), ("far", "c")]
+    model = ScriptedModel([".limit(3)"], shown=shown)
+    complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
+    turns = [t["content"] for t in model.calls[0][0] if t["role"] == "user"]
+    assert len(turns) == 2 and turns[0].startswith("near")  # the nearest; the next did not fit

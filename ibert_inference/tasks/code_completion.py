@@ -35,6 +35,7 @@ from ibert_inference.tasks.result import TaskResult
 
 if TYPE_CHECKING:
     from ibert_inference.model.language_model import Conversation, LanguageModel
+    from ibert_inference.model.prompts import Demonstration
 
 TIME_BUDGET_S = 30.0
 """Seconds a request may take by default: enough for a small model on a laptop CPU."""
@@ -110,7 +111,9 @@ def complete_code(
     deadline = started + time_budget_s
     tokens = max_new_tokens or MAX_COMPLETION_TOKENS
     demonstrations = (
-        model.demonstrations("code_completion", {"prefix": prefix}) if steps.demonstrations else []
+        within_budget(model.demonstrations("code_completion", {"prefix": prefix}))
+        if steps.demonstrations
+        else []
     )
     conversation = completion_prompt(prefix, schema, demonstrations, instruction)
     names = instruction_names(instruction, schema)
@@ -134,6 +137,34 @@ def complete_code(
             candidate = Candidate(_strip_echo(prefix, extract_code(completion)), len(checked))
             checked.append(_check(prefix, candidate, schema, names, instruction))
     return _finish(prefix, checked, schema, started, time_budget_s, load_s)
+
+
+DEMONSTRATION_BUDGET_CHARS = 1200
+"""Characters of demonstrations a completion prompt carries (about 350 tokens): on a CPU, reading
+the prompt is most of a small model's time, and the nearest example helps most."""
+
+
+def within_budget(
+    demonstrations: list[Demonstration], budget: int = DEMONSTRATION_BUDGET_CHARS
+) -> list[Demonstration]:
+    """The nearest demonstrations that fit in ``budget`` characters together (the nearest one
+    always: without it the prompt shows no example at all).
+
+    >>> shown = [("a" * 900, "b"), ("c" * 900, "d"), ("e", "f")]
+    >>> [len(q) for q, _ in within_budget(shown, budget=1200)]
+    [900]
+    >>> [len(q) for q, _ in within_budget(shown, budget=500)]  # the nearest, even if too long
+    [900]
+    """
+    kept: list[Demonstration] = []
+    used = 0
+    for shown, reply in demonstrations:
+        size = len(shown) + len(reply)
+        if kept and used + size > budget:
+            break
+        kept.append((shown, reply))
+        used += size
+    return kept
 
 
 def instruction_names(instruction: str | None, schema: Schema | None) -> list[str]:
