@@ -4,10 +4,15 @@ The prompt is the one training uses (:func:`~ibert_inference.model.prompts.compl
 with the nearest verified examples as demonstrations and the instruction when there is one). The
 prefix opens the model's reply, so it is continued and never rewritten; decoding keeps only
 tokens after which the code can still parse, and stops at the end of the statement
-(:mod:`ibert_inference.model.constrained_decoding`). A greedy candidate comes first; when it does
-not run or misses names the instruction asks for, sampled candidates follow while the time budget
-lasts. Candidates are ranked: runs on the schema's generated databases, else evaluates, else
-parses; then the share of the instruction's table and column names the code uses; then order.
+(:mod:`ibert_inference.model.constrained_decoding`). Before the model, retrieval: the completions
+of the nearest verified training examples (by the prefix's structure and by the instruction's
+words), their names mapped onto this schema (:mod:`ibert_inference.model.adapted_completions`),
+are candidates checked like the model's. Then a greedy model candidate; when no candidate so far
+runs, uses every name the instruction asks for and guesses no value, sampled candidates follow
+while the time budget lasts. Candidates are ranked: runs on the schema's generated databases, else
+evaluates, else parses; then the share of the instruction's table and column names the code uses;
+then the share of its literal values the instruction or prefix gives; then order. An answer
+adapted from an example says so (``source`` "retrieval", ``details["adapted_from"]``).
 With a schema the answer must run (``checks``: ``parses``, ``evaluates``, ``runs``;
 ``details["verification"]``); without one only parsing is checked. A completion is never
 ``verified``: there is no reference to compare it with.
