@@ -82,20 +82,22 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="held-out code_completion records")
     parser.add_argument("--n-sql", type=int, default=10, help="held-out sql_to_ibis records")
     parser.add_argument("--model", help="model name (default: as `ibert complete` chooses)")
+    parser.add_argument(
+        "--steps", nargs="*", help="only the held-out rows whose label starts with one of these"
+    )
     parser.add_argument("--cache-dir", help="iBERT's cache (default: ~/.cache/ibert)")
     parser.add_argument(
-        "--threads", type=int, help="torch threads (on a busy shared machine 1 is faster)"
+        "--threads", type=int, help="torch threads (default: the cores other processes leave free)"
     )
     args = parser.parse_args()
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     if args.held_out:
         from held_out import held_out_table
 
         cache = Path(args.cache_dir) if args.cache_dir else None
-        held_out_table(Path(args.held_out), args.n, args.n_sql, args.time_budget, args.model, cache)
+        held_out_table(
+            Path(args.held_out), args.n, args.n_sql, args.time_budget, args.model, cache,
+            args.steps, args.threads,
+        )  # fmt: skip
         return
     with tempfile.TemporaryDirectory() as folder:
         from ibert_assets_tests.tiny_model import build_tiny_model

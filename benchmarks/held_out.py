@@ -185,30 +185,48 @@ def measure(step: str, records: list[Record], run: Callable[[Record], Outcome]) 
 
 
 def held_out_table(
-    data_dir: Path, n: int, n_sql: int, budget: float, model_name: str | None, cache: Path | None
+    data_dir: Path,
+    n: int,
+    n_sql: int,
+    budget: float,
+    model_name: str | None,
+    cache: Path | None,
+    only: list[str] | None = None,
+    threads: int | None = None,
 ) -> None:
+    """The tables; ``only``: the rows whose step starts with one of these labels."""
     from ibert_inference.tasks.code_completion import CompletionSteps
 
     with tempfile.TemporaryDirectory() as folder:
         completions, pairs = held_out_slice(data_dir, Path(folder))
         completions, pairs = sample(completions, n), sample(pairs, n_sql)
-        model = Model(store=StoreLayout(folder), cache=cache, model_name=model_name, device="cpu")
+        model = Model(
+            store=StoreLayout(folder), cache=cache, model_name=model_name, device="cpu",
+            threads=threads,
+        )  # fmt: skip
         started = time.monotonic()
         model.load()
+        import torch
+
         print(f"model: {model.description}, loaded in {time.monotonic() - started:.1f} s; "
-              f"time budget {budget:g} s per answer")  # fmt: skip
+              f"{torch.get_num_threads()} torch threads; {budget:g} s per answer")  # fmt: skip
         header = (
             "| step | N | parse | evaluate | match the reference | median s |\n"
             "|---|---|---|---|---|---|"
         )
         print(f"\ncode_completion, held-out templates\n{header}")
+        model_only = CompletionSteps(retrieval=False)
         steps = [
-            ("plain model", CompletionSteps(demonstrations=False, constrained=False), 1),
-            ("+ demonstrations", CompletionSteps(demonstrations=True, constrained=False), 1),
-            ("+ constrained decoding", CompletionSteps(), 1),
-            ("+ ranking (4 candidates)", CompletionSteps(), 4),
+            ("plain model", CompletionSteps(False, False, False), 1),
+            ("+ demonstrations", CompletionSteps(True, False, False), 1),
+            ("+ constrained decoding", model_only, 1),
+            ("+ ranking (4 candidates)", model_only, 4),
+            ("retrieval alone (adapted verified examples, no model)", CompletionSteps(), 0),
+            ("+ retrieval (adapted examples and 4 model candidates, ranked)", CompletionSteps(), 4),
         ]
         for label, steps_, candidates in steps:
+            if only and not any(label.startswith(prefix) for prefix in only):
+                continue
             measure(label, completions,
                     lambda r: completion_outcome(r, model, steps_, candidates, budget))  # noqa: B023  # fmt: skip
         print(
@@ -221,5 +239,7 @@ def held_out_table(
             ("+ ranking (4 candidates)", True, True, 4),
         ]
         for label, shown, constrained, candidates in sql_steps:
+            if not pairs or (only and not any(label.startswith(prefix) for prefix in only)):
+                continue
             measure(label, pairs,
                     lambda r: sql_outcome(r, model, shown, constrained, candidates, budget))  # noqa: B023  # fmt: skip

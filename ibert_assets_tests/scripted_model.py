@@ -19,6 +19,10 @@ class ModelDouble:
         self.__dict__.setdefault("asked", []).append((task, given))
         return list(self.shown)
 
+    def nearest_examples(self, task: str, given: dict, k: int, schema=None) -> list:
+        """Verified records to adapt (none unless a test gives some as ``examples``)."""
+        return list(getattr(self, "examples", ()))[:k]
+
 
 class ScriptedModel(ModelDouble):
     def __init__(self, replies: Iterable[str], shown: Sequence[tuple[str, str]] = ()):

@@ -67,6 +67,7 @@ MODEL_ENVIRONMENT: dict[str, str] = {
     "load_in_8bit": "IBERT_LOAD_IN_8BIT",
     "few_shot": "IBERT_FEW_SHOT",
     "examples_path": "IBERT_EXAMPLES_PATH",
+    "threads": "IBERT_THREADS",
 }
 """Model setting -> variable: one per field of ``ModelSettings`` (validated there)."""
 

@@ -114,8 +114,10 @@ MODEL_METRICS: dict[str, Callable[[Row], float]] = {
 def evaluate_code_completion(
     records: list[Record], model: LanguageModel | None, store: StoreLayout | None = None
 ) -> TaskScores:
-    from ibert_inference.tasks.code_completion import complete_code
+    from ibert_inference.tasks.code_completion import CompletionSteps, complete_code
 
+    # the model's own completions: retrieval would answer from the train split, not the model
+    model_only = CompletionSteps(retrieval=False)
     scores = TaskScores("code_completion")
     for record in records:
         given = record.input_as(CodeCompletionInput)
@@ -131,6 +133,7 @@ def evaluate_code_completion(
                 model=model,
                 instruction=instruction,  # noqa: B023
                 candidates=2,
+                steps=model_only,
             )
         )
         valid = bool(result and result.ok and result.checks.get("runs"))

@@ -146,3 +146,16 @@ def test_every_task_has_its_derivation_and_an_unknown_one_is_refused():
         assert tuple(found.model_metrics) == spec(task).metrics
     with pytest.raises(ValueError, match="unknown task 'translate': expected one of sql_to_ibis"):
         build_task("translate", template_pairs=[], augmented_pairs=[], mined=[], docs=[])
+
+
+def test_the_completion_evaluation_scores_the_model_not_retrieval():
+    from ibert_assets.tasks.code_completion import evaluate_code_completion
+    from ibert_assets_tests.scripted_model import ScriptedModel
+
+    tables = {"t": {"a": "int64"}}
+    given, wanted = {"prefix": "result = t", "instruction": "a"}, {"completion": ".select('a')"}
+    record = make_record("code_completion", given, wanted, tables=tables)
+    model = ScriptedModel([".nope()", ".nope()"])  # the model's candidates do not run
+    model.examples = [record]  # retrieval would give back the verified completion itself
+    scores = evaluate_code_completion([record], model)
+    assert scores.rows[0]["valid"] is False and scores.rows[0]["exact"] is False

@@ -192,3 +192,69 @@ def test_the_examples_in_the_module_hold():
     from ibert_inference.tasks import code_completion
 
     assert doctest.testmod(code_completion).failed == 0
+
+
+def _completion_record(prefix: str, completion: str, schema: dict, instruction: str):
+    from ibert_inference.dataset.record import Record, make_id
+
+    given, wanted = {"prefix": prefix, "instruction": instruction}, {"completion": completion}
+    return Record(
+        id=make_id("code_completion", given, wanted), task="code_completion",
+        context={"tables": {t: {"schema": columns} for t, columns in schema.items()}},
+        input=given, target=wanted, meta={"source": "template", "template": "flights"},
+    )  # fmt: skip
+
+
+FLIGHTS = {"flights": {"carrier": "string", "delay": "float64"}}
+
+
+def test_a_retrieved_completion_that_runs_answers_and_says_where_it_came_from():
+    model = ScriptedModel([".never_asked()"])
+    model.examples = [
+        _completion_record("result = flights.filter(_.delay > 1)",
+                           ".group_by('carrier').agg(total=_.delay.sum())", FLIGHTS,
+                           "total delay per carrier"),
+    ]  # fmt: skip
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
+    assert result.ok and result.source == "retrieval"
+    assert result.output == ".group_by('status').agg(total=_.amount.sum())"
+    assert result.details["adapted_from"]["id"] == model.examples[0].id
+    assert "not written by the model" in result.details["note"]
+    assert model.calls == []  # it ran and used every name asked for: no model candidate needed
+
+
+def test_a_retrieved_completion_that_does_not_run_is_never_shown():
+    model = ScriptedModel([".limit(3)"])
+    # the example's cast is refused on this schema when it runs: the model's candidate answers
+    casts = ".mutate(c=_.carrier.cast('int64'))"
+    model.examples = [_completion_record("result = flights", casts, FLIGHTS, "carrier as number")]
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
+    assert result.ok and result.source == "model" and result.output == ".limit(3)"
+    assert any("cast" in t["completion"] for t in result.details["tried"])
+
+
+def test_retrieval_can_be_left_out_and_needs_a_schema():
+    model = ScriptedModel([".limit(3)", ".limit(4)"])
+    model.examples = [_completion_record("result = flights", ".count()", FLIGHTS, "how many")]
+    left_out = CompletionSteps(retrieval=False)
+    assert complete_code(PREFIX, schema=SCHEMA, model=model, steps=left_out).source == "model"
+    assert complete_code(PREFIX, model=model).output == ".limit(4)"  # no schema: no mapping
+
+
+def test_a_candidate_with_a_value_nobody_asked_for_ranks_below_one_without():
+    model = ScriptedModel([".filter(_.status == 'Brazil')", ".filter(_.status == 'paid')"])
+    result = complete_code(
+        PREFIX, schema=SCHEMA, model=model, instruction="paid orders by status", candidates=2
+    )
+    assert result.output == ".filter(_.status == 'paid')" and len(model.calls) == 2
+
+
+def test_the_prompt_carries_the_nearest_demonstrations_that_fit_its_budget():
+    from ibert_inference.tasks.code_completion import DEMONSTRATION_BUDGET_CHARS
+
+    long = "x" * (DEMONSTRATION_BUDGET_CHARS // 2)
+    shown = [(f"near {long}", "a"), (f"next {long}", "b"), ("far", "c")]
+    model = ScriptedModel([".limit(3)"], shown=shown)
+    complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
+    turns = [t["content"] for t in model.calls[0][0] if t["role"] == "user"]
+    assert len(turns) == 2 and turns[0].startswith("near")  # the nearest; the next did not fit

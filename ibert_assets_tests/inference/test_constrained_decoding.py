@@ -84,6 +84,25 @@ def test_the_tiny_model_continues_the_prefix_and_every_continuation_can_still_pa
         assert can_continue(prefix + continuation), continuation
 
 
+def test_the_prompt_is_read_once_for_the_greedy_and_the_sampled_candidates(tiny_model):
+    from ibert_inference.model.constrained_decoding import PromptCache, continue_code
+
+    loaded = tiny_model.load()
+    prompt, prefix = "user: continue the code\nassistant:", "result = orders.filter(_.amount"
+    options = {"temperature": 0.0, "max_new_tokens": 10, "deadline": None}
+    reading_each_time = continue_code(loaded, prompt, prefix, count=1, **options)
+    cache = PromptCache()
+    kept = continue_code(loaded, prompt, prefix, count=1, prompt_cache=cache, **options)
+    assert kept == reading_each_time  # the same greedy continuation from the kept keys/values
+    sampled = continue_code(
+        loaded, prompt, prefix, count=3, temperature=1.5, max_new_tokens=10, deadline=None,
+        prompt_cache=cache,
+    )  # fmt: skip
+    assert len(sampled) == 3 and cache.reads == 1
+    other = continue_code(loaded, prompt + " ", prefix, count=1, prompt_cache=cache, **options)
+    assert cache.reads == 2 and len(other) == 1  # another prompt is read, not mistaken for it
+
+
 def test_the_examples_in_the_module_hold():
     from ibert_inference.model import constrained_decoding
 

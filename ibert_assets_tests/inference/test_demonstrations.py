@@ -179,3 +179,20 @@ def test_a_stored_line_that_is_not_a_record_is_named(tmp_path: Path):
     path.write_text(good.to_json() + "\n" + json.dumps(broken) + "\n")
     with pytest.raises(DataStoreError, match=r"train\.jsonl:2: target\.ibis: Field required"):
         nearest_demonstrations("sql_to_ibis", QUERY, k=1, examples=path)
+
+
+def completion_with(key: str, instruction: str) -> Record:
+    record = example("code_completion", key, "result = orders")
+    return record.model_copy(
+        update={"input": record.input.model_copy(update={"instruction": instruction})}
+    )
+
+
+def test_instructions_are_compared_by_what_they_ask_not_by_the_schema_they_name():
+    total = completion_with("total", "total per customer, largest first")
+    amounts = completion_with("amounts", "orders with amount and status")  # the schema's words
+    index = ExampleIndex("code_completion", [amounts, total])
+    schema = {"rentals": {"customer": "string", "km": "int64"}}
+    found = index.nearest_instructions("total km per customer, largest first", schema, k=2)
+    assert [r.id for r in found] == [total.id]  # 'orders', 'amount', 'status' name nothing asked
+    assert index.nearest_instructions("km customer rentals", schema, k=2) == []

@@ -260,3 +260,26 @@ def test_the_package_exports_model_and_the_old_name_still_works_with_a_warning()
         assert ibert_inference.ModelResource is Model
     with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
         ibert_inference.Nothing  # noqa: B018
+
+
+def test_torch_computes_with_the_threads_asked_for_else_the_free_cores(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        Model(model_name=str(tiny_model_dir), device="cpu", threads=1).load()
+        assert torch.get_num_threads() == 1
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3})
+        monkeypatch.setattr(os, "getloadavg", lambda: (3.2, 0.0, 0.0))  # three cores busy
+        Model(model_name=str(tiny_model_dir), device="cpu").load()
+        assert torch.get_num_threads() == 1 == model_module.free_cores()
+        monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 0.0, 0.0))  # oversubscribed
+        assert model_module.free_cores() == 1
+        monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.0, 0.0))  # idle
+        assert model_module.free_cores() == 4
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ValueError, match="threads"):
+        Model(threads=0)

@@ -64,11 +64,14 @@ def test_gguf_loads_as_a_chat_model_and_generates_batches(smollm2: Model):
 
 def test_complete_returns_only_code_that_evaluates(smollm2: Model):
     from ibert_assets_tests.in_process import evaluate_ibis
-    from ibert_inference.tasks.code_completion import complete_code
+    from ibert_inference.tasks.code_completion import CompletionSteps, complete_code
 
     prefix = "result = orders.filter(_.amount > 10)"
-    # a budget that cannot run out: every candidate is tried
-    result = complete_code(prefix, schema=ORDERS, model=smollm2, candidates=3, time_budget_s=3600)
+    # a budget that cannot run out: every candidate is tried; the model's, not retrieval's
+    result = complete_code(
+        prefix, schema=ORDERS, model=smollm2, candidates=3, time_budget_s=3600,
+        steps=CompletionSteps(retrieval=False),
+    )  # fmt: skip
     assert result.task == "code_completion" and result.source == "model"
     assert len(result.details["tried"]) <= 3
     if result.ok:  # whatever the model proposed, what is returned runs

@@ -12,6 +12,8 @@ Imported only when a model continues code (it imports torch and transformers).
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from typing import Any
 
@@ -104,6 +106,40 @@ class StatementWritten(StoppingCriteria):
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
 
+class PromptCache:
+    """The model's keys and values for the last prompt it read, computed once: the greedy
+    candidate and the sampled ones continue the same prompt, and reading it (hundreds of tokens
+    of demonstrations) costs more on a CPU than writing a completion. Each generation gets a
+    copy, repeated for its batch (``num_return_sequences`` would otherwise read the prompt once
+    per sequence)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[int, str] | None = None
+        self._cache: Any = None
+        self.reads = 0  # prompts read (a test counts them)
+
+    def for_batch(self, model: Any, input_ids: torch.Tensor, text: str, count: int) -> Any:
+        """A cache holding all of ``input_ids`` (one row) but its last token, for ``count``
+        rows; None for a prompt of one token."""
+        if input_ids.shape[1] < 2:
+            return None
+        from transformers import DynamicCache
+
+        key = (id(model), text)
+        with self._lock:
+            if self._key != key:
+                cache = DynamicCache(config=model.config)
+                with torch.no_grad():
+                    model(input_ids=input_ids[:, :-1], cache=cache, use_cache=True)
+                self._key, self._cache = key, cache
+                self.reads += 1
+            copied = copy.deepcopy(self._cache)
+        if count > 1:
+            copied.batch_repeat_interleave(count)
+        return copied
+
+
 def continue_code(
     loaded: Any,
     prompt: str,
@@ -115,6 +151,7 @@ def continue_code(
     deadline: float | None,
     constrained: bool = True,
     extra_criteria: list[Any] | None = None,
+    prompt_cache: PromptCache | None = None,
 ) -> list[str]:
     """``count`` continuations of ``prefix`` by the model ``loaded`` (a ``LoadedModel``), whose
     chat-rendered ``prompt`` is followed by an opened code block holding the prefix.
@@ -122,7 +159,7 @@ def continue_code(
     Greedy when ``temperature`` is 0 (then one continuation, repeated ``count`` times is
     pointless: callers ask for one). ``constrained`` prunes unparseable tokens; either way
     generation stops at the end of the statement and ``deadline`` (``time.monotonic()``) ends
-    it where it is.
+    it where it is. ``prompt_cache`` keeps the prompt's keys and values between calls.
     """
     tokenizer, model = loaded.tokenizer, loaded.model
     text = prompt + FENCE + prefix
@@ -147,6 +184,10 @@ def continue_code(
         options.update(temperature=temperature, top_p=0.95)
     else:
         options.update(temperature=None, top_p=None, top_k=None)
+    if prompt_cache is not None:
+        cache = prompt_cache.for_batch(model, encoded["input_ids"], text, count)
+        if cache is not None:
+            options["cache"] = cache
     with torch.no_grad():
         output = model.generate(**encoded, **options)
     texts = tokenizer.batch_decode(output[:, length:], skip_special_tokens=True)

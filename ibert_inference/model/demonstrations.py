@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ibert_inference.dataset.layout import StoreLayout
 from ibert_inference.dataset.record import Record, records_from_lines
+from ibert_inference.schema.tables import Schema
 
 if TYPE_CHECKING:
     from ibert_inference.model.prompts import Demonstration
@@ -54,6 +55,7 @@ QUERY_FIELD = {
     "qa": "question",
 }
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LOWER_WORD = re.compile(r"[a-z]+")
 _CALL = re.compile(r"\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _ERROR_TYPE = re.compile(r"\b([A-Z][A-Za-z]*(?:Error|Exception))\b")
 
@@ -183,6 +185,7 @@ class ExampleIndex:
         self._idf = {f: math.log((1 + count) / (1 + df)) + 1 for f, df in frequency.items()}
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._inputs = [_canonical(r.input.to_dict()) for r in self.records]
+        self._instruction_words: list[frozenset[str]] | None = None
         for position, vector in enumerate(vectors):
             weights = self._weigh(vector)
             for feature, weight in weights.items():
@@ -211,6 +214,37 @@ class ExampleIndex:
             key=lambda p: (-scores[p], self.records[p].id),
         )
         return [self.records[p] for p in ranked[:k]]
+
+    def nearest_instructions(self, instruction: str, schema: Schema, *, k: int) -> list[Record]:
+        """The ``k`` records whose instructions ask for the most similar thing: the largest share
+        of shared words, the words that name a table or column of the record's own schema (or
+        of ``schema``, the request's) left out, so that the intent is compared, not the domain."""
+        if self._instruction_words is None:
+            self._instruction_words = [
+                instruction_words(getattr(r.input, "instruction", None) or "", r.table_schemas)
+                for r in self.records
+            ]
+        wanted = instruction_words(instruction, schema)
+        if not wanted:
+            return []
+        scores = [
+            (len(wanted & words) / len(wanted | words), position)
+            for position, words in enumerate(self._instruction_words)
+            if wanted & words
+        ]
+        scores.sort(key=lambda pair: (-pair[0], self.records[pair[1]].id))
+        return [self.records[position] for _, position in scores[:k]]
+
+
+def instruction_words(instruction: str, schema: Schema) -> frozenset[str]:
+    """The words of an instruction that say what to compute, without the schema's names.
+
+    >>> sorted(instruction_words("Total km per car, rentals with damage", {"rentals": {"km": "i"}}))
+    ['car', 'damage', 'per', 'total', 'with']
+    """
+    known = {name.lower() for name in schema}
+    known |= {part for table in schema.values() for c in table for part in c.lower().split("_")}
+    return frozenset(w for w in _LOWER_WORD.findall(instruction.lower()) if w not in known)
 
 
 def _canonical(value: Any) -> str:

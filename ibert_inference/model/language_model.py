@@ -35,7 +35,9 @@ from ibert_inference.model.choice import (
 from ibert_inference.settings import hub_cache, hub_offline
 
 if TYPE_CHECKING:
+    from ibert_inference.dataset.record import Record
     from ibert_inference.model.prompts import Demonstration
+    from ibert_inference.schema.tables import Schema
     from ibert_inference.settings import InferenceSettings
 
 DEFAULT_FEW_SHOT = 3
@@ -71,6 +73,13 @@ class ModelSettings(BaseModel):
         f"SQL/Ibis structure (0: none); unset: none for a fine-tuned model (it was trained "
         f"without them), {DEFAULT_FEW_SHOT} for others",
     )
+    threads: int | None = Field(
+        default=None,
+        gt=0,
+        description="CPU threads torch computes with; unset: the cores not busy with other "
+        "processes when the model loads (at least one: more threads than free cores make every "
+        "step wait for a thread the system has put aside, many times slower)",
+    )
     examples_path: str | None = Field(
         default=None,
         description="JSON Lines of verified examples for few_shot; default: the data "
@@ -87,6 +96,13 @@ class LanguageModel(Protocol):
 
     def demonstrations(self, task: str, given: dict[str, Any]) -> list[Demonstration]:
         """Verified examples of ``task`` near the request ``given``, for its prompt."""
+        ...
+
+    def nearest_examples(
+        self, task: str, given: dict[str, Any], k: int, schema: Schema | None = None
+    ) -> list[Record]:
+        """Verified training records of ``task`` near the request ``given`` on ``schema``
+        (retrieval)."""
         ...
 
     def generate(
@@ -145,6 +161,7 @@ class Model:
         self.settings = ModelSettings(**settings)
         self.store = store or StoreLayout()
         self.cache = cache or Path.home() / ".cache" / "ibert"
+        self.prompt_cache: Any = None  # the last prompt's keys and values (continue_code)
 
     @classmethod
     def from_settings(cls, settings: InferenceSettings, **overrides: Any) -> Model:
@@ -205,6 +222,27 @@ class Model:
             task, given, k=count, examples=examples, cache=self.cache, store=self.store
         )
 
+    def nearest_examples(
+        self, task: str, given: dict[str, Any], k: int, schema: Schema | None = None
+    ) -> list[Record]:
+        """The ``k`` verified records of ``task`` in :meth:`examples_file` nearest to ``given``
+        by structure, then (when ``given`` has an instruction) the ``k`` whose instructions
+        ask for the most similar thing on ``schema``; whatever ``few_shot`` says (retrieval,
+        not the prompt's demonstrations)."""
+        examples = self.examples_file()
+        if k <= 0 or examples is None:
+            return []
+        from ibert_inference.model.demonstrations import example_index
+
+        index = example_index(task, examples, self.cache)
+        if index is None:
+            return []
+        found = {record.id: record for record in index.nearest(given, k=k)}
+        if given.get("instruction"):
+            for record in index.nearest_instructions(given["instruction"], schema or {}, k=k):
+                found.setdefault(record.id, record)
+        return list(found.values())
+
     @property
     def description(self) -> str:
         """What a report should name: the model and where it came from."""
@@ -229,9 +267,15 @@ class Model:
             return False
 
     def load(self) -> LoadedModel:
-        """The loaded model: read once per process and setting, whatever the thread."""
+        """The loaded model: read once per process and setting, whatever the thread; on a CPU,
+        torch's threads set (the ``threads`` setting, else :func:`free_cores`)."""
         settings = self.settings
-        _resolve_dtype(settings.dtype, _resolve_device(settings.device))  # bad settings fail first
+        device = _resolve_device(settings.device)
+        _resolve_dtype(settings.dtype, device)  # bad settings fail first
+        if device == "cpu":
+            import torch
+
+            torch.set_num_threads(settings.threads or free_cores())
         key = self._key()
         loaded = _LOADED.get(key)
         if loaded is not None:
@@ -316,8 +360,10 @@ class Model:
         loaded = self.load()
         if deadline is None:
             deadline = budget.deadline()
-        from ibert_inference.model.constrained_decoding import continue_code
+        from ibert_inference.model.constrained_decoding import PromptCache, continue_code
 
+        if self.prompt_cache is None:
+            self.prompt_cache = PromptCache()
         limit = max_new_tokens or self.settings.max_new_tokens
         return continue_code(
             loaded,
@@ -329,7 +375,21 @@ class Model:
             deadline=deadline,
             constrained=constrained,
             extra_criteria=[_progress_criterion(count, limit)],
+            prompt_cache=self.prompt_cache,
         )
+
+
+def free_cores() -> int:
+    """The cores this process may use that other processes do not keep busy (the last minute's
+    load average taken away), at least one."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        busy = 0.0
+    return max(1, min(cores or 1, int((cores or 1) - busy + 0.5)))
 
 
 def _progress_criterion(batch: int, limit: int) -> Any:

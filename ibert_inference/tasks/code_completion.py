@@ -4,10 +4,15 @@ The prompt is the one training uses (:func:`~ibert_inference.model.prompts.compl
 with the nearest verified examples as demonstrations and the instruction when there is one). The
 prefix opens the model's reply, so it is continued and never rewritten; decoding keeps only
 tokens after which the code can still parse, and stops at the end of the statement
-(:mod:`ibert_inference.model.constrained_decoding`). A greedy candidate comes first; when it does
-not run or misses names the instruction asks for, sampled candidates follow while the time budget
-lasts. Candidates are ranked: runs on the schema's generated databases, else evaluates, else
-parses; then the share of the instruction's table and column names the code uses; then order.
+(:mod:`ibert_inference.model.constrained_decoding`). Before the model, retrieval: the completions
+of the nearest verified training examples (by the prefix's structure and by the instruction's
+words), their names mapped onto this schema (:mod:`ibert_inference.model.adapted_completions`),
+are candidates checked like the model's. Then a greedy model candidate; when no candidate so far
+runs, uses every name the instruction asks for and guesses no value, sampled candidates follow
+while the time budget lasts. Candidates are ranked: runs on the schema's generated databases, else
+evaluates, else parses; then the share of the instruction's table and column names the code uses;
+then the share of its literal values the instruction or prefix gives; then order. An answer
+adapted from an example says so (``source`` "retrieval", ``details["adapted_from"]``).
 With a schema the answer must run (``checks``: ``parses``, ``evaluates``, ``runs``;
 ``details["verification"]``); without one only parsing is checked. A completion is never
 ``verified``: there is no reference to compare it with.
@@ -18,22 +23,32 @@ from __future__ import annotations
 import ast
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ibert_inference.dataset.record import CodeCompletionInput, CodeCompletionTarget
 from ibert_inference.errors import IbertError, ModelNotConfiguredError
+from ibert_inference.model.adapted_completions import (
+    AdaptedCompletion,
+    ExampleCompletion,
+    adapted_completions,
+)
 from ibert_inference.model.prompts import completion_prompt, extract_code
 from ibert_inference.schema.tables import Schema
 from ibert_inference.tasks.result import TaskResult
 
 if TYPE_CHECKING:
     from ibert_inference.model.language_model import Conversation, LanguageModel
+    from ibert_inference.model.prompts import Demonstration
 
 TIME_BUDGET_S = 30.0
 """Seconds a request may take by default: enough for a small model on a laptop CPU."""
 MAX_COMPLETION_TOKENS = 64
 """New tokens per candidate by default: a completion is the rest of one expression."""
 SAMPLING_TEMPERATURE = 0.8
+_LITERAL = re.compile(r"""'([^'\n]+)'|"([^"\n]+)"|(?<![\w.])(\d+(?:\.\d+)?)""")
+_ALIAS = re.compile(r"(\w+)\s*=(?!=)")
 
 
 @dataclass(frozen=True)
@@ -41,10 +56,12 @@ class CompletionSteps:
     """What helps the model, each step separately switchable (a benchmark measures each):
     verified examples as demonstrations, and decoding that continues the prefix and keeps it
     parseable. Without ``constrained`` the model answers as a chat model does (its reply's code,
-    a repeated prefix removed)."""
+    a repeated prefix removed). ``retrieval``: completions of the nearest verified training
+    examples, adapted to the request's schema, are candidates too (checked first)."""
 
     demonstrations: bool = True
     constrained: bool = True
+    retrieval: bool = True
 
 
 @dataclass
@@ -57,11 +74,13 @@ class Candidate:
     evaluates: bool = False
     runs: bool = False
     names: float = 0.0  # share of the instruction's names the code uses
+    grounded: float = 1.0  # share of the completion's values the instruction or prefix gives
     problem: str = ""
     details: dict[str, Any] | None = None
+    adapted_from: dict[str, Any] | None = None  # the verified example it was adapted from
 
-    def rank(self) -> tuple[bool, bool, bool, float, int]:
-        return (self.runs, self.evaluates, self.parses, self.names, -self.order)
+    def rank(self) -> tuple[bool, bool, bool, float, float, int]:
+        return (self.runs, self.evaluates, self.parses, self.names, self.grounded, -self.order)
 
 
 def complete_code(
@@ -97,24 +116,60 @@ def complete_code(
     deadline = started + time_budget_s
     tokens = max_new_tokens or MAX_COMPLETION_TOKENS
     demonstrations = (
-        model.demonstrations("code_completion", {"prefix": prefix}) if steps.demonstrations else []
+        within_budget(model.demonstrations("code_completion", {"prefix": prefix}))
+        if steps.demonstrations
+        else []
     )
     conversation = completion_prompt(prefix, schema, demonstrations, instruction)
     names = instruction_names(instruction, schema)
     checked: list[Candidate] = []
-    rounds = [(1, 0.0)]
+    if steps.retrieval and schema:
+        for adapted in _adapted(model, prefix, schema, instruction):
+            candidate = Candidate(adapted.completion, len(checked))
+            candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
+            checked.append(_check(prefix, candidate, schema, names, instruction))
+    rounds = [(1, 0.0)] if candidates > 0 else []  # 0: retrieved candidates only
     if candidates > 1:
         rounds.append((candidates - 1, SAMPLING_TEMPERATURE))
     for count, temperature in rounds:
-        if time.monotonic() >= deadline or (checked and _good_enough(checked[0], schema)):
+        best = max(checked, key=Candidate.rank, default=None)
+        if time.monotonic() >= deadline or (best and _good_enough(best, schema)):
             break
         proposed = _propose(
             model, conversation, prefix, count, temperature, tokens, deadline, steps.constrained
         )
         for completion in proposed:
             candidate = Candidate(_strip_echo(prefix, extract_code(completion)), len(checked))
-            checked.append(_check(prefix, candidate, schema, names))
+            checked.append(_check(prefix, candidate, schema, names, instruction))
     return _finish(prefix, checked, schema, started, time_budget_s, load_s)
+
+
+DEMONSTRATION_BUDGET_CHARS = 1200
+"""Characters of demonstrations a completion prompt carries (about 350 tokens): on a CPU, reading
+the prompt is most of a small model's time, and the nearest example helps most."""
+
+
+def within_budget(
+    demonstrations: list[Demonstration], budget: int = DEMONSTRATION_BUDGET_CHARS
+) -> list[Demonstration]:
+    """The nearest demonstrations that fit in ``budget`` characters together (the nearest one
+    always: without it the prompt shows no example at all).
+
+    >>> shown = [("a" * 900, "b"), ("c" * 900, "d"), ("e", "f")]
+    >>> [len(q) for q, _ in within_budget(shown, budget=1200)]
+    [900]
+    >>> [len(q) for q, _ in within_budget(shown, budget=500)]  # the nearest, even if too long
+    [900]
+    """
+    kept: list[Demonstration] = []
+    used = 0
+    for shown, reply in demonstrations:
+        size = len(shown) + len(reply)
+        if kept and used + size > budget:
+            break
+        kept.append((shown, reply))
+        used += size
+    return kept
 
 
 def instruction_names(instruction: str | None, schema: Schema | None) -> list[str]:
@@ -161,9 +216,64 @@ def _propose(
     )
 
 
-def _good_enough(greedy: Candidate, schema: Schema | None) -> bool:
-    """No sampled candidate could rank above this one."""
-    return (greedy.runs or (schema is None and greedy.parses)) and greedy.names >= 1.0
+def _good_enough(best: Candidate, schema: Schema | None) -> bool:
+    """No later candidate could rank above this one."""
+    return (
+        (best.runs or (schema is None and best.parses))
+        and best.names >= 1.0
+        and best.grounded >= 1.0
+    )
+
+
+def grounded_share(completion: str, given: str, names: Iterable[str] = ()) -> float:
+    """The share of the completion's literal values (strings other than ``names`` and the code's
+    own aliases, numbers other than 0 and 1) that the instruction or the prefix, ``given``,
+    mentions: a value from nowhere (a filter on 'Brazil' nobody asked for) is a guess.
+
+    >>> grounded_share(".filter(_.country == 'Brazil').limit(5)", "the top 5 countries")
+    0.5
+    >>> grounded_share(".group_by('country').agg(n=_.count())", "", ["country"])
+    1.0
+    """
+    known = set(names) | set(_ALIAS.findall(completion))
+    values = [
+        single or double or number
+        for single, double, number in _LITERAL.findall(completion)
+        if (single or double or number) not in known and number not in ("0", "1")
+    ]
+    if not values:
+        return 1.0
+    text = given.lower()
+    return sum(value.lower() in text for value in values) / len(values)
+
+
+RETRIEVED_EXAMPLES = 12
+"""Verified examples nearest to the prefix that retrieval adapts (the distinct results are
+checked, at most :data:`ADAPTED_CANDIDATES`)."""
+ADAPTED_CANDIDATES = 6
+
+
+def _adapted(
+    model: LanguageModel, prefix: str, schema: Schema, instruction: str | None
+) -> list[AdaptedCompletion]:
+    """Completions of the nearest verified examples, written for this schema."""
+    given = {"prefix": prefix, "instruction": instruction or ""}
+    records = model.nearest_examples("code_completion", given, RETRIEVED_EXAMPLES, schema)
+    examples = [
+        ExampleCompletion(
+            prefix=record.input_as(CodeCompletionInput).prefix,
+            completion=record.target_as(CodeCompletionTarget).completion,
+            schema=record.table_schemas,
+            instruction=record.input_as(CodeCompletionInput).instruction or "",
+            example_id=record.id,
+            template=record.meta.template,
+        )
+        for record in records
+        if isinstance(record.input, CodeCompletionInput)
+    ]
+    return adapted_completions(
+        prefix, schema, instruction or "", examples, limit=ADAPTED_CANDIDATES
+    )
 
 
 def _load(model: LanguageModel) -> float:
@@ -173,7 +283,13 @@ def _load(model: LanguageModel) -> float:
     return time.monotonic() - started
 
 
-def _check(prefix: str, candidate: Candidate, schema: Schema | None, names: list[str]) -> Candidate:
+def _check(
+    prefix: str,
+    candidate: Candidate,
+    schema: Schema | None,
+    names: list[str],
+    instruction: str | None = None,
+) -> Candidate:
     """Parse, then (with a schema) evaluate and run ``prefix`` + the candidate."""
     from ibert_inference.verify.pair import verification_details, verify_runs
 
@@ -195,6 +311,11 @@ def _check(prefix: str, candidate: Candidate, schema: Schema | None, names: list
         candidate.names = len(used) / len(names)
     else:
         candidate.names = 1.0
+    schema_names = [*(schema or {}), *(c for columns in (schema or {}).values() for c in columns)]
+    if instruction:  # without one, no value was asked for and none is a guess
+        candidate.grounded = grounded_share(
+            candidate.completion, f"{instruction}\n{prefix}", schema_names
+        )
     if schema is None:
         return candidate
     verdict = verify_runs(code, schema)
@@ -247,6 +368,17 @@ def _finish(
         checks = {"parses": True}
         if schema is not None:
             checks.update(evaluates=True, runs=True)
+        if best.adapted_from is not None:
+            example = best.adapted_from
+            details["adapted_from"] = example
+            details["note"] = (
+                f"retrieved, not written by the model: the completion of the verified training "
+                f"example {example['id']} (template {example['template']}), its names mapped "
+                "onto this schema"
+            )
+            return TaskResult(
+                "code_completion", best.completion, None, "retrieval", details, checks
+            )
         return TaskResult("code_completion", best.completion, None, "model", details, checks)
     if best is not None:  # how far the best candidate got, for a measurement
         details["best"] = {
