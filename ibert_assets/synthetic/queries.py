@@ -76,6 +76,7 @@ class Query:
     level: str
     question: str
     mentions: tuple[str, ...]  # the column words and values the question must name
+    tables: tuple[str, ...] = ()  # the world's tables it reads, in the world's order
 
 
 @dataclass
@@ -106,6 +107,7 @@ class _Writer:
         self.constructs: list[str] = []
         self.mentions: list[str] = []
         self.aliases: set[str] = set()
+        self.tables: set[str] = set()
 
     # -- names -----------------------------------------------------------------------------
     def alias(self, table: Table) -> str:
@@ -115,6 +117,7 @@ class _Writer:
             n += 1
             candidate = f"{base}{n}"
         self.aliases.add(candidate)
+        self.tables.add(table.name)
         return candidate
 
     def ref(self, alias: str, column: Column) -> str:
@@ -260,7 +263,7 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
     if not attrs:
         return None
     a = w.alias(table)
-    shown = w.rng.sample(attrs, k=min(len(attrs), w.rng.randint(1, 3)))
+    shown = w.rng.sample(attrs, k=min(len(attrs), w.rng.randint(1, 4)))
     w.mentions.extend(words(c) for c in shown)
     select = [w.ref(a, c) for c in shown]
     said = [words(c) for c in shown]
@@ -282,7 +285,7 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         )
         said.append(f"a {words(column)} band (high from {high}, medium from {low}, else low)")
         w.uses("case", words(column), str(low), str(high), "high", "medium", "low")
-    where, condition = w.filters(table, a, w.rng.randint(0, 2))
+    where, condition = w.filters(table, a, w.rng.randint(0, 3))
     sql = f"SELECT {', '.join(select)} FROM {ident(table.name)} AS {a}"
     question = f"List the {_and(said)} of {plural(words(table))}"
     if where:
@@ -331,22 +334,9 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
         if group.role == "flag":
             group_said = f"value of {group_said}"
     w.uses("group_by", words(group))
-    measure = w.rng.choice(source.of_role(*NUMERIC_ROLES))
-    func = w.rng.choice(
-        ["SUM", "AVG", "MAX", "MIN"] if measure.role != "measure" else ["AVG", "MAX", "MIN"]
-    )
-    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest", "MIN": "smallest"}[func]
-    value = f"{func}({w.ref(a, measure)})"
-    if func == "AVG" and w.rng.random() < 0.4:
-        value = f"ROUND({value}, 2)"
-        func_said = "average (rounded to 2 decimals)"
-        w.uses("function")
-    metric = (
-        f"{func.lower()}_{measure.name}" if measure.name.isidentifier() else f"{func.lower()}_value"
-    )
-    w.uses("aggregate", words(measure), func_said)
-    pieces = [f"{func_said} {words(measure)}"]
-    select = [f"{value} AS {ident(metric)}"]
+    metrics = [_metric(w, a, measure) for measure in _measures(w, source)]
+    pieces = [said for _, said in metrics]
+    select = [sql for sql, _ in metrics]
     if w.rng.random() < 0.5:
         select.append("COUNT(*) AS row_count")
         pieces.append(f"number of {plural(words(table))}")
@@ -365,10 +355,33 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
         question += f", keeping groups with more than {n} {plural(words(table))}"
         w.uses("having", str(n))
     if w.rng.random() < 0.6:
-        tail_sql, tail = _order_limit(w, ident(metric), f"{func_said} {words(measure)}", True)
+        first = select[0].rpartition(" AS ")[2]
+        tail_sql, tail = _order_limit(w, first, pieces[0], w.rng.random() < 0.8)
         sql += tail_sql
         question += tail
     return sql, question + "."
+
+
+def _measures(w: _Writer, table: Table) -> list[Column]:
+    """One to three of ``table``'s numeric columns to aggregate (one of a single one)."""
+    numbers = table.of_role(*NUMERIC_ROLES)
+    return w.rng.sample(numbers, k=min(len(numbers), w.rng.choice((1, 1, 2, 3))))
+
+
+def _metric(w: _Writer, alias: str, measure: Column) -> tuple[str, str]:
+    """An aggregate of ``measure`` as ``SQL AS name``, and how the question says it."""
+    func = w.rng.choice(
+        ["SUM", "AVG", "MAX", "MIN"] if measure.role != "measure" else ["AVG", "MAX", "MIN"]
+    )
+    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest", "MIN": "smallest"}[func]
+    value = f"{func}({w.ref(alias, measure)})"
+    if func == "AVG" and w.rng.random() < 0.4:
+        value = f"ROUND({value}, 2)"
+        func_said = "average (rounded to 2 decimals)"
+        w.uses("function")
+    metric = f"{func.lower()}_{measure.words}"
+    w.uses("aggregate", words(measure), func_said)
+    return f"{value} AS {ident(metric)}", f"{func_said} {words(measure)}"
 
 
 def _semi(w: _Writer) -> tuple[str, str] | None:
@@ -432,9 +445,10 @@ def _window(w: _Writer) -> tuple[str, str] | None:
     partition = f"PARTITION BY {w.ref(a, part_col)} " if part_col else ""
     within = f" within each {words(part_col)}" if part_col else ""
     key = table.key
-    shown = table.of_role("dimension") or ([key] if key else [])
-    base = [w.ref(a, c) for c in shown[:1]] + [w.ref(a, measure)]
-    w.mentions.extend(words(c) for c in shown[:1])
+    shown = (table.of_role("dimension") or ([key] if key else []))[:1]
+    shown += _extra_columns(w, table, [*shown, measure])
+    base = [w.ref(a, c) for c in shown] + [w.ref(a, measure)]
+    w.mentions.extend(words(c) for c in shown)
     w.mentions.append(words(measure))
     if part_col is not None:
         w.mentions.append(words(part_col))
@@ -482,9 +496,9 @@ def _window(w: _Writer) -> tuple[str, str] | None:
                 f"the average {words(measure)} over the last three rows by {words(date)}{within}",
             )
             w.uses("window_framed")
-    shown_said = _and([words(c) for c in shown[:1]] + [words(measure)])
+    shown_said = _and([words(c) for c in shown] + [words(measure)])
     sql = f"SELECT {', '.join(base)}, {expr} AS {ident(name)} FROM {ident(table.name)} AS {a}"
-    where, condition = w.filters(table, a, w.rng.randint(0, 1))
+    where, condition = w.filters(table, a, w.rng.randint(0, 2))
     question = f"For {plural(words(table))}"
     if where:
         sql += f" WHERE {where}"
@@ -558,6 +572,7 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
     a = w.alias(table)
     b = w.alias(table)
     shown = (table.of_role("dimension") or ([table.key] if table.key else []))[:1]
+    shown += _extra_columns(w, table, [*shown, measure])
     w.mentions.extend(words(c) for c in shown)
     w.mentions.append(words(measure))
     select = ", ".join([w.ref(a, c) for c in shown] + [w.ref(a, measure)])
@@ -578,8 +593,27 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
         inner = f"SELECT AVG({w.ref(b, measure)}) FROM {ident(table.name)} AS {b}"
         w.uses("scalar_subquery")
         scope = f"the average {words(measure)} of all {plural(words(table))}"
-    sql = f"SELECT {select} FROM {ident(table.name)} AS {a} WHERE {w.ref(a, measure)} > ({inner})"
-    return sql, f"The {said} of {plural(words(table))} whose {words(measure)} is above {scope}."
+    op, side = (">", "above") if w.rng.random() < 0.7 else ("<", "below")
+    sql = f"SELECT {select} FROM {ident(table.name)} AS {a} "
+    sql += f"WHERE {w.ref(a, measure)} {op} ({inner})"
+    question = f"The {said} of {plural(words(table))} whose {words(measure)} is {side} {scope}"
+    where, condition = w.filters(table, a, w.rng.choice((0, 0, 1, 2)))
+    if where:
+        sql += f" AND {where}"
+        question += f", {condition}"
+    if w.rng.random() < 0.3:
+        tail_sql, tail = _order_limit(w, w.ref(a, measure), words(measure), op == ">")
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
+
+
+def _extra_columns(w: _Writer, table: Table, shown: list[Column]) -> list[Column]:
+    """Up to two more of ``table``'s plain columns to show beside ``shown``."""
+    others = [
+        c for c in table.columns if c.role not in ("key", "foreign_key") and c not in shown
+    ]  # fmt: skip
+    return w.rng.sample(others, k=min(len(others), w.rng.choice((0, 0, 1, 2))))
 
 
 def _set_operation(w: _Writer) -> tuple[str, str] | None:
@@ -672,7 +706,9 @@ def generate_query(world: World, rng: random.Random) -> Query:
             continue
         sql, question = made
         mentions = tuple(dict.fromkeys(m for m in writer.mentions if m))
-        return Query(sql, tuple(writer.constructs), _level(writer.constructs), question, mentions)
+        tables = tuple(t.name for t in world.tables if t.name in writer.tables)
+        level = _level(writer.constructs)
+        return Query(sql, tuple(writer.constructs), level, question, mentions, tables)
     raise ValueError(f"world {world.key}: no query shape fits its tables")
 
 

@@ -120,3 +120,11 @@ def test_the_question_names_no_column_the_query_does_not_use(generated):
                     if said in used or said in nouns or column.role in ("key", "foreign_key"):
                         continue  # the same words are named for another reason
                     assert not _said(said, query.question), (said, query.question)
+
+
+def test_a_query_records_exactly_the_tables_it_reads():
+    for world in iter_worlds(30):
+        names = {t.name for t in world.tables}
+        for query in generate_queries(world, 20):
+            read = {t.name for t in sqlglot.parse_one(query.sql, read="duckdb").find_all(exp.Table)}
+            assert set(query.tables) == read & names, query.sql
