@@ -524,7 +524,7 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
     func_said = "total" if func == "SUM" else "average"
     c = w.alias(child)
     p = w.alias(parent)
-    where, condition = w.filters(child, c, w.rng.randint(0, 1))
+    where, condition = w.filters(child, c, w.rng.randint(0, 2))
     inner = (
         f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount "
         f"FROM {ident(child.name)} AS {c}"
@@ -547,6 +547,10 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
         + (f" {condition}" if condition else "")
         + f" is above {threshold}, with that {func_said}"
     )
+    outer, outer_condition = w.filters(parent, p, w.rng.choice((0, 0, 1)))
+    if outer:
+        sql += f" AND {outer}"
+        question += f", for {plural(words(parent))} {outer_condition}"
     if w.rng.random() < 0.5:
         sql = sql.replace(
             "per_parent.amount FROM",
@@ -657,20 +661,25 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
         return None
     c, p = w.alias(child), w.alias(parent)
     label, attr = w.rng.choice(labels), w.rng.choice(attrs)
-    w.mentions.extend([words(attr), words(label)])
+    extra = _extra_columns(w, child, [attr])
+    w.mentions.extend([words(attr), *(words(e) for e in extra), words(label)])
     # an analyst names the parent's column when the child has one of the same name
-    renamed = f" AS {ident(parent.words + '_' + label.name)}" if label.name == attr.name else ""
+    child_names = {attr.name, *(e.name for e in extra)}
+    renamed = f" AS {ident(parent.words + '_' + label.name)}" if label.name in child_names else ""
     left = w.rng.random() < 0.3
     w.uses("join_left" if left else "join_inner")
     join = "LEFT JOIN" if left else "JOIN"
     table, alias = (parent, p) if w.rng.random() < 0.5 else (child, c)
     where, condition = w.filters(table, alias, w.rng.randint(1, 2))
+    shown = "".join(f"{w.ref(c, e)}, " for e in extra)
     sql = (
-        f"SELECT {w.ref(c, attr)}, {w.ref(p, label)}{renamed} FROM {ident(child.name)} AS {c} "
+        f"SELECT {w.ref(c, attr)}, {shown}{w.ref(p, label)}{renamed} "
+        f"FROM {ident(child.name)} AS {c} "
         f"{join} {ident(parent.name)} AS {p} "
         f"ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     )
-    question = f"The {words(attr)} of each {words(child)} with its {words(parent)}'s {words(label)}"
+    said = _and([words(attr), *(words(e) for e in extra)])
+    question = f"The {said} of each {words(child)} with its {words(parent)}'s {words(label)}"
     if left:
         question += f" (kept when it has no {words(parent)})"
     if where:
