@@ -20,7 +20,9 @@ from ibert_assets.synthetic.worlds import World, generate_world
 from ibert_inference.dataset.record import VERIFIED, Record, make_id
 from ibert_inference.errors import IbertError
 
-DEFAULT_QUERIES_PER_WORLD = 40
+# many worlds of a few queries: a world brings its own schema structures, its queries repeat
+# the shapes of its first few (bench_synthetic.py --breadth)
+DEFAULT_QUERIES_PER_WORLD = 20
 
 
 class SyntheticWorldError(IbertError):
