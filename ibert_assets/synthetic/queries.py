@@ -35,6 +35,7 @@ WEIGHTS = {
     "group_by": 1, "having": 1, "window_rank": 2, "window_running": 2, "window_lag": 2,
     "window_framed": 2, "cte": 2, "scalar_subquery": 2, "correlated_subquery": 4,
     "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1, "count_distinct": 1,
+    "filter_or": 1, "distinct": 0,
 }  # fmt: skip
 _RESERVED = {
     "order", "group", "date", "user", "select", "from", "where", "table", "value", "values",
@@ -155,6 +156,13 @@ class _Writer:
             pick = self.rng.random()
             if pick < 0.4:
                 value = self.rng.choice(values)
+                if self.rng.random() < 0.25:
+                    return _Clause(
+                        f"{ref} <> {_string(value)}",
+                        f"whose {said} is not '{value}'",
+                        "filter",
+                        [said, value],
+                    )
                 return _Clause(
                     f"{ref} = {_string(value)}",
                     f"whose {said} is '{value}'",
@@ -164,6 +172,12 @@ class _Writer:
             if pick < 0.8:
                 chosen = sorted(self.rng.sample(values, k=min(len(values), 2)))
                 listed = ", ".join(_string(v) for v in chosen)
+                if len(values) > 2 and self.rng.random() < 0.25:
+                    return _Clause(
+                        f"{ref} NOT IN ({listed})",
+                        f"whose {said} is neither '{chosen[0]}' nor '{chosen[-1]}'",
+                        "filter_in", [said, *chosen],
+                    )  # fmt: skip
                 return _Clause(
                     f"{ref} IN ({listed})",
                     f"whose {said} is '{chosen[0]}' or '{chosen[-1]}'",
@@ -190,8 +204,10 @@ class _Writer:
                     "filter_between",
                     [said, str(low), str(high)],
                 )
-            op, text = self.rng.choice([(">=", "at least"), (">", "above"), ("<", "below")])
-            low = low * 5 if op == "<" else low  # below 1 leaves only zeros: say something
+            op, text = self.rng.choice(
+                [(">=", "at least"), (">", "above"), ("<", "below"), ("<=", "at most")]
+            )
+            low = low * 5 if op in ("<", "<=") else low  # below 1 leaves only zeros
             return _Clause(
                 f"{ref} {op} {low}", f"with {said} {text} {low}", "filter", [said, str(low)]
             )
@@ -203,7 +219,18 @@ class _Writer:
             start = self.day()
             end = start + datetime.timedelta(days=self.rng.choice([30, 90, 365]))
             kind = "DATE" if column.role == "date" else "TIMESTAMP"
-            if self.rng.random() < 0.5:
+            pick = self.rng.random()
+            if pick < 0.2:
+                return _Clause(
+                    f"EXTRACT(YEAR FROM {ref}) = {start.year}",
+                    f"with {said} in {start.year}", "filter_date_range", [said, str(start.year)],
+                )  # fmt: skip
+            if pick < 0.35:
+                return _Clause(
+                    f"{ref} < {kind} '{start}'", f"with {said} before {start}",
+                    "filter_date_range", [said, str(start)],
+                )  # fmt: skip
+            if pick < 0.65:
                 return _Clause(
                     f"{ref} >= {kind} '{start}' AND {ref} < {kind} '{end}'",
                     f"with {said} from {start} up to {end}", "filter_date_range",
@@ -226,7 +253,12 @@ class _Writer:
                 kept.append(clause)
         for clause in kept:
             self.uses(clause.construct, *clause.mentions)
-        return " AND ".join(c.sql for c in kept), " and ".join(c.phrase for c in kept)
+        sql, phrase = [c.sql for c in kept], [c.phrase for c in kept]
+        if len(kept) >= 2 and self.rng.random() < 0.25:  # either of the first two
+            sql[:2] = [f"({sql[0]} OR {sql[1]})"]
+            phrase[:2] = [f"either {phrase[0]} or {phrase[1]}"]
+            self.uses("filter_or")
+        return " AND ".join(sql), " and ".join(phrase)
 
 
 def _string(value: str) -> str:
@@ -270,8 +302,21 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
     texts = [c for c in table.columns if c.role == "dimension"]
     if texts and w.rng.random() < 0.3:
         column = texts[0]
-        select.append(f"UPPER({w.ref(a, column)}) AS {ident(column.name + '_upper')}")
-        said.append(f"the {words(column)} in capitals")
+        func, suffix, phrase = w.rng.choice(
+            [("UPPER", "upper", "in capitals"), ("LOWER", "lower", "in lower case"),
+             ("LENGTH", "length", "length in characters")]
+        )  # fmt: skip
+        select.append(f"{func}({w.ref(a, column)}) AS {ident(column.name + '_' + suffix)}")
+        said.append(f"the {words(column)} {phrase}")
+        w.uses("function", words(column))
+    dates = table.of_role("date", "timestamp")
+    if dates and w.rng.random() < 0.2:
+        column = w.rng.choice(dates)
+        part = w.rng.choice(["YEAR", "MONTH", "QUARTER"])
+        select.append(
+            f"EXTRACT({part} FROM {w.ref(a, column)}) AS {ident(column.words + '_' + part.lower())}"
+        )
+        said.append(f"the {part.lower()} of {words(column)}")
         w.uses("function", words(column))
     numbers = table.of_role(*NUMERIC_ROLES)
     if numbers and w.rng.random() < 0.3:
@@ -298,6 +343,10 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         tail_sql, tail = _order_limit(w, w.ref(a, column), words(column), desc, numeric)
         sql += tail_sql
         question += tail
+    elif w.rng.random() < 0.25:
+        sql = "SELECT DISTINCT" + sql.removeprefix("SELECT")
+        question = "List the distinct combinations of" + question.removeprefix("List")
+        w.uses("distinct")
     return sql, question + "."
 
 
@@ -334,14 +383,29 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
         if group.role == "flag":
             group_said = f"value of {group_said}"
     w.uses("group_by", words(group))
+    group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
+    seconds = [c for c in group_table.of_role("category", "flag") if c != group]
+    if group.role != "date" and seconds and w.rng.random() < 0.3:  # a second grouping column
+        second = w.rng.choice(seconds)
+        group_sql = group_select = f"{group_sql}, {w.ref(ga, second)}"
+        group_said += f" and {words(second)}"
+        w.uses("group_by", words(second))
     metrics = [_metric(w, a, measure) for measure in _measures(w, source)]
     pieces = [said for _, said in metrics]
     select = [sql for sql, _ in metrics]
     if w.rng.random() < 0.5:
         select.append("COUNT(*) AS row_count")
         pieces.append(f"number of {plural(words(table))}")
+    references = [r for r in parents if r.parent != group_table.name]
+    if references and w.rng.random() < 0.3:
+        r = w.rng.choice(references)
+        other = w.world.table(r.parent)
+        select.append(
+            f"COUNT(DISTINCT {a}.{ident(r.column)}) AS {ident('distinct_' + other.words)}"
+        )
+        pieces.append(f"number of distinct {plural(words(other))}")
+        w.uses("count_distinct", plural(words(other)))
     where, condition = w.filters(table, a, w.rng.randint(0, 2))
-    group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
     sql = f"SELECT {group_select}, {', '.join(select)} FROM {ident(table.name)} AS {a}{joins}"
     if where:
         sql += f" WHERE {where}"
@@ -394,16 +458,18 @@ def _semi(w: _Writer) -> tuple[str, str] | None:
     parent, child = w.world.table(r.parent), w.world.table(r.child)
     p, c = w.alias(parent), w.alias(child)
     column = w.rng.choice(parent.of_role("dimension", "category") or parent.of_role("key"))
-    w.mentions.append(words(column))
+    shown = [column, *_extra_columns(w, parent, [column])]
+    w.mentions.extend(words(c) for c in shown)
     negated = w.rng.random() < 0.4
     pick = w.rng.random()
-    where, condition = w.filters(child, c, 1)
+    where, condition = w.filters(child, c, w.rng.choice((1, 1, 2)))
+    own, own_condition = w.filters(parent, p, w.rng.choice((0, 0, 1)))
     join_on = f"{c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     kids = plural(words(child))
     said = f"that have no {kids}" if negated else f"that have at least one {words(child)}"
     if condition:
         said += f" {condition}"
-    outer = f"SELECT {w.ref(p, column)} FROM {ident(parent.name)} AS {p}"
+    outer = f"SELECT {', '.join(w.ref(p, c) for c in shown)} FROM {ident(parent.name)} AS {p}"
     exists = f"{'NOT ' if negated else ''}EXISTS"
     if pick < 0.4 or (where and (negated or pick >= 0.7)):
         inner = f"SELECT 1 FROM {ident(child.name)} AS {c} WHERE {join_on}"
@@ -423,7 +489,11 @@ def _semi(w: _Writer) -> tuple[str, str] | None:
             sql = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
         w.uses("join_left")
     w.uses("anti_join" if negated else "semi_join")
-    return sql, f"The {words(column)} of {plural(words(parent))} {said}."
+    subject = plural(words(parent))
+    if own:
+        sql += f" AND {own}"
+        subject += f" {own_condition}"
+    return sql, f"The {_and([words(c) for c in shown])} of {subject} {said}."
 
 
 def _window(w: _Writer) -> tuple[str, str] | None:
@@ -690,7 +760,7 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
 
 SHAPES: tuple[tuple[Callable[[_Writer], tuple[str, str] | None], int], ...] = (
     (_listing, 3),
-    (_aggregate, 4),
+    (_aggregate, 5),
     (_join_listing, 2),
     (_semi, 2),
     (_window, 2),
