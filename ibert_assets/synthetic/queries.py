@@ -140,9 +140,13 @@ class _Writer:
         return datetime.date(2020 + self.rng.randint(0, 5), self.rng.randint(1, 12), 1)
 
     # -- clauses -----------------------------------------------------------------------------
-    def filter(self, table: Table, alias: str) -> _Clause | None:
-        """A condition on one of ``table``'s columns, with its phrase."""
-        candidates = [c for c in table.columns if c.role not in ("key", "foreign_key", "text")]
+    def filter(self, table: Table, alias: str, exclude: tuple[Column, ...] = ()) -> _Clause | None:
+        """A condition on one of ``table``'s columns (not those of ``exclude``), with its
+        phrase."""
+        candidates = [
+            c for c in table.columns
+            if c.role not in ("key", "foreign_key", "text") and c not in exclude
+        ]  # fmt: skip
         if not candidates:
             return None
         column = self.rng.choice(candidates)
@@ -242,9 +246,12 @@ class _Writer:
             )  # fmt: skip
         return None
 
-    def filters(self, table: Table, alias: str, most: int) -> tuple[str, str]:
+    def filters(
+        self, table: Table, alias: str, most: int, exclude: tuple[Column, ...] = ()
+    ) -> tuple[str, str]:
         """Up to ``most`` conditions (AND), as SQL and as a phrase."""
-        clauses = [c for c in (self.filter(table, alias) for _ in range(most)) if c is not None]
+        drawn = (self.filter(table, alias, exclude) for _ in range(most))
+        clauses = [c for c in drawn if c is not None]
         seen: set[str] = set()
         kept = []
         for clause in clauses:
@@ -671,7 +678,8 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
     sql = f"SELECT {select} FROM {ident(table.name)} AS {a} "
     sql += f"WHERE {w.ref(a, measure)} {op} ({inner})"
     question = f"The {said} of {plural(words(table))} whose {words(measure)} is {side} {scope}"
-    where, condition = w.filters(table, a, w.rng.choice((0, 0, 1, 2)))
+    # another bound on the measure would be empty by construction (above average and missing)
+    where, condition = w.filters(table, a, w.rng.choice((0, 0, 1, 2)), exclude=(measure,))
     if where:
         sql += f" AND {where}"
         question += f", {condition}"
@@ -693,7 +701,13 @@ def _extra_columns(w: _Writer, table: Table, shown: list[Column]) -> list[Column
 def _set_operation(w: _Writer) -> tuple[str, str] | None:
     """One column of the rows that pass one filter, combined with those that pass another."""
     table = w.rng.choice(w.world.tables)
-    shown = table.of_role("dimension", "category")
+    op, construct, joiner = w.rng.choice(
+        [("UNION", "set_union", "or"), ("INTERSECT", "set_intersect", "and also"),
+         ("EXCEPT", "set_except", "but not")]
+    )  # fmt: skip
+    # a category's few values all occur on both sides of an EXCEPT: empty by construction;
+    # names differ from row to row
+    shown = table.of_role("dimension") if op == "EXCEPT" else table.of_role("dimension", "category")
     if not shown:
         return None
     column = w.rng.choice(shown)
@@ -703,10 +717,6 @@ def _set_operation(w: _Writer) -> tuple[str, str] | None:
     # two conditions on one column: an INTERSECT of two of its values is empty by construction
     if first is None or second is None or first.mentions[0] == second.mentions[0]:
         return None
-    op, construct, joiner = w.rng.choice(
-        [("UNION", "set_union", "or"), ("INTERSECT", "set_intersect", "and also"),
-         ("EXCEPT", "set_except", "but not")]
-    )  # fmt: skip
     for clause in (first, second):
         w.uses(clause.construct, *clause.mentions)
     w.uses(construct, words(column))
@@ -752,6 +762,25 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
     question = f"The {said} of each {words(child)} with its {words(parent)}'s {words(label)}"
     if left:
         question += f" (kept when it has no {words(parent)})"
+    others = [
+        o for o in _relationships(w.world)
+        if o.child == child.name and o.parent not in (parent.name, child.name)
+        and w.world.table(o.parent).of_role("dimension", "category")
+    ]  # fmt: skip
+    if others and w.rng.random() < 0.4:  # and the label of a second thing it references
+        o = w.rng.choice(others)
+        second = w.world.table(o.parent)
+        o_alias = w.alias(second)
+        o_label = w.rng.choice(second.of_role("dimension", "category"))
+        name = ident(second.words + "_" + o_label.words)
+        sql = sql.replace(" FROM ", f", {w.ref(o_alias, o_label)} AS {name} FROM ", 1)
+        sql += (
+            f" JOIN {ident(second.name)} AS {o_alias} "
+            f"ON {c}.{ident(o.column)} = {o_alias}.{ident(o.parent_column)}"
+        )
+        question += f", and its {words(second)}'s {words(o_label)}"
+        w.mentions.append(words(o_label))
+        w.uses("join_inner")
     if where:
         sql += f" WHERE {where}"
         question += f", for {plural(words(table))} {condition}"
