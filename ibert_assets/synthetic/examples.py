@@ -20,9 +20,9 @@ from ibert_assets.synthetic.worlds import World, generate_world
 from ibert_inference.dataset.record import VERIFIED, Record, make_id
 from ibert_inference.errors import IbertError
 
-# many worlds of a few queries: a world brings its own schema structures, its queries repeat
-# the shapes of its first few (bench_synthetic.py --breadth)
-DEFAULT_QUERIES_PER_WORLD = 20
+# many worlds of a few queries: schema structures grow with worlds, SQL shapes with queries,
+# and a partition costs ~1 s of Dagster and checks besides its queries (README, "Synthetic")
+DEFAULT_QUERIES_PER_WORLD = 12
 
 
 class SyntheticWorldError(IbertError):

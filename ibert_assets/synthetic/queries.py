@@ -224,17 +224,14 @@ class _Writer:
             end = start + datetime.timedelta(days=self.rng.choice([30, 90, 365]))
             kind = "DATE" if column.role == "date" else "TIMESTAMP"
             pick = self.rng.random()
+            # (a year as `EXTRACT(YEAR FROM d) = 2020` is no date the verifier can plant in
+            # its databases: such filters found no row on any of them)
             if pick < 0.2:
-                return _Clause(
-                    f"EXTRACT(YEAR FROM {ref}) = {start.year}",
-                    f"with {said} in {start.year}", "filter_date_range", [said, str(start.year)],
-                )  # fmt: skip
-            if pick < 0.35:
                 return _Clause(
                     f"{ref} < {kind} '{start}'", f"with {said} before {start}",
                     "filter_date_range", [said, str(start)],
                 )  # fmt: skip
-            if pick < 0.65:
+            if pick < 0.6:
                 return _Clause(
                     f"{ref} >= {kind} '{start}' AND {ref} < {kind} '{end}'",
                     f"with {said} from {start} up to {end}", "filter_date_range",
@@ -333,9 +330,9 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         ref = w.ref(a, column)
         select.append(
             f"CASE WHEN {ref} >= {high} THEN 'high' WHEN {ref} >= {low} THEN 'medium' "
-            f"ELSE 'low' END AS {ident(column.name + '_band')}"
+            f"ELSE 'low' END AS {ident(column.name + '_bracket')}"
         )
-        said.append(f"a {words(column)} band (high from {high}, medium from {low}, else low)")
+        said.append(f"a {words(column)} bracket (high from {high}, medium from {low}, else low)")
         w.uses("case", words(column), str(low), str(high), "high", "medium", "low")
     where, condition = w.filters(table, a, w.rng.randint(0, 3))
     sql = f"SELECT {', '.join(select)} FROM {ident(table.name)} AS {a}"

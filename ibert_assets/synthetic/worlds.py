@@ -125,11 +125,12 @@ class _Namer:
     def __init__(self, style: str, rng: random.Random) -> None:
         self.style, self.rng = style, rng
 
-    def __call__(self, words: str) -> str:
+    def __call__(self, words: str, *, table: bool = False) -> str:
+        # a table is a variable of the Ibis code: a name with a space cannot be one
         if self.style == "camel":
             head, *rest = words.split("_")
             return head + "".join(part.capitalize() for part in rest)
-        if self.style == "quoted" and "_" in words and self.rng.random() < 0.3:
+        if self.style == "quoted" and "_" in words and self.rng.random() < 0.3 and not table:
             return " ".join(part.capitalize() for part in words.split("_"))
         return words
 
@@ -309,7 +310,7 @@ def _keys(
     types: _Types,
 ) -> tuple[tuple[Table, ...], tuple[Relationship, ...]]:
     """Primary keys first, foreign keys after them, then the attributes; tables named."""
-    table_name = {words: name(words) for words in drafts}
+    table_name = {words: name(words, table=True) for words in drafts}
     key_of = {words: name(f"{words}_id") for words in drafts if drafts[words].kind != "link"}
     foreign: dict[str, list[Column]] = {words: [] for words in drafts}
     relationships = []

@@ -95,3 +95,4 @@ def test_every_table_name_may_be_bound_by_evaluated_code(worlds):
     for world in worlds:
         for table in world.tables:
             check_bindable_name(table.name, "a table")
+            assert table.name.isidentifier(), (world.key, table.name)  # "Work Order" is none
