@@ -172,8 +172,9 @@ def generate_world(key: str, base_seed: int = 0) -> World:
     name = _Namer(style, rng)
     types = _types(rng)
     drafts, links = _layout(layout, vocabulary, rng, rng.randint(3, 12))
-    # each category belongs to one table: dealt out in turn, events first (a status, a channel
-    # describes what happened), then the entities and their lookups, until none is left
+    # each category belongs to one table: dealt out in turn, events first and most (a status,
+    # a cabin, a channel describe what happened: a booking's cabin, not an airport's), then the
+    # entities and their lookups, until none is left
     categories = sorted(vocabulary.categories)
     rng.shuffle(categories)
     order = sorted(drafts.values(), key=lambda d: _DEALING.index(d.kind))
@@ -271,7 +272,7 @@ def _attributes(
         # registered, whether it is still active); the domain's measures, counts, texts, dates
         # and flags describe what happens (a ticket's replies, not a product's)
         column(f"{draft.words}_name", "dimension", "string")
-        for _ in range(rng.randint(1, 2)):
+        if rng.random() < 0.5:
             category()
         if rng.random() < 0.3:
             column("created_at", "timestamp", "timestamp")
@@ -291,7 +292,8 @@ def _attributes(
             column(date_words, "date", "date")
             if rng.random() < 0.5:
                 column("created_at", "timestamp", "timestamp")
-            category()
+            for _ in range(rng.randint(1, 2)):
+                category()
             if rng.random() < 0.5:
                 column(pick(vocabulary.flags), "flag", "boolean")
             if rng.random() < 0.3:
