@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_synthetic.py                     # 6 worlds x 40 queries, one process
-    python benchmarks/bench_synthetic.py --worlds 20 --queries 40
+    python benchmarks/bench_synthetic.py --worlds 20 --queries 20
     python benchmarks/bench_synthetic.py --breadth 400   # generated only: shapes, schemas, levels
 
 One process is one core (the verifier's sandbox worker runs while this process waits for it):
@@ -24,8 +24,10 @@ from ibert_assets.synthetic.worlds import world_keys
 
 
 def breadth(worlds: int, queries: int) -> None:
-    """Distinct SQL shapes, schema structures and the level mix of the generated queries (not
-    verified: the fuzzing report says what share verifies), at a few sizes up to ``worlds``."""
+    """Distinct SQL shapes, schema structures (of the records' schemas: the tables each query
+    reads) and the level mix of the generated queries (not verified: the fuzzing report says
+    what share verifies), at a few sizes up to ``worlds``."""
+    import json
     from collections import Counter
 
     from ibert_assets.synthetic.queries import generate_queries
@@ -34,12 +36,14 @@ def breadth(worlds: int, queries: int) -> None:
     shapes: set[str | None] = set()
     structures: set[str] = set()
     levels: Counter[str] = Counter()
-    marks = {n for n in (16, 50, 100, 200, 400, 1000, 10_000) if n < worlds} | {worlds}
+    marks = {n for n in (16, 50, 64, 100, 200, 400, 1000, 10_000) if n < worlds} | {worlds}
     for index, world in enumerate(iter_worlds(worlds), start=1):
-        structures.add(world.structure())
         for query in generate_queries(world, queries):
             levels[query.level] += 1
             shapes.add(sql_shape(query.sql))
+            # what a record's schema holds (the tables its query reads), as quality counts it
+            tables = world.schema(query.tables).values()
+            structures.add(json.dumps(sorted(sorted(t.values()) for t in tables)))
         if index in marks:
             total = sum(levels.values())
             hard = (levels["complex"] + levels["highly complex"]) / total

@@ -39,7 +39,7 @@ class Settings(InferenceSettings):
     templates_dir: str = str(PROJECT_ROOT / "templates")
     repo_cache: str = ""  # empty: see clone_cache
     min_task_examples: int = 500
-    synthetic_worlds: int = 16  # generated worlds, one partition each: ibert_assets.synthetic
+    synthetic_worlds: int = 160  # generated worlds, one partition each: ibert_assets.synthetic
     near_duplicate_threshold: float = 0.8
     max_rejection_rate: float = 0.2
     base_model: str | None = None  # unset: the packaged SmolLM2 (ibert_inference.model.choice)

@@ -14,11 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ibert_assets.outcome import Outcome
+from ibert_assets.synthetic.coherence import world_problems
 from ibert_assets.synthetic.queries import Query, generate_queries
 from ibert_assets.synthetic.worlds import World, generate_world
 from ibert_inference.dataset.record import VERIFIED, Record, make_id
+from ibert_inference.errors import IbertError
 
-DEFAULT_QUERIES_PER_WORLD = 40
+# many worlds of a few queries: schema structures grow with worlds, SQL shapes with queries,
+# and a partition costs ~1 s of Dagster and checks besides its queries (README, "Synthetic")
+DEFAULT_QUERIES_PER_WORLD = 12
+
+
+class SyntheticWorldError(IbertError):
+    """A generated world breaks the coherence rules (:mod:`.coherence`)."""
+
+
 PHASES = ("generation", "translation", "verification")
 
 
@@ -43,7 +53,7 @@ def synthetic_record(world: World, query: Query, ibis_code: str, verdict: Any) -
     import ibis
 
     input_, target = {"sql": query.sql, "dialect": "duckdb"}, {"ibis": ibis_code}
-    schema = world.schema()
+    schema = world.schema(query.tables)
     return Record(
         id=make_id("sql_to_ibis", input_, target),
         task="sql_to_ibis",
@@ -84,16 +94,22 @@ def build_synthetic_examples(
     """Generate the world ``world_key`` and ``queries`` queries over it; translate and verify
     each; keep the verified pairs."""
     from ibert_inference import sql_to_ibis, verify_pair
-    from ibert_inference.errors import IbertError
 
     start = time.perf_counter()
     world = generate_world(world_key, seed)
+    problems = world_problems(world)
+    if problems:  # a generator bug: no record of an incoherent world is worth keeping
+        raise SyntheticWorldError(
+            f"world {world_key} (seed {seed}) is incoherent: {'; '.join(problems)}; "
+            "fix the generator in ibert_assets/synthetic/worlds.py"
+        )
     generated = generate_queries(world, queries, seed=seed)
     build = SyntheticBuild(Outcome(), world)
     build.seconds["generation"] = time.perf_counter() - start
-    schema = world.schema()
     outcome = build.outcome
     for query in generated:
+        # the tables the query reads: what the translation needs and the verifier fills
+        schema = world.schema(query.tables)
         outcome.counts["generated"] += 1
         build.levels[query.level] += 1
         item = {"sql": query.sql, "constructs": list(query.constructs), "world": world.key}

@@ -35,6 +35,7 @@ WEIGHTS = {
     "group_by": 1, "having": 1, "window_rank": 2, "window_running": 2, "window_lag": 2,
     "window_framed": 2, "cte": 2, "scalar_subquery": 2, "correlated_subquery": 4,
     "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1, "count_distinct": 1,
+    "filter_or": 1, "distinct": 0,
 }  # fmt: skip
 _RESERVED = {
     "order", "group", "date", "user", "select", "from", "where", "table", "value", "values",
@@ -76,6 +77,7 @@ class Query:
     level: str
     question: str
     mentions: tuple[str, ...]  # the column words and values the question must name
+    tables: tuple[str, ...] = ()  # the world's tables it reads, in the world's order
 
 
 @dataclass
@@ -106,6 +108,7 @@ class _Writer:
         self.constructs: list[str] = []
         self.mentions: list[str] = []
         self.aliases: set[str] = set()
+        self.tables: set[str] = set()
 
     # -- names -----------------------------------------------------------------------------
     def alias(self, table: Table) -> str:
@@ -115,6 +118,7 @@ class _Writer:
             n += 1
             candidate = f"{base}{n}"
         self.aliases.add(candidate)
+        self.tables.add(table.name)
         return candidate
 
     def ref(self, alias: str, column: Column) -> str:
@@ -136,9 +140,13 @@ class _Writer:
         return datetime.date(2020 + self.rng.randint(0, 5), self.rng.randint(1, 12), 1)
 
     # -- clauses -----------------------------------------------------------------------------
-    def filter(self, table: Table, alias: str) -> _Clause | None:
-        """A condition on one of ``table``'s columns, with its phrase."""
-        candidates = [c for c in table.columns if c.role not in ("key", "foreign_key", "text")]
+    def filter(self, table: Table, alias: str, exclude: tuple[Column, ...] = ()) -> _Clause | None:
+        """A condition on one of ``table``'s columns (not those of ``exclude``), with its
+        phrase."""
+        candidates = [
+            c for c in table.columns
+            if c.role not in ("key", "foreign_key", "text") and c not in exclude
+        ]  # fmt: skip
         if not candidates:
             return None
         column = self.rng.choice(candidates)
@@ -152,6 +160,13 @@ class _Writer:
             pick = self.rng.random()
             if pick < 0.4:
                 value = self.rng.choice(values)
+                if self.rng.random() < 0.25:
+                    return _Clause(
+                        f"{ref} <> {_string(value)}",
+                        f"whose {said} is not '{value}'",
+                        "filter",
+                        [said, value],
+                    )
                 return _Clause(
                     f"{ref} = {_string(value)}",
                     f"whose {said} is '{value}'",
@@ -161,6 +176,12 @@ class _Writer:
             if pick < 0.8:
                 chosen = sorted(self.rng.sample(values, k=min(len(values), 2)))
                 listed = ", ".join(_string(v) for v in chosen)
+                if len(values) > 2 and self.rng.random() < 0.25:
+                    return _Clause(
+                        f"{ref} NOT IN ({listed})",
+                        f"whose {said} is neither '{chosen[0]}' nor '{chosen[-1]}'",
+                        "filter_in", [said, *chosen],
+                    )  # fmt: skip
                 return _Clause(
                     f"{ref} IN ({listed})",
                     f"whose {said} is '{chosen[0]}' or '{chosen[-1]}'",
@@ -187,8 +208,10 @@ class _Writer:
                     "filter_between",
                     [said, str(low), str(high)],
                 )
-            op, text = self.rng.choice([(">=", "at least"), (">", "above"), ("<", "below")])
-            low = low * 5 if op == "<" else low  # below 1 leaves only zeros: say something
+            op, text = self.rng.choice(
+                [(">=", "at least"), (">", "above"), ("<", "below"), ("<=", "at most")]
+            )
+            low = low * 5 if op in ("<", "<=") else low  # below 1 leaves only zeros
             return _Clause(
                 f"{ref} {op} {low}", f"with {said} {text} {low}", "filter", [said, str(low)]
             )
@@ -200,7 +223,15 @@ class _Writer:
             start = self.day()
             end = start + datetime.timedelta(days=self.rng.choice([30, 90, 365]))
             kind = "DATE" if column.role == "date" else "TIMESTAMP"
-            if self.rng.random() < 0.5:
+            pick = self.rng.random()
+            # (a year as `EXTRACT(YEAR FROM d) = 2020` is no date the verifier can plant in
+            # its databases: such filters found no row on any of them)
+            if pick < 0.2:
+                return _Clause(
+                    f"{ref} < {kind} '{start}'", f"with {said} before {start}",
+                    "filter_date_range", [said, str(start)],
+                )  # fmt: skip
+            if pick < 0.6:
                 return _Clause(
                     f"{ref} >= {kind} '{start}' AND {ref} < {kind} '{end}'",
                     f"with {said} from {start} up to {end}", "filter_date_range",
@@ -212,9 +243,12 @@ class _Writer:
             )  # fmt: skip
         return None
 
-    def filters(self, table: Table, alias: str, most: int) -> tuple[str, str]:
+    def filters(
+        self, table: Table, alias: str, most: int, exclude: tuple[Column, ...] = ()
+    ) -> tuple[str, str]:
         """Up to ``most`` conditions (AND), as SQL and as a phrase."""
-        clauses = [c for c in (self.filter(table, alias) for _ in range(most)) if c is not None]
+        drawn = (self.filter(table, alias, exclude) for _ in range(most))
+        clauses = [c for c in drawn if c is not None]
         seen: set[str] = set()
         kept = []
         for clause in clauses:
@@ -223,7 +257,12 @@ class _Writer:
                 kept.append(clause)
         for clause in kept:
             self.uses(clause.construct, *clause.mentions)
-        return " AND ".join(c.sql for c in kept), " and ".join(c.phrase for c in kept)
+        sql, phrase = [c.sql for c in kept], [c.phrase for c in kept]
+        if len(kept) >= 2 and self.rng.random() < 0.25:  # either of the first two
+            sql[:2] = [f"({sql[0]} OR {sql[1]})"]
+            phrase[:2] = [f"either {phrase[0]} or {phrase[1]}"]
+            self.uses("filter_or")
+        return " AND ".join(sql), " and ".join(phrase)
 
 
 def _string(value: str) -> str:
@@ -260,15 +299,28 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
     if not attrs:
         return None
     a = w.alias(table)
-    shown = w.rng.sample(attrs, k=min(len(attrs), w.rng.randint(1, 3)))
+    shown = w.rng.sample(attrs, k=min(len(attrs), w.rng.randint(1, 4)))
     w.mentions.extend(words(c) for c in shown)
     select = [w.ref(a, c) for c in shown]
     said = [words(c) for c in shown]
     texts = [c for c in table.columns if c.role == "dimension"]
     if texts and w.rng.random() < 0.3:
         column = texts[0]
-        select.append(f"UPPER({w.ref(a, column)}) AS {ident(column.name + '_upper')}")
-        said.append(f"the {words(column)} in capitals")
+        func, suffix, phrase = w.rng.choice(
+            [("UPPER", "upper", "in capitals"), ("LOWER", "lower", "in lower case"),
+             ("LENGTH", "length", "length in characters")]
+        )  # fmt: skip
+        select.append(f"{func}({w.ref(a, column)}) AS {ident(column.name + '_' + suffix)}")
+        said.append(f"the {words(column)} {phrase}")
+        w.uses("function", words(column))
+    dates = table.of_role("date", "timestamp")
+    if dates and w.rng.random() < 0.2:
+        column = w.rng.choice(dates)
+        part = w.rng.choice(["YEAR", "MONTH", "QUARTER"])
+        select.append(
+            f"EXTRACT({part} FROM {w.ref(a, column)}) AS {ident(column.words + '_' + part.lower())}"
+        )
+        said.append(f"the {part.lower()} of {words(column)}")
         w.uses("function", words(column))
     numbers = table.of_role(*NUMERIC_ROLES)
     if numbers and w.rng.random() < 0.3:
@@ -278,11 +330,11 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         ref = w.ref(a, column)
         select.append(
             f"CASE WHEN {ref} >= {high} THEN 'high' WHEN {ref} >= {low} THEN 'medium' "
-            f"ELSE 'low' END AS {ident(column.name + '_band')}"
+            f"ELSE 'low' END AS {ident(column.name + '_bracket')}"
         )
-        said.append(f"a {words(column)} band (high from {high}, medium from {low}, else low)")
+        said.append(f"a {words(column)} bracket (high from {high}, medium from {low}, else low)")
         w.uses("case", words(column), str(low), str(high), "high", "medium", "low")
-    where, condition = w.filters(table, a, w.rng.randint(0, 2))
+    where, condition = w.filters(table, a, w.rng.randint(0, 3))
     sql = f"SELECT {', '.join(select)} FROM {ident(table.name)} AS {a}"
     question = f"List the {_and(said)} of {plural(words(table))}"
     if where:
@@ -295,6 +347,10 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         tail_sql, tail = _order_limit(w, w.ref(a, column), words(column), desc, numeric)
         sql += tail_sql
         question += tail
+    elif w.rng.random() < 0.25:
+        sql = "SELECT DISTINCT" + sql.removeprefix("SELECT")
+        question = "List the distinct combinations of" + question.removeprefix("List")
+        w.uses("distinct")
     return sql, question + "."
 
 
@@ -331,27 +387,29 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
         if group.role == "flag":
             group_said = f"value of {group_said}"
     w.uses("group_by", words(group))
-    measure = w.rng.choice(source.of_role(*NUMERIC_ROLES))
-    func = w.rng.choice(
-        ["SUM", "AVG", "MAX", "MIN"] if measure.role != "measure" else ["AVG", "MAX", "MIN"]
-    )
-    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest", "MIN": "smallest"}[func]
-    value = f"{func}({w.ref(a, measure)})"
-    if func == "AVG" and w.rng.random() < 0.4:
-        value = f"ROUND({value}, 2)"
-        func_said = "average (rounded to 2 decimals)"
-        w.uses("function")
-    metric = (
-        f"{func.lower()}_{measure.name}" if measure.name.isidentifier() else f"{func.lower()}_value"
-    )
-    w.uses("aggregate", words(measure), func_said)
-    pieces = [f"{func_said} {words(measure)}"]
-    select = [f"{value} AS {ident(metric)}"]
+    group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
+    seconds = [c for c in group_table.of_role("category", "flag") if c != group]
+    if group.role != "date" and seconds and w.rng.random() < 0.3:  # a second grouping column
+        second = w.rng.choice(seconds)
+        group_sql = group_select = f"{group_sql}, {w.ref(ga, second)}"
+        group_said += f" and {words(second)}"
+        w.uses("group_by", words(second))
+    metrics = [_metric(w, a, measure) for measure in _measures(w, source)]
+    pieces = [said for _, said in metrics]
+    select = [sql for sql, _ in metrics]
     if w.rng.random() < 0.5:
         select.append("COUNT(*) AS row_count")
         pieces.append(f"number of {plural(words(table))}")
+    references = [r for r in parents if r.parent != group_table.name]
+    if references and w.rng.random() < 0.3:
+        r = w.rng.choice(references)
+        other = w.world.table(r.parent)
+        select.append(
+            f"COUNT(DISTINCT {a}.{ident(r.column)}) AS {ident('distinct_' + other.words)}"
+        )
+        pieces.append(f"number of distinct {plural(words(other))}")
+        w.uses("count_distinct", plural(words(other)))
     where, condition = w.filters(table, a, w.rng.randint(0, 2))
-    group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
     sql = f"SELECT {group_select}, {', '.join(select)} FROM {ident(table.name)} AS {a}{joins}"
     if where:
         sql += f" WHERE {where}"
@@ -365,10 +423,33 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
         question += f", keeping groups with more than {n} {plural(words(table))}"
         w.uses("having", str(n))
     if w.rng.random() < 0.6:
-        tail_sql, tail = _order_limit(w, ident(metric), f"{func_said} {words(measure)}", True)
+        first = select[0].rpartition(" AS ")[2]
+        tail_sql, tail = _order_limit(w, first, pieces[0], w.rng.random() < 0.8)
         sql += tail_sql
         question += tail
     return sql, question + "."
+
+
+def _measures(w: _Writer, table: Table) -> list[Column]:
+    """One to three of ``table``'s numeric columns to aggregate (one of a single one)."""
+    numbers = table.of_role(*NUMERIC_ROLES)
+    return w.rng.sample(numbers, k=min(len(numbers), w.rng.choice((1, 1, 2, 3))))
+
+
+def _metric(w: _Writer, alias: str, measure: Column) -> tuple[str, str]:
+    """An aggregate of ``measure`` as ``SQL AS name``, and how the question says it."""
+    func = w.rng.choice(
+        ["SUM", "AVG", "MAX", "MIN"] if measure.role != "measure" else ["AVG", "MAX", "MIN"]
+    )
+    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest", "MIN": "smallest"}[func]
+    value = f"{func}({w.ref(alias, measure)})"
+    if func == "AVG" and w.rng.random() < 0.4:
+        value = f"ROUND({value}, 2)"
+        func_said = "average (rounded to 2 decimals)"
+        w.uses("function")
+    metric = f"{func.lower()}_{measure.words}"
+    w.uses("aggregate", words(measure), func_said)
+    return f"{value} AS {ident(metric)}", f"{func_said} {words(measure)}"
 
 
 def _semi(w: _Writer) -> tuple[str, str] | None:
@@ -381,16 +462,18 @@ def _semi(w: _Writer) -> tuple[str, str] | None:
     parent, child = w.world.table(r.parent), w.world.table(r.child)
     p, c = w.alias(parent), w.alias(child)
     column = w.rng.choice(parent.of_role("dimension", "category") or parent.of_role("key"))
-    w.mentions.append(words(column))
+    shown = [column, *_extra_columns(w, parent, [column])]
+    w.mentions.extend(words(c) for c in shown)
     negated = w.rng.random() < 0.4
     pick = w.rng.random()
-    where, condition = w.filters(child, c, 1)
+    where, condition = w.filters(child, c, w.rng.choice((1, 1, 2)))
+    own, own_condition = w.filters(parent, p, w.rng.choice((0, 0, 1)))
     join_on = f"{c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     kids = plural(words(child))
     said = f"that have no {kids}" if negated else f"that have at least one {words(child)}"
     if condition:
         said += f" {condition}"
-    outer = f"SELECT {w.ref(p, column)} FROM {ident(parent.name)} AS {p}"
+    outer = f"SELECT {', '.join(w.ref(p, c) for c in shown)} FROM {ident(parent.name)} AS {p}"
     exists = f"{'NOT ' if negated else ''}EXISTS"
     if pick < 0.4 or (where and (negated or pick >= 0.7)):
         inner = f"SELECT 1 FROM {ident(child.name)} AS {c} WHERE {join_on}"
@@ -410,7 +493,11 @@ def _semi(w: _Writer) -> tuple[str, str] | None:
             sql = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
         w.uses("join_left")
     w.uses("anti_join" if negated else "semi_join")
-    return sql, f"The {words(column)} of {plural(words(parent))} {said}."
+    subject = plural(words(parent))
+    if own:
+        sql += f" AND {own}"
+        subject += f" {own_condition}"
+    return sql, f"The {_and([words(c) for c in shown])} of {subject} {said}."
 
 
 def _window(w: _Writer) -> tuple[str, str] | None:
@@ -432,9 +519,10 @@ def _window(w: _Writer) -> tuple[str, str] | None:
     partition = f"PARTITION BY {w.ref(a, part_col)} " if part_col else ""
     within = f" within each {words(part_col)}" if part_col else ""
     key = table.key
-    shown = table.of_role("dimension") or ([key] if key else [])
-    base = [w.ref(a, c) for c in shown[:1]] + [w.ref(a, measure)]
-    w.mentions.extend(words(c) for c in shown[:1])
+    shown = (table.of_role("dimension") or ([key] if key else []))[:1]
+    shown += _extra_columns(w, table, [*shown, measure])
+    base = [w.ref(a, c) for c in shown] + [w.ref(a, measure)]
+    w.mentions.extend(words(c) for c in shown)
     w.mentions.append(words(measure))
     if part_col is not None:
         w.mentions.append(words(part_col))
@@ -482,9 +570,9 @@ def _window(w: _Writer) -> tuple[str, str] | None:
                 f"the average {words(measure)} over the last three rows by {words(date)}{within}",
             )
             w.uses("window_framed")
-    shown_said = _and([words(c) for c in shown[:1]] + [words(measure)])
+    shown_said = _and([words(c) for c in shown] + [words(measure)])
     sql = f"SELECT {', '.join(base)}, {expr} AS {ident(name)} FROM {ident(table.name)} AS {a}"
-    where, condition = w.filters(table, a, w.rng.randint(0, 1))
+    where, condition = w.filters(table, a, w.rng.randint(0, 2))
     question = f"For {plural(words(table))}"
     if where:
         sql += f" WHERE {where}"
@@ -510,7 +598,9 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
     func_said = "total" if func == "SUM" else "average"
     c = w.alias(child)
     p = w.alias(parent)
-    where, condition = w.filters(child, c, w.rng.randint(0, 1))
+    # a bound on the summed column itself (below 5, missing) leaves no total above the
+    # threshold: empty by construction
+    where, condition = w.filters(child, c, w.rng.randint(0, 2), exclude=(measure,))
     inner = (
         f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount "
         f"FROM {ident(child.name)} AS {c}"
@@ -533,6 +623,10 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
         + (f" {condition}" if condition else "")
         + f" is above {threshold}, with that {func_said}"
     )
+    outer, outer_condition = w.filters(parent, p, w.rng.choice((0, 0, 1)))
+    if outer:
+        sql += f" AND {outer}"
+        question += f", for {plural(words(parent))} {outer_condition}"
     if w.rng.random() < 0.5:
         sql = sql.replace(
             "per_parent.amount FROM",
@@ -558,6 +652,7 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
     a = w.alias(table)
     b = w.alias(table)
     shown = (table.of_role("dimension") or ([table.key] if table.key else []))[:1]
+    shown += _extra_columns(w, table, [*shown, measure])
     w.mentions.extend(words(c) for c in shown)
     w.mentions.append(words(measure))
     select = ", ".join([w.ref(a, c) for c in shown] + [w.ref(a, measure)])
@@ -578,14 +673,40 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
         inner = f"SELECT AVG({w.ref(b, measure)}) FROM {ident(table.name)} AS {b}"
         w.uses("scalar_subquery")
         scope = f"the average {words(measure)} of all {plural(words(table))}"
-    sql = f"SELECT {select} FROM {ident(table.name)} AS {a} WHERE {w.ref(a, measure)} > ({inner})"
-    return sql, f"The {said} of {plural(words(table))} whose {words(measure)} is above {scope}."
+    op, side = (">", "above") if w.rng.random() < 0.7 else ("<", "below")
+    sql = f"SELECT {select} FROM {ident(table.name)} AS {a} "
+    sql += f"WHERE {w.ref(a, measure)} {op} ({inner})"
+    question = f"The {said} of {plural(words(table))} whose {words(measure)} is {side} {scope}"
+    # another bound on the measure would be empty by construction (above average and missing)
+    where, condition = w.filters(table, a, w.rng.choice((0, 0, 1, 2)), exclude=(measure,))
+    if where:
+        sql += f" AND {where}"
+        question += f", {condition}"
+    if w.rng.random() < 0.3:
+        tail_sql, tail = _order_limit(w, w.ref(a, measure), words(measure), op == ">")
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
+
+
+def _extra_columns(w: _Writer, table: Table, shown: list[Column]) -> list[Column]:
+    """Up to two more of ``table``'s plain columns to show beside ``shown``."""
+    others = [
+        c for c in table.columns if c.role not in ("key", "foreign_key") and c not in shown
+    ]  # fmt: skip
+    return w.rng.sample(others, k=min(len(others), w.rng.choice((0, 0, 1, 2))))
 
 
 def _set_operation(w: _Writer) -> tuple[str, str] | None:
     """One column of the rows that pass one filter, combined with those that pass another."""
     table = w.rng.choice(w.world.tables)
-    shown = table.of_role("dimension", "category")
+    op, construct, joiner = w.rng.choice(
+        [("UNION", "set_union", "or"), ("INTERSECT", "set_intersect", "and also"),
+         ("EXCEPT", "set_except", "but not")]
+    )  # fmt: skip
+    # a category's few values all occur on both sides of an EXCEPT: empty by construction;
+    # names differ from row to row
+    shown = table.of_role("dimension") if op == "EXCEPT" else table.of_role("dimension", "category")
     if not shown:
         return None
     column = w.rng.choice(shown)
@@ -595,10 +716,6 @@ def _set_operation(w: _Writer) -> tuple[str, str] | None:
     # two conditions on one column: an INTERSECT of two of its values is empty by construction
     if first is None or second is None or first.mentions[0] == second.mentions[0]:
         return None
-    op, construct, joiner = w.rng.choice(
-        [("UNION", "set_union", "or"), ("INTERSECT", "set_intersect", "and also"),
-         ("EXCEPT", "set_except", "but not")]
-    )  # fmt: skip
     for clause in (first, second):
         w.uses(clause.construct, *clause.mentions)
     w.uses(construct, words(column))
@@ -623,22 +740,46 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
         return None
     c, p = w.alias(child), w.alias(parent)
     label, attr = w.rng.choice(labels), w.rng.choice(attrs)
-    w.mentions.extend([words(attr), words(label)])
+    extra = _extra_columns(w, child, [attr])
+    w.mentions.extend([words(attr), *(words(e) for e in extra), words(label)])
     # an analyst names the parent's column when the child has one of the same name
-    renamed = f" AS {ident(parent.words + '_' + label.name)}" if label.name == attr.name else ""
+    child_names = {attr.name, *(e.name for e in extra)}
+    renamed = f" AS {ident(parent.words + '_' + label.name)}" if label.name in child_names else ""
     left = w.rng.random() < 0.3
     w.uses("join_left" if left else "join_inner")
     join = "LEFT JOIN" if left else "JOIN"
     table, alias = (parent, p) if w.rng.random() < 0.5 else (child, c)
     where, condition = w.filters(table, alias, w.rng.randint(1, 2))
+    shown = "".join(f"{w.ref(c, e)}, " for e in extra)
     sql = (
-        f"SELECT {w.ref(c, attr)}, {w.ref(p, label)}{renamed} FROM {ident(child.name)} AS {c} "
+        f"SELECT {w.ref(c, attr)}, {shown}{w.ref(p, label)}{renamed} "
+        f"FROM {ident(child.name)} AS {c} "
         f"{join} {ident(parent.name)} AS {p} "
         f"ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     )
-    question = f"The {words(attr)} of each {words(child)} with its {words(parent)}'s {words(label)}"
+    said = _and([words(attr), *(words(e) for e in extra)])
+    question = f"The {said} of each {words(child)} with its {words(parent)}'s {words(label)}"
     if left:
         question += f" (kept when it has no {words(parent)})"
+    others = [
+        o for o in _relationships(w.world)
+        if o.child == child.name and o.parent not in (parent.name, child.name)
+        and w.world.table(o.parent).of_role("dimension", "category")
+    ]  # fmt: skip
+    if others and w.rng.random() < 0.4:  # and the label of a second thing it references
+        o = w.rng.choice(others)
+        second = w.world.table(o.parent)
+        o_alias = w.alias(second)
+        o_label = w.rng.choice(second.of_role("dimension", "category"))
+        name = ident(second.words + "_" + o_label.words)
+        sql = sql.replace(" FROM ", f", {w.ref(o_alias, o_label)} AS {name} FROM ", 1)
+        sql += (
+            f" JOIN {ident(second.name)} AS {o_alias} "
+            f"ON {c}.{ident(o.column)} = {o_alias}.{ident(o.parent_column)}"
+        )
+        question += f", and its {words(second)}'s {words(o_label)}"
+        w.mentions.append(words(o_label))
+        w.uses("join_inner")
     if where:
         sql += f" WHERE {where}"
         question += f", for {plural(words(table))} {condition}"
@@ -647,7 +788,7 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
 
 SHAPES: tuple[tuple[Callable[[_Writer], tuple[str, str] | None], int], ...] = (
     (_listing, 3),
-    (_aggregate, 4),
+    (_aggregate, 5),
     (_join_listing, 2),
     (_semi, 2),
     (_window, 2),
@@ -672,7 +813,9 @@ def generate_query(world: World, rng: random.Random) -> Query:
             continue
         sql, question = made
         mentions = tuple(dict.fromkeys(m for m in writer.mentions if m))
-        return Query(sql, tuple(writer.constructs), _level(writer.constructs), question, mentions)
+        tables = tuple(t.name for t in world.tables if t.name in writer.tables)
+        level = _level(writer.constructs)
+        return Query(sql, tuple(writer.constructs), level, question, mentions, tables)
     raise ValueError(f"world {world.key}: no query shape fits its tables")
 
 

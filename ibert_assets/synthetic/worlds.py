@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 
 from ibert_assets.synthetic.vocabularies import VOCABULARIES, Vocabulary
@@ -90,9 +90,14 @@ class World:
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
 
-    def schema(self) -> dict[str, dict[str, str]]:
-        """``{table: {column: dtype}}``, the shape the translator and verifier take."""
-        return {t.name: {c.name: c.dtype for c in t.columns} for t in self.tables}
+    def schema(self, only: Collection[str] | None = None) -> dict[str, dict[str, str]]:
+        """``{table: {column: dtype}}``, the shape the translator and verifier take; ``only``
+        those tables when given (in the world's order)."""
+        return {
+            t.name: {c.name: c.dtype for c in t.columns}
+            for t in self.tables
+            if only is None or t.name in only
+        }
 
     def structure(self) -> str:
         """The schema with names abstracted: each table's column types, tables sorted."""
@@ -120,11 +125,12 @@ class _Namer:
     def __init__(self, style: str, rng: random.Random) -> None:
         self.style, self.rng = style, rng
 
-    def __call__(self, words: str) -> str:
+    def __call__(self, words: str, *, table: bool = False) -> str:
+        # a table is a variable of the Ibis code: a name with a space cannot be one
         if self.style == "camel":
             head, *rest = words.split("_")
             return head + "".join(part.capitalize() for part in rest)
-        if self.style == "quoted" and "_" in words and self.rng.random() < 0.3:
+        if self.style == "quoted" and "_" in words and self.rng.random() < 0.3 and not table:
             return " ".join(part.capitalize() for part in words.split("_"))
         return words
 
@@ -136,6 +142,26 @@ class _Draft:
     columns: list[Column] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Types:
+    """The types one world's designer chose: its key width, its money type; counts and
+    measures vary per column as real schemas' do."""
+
+    key: str
+    money: str
+    counts: tuple[str, ...]
+    measures: tuple[str, ...]
+
+
+def _types(rng: random.Random) -> _Types:
+    return _Types(
+        key=rng.choices(("int64", "int32"), weights=(3, 1))[0],
+        money=rng.choice(("decimal(12, 2)", "decimal(10, 2)", "decimal(18, 2)", "float64")),
+        counts=rng.choice((("int64",), ("int32",), ("int32", "int16"), ("int64", "int32"))),
+        measures=rng.choice((("float64",), ("float32",), ("float64", "float32"))),
+    )
+
+
 def generate_world(key: str, base_seed: int = 0) -> World:
     """The world named ``key``: 3 to 12 tables of one domain, in one layout."""
     seed = world_seed(key, base_seed)
@@ -144,11 +170,22 @@ def generate_world(key: str, base_seed: int = 0) -> World:
     layout = rng.choice(LAYOUTS)
     style = rng.choices(STYLES, weights=(7, 2, 1))[0]
     name = _Namer(style, rng)
+    types = _types(rng)
     drafts, links = _layout(layout, vocabulary, rng, rng.randint(3, 12))
-    for draft in drafts.values():
-        _attributes(draft, vocabulary, rng, name)
-    tables, relationships = _keys(drafts, links, rng, name)
+    # each category belongs to one table: dealt out in turn, events first and most (a status,
+    # a cabin, a channel describe what happened: a booking's cabin, not an airport's), then the
+    # entities and their lookups, until none is left
+    categories = sorted(vocabulary.categories)
+    rng.shuffle(categories)
+    order = sorted(drafts.values(), key=lambda d: _DEALING.index(d.kind))
+    for draft in order:
+        _attributes(draft, vocabulary, rng, name, types, categories)
+    tables, relationships = _keys(drafts, links, rng, name, types)
     return World(key, seed, vocabulary.domain, layout, style, tables, relationships)
+
+
+# the order in which tables are given their categories
+_DEALING = ("fact", "dimension", "lookup", "line", "link")
 
 
 def _layout(
@@ -179,13 +216,12 @@ def _layout(
             for thing in dimensions[:2]:
                 links.append((second, thing, "one_to_many"))
         return drafts, links
-    # OLTP: entities in a chain, a link table, a self-reference, events with line items
+    # OLTP: entities, a self-reference, events that reference the entities they involve, line
+    # items, a many-to-many link. No entity references another: which of two things owns the
+    # other ("a store has customers"?) the vocabulary does not say, and a guess reads wrong
     entities = things[: max(2, min(len(things), wanted - 2))]
     for thing in entities:
         add(thing, "dimension")
-    for child, parent in zip(entities[1:], entities, strict=False):
-        if rng.random() < 0.7:
-            links.append((child, parent, "one_to_many"))
     links.append((entities[0], entities[0], "self"))
     event = add(events[0], "fact")
     links.append((event, entities[-1], "one_to_many"))
@@ -204,45 +240,60 @@ def _layout(
     return drafts, links
 
 
-def _attributes(draft: _Draft, vocabulary: Vocabulary, rng: random.Random, name: _Namer) -> None:
-    """The non-key columns of one table, chosen for its kind from the vocabulary."""
-    cats = sorted(vocabulary.categories)
-    rng.shuffle(cats)
+def _attributes(
+    draft: _Draft,
+    vocabulary: Vocabulary,
+    rng: random.Random,
+    name: _Namer,
+    types: _Types,
+    categories: list[str],
+) -> None:
+    """The non-key columns of one table, chosen for its kind from the vocabulary; its
+    categories taken from ``categories`` (the world's not yet given to a table)."""
+
+    def category() -> None:
+        if categories:
+            cat = categories.pop()
+            column(cat, "category", "string", values=vocabulary.categories[cat])
 
     def column(words: str, role: str, dtype: str, **extra: object) -> None:
         nullable = role not in ("dimension",) and rng.random() < 0.2
         spelled = name(words)
-        if any(c.name == spelled for c in draft.columns):
+        # SQL names are case-blind: `exposures` and `exposureS` (exposure_s) are one name
+        if any(c.name.lower() == spelled.lower() for c in draft.columns):
             return
         draft.columns.append(Column(spelled, words, role, dtype, nullable, **extra))  # type: ignore[arg-type]
 
     def pick(words: tuple[str, ...]) -> str:
         return rng.choice(words)
 
-    money = "decimal(12, 2)" if rng.random() < 0.6 else "float64"
     if draft.kind == "dimension":
-        # an entity has its name and categories; the domain's measures, counts, texts, dates
+        # an entity has its name, its categories and the record of its own life (when it was
+        # registered, whether it is still active); the domain's measures, counts, texts, dates
         # and flags describe what happens (a ticket's replies, not a product's)
         column(f"{draft.words}_name", "dimension", "string")
-        for cat in cats[: rng.randint(1, 2)]:
-            column(cat, "category", "string", values=vocabulary.categories[cat])
+        if rng.random() < 0.5:
+            category()
+        if rng.random() < 0.3:
+            column("created_at", "timestamp", "timestamp")
+        if rng.random() < 0.3:
+            column("is_active", "flag", "boolean")
     elif draft.kind == "lookup":
-        cat = cats[-1]
-        column(cat, "category", "string", values=vocabulary.categories[cat])
+        category()
         column(f"{draft.words}_name", "dimension", "string")
     elif draft.kind in ("fact", "line"):
         for words in rng.sample(vocabulary.money, k=min(len(vocabulary.money), rng.randint(1, 2))):
-            column(words, "money", money)
-        column(pick(vocabulary.counts), "count", "int64")
+            column(words, "money", types.money)
+        column(pick(vocabulary.counts), "count", rng.choice(types.counts))
         if rng.random() < 0.6:
-            column(pick(vocabulary.measures), "measure", "float64")
+            column(pick(vocabulary.measures), "measure", rng.choice(types.measures))
         if draft.kind == "fact":
             date_words = "date" if rng.random() < 0.25 else pick(vocabulary.dates)
             column(date_words, "date", "date")
             if rng.random() < 0.5:
                 column("created_at", "timestamp", "timestamp")
-            cat = cats[0]
-            column(cat, "category", "string", values=vocabulary.categories[cat])
+            for _ in range(rng.randint(1, 2)):
+                category()
             if rng.random() < 0.5:
                 column(pick(vocabulary.flags), "flag", "boolean")
             if rng.random() < 0.3:
@@ -250,7 +301,7 @@ def _attributes(draft: _Draft, vocabulary: Vocabulary, rng: random.Random, name:
     else:  # a link table: when the pair began, and how much
         column(pick(vocabulary.dates), "date", "date")
         if rng.random() < 0.5:
-            column(pick(vocabulary.counts), "count", "int64")
+            column(pick(vocabulary.counts), "count", rng.choice(types.counts))
 
 
 def _keys(
@@ -258,16 +309,17 @@ def _keys(
     links: list[tuple[str, str, str]],
     rng: random.Random,
     name: _Namer,
+    types: _Types,
 ) -> tuple[tuple[Table, ...], tuple[Relationship, ...]]:
     """Primary keys first, foreign keys after them, then the attributes; tables named."""
-    table_name = {words: name(words) for words in drafts}
+    table_name = {words: name(words, table=True) for words in drafts}
     key_of = {words: name(f"{words}_id") for words in drafts if drafts[words].kind != "link"}
     foreign: dict[str, list[Column]] = {words: [] for words in drafts}
     relationships = []
     for child, parent, kind in links:
         words = f"parent_{parent}_id" if kind == "self" else f"{parent}_id"
         column = Column(
-            name(words), words, "foreign_key", "int64",
+            name(words), words, "foreign_key", types.key,
             nullable=kind == "self" or rng.random() < 0.15, references=table_name[parent],
         )  # fmt: skip
         if any(c.name == column.name for c in foreign[child]):
@@ -278,7 +330,7 @@ def _keys(
         )
     tables = []
     for words, draft in drafts.items():
-        keys = [Column(key_of[words], f"{words}_id", "key", "int64")] if words in key_of else []
+        keys = [Column(key_of[words], f"{words}_id", "key", types.key)] if words in key_of else []
         columns = [*keys, *foreign[words], *draft.columns]
         tables.append(Table(table_name[words], words, draft.kind, tuple(columns)))
     return tuple(tables), tuple(relationships)

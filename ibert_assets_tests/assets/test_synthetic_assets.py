@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from ibert_assets.resources import default_resources
 from ibert_assets.settings import Settings, SettingsError
@@ -45,6 +47,23 @@ def test_only_verified_pairs_are_kept_and_every_query_is_accounted_for(build):
         )  # fmt: skip
     statuses = {key.partition(":")[0] for key in build.by_construct}
     assert "verified" in statuses
+
+
+def test_a_record_schema_holds_the_tables_its_query_reads_with_their_world_types(build):
+    world = build.world
+    for record in build.outcome.records:
+        read = {t.name for t in sqlglot.parse_one(record.input.sql).find_all(exp.Table)}  # type: ignore[union-attr]
+        assert set(record.table_schemas) == read & {t.name for t in world.tables}
+        for table, columns in record.table_schemas.items():
+            assert columns == world.schema()[table]
+
+
+def test_an_incoherent_world_is_not_built(monkeypatch):
+    from ibert_assets.synthetic import examples
+
+    monkeypatch.setattr(examples, "world_problems", lambda world: ["booking references hotel"])
+    with pytest.raises(examples.SyntheticWorldError, match=r"world-0001.*booking references"):
+        build_synthetic_examples("world-0001", queries=1)
 
 
 def test_a_stored_pair_verifies_again_on_other_databases(build):

@@ -120,3 +120,23 @@ def test_the_question_names_no_column_the_query_does_not_use(generated):
                     if said in used or said in nouns or column.role in ("key", "foreign_key"):
                         continue  # the same words are named for another reason
                     assert not _said(said, query.question), (said, query.question)
+
+
+def test_a_query_records_exactly_the_tables_it_reads():
+    for world in iter_worlds(30):
+        names = {t.name for t in world.tables}
+        for query in generate_queries(world, 20):
+            read = {t.name for t in sqlglot.parse_one(query.sql, read="duckdb").find_all(exp.Table)}
+            assert set(query.tables) == read & names, query.sql
+
+
+def test_no_query_compares_with_a_negative_number_or_words_it_awkwardly(generated):
+    from ibert_assets.templates.coherence import awkward_wording, negative_comparisons
+
+    for _, queries in generated:
+        for query in queries:
+            assert negative_comparisons(query.sql) == [], query.sql
+            assert awkward_wording(query.question) == [], query.question
+    # the checks themselves see what they are meant to
+    assert negative_comparisons("SELECT a FROM t WHERE t.quantity > -5") != []
+    assert awkward_wording("with quantity at least or above 5") != []

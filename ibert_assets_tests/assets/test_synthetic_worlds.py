@@ -9,11 +9,11 @@ from ibert_assets.synthetic.vocabularies import VOCABULARIES
 from ibert_assets.synthetic.worlds import NUMERIC_ROLES, generate_world, iter_worlds, world_keys
 
 ROLE_DTYPES = {
-    "key": ("int64",),
-    "foreign_key": ("int64",),
-    "measure": ("float64",),
-    "count": ("int64",),
-    "money": ("decimal(12, 2)", "float64"),
+    "key": ("int64", "int32"),
+    "foreign_key": ("int64", "int32"),
+    "measure": ("float64", "float32"),
+    "count": ("int64", "int32", "int16"),
+    "money": ("decimal(12, 2)", "decimal(10, 2)", "decimal(18, 2)", "float64"),
     "dimension": ("string",),
     "category": ("string",),
     "text": ("string",),
@@ -95,3 +95,4 @@ def test_every_table_name_may_be_bound_by_evaluated_code(worlds):
     for world in worlds:
         for table in world.tables:
             check_bindable_name(table.name, "a table")
+            assert table.name.isidentifier(), (world.key, table.name)  # "Work Order" is none
