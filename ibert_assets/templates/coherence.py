@@ -274,8 +274,8 @@ def record_problems(
     negative = negative_comparisons(sql, dialect)
     problems += [f"compares with a negative number: {c}" for c in negative]
     problems += [f"filters nothing out: {c}" for c in vacuous_bounds(sql, dialect)]
-    columns = {column for table in schema.values() for column in table}
-    placeholders = placeholder_values(sql, columns, dialect)
+    column_names = {column for table in schema.values() for column in table}
+    placeholders = placeholder_values(sql, column_names, dialect)
     if placeholders:
         problems.append(f"asks for placeholder values: {', '.join(placeholders[:5])}")
     problems += [f"question says {w!r}" for w in awkward_wording(description)]
