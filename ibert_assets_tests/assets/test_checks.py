@@ -94,9 +94,12 @@ def test_a_partitions_check_result_says_which_partition_it_judged(tmp_path):
     assert rejecting.metadata["partition"].value == "rejecting"
 
 
-def _stored_and_checked(tmp_path, lines: list[str], **options) -> tuple[dict, set[str]]:
+def _stored_and_checked(
+    tmp_path, lines: list[str], only: str | None = None, **options
+) -> tuple[dict, set[str]]:
     """The check evaluations of ``dataset_checks(**options)`` over a stored partition holding
-    ``lines``, by name, and the steps that judged them."""
+    ``lines`` (of the check ``only`` where one is named), by name, and the steps that judged
+    them."""
     import dagster as dg
 
     from ibert_assets.checks import dataset_checks
@@ -115,8 +118,15 @@ def _stored_and_checked(tmp_path, lines: list[str], **options) -> tuple[dict, se
     checks = dataset_checks(
         stored, letters, rejection_rate=False, also=QUALITY_JUDGEMENTS, **options
     )
+    selection = (
+        dg.AssetSelection.assets(stored).without_checks()
+        | dg.AssetSelection.checks(dg.AssetCheckKey(stored.key, only))
+        if only
+        else None
+    )
     run = dg.materialize(
         [stored, *checks],
+        selection=selection,
         partition_key="a",
         resources=default_resources(Settings(data_dir=str(tmp_path))),
         raise_on_error=False,
@@ -152,3 +162,10 @@ def test_a_line_that_is_no_record_fails_the_record_checks_and_the_schema_names_t
         assert (
             "no valid record" in found[name].description and "record 2" in found[name].description
         )
+
+
+def test_one_check_of_the_shared_step_runs_alone_when_it_alone_is_selected(tmp_path):
+    found, steps = _stored_and_checked(
+        tmp_path, [RIGHT.to_json(), WRONG.to_json()], only="ids_unique"
+    )
+    assert set(found) == {"ids_unique"} and found["ids_unique"].passed and len(steps) == 1
