@@ -11,7 +11,7 @@ import json
 import random
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,6 +26,7 @@ from ibert_inference.dataset.record import (
     IbisToSqlInput,
     IbisToSqlTarget,
     Record,
+    RecordError,
     SqlToIbisInput,
     SqlToIbisTarget,
     record_json_schema,
@@ -57,9 +58,16 @@ class CheckOutcome:
     description: str
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def result(self, *, warn: bool = False, partition: str | None = None) -> dg.AssetCheckResult:
+    def result(
+        self,
+        *,
+        warn: bool = False,
+        partition: str | None = None,
+        check: dg.AssetCheckKey | None = None,
+    ) -> dg.AssetCheckResult:
         """The Dagster result; ``partition`` (the one checked) heads its description and
-        metadata, so that a result read beside another partition's says whose it is."""
+        metadata, so that a result read beside another partition's says whose it is; ``check``
+        names the check where one step judges several."""
         severity = dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR
         metadata = per_partition_figures(self.metadata)
         description = self.description
@@ -68,7 +76,12 @@ class CheckOutcome:
             description = f"partition {partition} {verdict}: {description}"
             metadata = {"partition": dg.MetadataValue.text(partition), **metadata}
         return dg.AssetCheckResult(
-            passed=self.passed, description=description, metadata=metadata, severity=severity
+            passed=self.passed,
+            description=description,
+            metadata=metadata,
+            severity=severity,
+            check_name=check.name if check else None,
+            asset_key=check.asset_key if check else None,
         )
 
 
@@ -294,6 +307,93 @@ def record_check(
     return check
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """One named check of a stored partition, for :func:`judged_checks`."""
+
+    name: str
+    judge: Judge
+    description: str
+    blocking: bool = False
+    reads_rows: bool = False  # the judge reads the raw JSON objects (the schema check)
+
+
+def judged_checks(
+    asset: dg.AssetsDefinition,
+    judgements: Sequence[Judgement],
+    partitions_def: dg.PartitionsDefinition | None,
+    parts: Sequence[str] = (),
+    *,
+    name: str = "record_checks",
+) -> dg.AssetChecksDefinition:
+    """The checks ``judgements`` of ``asset`` as one Dagster step, ``<asset>_<name>``.
+
+    Each stays a check of its own (its name, description, blocking flag and result, selectable
+    alone); together they read the stored partition (or every one of ``parts``) once, and parse
+    each record once, where a step apiece read and parsed it once per check and paid Dagster's
+    overhead of a step (~0.3 s) each: with seven checks per template partition, more than the
+    checks themselves. A line that is no valid record fails every judge that reads records,
+    saying which line; the schema check, which reads the raw objects, still names the field.
+    """
+    asset_name = asset.key.to_user_string()
+    keys = {j.name: dg.AssetCheckKey(asset.key, j.name) for j in judgements}
+
+    def check(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    ) -> Iterator[dg.AssetCheckResult]:
+        selected = [j for j in judgements if keys[j.name] in context.selected_asset_check_keys]
+        partitions = list(parts) or [context.partition_key]
+        stored = {key: stored_lines(dataset_store.base, asset_name, key) for key in partitions}
+        records: list[Record] | RecordError | None = None
+        for judgement in selected:
+            if judgement.reads_rows:
+                rows = [json.loads(line) for lines in stored.values() for line in lines]
+                outcome = judgement.judge(rows)
+            else:
+                if records is None:
+                    records = _parsed_records(dataset_store.base, asset_name, stored)
+                outcome = (
+                    judgement.judge(records)
+                    if not isinstance(records, RecordError)
+                    else CheckOutcome(False, f"a stored line is no valid record: {records}")
+                )
+            yield outcome.result(partition=checked_partition(context), check=keys[judgement.name])
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=PARTITIONED_CHECK_NOTICE, category=dg.PreviewWarning
+        )
+        specs = [
+            dg.AssetCheckSpec(
+                j.name,
+                asset=asset,
+                description=j.description,
+                blocking=j.blocking,
+                partitions_def=partitions_def,
+            )
+            for j in judgements
+        ]
+        return dg.multi_asset_check(specs=specs, name=f"{asset_name}_{name}", can_subset=True)(
+            check
+        )
+
+
+def _parsed_records(
+    base: str, asset: str, stored: dict[str, list[str]]
+) -> list[Record] | RecordError:
+    """The stored lines of each partition as records, or the error naming the bad line."""
+    try:
+        return [
+            record
+            for key, lines in stored.items()
+            for record in records_from_lines(
+                lines, f"{partition_path(base, asset, key)}: record {{}}"
+            )
+        ]
+    except RecordError as error:
+        return error
+
+
 def dataset_checks(
     asset: dg.AssetsDefinition,
     partitions_def: dg.PartitionsDefinition | None,
@@ -304,6 +404,7 @@ def dataset_checks(
     generation_seed: int = 0,
     reverify_sample: int | None = None,
     max_rejection_rate: float = Settings.max_rejection_rate,
+    also: Sequence[Judgement] = (),
 ) -> list[dg.AssetChecksDefinition]:
     """The standard checks of a dataset asset, per partition, over the stored file.
 
@@ -314,6 +415,8 @@ def dataset_checks(
     instead of all of them: for a dataset whose every pair was verified when it was made and
     that is large enough for re-verifying it all to cost as much as making it. ``parts`` names
     the stored files of an unpartitioned asset cut into splits; the checks read them all.
+    ``also``: the asset's other checks of its stored records, judged in the same step
+    (:func:`judged_checks`).
     """
 
     def reverified(records: list[Record]) -> CheckOutcome:
@@ -321,24 +424,18 @@ def dataset_checks(
             records = random.Random(0).sample(records, reverify_sample)
         return reverify_check(records, seed=generation_seed + REVERIFY_SEED_OFFSET)
 
-    def blocking(
-        check: str, judge: Judge, description: str, **read: Any
-    ) -> dg.AssetChecksDefinition:
-        return record_check(
-            asset, check, judge, description, partitions_def, parts, blocking=True, **read
-        )
-
-    found = [
-        blocking(
+    judgements = [
+        Judgement(
             "records_match_schema",
             schema_check,
             "Every stored record (read back with DuckDB) passes the JSON Schema.",
-            read=checked_rows,
+            blocking=True,
+            reads_rows=True,
         ),
-        blocking("ids_unique", unique_ids_check, "No two stored records share an id."),
+        Judgement(
+            "ids_unique", unique_ids_check, "No two stored records share an id.", blocking=True
+        ),
     ]
-    if rejection_rate:
-        found.append(_rejection_rate_check(asset, partitions_def, max_rejection_rate))
     if reverify:
         description = (
             "Every stored pair verifies again on databases of another seed."
@@ -346,7 +443,12 @@ def dataset_checks(
             else f"{reverify_sample} stored pairs (a fixed sample) verify again on databases of "
             "another seed."
         )
-        found.append(blocking("reverified_on_fresh_seed", reverified, description))
+        judgements.append(
+            Judgement("reverified_on_fresh_seed", reverified, description, blocking=True)
+        )
+    found = [judged_checks(asset, [*judgements, *also], partitions_def, parts)]
+    if rejection_rate:
+        found.append(_rejection_rate_check(asset, partitions_def, max_rejection_rate))
     return found
 
 

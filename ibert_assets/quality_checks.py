@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
-from ibert_assets.checks import CheckOutcome, record_check
+from ibert_assets.checks import CheckOutcome, Judgement, judged_checks
 from ibert_assets.quality import inputs_with_several_targets, role_contradictions
 from ibert_inference.dataset.record import Record
 
@@ -60,32 +60,32 @@ def _task_of(input_key: str) -> str:
     return str(json.loads(input_key)[0])
 
 
+QUALITY_JUDGEMENTS = (
+    Judgement(
+        "one_target_per_input",
+        one_target_check,
+        "No sql_to_ibis input has two targets (other tasks: counted).",
+    ),
+    Judgement(
+        "schemas_match_roles",
+        role_check,
+        "No column is typed against the role its name announces.",
+    ),
+)
+"""The two quality checks, to judge in the step of an asset's dataset checks
+(``dataset_checks(..., also=QUALITY_JUDGEMENTS)``)."""
+
+
 def quality_checks(
     asset: dg.AssetsDefinition,
     partitions_def: dg.PartitionsDefinition | None,
     *,
     parts: Sequence[str] = (),
 ) -> list[dg.AssetChecksDefinition]:
-    """The two quality checks of a dataset asset, per partition, over the stored file.
+    """The two quality checks of a dataset asset, per partition, over the stored file, in a
+    step of their own.
 
     ``parts`` names the stored files of an unpartitioned asset cut into splits; the checks
     read them all (as :func:`ibert_assets.checks.dataset_checks` does).
     """
-    return [
-        record_check(
-            asset,
-            "one_target_per_input",
-            one_target_check,
-            "No sql_to_ibis input has two targets (other tasks: counted).",
-            partitions_def,
-            parts,
-        ),
-        record_check(
-            asset,
-            "schemas_match_roles",
-            role_check,
-            "No column is typed against the role its name announces.",
-            partitions_def,
-            parts,
-        ),
-    ]
+    return [judged_checks(asset, QUALITY_JUDGEMENTS, partitions_def, parts, name="quality_checks")]

@@ -124,6 +124,8 @@ def snapshot_files(snapshot: Snapshot) -> list[str]:
     return tracked_files(git.Repo(snapshot.path), snapshot.dirs)
 
 
+NO_NETWORK = "no network"  # the reason of a source unreachable for want of a network
+
 # What git says when the machine cannot reach the host at all, as opposed to a wrong URL.
 _NO_NETWORK = (
     "could not resolve host",
@@ -165,7 +167,7 @@ def snapshot_repo(spec: RepoSpec, cache_dir: Path) -> Snapshot:
         ValueError,
     ) as exc:
         message = " ".join((getattr(exc, "stderr", "") or str(exc)).split())
-        reason = "no network" if any(m in message.lower() for m in _NO_NETWORK) else message
+        reason = NO_NETWORK if any(m in message.lower() for m in _NO_NETWORK) else message
         raise RepositoryUnreachableError(
             f"repository {spec.name!r} ({spec.url}) could not be cloned or fetched: {message} "
             "— check the URL in the repositories file and that the machine can reach it",

@@ -10,7 +10,7 @@ from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, dataset_metadata
 from ibert_assets.outcome import Outcome
 from ibert_assets.partitions import task_partitions
-from ibert_assets.quality_checks import quality_checks
+from ibert_assets.quality_checks import QUALITY_JUDGEMENTS
 from ibert_assets.settings import Settings
 from ibert_assets.store import DatasetStore
 from ibert_assets.tasks import build_task
@@ -77,23 +77,23 @@ def multitask_definitions(settings: Settings) -> dg.Definitions:
         build.seconds = time.perf_counter() - start
         return dg.Output(build, metadata=dataset_metadata(build))
 
-    reverified_sample = checks.record_check(
-        multitask_examples,
+    reverified_sample = checks.Judgement(
         "reverified_sample",
         _reverified_sample,
         f"Up to {REVERIFY_SAMPLE} pairs of the task verify again with a fresh seed.",
-        task_partitions,
         blocking=True,
     )
     return dg.Definitions(
         assets=[multitask_examples],
         asset_checks=[
             *checks.dataset_checks(
-                multitask_examples, task_partitions, reverify=False, rejection_rate=False
+                multitask_examples,
+                task_partitions,
+                reverify=False,
+                rejection_rate=False,
+                also=[reverified_sample, *QUALITY_JUDGEMENTS],
             ),
             minimum_examples_check(multitask_examples, settings.min_task_examples),
-            reverified_sample,
-            *quality_checks(multitask_examples, task_partitions),
         ],
     )
 

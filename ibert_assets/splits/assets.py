@@ -17,7 +17,7 @@ from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.outcome import Outcome
 from ibert_assets.quality import task_figures
-from ibert_assets.quality_checks import quality_checks
+from ibert_assets.quality_checks import QUALITY_JUDGEMENTS
 from ibert_assets.settings import Settings
 from ibert_assets.splits.assign import SPLITS, assign_splits
 from ibert_assets.splits.dedup import deduplicate, exact_overlap
@@ -91,9 +91,13 @@ def split_definitions(settings: Settings) -> dg.Definitions:
         assets=[train_complete],
         asset_checks=[
             *checks.dataset_checks(
-                train_complete, None, parts=SPLITS, reverify=False, rejection_rate=False
+                train_complete,
+                None,
+                parts=SPLITS,
+                reverify=False,
+                rejection_rate=False,
+                also=QUALITY_JUDGEMENTS,
             ),
-            *quality_checks(train_complete, None, parts=SPLITS),
             no_leakage,
         ],
     )

@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 
 from ibert_assets import checks
-from ibert_assets.checks import CheckOutcome, record_check
-from ibert_assets.quality_checks import quality_checks
+from ibert_assets.checks import CheckOutcome, Judgement
+from ibert_assets.quality_checks import QUALITY_JUDGEMENTS
 from ibert_assets.settings import Settings
 from ibert_assets.templates.assets import GENERATION_SEED
 from ibert_assets.templates.coherence import record_problems
@@ -36,12 +36,19 @@ def template_checks(
 ) -> list[dg.AssetChecksDefinition]:
     """The checks of both template assets (the rejection-rate limit from the settings)."""
     limit = settings.max_rejection_rate
+    coherent = Judgement(
+        "coherent_records",
+        partial(coherence_check, templates_dir=Path(settings.templates_dir)),
+        "Every renamed schema is one domain's vocabulary and its question uses its nouns; no "
+        "question compares a never-negative column with a negative number.",
+    )
     return [
         *checks.dataset_checks(
             template_examples,
             partitions,
             generation_seed=GENERATION_SEED,
             max_rejection_rate=limit,
+            also=[*QUALITY_JUDGEMENTS, coherent],
         ),
         *checks.dataset_checks(
             augmented_examples,
@@ -49,19 +56,7 @@ def template_checks(
             generation_seed=GENERATION_SEED,
             reverify_sample=AUGMENTED_REVERIFY_SAMPLE,
             max_rejection_rate=limit,
-        ),
-        *quality_checks(template_examples, partitions),
-        *quality_checks(augmented_examples, partitions),
-        *(
-            record_check(
-                asset,
-                "coherent_records",
-                partial(coherence_check, templates_dir=Path(settings.templates_dir)),
-                "Every renamed schema is one domain's vocabulary and its question uses its "
-                "nouns; no question compares a never-negative column with a negative number.",
-                partitions,
-            )
-            for asset in (template_examples, augmented_examples)
+            also=[*QUALITY_JUDGEMENTS, coherent],
         ),
     ]
 

@@ -35,7 +35,7 @@ def pair_record(
 
     input_, target = {"sql": sql, "dialect": dialect}, {"ibis": ibis}
     return Record(
-        id=make_id("sql_to_ibis", input_, target),
+        id=pair_id(sql, ibis, dialect),
         task="sql_to_ibis",
         dialect=dialect,
         backend="duckdb",
@@ -54,6 +54,11 @@ def pair_record(
             "compiled_sql": verdict.compiled_sql,  # the DuckDB SQL of the Ibis side that ran
         },
     )
+
+
+def pair_id(sql: str, ibis: str, dialect: str = "duckdb") -> str:
+    """The id of the pair record :func:`pair_record` makes of ``sql`` and ``ibis``."""
+    return make_id("sql_to_ibis", {"sql": sql, "dialect": dialect}, {"ibis": ibis})
 
 
 def example_meta(example: TemplateExample, source: str = "template") -> dict[str, Any]:
@@ -116,6 +121,11 @@ def build_augmented_examples(
         )  # fmt: skip
         for variant in variants(pair, seed=seed + index, renames=renames):
             outcome.counts["generated"] += 1
+            if pair_id(variant.sql, variant.ibis, variant.dialect) in outcome.seen:
+                # an example kept already (another operator made the same variant): verifying
+                # it again would change nothing, it would be dropped as a duplicate
+                outcome.counts["duplicates"] += 1
+                continue
             verdict = verify_pair(
                 variant.sql, variant.ibis, variant.schema, dialect=variant.dialect, seed=seed
             )

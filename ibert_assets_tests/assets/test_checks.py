@@ -92,3 +92,80 @@ def test_a_partitions_check_result_says_which_partition_it_judged(tmp_path):
     assert not rejecting.passed
     assert rejecting.description.startswith("partition rejecting FAILED: rejection rate 75.0%")
     assert rejecting.metadata["partition"].value == "rejecting"
+
+
+def _stored_and_checked(
+    tmp_path, lines: list[str], only: str | None = None, **options
+) -> tuple[dict, set[str]]:
+    """The check evaluations of ``dataset_checks(**options)`` over a stored partition holding
+    ``lines`` (of the check ``only`` where one is named), by name, and the steps that judged
+    them."""
+    import dagster as dg
+
+    from ibert_assets.checks import dataset_checks
+    from ibert_assets.quality_checks import QUALITY_JUDGEMENTS
+    from ibert_assets.resources import default_resources
+    from ibert_assets.settings import Settings
+    from ibert_assets.store import partition_path, write_atomic
+
+    letters = dg.StaticPartitionsDefinition(["a"])
+
+    @dg.asset(name="pairs", partitions_def=letters)
+    def stored() -> dg.MaterializeResult:
+        return dg.MaterializeResult()  # the partition is already on disk
+
+    write_atomic(partition_path(str(tmp_path), "pairs", "a"), "".join(f"{x}\n" for x in lines))
+    checks = dataset_checks(
+        stored, letters, rejection_rate=False, also=QUALITY_JUDGEMENTS, **options
+    )
+    selection = (
+        dg.AssetSelection.assets(stored).without_checks()
+        | dg.AssetSelection.checks(dg.AssetCheckKey(stored.key, only))
+        if only
+        else None
+    )
+    run = dg.materialize(
+        [stored, *checks],
+        selection=selection,
+        partition_key="a",
+        resources=default_resources(Settings(data_dir=str(tmp_path))),
+        raise_on_error=False,
+    )
+    steps = {e.step_key for e in run.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return {e.check_name: e for e in run.get_asset_check_evaluations()}, steps
+
+
+def test_the_records_are_judged_in_one_step_and_a_wrong_pair_still_fails(tmp_path):
+    found, steps = _stored_and_checked(tmp_path, [RIGHT.to_json(), WRONG.to_json()])
+    assert set(found) == {
+        "records_match_schema", "ids_unique", "reverified_on_fresh_seed",
+        "one_target_per_input", "schemas_match_roles",
+    }  # fmt: skip
+    assert len(steps) == 1
+    reverified = found["reverified_on_fresh_seed"]
+    assert not reverified.passed and WRONG.id in reverified.metadata["examples"].value[0]
+    assert reverified.description.startswith("partition a FAILED: 1 of 2 pairs fail")
+    # the sql_to_ibis input has two targets: the quality check in the same step says so
+    assert not found["one_target_per_input"].passed
+    assert found["records_match_schema"].passed and found["ids_unique"].passed
+
+
+def test_a_line_that_is_no_record_fails_the_record_checks_and_the_schema_names_the_field(tmp_path):
+    import json
+
+    broken = json.dumps({**RIGHT.to_dict(), "task": "not_a_task"})
+    found, _ = _stored_and_checked(tmp_path, [RIGHT.to_json(), broken], reverify=False)
+    schema = found["records_match_schema"]
+    assert not schema.passed and "task" in schema.metadata["examples"].value[0]
+    for name in ("ids_unique", "one_target_per_input", "schemas_match_roles"):
+        assert not found[name].passed
+        assert (
+            "no valid record" in found[name].description and "record 2" in found[name].description
+        )
+
+
+def test_one_check_of_the_shared_step_runs_alone_when_it_alone_is_selected(tmp_path):
+    found, steps = _stored_and_checked(
+        tmp_path, [RIGHT.to_json(), WRONG.to_json()], only="ids_unique"
+    )
+    assert set(found) == {"ids_unique"} and found["ids_unique"].passed and len(steps) == 1

@@ -67,3 +67,26 @@ def test_a_host_that_cannot_be_reached_is_said_to_be_no_network(tmp_path: Path):
 def test_license_detection(tmp_path: Path, text: str, spdx: str):
     (tmp_path / "LICENSE.txt").write_text(text)
     assert detect_license(tmp_path) == spdx
+
+
+def test_with_no_network_a_skipped_repository_is_skipped_at_the_first_attempt(tmp_path: Path):
+    """Offline, a retry a second later finds no network either: the default build skips the
+    repository at once; where unreachable is an error, it is retried as before."""
+    import dagster as dg
+
+    from ibert_assets.mining.assets import snapshot_events
+
+    offline = RepoSpec(url="https://127.0.0.1:1/ibis-project/ibis.git", name="offline")
+    events = list(snapshot_events(offline, tmp_path / "cache", last_attempt=False))
+    assert events and all(isinstance(e, dg.AssetObservation) for e in events)
+    with pytest.raises(dg.Failure):  # strict: this attempt fails, Dagster retries it
+        list(
+            snapshot_events(
+                offline, tmp_path / "cache", last_attempt=False, fail_when_unreachable=True
+            )
+        )
+    # another cause than the network (a wrong path) is retried while attempts are left
+    missing = RepoSpec(url=str(tmp_path / "does-not-exist"), name="ghost")
+    with pytest.raises(dg.Failure):
+        list(snapshot_events(missing, tmp_path / "cache", last_attempt=False))
+    assert list(snapshot_events(missing, tmp_path / "cache", last_attempt=True))

@@ -30,3 +30,27 @@ def test_template_and_augmented_builders_return_records_that_round_trip(tmp_path
     variant = augmented.records[0]
     assert variant.meta.source == "augmented"
     assert variant.meta.extra("derived_from") == original.id
+
+
+def test_a_variant_kept_already_is_counted_a_duplicate_without_being_verified_again(
+    tmp_path: Path, monkeypatch
+):
+    import ibert_inference
+
+    path = tmp_path / "orders.yaml"
+    path.write_text(ORDERS_TEMPLATE)
+    original = build_template_examples(path).records[0]
+    verified = []
+    real = ibert_inference.verify_pair
+
+    def counted(sql, ibis, *args, **kwargs):
+        verified.append((sql, ibis))
+        return real(sql, ibis, *args, **kwargs)
+
+    monkeypatch.setattr(ibert_inference, "verify_pair", counted)
+    # the same pair twice: the second copy (another seed) makes some of the same variants
+    built = build_augmented_examples([original, original])
+    assert built.counts["duplicates"] > 0, built.counts
+    assert len(set(verified)) == len(verified)  # no variant verified twice
+    assert len(verified) == built.counts["generated"] - built.counts["duplicates"]
+    assert len(built.records) + len(built.rejects) == len(verified)

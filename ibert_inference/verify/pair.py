@@ -117,10 +117,16 @@ def _evaluated(code: str, schema: Schema, seed: int, timeout_s: float) -> Any:
 
 
 # The build verifies each respelling of a pair's SQL (other dialects, rewritten clauses) against
-# the same Ibis code: evaluated and compiled once per worker, not once per respelling. Keyed by
-# everything the result depends on, the sandbox's settings included; failures are not kept.
+# the same Ibis code, and a partition's re-verification check (a fresh seed: new databases) runs
+# right after its asset in the same worker: the code is evaluated and compiled once per worker,
+# not once per respelling and again in the check. Large enough for a partition's pairs (a few
+# hundred; an expression is a few kB). Keyed by everything the result depends on, the sandbox's
+# settings included; failures are not kept.
+EXPRESSIONS_KEPT = 2048
+
+
 @worker_only
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=EXPRESSIONS_KEPT)
 def _expression(
     code: str,
     schema_key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
@@ -133,7 +139,7 @@ def _expression(
     return evaluate_ibis(code, schema, timeout_s=timeout_s)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=EXPRESSIONS_KEPT)
 def _duckdb_sql(node: Any, settings: SandboxSettings) -> str:
     """The DuckDB SQL of the expression whose operation is ``node`` (see :func:`_expression`)."""
     return fixed_now_sql(stable_generated_names(bounded_to_sql(node.to_expr(), "duckdb")))
