@@ -24,6 +24,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
+from ibert_assets.templates.coherence import vacuous_bounds
 from ibert_assets.templates.rename import compared_column, retarget, retell
 
 INPUT_DIALECTS = ("postgres", "snowflake", "trino", "bigquery")
@@ -222,6 +223,8 @@ def flip_comparison(pair: Pair, seed: int) -> Pair | None:
     if _SQL_OF_PY[type(py_cmp.ops[0])] is not type(sql_cmp):
         return None
     flipped = _FLIPS_SQL[type(sql_cmp)](this=sql_cmp.this, expression=sql_cmp.expression)
+    if vacuous_bounds(flipped.sql(dialect="duckdb")):
+        return None  # "km above 0" made "km at or above 0": a filter that keeps every row
     sql_cmp.replace(flipped)
     py_cmp.ops = [_FLIPS_PY[type(py_cmp.ops[0])]()]
     wording = [w for w in _FLIPPED_WORDING if re.search(rf"\b{w}\b", pair.description)]

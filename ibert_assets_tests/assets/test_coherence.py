@@ -1,6 +1,7 @@
 """Renamed pairs read as one database and one question; the ``coherent_records`` check fails a
 record that does not (a mixed-domain schema, a negative count, "at least or above")."""
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -254,6 +255,18 @@ def test_a_bound_every_row_passes_fails_the_check():
     assert (
         not outcome.passed and "filters nothing out: seats >= 0" in outcome.metadata["examples"][0]
     )
+
+
+def test_flipping_a_positive_bound_does_not_make_one_that_keeps_every_row():
+    pair = Pair(
+        "SELECT id FROM rentals WHERE km_driven > 0",
+        "result = rentals.filter(_.km_driven > 0).select('id')",
+        {"rentals": {"id": "int64", "km_driven": "int64"}},
+        description="Rentals with km above 0",
+    )
+    assert flip_comparison(pair, 0) is None
+    five = replace(pair, sql=pair.sql.replace("> 0", "> 5"), ibis=pair.ibis.replace("> 0", "> 5"))
+    assert flip_comparison(five, 0) is not None
 
 
 def test_no_template_asks_for_a_placeholder_value_or_filters_nothing():

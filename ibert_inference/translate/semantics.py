@@ -230,7 +230,8 @@ SEMANTICS: tuple[FunctionSemantics, ...] = (
     FunctionSemantics(
         "substring",
         "StringValue.substr",
-        "SQL positions count from 1, Ibis substr from 0",
+        "SQL positions count from 1, Ibis substr from 0; a position that may be 0 or less (read "
+        "differently by each dialect) is refused",
         "same",
         "SELECT SUBSTRING(s, 2, 3) AS v FROM t",
         ({"s": "banana"},),

@@ -93,8 +93,18 @@ class StringMixin(ExpressionTranslator):
         return method(subject, name[(leading, trailing)], lit("".join(literal)))
 
     def on_substring(self, node: exp.Substring) -> Code:
+        position = node.args.get("start") or exp.Literal.number(1)
+        if not _from_one_on(position):
+            # SQL reads a position of 0 or less in its own ways (DuckDB: 0 is before the first
+            # character, -1 the last one; Postgres: before the string), Ibis substr as an offset
+            # from the end: only a position known to be 1 or more means the same in both
+            raise unsupported(
+                "SUBSTRING from a position that may be 0 or less (SQL and Ibis count those "
+                "differently); a literal position of 1 or more, or STRPOS/LENGTH + 1, translates",
+                node,
+            )
         subject = self.translate(node.this)
-        start = self.translate(node.args.get("start") or exp.Literal.number(1))
+        start = self.translate(position)
         start0 = lit(start.val - 1) if start.literal else binary(start, "-", lit(1))
         length = node.args.get("length")
         if length is None:
@@ -225,3 +235,35 @@ class StringMixin(ExpressionTranslator):
             )
             present = binary(present, "&", method(index, "notnull"))
         return function("cases", _pair(present, method(part, "fill_null", lit(""))))
+
+
+def _from_one_on(position: exp.Expr) -> bool:
+    """Whether ``position`` is 1 or more whatever the row: a literal, or a count, length or
+    string position plus a literal of at least 1 (``STRPOS(email, '@') + 1``)."""
+    if isinstance(position, exp.Paren):
+        return _from_one_on(position.this)
+    if isinstance(position, exp.Literal):
+        return not position.is_string and _number(position.this) >= 1
+    if isinstance(position, exp.Add):
+        left, right = position.this, position.expression
+        return (_from_one_on(left) and _never_negative(right)) or (
+            _from_one_on(right) and _never_negative(left)
+        )
+    return False
+
+
+def _never_negative(value: exp.Expr) -> bool:
+    if isinstance(value, exp.Paren):
+        return _never_negative(value.this)
+    if isinstance(value, exp.Literal):
+        return not value.is_string and _number(value.this) >= 0
+    if isinstance(value, exp.Add):
+        return _never_negative(value.this) and _never_negative(value.expression)
+    return isinstance(value, exp.StrPosition | exp.Length | exp.Count | exp.Abs)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return -1.0
