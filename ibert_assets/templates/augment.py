@@ -351,7 +351,9 @@ def variants(pair: Pair, *, seed: int = 0, renames: int = 1) -> Iterator[Pair]:
             yield base
         for copy in range(renames):
             renamed = rename_identifiers(base, seed * 1000 + copy)
-            if renamed is not None:
+            # 'balance >= 0' renamed onto a never-negative column ('freight_cost >= 0') keeps
+            # every row: no question a person asks
+            if renamed is not None and not vacuous_bounds(renamed.sql):
                 yield replace(renamed, operator="+".join(filter(None, [base.operator, "rename"])))
     for operator in INPUT_OPERATORS:
         respelled = operator(pair, seed)

@@ -162,26 +162,33 @@ def negative_comparisons(sql: str, dialect: str = "duckdb") -> list[str]:
 
 
 def vacuous_bounds(sql: str, dialect: str = "duckdb") -> list[str]:
-    """Each ``>= 0`` (or ``0 <=``) of a never-negative column or a COUNT, as SQL text: true of every
-    row, so the question asks for nothing.
+    """Each ``>= 0`` (or ``0 <=``) of a never-negative column or a COUNT that no upper bound of the
+    same column makes a range, as SQL text: true of every row, so the question asks for nothing
+    ("aged 0 to 40" is a range, "at least 0 seats" is not).
 
     >>> vacuous_bounds("SELECT id FROM cars WHERE seats >= 0 AND price >= 10")
     ['seats >= 0']
+    >>> vacuous_bounds("SELECT id FROM people WHERE age >= 0 AND age <= 40")
+    []
     """
     tree = _parse(sql, dialect)
     if tree is None:
         return []
-    found = []
-    for node in tree.find_all(exp.GTE, exp.LTE):
-        subject, bound = (
-            (node.this, node.expression)
-            if isinstance(node, exp.GTE)
-            else (node.expression, node.this)
-        )
-        zero = isinstance(bound, exp.Literal) and not bound.is_string and _number(bound.this) == 0
-        if zero and _never_negative(subject):
-            found.append(node.sql(dialect="duckdb"))
-    return found
+    lower, upper = [], set()
+    for node in tree.find_all(exp.GTE, exp.LTE, exp.GT, exp.LT):
+        below = isinstance(node, exp.GTE | exp.GT)
+        subject, bound = node.this, node.expression
+        if isinstance(subject, exp.Literal):  # 0 <= x reads as x >= 0
+            subject, bound, below = bound, subject, not below
+        if not below:
+            upper.add(subject.sql())
+        elif isinstance(node, exp.GTE | exp.LTE) and _is_zero(bound) and _never_negative(subject):
+            lower.append((subject.sql(), node.sql(dialect="duckdb")))
+    return [text for subject, text in lower if subject not in upper]
+
+
+def _is_zero(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Literal) and not node.is_string and _number(node.this) == 0
 
 
 def awkward_wording(description: str) -> list[str]:
