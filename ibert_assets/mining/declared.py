@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ibert_assets.mining.files import SourceFile
+from ibert_assets.quality import role_contradictions
 from ibert_inference.errors import SchemaError
 from ibert_inference.schema.infer_sql import STAND_IN_COLUMN
 from ibert_inference.schema.tables import Schema, parse_dtype
@@ -63,6 +64,8 @@ class DeclaredSchemas:
             (_shared_depth(where, path), declaration)
             for where, declaration in self.declarations.get(table, ())
             if used <= {column for column, _ in declaration}
+            # a test's `date: int32` is a fixture, not a table a model should learn from
+            and not role_contradictions({table: dict(declaration)})
         ]
         if not covering:
             return None

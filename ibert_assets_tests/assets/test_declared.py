@@ -76,6 +76,8 @@ def test_the_declaration_nearest_the_query_then_the_most_frequent_wins() -> None
     assert found.for_query("t", {"x"}, "b/deep/snapshots/q.sql") == {"x": "date"}
     assert found.for_query("t", {"y"}, "b/deep/q.sql") == {"x": "int64", "y": "string"}
     assert found.for_query("t", {"z"}, "a/q.sql") is None  # another table named t
+    fixture = declared_schemas([_source("a.py", 'T = {"t": [("date", "int32")]}')])
+    assert fixture.for_query("t", {"date"}, "q.sql") is None  # its name says it is a date
     tied = declared_schemas(
         [_source("one.py", 'T = {"t": [("x", "int64")]}'),
          _source("two.py", 'T = {"t": [("x", "string")]}')]
