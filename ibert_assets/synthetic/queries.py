@@ -54,8 +54,12 @@ def ident(name: str) -> str:
 
 
 def words(column: Column | Table) -> str:
-    """How a question says a column or table: its vocabulary words, spaced."""
-    return column.words.replace("_", " ")
+    """How a question says a column or table: its vocabulary words, spaced; a flag named as a
+    question (``is_active``) by what it flags ("active flag", not "the is active of")."""
+    said = column.words.replace("_", " ")
+    if isinstance(column, Column) and column.role == "flag" and said.startswith("is "):
+        return said.removeprefix("is ") + " flag"
+    return said
 
 
 def plural(noun: str) -> str:
