@@ -50,7 +50,6 @@ class DeclaredSchemas:
     """Every declaration of each table name, with the file that makes it."""
 
     declarations: dict[str, list[tuple[str, Declaration]]] = field(default_factory=dict)
-    files: int = 0
 
     def add(self, table: str, columns: dict[str, str], path: str) -> None:
         self.declarations.setdefault(table, []).append((path, tuple(columns.items())))
@@ -86,10 +85,8 @@ def declared_schemas(sources: Iterable[SourceFile]) -> DeclaredSchemas:
             tree = ast.parse(source.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        declarations = list(_declarations(tree))
-        for table, columns in declarations:
+        for table, columns in _declarations(tree):
             found.add(table, columns, source.path)
-        found.files += bool(declarations)
     return found
 
 
