@@ -258,3 +258,27 @@ def test_the_prompt_carries_the_nearest_demonstrations_that_fit_its_budget():
     complete_code(PREFIX, schema=SCHEMA, model=model, candidates=1)
     turns = [t["content"] for t in model.calls[0][0] if t["role"] == "user"]
     assert len(turns) == 2 and turns[0].startswith("near")  # the nearest; the next did not fit
+
+
+class _CountingLoads(ScriptedModel):
+    loads = 0
+
+    def load(self) -> None:
+        self.loads += 1
+
+
+def test_a_good_enough_retrieved_completion_answers_before_the_weights_are_read():
+    model = _CountingLoads([".limit(3)"])
+    model.examples = [
+        _completion_record("result = flights.filter(_.delay > 1)",
+                           ".group_by('carrier').agg(total=_.delay.sum())", FLIGHTS,
+                           "total delay per carrier"),
+    ]  # fmt: skip
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
+    assert result.source == "retrieval" and model.loads == 0
+    assert result.details["load_s"] == 0.0
+    # one that runs but leaves out a name the instruction asks for: the model is loaded and asked
+    model = _CountingLoads([".limit(3)"])
+    model.examples = [_completion_record("result = flights", ".count()", FLIGHTS, "how many")]
+    complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
+    assert model.loads == 1 and model.calls

@@ -7,9 +7,10 @@ tokens after which the code can still parse, and stops at the end of the stateme
 (:mod:`ibert_inference.model.constrained_decoding`). Before the model, retrieval: the completions
 of the nearest verified training examples (by the prefix's structure and by the instruction's
 words), their names mapped onto this schema (:mod:`ibert_inference.model.adapted_completions`),
-are candidates checked like the model's. Then a greedy model candidate; when no candidate so far
-runs, uses every name the instruction asks for and guesses no value, sampled candidates follow
-while the time budget lasts. Candidates are ranked: runs on the schema's generated databases, else
+are candidates checked like the model's. One that runs, uses every name the instruction asks for
+and guesses no value answers before the model's weights are even read. Otherwise a greedy model
+candidate; when still no candidate is that good, sampled candidates follow while the time budget
+lasts. Candidates are ranked: runs on the schema's generated databases, else
 evaluates, else parses; then the share of the instruction's table and column names the code uses;
 then the share of its literal values the instruction or prefix gives; then order. An answer
 adapted from an example says so (``source`` "retrieval", ``details["adapted_from"]``).
@@ -96,10 +97,12 @@ def complete_code(
 ) -> TaskResult:
     """Complete partial Ibis code with the best of up to ``candidates`` model continuations.
 
-    One greedy candidate first; ``candidates - 1`` sampled ones in one batched call unless the
-    greedy one runs and uses every name of ``instruction`` (what the code should compute), and
-    only while ``time_budget_s`` lasts (counted after the model has loaded; ``details["load_s"]``
-    says how long that took). ``max_new_tokens`` (default :data:`MAX_COMPLETION_TOKENS`) bounds
+    Retrieved candidates first: when one runs, uses every name of ``instruction`` (what the code
+    should compute) and guesses no value, it answers and the model is not loaded at all. Else
+    one greedy candidate; ``candidates - 1`` sampled ones in one batched call unless the greedy
+    one is as good, and only while ``time_budget_s`` lasts (counted after the model has loaded;
+    ``details["load_s"]`` says how long that took, 0 when it was not needed).
+    ``max_new_tokens`` (default :data:`MAX_COMPLETION_TOKENS`) bounds
     each candidate.
     """
     if model is None:
@@ -111,6 +114,17 @@ def complete_code(
         )
     if time_budget_s <= 0:
         raise IbertError(f"the time budget must be positive, got {time_budget_s} s")
+    retrieving = time.monotonic()
+    names = instruction_names(instruction, schema)
+    checked: list[Candidate] = []
+    if steps.retrieval and schema:
+        for adapted in _adapted(model, prefix, schema, instruction):
+            candidate = Candidate(adapted.completion, len(checked))
+            candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
+            checked.append(_check(prefix, candidate, schema, names, instruction))
+    best = max(checked, key=Candidate.rank, default=None)
+    if best is not None and _good_enough(best, schema):  # the weights are not even read
+        return _finish(prefix, checked, schema, retrieving, time_budget_s, load_s=0.0)
     load_s = _load(model)
     started = time.monotonic()
     deadline = started + time_budget_s
@@ -121,13 +135,6 @@ def complete_code(
         else []
     )
     conversation = completion_prompt(prefix, schema, demonstrations, instruction)
-    names = instruction_names(instruction, schema)
-    checked: list[Candidate] = []
-    if steps.retrieval and schema:
-        for adapted in _adapted(model, prefix, schema, instruction):
-            candidate = Candidate(adapted.completion, len(checked))
-            candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
-            checked.append(_check(prefix, candidate, schema, names, instruction))
     rounds = [(1, 0.0)] if candidates > 0 else []  # 0: retrieved candidates only
     if candidates > 1:
         rounds.append((candidates - 1, SAMPLING_TEMPERATURE))
