@@ -102,8 +102,7 @@ def complete_code(
     one greedy candidate; ``candidates - 1`` sampled ones in one batched call unless the greedy
     one is as good, and only while ``time_budget_s`` lasts (counted after the model has loaded;
     ``details["load_s"]`` says how long that took, 0 when it was not needed).
-    ``max_new_tokens`` (default :data:`MAX_COMPLETION_TOKENS`) bounds
-    each candidate.
+    ``max_new_tokens`` (default :data:`MAX_COMPLETION_TOKENS`) bounds each candidate.
     """
     if model is None:
         from ibert_inference.model.choice import INSTALL_HINT
