@@ -20,8 +20,12 @@ temporary store, which the model reads its demonstrations from.
 from __future__ import annotations
 
 import ast
+import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -243,3 +247,65 @@ def held_out_table(
                 continue
             measure(label, pairs,
                     lambda r: sql_outcome(r, model, shown, constrained, candidates, budget))  # noqa: B023  # fmt: skip
+
+
+def end_to_end_table(
+    data_dir: Path, n: int, budget: float, model_name: str | None, threads: int | None
+) -> None:
+    """``ibert complete`` as a user runs it, one fresh process per held-out record (interpreter
+    start, imports, retrieval, the model's load when it is needed, generation, checks): the wall
+    seconds per answer and what share of the answers match the reference."""
+    with tempfile.TemporaryDirectory() as folder:
+        completions, _ = held_out_slice(data_dir, Path(folder))
+        walls: list[float] = []
+        outcomes: list[Outcome] = []
+        without_model = 0
+        for record in sample(completions, n):
+            started = time.perf_counter()
+            answer = _cli_answer(record, Path(folder), budget, model_name, threads)
+            walls.append(time.perf_counter() - started)
+            without_model += answer.get("details", {}).get("load_s") == 0
+            outcomes.append(_answer_outcome(record, answer))
+        row = Row("`ibert complete`, end to end", outcomes, walls)
+        header = "| step | N | parse | evaluate | match the reference | median s |"
+        print(f"\n{header}\n|---|---|---|---|---|---|\n{row.line()}")
+        print(f"wall seconds: median {statistics.median(walls):.1f}, max {max(walls):.1f}; "
+              f"{sum(w <= 20 for w in walls)} of {len(walls)} within 20 s; {without_model} "
+              f"answered without loading the model; --time-budget {budget:g}")  # fmt: skip
+
+
+def _cli_answer(
+    record: Record, store: Path, budget: float, model_name: str | None, threads: int | None
+) -> dict:
+    given = record.input_as(CodeCompletionInput)
+    command = [
+        sys.executable, "-m", "ibert_inference.cli", "complete", "--json",
+        "--schema", json.dumps(record.table_schemas), "--time-budget", str(budget),
+        *(["--instruction", given.instruction] if given.instruction else []),
+        *(["--model", model_name] if model_name else []),
+    ]  # fmt: skip
+    env = {**os.environ, "IBERT_DATA_DIR": str(store)}
+    if threads:
+        env["IBERT_THREADS"] = str(threads)
+    done = subprocess.run(
+        command, input=given.prefix, capture_output=True, text=True, timeout=600, env=env
+    )
+    try:
+        answer = dict(json.loads(done.stdout))
+    except json.JSONDecodeError:
+        answer = {"details": {}}
+    answer["ok"] = done.returncode == 0 and answer.get("output") is not None
+    return answer
+
+
+def _answer_outcome(record: Record, answer: dict) -> Outcome:
+    from ibert_inference.compiler import ibis_to_sql
+    from ibert_inference.verify.pair import verify_pair
+
+    if not answer.get("ok"):
+        best = answer.get("details", {}).get("best") or {}
+        return bool(best.get("parses")), bool(best.get("evaluates")), False
+    given, schema = record.input_as(CodeCompletionInput), record.table_schemas
+    reference = given.prefix + record.target_as(CodeCompletionTarget).completion
+    code = given.prefix + answer["output"]
+    return True, True, verify_pair(ibis_to_sql(reference, schema), code, schema).ok
