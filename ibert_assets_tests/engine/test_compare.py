@@ -72,3 +72,33 @@ def test_type_aware_numbers():
 def test_dates_equal_midnight_timestamps():
     expected = (["d"], [(dt.date(2024, 1, 2),)])
     assert compare_results(expected, (["d"], [(dt.datetime(2024, 1, 2),)]), ordered=False) is None
+
+
+def test_the_same_rows_in_the_same_order_agree_without_normalizing(monkeypatch):
+    import ibert_inference.verify.compare as compare
+
+    def refused(value):
+        raise AssertionError("identical results are normalized and sorted for nothing")
+
+    rows = [(1, "a", dt.date(2024, 1, 2), [1, 2], {"k": None}), (None, "b", None, [], {})]
+    monkeypatch.setattr(compare, "_normalize", refused)
+    assert compare_results((list("abcde"), rows), (list("abcde"), list(rows)), ordered=True) is None
+    assert (
+        compare_results((["a"], [(True,), (False,)]), (["a"], [(1,), (0,)]), ordered=False) is None
+    )
+
+
+def test_a_value_apart_in_otherwise_equal_rows_is_still_caught():
+    four_fifty, four_sixty = decimal.Decimal("4.50"), decimal.Decimal("4.60")
+    expected = (["k", "v"], [(1, 2.0), (2, 3.0), (3, four_fifty)])
+    one_float_apart = [(1, 2.0), (2, 3.01), (3, four_fifty)]
+    one_decimal_apart = [(1, 2.0), (2, 3.0), (3, four_sixty)]
+    for wrong in (one_float_apart, one_decimal_apart):
+        actual = (["k", "v"], list(wrong))
+        assert "differs" in compare_results(expected, actual, ordered=False)
+        assert "differs" in compare_results(expected, actual, ordered=True, sort_key_columns=[0])
+    near = (["k", "v"], [(1, 2.0000000001), (2, 3.0), (3, 4.5)])  # within tolerance: agree
+    assert compare_results(expected, near, ordered=True) is None
+    nan = (["x"], [(math.nan,), (None,)])
+    assert compare_results(nan, (["x"], [(math.nan,), (None,)]), ordered=True) is None
+    assert compare_results(nan, (["x"], [(math.nan,), (0.0,)]), ordered=True) is not None

@@ -128,3 +128,73 @@ def test_when_the_one_job_runs_out_of_time_each_step_runs_alone(monkeypatch):
 def test_without_a_schema_nothing_is_checked_so_nothing_is_verified():
     result = to_sql("ibis.literal(1) + 2")
     assert result.verified is None and "verification" not in result.details
+
+
+_COMPILES_EVERY_DIALECT = """
+import json, sys
+import ibis
+from ibert_inference import compiler
+if sys.argv[1] == "eager":
+    import ibis.backends.sql.compilers  # what `ibis.to_sql` imports: every compiler at once
+t = ibis.table({"a": "int64", "s": "string", "d": "date"}, name="t")
+expressions = [
+    t.filter(t.a > 1).select("a", "s"),
+    t.group_by("s").agg(n=t.count(), m=t.a.max()).order_by("s"),
+    t.mutate(y=t.d.year(), r=ibis.rank().over(group_by="s", order_by="a")),
+]
+sql = {d: [compiler.bounded_to_sql(e, d) for e in expressions] for d in compiler.DIALECTS}
+loaded = sorted(m for m in sys.modules if m.startswith("ibis.backends.sql.compilers."))
+print(json.dumps({"sql": sql, "loaded": loaded}))
+"""
+
+
+def _compiled_in_a_fresh_process(mode: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _COMPILES_EVERY_DIALECT, mode],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_compilers_imported_on_demand_compile_every_dialect_as_ibis_does():
+    lazy, eager = _compiled_in_a_fresh_process("lazy"), _compiled_in_a_fresh_process("eager")
+    assert lazy["sql"] == eager["sql"]
+    assert lazy["loaded"] == eager["loaded"]  # every dialect asked for: every compiler
+
+
+def test_a_compile_imports_the_compiler_of_its_dialect_only():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, ibis\n"
+        "from ibert_inference.compiler import bounded_to_sql\n"
+        "t = ibis.table({'a': 'int64'}, name='t')\n"
+        "print(bounded_to_sql(t.filter(t.a > 1), 'postgres'))\n"
+        "import ibis.backends.sql.compilers as sc\n"
+        "print(sc.SnowflakeCompiler.__name__, sc.trino.compiler.dialect.__name__)\n"
+        "print(' '.join(m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "               if m.startswith('ibis.backends.sql.compilers.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    sql, names, loaded = result.stdout.strip().rsplit("\n", 2)
+    assert '"t0"."a" > 1' in sql
+    assert names == "SnowflakeCompiler Trino"  # the package's names, each imported when asked
+    assert {"postgres", "snowflake", "trino"} <= set(loaded.split())
+    assert not {"bigquery", "clickhouse", "mssql", "oracle"} & set(loaded.split())
+
+
+def test_a_name_the_compilers_package_lacks_is_an_attribute_error():
+    import ibis.backends.sql.compilers as sc
+
+    with pytest.raises(AttributeError):
+        sc.NoSuchCompiler  # noqa: B018

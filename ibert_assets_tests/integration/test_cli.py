@@ -315,6 +315,25 @@ def test_each_subcommand_takes_its_options(argv, expected):
     assert {name: getattr(args, name) for name in expected} == expected
 
 
+def test_a_command_runs_with_the_cold_start_collector_thresholds_and_gives_back_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    import gc
+
+    main_module = sys.modules["ibert_inference.cli.main"]
+    during: list[tuple[int, ...]] = []
+    monkeypatch.setattr(main_module, "_main", lambda argv: during.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    gc.set_threshold(1234, 5, 6)
+    try:
+        assert main_module.main(["to-sql"]) == 0
+        assert gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*before)
+    assert during == [main_module.GC_THRESHOLDS]
+    assert main_module.GC_THRESHOLDS[0] >= 100_000  # no collection while a cold start imports
+
+
 def test_to_sql_path_imports_no_heavy_frameworks():
     script = (
         "import sys\n"

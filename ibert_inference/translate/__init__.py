@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ibert_inference.compiler import import_compilers_on_demand
 from ibert_inference.errors import IbertError, UnsafeCodeError, UnsupportedSQLError
 from ibert_inference.safe_eval.evaluator import check_code
 from ibert_inference.schema.tables import Schema, ibis_tables, validate_schema
@@ -51,6 +52,7 @@ def _check_compiles(expr: Any) -> None:
     (it shares the two as one CTE and then fails): refuse it here, not in the caller's compile."""
     import ibis
 
+    import_compilers_on_demand()
     try:
         ibis.to_sql(expr, dialect="duckdb")
     except Exception as exc:  # the Ibis compiler raises many types

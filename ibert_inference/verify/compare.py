@@ -53,6 +53,12 @@ def compare_results(
             return f"column {index + 1} named {name_e!r} by {side_e} / {name_a!r} by {side_a}"
     if len(rows_e) != len(rows_a):
         return f"row count: {side_e} returned {len(rows_e)} / {side_a} returned {len(rows_a)}"
+    if list(rows_e) == list(rows_a):
+        # the same values in the same order agree under every rule below (a value equals
+        # itself within any tolerance, and ties are ties on both sides): nearly every result of
+        # a verified pair, which then skips normalizing, sorting and value-by-value comparing
+        # (~1.5 ms a pair over the five databases of a synthetic query)
+        return None
     normal_e = [tuple(_normalize(v) for v in row) for row in rows_e]
     normal_a = [tuple(_normalize(v) for v in row) for row in rows_a]
     if ordered and not sort_key_columns:
