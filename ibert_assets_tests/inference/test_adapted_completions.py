@@ -69,3 +69,56 @@ def test_candidates_are_distinct_and_the_closest_instruction_comes_first():
 
 def test_the_examples_in_the_module_hold():
     assert doctest.testmod(module).failed == 0
+
+
+def test_an_example_cut_earlier_than_the_request_continues_where_the_request_ends():
+    # the example was cut before `.agg(`, the request inside it: the repeated call is dropped
+    request = "result = rentals.group_by('customer').agg(total=_.km"
+    example = ExampleCompletion(
+        prefix="result = flights.group_by('carrier')",
+        completion=".agg(total=_.delay.sum())", schema=FLIGHTS, instruction="",
+        example_id="e1", template="flights",
+    )  # fmt: skip
+    [adapted] = adapted_completions(request, RENTALS, "", [example])
+    assert adapted.completion == ".sum())"
+    # cut a statement earlier: the request's last line, repeated whole, is dropped with it
+    request = "x = rentals.filter(_.km > 5)\nresult = x.agg(top=_.rate"
+    example = ExampleCompletion(
+        prefix="x = flights.filter(_.delay > 5)",
+        completion="\nresult = x.agg(top=_.distance.max())", schema=FLIGHTS, instruction="",
+        example_id="e2", template="flights",
+    )  # fmt: skip
+    [adapted] = adapted_completions(request, RENTALS, "", [example])
+    assert adapted.completion == ".max())"
+
+
+def test_a_completion_that_continues_the_request_is_never_cut():
+    assert module.fitted("t.filter(_.a > 1)", ".count()") == ".count()"
+    # nothing cut or closed makes code that parses: left for the checks to refuse
+    assert module.fitted("t.filter(_.a >", ".count()") == ".count()"
+
+
+def test_the_values_the_request_asks_for_replace_those_the_example_asked_for():
+    example = ExampleCompletion(
+        prefix="result = flights.group_by('carrier').agg(n=_.count())",
+        completion=".filter(_.n >= 1).limit(20)", schema=FLIGHTS,
+        instruction="carriers with at least 1 flight, the first 20", example_id="e3",
+    )  # fmt: skip
+    request = "result = rentals.group_by('customer').agg(n=_.count())"
+    [adapted] = adapted_completions(request, RENTALS, "at least 7 rentals, the first 5", [example])
+    assert adapted.completion == ".filter(_.n >= 7).limit(5)"
+    # a date where the example had a number, or a different count of values: nothing replaced
+    assert module.asked_values(".limit(20)", "the first 20", "after 2024-01-01") == ".limit(20)"
+    assert module.asked_values(".limit(20)", "the first 20", "5 of the first 9") == ".limit(20)"
+
+
+def test_an_example_cut_elsewhere_is_recut_where_the_request_ends():
+    # the example was cut before its filter; the request, later, inside the aggregate
+    example = ExampleCompletion(
+        prefix="result = flights",
+        completion=".filter(_.delay > 2).group_by('carrier').agg(total=_.delay.sum()).limit(3)",
+        schema=FLIGHTS, instruction="", example_id="e4",
+    )  # fmt: skip
+    request = "result = rentals.filter(_.km > 2).group_by('customer').agg(total=_.km"
+    completions = [a.completion for a in adapted_completions(request, RENTALS, "", [example])]
+    assert completions[0] == ".sum()).limit(3)"

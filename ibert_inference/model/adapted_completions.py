@@ -19,6 +19,7 @@ evaluate and run on the request's schema) and says where it came from when it is
 
 from __future__ import annotations
 
+import ast
 import difflib
 import io
 import keyword
@@ -174,14 +175,18 @@ def adapt_completion(
     prefix: str,
     schema: Schema,
     instruction: str = "",
+    *,
+    whole: bool = False,
 ) -> str | None:
-    """The example's completion written for the request's prefix and schema; None when one of
-    its tables or columns has no counterpart there."""
+    """The example's completion written for the request's prefix and schema (``whole``: the
+    example's prefix and completion together); None when one of its tables or columns has no
+    counterpart there."""
     mapping = aligned_names(example_prefix, example_schema, prefix, schema)
     example_columns = {c: d for table in example_schema.values() for c, d in table.items()}
     taken = set(mapping.values())
     unpaired_tables = [t for t in schema if t not in taken]
-    tokens = _tokens(example_completion)
+    code = example_prefix + example_completion if whole else example_completion
+    tokens = _tokens(code)
     for token in tokens:
         name = token.value
         if name in mapping or token.kind not in (tokenize.NAME, tokenize.STRING):
@@ -197,7 +202,49 @@ def adapt_completion(
             mapping[name] = target
         if name in mapping:
             taken.add(mapping[name])
-    return _rewrite(example_completion, mapping)
+    return _rewrite(code, mapping)
+
+
+def recut(prefix: str, schema: Schema, code: str) -> str | None:
+    """What follows, in ``code`` (an example's whole code, written for the request's schema),
+    the place where the request's ``prefix`` ends: the two aligned token by token, as
+    :func:`aligned_names` does; None when the prefix's last tokens line up with none of it.
+
+    >>> recut("r = t.group_by('a').agg(n=_.b", {"t": {"a": "s", "b": "i"}},
+    ...       "r = t.filter(_.b > 2).group_by('a').agg(n=_.b.sum()).limit(3)")
+    '.sum()).limit(3)'
+    """
+    ours = _positioned_tokens(code)
+    theirs = _tokens(prefix)
+    names = _names(code, schema) | _names(prefix, schema)
+    our_shapes = [_shape(token, names) for token, _ in ours]
+    their_shapes = [_shape(token, names) for token in theirs]
+    matcher = difflib.SequenceMatcher(None, our_shapes, their_shapes, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        if block.size >= MIN_ALIGNED and block.b + block.size == len(theirs):
+            rest = code[ours[block.a + block.size - 1][1] :]
+            return rest if rest.strip() else None
+    return None
+
+
+MIN_ALIGNED = 3
+"""Tokens at the end of the request's prefix that must line up with the example's code."""
+
+
+def _positioned_tokens(code: str) -> list[tuple[Token, int]]:
+    """:func:`_tokens`, each with the offset where it ends in ``code``."""
+    starts = [0]
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    found: list[tuple[Token, int]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type not in _LAYOUT and token.type != tokenize.ENDMARKER:
+                end = starts[token.end[0] - 1] + token.end[1]
+                found.append((Token(token.type, token.string), end))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
 
 
 def _rewrite(code: str, mapping: dict[str, str]) -> str:
@@ -228,7 +275,7 @@ def _rewrite(code: str, mapping: dict[str, str]) -> str:
 
 
 def _replaced(token: Token, mapping: dict[str, str]) -> str | None:
-    if token.kind == tokenize.NAME and token.text in mapping:
+    if token.kind in (tokenize.NAME, tokenize.NUMBER) and token.text in mapping:
         return mapping[token.text]
     if token.kind == tokenize.STRING and token.value != token.text and token.value in mapping:
         quote = token.text[0]
@@ -255,11 +302,139 @@ def adapted_completions(
     ranked = sorted(enumerate(examples), key=lambda pair: (-similarity(pair[1]), pair[0]))
     found: dict[str, AdaptedCompletion] = {}
     for _, example in ranked:
-        written = adapt_completion(
-            example.prefix, example.completion, example.schema, prefix, schema, instruction
-        )
-        if written is not None and written.strip() and written not in found:
-            found[written] = AdaptedCompletion(written, example.example_id, example.template)
-        if len(found) >= limit:
-            break
+        for written in _written(example, prefix, schema, instruction):
+            if written.strip() and written not in found and len(found) < limit:
+                found[written] = AdaptedCompletion(written, example.example_id, example.template)
     return list(found.values())
+
+
+def _written(
+    example: ExampleCompletion, prefix: str, schema: Schema, instruction: str
+) -> list[str]:
+    """The example's completion for this request: cut from its whole code where the request's
+    prefix ends, and as it is, each fitted to the prefix and its values to the instruction."""
+    arguments = (example.prefix, example.completion, example.schema, prefix, schema, instruction)
+    whole = adapt_completion(*arguments, whole=True)
+    ways = [recut(prefix, schema, whole) if whole else None, adapt_completion(*arguments)]
+    return [
+        fitted(prefix, asked_values(way, example.instruction, instruction)) for way in ways if way
+    ]
+
+
+def fitted(prefix: str, completion: str) -> str:
+    r"""``completion`` fitted to where ``prefix`` ends, when the example it comes from was cut
+    elsewhere or written in another layout.
+
+    An example cut before ``.agg(`` continues with the whole call, which after a request cut
+    inside it repeats what the request already has; an example cut a statement earlier repeats
+    the request's last line. The longest end of the request's last line that the completion
+    holds (at its start, or as the start of one of its lines when it is the whole line) is where
+    the completion continues. Then brackets: an example written on one line completes a
+    request inside ``result = (`` without closing it, and the other way round closes one the
+    request never opened. Unchanged when it already continues the prefix, or when nothing makes
+    code that parses.
+
+    >>> fitted("t.group_by('a').agg(n=_.b", ".agg(n=_.b.sum())")
+    '.sum())'
+    >>> fitted("t.group_by('a').agg(n=_.b", ".count())")
+    '.count())'
+    >>> fitted("x = t.filter(_.a > 1)\ny = x.agg(n=_.b", ".select('b')\ny = x.agg(n=_.b.max())")
+    '.max())'
+    >>> fitted("r = (\n    t.filter(_.a > 1)", ".limit(5)")
+    '.limit(5)\n)'
+    >>> fitted("r = t.filter(_.a > 1)", "\n    .limit(5)\n)\n")
+    '.limit(5)'
+    """
+    if _parses(prefix + completion):
+        return completion
+    for candidate in (_cut(prefix, completion), completion):
+        balanced = _balanced(prefix, candidate)
+        if balanced is not None:
+            return balanced
+    return completion
+
+
+def _cut(prefix: str, completion: str) -> str:
+    """What follows the longest end of the prefix's last line that ``completion`` repeats."""
+    line = prefix.rsplit("\n", 1)[-1].lstrip()
+    for size in range(len(line), MIN_OVERLAP - 1, -1):
+        tail = line[-size:]
+        if completion.startswith(tail):
+            at = 0
+        elif size == len(line) and f"\n{tail}" in completion:
+            at = completion.index(f"\n{tail}") + 1
+        else:
+            continue
+        rest = completion[at + size :]
+        if rest.strip() and _balanced(prefix, rest) is not None:
+            return rest
+    return completion
+
+
+MIN_OVERLAP = 3
+"""Characters the repeated part must have at least (fewer match by chance: ``(_.``)."""
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _balanced(prefix: str, completion: str) -> str | None:
+    """``completion`` as it is, with the brackets the code leaves open closed, or without the
+    closing brackets at its end that close nothing; None when none of these parses."""
+    if _parses(prefix + completion):
+        return completion
+    opened: list[str] = []
+    unmatched = False
+    for token in _tokens(prefix + completion):
+        if token.kind == tokenize.OP and token.text in _CLOSING:
+            opened.append(token.text)
+        elif token.kind == tokenize.OP and token.text in _CLOSING.values():
+            unmatched = unmatched or not opened
+            if opened:
+                opened.pop()
+    if opened and not unmatched:
+        closers = "".join(_CLOSING[bracket] for bracket in reversed(opened))
+        ways = [completion + closers, completion.rstrip() + "\n" + closers]
+        for closed in ways[::-1] if "\n" in prefix else ways:  # the request's own layout
+            if _parses(prefix + closed):
+                return closed
+    trimmed = completion.strip()
+    while unmatched and trimmed[-1:] in (")", "]", "}") and trimmed:
+        trimmed = trimmed[:-1].rstrip()
+        if trimmed and _parses(prefix + trimmed):
+            return trimmed
+    return None
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
+
+
+_ASKED_VALUE = re.compile(r"(?<![\w.-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w-]|\.\d)")
+
+
+def asked_values(completion: str, example_instruction: str, instruction: str) -> str:
+    """The completion with the values its example's instruction asked for (numbers, dates)
+    replaced by those the request's instruction asks for, in the order both name them; as it
+    is when the two name different numbers of values.
+
+    >>> asked_values(".filter(_.n >= 1).limit(20)", "at least 1 ticket, the first 20",
+    ...              "at least 7 tickets, the first 5")
+    '.filter(_.n >= 7).limit(5)'
+    >>> asked_values(".filter(_.d >= '2024-03-01')", "after 2024-03-01", "after 2023-07-01")
+    ".filter(_.d >= '2023-07-01')"
+    >>> asked_values(".limit(20)", "the first 20", "every row")
+    '.limit(20)'
+    """
+    theirs = _ASKED_VALUE.findall(example_instruction)
+    ours = _ASKED_VALUE.findall(instruction)
+    if not theirs or len(theirs) != len(ours):
+        return completion
+    mapping: dict[str, str] = {}
+    for old, new in zip(theirs, ours, strict=True):
+        if ("-" in old) != ("-" in new):  # a date for a number: the instructions differ
+            return completion
+        mapping.setdefault(old, new)
+    return _rewrite(completion, {old: new for old, new in mapping.items() if old != new})
