@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from sqlglot.dialects.duckdb import DuckDB
 
+from ibert_assets.synthetic.phrasing import dated, happened, listed, part_of, plural, when, words
 from ibert_assets.synthetic.worlds import NUMERIC_ROLES, Column, Relationship, Table, World
 
 LEVELS = ("simple", "moderate", "complex", "highly complex")
@@ -51,25 +52,6 @@ def ident(name: str) -> str:
     if re.fullmatch(r"[a-z_][a-z0-9_]*", name) and name not in _KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
-
-
-def words(column: Column | Table) -> str:
-    """How a question says a column or table: its vocabulary words, spaced; a flag named as a
-    question (``is_active``) by what it flags ("active flag", not "the is active of")."""
-    said = column.words.replace("_", " ")
-    if isinstance(column, Column) and column.role == "flag" and said.startswith("is "):
-        return said.removeprefix("is ") + " flag"
-    return said
-
-
-def plural(noun: str) -> str:
-    if noun.endswith(("series", "data", "staff")):
-        return noun
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 @dataclass(frozen=True)
@@ -179,15 +161,15 @@ class _Writer:
                 )
             if pick < 0.8:
                 chosen = sorted(self.rng.sample(values, k=min(len(values), 2)))
-                listed = ", ".join(_string(v) for v in chosen)
+                pool = ", ".join(_string(v) for v in chosen)
                 if len(values) > 2 and self.rng.random() < 0.25:
                     return _Clause(
-                        f"{ref} NOT IN ({listed})",
+                        f"{ref} NOT IN ({pool})",
                         f"whose {said} is neither '{chosen[0]}' nor '{chosen[-1]}'",
                         "filter_in", [said, *chosen],
                     )  # fmt: skip
                 return _Clause(
-                    f"{ref} IN ({listed})",
+                    f"{ref} IN ({pool})",
                     f"whose {said} is '{chosen[0]}' or '{chosen[-1]}'",
                     "filter_in", [said, *chosen],
                 )  # fmt: skip
@@ -227,23 +209,25 @@ class _Writer:
             start = self.day()
             end = start + datetime.timedelta(days=self.rng.choice([30, 90, 365]))
             kind = "DATE" if column.role == "date" else "TIMESTAMP"
+            # the word the condition says the date with ("shipped", "dated", "order date")
+            named = dated(column) or said
             pick = self.rng.random()
             # (a year as `EXTRACT(YEAR FROM d) = 2020` is no date the verifier can plant in
             # its databases: such filters found no row on any of them)
             if pick < 0.2:
                 return _Clause(
-                    f"{ref} < {kind} '{start}'", f"with {said} before {start}",
-                    "filter_date_range", [said, str(start)],
+                    f"{ref} < {kind} '{start}'", when(column, f"before {start}"),
+                    "filter_date_range", [named, str(start)],
                 )  # fmt: skip
             if pick < 0.6:
                 return _Clause(
                     f"{ref} >= {kind} '{start}' AND {ref} < {kind} '{end}'",
-                    f"with {said} from {start} up to {end}", "filter_date_range",
-                    [said, str(start), str(end)],
+                    when(column, f"from {start} up to {end}"), "filter_date_range",
+                    [named, str(start), str(end)],
                 )  # fmt: skip
             return _Clause(
-                f"{ref} >= {kind} '{start}'", f"with {said} on or after {start}",
-                "filter_date_range", [said, str(start)],
+                f"{ref} >= {kind} '{start}'", when(column, f"on or after {start}"),
+                "filter_date_range", [named, str(start)],
             )  # fmt: skip
         return None
 
@@ -324,8 +308,8 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         select.append(
             f"EXTRACT({part} FROM {w.ref(a, column)}) AS {ident(column.words + '_' + part.lower())}"
         )
-        said.append(f"the {part.lower()} of {words(column)}")
-        w.uses("function", words(column))
+        said.append(f"the {part_of(part.lower(), column, words(table))}")
+        w.uses("function", happened(column) or words(column))
     numbers = table.of_role(*NUMERIC_ROLES)
     if numbers and w.rng.random() < 0.3:
         column = w.rng.choice(numbers)
@@ -340,7 +324,7 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         w.uses("case", words(column), str(low), str(high), "high", "medium", "low")
     where, condition = w.filters(table, a, w.rng.randint(0, 3))
     sql = f"SELECT {', '.join(select)} FROM {ident(table.name)} AS {a}"
-    question = f"List the {_and(said)} of {plural(words(table))}"
+    question = f"List the {listed(said)} of {plural(words(table))}"
     if where:
         sql += f" WHERE {where}"
         question += f" {condition}"
@@ -384,13 +368,13 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
     group = w.rng.choice(dims)
     if group.role == "date":
         group_sql = f"EXTRACT(YEAR FROM {w.ref(ga, group)})"
-        group_name, group_said = "year", f"year of {words(group)}"
+        group_name, group_said = "year", part_of("year", group, words(group_table))
         w.uses("function")
     else:
         group_sql, group_name, group_said = w.ref(ga, group), None, words(group)
         if group.role == "flag":
             group_said = f"value of {group_said}"
-    w.uses("group_by", words(group))
+    w.uses("group_by", happened(group) or words(group))
     group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
     seconds = [c for c in group_table.of_role("category", "flag") if c != group]
     if group.role != "date" and seconds and w.rng.random() < 0.3:  # a second grouping column
@@ -418,7 +402,7 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
     if where:
         sql += f" WHERE {where}"
     sql += f" GROUP BY {group_sql}"
-    question = f"For each {group_said}, the {_and(pieces)} of {plural(words(table))}"
+    question = f"For each {group_said}, the {listed(pieces)} of {plural(words(table))}"
     if condition:
         question += f" {condition}"
     if w.rng.random() < 0.4:
@@ -501,7 +485,7 @@ def _semi(w: _Writer) -> tuple[str, str] | None:
     if own:
         sql += f" AND {own}"
         subject += f" {own_condition}"
-    return sql, f"The {_and([words(c) for c in shown])} of {subject} {said}."
+    return sql, f"The {listed([words(c) for c in shown])} of {subject} {said}."
 
 
 def _window(w: _Writer) -> tuple[str, str] | None:
@@ -574,7 +558,7 @@ def _window(w: _Writer) -> tuple[str, str] | None:
                 f"the average {words(measure)} over the last three rows by {words(date)}{within}",
             )
             w.uses("window_framed")
-    shown_said = _and([words(c) for c in shown] + [words(measure)])
+    shown_said = listed([words(c) for c in shown] + [words(measure)])
     sql = f"SELECT {', '.join(base)}, {expr} AS {ident(name)} FROM {ident(table.name)} AS {a}"
     where, condition = w.filters(table, a, w.rng.randint(0, 2))
     question = f"For {plural(words(table))}"
@@ -661,7 +645,7 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
     w.mentions.append(words(measure))
     select = ", ".join([w.ref(a, c) for c in shown] + [w.ref(a, measure)])
     groups = table.of_role("category")
-    said = _and([words(c) for c in shown] + [words(measure)])
+    said = listed([words(c) for c in shown] + [words(measure)])
     if groups and w.rng.random() < 0.5:
         group = w.rng.choice(groups)
         w.mentions.append(words(group))
@@ -761,7 +745,7 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
         f"{join} {ident(parent.name)} AS {p} "
         f"ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     )
-    said = _and([words(attr), *(words(e) for e in extra)])
+    said = listed([words(attr), *(words(e) for e in extra)])
     question = f"The {said} of each {words(child)} with its {words(parent)}'s {words(label)}"
     if left:
         question += f" (kept when it has no {words(parent)})"
@@ -800,10 +784,6 @@ SHAPES: tuple[tuple[Callable[[_Writer], tuple[str, str] | None], int], ...] = (
     (_subquery, 2),
     (_set_operation, 1),
 )
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def generate_query(world: World, rng: random.Random) -> Query:
