@@ -24,19 +24,27 @@ from dataclasses import dataclass, field
 
 from sqlglot.dialects.duckdb import DuckDB
 
+from ibert_assets.quality import sql_shape
 from ibert_assets.synthetic.phrasing import dated, happened, listed, part_of, plural, when, words
 from ibert_assets.synthetic.worlds import NUMERIC_ROLES, Column, Relationship, Table, World
 
 LEVELS = ("simple", "moderate", "complex", "highly complex")
+# each query is the best of this many candidates (:func:`generate_queries`), and a world gets
+# this many tries per query to find queries of new shapes
+CHOICES = 3
+TRIES = 10
+# what reading tables no earlier query of the world read is worth, in characters of SQL shape
+# (:func:`novelty`): most such candidates win over a longer shape, not all
+NEW_TABLES_BONUS = 60
 # what each construct adds to a query's complexity score
 WEIGHTS = {
     "filter": 0, "filter_in": 0, "filter_between": 0, "filter_like": 0, "filter_null": 0,
-    "filter_date_range": 0, "filter_flag": 0, "order_limit": 0, "function": 1, "case": 1,
-    "join_inner": 1, "join_left": 2, "semi_join": 2, "anti_join": 2, "aggregate": 1,
+    "filter_date_range": 0, "filter_flag": 0, "order_limit": 0, "order_by": 0, "function": 1,
+    "case": 1, "join_inner": 1, "join_left": 2, "semi_join": 2, "anti_join": 2, "aggregate": 1,
     "group_by": 1, "having": 1, "window_rank": 2, "window_running": 2, "window_lag": 2,
-    "window_framed": 2, "cte": 2, "scalar_subquery": 2, "correlated_subquery": 4,
-    "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1, "count_distinct": 1,
-    "filter_or": 1, "distinct": 0,
+    "window_framed": 2, "window_partition": 2, "cte": 2, "scalar_subquery": 2,
+    "correlated_subquery": 4, "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1,
+    "count_distinct": 1, "filter_or": 1, "distinct": 0,
 }  # fmt: skip
 _RESERVED = {
     "order", "group", "date", "user", "select", "from", "where", "table", "value", "values",
@@ -160,17 +168,20 @@ class _Writer:
                     [said, value],
                 )
             if pick < 0.8:
-                chosen = sorted(self.rng.sample(values, k=min(len(values), 2)))
+                # two values, or three of a pool of more than three
+                several = 3 if len(values) > 3 and self.rng.random() < 0.3 else 2
+                chosen = sorted(self.rng.sample(values, k=min(len(values), several)))
                 pool = ", ".join(_string(v) for v in chosen)
-                if len(values) > 2 and self.rng.random() < 0.25:
+                if len(chosen) == 2 and len(values) > 2 and self.rng.random() < 0.25:
                     return _Clause(
                         f"{ref} NOT IN ({pool})",
                         f"whose {said} is neither '{chosen[0]}' nor '{chosen[-1]}'",
                         "filter_in", [said, *chosen],
                     )  # fmt: skip
+                either = ", ".join(f"'{v}'" for v in chosen[:-1])
                 return _Clause(
                     f"{ref} IN ({pool})",
-                    f"whose {said} is '{chosen[0]}' or '{chosen[-1]}'",
+                    f"whose {said} is {either} or '{chosen[-1]}'",
                     "filter_in", [said, *chosen],
                 )  # fmt: skip
             prefix = self.rng.choice(values)[:2]
@@ -179,18 +190,15 @@ class _Writer:
                 f"whose {said} starts with '{prefix}'", "filter_like", [said, prefix],
             )  # fmt: skip
         if column.role == "dimension":
-            letter = self.rng.choice("abcdeilmnorst")
-            return _Clause(
-                f"{ref} LIKE {_string('%' + letter + '%')}",
-                f"whose {said} contains '{letter}'", "filter_like", [said, f"'{letter}'"],
-            )  # fmt: skip
+            return self.name_filter(ref, said)
         if column.role in NUMERIC_ROLES:
             low = self.number(column)
             if self.rng.random() < 0.35:
                 high = low * self.rng.choice([2, 4, 10])
+                outside = self.rng.random() < 0.2
                 return _Clause(
-                    f"{ref} BETWEEN {low} AND {high}",
-                    f"with {said} between {low} and {high}",
+                    f"{ref} {'NOT ' if outside else ''}BETWEEN {low} AND {high}",
+                    f"with {said} {'outside' if outside else 'between'} {low} and {high}",
                     "filter_between",
                     [said, str(low), str(high)],
                 )
@@ -231,6 +239,27 @@ class _Writer:
             )  # fmt: skip
         return None
 
+    def name_filter(self, ref: str, said: str) -> _Clause:
+        """A condition on a name: a letter it contains (or does not), or its length."""
+        pick = self.rng.random()
+        if pick < 0.2:
+            # the verifier's names are 3 to 10 characters long: a bound above that is empty
+            length = self.rng.choice([3, 4, 5, 6])
+            return _Clause(
+                f"LENGTH({ref}) > {length}",
+                f"whose {said} is longer than {length} characters", "filter", [said, str(length)],
+            )  # fmt: skip
+        letter = self.rng.choice("abcdeilmnorst")
+        if pick < 0.4:
+            return _Clause(
+                f"NOT {ref} LIKE {_string('%' + letter + '%')}",
+                f"whose {said} does not contain '{letter}'", "filter_like", [said, f"'{letter}'"],
+            )  # fmt: skip
+        return _Clause(
+            f"{ref} LIKE {_string('%' + letter + '%')}",
+            f"whose {said} contains '{letter}'", "filter_like", [said, f"'{letter}'"],
+        )  # fmt: skip
+
     def filters(
         self, table: Table, alias: str, most: int, exclude: tuple[Column, ...] = ()
     ) -> tuple[str, str]:
@@ -267,9 +296,18 @@ def _relationships(world: World, numeric_child: bool = False) -> list[Relationsh
 def _order_limit(
     w: _Writer, order_sql: str, said: str, desc: bool, numeric: bool = True
 ) -> tuple[str, str]:
+    """An ORDER BY, most often with a LIMIT (the top or first few), and how the question says
+    it."""
+    direction = "DESC" if desc else "ASC"
+    if w.rng.random() < 0.3:  # every row, in order
+        w.uses("order_by", said)
+        if numeric:
+            phrase = f", {'highest' if desc else 'lowest'} {said} first"
+        else:
+            phrase = f", ordered by {said}" + (", last first" if desc else "")
+        return f" ORDER BY {order_sql} {direction} NULLS LAST", phrase
     n = w.rng.choice([3, 5, 10, 20])
     w.uses("order_limit", said, str(n))
-    direction = "DESC" if desc else "ASC"
     if numeric:
         phrase = f", the {n} with the {'highest' if desc else 'lowest'} {said}"
     else:  # a name, a date, a category: first by it, or last
@@ -296,9 +334,11 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         column = texts[0]
         func, suffix, phrase = w.rng.choice(
             [("UPPER", "upper", "in capitals"), ("LOWER", "lower", "in lower case"),
-             ("LENGTH", "length", "length in characters")]
+             ("LENGTH", "length", "length in characters"),
+             ("LEFT", "initials", "first three letters")]
         )  # fmt: skip
-        select.append(f"{func}({w.ref(a, column)}) AS {ident(column.name + '_' + suffix)}")
+        call = f"{func}({w.ref(a, column)}{', 3' if func == 'LEFT' else ''})"
+        select.append(f"{call} AS {ident(column.name + '_' + suffix)}")
         said.append(f"the {words(column)} {phrase}")
         w.uses("function", words(column))
     dates = table.of_role("date", "timestamp")
@@ -311,6 +351,18 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         said.append(f"the {part_of(part.lower(), column, words(table))}")
         w.uses("function", happened(column) or words(column))
     numbers = table.of_role(*NUMERIC_ROLES)
+    unknown = [c for c in numbers if c.nullable]
+    if unknown and w.rng.random() < 0.3:
+        column = w.rng.choice(unknown)
+        select.append(f"COALESCE({w.ref(a, column)}, 0) AS {ident(column.name + '_or_zero')}")
+        said.append(f"the {words(column)} (0 when missing)")
+        w.uses("function", words(column))
+    measures = table.of_role("measure")
+    if measures and w.rng.random() < 0.2:
+        column = w.rng.choice(measures)
+        select.append(f"ROUND({w.ref(a, column)}, 1) AS {ident(column.name + '_rounded')}")
+        said.append(f"the {words(column)} rounded to one decimal")
+        w.uses("function", words(column))
     if numbers and w.rng.random() < 0.3:
         column = w.rng.choice(numbers)
         low = w.number(column)
@@ -514,9 +566,22 @@ def _window(w: _Writer) -> tuple[str, str] | None:
     w.mentions.append(words(measure))
     if part_col is not None:
         w.mentions.append(words(part_col))
-    kind = w.rng.choice(["rank", "running", "lag", "framed"] if dates else ["rank"])
+    kinds = ["rank", "rank", "quartile", "share"]
+    kind = w.rng.choice(kinds + (["running", "lag", "framed"] * 2 if dates else []))
     tiebreak = f", {w.ref(a, key)}" if key else ""
-    if kind == "rank":
+    if kind == "quartile":  # the key breaks ties: a row's quartile is one answer
+        expr = f"NTILE(4) OVER ({partition}ORDER BY {w.ref(a, measure)} DESC{tiebreak})"
+        name = f"{words(measure).replace(' ', '_')}_quartile"
+        said = f"their quartile by {words(measure)} (1 the largest){within}"
+        w.uses("window_rank")
+    elif kind == "share":  # the whole group's total beside each row
+        func, func_said = ("AVG", "average") if measure.role == "measure" else ("SUM", "total")
+        expr = f"{func}({w.ref(a, measure)}) OVER ({partition.strip()})"
+        name = f"{func_said}_{measure.words}"
+        scope = f"their {words(part_col)}" if part_col else f"all {plural(words(table))}"
+        said = f"the {func_said} {words(measure)} of {scope}"
+        w.uses("window_partition", func_said)
+    elif kind == "rank":
         fn = w.rng.choice(["RANK", "DENSE_RANK", "ROW_NUMBER"])
         ties = tiebreak if fn == "ROW_NUMBER" else ""
         expr = f"{fn}() OVER ({partition}ORDER BY {w.ref(a, measure)} DESC{ties})"
@@ -578,51 +643,62 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
     label = parent.of_role("dimension", "category")
     if not label:
         return None
-    shown = label[0]
+    shown = [label[0], *_extra_columns(w, parent, [label[0]])]
     measure = w.rng.choice(
         [m for m in child.of_role("money", "count")] or child.of_role(*NUMERIC_ROLES)
     )
-    func = "SUM" if measure.role != "measure" else "AVG"
-    func_said = "total" if func == "SUM" else "average"
+    # a total of what adds up (money, counts), else an average; sometimes the largest
+    func = w.rng.choice(
+        ["SUM", "SUM", "AVG", "MAX"] if measure.role != "measure" else ["AVG", "MAX"]
+    )
+    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest"}[func]
     c = w.alias(child)
     p = w.alias(parent)
     # a bound on the summed column itself (below 5, missing) leaves no total above the
     # threshold: empty by construction
     where, condition = w.filters(child, c, w.rng.randint(0, 2), exclude=(measure,))
+    counted = w.rng.random() < 0.3
     inner = (
-        f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount "
-        f"FROM {ident(child.name)} AS {c}"
+        f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount"
+        + (", COUNT(*) AS row_count" if counted else "")
+        + f" FROM {ident(child.name)} AS {c}"
         + (f" WHERE {where}" if where else "")
         + f" GROUP BY {c}.{ident(r.column)}"
     )
     threshold = w.number(measure) * 2
-    sql = (
-        f"WITH per_parent AS ({inner}) SELECT {w.ref(p, shown)}, per_parent.amount FROM "
-        f"per_parent JOIN {ident(parent.name)} AS {p} ON per_parent.parent_key = "
-        f"{p}.{ident(r.parent_column)} WHERE per_parent.amount > {threshold}"
-    )
-    w.uses("cte", words(shown), words(measure), func_said, str(threshold))
+    if func != "SUM" and measure.role != "measure":
+        # an average or largest amount is no total: above twice a typical one, few groups are
+        threshold = max(1, threshold // 20)
+    op, op_said = w.rng.choice([(">", "above"), (">", "above"), (">=", "at least")])
+    select = [w.ref(p, column) for column in shown] + ["per_parent.amount"]
+    if counted:
+        select.append("per_parent.row_count")
+    w.uses("cte", *(words(column) for column in shown), words(measure), func_said, str(threshold))
     w.uses("join_inner")
     w.uses("aggregate")
     w.uses("group_by")
     question = (
-        f"The {words(shown)} of {plural(words(parent))} whose {func_said} {words(measure)} "
-        f"over their {plural(words(child))}"
+        f"The {listed([words(column) for column in shown])} of {plural(words(parent))} whose "
+        f"{func_said} {words(measure)} over their {plural(words(child))}"
         + (f" {condition}" if condition else "")
-        + f" is above {threshold}, with that {func_said}"
+        + f" is {op_said} {threshold}, with that {func_said}"
+        + (f" and the number of those {plural(words(child))}" if counted else "")
+    )
+    if counted:
+        w.mentions.append(plural(words(child)))
+    if w.rng.random() < 0.5:
+        select.append("RANK() OVER (ORDER BY per_parent.amount DESC) AS amount_rank")
+        question += " and its rank, largest first"
+        w.uses("window_rank")
+    sql = (
+        f"WITH per_parent AS ({inner}) SELECT {', '.join(select)} FROM "
+        f"per_parent JOIN {ident(parent.name)} AS {p} ON per_parent.parent_key = "
+        f"{p}.{ident(r.parent_column)} WHERE per_parent.amount {op} {threshold}"
     )
     outer, outer_condition = w.filters(parent, p, w.rng.choice((0, 0, 1)))
     if outer:
         sql += f" AND {outer}"
         question += f", for {plural(words(parent))} {outer_condition}"
-    if w.rng.random() < 0.5:
-        sql = sql.replace(
-            "per_parent.amount FROM",
-            "per_parent.amount, RANK() OVER (ORDER BY per_parent.amount DESC) AS amount_rank FROM",
-            1,
-        )
-        question += " and its rank, largest first"
-        w.uses("window_rank")
     if w.rng.random() < 0.6:
         tail_sql, tail = _order_limit(w, "per_parent.amount", f"{func_said} {words(measure)}", True)
         sql += tail_sql
@@ -771,6 +847,11 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
     if where:
         sql += f" WHERE {where}"
         question += f", for {plural(words(table))} {condition}"
+    if w.rng.random() < 0.35:
+        numeric = attr.role in NUMERIC_ROLES
+        tail_sql, tail = _order_limit(w, w.ref(c, attr), words(attr), w.rng.random() < 0.5, numeric)
+        sql += tail_sql
+        question += tail
     return sql, question + "."
 
 
@@ -804,12 +885,35 @@ def generate_query(world: World, rng: random.Random) -> Query:
 
 
 def generate_queries(world: World, count: int, *, seed: int = 0) -> list[Query]:
-    """``count`` distinct queries over ``world`` (fewer when the world cannot give that many)."""
+    """``count`` queries over ``world`` of as many SQL shapes (as
+    :func:`~ibert_assets.quality.sql_shape` counts them); fewer when the world has no more.
+
+    Generating a query is cheap, verifying it is not, so the choice is made before: each query
+    is the best of :data:`CHOICES` candidates of shapes the world has not written yet, by
+    :func:`novelty`.
+    """
     rng = random.Random(f"{world.seed}:{seed}")
     found: dict[str, Query] = {}
-    for _ in range(count * 4):
+    read: set[tuple[str, ...]] = set()
+    for _ in range(count * TRIES):
         if len(found) == count:
             break
-        query = generate_query(world, rng)
-        found.setdefault(query.sql, query)
+        candidates = [generate_query(world, rng) for _ in range(CHOICES)]
+        fresh = [(shape, q) for q in candidates if (shape := sql_shape(q.sql)) not in found]
+        if not fresh:
+            continue
+        shape, query = max(fresh, key=lambda pair: novelty(pair[0], pair[1], read))
+        found[shape or query.sql] = query
+        read.add(query.tables)
     return list(found.values())
+
+
+def novelty(shape: str | None, query: Query, read: set[tuple[str, ...]]) -> int:
+    """How much ``query`` adds to a dataset: the length of its shape, and
+    :data:`NEW_TABLES_BONUS` more when it reads tables no earlier query of its world read (its
+    record's schema is a new schema structure).
+
+    Short shapes (one column, one filter) are the ones every world writes; across worlds, long
+    ones repeat far less (``benchmarks/bench_synthetic.py --breadth``).
+    """
+    return len(shape or "") + NEW_TABLES_BONUS * (query.tables not in read)
