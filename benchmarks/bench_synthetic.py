@@ -7,7 +7,8 @@ Usage::
     python benchmarks/bench_synthetic.py --breadth 400   # generated only: shapes, schemas, levels
 
 One process is one core (the verifier's sandbox worker runs while this process waits for it):
-the figures are per core. Generation (world and queries), translation (``sql_to_ibis``) and
+the figures are per core, and the CPU seconds of the process and its sandbox worker are
+printed beside the wall time (a shared machine slows the wall clock, not the CPU time). Generation (world and queries), translation (``sql_to_ibis``) and
 verification (``verify_pair`` on the verifier's databases) are timed separately, as
 ``build_synthetic_examples`` measures them; a whole partition also pays the Dagster step, the
 store and its checks (time one with ``dagster asset materialize``, as the README says).
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import time
+
+from cpu_time import process_tree_cpu
 
 from ibert_assets.quality import sql_shape
 from ibert_assets.synthetic.examples import PHASES, build_synthetic_examples
@@ -69,7 +72,7 @@ def main() -> None:
     seconds = dict.fromkeys(PHASES, 0.0)
     generated = verified = 0
     shapes: set[str] = set()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), process_tree_cpu()
     for key in keys:
         build = build_synthetic_examples(key, queries=args.queries)
         for phase in PHASES:
@@ -78,13 +81,17 @@ def main() -> None:
         verified += len(build.outcome.records)
         for record in build.outcome.records:
             shapes.add(str(sql_shape(record.input.sql)))  # type: ignore[union-attr]
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, process_tree_cpu() - cpu
     print(f"{args.worlds} worlds x {args.queries} queries: {generated} generated, "
           f"{verified} verified, {len(shapes)} distinct SQL shapes, {wall:.1f} s")  # fmt: skip
     for phase in PHASES:
         rate = generated / seconds[phase] if seconds[phase] else float("inf")
         print(f"  {phase:<13} {seconds[phase]:7.1f} s  {rate:9.1f} queries/s per core")
     print(f"  {'all':<13} {wall:7.1f} s  {verified / wall:9.1f} verified pairs/s per core")
+    print(
+        f"  {'CPU':<13} {cpu:7.1f} s  {verified / cpu:9.1f} verified pairs per CPU-second, "
+        f"{cpu / len(keys):.2f} CPU-s per world"
+    )
 
 
 if __name__ == "__main__":
