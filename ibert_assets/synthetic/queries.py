@@ -80,6 +80,7 @@ class _Clause:
     phrase: str
     construct: str
     mentions: list[str] = field(default_factory=list)
+    column: str = ""  # the column it is on: one condition per column
 
 
 def _level(constructs: list[str]) -> str:
@@ -144,7 +145,14 @@ class _Writer:
         if not candidates:
             return None
         column = self.rng.choice(candidates)
-        ref, said = self.ref(alias, column), words(column)
+        clause = self.condition(column, self.ref(alias, column))
+        if clause is not None:
+            clause.column = column.name
+        return clause
+
+    def condition(self, column: Column, ref: str) -> _Clause | None:
+        """A condition on ``column`` (``ref`` in the SQL) its role allows, with its phrase."""
+        said = words(column)
         if column.nullable and self.rng.random() < 0.25:
             if self.rng.random() < 0.5:
                 return _Clause(f"{ref} IS NULL", f"whose {said} is missing", "filter_null", [said])
@@ -198,7 +206,7 @@ class _Writer:
                 outside = self.rng.random() < 0.2
                 return _Clause(
                     f"{ref} {'NOT ' if outside else ''}BETWEEN {low} AND {high}",
-                    f"with {said} {'outside' if outside else 'between'} {low} and {high}",
+                    f"with {said} {'not between' if outside else 'between'} {low} and {high}",
                     "filter_between",
                     [said, str(low), str(high)],
                 )
@@ -269,8 +277,8 @@ class _Writer:
         seen: set[str] = set()
         kept = []
         for clause in clauses:
-            if clause.mentions[0] not in seen:
-                seen.add(clause.mentions[0])
+            if clause.column not in seen:
+                seen.add(clause.column)
                 kept.append(clause)
         for clause in kept:
             self.uses(clause.construct, *clause.mentions)
@@ -333,13 +341,13 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
     if texts and w.rng.random() < 0.3:
         column = texts[0]
         func, suffix, phrase = w.rng.choice(
-            [("UPPER", "upper", "in capitals"), ("LOWER", "lower", "in lower case"),
-             ("LENGTH", "length", "length in characters"),
-             ("LEFT", "initials", "first three letters")]
+            [("UPPER", "upper", "the {} in capitals"), ("LOWER", "lower", "the {} in lower case"),
+             ("LENGTH", "length", "the {} length in characters"),
+             ("LEFT", "initials", "the first three letters of the {}")]
         )  # fmt: skip
         call = f"{func}({w.ref(a, column)}{', 3' if func == 'LEFT' else ''})"
         select.append(f"{call} AS {ident(column.name + '_' + suffix)}")
-        said.append(f"the {words(column)} {phrase}")
+        said.append(phrase.format(words(column)))
         w.uses("function", words(column))
     dates = table.of_role("date", "timestamp")
     if dates and w.rng.random() < 0.2:
@@ -587,7 +595,7 @@ def _window(w: _Writer) -> tuple[str, str] | None:
         expr = f"{func}({w.ref(a, measure)}) OVER ({partition.strip()})"
         name = f"{func_said}_{measure.words}"
         scope = f"their {words(part_col)}" if part_col else f"all {plural(words(table))}"
-        said = f"the {func_said} {words(measure)} of {scope}"
+        said = f"the {func_said} {words(measure)} for {scope}"
         w.uses("window_partition", func_said)
     elif kind == "rank":
         fn = w.rng.choice(["RANK", "DENSE_RANK", "ROW_NUMBER"])
@@ -647,6 +655,9 @@ def _window(w: _Writer) -> tuple[str, str] | None:
     return sql, question + "."
 
 
+_CTE_NAMES = {"parent_key", "amount", "row_count", "amount_rank"}
+
+
 def _cte(w: _Writer) -> tuple[str, str] | None:
     """Totals per parent in a CTE, joined back to the parent and filtered on the total."""
     links = _relationships(w.world, numeric_child=True)
@@ -657,7 +668,9 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
     label = parent.of_role("dimension", "category")
     if not label:
         return None
-    shown = [label[0], *_extra_columns(w, parent, [label[0]])]
+    # a parent column named as one of the CTE's would be two output columns of one name
+    extra = _extra_columns(w, parent, [label[0]])
+    shown = [label[0], *(e for e in extra if e.name.lower() not in _CTE_NAMES)]
     measure = w.rng.choice(
         [m for m in child.of_role("money", "count")] or child.of_role(*NUMERIC_ROLES)
     )
@@ -695,7 +708,7 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
         f"The {listed([words(column) for column in shown])} of {plural(words(parent))} whose "
         f"{func_said} {words(measure)} over their {plural(words(child))}"
         + (f" {condition}" if condition else "")
-        + f" is {op_said} {threshold}, with that {func_said}"
+        + f" is {op_said} {threshold}, with that {'maximum' if func == 'MAX' else func_said}"
         + (f" and the number of those {plural(words(child))}" if counted else "")
     )
     if counted:
@@ -802,7 +815,7 @@ def _set_operation(w: _Writer) -> tuple[str, str] | None:
     first = w.filter(table, a)
     second = w.filter(table, a)
     # two conditions on one column: an INTERSECT of two of its values is empty by construction
-    if first is None or second is None or first.mentions[0] == second.mentions[0]:
+    if first is None or second is None or first.column == second.column:
         return None
     for clause in (first, second):
         w.uses(clause.construct, *clause.mentions)

@@ -184,3 +184,35 @@ def test_novelty_prefers_tables_not_read_yet_then_the_longer_shape():
     # a query over tables no earlier query read wins over a somewhat longer one
     assert novelty(short, set()) > novelty(longer, {("t",)})
     assert novelty(short, set()) - novelty(short, {("t",)}) == NEW_TABLES_BONUS
+
+
+def test_a_column_gets_one_condition_of_a_query_at_most():
+    # a date said by its event ("listed before ...") and by its words ("date listed is
+    # missing") is still one column: two conditions on it were empty by construction
+    import random
+
+    from ibert_assets.synthetic.queries import _Writer
+    from ibert_assets.synthetic.worlds import Column, Table, World
+
+    listed = Column("listed_on", "listed_on", "date", "date", nullable=True)
+    table = Table(
+        "listing", "listing", "fact", (Column("id", "listing_id", "key", "int64"), listed)
+    )
+    world = World("world-test", 0, "real_estate", "star", "snake", (table,))
+    writer = _Writer(world, random.Random(0))
+    for _ in range(200):
+        where, _phrase = writer.filters(table, "l", 4)
+        missing = "IS NULL" in where or "IS NOT NULL" in where
+        assert not (missing and "DATE" in where), where
+        assert where.count("DATE '") <= 2, where
+
+
+def test_no_query_names_two_output_columns_alike(generated):
+    # two outputs of one name cannot both be columns of an Ibis table (a parent's `amount`
+    # beside the CTE's `amount` in world-0007 was a mismatch)
+    queries = [q for _, found in generated for q in found]
+    queries += generate_queries(generate_world("world-0007"), 24)
+    for query in queries:
+        selects = sqlglot.parse_one(query.sql, read="duckdb").selects
+        names = [s.alias_or_name.lower() for s in selects]
+        assert len(names) == len(set(names)), query.sql
