@@ -906,15 +906,6 @@ FAMILIES: tuple[tuple[Family, int], ...] = (
 )
 
 
-def generate_query(world: World, rng: random.Random) -> Query:
-    """One query over ``world``; families the world cannot hold are drawn again."""
-    for _ in range(50):
-        query = _write(world, rng, _family(rng))
-        if query is not None:
-            return query
-    raise ValueError(f"world {world.key}: no query family fits its tables")
-
-
 def _family(rng: random.Random) -> Family:
     families, weights = zip(*FAMILIES, strict=True)
     return rng.choices(families, weights=weights)[0]
