@@ -49,6 +49,14 @@ FINDINGS = """## Found while building it
   threshold (`SUM(kills) ... WHERE kills < 5` above 100) are empty by construction; the generator
   draws none of them now. What remains is empty by chance on small tables (a narrow date range
   with a HAVING, several selective filters together).
+- With the richer generator (shape-aware choice, more variety): a parent column named `amount`
+  shown beside the CTE's own `amount` was the two-names mismatch again (the generator shows no
+  parent column named as a CTE output now); a name longer than 10 characters, and a CTE's
+  average or largest amount above twice a typical total, found no row on any database (the
+  verifier's names are 3-10 characters long: bounds are 3-6 now; such thresholds a twentieth);
+  a date said by its event ("listed before ...") and by its words ("date listed is missing")
+  took two conditions on one column (`listed_on IS NULL AND listed_on < ...`, empty): one
+  condition per column now, whatever it is called.
 """
 SHOWN = 8
 

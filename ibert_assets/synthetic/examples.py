@@ -20,9 +20,11 @@ from ibert_assets.synthetic.worlds import World, generate_world
 from ibert_inference.dataset.record import VERIFIED, Record, make_id
 from ibert_inference.errors import IbertError
 
-# many worlds of a few queries: schema structures grow with worlds, SQL shapes with queries,
-# and a partition costs ~1 s of Dagster and checks besides its queries (README, "Synthetic")
-DEFAULT_QUERIES_PER_WORLD = 12
+# schema structures grow with worlds, SQL shapes with queries, and a partition costs ~1 s of
+# Dagster and checks besides its queries: 160 worlds of 24 queries of new shapes take a
+# default build's sql_to_ibis past 5,000 SQL shapes and 1,000 schema structures (README,
+# "Synthetic worlds")
+DEFAULT_QUERIES_PER_WORLD = 24
 
 
 class SyntheticWorldError(IbertError):

@@ -24,18 +24,27 @@ from dataclasses import dataclass, field
 
 from sqlglot.dialects.duckdb import DuckDB
 
+from ibert_assets.quality import sql_shape
+from ibert_assets.synthetic.phrasing import dated, happened, listed, part_of, plural, when, words
 from ibert_assets.synthetic.worlds import NUMERIC_ROLES, Column, Relationship, Table, World
 
 LEVELS = ("simple", "moderate", "complex", "highly complex")
+# each query is the best of this many candidates (:func:`generate_queries`), and a world gets
+# this many tries per query to find queries of new shapes
+CHOICES = 3
+TRIES = 10
+# what reading tables no earlier query of the world read is worth, in characters of SQL shape
+# (:func:`novelty`): most such candidates win over a longer shape, not all
+NEW_TABLES_BONUS = 60
 # what each construct adds to a query's complexity score
 WEIGHTS = {
     "filter": 0, "filter_in": 0, "filter_between": 0, "filter_like": 0, "filter_null": 0,
-    "filter_date_range": 0, "filter_flag": 0, "order_limit": 0, "function": 1, "case": 1,
-    "join_inner": 1, "join_left": 2, "semi_join": 2, "anti_join": 2, "aggregate": 1,
+    "filter_date_range": 0, "filter_flag": 0, "order_limit": 0, "order_by": 0, "function": 1,
+    "case": 1, "join_inner": 1, "join_left": 2, "semi_join": 2, "anti_join": 2, "aggregate": 1,
     "group_by": 1, "having": 1, "window_rank": 2, "window_running": 2, "window_lag": 2,
-    "window_framed": 2, "cte": 2, "scalar_subquery": 2, "correlated_subquery": 4,
-    "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1, "count_distinct": 1,
-    "filter_or": 1, "distinct": 0,
+    "window_framed": 2, "window_partition": 2, "cte": 2, "scalar_subquery": 2,
+    "correlated_subquery": 4, "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1,
+    "count_distinct": 1, "filter_or": 1, "distinct": 0,
 }  # fmt: skip
 _RESERVED = {
     "order", "group", "date", "user", "select", "from", "where", "table", "value", "values",
@@ -51,25 +60,6 @@ def ident(name: str) -> str:
     if re.fullmatch(r"[a-z_][a-z0-9_]*", name) and name not in _KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
-
-
-def words(column: Column | Table) -> str:
-    """How a question says a column or table: its vocabulary words, spaced; a flag named as a
-    question (``is_active``) by what it flags ("active flag", not "the is active of")."""
-    said = column.words.replace("_", " ")
-    if isinstance(column, Column) and column.role == "flag" and said.startswith("is "):
-        return said.removeprefix("is ") + " flag"
-    return said
-
-
-def plural(noun: str) -> str:
-    if noun.endswith(("series", "data", "staff")):
-        return noun
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 @dataclass(frozen=True)
@@ -90,6 +80,7 @@ class _Clause:
     phrase: str
     construct: str
     mentions: list[str] = field(default_factory=list)
+    column: str = ""  # the column it is on: one condition per column
 
 
 def _level(constructs: list[str]) -> str:
@@ -154,7 +145,14 @@ class _Writer:
         if not candidates:
             return None
         column = self.rng.choice(candidates)
-        ref, said = self.ref(alias, column), words(column)
+        clause = self.condition(column, self.ref(alias, column))
+        if clause is not None:
+            clause.column = column.name
+        return clause
+
+    def condition(self, column: Column, ref: str) -> _Clause | None:
+        """A condition on ``column`` (``ref`` in the SQL) its role allows, with its phrase."""
+        said = words(column)
         if column.nullable and self.rng.random() < 0.25:
             if self.rng.random() < 0.5:
                 return _Clause(f"{ref} IS NULL", f"whose {said} is missing", "filter_null", [said])
@@ -178,17 +176,20 @@ class _Writer:
                     [said, value],
                 )
             if pick < 0.8:
-                chosen = sorted(self.rng.sample(values, k=min(len(values), 2)))
-                listed = ", ".join(_string(v) for v in chosen)
-                if len(values) > 2 and self.rng.random() < 0.25:
+                # two values, or three of a pool of more than three
+                several = 3 if len(values) > 3 and self.rng.random() < 0.3 else 2
+                chosen = sorted(self.rng.sample(values, k=min(len(values), several)))
+                pool = ", ".join(_string(v) for v in chosen)
+                if len(chosen) == 2 and len(values) > 2 and self.rng.random() < 0.25:
                     return _Clause(
-                        f"{ref} NOT IN ({listed})",
+                        f"{ref} NOT IN ({pool})",
                         f"whose {said} is neither '{chosen[0]}' nor '{chosen[-1]}'",
                         "filter_in", [said, *chosen],
                     )  # fmt: skip
+                either = ", ".join(f"'{v}'" for v in chosen[:-1])
                 return _Clause(
-                    f"{ref} IN ({listed})",
-                    f"whose {said} is '{chosen[0]}' or '{chosen[-1]}'",
+                    f"{ref} IN ({pool})",
+                    f"whose {said} is {either} or '{chosen[-1]}'",
                     "filter_in", [said, *chosen],
                 )  # fmt: skip
             prefix = self.rng.choice(values)[:2]
@@ -197,18 +198,15 @@ class _Writer:
                 f"whose {said} starts with '{prefix}'", "filter_like", [said, prefix],
             )  # fmt: skip
         if column.role == "dimension":
-            letter = self.rng.choice("abcdeilmnorst")
-            return _Clause(
-                f"{ref} LIKE {_string('%' + letter + '%')}",
-                f"whose {said} contains '{letter}'", "filter_like", [said, f"'{letter}'"],
-            )  # fmt: skip
+            return self.name_filter(ref, said)
         if column.role in NUMERIC_ROLES:
             low = self.number(column)
             if self.rng.random() < 0.35:
                 high = low * self.rng.choice([2, 4, 10])
+                outside = self.rng.random() < 0.2
                 return _Clause(
-                    f"{ref} BETWEEN {low} AND {high}",
-                    f"with {said} between {low} and {high}",
+                    f"{ref} {'NOT ' if outside else ''}BETWEEN {low} AND {high}",
+                    f"with {said} {'not between' if outside else 'between'} {low} and {high}",
                     "filter_between",
                     [said, str(low), str(high)],
                 )
@@ -227,25 +225,48 @@ class _Writer:
             start = self.day()
             end = start + datetime.timedelta(days=self.rng.choice([30, 90, 365]))
             kind = "DATE" if column.role == "date" else "TIMESTAMP"
+            # the word the condition says the date with ("shipped", "dated", "order date")
+            named = dated(column) or said
             pick = self.rng.random()
             # (a year as `EXTRACT(YEAR FROM d) = 2020` is no date the verifier can plant in
             # its databases: such filters found no row on any of them)
             if pick < 0.2:
                 return _Clause(
-                    f"{ref} < {kind} '{start}'", f"with {said} before {start}",
-                    "filter_date_range", [said, str(start)],
+                    f"{ref} < {kind} '{start}'", when(column, f"before {start}"),
+                    "filter_date_range", [named, str(start)],
                 )  # fmt: skip
             if pick < 0.6:
                 return _Clause(
                     f"{ref} >= {kind} '{start}' AND {ref} < {kind} '{end}'",
-                    f"with {said} from {start} up to {end}", "filter_date_range",
-                    [said, str(start), str(end)],
+                    when(column, f"from {start} up to {end}"), "filter_date_range",
+                    [named, str(start), str(end)],
                 )  # fmt: skip
             return _Clause(
-                f"{ref} >= {kind} '{start}'", f"with {said} on or after {start}",
-                "filter_date_range", [said, str(start)],
+                f"{ref} >= {kind} '{start}'", when(column, f"on or after {start}"),
+                "filter_date_range", [named, str(start)],
             )  # fmt: skip
         return None
+
+    def name_filter(self, ref: str, said: str) -> _Clause:
+        """A condition on a name: a letter it contains (or does not), or its length."""
+        pick = self.rng.random()
+        if pick < 0.2:
+            # the verifier's names are 3 to 10 characters long: a bound above that is empty
+            length = self.rng.choice([3, 4, 5, 6])
+            return _Clause(
+                f"LENGTH({ref}) > {length}",
+                f"whose {said} is longer than {length} characters", "filter", [said, str(length)],
+            )  # fmt: skip
+        letter = self.rng.choice("abcdeilmnorst")
+        if pick < 0.4:
+            return _Clause(
+                f"NOT {ref} LIKE {_string('%' + letter + '%')}",
+                f"whose {said} does not contain '{letter}'", "filter_like", [said, f"'{letter}'"],
+            )  # fmt: skip
+        return _Clause(
+            f"{ref} LIKE {_string('%' + letter + '%')}",
+            f"whose {said} contains '{letter}'", "filter_like", [said, f"'{letter}'"],
+        )  # fmt: skip
 
     def filters(
         self, table: Table, alias: str, most: int, exclude: tuple[Column, ...] = ()
@@ -256,8 +277,8 @@ class _Writer:
         seen: set[str] = set()
         kept = []
         for clause in clauses:
-            if clause.mentions[0] not in seen:
-                seen.add(clause.mentions[0])
+            if clause.column not in seen:
+                seen.add(clause.column)
                 kept.append(clause)
         for clause in kept:
             self.uses(clause.construct, *clause.mentions)
@@ -283,9 +304,18 @@ def _relationships(world: World, numeric_child: bool = False) -> list[Relationsh
 def _order_limit(
     w: _Writer, order_sql: str, said: str, desc: bool, numeric: bool = True
 ) -> tuple[str, str]:
+    """An ORDER BY, most often with a LIMIT (the top or first few), and how the question says
+    it."""
+    direction = "DESC" if desc else "ASC"
+    if w.rng.random() < 0.3:  # every row, in order
+        w.uses("order_by", said)
+        if numeric:
+            phrase = f", {'highest' if desc else 'lowest'} {said} first"
+        else:
+            phrase = f", ordered by {said}" + (", last first" if desc else "")
+        return f" ORDER BY {order_sql} {direction} NULLS LAST", phrase
     n = w.rng.choice([3, 5, 10, 20])
     w.uses("order_limit", said, str(n))
-    direction = "DESC" if desc else "ASC"
     if numeric:
         phrase = f", the {n} with the {'highest' if desc else 'lowest'} {said}"
     else:  # a name, a date, a category: first by it, or last
@@ -293,7 +323,7 @@ def _order_limit(
     return f" ORDER BY {order_sql} {direction} NULLS LAST LIMIT {n}", phrase
 
 
-# -- shapes: each returns (sql, question) or None when the world lacks what it needs ----------
+# -- families: each returns (sql, question) or None when the world lacks what it needs --------
 
 
 def _listing(w: _Writer) -> tuple[str, str] | None:
@@ -311,11 +341,13 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
     if texts and w.rng.random() < 0.3:
         column = texts[0]
         func, suffix, phrase = w.rng.choice(
-            [("UPPER", "upper", "in capitals"), ("LOWER", "lower", "in lower case"),
-             ("LENGTH", "length", "length in characters")]
+            [("UPPER", "upper", "the {} in capitals"), ("LOWER", "lower", "the {} in lower case"),
+             ("LENGTH", "length", "the {} length in characters"),
+             ("LEFT", "initials", "the first three letters of the {}")]
         )  # fmt: skip
-        select.append(f"{func}({w.ref(a, column)}) AS {ident(column.name + '_' + suffix)}")
-        said.append(f"the {words(column)} {phrase}")
+        call = f"{func}({w.ref(a, column)}{', 3' if func == 'LEFT' else ''})"
+        select.append(f"{call} AS {ident(column.name + '_' + suffix)}")
+        said.append(phrase.format(words(column)))
         w.uses("function", words(column))
     dates = table.of_role("date", "timestamp")
     if dates and w.rng.random() < 0.2:
@@ -324,9 +356,21 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         select.append(
             f"EXTRACT({part} FROM {w.ref(a, column)}) AS {ident(column.words + '_' + part.lower())}"
         )
-        said.append(f"the {part.lower()} of {words(column)}")
-        w.uses("function", words(column))
+        said.append(f"the {part_of(part.lower(), column, words(table))}")
+        w.uses("function", happened(column) or words(column))
     numbers = table.of_role(*NUMERIC_ROLES)
+    unknown = [c for c in numbers if c.nullable]
+    if unknown and w.rng.random() < 0.3:
+        column = w.rng.choice(unknown)
+        select.append(f"COALESCE({w.ref(a, column)}, 0) AS {ident(column.name + '_or_zero')}")
+        said.append(f"the {words(column)} (0 when missing)")
+        w.uses("function", words(column))
+    measures = table.of_role("measure")
+    if measures and w.rng.random() < 0.2:
+        column = w.rng.choice(measures)
+        select.append(f"ROUND({w.ref(a, column)}, 1) AS {ident(column.name + '_rounded')}")
+        said.append(f"the {words(column)} rounded to one decimal")
+        w.uses("function", words(column))
     if numbers and w.rng.random() < 0.3:
         column = w.rng.choice(numbers)
         low = w.number(column)
@@ -340,7 +384,7 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
         w.uses("case", words(column), str(low), str(high), "high", "medium", "low")
     where, condition = w.filters(table, a, w.rng.randint(0, 3))
     sql = f"SELECT {', '.join(select)} FROM {ident(table.name)} AS {a}"
-    question = f"List the {_and(said)} of {plural(words(table))}"
+    question = f"List the {listed(said)} of {plural(words(table))}"
     if where:
         sql += f" WHERE {where}"
         question += f" {condition}"
@@ -384,13 +428,13 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
     group = w.rng.choice(dims)
     if group.role == "date":
         group_sql = f"EXTRACT(YEAR FROM {w.ref(ga, group)})"
-        group_name, group_said = "year", f"year of {words(group)}"
+        group_name, group_said = "year", part_of("year", group, words(group_table))
         w.uses("function")
     else:
         group_sql, group_name, group_said = w.ref(ga, group), None, words(group)
         if group.role == "flag":
             group_said = f"value of {group_said}"
-    w.uses("group_by", words(group))
+    w.uses("group_by", happened(group) or words(group))
     group_select = f"{group_sql} AS {group_name}" if group_name else group_sql
     seconds = [c for c in group_table.of_role("category", "flag") if c != group]
     if group.role != "date" and seconds and w.rng.random() < 0.3:  # a second grouping column
@@ -418,7 +462,7 @@ def _aggregate(w: _Writer) -> tuple[str, str] | None:
     if where:
         sql += f" WHERE {where}"
     sql += f" GROUP BY {group_sql}"
-    question = f"For each {group_said}, the {_and(pieces)} of {plural(words(table))}"
+    question = f"For each {group_said}, the {listed(pieces)} of {plural(words(table))}"
     if condition:
         question += f" {condition}"
     if w.rng.random() < 0.4:
@@ -501,7 +545,15 @@ def _semi(w: _Writer) -> tuple[str, str] | None:
     if own:
         sql += f" AND {own}"
         subject += f" {own_condition}"
-    return sql, f"The {_and([words(c) for c in shown])} of {subject} {said}."
+    question = f"The {listed([words(c) for c in shown])} of {subject} {said}"
+    if w.rng.random() < 0.3:
+        numeric = column.role in NUMERIC_ROLES
+        tail_sql, tail = _order_limit(
+            w, w.ref(p, column), words(column), w.rng.random() < 0.5, numeric
+        )
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
 
 
 def _window(w: _Writer) -> tuple[str, str] | None:
@@ -530,9 +582,22 @@ def _window(w: _Writer) -> tuple[str, str] | None:
     w.mentions.append(words(measure))
     if part_col is not None:
         w.mentions.append(words(part_col))
-    kind = w.rng.choice(["rank", "running", "lag", "framed"] if dates else ["rank"])
+    kinds = ["rank", "rank", "quartile", "share"]
+    kind = w.rng.choice(kinds + (["running", "lag", "framed"] * 2 if dates else []))
     tiebreak = f", {w.ref(a, key)}" if key else ""
-    if kind == "rank":
+    if kind == "quartile":  # the key breaks ties: a row's quartile is one answer
+        expr = f"NTILE(4) OVER ({partition}ORDER BY {w.ref(a, measure)} DESC{tiebreak})"
+        name = f"{words(measure).replace(' ', '_')}_quartile"
+        said = f"their quartile by {words(measure)} (1 the largest){within}"
+        w.uses("window_rank")
+    elif kind == "share":  # the whole group's total beside each row
+        func, func_said = ("AVG", "average") if measure.role == "measure" else ("SUM", "total")
+        expr = f"{func}({w.ref(a, measure)}) OVER ({partition.strip()})"
+        name = f"{func_said}_{measure.words}"
+        scope = f"their {words(part_col)}" if part_col else f"all {plural(words(table))}"
+        said = f"the {func_said} {words(measure)} for {scope}"
+        w.uses("window_partition", func_said)
+    elif kind == "rank":
         fn = w.rng.choice(["RANK", "DENSE_RANK", "ROW_NUMBER"])
         ties = tiebreak if fn == "ROW_NUMBER" else ""
         expr = f"{fn}() OVER ({partition}ORDER BY {w.ref(a, measure)} DESC{ties})"
@@ -574,14 +639,23 @@ def _window(w: _Writer) -> tuple[str, str] | None:
                 f"the average {words(measure)} over the last three rows by {words(date)}{within}",
             )
             w.uses("window_framed")
-    shown_said = _and([words(c) for c in shown] + [words(measure)])
+    shown_said = listed([words(c) for c in shown] + [words(measure)])
     sql = f"SELECT {', '.join(base)}, {expr} AS {ident(name)} FROM {ident(table.name)} AS {a}"
     where, condition = w.filters(table, a, w.rng.randint(0, 2))
     question = f"For {plural(words(table))}"
     if where:
         sql += f" WHERE {where}"
         question += f" {condition}"
-    return sql, f"{question}: the {shown_said}, with {said}."
+    question += f": the {shown_said}, with {said}"
+    if w.rng.random() < 0.3:
+        desc = w.rng.random() < 0.7
+        tail_sql, tail = _order_limit(w, w.ref(a, measure), words(measure), desc)
+        sql += tail_sql
+        question += tail
+    return sql, question + "."
+
+
+_CTE_NAMES = {"parent_key", "amount", "row_count", "amount_rank"}
 
 
 def _cte(w: _Writer) -> tuple[str, str] | None:
@@ -594,51 +668,64 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
     label = parent.of_role("dimension", "category")
     if not label:
         return None
-    shown = label[0]
+    # a parent column named as one of the CTE's would be two output columns of one name
+    extra = _extra_columns(w, parent, [label[0]])
+    shown = [label[0], *(e for e in extra if e.name.lower() not in _CTE_NAMES)]
     measure = w.rng.choice(
         [m for m in child.of_role("money", "count")] or child.of_role(*NUMERIC_ROLES)
     )
-    func = "SUM" if measure.role != "measure" else "AVG"
-    func_said = "total" if func == "SUM" else "average"
+    # a total of what adds up (money, counts), else an average; sometimes the largest
+    func = w.rng.choice(
+        ["SUM", "SUM", "AVG", "MAX"] if measure.role != "measure" else ["AVG", "MAX"]
+    )
+    func_said = {"SUM": "total", "AVG": "average", "MAX": "largest"}[func]
     c = w.alias(child)
     p = w.alias(parent)
     # a bound on the summed column itself (below 5, missing) leaves no total above the
     # threshold: empty by construction
     where, condition = w.filters(child, c, w.rng.randint(0, 2), exclude=(measure,))
+    counted = w.rng.random() < 0.3
     inner = (
-        f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount "
-        f"FROM {ident(child.name)} AS {c}"
+        f"SELECT {c}.{ident(r.column)} AS parent_key, {func}({w.ref(c, measure)}) AS amount"
+        + (", COUNT(*) AS row_count" if counted else "")
+        + f" FROM {ident(child.name)} AS {c}"
         + (f" WHERE {where}" if where else "")
         + f" GROUP BY {c}.{ident(r.column)}"
     )
     threshold = w.number(measure) * 2
-    sql = (
-        f"WITH per_parent AS ({inner}) SELECT {w.ref(p, shown)}, per_parent.amount FROM "
-        f"per_parent JOIN {ident(parent.name)} AS {p} ON per_parent.parent_key = "
-        f"{p}.{ident(r.parent_column)} WHERE per_parent.amount > {threshold}"
-    )
-    w.uses("cte", words(shown), words(measure), func_said, str(threshold))
+    if func != "SUM" and measure.role != "measure":
+        # an average or largest amount is no total: above twice a typical one, few groups are
+        threshold = max(1, threshold // 20)
+    op, op_said = w.rng.choice([(">", "above"), (">", "above"), (">=", "at least")])
+    select = [w.ref(p, column) for column in shown] + ["per_parent.amount"]
+    if counted:
+        select.append("per_parent.row_count")
+    w.uses("cte", *(words(column) for column in shown), words(measure), func_said, str(threshold))
     w.uses("join_inner")
     w.uses("aggregate")
     w.uses("group_by")
     question = (
-        f"The {words(shown)} of {plural(words(parent))} whose {func_said} {words(measure)} "
-        f"over their {plural(words(child))}"
+        f"The {listed([words(column) for column in shown])} of {plural(words(parent))} whose "
+        f"{func_said} {words(measure)} over their {plural(words(child))}"
         + (f" {condition}" if condition else "")
-        + f" is above {threshold}, with that {func_said}"
+        + f" is {op_said} {threshold}, with that {'maximum' if func == 'MAX' else func_said}"
+        + (f" and the number of those {plural(words(child))}" if counted else "")
+    )
+    if counted:
+        w.mentions.append(plural(words(child)))
+    if w.rng.random() < 0.5:
+        select.append("RANK() OVER (ORDER BY per_parent.amount DESC) AS amount_rank")
+        question += " and its rank, largest first"
+        w.uses("window_rank")
+    sql = (
+        f"WITH per_parent AS ({inner}) SELECT {', '.join(select)} FROM "
+        f"per_parent JOIN {ident(parent.name)} AS {p} ON per_parent.parent_key = "
+        f"{p}.{ident(r.parent_column)} WHERE per_parent.amount {op} {threshold}"
     )
     outer, outer_condition = w.filters(parent, p, w.rng.choice((0, 0, 1)))
     if outer:
         sql += f" AND {outer}"
         question += f", for {plural(words(parent))} {outer_condition}"
-    if w.rng.random() < 0.5:
-        sql = sql.replace(
-            "per_parent.amount FROM",
-            "per_parent.amount, RANK() OVER (ORDER BY per_parent.amount DESC) AS amount_rank FROM",
-            1,
-        )
-        question += " and its rank, largest first"
-        w.uses("window_rank")
     if w.rng.random() < 0.6:
         tail_sql, tail = _order_limit(w, "per_parent.amount", f"{func_said} {words(measure)}", True)
         sql += tail_sql
@@ -661,33 +748,43 @@ def _subquery(w: _Writer) -> tuple[str, str] | None:
     w.mentions.append(words(measure))
     select = ", ".join([w.ref(a, c) for c in shown] + [w.ref(a, measure)])
     groups = table.of_role("category")
-    said = _and([words(c) for c in shown] + [words(measure)])
+    said = listed([words(c) for c in shown] + [words(measure)])
+    # above or below the average, or the largest (a top row, of all or of its group)
+    func, op, side = w.rng.choice(
+        [("AVG", ">", "above"), ("AVG", ">", "above"), ("AVG", ">=", "at least"),
+         ("AVG", "<", "below"), ("MAX", "=", "")]
+    )  # fmt: skip
+    func_said = "average" if func == "AVG" else "largest"
+    w.mentions.append(func_said)
     if groups and w.rng.random() < 0.5:
         group = w.rng.choice(groups)
         w.mentions.append(words(group))
         inner = (
-            f"SELECT AVG({w.ref(b, measure)}) FROM {ident(table.name)} AS {b} "
+            f"SELECT {func}({w.ref(b, measure)}) FROM {ident(table.name)} AS {b} "
             f"WHERE {w.ref(b, group)} = {w.ref(a, group)}"
         )
         w.uses("correlated_subquery")
         scope = (
-            f"the average {words(measure)} of {plural(words(table))} with the same {words(group)}"
+            f"the {func_said} {words(measure)} of {plural(words(table))} "
+            f"with the same {words(group)}"
         )
     else:
-        inner = f"SELECT AVG({w.ref(b, measure)}) FROM {ident(table.name)} AS {b}"
+        inner = f"SELECT {func}({w.ref(b, measure)}) FROM {ident(table.name)} AS {b}"
         w.uses("scalar_subquery")
-        scope = f"the average {words(measure)} of all {plural(words(table))}"
-    op, side = (">", "above") if w.rng.random() < 0.7 else ("<", "below")
+        scope = f"the {func_said} {words(measure)} of all {plural(words(table))}"
     sql = f"SELECT {select} FROM {ident(table.name)} AS {a} "
     sql += f"WHERE {w.ref(a, measure)} {op} ({inner})"
-    question = f"The {said} of {plural(words(table))} whose {words(measure)} is {side} {scope}"
+    compared = f"{side} {scope}" if side else scope
+    question = f"The {said} of {plural(words(table))} whose {words(measure)} is {compared}"
+    if func == "MAX":  # a condition on another column would miss the top row: none
+        return sql, question + "."
     # another bound on the measure would be empty by construction (above average and missing)
-    where, condition = w.filters(table, a, w.rng.choice((0, 0, 1, 2)), exclude=(measure,))
+    where, condition = w.filters(table, a, w.rng.choice((0, 1, 1, 2)), exclude=(measure,))
     if where:
         sql += f" AND {where}"
         question += f", {condition}"
     if w.rng.random() < 0.3:
-        tail_sql, tail = _order_limit(w, w.ref(a, measure), words(measure), op == ">")
+        tail_sql, tail = _order_limit(w, w.ref(a, measure), words(measure), op != "<")
         sql += tail_sql
         question += tail
     return sql, question + "."
@@ -718,7 +815,7 @@ def _set_operation(w: _Writer) -> tuple[str, str] | None:
     first = w.filter(table, a)
     second = w.filter(table, a)
     # two conditions on one column: an INTERSECT of two of its values is empty by construction
-    if first is None or second is None or first.mentions[0] == second.mentions[0]:
+    if first is None or second is None or first.column == second.column:
         return None
     for clause in (first, second):
         w.uses(clause.construct, *clause.mentions)
@@ -761,7 +858,7 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
         f"{join} {ident(parent.name)} AS {p} "
         f"ON {c}.{ident(r.column)} = {p}.{ident(r.parent_column)}"
     )
-    said = _and([words(attr), *(words(e) for e in extra)])
+    said = listed([words(attr), *(words(e) for e in extra)])
     question = f"The {said} of each {words(child)} with its {words(parent)}'s {words(label)}"
     if left:
         question += f" (kept when it has no {words(parent)})"
@@ -787,10 +884,17 @@ def _join_listing(w: _Writer) -> tuple[str, str] | None:
     if where:
         sql += f" WHERE {where}"
         question += f", for {plural(words(table))} {condition}"
+    if w.rng.random() < 0.35:
+        numeric = attr.role in NUMERIC_ROLES
+        tail_sql, tail = _order_limit(w, w.ref(c, attr), words(attr), w.rng.random() < 0.5, numeric)
+        sql += tail_sql
+        question += tail
     return sql, question + "."
 
 
-SHAPES: tuple[tuple[Callable[[_Writer], tuple[str, str] | None], int], ...] = (
+Family = Callable[[_Writer], tuple[str, str] | None]
+# the families of queries, and how often each is drawn
+FAMILIES: tuple[tuple[Family, int], ...] = (
     (_listing, 3),
     (_aggregate, 5),
     (_join_listing, 2),
@@ -802,34 +906,76 @@ SHAPES: tuple[tuple[Callable[[_Writer], tuple[str, str] | None], int], ...] = (
 )
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _family(rng: random.Random) -> Family:
+    families, weights = zip(*FAMILIES, strict=True)
+    return rng.choices(families, weights=weights)[0]
 
 
-def generate_query(world: World, rng: random.Random) -> Query:
-    """One query over ``world``; shapes the world cannot hold are drawn again."""
-    shapes, weights = zip(*SHAPES, strict=True)
-    for _ in range(50):
-        writer = _Writer(world, rng)
-        shape = rng.choices(shapes, weights=weights)[0]
-        made = shape(writer)
-        if made is None:
-            continue
-        sql, question = made
-        mentions = tuple(dict.fromkeys(m for m in writer.mentions if m))
-        tables = tuple(t.name for t in world.tables if t.name in writer.tables)
-        level = _level(writer.constructs)
-        return Query(sql, tuple(writer.constructs), level, question, mentions, tables)
-    raise ValueError(f"world {world.key}: no query shape fits its tables")
+def _write(world: World, rng: random.Random, family: Family) -> Query | None:
+    """A query of ``family`` over ``world``, or None when the world cannot hold one."""
+    writer = _Writer(world, rng)
+    made = family(writer)
+    if made is None:
+        return None
+    sql, question = made
+    mentions = tuple(dict.fromkeys(m for m in writer.mentions if m))
+    tables = tuple(t.name for t in world.tables if t.name in writer.tables)
+    return Query(
+        sql, tuple(writer.constructs), _level(writer.constructs), question, mentions, tables
+    )
 
 
 def generate_queries(world: World, count: int, *, seed: int = 0) -> list[Query]:
-    """``count`` distinct queries over ``world`` (fewer when the world cannot give that many)."""
+    """``count`` queries over ``world`` of as many SQL shapes (as
+    :func:`~ibert_assets.quality.sql_shape` counts them); fewer when the world has no more.
+
+    Generating a query is cheap, verifying it is not, so the choice is made before: each query
+    is the best by :func:`novelty` of :data:`CHOICES` candidates of one family (drawn as
+    :data:`FAMILIES` weighs them), and one whose shape the world already wrote is not kept.
+    """
     rng = random.Random(f"{world.seed}:{seed}")
     found: dict[str, Query] = {}
-    for _ in range(count * 4):
+    read: set[tuple[str, ...]] = set()
+    for _ in range(count * TRIES):
         if len(found) == count:
             break
-        query = generate_query(world, rng)
-        found.setdefault(query.sql, query)
+        # candidates of one family: the families keep their mix, the choice is within one
+        family = _family(rng)
+        candidates = [q for _ in range(CHOICES) if (q := _write(world, rng, family)) is not None]
+        if not candidates:
+            continue
+        query = max(candidates, key=lambda q: novelty(q, read))
+        # the exact shape of the one chosen (sqlglot: ~1 ms, a few times the generation)
+        shape = sql_shape(query.sql) or query.sql
+        if shape not in found:
+            found[shape] = query
+            read.add(query.tables)
     return list(found.values())
+
+
+# a SQL shape without sqlglot: literals as ``?``, names (not upper-case keywords) as ``_``
+_LITERALS = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
+_NAMES = re.compile(r'"(?:[^"]|"")*"|\b(?![A-Z_]+\b)[A-Za-z_]\w*\b')
+_QUALIFIED = re.compile(r"_\._")
+
+
+def rough_shape(sql: str) -> str:
+    """The SQL shape of a generated query, as :func:`~ibert_assets.quality.sql_shape` counts
+    it nearly (a generated query writes its keywords in upper case, its names never), at a
+    hundredth of the cost.
+
+    >>> rough_shape("SELECT o.amount FROM orders AS o WHERE o.qty > 5 AND o.city = 'Oslo'")
+    'SELECT _ FROM _ AS _ WHERE _ > ? AND _ = ?'
+    """
+    return _QUALIFIED.sub("_", _NAMES.sub("_", _LITERALS.sub("?", sql)))
+
+
+def novelty(query: Query, read: set[tuple[str, ...]]) -> int:
+    """How much ``query`` adds to a dataset: the length of its shape, and
+    :data:`NEW_TABLES_BONUS` more when it reads tables no earlier query of its world read (its
+    record's schema is a new schema structure).
+
+    Short shapes (one column, one filter) are the ones every world writes; across worlds, long
+    ones repeat far less (``benchmarks/bench_synthetic.py --breadth``).
+    """
+    return len(rough_shape(query.sql)) + NEW_TABLES_BONUS * (query.tables not in read)

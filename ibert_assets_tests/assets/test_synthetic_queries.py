@@ -8,7 +8,16 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from ibert_assets.synthetic.queries import LEVELS, generate_queries, words
+from ibert_assets.quality import sql_shape
+from ibert_assets.synthetic.queries import (
+    LEVELS,
+    NEW_TABLES_BONUS,
+    Query,
+    generate_queries,
+    novelty,
+    rough_shape,
+    words,
+)
 from ibert_assets.synthetic.worlds import NUMERIC_ROLES, generate_world, iter_worlds
 from ibert_inference.verify.databases import random_databases
 
@@ -53,7 +62,7 @@ def test_every_construct_family_is_generated(generated):
         "filter_like", "filter_null", "filter_date_range", "group_by", "having",
         "window_rank", "window_running", "window_lag", "window_framed", "cte",
         "scalar_subquery", "correlated_subquery", "exists", "set_union", "set_intersect",
-        "set_except", "case", "function", "order_limit",
+        "set_except", "case", "function", "order_limit", "order_by", "window_partition",
     ):  # fmt: skip
         assert wanted in constructs
 
@@ -140,3 +149,70 @@ def test_no_query_compares_with_a_negative_number_or_words_it_awkwardly(generate
     # the checks themselves see what they are meant to
     assert negative_comparisons("SELECT a FROM t WHERE t.quantity > -5") != []
     assert awkward_wording("with quantity at least or above 5") != []
+
+
+def test_a_world_writes_no_sql_shape_twice(generated):
+    for _, queries in generated:
+        shapes = [sql_shape(q.sql) for q in queries]
+        assert len(set(shapes)) == len(shapes)
+
+
+def test_worlds_write_few_shapes_another_world_wrote(generated):
+    # short shapes (one column, one filter) are the ones every world writes: long ones are
+    # preferred, and the worlds together repeat few shapes (the generator without the choice
+    # of the longer shape repeated about a third)
+    shapes = [sql_shape(q.sql) for _, queries in generated for q in queries]
+    assert len(set(shapes)) >= 0.85 * len(shapes)
+
+
+def test_the_rough_shape_tells_queries_apart_as_the_exact_one_does(generated):
+    exact: dict[str, set[str | None]] = {}
+    for _, queries in generated:
+        for query in queries:
+            exact.setdefault(rough_shape(query.sql), set()).add(sql_shape(query.sql))
+    assert all(len(shapes) == 1 for shapes in exact.values())
+
+
+def _query(sql: str, tables: tuple[str, ...]) -> Query:
+    return Query(sql, (), "simple", "", (), tables)
+
+
+def test_novelty_prefers_tables_not_read_yet_then_the_longer_shape():
+    short = _query("SELECT a.x FROM t AS a", ("t",))
+    longer = _query("SELECT a.x, a.y FROM t AS a WHERE a.z > 5 ORDER BY a.x LIMIT 3", ("t",))
+    assert novelty(longer, set()) > novelty(short, set())
+    # a query over tables no earlier query read wins over a somewhat longer one
+    assert novelty(short, set()) > novelty(longer, {("t",)})
+    assert novelty(short, set()) - novelty(short, {("t",)}) == NEW_TABLES_BONUS
+
+
+def test_a_column_gets_one_condition_of_a_query_at_most():
+    # a date said by its event ("listed before ...") and by its words ("date listed is
+    # missing") is still one column: two conditions on it were empty by construction
+    import random
+
+    from ibert_assets.synthetic.queries import _Writer
+    from ibert_assets.synthetic.worlds import Column, Table, World
+
+    listed = Column("listed_on", "listed_on", "date", "date", nullable=True)
+    table = Table(
+        "listing", "listing", "fact", (Column("id", "listing_id", "key", "int64"), listed)
+    )
+    world = World("world-test", 0, "real_estate", "star", "snake", (table,))
+    writer = _Writer(world, random.Random(0))
+    for _ in range(200):
+        where, _phrase = writer.filters(table, "l", 4)
+        missing = "IS NULL" in where or "IS NOT NULL" in where
+        assert not (missing and "DATE" in where), where
+        assert where.count("DATE '") <= 2, where
+
+
+def test_no_query_names_two_output_columns_alike(generated):
+    # two outputs of one name cannot both be columns of an Ibis table (a parent's `amount`
+    # beside the CTE's `amount` in world-0007 was a mismatch)
+    queries = [q for _, found in generated for q in found]
+    queries += generate_queries(generate_world("world-0007"), 24)
+    for query in queries:
+        selects = sqlglot.parse_one(query.sql, read="duckdb").selects
+        names = [s.alias_or_name.lower() for s in selects]
+        assert len(names) == len(set(names)), query.sql
