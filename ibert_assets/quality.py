@@ -20,8 +20,9 @@ import multiprocessing
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,7 +46,7 @@ _ROLE_DTYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
 
 
 SPREAD_FROM = 2_000
-"""New SQL texts from which :func:`sql_shapes` parses them in one process per core."""
+"""New SQL texts from which they are parsed in one process per core."""
 
 # Shapes this process has computed: a build reads every SQL per task and again per source
 _SHAPES: dict[tuple[str, str], str | None] = {}
@@ -61,28 +62,34 @@ def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
 
 
 def sql_shapes(found: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
-    """The :func:`sql_shape` of each ``(sql, dialect)``, each distinct one computed once.
+    """The :func:`sql_shape` of each ``(sql, dialect)``, each distinct one parsed once (many
+    new ones in other processes: :func:`shapes_parsed_meanwhile`)."""
+    wanted = list(dict.fromkeys(found))
+    with shapes_parsed_meanwhile(wanted):
+        pass
+    return {key: sql_shape(*key) for key in wanted}
 
-    Parsing is most of the time of a large dataset's figures (~1 ms a query), so from
-    ``SPREAD_FROM`` new texts on they are parsed in one process per core.
+
+@contextmanager
+def shapes_parsed_meanwhile(found: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """The shapes of ``found`` parsed while the body runs, and remembered when it ends.
+
+    Parsing is most of the time of a large dataset's quality figures (~1 ms a query): from
+    ``SPREAD_FROM`` new texts on they are parsed in one process per core, beside the body.
     """
-    wanted = dict.fromkeys(found)
-    known = {key: _SHAPES[key] for key in wanted if key in _SHAPES}
-    missing = [key for key in wanted if key not in known]
+    missing = [key for key in dict.fromkeys(found) if key not in _SHAPES]
     cores = os.cpu_count() or 1
-    if len(missing) >= SPREAD_FROM and cores > 1:
-        # forked: nothing to import again, and no main module to run again (a spawned process
-        # runs a script's top level); what they log is treated as in a sandbox worker's
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(cores, fork) as pool:
-            texts, dialects = [s for s, _ in missing], [d for _, d in missing]
-            chunk = len(missing) // (cores * 8) + 1
-            shapes = pool.map(_parsed_shape, texts, dialects, chunksize=chunk)
-            new = dict(zip(missing, shapes, strict=True))
-    else:
-        new = {key: _parsed_shape(*key) for key in missing}
-    _remember(new)
-    return {**known, **new}
+    if len(missing) < SPREAD_FROM or cores < 2:
+        yield
+        _remember({key: _parsed_shape(*key) for key in missing})
+        return
+    # forked: nothing to import again, and no main module to run again (a spawned process
+    # runs a script's top level); what they log is treated as in a sandbox worker's
+    with ProcessPoolExecutor(cores, multiprocessing.get_context("fork")) as pool:
+        texts, dialects = [s for s, _ in missing], [d for _, d in missing]
+        shapes = pool.map(_parsed_shape, texts, dialects, chunksize=len(missing) // cores // 8 + 1)
+        yield
+        _remember(dict(zip(missing, shapes, strict=True)))
 
 
 def _remember(shapes: dict[tuple[str, str], str | None]) -> None:
