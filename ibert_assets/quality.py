@@ -119,8 +119,7 @@ def _parsed_shape(sql: str, dialect: str) -> str | None:
         return node
 
     try:
-        # the tree was parsed here and is read by nothing else: changed in place, not copied
-        # first (the copy was a fifth of the time)
+        # the tree was parsed here and nothing else reads it: changed in place, not copied
         return tree.transform(normalise, copy=False).sql(dialect="duckdb")
     except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
         return None

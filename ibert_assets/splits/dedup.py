@@ -12,7 +12,7 @@ import json
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,8 +110,3 @@ def deduplicate(
     counts["clusters"] = len(set(cluster_of.values()))
     counts["output"] = len(unique)
     return DedupResult(records=unique, cluster_of=cluster_of, counts=counts)
-
-
-def exact_overlap(a: Sequence[Record], b: Sequence[Record]) -> set[str]:
-    """Normalized inputs found in both collections (the decontamination check)."""
-    return {normalized_input(r) for r in a} & {normalized_input(r) for r in b}
