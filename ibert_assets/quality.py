@@ -16,11 +16,14 @@ differ only in names, values, qualification or layout have one shape, whatever t
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -42,9 +45,60 @@ _ROLE_DTYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
-@lru_cache(maxsize=1 << 18)  # a build's every SQL, read per task and again per source
+SPREAD_FROM = 2_000
+"""New SQL texts from which they are parsed in one process per core."""
+
+# Shapes this process has computed: a build reads every SQL per task and again per source
+_SHAPES: dict[tuple[str, str], str | None] = {}
+_SHAPES_KEPT = 1 << 18
+
+
 def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
     """The SQL with literals as ``?`` and names as ``_``; None when sqlglot cannot parse it."""
+    key = (sql, dialect)
+    if key not in _SHAPES:
+        _remember({key: _parsed_shape(sql, dialect)})
+    return _SHAPES[key]
+
+
+def sql_shapes(found: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The :func:`sql_shape` of each ``(sql, dialect)``, each distinct one parsed once (many
+    new ones in other processes: :func:`shapes_parsed_meanwhile`)."""
+    wanted = list(dict.fromkeys(found))
+    with shapes_parsed_meanwhile(wanted):
+        pass
+    return {key: sql_shape(*key) for key in wanted}
+
+
+@contextmanager
+def shapes_parsed_meanwhile(found: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """The shapes of ``found`` parsed while the body runs, and remembered when it ends.
+
+    Parsing is most of the time of a large dataset's quality figures (~1 ms a query): from
+    ``SPREAD_FROM`` new texts on they are parsed in one process per core, beside the body.
+    """
+    missing = [key for key in dict.fromkeys(found) if key not in _SHAPES]
+    cores = os.cpu_count() or 1
+    if len(missing) < SPREAD_FROM or cores < 2:
+        yield
+        _remember({key: _parsed_shape(*key) for key in missing})
+        return
+    # forked: nothing to import again, and no main module to run again (a spawned process
+    # runs a script's top level); what they log is treated as in a sandbox worker's
+    with ProcessPoolExecutor(cores, multiprocessing.get_context("fork")) as pool:
+        texts, dialects = [s for s, _ in missing], [d for _, d in missing]
+        shapes = pool.map(_parsed_shape, texts, dialects, chunksize=len(missing) // cores // 8 + 1)
+        yield
+        _remember(dict(zip(missing, shapes, strict=True)))
+
+
+def _remember(shapes: dict[tuple[str, str], str | None]) -> None:
+    if len(_SHAPES) + len(shapes) > _SHAPES_KEPT:
+        _SHAPES.clear()
+    _SHAPES.update(shapes)
+
+
+def _parsed_shape(sql: str, dialect: str) -> str | None:
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
@@ -65,7 +119,8 @@ def sql_shape(sql: str, dialect: str = "duckdb") -> str | None:
         return node
 
     try:
-        return tree.transform(normalise).sql(dialect="duckdb")
+        # the tree was parsed here and nothing else reads it: changed in place, not copied
+        return tree.transform(normalise, copy=False).sql(dialect="duckdb")
     except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
         return None
 
@@ -101,6 +156,11 @@ def _fold(value: Any) -> Any:
     return value
 
 
+def records_of(groups: Mapping[str, list[Record]]) -> Iterable[Record]:
+    """Every record of ``groups``, group after group."""
+    return (record for items in groups.values() for record in items)
+
+
 @dataclass
 class TaskFigures:
     """The quality figures of one task's records."""
@@ -120,6 +180,7 @@ def task_figures(records: Iterable[Record]) -> dict[str, TaskFigures]:
     by_task: dict[str, list[Record]] = defaultdict(list)
     for record in records:
         by_task[record.task].append(record)
+    shapes_of = sql_shapes(found for found in map(sql_of, records_of(by_task)) if found)
     figures = {}
     for task, items in sorted(by_task.items()):
         targets: dict[str, set[str]] = defaultdict(set)
@@ -130,7 +191,7 @@ def task_figures(records: Iterable[Record]) -> dict[str, TaskFigures]:
                 json.dumps(_fold(record.target.to_dict()), sort_keys=True)
             )
             found = sql_of(record)
-            shape = sql_shape(*found) if found else None
+            shape = shapes_of[found] if found else None
             if shape is not None:
                 shapes.add(shape)
             sources[record.meta.source] += 1
@@ -167,9 +228,10 @@ def source_figures(records: Iterable[Record]) -> dict[str, SourceFigures]:
     by_source: dict[str, list[Record]] = defaultdict(list)
     for record in records:
         by_source[record.meta.source].append(record)
+    shapes_of = sql_shapes(found for found in map(sql_of, records_of(by_source)) if found)
     figures = {}
     for source, items in sorted(by_source.items()):
-        shapes = {sql_shape(*found) for found in map(sql_of, items) if found} - {None}
+        shapes = {shapes_of[found] for found in map(sql_of, items) if found} - {None}
         figures[source] = SourceFigures(
             records=len(items),
             distinct_inputs=len({input_key(r) for r in items}),

@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
 def settings_from(args: argparse.Namespace) -> Settings:
     """The environment's settings (read once, here) with the command's flags over them."""
     settings = Settings.from_environment()
+    if "sandbox_workers" not in settings.environment:
+        # a step that sends many jobs at once (ibis_to_sql's compiles) keeps this many busy
+        settings = settings.override(sandbox_workers=max(1, args.workers))
     if args.data_dir:
         settings = settings.override(data_dir=args.data_dir)
     if args.repos_file:

@@ -16,11 +16,11 @@ from ibert_assets import checks
 from ibert_assets.charts import chart_metadata
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.outcome import Outcome
-from ibert_assets.quality import task_figures
+from ibert_assets.quality import shapes_parsed_meanwhile, sql_of, task_figures
 from ibert_assets.quality_checks import QUALITY_JUDGEMENTS
 from ibert_assets.settings import Settings
 from ibert_assets.splits.assign import SPLITS, assign_splits
-from ibert_assets.splits.dedup import deduplicate, exact_overlap
+from ibert_assets.splits.dedup import deduplicate, normalized_input
 from ibert_assets.splits.export import dataset_card, to_parquet_bytes
 from ibert_assets.store import DatasetStore, SplitDataset, write_atomic
 from ibert_inference.dataset.layout import TRAIN_COMPLETE
@@ -109,8 +109,10 @@ def cut_splits(
     """Deduplicate and split ``records``; write the Parquet files and the card beside the
     JSON Lines the I/O manager stores; the splits with their figures as metadata."""
     start = time.perf_counter()
-    deduplicated = deduplicate(records, threshold=threshold)
-    splits = assign_splits(deduplicated.records, deduplicated.cluster_of)
+    # the quality figures' SQL, parsed in other processes while this one splits
+    with shapes_parsed_meanwhile(found for found in map(sql_of, records) if found):
+        deduplicated = deduplicate(records, threshold=threshold)
+        splits = assign_splits(deduplicated.records, deduplicated.cluster_of)
     folder = store.path(TRAIN_COMPLETE)
     folder.mkdir(parents=True, exist_ok=True)
     for split, rows in splits.items():
@@ -151,12 +153,14 @@ def cut_splits(
 def leakage_check(store: DatasetStore) -> checks.CheckOutcome:
     """No input in two stored splits, no group across two."""
     stored = {s: checks.stored_records(store.base, TRAIN_COMPLETE, s) for s in SPLITS}
+    # each split's inputs and groups once, not once per other split
+    inputs = {split: {normalized_input(r) for r in found} for split, found in stored.items()}
+    groups = {split: {r.group_key() for r in found} for split, found in stored.items()}
     overlaps, shared_groups = 0, 0
     for index, split in enumerate(SPLITS):
         for other in SPLITS[index + 1 :]:
-            overlaps += len(exact_overlap(stored[split], stored[other]))
-            groups = {r.group_key() for r in stored[split]}
-            shared_groups += len(groups & {r.group_key() for r in stored[other]})
+            overlaps += len(inputs[split] & inputs[other])
+            shared_groups += len(groups[split] & groups[other])
     return checks.CheckOutcome(
         passed=overlaps == 0 and shared_groups == 0,
         description=f"{overlaps} inputs and {shared_groups} groups shared between splits",

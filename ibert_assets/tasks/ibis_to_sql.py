@@ -4,7 +4,8 @@ scored by execution accuracy on DuckDB."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from ibert_assets.outcome import Outcome
 from ibert_assets.tasks.common import DEFAULT_DIALECTS, Upstream, derived
@@ -33,47 +34,78 @@ def ibis_to_sql_records(
     """Ibis compiled by Ibis for several dialects; the DuckDB one was verified with the pair.
 
     The DuckDB SQL that ran when the pair was verified is taken as it is; for the other
-    dialects the code is evaluated once, in a sandbox worker, and compiled for each.
+    dialects the code is evaluated once, in a sandbox worker, and compiled for each. The pairs
+    are compiled by as many sandbox workers at once as the sandbox has (``IBERT_SANDBOX_WORKERS``;
+    ``ibert-build`` gives it one per build worker) and kept in their order.
     """
+    from ibert_inference.sandbox import current_settings
+
+    build = Outcome()
+    with_code = []
+    for pair in pairs:
+        if pair.ibis_code is None:
+            build.counts["no_ibis"] += 1
+        else:
+            with_code.append(pair)
+    with ThreadPoolExecutor(max_workers=current_settings().workers) as threads:
+        compiled = threads.map(lambda pair: _compiled(pair, dialects), with_code)
+        for pair, (known, by_dialect) in zip(with_code, compiled, strict=True):
+            _keep_dialects(build, pair, dialects, known, by_dialect)
+    return build
+
+
+def _compiled(
+    pair: Record, dialects: Sequence[str]
+) -> tuple[str | None, dict[str, dict[str, Any]]]:
+    """The DuckDB SQL verified with ``pair`` (None when it has none), and the other dialects'
+    SQL or error compiled in a sandbox worker (:func:`compile_dialects`)."""
     from ibert_inference.compiler import compile_dialects
     from ibert_inference.errors import IbertError
 
-    build = Outcome()
-    for pair in pairs:
-        code = pair.ibis_code
-        if code is None:
-            build.counts["no_ibis"] += 1
+    code = pair.ibis_code
+    assert code is not None
+    known = pair.verification.compiled_sql if pair.verification else None
+    others = [dialect for dialect in dialects if dialect != "duckdb" or known is None]
+    try:
+        compiled = compile_dialects(code, pair.table_schemas, others) if others else {}
+    except IbertError as exc:
+        compiled = {d: {"error": str(exc), "error_type": type(exc).__name__} for d in others}
+    return known, compiled
+
+
+def _keep_dialects(
+    build: Outcome,
+    pair: Record,
+    dialects: Sequence[str],
+    known: str | None,
+    compiled: dict[str, dict[str, Any]],
+) -> None:
+    """One ibis_to_sql record of ``pair`` per dialect it compiled to; the others counted."""
+    code = pair.ibis_code
+    assert code is not None
+    for dialect in dialects:
+        sql = known if dialect == "duckdb" and known is not None else None
+        outcome = compiled.get(dialect, {})
+        sql = sql or outcome.get("sql")
+        if sql is None:
+            build.counts[f"compile_failed_{dialect}"] += 1
+            build.counts[f"error_{outcome.get('error_type', 'IbertError')}"] += 1
             continue
-        known = pair.verification.compiled_sql if pair.verification else None
-        others = [dialect for dialect in dialects if dialect != "duckdb" or known is None]
-        try:
-            compiled = compile_dialects(code, pair.table_schemas, others) if others else {}
-        except IbertError as exc:
-            compiled = {d: {"error": str(exc), "error_type": type(exc).__name__} for d in others}
-        for dialect in dialects:
-            sql = known if dialect == "duckdb" and known is not None else None
-            outcome = compiled.get(dialect, {})
-            sql = sql or outcome.get("sql")
-            if sql is None:
-                build.counts[f"compile_failed_{dialect}"] += 1
-                build.counts[f"error_{outcome.get('error_type', 'IbertError')}"] += 1
-                continue
-            assert pair.verification is not None  # every pair was verified
-            verification = pair.verification.model_copy(
-                update={"compiled_by": "ibis", "dialect": dialect}
-            )
-            build.keep(
-                derived(
-                    pair,
-                    "ibis_to_sql",
-                    IbisToSqlInput(ibis=code, dialect=dialect),
-                    IbisToSqlTarget(sql=sql),
-                    dialect=dialect,
-                    verification=verification,
-                ),
-                f"kept_{dialect}",
-            )
-    return build
+        assert pair.verification is not None  # every pair was verified
+        verification = pair.verification.model_copy(
+            update={"compiled_by": "ibis", "dialect": dialect}
+        )
+        build.keep(
+            derived(
+                pair,
+                "ibis_to_sql",
+                IbisToSqlInput(ibis=code, dialect=dialect),
+                IbisToSqlTarget(sql=sql),
+                dialect=dialect,
+                verification=verification,
+            ),
+            f"kept_{dialect}",
+        )
 
 
 def build(upstream: Upstream) -> Outcome:

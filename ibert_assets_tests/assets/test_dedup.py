@@ -1,4 +1,4 @@
-from ibert_assets.splits.dedup import deduplicate, exact_overlap, shingles
+from ibert_assets.splits.dedup import deduplicate, normalized_input, shingles
 from ibert_assets_tests.conftest import make_record
 from ibert_inference.dataset.record import Record
 
@@ -42,6 +42,6 @@ def test_shingles_of_short_text():
     assert len(shingles("a b c d e f g", size=5)) == 3
 
 
-def test_exact_overlap_finds_shared_inputs():
-    assert exact_overlap([record("SELECT 1")], [record("select 1", ibis="x")])
-    assert not exact_overlap([record("SELECT 1")], [record("SELECT 2")])
+def test_an_input_is_the_same_whatever_its_case_and_target():
+    assert normalized_input(record("SELECT 1")) == normalized_input(record("select 1", ibis="x"))
+    assert normalized_input(record("SELECT 1")) != normalized_input(record("SELECT 2"))

@@ -5,6 +5,7 @@ from ibert_assets.quality import (
     role_contradictions,
     role_of,
     sql_shape,
+    sql_shapes,
     task_figures,
 )
 
@@ -30,6 +31,32 @@ def test_shapes_tell_structures_apart(other):
 
 def test_unparseable_sql_has_no_shape():
     assert sql_shape("SELECT FROM WHERE (") is None
+
+
+def test_many_shapes_are_parsed_in_other_processes_as_one_would_be_here(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ibert_assets import quality
+
+    found = [(f"SELECT a FROM t WHERE b > {n} AND c = 'x{n}'", "duckdb") for n in range(4)]
+    found += [("SELECT FROM WHERE (", "duckdb"), ('SELECT "a" FROM "t" LIMIT 3', "postgres")]
+    here = {key: quality._parsed_shape(*key) for key in found}
+    pools: list[ProcessPoolExecutor] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(quality, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(quality, "SPREAD_FROM", 2)
+    monkeypatch.setattr(quality, "_SHAPES", {})
+    assert sql_shapes([*found, *found]) == here
+    assert len(pools) == 1 and here[("SELECT FROM WHERE (", "duckdb")] is None
+    assert sql_shapes(found[:3]) == {key: here[key] for key in found[:3]}
+    assert len(pools) == 1  # remembered: not parsed again
 
 
 def record(task, input_, target, source="template"):

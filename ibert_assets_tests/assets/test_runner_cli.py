@@ -85,6 +85,16 @@ def test_the_flags_go_over_the_environment_s_settings(
     assert settings.environment == {"min_task_examples"}  # the store is the flag's, not a variable
 
 
+def test_the_sandbox_has_a_worker_per_build_worker_unless_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.delenv("IBERT_SANDBOX_WORKERS", raising=False)
+    assert settings_from(build_parser().parse_args(["--workers", "3"])).sandbox_workers == 3
+    assert settings_from(build_parser().parse_args(["--workers", "0"])).sandbox_workers == 1
+    monkeypatch.setenv("IBERT_SANDBOX_WORKERS", "1")
+    assert settings_from(build_parser().parse_args(["--workers", "3"])).sandbox_workers == 1
+
+
 def test_a_missing_repositories_file_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):

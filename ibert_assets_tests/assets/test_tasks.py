@@ -56,6 +56,34 @@ def test_ibis_to_sql_compiles_for_each_dialect():
     assert len({normalized_text(r) for r in build.records}) == 3
 
 
+def test_ibis_to_sql_compiles_pairs_on_every_sandbox_worker_at_once_in_their_order():
+    from dataclasses import replace
+
+    from ibert_inference import sandbox
+
+    pairs = [
+        pair(
+            f"SELECT status FROM orders WHERE amount > {n}",
+            f"result = orders.filter(_.amount > {n}).select('status')",
+            family=f"f{n}",
+        )
+        for n in range(8)
+    ]
+    serial = ibis_to_sql_records(pairs, ["duckdb", "postgres"])
+    before = sandbox.current_settings()
+    sandbox.configure(replace(before, workers=2))
+    try:
+        sandbox.close_shared_pool()
+        spread = ibis_to_sql_records(pairs, ["duckdb", "postgres"])
+        workers = len(sandbox.shared_pool().worker_pids())
+    finally:
+        sandbox.configure(before)
+        sandbox.close_shared_pool()
+    assert workers == 2  # one pair at a time starts only one
+    assert [r.to_json() for r in spread.records] == [r.to_json() for r in serial.records]
+    assert [r.meta.family for r in spread.records][::2] == [f"f{n}" for n in range(8)]
+
+
 def test_error_records_pair_a_failing_mutant_with_its_verified_fix():
     build = error_records(PAIRS, per_pair=5)
     mutations = {r.meta.mutation for r in build.records}
