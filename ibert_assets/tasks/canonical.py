@@ -2,11 +2,14 @@
 
 The style (templates/README.md, "Canonical Ibis style"): columns as attributes of the deferred
 ``_`` or of a table (``_.amount``), subscripts only where a name cannot be an attribute (spaces,
-keywords, names of Ibis methods). Rewriting ``_["amount"]`` to ``_.amount`` changes no meaning,
+keywords, names of Ibis methods, attributes the safe evaluator refuses to read such as
+``format``). Rewriting ``_["amount"]`` to ``_.amount`` changes no meaning,
 so a restyled target needs no new verification.
 
 >>> canonical_style("result = t.filter(_['amount'] > 5).select(t['id'], _['count'])")
 "result = t.filter(_.amount > 5).select(t.id, _['count'])"
+>>> canonical_style("result = t.filter(_['format'] != 'pdf')")
+"result = t.filter(_['format'] != 'pdf')"
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from functools import cache
 
 from ibert_assets.quality import input_key
 from ibert_inference.dataset.record import Record, SqlToIbisTarget
+from ibert_inference.safe_eval.evaluator import attribute_allowed
 
 # who wins when two records give one input different targets: hand-written templates first
 SOURCE_RANK = {"template": 0, "augmented": 1, "mined": 2, "docs": 3}
@@ -51,6 +55,7 @@ def canonical_style(code: str) -> str:
                 and not keyword.iskeyword(name)
                 and not name.startswith("_")
                 and name not in _ibis_attributes()
+                and attribute_allowed(name)  # `_.format` would be refused, `_['format']` runs
             ):
                 changed = True
                 return ast.copy_location(ast.Attribute(node.value, name, node.ctx), node)

@@ -27,6 +27,17 @@ def test_subscripts_become_attributes_only_where_the_meaning_is_the_same():
     assert verify_pair("SELECT status, count FROM orders WHERE amount > 10", styled, SCHEMA).ok
 
 
+def test_a_column_the_safe_evaluator_would_refuse_as_an_attribute_stays_a_subscript():
+    # found by a default build: a synthetic `format` column restyled to `_.format`, which the
+    # fresh-seed re-verification refused as unsafe
+    schema = {"sale": {"format": "string", "pages": "int64"}}
+    code = "result = sale.filter(_['format'] != 'paperback', _['pages'] > 100)"
+    styled = canonical_style(code)
+    assert styled == "result = sale.filter(_['format'] != 'paperback', _.pages > 100)"
+    sql = "SELECT * FROM sale WHERE format <> 'paperback' AND pages > 100"
+    assert verify_pair(sql, styled, schema).ok
+
+
 def test_the_template_target_wins_and_the_rival_is_counted():
     template = record(
         SQL,
