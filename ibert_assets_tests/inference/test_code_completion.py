@@ -208,13 +208,16 @@ def _completion_record(prefix: str, completion: str, schema: dict, instruction: 
 FLIGHTS = {"flights": {"carrier": "string", "delay": "float64"}}
 
 
+def _total_delay_per_carrier():
+    return _completion_record(
+        "result = flights.filter(_.delay > 1)", ".group_by('carrier').agg(total=_.delay.sum())",
+        FLIGHTS, "total delay per carrier",
+    )  # fmt: skip
+
+
 def test_a_retrieved_completion_that_runs_answers_and_says_where_it_came_from():
     model = ScriptedModel([".never_asked()"])
-    model.examples = [
-        _completion_record("result = flights.filter(_.delay > 1)",
-                           ".group_by('carrier').agg(total=_.delay.sum())", FLIGHTS,
-                           "total delay per carrier"),
-    ]  # fmt: skip
+    model.examples = [_total_delay_per_carrier()]
     result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
     assert result.ok and result.source == "retrieval"
     assert result.output == ".group_by('status').agg(total=_.amount.sum())"
@@ -269,11 +272,7 @@ class _CountingLoads(ScriptedModel):
 
 def test_a_good_enough_retrieved_completion_answers_before_the_weights_are_read():
     model = _CountingLoads([".limit(3)"])
-    model.examples = [
-        _completion_record("result = flights.filter(_.delay > 1)",
-                           ".group_by('carrier').agg(total=_.delay.sum())", FLIGHTS,
-                           "total delay per carrier"),
-    ]  # fmt: skip
+    model.examples = [_total_delay_per_carrier()]
     result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
     assert result.source == "retrieval" and model.loads == 0
     assert result.details["load_s"] == 0.0
