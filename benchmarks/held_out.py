@@ -19,7 +19,6 @@ temporary store, which the model reads its demonstrations from.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import random
@@ -40,6 +39,7 @@ from ibert_inference.dataset.record import (
     SqlToIbisInput,
 )
 from ibert_inference.model.language_model import Model
+from ibert_inference.model.python_prefix import parses
 
 Outcome = tuple[bool, bool, bool]  # parses, evaluates, matches the reference
 
@@ -102,14 +102,6 @@ def held_out_slice(data_dir: Path, store_dir: Path) -> tuple[list[Record], list[
 
 def sample(records: list[Record], n: int) -> list[Record]:
     return random.Random(0).sample(records, min(n, len(records)))
-
-
-def parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return False
-    return True
 
 
 def completion_outcome(

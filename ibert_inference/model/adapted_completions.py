@@ -19,7 +19,6 @@ evaluate and run on the request's schema) and says where it came from when it is
 
 from __future__ import annotations
 
-import ast
 import difflib
 import io
 import keyword
@@ -29,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ibert_inference.model.demonstrations import instruction_words
+from ibert_inference.model.python_prefix import closing_brackets, parses
 from ibert_inference.schema.tables import Schema
 
 _VARIABLE = "<name>"
@@ -79,14 +79,7 @@ class AdaptedCompletion:
 
 def _tokens(code: str) -> list[Token]:
     """The code's tokens without layout; as many as can be read when the code is cut short."""
-    found: list[Token] = []
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(code).readline):
-            if token.type not in _LAYOUT and token.type != tokenize.ENDMARKER:
-                found.append(Token(token.type, token.string))
-    except (tokenize.TokenError, SyntaxError):
-        pass  # an unclosed bracket at the end: the tokens before it are what counts
-    return found
+    return [token for token, _ in _positioned_tokens(code)]
 
 
 def _names(code: str, schema: Schema) -> set[str]:
@@ -232,7 +225,8 @@ MIN_ALIGNED = 3
 
 
 def _positioned_tokens(code: str) -> list[tuple[Token, int]]:
-    """:func:`_tokens`, each with the offset where it ends in ``code``."""
+    """:func:`_tokens`, each with the offset where it ends in ``code`` (an unclosed bracket at
+    the end stops the reading: the tokens before it are what counts)."""
     starts = [0]
     for line in code.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
@@ -345,17 +339,14 @@ def fitted(prefix: str, completion: str) -> str:
     >>> fitted("r = t.filter(_.a > 1)", "\n    .limit(5)\n)\n")
     '.limit(5)'
     """
-    if _parses(prefix + completion):
+    if parses(prefix + completion):
         return completion
-    for candidate in (_cut(prefix, completion), completion):
-        balanced = _balanced(prefix, candidate)
-        if balanced is not None:
-            return balanced
-    return completion
+    return _cut(prefix, completion) or _balanced(prefix, completion) or completion
 
 
-def _cut(prefix: str, completion: str) -> str:
-    """What follows the longest end of the prefix's last line that ``completion`` repeats."""
+def _cut(prefix: str, completion: str) -> str | None:
+    """What follows the longest end of the prefix's last line that ``completion`` repeats,
+    balanced (see :func:`_balanced`); None when no such cut parses."""
     line = prefix.rsplit("\n", 1)[-1].lstrip()
     for size in range(len(line), MIN_OVERLAP - 1, -1):
         tail = line[-size:]
@@ -366,50 +357,33 @@ def _cut(prefix: str, completion: str) -> str:
         else:
             continue
         rest = completion[at + size :]
-        if rest.strip() and _balanced(prefix, rest) is not None:
-            return rest
-    return completion
+        balanced = _balanced(prefix, rest) if rest.strip() else None
+        if balanced is not None:
+            return balanced
+    return None
 
 
 MIN_OVERLAP = 3
 """Characters the repeated part must have at least (fewer match by chance: ``(_.``)."""
-_CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
 def _balanced(prefix: str, completion: str) -> str | None:
     """``completion`` as it is, with the brackets the code leaves open closed, or without the
     closing brackets at its end that close nothing; None when none of these parses."""
-    if _parses(prefix + completion):
+    if parses(prefix + completion):
         return completion
-    opened: list[str] = []
-    unmatched = False
-    for token in _tokens(prefix + completion):
-        if token.kind == tokenize.OP and token.text in _CLOSING:
-            opened.append(token.text)
-        elif token.kind == tokenize.OP and token.text in _CLOSING.values():
-            unmatched = unmatched or not opened
-            if opened:
-                opened.pop()
-    if opened and not unmatched:
-        closers = "".join(_CLOSING[bracket] for bracket in reversed(opened))
+    closers = closing_brackets(prefix + completion)
+    if closers:
         ways = [completion + closers, completion.rstrip() + "\n" + closers]
         for closed in ways[::-1] if "\n" in prefix else ways:  # the request's own layout
-            if _parses(prefix + closed):
+            if parses(prefix + closed):
                 return closed
     trimmed = completion.strip()
-    while unmatched and trimmed[-1:] in (")", "]", "}") and trimmed:
+    while closers is None and trimmed[-1:] in (")", "]", "}"):
         trimmed = trimmed[:-1].rstrip()
-        if trimmed and _parses(prefix + trimmed):
+        if trimmed and parses(prefix + trimmed):
             return trimmed
     return None
-
-
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return False
-    return True
 
 
 _ASKED_VALUE = re.compile(r"(?<![\w.-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w-]|\.\d)")

@@ -100,6 +100,19 @@ def parses(code: str) -> bool:
     return _parses(code)
 
 
+def closing_brackets(code: str) -> str | None:
+    """The brackets that close what ``code`` leaves open, innermost first ("" when none); None
+    when a closing bracket in it closes nothing or a string is left open.
+
+    >>> closing_brackets("r = (t.agg(n=[1"), closing_brackets("r = t)"), closing_brackets("r = t")
+    (']))', None, '')
+    """
+    scanned = _scan(code)
+    if scanned is None or scanned[1] is not None:
+        return None
+    return "".join(_OPENING[b] for b in reversed(scanned[0]))
+
+
 def binds_result(code: str) -> bool:
     """Whether the program assigns ``result`` at its top level (the tasks' convention)."""
     try:
