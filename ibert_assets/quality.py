@@ -66,7 +66,7 @@ def sql_shapes(found: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | 
     new ones in other processes: :func:`shapes_parsed_meanwhile`)."""
     wanted = list(dict.fromkeys(found))
     with shapes_parsed_meanwhile(wanted):
-        pass
+        pass  # nothing else to do meanwhile: they are parsed, in parallel when many
     return {key: sql_shape(*key) for key in wanted}
 
 
