@@ -307,17 +307,21 @@ def _order_limit(
     """An ORDER BY, most often with a LIMIT (the top or first few), and how the question says
     it."""
     direction = "DESC" if desc else "ASC"
+    most = "highest" if desc else "lowest"
+    # a largest or smallest value already says which end it is ("the 5 with the largest fee",
+    # not "the 5 with the highest largest fee")
+    extreme = said.startswith("largest " if desc else "smallest ")
     if w.rng.random() < 0.3:  # every row, in order
         w.uses("order_by", said)
         if numeric:
-            phrase = f", {'highest' if desc else 'lowest'} {said} first"
+            phrase = f", {said} first" if extreme else f", {most} {said} first"
         else:
             phrase = f", ordered by {said}" + (", last first" if desc else "")
         return f" ORDER BY {order_sql} {direction} NULLS LAST", phrase
     n = w.rng.choice([3, 5, 10, 20])
     w.uses("order_limit", said, str(n))
     if numeric:
-        phrase = f", the {n} with the {'highest' if desc else 'lowest'} {said}"
+        phrase = f", the {n} with the {said if extreme else f'{most} {said}'}"
     else:  # a name, a date, a category: first by it, or last
         phrase = f", the {'last' if desc else 'first'} {n} by {said}"
     return f" ORDER BY {order_sql} {direction} NULLS LAST LIMIT {n}", phrase

@@ -56,3 +56,14 @@ def test_no_generated_question_says_a_date_by_its_spelling():
                 if re.search(pattern, query.question):
                     clumsy.append(query.question)
     assert clumsy == []
+
+
+def test_an_ordering_by_a_largest_or_smallest_value_names_its_end_once():
+    # "the 5 with the highest largest applicants" -> "the 5 with the largest applicants"
+    doubled = [
+        query.question
+        for world in iter_worlds(40)
+        for query in generate_queries(world, 15)
+        if re.search(r"\b(highest largest|lowest smallest)\b", query.question)
+    ]
+    assert doubled == []
