@@ -244,3 +244,14 @@ def test_outputs_the_sql_leaves_unnamed_are_compared_by_position_and_value():
     wrong_name = right.replace("total=", "sum_discount=")
     verdict = verify_pair(sql, wrong_name, SHOP)
     assert verdict.status == "mismatch" and "named" in verdict.reason
+
+
+def test_a_table_that_cannot_be_generated_is_the_schema_problem_not_a_failing_query():
+    # a literal at the end of a date's range leaves no neighbour above it to plant
+    verdict = verify_pair(
+        "SELECT d FROM t WHERE d > DATE '9999-12-31'",
+        "t.filter(_.d > ibis.date('9999-12-31')).select('d')",
+        {"t": {"d": "date"}, "u": {"n": "int64"}},
+    )
+    assert verdict.status == "sql_error"
+    assert verdict.reason is not None and verdict.reason.startswith("cannot generate databases")

@@ -36,9 +36,10 @@ from typing import Any
 from ibert_inference.schema.tables import Schema, parse_dtype
 from ibert_inference.verify.loading import load_table
 from ibert_inference.verify.query_literals import QueryLiterals, query_literals
-from ibert_inference.verify.table_rows import table_rows
+from ibert_inference.verify.table_rows import check_generatable, table_rows
 
 __all__ = [
+    "DrawnTables",
     "GeneratedDatabase",
     "QueryLiterals",
     "larger_databases",
@@ -51,17 +52,25 @@ __all__ = [
 class GeneratedDatabase:
     """One in-memory DuckDB database holding every table of the schema.
 
-    A table reaches DuckDB when a query first names it (:meth:`execute`): a query reads a few
-    tables of a wide schema, and handing DuckDB a table costs about as much as generating its
-    rows. ``connection`` is the cursor with every table.
+    A table is drawn when a query first needs it, and reaches DuckDB when a query first names it
+    (:meth:`execute`): a query reads a few tables of a wide schema, and drawing a table's rows
+    or handing them to DuckDB costs about as much as running a query on them. ``connection`` is
+    the cursor with every table.
     """
 
     name: str
     cursor: Any = field(repr=False)
-    row_counts: Mapping[str, int] = field(default_factory=dict)
-    # tables generated but not yet handed to DuckDB: name -> a function that loads it on a cursor
+    # tables not yet handed to DuckDB: name -> a function that loads it on a cursor
     unregistered: dict[str, Callable[[Any, str], None]] = field(default_factory=dict, repr=False)
+    tables: DrawnTables | None = field(default=None, repr=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table (every table drawn)."""
+        if self.tables is None:
+            return {}
+        return {table: len(self.tables.rows(table)) for table in self.tables.dtypes}
 
     @property
     def connection(self) -> Any:
@@ -74,14 +83,23 @@ class GeneratedDatabase:
         table when it names one in another way, quoted with escapes for instance)."""
         import duckdb
 
-        text = sql.lower()
-        self._register(lambda name: name.lower() in text)
+        self._register(_named_in(sql))
         try:
             return self.cursor.execute(sql)
         except duckdb.CatalogException:
             if not self.unregistered:
                 raise
             return self.connection.execute(sql)
+
+    def draw(self, sql: str) -> None:
+        """Draw the rows of the tables ``sql`` names, without handing them to DuckDB: a table
+        that cannot be generated (a literal at the end of its column's range) fails here, where
+        the caller can tell it from a failing query."""
+        if self.tables is not None:
+            named = _named_in(sql)
+            for table in self.tables.dtypes:
+                if named(table):
+                    self.tables.rows(table)
 
     def _register(self, wanted: Callable[[str], bool]) -> None:
         with self._lock:
@@ -90,6 +108,53 @@ class GeneratedDatabase:
                 # of this cached database, never leaves it without the table
                 self.unregistered[name](self.cursor, name)
                 del self.unregistered[name]
+
+
+def _named_in(sql: str) -> Callable[[str], bool]:
+    """Whether a table's name is in the text of ``sql`` (in any case)."""
+    text = sql.lower()
+    return lambda name: name.lower() in text
+
+
+class DrawnTables:
+    """The rows of one database's tables, drawn when first asked for.
+
+    The tables are drawn from the database's one random stream in schema order, each after every
+    table before it: a table's rows are the same whichever tables a query reads, and the same as
+    when every table is drawn at once. The tables after the last one a query reads are never
+    drawn (a query of a template family reads the first of its schema's tables, often alone).
+    """
+
+    def __init__(
+        self,
+        schema: Mapping[str, Mapping[str, str]],
+        draw: Callable[[Mapping[str, Any]], list[dict[str, Any]]],
+    ):
+        # parsed now: a dtype that is no Ibis dtype fails when the database is built
+        self.dtypes = {
+            table: {column: parse_dtype(text) for column, text in columns.items()}
+            for table, columns in schema.items()
+        }
+        self._draw = draw
+        self._drawn: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def drawn(self) -> list[str]:
+        """The tables drawn so far, in schema order."""
+        with self._lock:
+            return list(self._drawn)
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """The rows of ``table``, drawn with those of the tables before it if need be."""
+        if table not in self.dtypes:
+            raise KeyError(table)
+        with self._lock:
+            for name, dtypes in self.dtypes.items():
+                if table in self._drawn:
+                    break
+                if name not in self._drawn:
+                    self._drawn[name] = self._draw(dtypes)
+            return self._drawn[table]
 
 
 def random_databases(
@@ -228,21 +293,23 @@ def _build(
     siblings: float = 1.0,
     rows: tuple[int, int] = (12, 30),
 ) -> GeneratedDatabase:
-    counts: dict[str, int] = {}
-    tables: dict[str, Callable[[Any, str], None]] = {}
-    # every table's rows are drawn, in schema order, whatever a query reads: the random stream,
-    # and so each table's rows, stay the same
-    for table, columns in schema.items():
-        dtypes = {column: parse_dtype(text) for column, text in columns.items()}
+    def draw(dtypes: Mapping[str, Any]) -> list[dict[str, Any]]:
         size = rng.randint(*rows)
-        records = table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
-        tables[table] = partial(_load, dtypes, records)
-        counts[table] = len(records)
+        return table_rows(dtypes, rng, literals, size, null_rate, null_in_every_column, siblings)
+
+    tables = DrawnTables(schema, draw)
+    if rows[1] > 0:  # a dtype the generator cannot fill fails now, not in a query
+        for dtypes in tables.dtypes.values():
+            for column, dtype in dtypes.items():
+                check_generatable(column, dtype)
+    loads: dict[str, Callable[[Any, str], None]] = {
+        table: partial(_load, tables, table) for table in tables.dtypes
+    }
     cursor = _instance().cursor()
-    database = GeneratedDatabase(name=name, cursor=cursor, row_counts=counts, unregistered=tables)
+    database = GeneratedDatabase(name=name, cursor=cursor, unregistered=loads, tables=tables)
     weakref.finalize(database, cursor.close)
     return database
 
 
-def _load(dtypes: Mapping[str, Any], records: list[dict[str, Any]], cursor: Any, name: str) -> None:
-    load_table(cursor, name, dtypes, records)
+def _load(tables: DrawnTables, table: str, cursor: Any, name: str) -> None:
+    load_table(cursor, name, tables.dtypes[table], tables.rows(table))

@@ -193,6 +193,7 @@ def verify_expr(
     literals = query_literals(tree)
     try:
         databases = random_databases(schema, seed=seed, count=count, literals=literals)
+        _draw(databases, duck_sql, compiled)
     except Exception as exc:  # a schema the generator cannot fill is the pair's problem
         return failed("sql_error", f"cannot generate databases: {exc}", compiled)
     not_a_query = _not_a_single_query(databases[0], duck_sql)
@@ -202,7 +203,11 @@ def verify_expr(
     verdict = plan.run(databases)
     if verdict is None and not plan.any_rows:
         # too selective for small tables: larger ones before calling the pair vacuous
-        larger = larger_databases(schema, seed=seed, literals=literals)
+        try:
+            larger = larger_databases(schema, seed=seed, literals=literals)
+            _draw(larger, duck_sql, compiled)
+        except Exception as exc:
+            return failed("sql_error", f"cannot generate databases: {exc}", compiled)
         databases = [*databases, *larger]
         verdict = plan.run(larger, total=len(databases))
     if verdict is not None:
@@ -220,6 +225,14 @@ def verify_expr(
         True, "verified", None, len(databases), compiled, seed, plan.order_checked,
         plan.rows_compared,
     )  # fmt: skip
+
+
+def _draw(databases: list[GeneratedDatabase], *queries: str) -> None:
+    """Draw the tables the queries name in every database: a table that cannot be generated
+    fails here, as the schema's problem, not later as a failing query."""
+    for database in databases:
+        for sql in queries:
+            database.draw(sql)
 
 
 class _Comparison:

@@ -16,6 +16,7 @@ import datetime as dt
 import decimal
 import random
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ibert_inference.errors import SchemaError
@@ -179,6 +180,13 @@ def _generator(
         return base()
 
     return draw
+
+
+@lru_cache(maxsize=1024)
+def check_generatable(column: str, dtype: Any) -> None:
+    """Raise the SchemaError :func:`table_rows` raises for a ``dtype`` it cannot fill (an
+    interval, a geometry), drawing nothing from any database's random stream."""
+    _base_generator(column, dtype, random.Random(0))
 
 
 def _base_generator(
