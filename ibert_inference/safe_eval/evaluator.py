@@ -175,6 +175,7 @@ def evaluate_ibis(
     _bind_imports(tree, namespace)
     _install_guards(namespace)
     target = _result_name(tree)
+    # one pass locates what the imports, the result and the guards added (each walks the tree)
     tree = ast.fix_missing_locations(Guard().visit(tree))
     try:  # some trees parse but do not compile (`*t` alone): the user's error too
         compiled = compile(tree, CODE_NAME, "exec")
@@ -585,8 +586,7 @@ def _bind_imports(tree: ast.Module, namespace: dict[str, Any]) -> None:
                 namespace[alias.asname or alias.name] = value
         else:
             kept.append(statement)
-    tree.body = kept or [ast.Pass()]
-    ast.fix_missing_locations(tree)
+    tree.body = kept or [ast.Pass()]  # located with the rest, once the guards are in
 
 
 def _result_name(tree: ast.Module) -> str | None:
@@ -607,7 +607,6 @@ def _result_name(tree: ast.Module) -> str | None:
         tree.body[-1] = ast.copy_location(
             ast.Assign(targets=[ast.Name(_RESULT, ast.Store())], value=last.value), last
         )
-        ast.fix_missing_locations(tree)
         return _RESULT
     return assigned[-1] if assigned else None
 
