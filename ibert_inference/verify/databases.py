@@ -78,18 +78,23 @@ class GeneratedDatabase:
         self._register(lambda _name: True)
         return self.cursor
 
-    def execute(self, sql: str) -> Any:
+    def execute(self, sql: str, statement: Any = None) -> Any:
         """The cursor after running ``sql`` on the tables whose names its text contains (on every
-        table when it names one in another way, quoted with escapes for instance)."""
+        table when it names one in another way, quoted with escapes for instance).
+
+        ``statement``, when given, is ``sql`` already parsed by DuckDB
+        (``extract_statements``): it runs instead of the text, which then only names the tables.
+        """
         import duckdb
 
+        query = sql if statement is None else statement
         self._register(_named_in(sql))
         try:
-            return self.cursor.execute(sql)
+            return self.cursor.execute(query)
         except duckdb.CatalogException:
             if not self.unregistered:
                 raise
-            return self.connection.execute(sql)
+            return self.connection.execute(query)
 
     def draw(self, sql: str) -> None:
         """Draw the rows of the tables ``sql`` names, without handing them to DuckDB: a table
