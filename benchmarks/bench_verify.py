@@ -3,12 +3,15 @@
 Run: python benchmarks/bench_verify.py [--pairs 200]
 
 "raw" executes the pair's SQL and the Ibis-compiled SQL on the same generated databases with DuckDB
-alone (databases already built, SQL already compiled). "verify" is verify_pair end to end: safe
+alone (databases already built, SQL already compiled), handing DuckDB the text on each database
+as a user running the queries would; verify_pair has DuckDB parse each side once and runs the
+parsed statement on all its databases. "verify" is verify_pair end to end: safe
 evaluation, compilation, generating the databases seeded with the pair's literals (every pair here
-has its own literal, as in a template family, so the database cache does not help), running both
-sides and comparing. "verify, databases cached" verifies the same pair again, so generation drops
-out, and so does compilation: a worker keeps the SQL of the expressions it compiled lately (the
-code is respelled with a trailing newline, so that it is still evaluated).
+has its own literal, as in a template family, so the database cache does not help; a database's
+tables are drawn and handed to DuckDB as far as the pair's queries read them), running both sides
+and comparing. "verify, databases cached" verifies the same pair again, so generation drops out,
+and so does compilation: a worker keeps the SQL of the expressions it compiled lately (the code
+is respelled with a trailing newline, so that it is still evaluated).
 "in this process" is verify_pair without its sandbox worker (``verify_pair.__wrapped__``): the
 difference to "end to end" is what isolation costs. Medians over the pairs, in wall-clock
 time, and means in CPU time (this process and its sandbox worker): on a shared machine the
