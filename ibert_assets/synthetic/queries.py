@@ -26,6 +26,7 @@ from sqlglot.dialects.duckdb import DuckDB
 
 from ibert_assets.quality import sql_shape
 from ibert_assets.synthetic.phrasing import dated, happened, listed, part_of, plural, when, words
+from ibert_assets.synthetic.vocabularies import plausible_range
 from ibert_assets.synthetic.worlds import NUMERIC_ROLES, Column, Relationship, Table, World
 
 LEVELS = ("simple", "moderate", "complex", "highly complex")
@@ -46,6 +47,12 @@ WEIGHTS = {
     "correlated_subquery": 4, "exists": 2, "set_union": 1, "set_intersect": 1, "set_except": 1,
     "count_distinct": 1, "filter_or": 1, "distinct": 0,
 }  # fmt: skip
+_ROUND = (
+    1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 100, 150, 200, 250, 300, 400,
+    500, 600, 700, 750, 800, 1000, 2000, 2500, 5000,
+)  # fmt: skip
+"""Bounds for a column whose word bounds its values where the role's bounds fall outside."""
+
 _RESERVED = {
     "order", "group", "date", "user", "select", "from", "where", "table", "value", "values",
     "level", "position", "rank", "year", "month", "day", "time", "timestamp", "type", "to",
@@ -125,11 +132,30 @@ class _Writer:
 
     # -- values ------------------------------------------------------------------------------
     def number(self, column: Column) -> int:
+        """A round bound for a condition on ``column``, within the values its word allows
+        ("a rating above 3", "a floor area above 50"; never "a rating above 50")."""
         if column.role == "count":
-            return self.rng.choice([1, 2, 3, 5, 10, 20, 50])
-        if column.role == "money":
-            return self.rng.choice([10, 25, 50, 100, 250, 500, 1000])
-        return self.rng.choice([1, 5, 10, 20, 50, 100])
+            choices = [1, 2, 3, 5, 10, 20, 50]
+        elif column.role == "money":
+            choices = [10, 25, 50, 100, 250, 500, 1000]
+        else:
+            choices = [1, 5, 10, 20, 50, 100]
+        bounds = plausible_range(column.words)
+        if bounds is not None:
+            smallest, largest = bounds
+            choices = [n for n in choices if smallest < n < largest]
+            if len(choices) < 2:
+                choices = [n for n in _ROUND if smallest < n < largest]
+        return self.rng.choice(choices)
+
+    def below_largest(self, column: Column, value: int) -> int:
+        """``value``, or the round number just below the largest value ``column``'s word allows
+        where that is smaller: an upper bound at the largest value ("a rating of at most 5") is
+        no filter."""
+        bounds = plausible_range(column.words)
+        if bounds is None:
+            return value
+        return min(value, max(n for n in _ROUND if n < bounds[1]))
 
     def day(self) -> datetime.date:
         return datetime.date(2020 + self.rng.randint(0, 5), self.rng.randint(1, 12), 1)
@@ -202,18 +228,20 @@ class _Writer:
         if column.role in NUMERIC_ROLES:
             low = self.number(column)
             if self.rng.random() < 0.35:
-                high = low * self.rng.choice([2, 4, 10])
+                high = self.below_largest(column, low * self.rng.choice([2, 4, 10]))
                 outside = self.rng.random() < 0.2
-                return _Clause(
-                    f"{ref} {'NOT ' if outside else ''}BETWEEN {low} AND {high}",
-                    f"with {said} {'not between' if outside else 'between'} {low} and {high}",
-                    "filter_between",
-                    [said, str(low), str(high)],
-                )
+                if high > low:  # (else a comparison: "a rating between 4 and 4" is one value)
+                    return _Clause(
+                        f"{ref} {'NOT ' if outside else ''}BETWEEN {low} AND {high}",
+                        f"with {said} {'not between' if outside else 'between'} {low} and {high}",
+                        "filter_between",
+                        [said, str(low), str(high)],
+                    )
             op, text = self.rng.choice(
                 [(">=", "at least"), (">", "above"), ("<", "below"), ("<=", "at most")]
             )
-            low = low * 5 if op in ("<", "<=") else low  # below 1 leaves only zeros
+            if op in ("<", "<="):  # below 1 leaves only zeros
+                low = max(low, self.below_largest(column, low * 5))
             return _Clause(
                 f"{ref} {op} {low}", f"with {said} {text} {low}", "filter", [said, str(low)]
             )
@@ -378,7 +406,7 @@ def _listing(w: _Writer) -> tuple[str, str] | None:
     if numbers and w.rng.random() < 0.3:
         column = w.rng.choice(numbers)
         low = w.number(column)
-        high = low * 10
+        high = max(low + 1, w.below_largest(column, low * 10))
         ref = w.ref(a, column)
         select.append(
             f"CASE WHEN {ref} >= {high} THEN 'high' WHEN {ref} >= {low} THEN 'medium' "
@@ -700,6 +728,8 @@ def _cte(w: _Writer) -> tuple[str, str] | None:
     if func != "SUM" and measure.role != "measure":
         # an average or largest amount is no total: above twice a typical one, few groups are
         threshold = max(1, threshold // 20)
+    elif func != "SUM":  # (an average rating above 8 is none where ratings end at 5)
+        threshold = w.below_largest(measure, threshold)
     op, op_said = w.rng.choice([(">", "above"), (">", "above"), (">=", "at least")])
     select = [w.ref(p, column) for column in shown] + ["per_parent.amount"]
     if counted:

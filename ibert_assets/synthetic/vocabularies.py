@@ -383,3 +383,40 @@ def _parse(text: str) -> dict[str, Vocabulary]:
 
 VOCABULARIES: Mapping[str, Vocabulary] = MappingProxyType(_parse(_DOMAINS))
 """Every domain's vocabulary, by domain name."""
+
+# The values a measure or count takes where its word bounds them (a rating, a share, a person's
+# age, a home's floor area), so that a question asks for "a rating above 3" and "a floor area
+# above 50", never for "a rating above 50", "tenure years between 100 and 200" or "a floor area
+# between 1 and 4". Words ending in `_pct` are shares of 100; others start at 0.
+_RANGES = {
+    # measures
+    "age": (18, 90), "age_years": (0, 90), "alcohol_pct": (0, 20), "area_m2": (10, 1000),
+    "bounce_rate": (0, 100), "calories": (50, 1500), "calories_burned": (50, 1500),
+    "complexity": (0, 10), "credit_score": (300, 850), "cvss_score": (0, 10),
+    "draft_m": (0, 20), "floor_area_m2": (20, 500), "gpa": (0, 4), "height_cm": (50, 250),
+    "impact_factor": (0, 50), "interest_rate": (0, 20), "lot_size_m2": (100, 5000),
+    "magnitude": (0, 9), "performance_score": (0, 100), "pressure_bar": (0, 10),
+    "rating": (0, 5), "risk_score": (0, 100), "satisfaction": (0, 10), "score": (0, 100),
+    "speed_knots": (0, 40), "temperature_c": (-20, 45), "tempo_bpm": (60, 200),
+    "tenure_years": (0, 40), "word_count": (100, 10000),
+    # counts
+    "absences": (0, 30), "assists": (0, 10), "bags": (0, 5), "bathrooms": (1, 5),
+    "bedrooms": (1, 8), "credits": (0, 30), "crew_size": (1, 50), "doors": (1, 6),
+    "doses": (1, 4), "floors": (1, 50), "goals": (0, 10), "group_size": (1, 20),
+    "guests_count": (1, 20), "injuries": (0, 10), "installments": (1, 36),
+    "length_of_stay": (1, 60), "nights": (1, 30), "pack_size": (1, 24), "portions": (1, 10),
+    "previous_owners": (0, 5), "refills": (0, 12), "renewals": (0, 10),
+    "vacation_days": (0, 40), "witnesses": (0, 10), "years_insured": (0, 40),
+}  # fmt: skip
+
+
+def plausible_range(words: str) -> tuple[int, int] | None:
+    """The smallest and largest value a column named by ``words`` plausibly holds; None where
+    its word sets no bounds (an amount, a distance).
+
+    >>> plausible_range("rating"), plausible_range("occupancy_pct"), plausible_range("distance_km")
+    ((0, 5), (0, 100), None)
+    """
+    if words in _RANGES:
+        return _RANGES[words]
+    return (0, 100) if words.endswith("_pct") else None

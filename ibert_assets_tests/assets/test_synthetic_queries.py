@@ -216,3 +216,44 @@ def test_no_query_names_two_output_columns_alike(generated):
         selects = sqlglot.parse_one(query.sql, read="duckdb").selects
         names = [s.alias_or_name.lower() for s in selects]
         assert len(names) == len(set(names)), query.sql
+
+
+def test_a_bound_stays_within_what_the_column_plausibly_holds():
+    # "tenure years between 100 and 200", "a rating above 50": round numbers of the role,
+    # not of the column; an upper bound at the largest value would be no filter at all
+    import random
+
+    from ibert_assets.synthetic.queries import _Writer
+    from ibert_assets.synthetic.vocabularies import plausible_range
+    from ibert_assets.synthetic.worlds import Column, World
+
+    bounded = [
+        Column("rating", "rating", "measure", "float64"),
+        Column("occupancy_pct", "occupancy_pct", "measure", "float64"),
+        Column("tenure_years", "tenure_years", "measure", "float64"),
+        Column("bedrooms", "bedrooms", "count", "int32"),
+        Column("gpa", "gpa", "measure", "float64"),
+        Column("floor_area_m2", "floor_area_m2", "measure", "float64"),
+        Column("credit_score", "credit_score", "measure", "int16"),
+    ]
+    writer = _Writer(World("world-test", 0, "hr", "star", "snake", ()), random.Random(0))
+    seen = set()
+    for column in bounded * 100:
+        bounds = plausible_range(column.words)
+        assert bounds is not None
+        clause = writer.condition(column, f"t.{column.name}")
+        assert clause is not None
+        numbers = [int(n) for n in re.findall(r"\b\d+\b", clause.sql)]
+        assert numbers and bounds[0] < min(numbers) and max(numbers) < bounds[1], clause.sql
+        if "BETWEEN" in clause.sql:
+            assert numbers[0] < numbers[1], clause.sql
+        seen.add(clause.construct)
+    assert {"filter", "filter_between"} <= seen
+
+
+def test_the_plausible_ranges_name_words_of_the_vocabularies():
+    from ibert_assets.synthetic.vocabularies import _RANGES, VOCABULARIES
+
+    numeric = {w for v in VOCABULARIES.values() for w in (*v.measures, *v.counts)}
+    assert set(_RANGES) - numeric == set()
+    assert all(smallest < largest - 1 for smallest, largest in _RANGES.values())
