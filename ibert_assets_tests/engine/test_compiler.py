@@ -198,3 +198,24 @@ def test_a_name_the_compilers_package_lacks_is_an_attribute_error():
 
     with pytest.raises(AttributeError):
         sc.NoSuchCompiler  # noqa: B018
+
+
+def test_compile_dialects_checks_the_size_of_the_expression_once(monkeypatch):
+    from ibert_inference import compiler
+    from ibert_inference.safe_eval import expression_size
+    from ibert_inference.sandbox import pool
+
+    monkeypatch.setattr(pool, "IN_WORKER", True)  # the job runs here, where calls are counted
+    compiled_sizes = []
+    check = expression_size.check_expression_size
+
+    def counted(value, memo=None):
+        if memo is None:  # the evaluator checks each value it builds with its own memo
+            compiled_sizes.append(value)
+        return check(value, memo)
+
+    monkeypatch.setattr(expression_size, "check_expression_size", counted)
+    dialects = ["postgres", "snowflake", "bigquery", "trino"]
+    compiled = compiler.compile_dialects(CODE, SCHEMA, dialects)
+    assert all("sql" in compiled[d] for d in dialects)
+    assert len(compiled_sizes) == 1
