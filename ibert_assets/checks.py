@@ -271,8 +271,9 @@ def rejection_rate_check(
     )
 
 
-Judge = Callable[[list[Any]], CheckOutcome]
-"""What a check concludes from what it read: records, or the raw JSON objects (schema check)."""
+Judge = Callable[[Any], CheckOutcome]
+"""What a check concludes from what it read: records, the raw JSON objects (schema check), or
+the records of each part by name (a check across splits)."""
 
 
 def record_check(
@@ -316,6 +317,8 @@ class Judgement:
     description: str
     blocking: bool = False
     reads_rows: bool = False  # the judge reads the raw JSON objects (the schema check)
+    # the judge reads the records of each part apart, by part name (a check across splits)
+    by_part: bool = False
 
 
 def judged_checks(
@@ -344,19 +347,20 @@ def judged_checks(
         selected = [j for j in judgements if keys[j.name] in context.selected_asset_check_keys]
         partitions = list(parts) or [context.partition_key]
         stored = {key: stored_lines(dataset_store.base, asset_name, key) for key in partitions}
-        records: list[Record] | RecordError | None = None
+        parsed: dict[str, list[Record]] | RecordError | None = None
         for judgement in selected:
             if judgement.reads_rows:
                 rows = [json.loads(line) for lines in stored.values() for line in lines]
                 outcome = judgement.judge(rows)
             else:
-                if records is None:
-                    records = _parsed_records(dataset_store.base, asset_name, stored)
-                outcome = (
-                    judgement.judge(records)
-                    if not isinstance(records, RecordError)
-                    else CheckOutcome(False, f"a stored line is no valid record: {records}")
-                )
+                if parsed is None:
+                    parsed = _parsed_records(dataset_store.base, asset_name, stored)
+                if isinstance(parsed, RecordError):
+                    outcome = CheckOutcome(False, f"a stored line is no valid record: {parsed}")
+                elif judgement.by_part:
+                    outcome = judgement.judge(parsed)
+                else:
+                    outcome = judgement.judge([r for found in parsed.values() for r in found])
             yield outcome.result(partition=checked_partition(context), check=keys[judgement.name])
 
     with warnings.catch_warnings():
@@ -380,16 +384,13 @@ def judged_checks(
 
 def _parsed_records(
     base: str, asset: str, stored: dict[str, list[str]]
-) -> list[Record] | RecordError:
+) -> dict[str, list[Record]] | RecordError:
     """The stored lines of each partition as records, or the error naming the bad line."""
     try:
-        return [
-            record
+        return {
+            key: records_from_lines(lines, f"{partition_path(base, asset, key)}: record {{}}")
             for key, lines in stored.items()
-            for record in records_from_lines(
-                lines, f"{partition_path(base, asset, key)}: record {{}}"
-            )
-        ]
+        }
     except RecordError as error:
         return error
 
