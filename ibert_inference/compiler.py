@@ -86,9 +86,43 @@ def bounded_to_sql(expr: Any, dialect: str = "duckdb", *, pretty: bool = False) 
 
     check_expression_size(expr)
     import_compilers_on_demand()
+    if dialect != "duckdb":  # (Ibis leaves sqlglot's DuckDB as it is)
+        ibis_dialects_in_force()
     with time_limit(current_settings().compile_timeout_s, "compiling the expression"):
         sql = str(ibis.to_sql(expr, dialect=dialect, pretty=pretty))
     return check_output(sql)
+
+
+_dialects_in_force = False
+
+
+def ibis_dialects_in_force() -> None:
+    """Make Ibis's additions to sqlglot's dialects hold for all SQL this process writes from now.
+
+    Importing ``ibis.backends.sql.dialects`` adds to the ``TRANSFORMS`` of several of sqlglot's
+    generators (Postgres writes a date from parts as ``MAKE_DATE``, Snowflake, Trino, MySQL and
+    Oracle have their own), and Ibis's compilers for those dialects rely on it. sqlglot builds a
+    generator class's dispatch table when that class first writes SQL and keeps it: in a process
+    that had written Postgres SQL before, Ibis compiled a date to Snowflake's ``DATE_FROM_PARTS``
+    in its Postgres SQL. This imports Ibis's dialects and drops the tables built without them.
+
+    >>> import sqlglot
+    >>> ibis_dialects_in_force()
+    >>> sqlglot.transpile("SELECT DATE_FROM_PARTS(2024, 1, 2)", read="snowflake", write="postgres")
+    ['SELECT MAKE_DATE(2024, 1, 2)']
+    """
+    global _dialects_in_force
+    if _dialects_in_force:
+        return
+    import ibis.backends.sql.dialects  # noqa: F401  (its import is what adds to sqlglot's)
+    from sqlglot import generator
+
+    tables = getattr(generator, "_DISPATCH_CACHE", None)  # sqlglot 30's; other versions differ
+    if isinstance(tables, dict):
+        for cls, table in list(tables.items()):
+            if any(table.get(kind) is not write for kind, write in cls.TRANSFORMS.items()):
+                del tables[cls]
+    _dialects_in_force = True
 
 
 _COMPILERS = "ibis.backends.sql.compilers"
