@@ -25,6 +25,7 @@ from ibert_assets.templates.assets import template_assets
 from ibert_assets.templates.checks import template_checks
 from ibert_assets.training.assets import training_definitions
 from ibert_inference import sandbox
+from ibert_inference.compiler import ibis_dialects_in_force
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -35,6 +36,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     (Dagster's step workers, the build's) builds the definitions first.
     """
     route_library_logs()  # first: sandbox workers forked from here inherit it
+    # before any step writes SQL, so that every record's SQL in a dialect Ibis adds to is
+    # written with Ibis's additions (sqlglot's transpiles included), whatever ran first
+    ibis_dialects_in_force()
     sandbox.configure(settings.sandbox)
     templates = template_partitions(settings)
     repos = dynamic_partition_keys(settings)[REPO_PARTITIONS]

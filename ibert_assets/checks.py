@@ -271,8 +271,9 @@ def rejection_rate_check(
     )
 
 
-Judge = Callable[[list[Any]], CheckOutcome]
-"""What a check concludes from what it read: records, or the raw JSON objects (schema check)."""
+Judge = Callable[[Any], CheckOutcome]
+"""What a check concludes from what it read: records, the raw JSON objects (schema check), or
+the records of each part by name (a check across splits)."""
 
 
 def record_check(
@@ -316,6 +317,8 @@ class Judgement:
     description: str
     blocking: bool = False
     reads_rows: bool = False  # the judge reads the raw JSON objects (the schema check)
+    # the judge reads the records of each part apart, by part name (a check across splits)
+    by_part: bool = False
 
 
 def judged_checks(
@@ -325,6 +328,7 @@ def judged_checks(
     parts: Sequence[str] = (),
     *,
     name: str = "record_checks",
+    rejection_limit: float | None = None,
 ) -> dg.AssetChecksDefinition:
     """The checks ``judgements`` of ``asset`` as one Dagster step, ``<asset>_<name>``.
 
@@ -334,30 +338,54 @@ def judged_checks(
     overhead of a step (~0.3 s) each: with seven checks per template partition, more than the
     checks themselves. A line that is no valid record fails every judge that reads records,
     saying which line; the schema check, which reads the raw objects, still names the field.
+
+    ``rejection_limit``: the step also judges ``rejection_rate`` (a warning), the default of
+    the limit its run config (``limit``) may change; the records it counts are the lines read.
     """
     asset_name = asset.key.to_user_string()
     keys = {j.name: dg.AssetCheckKey(asset.key, j.name) for j in judgements}
+    rate_key = dg.AssetCheckKey(asset.key, "rejection_rate")
 
-    def check(
-        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+    def judge(
+        context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore, limit: float | None
     ) -> Iterator[dg.AssetCheckResult]:
         selected = [j for j in judgements if keys[j.name] in context.selected_asset_check_keys]
         partitions = list(parts) or [context.partition_key]
         stored = {key: stored_lines(dataset_store.base, asset_name, key) for key in partitions}
-        records: list[Record] | RecordError | None = None
+        parsed: dict[str, list[Record]] | RecordError | None = None
         for judgement in selected:
             if judgement.reads_rows:
                 rows = [json.loads(line) for lines in stored.values() for line in lines]
                 outcome = judgement.judge(rows)
             else:
-                if records is None:
-                    records = _parsed_records(dataset_store.base, asset_name, stored)
-                outcome = (
-                    judgement.judge(records)
-                    if not isinstance(records, RecordError)
-                    else CheckOutcome(False, f"a stored line is no valid record: {records}")
-                )
+                if parsed is None:
+                    parsed = _parsed_records(dataset_store.base, asset_name, stored)
+                if isinstance(parsed, RecordError):
+                    outcome = CheckOutcome(False, f"a stored line is no valid record: {parsed}")
+                elif judgement.by_part:
+                    outcome = judgement.judge(parsed)
+                else:
+                    outcome = judgement.judge([r for found in parsed.values() for r in found])
             yield outcome.result(partition=checked_partition(context), check=keys[judgement.name])
+        if limit is not None and rate_key in context.selected_asset_check_keys:
+            partition = context.partition_key
+            kept = len(stored[partition])  # a count: no record need be parsed
+            outcome = rejection_rate_check(
+                dataset_store.base, asset_name, partition, kept, limit=limit
+            )
+            yield outcome.result(warn=True, partition=partition, check=rate_key)
+
+    if rejection_limit is None:
+
+        def check(
+            context: dg.AssetCheckExecutionContext, dataset_store: DatasetStore
+        ) -> Iterator[dg.AssetCheckResult]:
+            yield from judge(context, dataset_store, None)
+
+    else:
+        if parts:
+            raise ValueError("the rejection rate is judged per partition, not over parts")
+        check = _configured(judge, rejection_limit)
 
     with warnings.catch_warnings():
         warnings.filterwarnings(
@@ -373,23 +401,58 @@ def judged_checks(
             )
             for j in judgements
         ]
+        if rejection_limit is not None:
+            specs.append(
+                dg.AssetCheckSpec(
+                    rate_key.name,
+                    asset=asset,
+                    description="Rejected examples stay under the configured share (default "
+                    f"{rejection_limit:.0%}).",
+                    partitions_def=partitions_def,
+                )
+            )
         return dg.multi_asset_check(specs=specs, name=f"{asset_name}_{name}", can_subset=True)(
             check
         )
 
 
+Judged = Callable[
+    [dg.AssetCheckExecutionContext, DatasetStore, float | None], Iterator[dg.AssetCheckResult]
+]
+
+
+def _configured(judge: Judged, default: float) -> Callable[..., Iterator[dg.AssetCheckResult]]:
+    """The step's function when it judges the rejection rate: its run config holds the limit,
+    ``default`` unless set."""
+
+    class RejectionRateConfig(dg.Config):
+        limit: float = Field(
+            default=default,
+            ge=0.0,
+            le=1.0,
+            description="largest share of rejected examples "
+            f"(default: IBERT_MAX_REJECTION_RATE or {Settings.max_rejection_rate})",
+        )
+
+    def check(
+        context: dg.AssetCheckExecutionContext,
+        config: RejectionRateConfig,
+        dataset_store: DatasetStore,
+    ) -> Iterator[dg.AssetCheckResult]:
+        yield from judge(context, dataset_store, config.limit)
+
+    return check
+
+
 def _parsed_records(
     base: str, asset: str, stored: dict[str, list[str]]
-) -> list[Record] | RecordError:
+) -> dict[str, list[Record]] | RecordError:
     """The stored lines of each partition as records, or the error naming the bad line."""
     try:
-        return [
-            record
+        return {
+            key: records_from_lines(lines, f"{partition_path(base, asset, key)}: record {{}}")
             for key, lines in stored.items()
-            for record in records_from_lines(
-                lines, f"{partition_path(base, asset, key)}: record {{}}"
-            )
-        ]
+        }
     except RecordError as error:
         return error
 
@@ -446,41 +509,7 @@ def dataset_checks(
         judgements.append(
             Judgement("reverified_on_fresh_seed", reverified, description, blocking=True)
         )
-    found = [judged_checks(asset, [*judgements, *also], partitions_def, parts)]
-    if rejection_rate:
-        found.append(_rejection_rate_check(asset, partitions_def, max_rejection_rate))
-    return found
-
-
-def _rejection_rate_check(
-    asset: dg.AssetsDefinition, partitions_def: dg.PartitionsDefinition | None, default: float
-) -> dg.AssetChecksDefinition:
-    """Rejected / generated under the configured limit: a warning (it reads the rejects too)."""
-    name = asset.key.to_user_string()
-
-    class RejectionRateConfig(dg.Config):
-        limit: float = Field(
-            default=default,
-            ge=0.0,
-            le=1.0,
-            description="largest share of rejected examples "
-            f"(default: IBERT_MAX_REJECTION_RATE or {Settings.max_rejection_rate})",
-        )
-
-    @asset_check(
-        asset=asset,
-        name="rejection_rate",  # the check's name; the function is named for what it asserts
-        partitions_def=partitions_def,
-        description=f"Rejected examples stay under the configured share (default {default:.0%}).",
-    )
-    def rejection_rate_within_limit(
-        context: dg.AssetCheckExecutionContext,
-        config: RejectionRateConfig,
-        dataset_store: DatasetStore,
-    ) -> dg.AssetCheckResult:
-        base, partition = dataset_store.base, context.partition_key
-        kept = len(stored_lines(base, name, partition))  # a count: no record need be parsed
-        outcome = rejection_rate_check(base, name, partition, kept, limit=config.limit)
-        return outcome.result(warn=True, partition=partition)
-
-    return rejection_rate_within_limit
+    limit = max_rejection_rate if rejection_rate else None
+    return [
+        judged_checks(asset, [*judgements, *also], partitions_def, parts, rejection_limit=limit)
+    ]

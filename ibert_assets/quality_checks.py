@@ -10,9 +10,7 @@ Both read the stored partition back, like every dataset check (ibert_assets/chec
 
 from collections.abc import Iterable, Sequence
 
-import dagster as dg
-
-from ibert_assets.checks import CheckOutcome, Judgement, judged_checks
+from ibert_assets.checks import CheckOutcome, Judgement
 from ibert_assets.quality import inputs_with_several_targets, role_contradictions
 from ibert_inference.dataset.record import Record
 
@@ -74,18 +72,3 @@ QUALITY_JUDGEMENTS = (
 )
 """The two quality checks, to judge in the step of an asset's dataset checks
 (``dataset_checks(..., also=QUALITY_JUDGEMENTS)``)."""
-
-
-def quality_checks(
-    asset: dg.AssetsDefinition,
-    partitions_def: dg.PartitionsDefinition | None,
-    *,
-    parts: Sequence[str] = (),
-) -> list[dg.AssetChecksDefinition]:
-    """The two quality checks of a dataset asset, per partition, over the stored file, in a
-    step of their own.
-
-    ``parts`` names the stored files of an unpartitioned asset cut into splits; the checks
-    read them all (as :func:`ibert_assets.checks.dataset_checks` does).
-    """
-    return [judged_checks(asset, QUALITY_JUDGEMENTS, partitions_def, parts, name="quality_checks")]

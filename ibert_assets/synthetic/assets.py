@@ -8,7 +8,7 @@ from pydantic import Field
 from ibert_assets import checks
 from ibert_assets.metadata import OWNERS, RECORD_COLUMNS, counts_table, dataset_metadata
 from ibert_assets.outcome import Outcome
-from ibert_assets.quality_checks import quality_checks
+from ibert_assets.quality_checks import QUALITY_JUDGEMENTS
 from ibert_assets.settings import Settings, SettingsError
 from ibert_assets.synthetic.examples import (
     DEFAULT_QUERIES_PER_WORLD,
@@ -102,7 +102,8 @@ def synthetic_definitions(settings: Settings) -> dg.Definitions:
                 reverify_sample=REVERIFY_SAMPLE,
                 # refusals are the fuzzer's findings, not a bad partition: the rate is a warning
                 max_rejection_rate=settings.max_rejection_rate,
+                # judged in the same step, over the same reading of the stored world
+                also=QUALITY_JUDGEMENTS,
             ),
-            *quality_checks(synthetic_examples, partitions),
         ],
     )

@@ -44,6 +44,9 @@ from ibert_assets.templates.vocabulary import (
 from ibert_inference.dataset.record import Record, SqlToIbisInput
 from ibert_inference.verify.table_rows import WORDS
 
+Query = str | exp.Expr
+"""SQL text, or its tree already parsed (the functions here only read it)."""
+
 # a column name that announces a value that cannot be negative, whatever the schema's dtype
 _NON_NEGATIVE = re.compile(
     r"(^|_)(year|years|age|capacity|duration|minutes|seconds|count|qty|quantity|units|seats"
@@ -98,7 +101,7 @@ def foreign_words(description: str, allowed: Iterable[str]) -> list[str]:
     return [w for w in _WORD.findall(description) if w.lower() not in known and not w.isdigit()]
 
 
-def literal_words(sql: str, dialect: str = "duckdb") -> set[str]:
+def literal_words(sql: Query, dialect: str = "duckdb") -> set[str]:
     """The words of the SQL's string literals (a question names the values it compares with)."""
     tree = _parse(sql, dialect)
     if tree is None:
@@ -121,7 +124,7 @@ def value_words(schema: Mapping[str, Mapping[str, str]]) -> set[str]:
     }
 
 
-def foreign_literals(sql: str, allowed: Iterable[str], dialect: str = "duckdb") -> list[str]:
+def foreign_literals(sql: Query, allowed: Iterable[str], dialect: str = "duckdb") -> list[str]:
     """The SQL's string literals with a word (three letters or more) outside the general words,
     ``allowed`` and general labels: a default or a pattern of another schema (``COALESCE(cuisine,
     'self-pay')``)."""
@@ -143,7 +146,7 @@ _LABELS = frozenset(
 )
 
 
-def negative_comparisons(sql: str, dialect: str = "duckdb") -> list[str]:
+def negative_comparisons(sql: Query, dialect: str = "duckdb") -> list[str]:
     """Each comparison (or BETWEEN) of a never-negative column, or a COUNT, with a negative
     number, as SQL text."""
     tree = _parse(sql, dialect)
@@ -161,7 +164,7 @@ def negative_comparisons(sql: str, dialect: str = "duckdb") -> list[str]:
     return found
 
 
-def vacuous_bounds(sql: str, dialect: str = "duckdb") -> list[str]:
+def vacuous_bounds(sql: Query, dialect: str = "duckdb") -> list[str]:
     """Each ``>= 0`` (or ``0 <=``) of a never-negative column or a COUNT that no upper bound of the
     same column makes a range, as SQL text: true of every row, so the question asks for nothing
     ("aged 0 to 40" is a range, "at least 0 seats" is not).
@@ -196,7 +199,7 @@ def awkward_wording(description: str) -> list[str]:
     return [m.group(0) for m in _AWKWARD.finditer(description)]
 
 
-def placeholder_values(sql: str, columns: Iterable[str], dialect: str = "duckdb") -> list[str]:
+def placeholder_values(sql: Query, columns: Iterable[str], dialect: str = "duckdb") -> list[str]:
     """The SQL's string literals that are filler of the random databases: one of their words,
     or ``<column>_<n>`` for one of ``columns``."""
     tree = _parse(sql, dialect)
@@ -237,7 +240,9 @@ def _number(text: str) -> float:
         return 0.0
 
 
-def _parse(sql: str, dialect: str) -> exp.Expr | None:
+def _parse(sql: Query, dialect: str) -> exp.Expr | None:
+    if isinstance(sql, exp.Expr):
+        return sql
     try:
         return sqlglot.parse_one(sql, read=dialect)
     except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
@@ -258,14 +263,16 @@ def record_problems(
     sql = given.sql if isinstance(given, SqlToIbisInput) else ""
     dialect = record.dialect or "duckdb"
     description = record.meta.description or ""
+    # parsed once for every function below, not once each
+    query: Query = _parse(sql, dialect) or sql
     problems = []
     if "rename" in str(record.meta.extra("augmentation", "")):
         if schema_domain(schema) is None:
             problems.append(f"renamed schema mixes domains: {_tables_text(schema)}")
-        foreign = foreign_words(description, schema_words(schema) | literal_words(sql, dialect))
+        foreign = foreign_words(description, schema_words(schema) | literal_words(query, dialect))
         if foreign:
             problems.append(f"question words outside the schema: {', '.join(foreign[:5])}")
-        literals = foreign_literals(sql, schema_words(schema) | value_words(schema), dialect)
+        literals = foreign_literals(query, schema_words(schema) | value_words(schema), dialect)
         if literals:
             problems.append(f"values of another schema: {', '.join(literals[:5])}")
     elif template_tables is None:
@@ -278,11 +285,11 @@ def record_problems(
     said = {word.lower() for word in _WORD.findall(description)}
     if description and not said & schema_words(schema):
         problems.append("the question names no table or column of the schema")
-    negative = negative_comparisons(sql, dialect)
+    negative = negative_comparisons(query, dialect)
     problems += [f"compares with a negative number: {c}" for c in negative]
-    problems += [f"filters nothing out: {c}" for c in vacuous_bounds(sql, dialect)]
+    problems += [f"filters nothing out: {c}" for c in vacuous_bounds(query, dialect)]
     column_names = {column for table in schema.values() for column in table}
-    placeholders = placeholder_values(sql, column_names, dialect)
+    placeholders = placeholder_values(query, column_names, dialect)
     if placeholders:
         problems.append(f"asks for placeholder values: {', '.join(placeholders[:5])}")
     problems += [f"question says {w!r}" for w in awkward_wording(description)]

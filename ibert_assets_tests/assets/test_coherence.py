@@ -382,3 +382,22 @@ def test_the_check_reads_the_stored_partition_through_dagster(tmp_path: Path):
         (evaluation,) = result.get_asset_check_evaluations()
         outcomes.append(evaluation.passed)
     assert outcomes == [True, False]
+
+
+def test_a_records_sql_is_parsed_once_for_all_its_problems(monkeypatch: pytest.MonkeyPatch):
+    import sqlglot
+
+    parsed: list[str] = []
+    parse_one = sqlglot.parse_one
+    monkeypatch.setattr(
+        sqlglot, "parse_one", lambda sql, **kw: parsed.append(sql) or parse_one(sql, **kw)
+    )
+    record = renamed_record(
+        {"venues": {"id": "int64", "capacity": "int64", "city": "string"}},
+        "SELECT id FROM venues WHERE capacity > -5 AND city = 'word_1' AND capacity >= 0",
+        "result = venues.filter((_.capacity > -5) & (_.city == 'word_1')).select('id')",
+        "Venues with a capacity above -5 in city word_1",
+    )
+    problems = record_problems(record, None)
+    assert any("negative" in p for p in problems) and any("filters nothing" in p for p in problems)
+    assert parsed.count(record.input.sql) == 1  # type: ignore[union-attr]

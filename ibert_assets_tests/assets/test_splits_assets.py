@@ -117,3 +117,25 @@ def test_the_quality_checks_read_every_split(built: Path):
     result = materialize(built)
     assert check(result, "one_target_per_input").passed
     assert check(result, "schemas_match_roles").passed
+
+
+def test_the_checks_read_each_stored_split_once(built: Path, monkeypatch: pytest.MonkeyPatch):
+    from ibert_assets import checks
+
+    read: list[str] = []
+    stored_lines = checks.stored_lines
+
+    def counted(base: str, asset: str, partition: str) -> list[str]:
+        read.append(partition)
+        return stored_lines(base, asset, partition)
+
+    monkeypatch.setattr(checks, "stored_lines", counted)
+    defs = build_definitions(Settings(data_dir=str(built)))
+    result = dg.materialize(
+        [*(defs.assets or ()), *(defs.asset_checks or ())],  # type: ignore[list-item]
+        selection=dg.AssetSelection.checks_for_assets("train_complete"),
+        resources=defs.resources,
+        raise_on_error=False,
+    )
+    assert check(result, "no_leakage").passed and check(result, "ids_unique").passed
+    assert sorted(read) == sorted(SPLITS)  # no_leakage judged on the same reading as the rest

@@ -106,3 +106,24 @@ def test_one_partition_materializes_with_its_checks(tmp_path: Path):
     assert records and all(r.meta.extra("world") == "world-0001" for r in records)
     metadata = result.asset_materializations_for_node("synthetic_examples")[0].metadata
     assert "by_construct" in metadata and "complexity" in metadata
+
+
+def test_every_check_of_a_world_is_judged_in_one_step(tmp_path: Path):
+    settings = Settings(data_dir=str(tmp_path), synthetic_worlds=1)
+    domain = synthetic_definitions(settings)
+    (asset,) = domain.assets or ()
+    result = dg.materialize(
+        [asset, *(domain.asset_checks or ())],  # type: ignore[list-item]
+        partition_key="world-0000",
+        resources=default_resources(settings),
+        run_config={"ops": {"synthetic_examples": {"config": {"queries_per_world": 4}}}},
+    )
+    checked = {
+        event.asset_check_evaluation_data.check_name: event.step_key
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert {"one_target_per_input", "schemas_match_roles", "records_match_schema",
+            "rejection_rate"} <= set(checked)  # fmt: skip
+    # one step reads the stored world for all of them (a step costs Dagster ~0.1-0.3 s)
+    assert len(set(checked.values())) == 1

@@ -198,3 +198,72 @@ def test_a_name_the_compilers_package_lacks_is_an_attribute_error():
 
     with pytest.raises(AttributeError):
         sc.NoSuchCompiler  # noqa: B018
+
+
+def test_compile_dialects_checks_the_size_of_the_expression_once(monkeypatch):
+    from ibert_inference import compiler
+    from ibert_inference.safe_eval import expression_size
+    from ibert_inference.sandbox import pool
+
+    monkeypatch.setattr(pool, "IN_WORKER", True)  # the job runs here, where calls are counted
+    compiled_sizes = []
+    check = expression_size.check_expression_size
+
+    def counted(value, memo=None):
+        if memo is None:  # the evaluator checks each value it builds with its own memo
+            compiled_sizes.append(value)
+        return check(value, memo)
+
+    monkeypatch.setattr(expression_size, "check_expression_size", counted)
+    dialects = ["postgres", "snowflake", "bigquery", "trino"]
+    compiled = compiler.compile_dialects(CODE, SCHEMA, dialects)
+    assert all("sql" in compiled[d] for d in dialects)
+    assert len(compiled_sizes) == 1
+
+
+def test_sql_written_before_ibis_compiles_does_not_change_what_ibis_compiles():
+    # sqlglot keeps a generator's dispatch table from the first SQL it writes: a sandbox worker
+    # that had written Postgres SQL before compiled Ibis's dates to Snowflake's DATE_FROM_PARTS
+    # in its Postgres SQL (about one in two Postgres records with a date, in one worker of two)
+    import subprocess
+    import sys
+
+    script = (
+        "import sqlglot\n"
+        "sqlglot.transpile('SELECT 1', read='duckdb', write='postgres')\n"
+        "from ibert_inference.compiler import ibis_to_sql\n"
+        "for dialect in ('postgres', 'snowflake', 'trino'):\n"
+        "    print(ibis_to_sql(\"t.filter(_.d > ibis.date('2024-01-02'))\",\n"
+        "                      {'t': {'d': 'date'}}, dialect).splitlines()[-1])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    postgres, snowflake, trino = result.stdout.strip().splitlines()
+    assert postgres.endswith("MAKE_DATE(2024, 1, 2)")
+    assert snowflake.endswith("DATE_FROM_PARTS(2024, 1, 2)")
+    assert "2024-01-02" in trino
+
+
+def test_the_build_writes_sql_with_ibis_dialects_whatever_ran_first():
+    # an augmented pair's SQL is transpiled by sqlglot in the build's processes: the same
+    # words whether or not that process had compiled Ibis for the dialect yet
+    import subprocess
+    import sys
+
+    script = (
+        "import sqlglot\n"
+        "q = 'SELECT DATE_FROM_PARTS(2024, 1, 2)'\n"
+        "before = sqlglot.transpile(q, read='snowflake', write='postgres')[0]\n"
+        "from ibert_assets.assembly import build_definitions\n"
+        "from ibert_assets.settings import Settings\n"
+        "build_definitions(Settings())\n"
+        "print(before)\n"
+        "print(sqlglot.transpile(q, read='snowflake', write='postgres')[0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    before, after = result.stdout.strip().splitlines()[-2:]
+    assert before == "SELECT DATE_FROM_PARTS(2024, 1, 2)"  # sqlglot's own Postgres
+    assert after == "SELECT MAKE_DATE(2024, 1, 2)"
