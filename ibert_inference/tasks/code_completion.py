@@ -12,11 +12,14 @@ and guesses no value answers before the model's weights are even read. Otherwise
 candidate; when still no candidate is that good, sampled candidates follow while the time budget
 lasts. Candidates are ranked: runs on the schema's generated databases, else
 evaluates, else parses; then the share of the instruction's table and column names the code uses;
-then the share of its literal values the instruction or prefix gives; then order. An answer
-adapted from an example says so (``source`` "retrieval", ``details["adapted_from"]``).
-With a schema the answer must run (``checks``: ``parses``, ``evaluates``, ``runs``;
-``details["verification"]``); without one only parsing is checked. A completion is never
-``verified``: there is no reference to compare it with.
+then the share of its literal values the instruction or prefix gives; then what else the
+instruction asks for (:mod:`ibert_inference.model.instruction_intent`): the share of its values
+the prefix leaves unused that the completion uses, the share of the completion's asked-for
+values the prefix has not spent already, its aggregates the instruction's words ask for; then
+order. An answer adapted from an example says so (``source`` "retrieval",
+``details["adapted_from"]``). With a schema the answer must run (``checks``: ``parses``,
+``evaluates``, ``runs``; ``details["verification"]``); without one only parsing is checked. A
+completion is never ``verified``: there is no reference to compare it with.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ from ibert_inference.model.adapted_completions import (
     AdaptedCompletion,
     ExampleCompletion,
     adapted_completions,
+)
+from ibert_inference.model.instruction_intent import (
+    aggregate_agreement,
+    asked_text,
+    covered_share,
+    fresh_share,
 )
 from ibert_inference.model.prompts import completion_prompt, extract_code
 from ibert_inference.schema.tables import Schema
@@ -76,12 +85,18 @@ class Candidate:
     runs: bool = False
     names: float = 0.0  # share of the instruction's names the code uses
     grounded: float = 1.0  # share of the completion's values the instruction or prefix gives
+    covered: float = 1.0  # share of the instruction's values left by the prefix that it uses
+    fresh: float = 1.0  # share of its asked-for values the prefix has not used already
+    aggregates: int = 0  # aggregates the instruction asks for, less those it does not
     problem: str = ""
     details: dict[str, Any] | None = None
     adapted_from: dict[str, Any] | None = None  # the verified example it was adapted from
 
-    def rank(self) -> tuple[bool, bool, bool, float, float, int]:
-        return (self.runs, self.evaluates, self.parses, self.names, self.grounded, -self.order)
+    def rank(self) -> tuple[bool, bool, bool, float, float, float, float, int, int]:
+        return (
+            self.runs, self.evaluates, self.parses, self.names, self.grounded, self.covered,
+            self.fresh, self.aggregates, -self.order,
+        )  # fmt: skip
 
 
 def complete_code(
@@ -180,15 +195,15 @@ def within_budget(
 
 def instruction_names(instruction: str | None, schema: Schema | None) -> list[str]:
     """The schema's table and column names the instruction mentions (as words; an underscore
-    may be written as a space).
+    may be written as a space), its closing list of the schema's tables left out.
 
-    >>> schema = {"orders": {"amount": "f", "order_status": "s", "id": "i"}}
-    >>> instruction_names("total amount per order status", schema)
+    >>> schema = {"orders": {"amount": "f", "order_status": "s", "id": "i"}, "users": {}}
+    >>> instruction_names("total amount per order status. Tables: orders, users.", schema)
     ['amount', 'order_status']
     """
     if not instruction or not schema:
         return []
-    text = instruction.lower()
+    text = asked_text(instruction).lower()
     known = [*schema, *(column for columns in schema.values() for column in columns)]
     found = []
     for name in dict.fromkeys(known):
@@ -223,11 +238,14 @@ def _propose(
 
 
 def _good_enough(best: Candidate, schema: Schema | None) -> bool:
-    """No later candidate could rank above this one."""
+    """No later candidate is likely to rank above this one."""
     return (
         (best.runs or (schema is None and best.parses))
         and best.names >= 1.0
         and best.grounded >= 1.0
+        and best.covered >= 1.0
+        and best.fresh >= 1.0
+        and best.aggregates >= 0
     )
 
 
@@ -322,6 +340,9 @@ def _check(
         candidate.grounded = grounded_share(
             candidate.completion, f"{instruction}\n{prefix}", schema_names
         )
+        candidate.covered = covered_share(prefix, candidate.completion, instruction)
+        candidate.fresh = fresh_share(prefix, candidate.completion, instruction)
+        candidate.aggregates = aggregate_agreement(prefix, candidate.completion, instruction)
     if schema is None:
         return candidate
     verdict = verify_runs(code, schema)
