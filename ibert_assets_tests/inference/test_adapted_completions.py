@@ -133,6 +133,22 @@ def test_the_quoted_values_the_request_asks_for_replace_those_the_example_asked_
     )
 
 
+def test_each_adapted_completion_says_how_many_examples_give_it():
+    def example(completion: str, name: str) -> ExampleCompletion:
+        return ExampleCompletion(
+            prefix="result = flights.filter(_.delay > 1)", completion=completion,
+            schema=FLIGHTS, instruction="", example_id=name,
+        )  # fmt: skip
+
+    found = adapted_completions(
+        "result = rentals.filter(_.km > 2)", RENTALS, "",
+        [example(".limit(3)", "a"), example(".limit(5)", "b"), example(".limit(5)", "c")],
+    )  # fmt: skip
+    assert [(a.completion, a.example_id, a.support) for a in found] == [
+        (".limit(3)", "a", 1), (".limit(5)", "b", 2),
+    ]  # fmt: skip
+
+
 def test_an_example_cut_elsewhere_is_recut_where_the_request_ends():
     # the example was cut before its filter; the request, later, inside the aggregate
     example = ExampleCompletion(

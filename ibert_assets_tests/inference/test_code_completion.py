@@ -316,3 +316,26 @@ def test_a_good_enough_retrieved_completion_answers_before_the_weights_are_read(
     model.examples = [_completion_record("result = flights", ".count()", FLIGHTS, "how many")]
     complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
     assert model.loads == 1 and model.calls
+
+
+def test_a_completion_more_retrieved_examples_agree_on_ranks_first():
+    model = ScriptedModel([".never_asked()"])
+    prefix = "result = flights.filter(_.delay > 1)"
+    model.examples = [
+        _completion_record(prefix, ".limit(3)", FLIGHTS, "some flights"),
+        _completion_record(prefix, ".limit(5)", FLIGHTS, "a few flights"),
+        _completion_record(prefix, ".limit(5)", FLIGHTS, "a handful of flights"),
+    ]
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction="some orders")
+    assert result.source == "retrieval" and result.output == ".limit(5)"
+
+
+def test_a_completion_that_brings_in_a_table_nobody_asked_about_ranks_below_one_that_does_not():
+    schema = {**SCHEMA, "users": {"id": "int64", "name": "string"}}
+    replies = [".not_a_method()", ".join(users, _.status == users.name)", ".select('status')"]
+    model = ScriptedModel(replies)
+    result = complete_code(
+        PREFIX, schema=schema, model=model, instruction="orders above 10 by status", candidates=3,
+        steps=CompletionSteps(retrieval=False),
+    )  # fmt: skip
+    assert result.output == ".select('status')"

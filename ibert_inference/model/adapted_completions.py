@@ -24,8 +24,9 @@ import io
 import keyword
 import re
 import tokenize
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ibert_inference.model.demonstrations import instruction_words
 from ibert_inference.model.python_prefix import closing_brackets, parses
@@ -75,6 +76,7 @@ class AdaptedCompletion:
     completion: str
     example_id: str
     template: str | None
+    support: int = 1  # how many of the examples give this very completion
 
 
 def _tokens(code: str) -> list[Token]:
@@ -288,7 +290,8 @@ def adapted_completions(
     limit: int = 6,
 ) -> list[AdaptedCompletion]:
     """Up to ``limit`` distinct completions adapted from ``examples`` (nearest first), the
-    examples whose instructions ask for the most similar thing first."""
+    examples whose instructions ask for the most similar thing first; each says how many of the
+    examples give it (``support``: examples that agree vote for it)."""
     wanted = instruction_words(instruction, schema)
 
     def similarity(example: ExampleCompletion) -> float:
@@ -297,11 +300,13 @@ def adapted_completions(
 
     ranked = sorted(enumerate(examples), key=lambda pair: (-similarity(pair[1]), pair[0]))
     found: dict[str, AdaptedCompletion] = {}
+    support: Counter[str] = Counter()
     for _, example in ranked:
-        for written in _written(example, prefix, schema, instruction):
+        for written in dict.fromkeys(_written(example, prefix, schema, instruction)):
+            support[written] += 1
             if written.strip() and written not in found and len(found) < limit:
                 found[written] = AdaptedCompletion(written, example.example_id, example.template)
-    return list(found.values())
+    return [replace(adapted, support=support[text]) for text, adapted in found.items()]
 
 
 def _written(

@@ -15,11 +15,13 @@ evaluates, else parses; then the share of the instruction's table and column nam
 then the share of its literal values the instruction or prefix gives; then what else the
 instruction asks for (:mod:`ibert_inference.model.instruction_intent`): the share of its values
 the prefix leaves unused that the completion uses, the share of the completion's asked-for
-values the prefix has not spent already, its aggregates the instruction's words ask for; then
-order. An answer adapted from an example says so (``source`` "retrieval",
-``details["adapted_from"]``). With a schema the answer must run (``checks``: ``parses``,
-``evaluates``, ``runs``; ``details["verification"]``); without one only parsing is checked. A
-completion is never ``verified``: there is no reference to compare it with.
+values the prefix has not spent already, its aggregates the instruction's words ask for, the
+share of the names it brings in that the instruction mentions; then how many retrieved examples
+give the very same completion (neighbours that agree vote); then order. An answer adapted from
+an example says so (``source`` "retrieval", ``details["adapted_from"]``). With a schema the
+answer must run (``checks``: ``parses``, ``evaluates``, ``runs``; ``details["verification"]``);
+without one only parsing is checked. A completion is never ``verified``: there is no reference
+to compare it with.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ibert_inference.model.instruction_intent import (
     asked_text,
     covered_share,
     fresh_share,
+    introduced_names_share,
 )
 from ibert_inference.model.prompts import completion_prompt, extract_code
 from ibert_inference.schema.tables import Schema
@@ -88,14 +91,16 @@ class Candidate:
     covered: float = 1.0  # share of the instruction's values left by the prefix that it uses
     fresh: float = 1.0  # share of its asked-for values the prefix has not used already
     aggregates: int = 0  # aggregates the instruction asks for, less those it does not
+    introduced: float = 1.0  # share of the names it brings in that the instruction mentions
+    support: int = 1  # retrieved examples that give this very completion
     problem: str = ""
     details: dict[str, Any] | None = None
     adapted_from: dict[str, Any] | None = None  # the verified example it was adapted from
 
-    def rank(self) -> tuple[bool, bool, bool, float, float, float, float, int, int]:
+    def rank(self) -> tuple[bool, bool, bool, float, float, float, float, int, float, int, int]:
         return (
             self.runs, self.evaluates, self.parses, self.names, self.grounded, self.covered,
-            self.fresh, self.aggregates, -self.order,
+            self.fresh, self.aggregates, self.introduced, self.support, -self.order,
         )  # fmt: skip
 
 
@@ -135,6 +140,7 @@ def complete_code(
         for adapted in _adapted(model, prefix, schema, instruction):
             candidate = Candidate(adapted.completion, len(checked))
             candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
+            candidate.support = adapted.support
             checked.append(_check(prefix, candidate, schema, names, instruction))
     best = max(checked, key=Candidate.rank, default=None)
     if best is not None and _good_enough(best, schema):  # the weights are not even read
@@ -271,10 +277,12 @@ def grounded_share(completion: str, given: str, names: Iterable[str] = ()) -> fl
     return sum(value.lower() in text for value in values) / len(values)
 
 
-RETRIEVED_EXAMPLES = 12
+RETRIEVED_EXAMPLES = 40
 """Verified examples nearest to the prefix that retrieval adapts (the distinct results are
-checked, at most :data:`ADAPTED_CANDIDATES`)."""
-ADAPTED_CANDIDATES = 6
+checked, at most :data:`ADAPTED_CANDIDATES`): on 100 held-out records, the completions of the 12
+nearest held a match for 14, those of the 40 nearest for 25; checking one that does not parse
+costs nothing, one that runs some 50 ms."""
+ADAPTED_CANDIDATES = 30
 
 
 def _adapted(
@@ -343,6 +351,9 @@ def _check(
         candidate.covered = covered_share(prefix, candidate.completion, instruction)
         candidate.fresh = fresh_share(prefix, candidate.completion, instruction)
         candidate.aggregates = aggregate_agreement(prefix, candidate.completion, instruction)
+        candidate.introduced = introduced_names_share(
+            prefix, candidate.completion, instruction, schema
+        )
     if schema is None:
         return candidate
     verdict = verify_runs(code, schema)
