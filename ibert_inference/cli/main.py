@@ -476,6 +476,7 @@ def _model(args: argparse.Namespace) -> Model | None:
     from pydantic import ValidationError
 
     from ibert_inference.errors import ModelNotAvailableError
+    from ibert_inference.model.choice import means_no_model
     from ibert_inference.model.language_model import Model
 
     try:
@@ -487,7 +488,7 @@ def _model(args: argparse.Namespace) -> Model | None:
     try:
         model.choice()  # named, else the newest fine-tuned one, else the packaged small one
     except ModelNotAvailableError:
-        if model.settings.model_name:
+        if model.settings.model_name and not means_no_model(model.settings.model_name):
             raise  # a model was named and cannot be had: say so (exit 3)
         return None  # no model anywhere: the deterministic/retrieval path answers
     return model

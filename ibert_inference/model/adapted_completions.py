@@ -24,8 +24,9 @@ import io
 import keyword
 import re
 import tokenize
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ibert_inference.model.demonstrations import instruction_words
 from ibert_inference.model.python_prefix import closing_brackets, parses
@@ -75,6 +76,7 @@ class AdaptedCompletion:
     completion: str
     example_id: str
     template: str | None
+    support: int = 1  # how many of the examples give this very completion
 
 
 def _tokens(code: str) -> list[Token]:
@@ -241,9 +243,9 @@ def _positioned_tokens(code: str) -> list[tuple[Token, int]]:
     return found
 
 
-def _rewrite(code: str, mapping: dict[str, str]) -> str:
-    """``code`` with each mapped name (an identifier, or a string literal's whole content)
-    replaced, its spacing and quoting kept."""
+def _rewrite(code: str, mapping: dict[str, str], *, strings_only: bool = False) -> str:
+    """``code`` with each mapped name (an identifier, or a string literal's whole content; only
+    the latter with ``strings_only``) replaced, its spacing and quoting kept."""
     if not mapping:
         return code
     pieces: list[str] = []
@@ -256,6 +258,8 @@ def _rewrite(code: str, mapping: dict[str, str]) -> str:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
             start = offsets[token.start[0] - 1] + token.start[1] if token.start[0] else 0
             end = offsets[token.end[0] - 1] + token.end[1] if token.end[0] else 0
+            if strings_only and token.type != tokenize.STRING:
+                continue
             replacement = _replaced(Token(token.type, token.string), mapping)
             if replacement is None or start < position:
                 continue
@@ -286,7 +290,8 @@ def adapted_completions(
     limit: int = 6,
 ) -> list[AdaptedCompletion]:
     """Up to ``limit`` distinct completions adapted from ``examples`` (nearest first), the
-    examples whose instructions ask for the most similar thing first."""
+    examples whose instructions ask for the most similar thing first; each says how many of the
+    examples give it (``support``: examples that agree vote for it)."""
     wanted = instruction_words(instruction, schema)
 
     def similarity(example: ExampleCompletion) -> float:
@@ -295,11 +300,13 @@ def adapted_completions(
 
     ranked = sorted(enumerate(examples), key=lambda pair: (-similarity(pair[1]), pair[0]))
     found: dict[str, AdaptedCompletion] = {}
+    support: Counter[str] = Counter()
     for _, example in ranked:
-        for written in _written(example, prefix, schema, instruction):
+        for written in dict.fromkeys(_written(example, prefix, schema, instruction)):
+            support[written] += 1
             if written.strip() and written not in found and len(found) < limit:
                 found[written] = AdaptedCompletion(written, example.example_id, example.template)
-    return list(found.values())
+    return [replace(adapted, support=support[text]) for text, adapted in found.items()]
 
 
 def _written(
@@ -386,29 +393,47 @@ def _balanced(prefix: str, completion: str) -> str | None:
     return None
 
 
-_ASKED_VALUE = re.compile(r"(?<![\w.-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w-]|\.\d)")
+_ASKED_VALUE = re.compile(r"(?<![\w.'-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w'-]|\.\d)")
+_QUOTED_VALUE = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)")  # not an apostrophe: player's
 
 
 def asked_values(completion: str, example_instruction: str, instruction: str) -> str:
-    """The completion with the values its example's instruction asked for (numbers, dates)
-    replaced by those the request's instruction asks for, in the order both name them; as it
-    is when the two name different numbers of values.
+    """The completion with the values its example's instruction asked for replaced by those the
+    request's instruction asks for, in the order both name them: numbers and dates, and quoted
+    text (a ``'gold'`` tier, an ``'a%'`` pattern), each kind as it is when the two instructions
+    name different numbers of values of that kind.
 
     >>> asked_values(".filter(_.n >= 1).limit(20)", "at least 1 ticket, the first 20",
     ...              "at least 7 tickets, the first 5")
     '.filter(_.n >= 7).limit(5)'
     >>> asked_values(".filter(_.d >= '2024-03-01')", "after 2024-03-01", "after 2023-07-01")
     ".filter(_.d >= '2023-07-01')"
+    >>> asked_values(".filter(_.name.ilike('rent%'))", "names like 'rent%'", "names like 'nick%'")
+    ".filter(_.name.ilike('nick%'))"
     >>> asked_values(".limit(20)", "the first 20", "every row")
     '.limit(20)'
     """
-    theirs = _ASKED_VALUE.findall(example_instruction)
-    ours = _ASKED_VALUE.findall(instruction)
+    numbers = _paired(_ASKED_VALUE.findall(example_instruction), _ASKED_VALUE.findall(instruction))
+    if numbers:
+        completion = _rewrite(completion, numbers)
+    quoted = _paired(_QUOTED_VALUE.findall(example_instruction), _QUOTED_VALUE.findall(instruction))
+    if quoted:
+        completion = _rewrite(completion, quoted, strings_only=True)
+    return completion
+
+
+def _paired(theirs: list[str], ours: list[str]) -> dict[str, str]:
+    """Each value the example asked for -> the request's in the same place; none when the two
+    name different numbers of values, or a date where the other has a number."""
     if not theirs or len(theirs) != len(ours):
-        return completion
+        return {}
     mapping: dict[str, str] = {}
     for old, new in zip(theirs, ours, strict=True):
-        if ("-" in old) != ("-" in new):  # a date for a number: the instructions differ
-            return completion
+        if _is_date(old) != _is_date(new):  # a date for a number: the instructions differ
+            return {}
         mapping.setdefault(old, new)
-    return _rewrite(completion, {old: new for old, new in mapping.items() if old != new})
+    return {old: new for old, new in mapping.items() if old != new}
+
+
+def _is_date(value: str) -> bool:
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None

