@@ -163,6 +163,16 @@ def _compiled_in_a_fresh_process(mode: str) -> dict:
     return json.loads(result.stdout)
 
 
+def _run_python(script: str):
+    """``script`` run by this Python in a fresh process (its output; an error fails the test)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+
+
 def test_compilers_imported_on_demand_compile_every_dialect_as_ibis_does():
     lazy, eager = _compiled_in_a_fresh_process("lazy"), _compiled_in_a_fresh_process("eager")
     assert lazy["sql"] == eager["sql"]
@@ -170,9 +180,6 @@ def test_compilers_imported_on_demand_compile_every_dialect_as_ibis_does():
 
 
 def test_a_compile_imports_the_compiler_of_its_dialect_only():
-    import subprocess
-    import sys
-
     script = (
         "import sys, ibis\n"
         "from ibert_inference.compiler import bounded_to_sql\n"
@@ -183,9 +190,7 @@ def test_a_compile_imports_the_compiler_of_its_dialect_only():
         "print(' '.join(m.rsplit('.', 1)[1] for m in sys.modules\n"
         "               if m.startswith('ibis.backends.sql.compilers.')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
-    )
+    result = _run_python(script)
     sql, names, loaded = result.stdout.strip().rsplit("\n", 2)
     assert '"t0"."a" > 1' in sql
     assert names == "SnowflakeCompiler Trino"  # the package's names, each imported when asked
@@ -225,9 +230,6 @@ def test_sql_written_before_ibis_compiles_does_not_change_what_ibis_compiles():
     # sqlglot keeps a generator's dispatch table from the first SQL it writes: a sandbox worker
     # that had written Postgres SQL before compiled Ibis's dates to Snowflake's DATE_FROM_PARTS
     # in its Postgres SQL (about one in two Postgres records with a date, in one worker of two)
-    import subprocess
-    import sys
-
     script = (
         "import sqlglot\n"
         "sqlglot.transpile('SELECT 1', read='duckdb', write='postgres')\n"
@@ -236,9 +238,7 @@ def test_sql_written_before_ibis_compiles_does_not_change_what_ibis_compiles():
         "    print(ibis_to_sql(\"t.filter(_.d > ibis.date('2024-01-02'))\",\n"
         "                      {'t': {'d': 'date'}}, dialect).splitlines()[-1])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
-    )
+    result = _run_python(script)
     postgres, snowflake, trino = result.stdout.strip().splitlines()
     assert postgres.endswith("MAKE_DATE(2024, 1, 2)")
     assert snowflake.endswith("DATE_FROM_PARTS(2024, 1, 2)")
@@ -248,9 +248,6 @@ def test_sql_written_before_ibis_compiles_does_not_change_what_ibis_compiles():
 def test_the_build_writes_sql_with_ibis_dialects_whatever_ran_first():
     # an augmented pair's SQL is transpiled by sqlglot in the build's processes: the same
     # words whether or not that process had compiled Ibis for the dialect yet
-    import subprocess
-    import sys
-
     script = (
         "import sqlglot\n"
         "q = 'SELECT DATE_FROM_PARTS(2024, 1, 2)'\n"
@@ -261,9 +258,7 @@ def test_the_build_writes_sql_with_ibis_dialects_whatever_ran_first():
         "print(before)\n"
         "print(sqlglot.transpile(q, read='snowflake', write='postgres')[0])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    )
+    result = _run_python(script)
     before, after = result.stdout.strip().splitlines()[-2:]
     assert before == "SELECT DATE_FROM_PARTS(2024, 1, 2)"  # sqlglot's own Postgres
     assert after == "SELECT MAKE_DATE(2024, 1, 2)"
