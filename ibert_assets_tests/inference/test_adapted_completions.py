@@ -12,6 +12,13 @@ FLIGHTS = {"flights": {"carrier": "string", "delay": "int64", "distance": "float
 RENTALS = {"rentals": {"customer": "string", "km": "int64", "rate": "float64"}}
 
 
+def flight_example(
+    prefix: str, completion: str, instruction: str, example_id: str, template: str | None = None
+) -> ExampleCompletion:
+    """A verified completion over ``FLIGHTS``, as retrieval finds one."""
+    return ExampleCompletion(prefix, completion, FLIGHTS, instruction, example_id, template)
+
+
 def test_names_paired_by_the_prefixes_are_written_for_the_request():
     completion = adapt_completion(
         "result = flights.filter(_.delay > 10).group_by('carrier')",
@@ -74,20 +81,20 @@ def test_the_examples_in_the_module_hold():
 def test_an_example_cut_earlier_than_the_request_continues_where_the_request_ends():
     # the example was cut before `.agg(`, the request inside it: the repeated call is dropped
     request = "result = rentals.group_by('customer').agg(total=_.km"
-    example = ExampleCompletion(
-        prefix="result = flights.group_by('carrier')",
-        completion=".agg(total=_.delay.sum())", schema=FLIGHTS, instruction="",
-        example_id="e1", template="flights",
-    )  # fmt: skip
+    example = flight_example(
+        "result = flights.group_by('carrier')", ".agg(total=_.delay.sum())", "", "e1", "flights"
+    )
     [adapted] = adapted_completions(request, RENTALS, "", [example])
     assert adapted.completion == ".sum())"
     # cut a statement earlier: the request's last line, repeated whole, is dropped with it
     request = "x = rentals.filter(_.km > 5)\nresult = x.agg(top=_.rate"
-    example = ExampleCompletion(
-        prefix="x = flights.filter(_.delay > 5)",
-        completion="\nresult = x.agg(top=_.distance.max())", schema=FLIGHTS, instruction="",
-        example_id="e2", template="flights",
-    )  # fmt: skip
+    example = flight_example(
+        "x = flights.filter(_.delay > 5)",
+        "\nresult = x.agg(top=_.distance.max())",
+        "",
+        "e2",
+        "flights",
+    )
     [adapted] = adapted_completions(request, RENTALS, "", [example])
     assert adapted.completion == ".max())"
 
@@ -99,11 +106,12 @@ def test_a_completion_that_continues_the_request_is_never_cut():
 
 
 def test_the_values_the_request_asks_for_replace_those_the_example_asked_for():
-    example = ExampleCompletion(
-        prefix="result = flights.group_by('carrier').agg(n=_.count())",
-        completion=".filter(_.n >= 1).limit(20)", schema=FLIGHTS,
-        instruction="carriers with at least 1 flight, the first 20", example_id="e3",
-    )  # fmt: skip
+    example = flight_example(
+        "result = flights.group_by('carrier').agg(n=_.count())",
+        ".filter(_.n >= 1).limit(20)",
+        "carriers with at least 1 flight, the first 20",
+        "e3",
+    )
     request = "result = rentals.group_by('customer').agg(n=_.count())"
     [adapted] = adapted_completions(request, RENTALS, "at least 7 rentals, the first 5", [example])
     assert adapted.completion == ".filter(_.n >= 7).limit(5)"
@@ -113,11 +121,12 @@ def test_the_values_the_request_asks_for_replace_those_the_example_asked_for():
 
 
 def test_the_quoted_values_the_request_asks_for_replace_those_the_example_asked_for():
-    example = ExampleCompletion(
-        prefix="result = flights.filter(_.carrier",
-        completion=".ilike('rent%')).filter(_.carrier != 'status').select('carrier')",
-        schema=FLIGHTS, instruction="carriers that match 'rent%'", example_id="e5",
-    )  # fmt: skip
+    example = flight_example(
+        "result = flights.filter(_.carrier",
+        ".ilike('rent%')).filter(_.carrier != 'status').select('carrier')",
+        "carriers that match 'rent%'",
+        "e5",
+    )
     request = "result = rentals.filter(_.customer"
     instruction = "the player's customers that match 'nick%'"  # an apostrophe quotes nothing
     [adapted] = adapted_completions(request, RENTALS, instruction, [example])
@@ -135,10 +144,7 @@ def test_the_quoted_values_the_request_asks_for_replace_those_the_example_asked_
 
 def test_each_adapted_completion_says_how_many_examples_give_it():
     def example(completion: str, name: str) -> ExampleCompletion:
-        return ExampleCompletion(
-            prefix="result = flights.filter(_.delay > 1)", completion=completion,
-            schema=FLIGHTS, instruction="", example_id=name,
-        )  # fmt: skip
+        return flight_example("result = flights.filter(_.delay > 1)", completion, "", name)
 
     found = adapted_completions(
         "result = rentals.filter(_.km > 2)", RENTALS, "",
@@ -151,11 +157,12 @@ def test_each_adapted_completion_says_how_many_examples_give_it():
 
 def test_an_example_cut_elsewhere_is_recut_where_the_request_ends():
     # the example was cut before its filter; the request, later, inside the aggregate
-    example = ExampleCompletion(
-        prefix="result = flights",
-        completion=".filter(_.delay > 2).group_by('carrier').agg(total=_.delay.sum()).limit(3)",
-        schema=FLIGHTS, instruction="", example_id="e4",
-    )  # fmt: skip
+    example = flight_example(
+        "result = flights",
+        ".filter(_.delay > 2).group_by('carrier').agg(total=_.delay.sum()).limit(3)",
+        "",
+        "e4",
+    )
     request = "result = rentals.filter(_.km > 2).group_by('customer').agg(total=_.km"
     completions = [a.completion for a in adapted_completions(request, RENTALS, "", [example])]
     assert completions[0] == ".sum()).limit(3)"
