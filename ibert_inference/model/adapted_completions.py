@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ibert_inference.model.demonstrations import instruction_words
+from ibert_inference.model.instruction_intent import NUMBER_OR_DATE, QUOTED
 from ibert_inference.model.python_prefix import closing_brackets, parses
 from ibert_inference.schema.tables import Schema
 
@@ -393,10 +394,6 @@ def _balanced(prefix: str, completion: str) -> str | None:
     return None
 
 
-_ASKED_VALUE = re.compile(r"(?<![\w.'-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w'-]|\.\d)")
-_QUOTED_VALUE = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)")  # not an apostrophe: player's
-
-
 def asked_values(completion: str, example_instruction: str, instruction: str) -> str:
     """The completion with the values its example's instruction asked for replaced by those the
     request's instruction asks for, in the order both name them: numbers and dates, and quoted
@@ -413,10 +410,12 @@ def asked_values(completion: str, example_instruction: str, instruction: str) ->
     >>> asked_values(".limit(20)", "the first 20", "every row")
     '.limit(20)'
     """
-    numbers = _paired(_ASKED_VALUE.findall(example_instruction), _ASKED_VALUE.findall(instruction))
+    numbers = _paired(
+        NUMBER_OR_DATE.findall(example_instruction), NUMBER_OR_DATE.findall(instruction)
+    )
     if numbers:
         completion = _rewrite(completion, numbers)
-    quoted = _paired(_QUOTED_VALUE.findall(example_instruction), _QUOTED_VALUE.findall(instruction))
+    quoted = _paired(QUOTED.findall(example_instruction), QUOTED.findall(instruction))
     if quoted:
         completion = _rewrite(completion, quoted, strings_only=True)
     return completion

@@ -30,8 +30,9 @@ import re
 from ibert_inference.schema.tables import Schema
 
 _TABLES_SENTENCE = re.compile(r"\s*\bTables:[^\n]*$", re.IGNORECASE)
-_NUMBER_OR_DATE = re.compile(r"(?<![\w.'-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w'-]|\.\d)")
-_QUOTED = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)")  # not an apostrophe: the player's score
+NUMBER_OR_DATE = re.compile(r"(?<![\w.'-])(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)(?![\w'-]|\.\d)")
+"""A number or an ISO date an instruction names (not a digit inside a word or a name)."""
+QUOTED = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)")  # not an apostrophe: the player's score
 _AGGREGATE_CALL = re.compile(r"\.(sum|mean|max|min|nunique|count)\(")
 AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
     "max": ("longest", "largest", "highest", "biggest", "maximum", "max", "best", "latest",
@@ -57,7 +58,7 @@ def asked_values(instruction: str) -> list[str]:
     ['3', '2024-01-01', 'air']
     """
     text = asked_text(instruction)
-    return [*_NUMBER_OR_DATE.findall(text), *_QUOTED.findall(text)]
+    return [*NUMBER_OR_DATE.findall(text), *QUOTED.findall(text)]
 
 
 def _uses(code: str, value: str) -> bool:
@@ -148,7 +149,6 @@ def introduced_names_share(
     if not schema:
         return 1.0
     known = {*schema, *(column for columns in schema.values() for column in columns)} - {"id"}
-    words = asked_text(instruction).lower()
 
     def used(name: str, code: str) -> bool:
         return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", code) is not None
@@ -156,12 +156,25 @@ def introduced_names_share(
     introduced = [name for name in known if used(name, completion) and not used(name, prefix)]
     if not introduced:
         return 1.0
-    mentioned = [
-        name
-        for name in introduced
-        if any(
-            re.search(rf"(?<!\w){re.escape(spelling)}(?!\w)", words)
-            for spelling in (name.lower(), name.lower().replace("_", " "))
-        )
-    ]
-    return len(mentioned) / len(introduced)
+    mentioned = set(instruction_names(instruction, schema))
+    return sum(name in mentioned for name in introduced) / len(introduced)
+
+
+def instruction_names(instruction: str | None, schema: Schema | None) -> list[str]:
+    """The schema's table and column names the instruction mentions (as words; an underscore
+    may be written as a space), its closing list of the schema's tables left out.
+
+    >>> schema = {"orders": {"amount": "f", "order_status": "s", "id": "i"}, "users": {}}
+    >>> instruction_names("total amount per order status. Tables: orders, users.", schema)
+    ['amount', 'order_status']
+    """
+    if not instruction or not schema:
+        return []
+    text = asked_text(instruction).lower()
+    known = [*schema, *(column for columns in schema.values() for column in columns)]
+    found = []
+    for name in dict.fromkeys(known):
+        spellings = {name.lower(), name.lower().replace("_", " ")}
+        if any(re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text) for s in spellings):
+            found.append(name)
+    return found

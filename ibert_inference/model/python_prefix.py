@@ -85,9 +85,9 @@ def can_continue(code: str) -> bool:
     brackets, quote, in_comment = scanned
     if quote is not None:
         closed = code + quote
-        return _parses(closed + "".join(_OPENING[b] for b in reversed(brackets)))
+        return _parses(closed + _closers(brackets))
     base = code + ("\n" if in_comment else "")
-    closers = "".join(_OPENING[b] for b in reversed(brackets))
+    closers = _closers(brackets)
     return any(_parses(base + filler + closers) for filler in _FILLERS)
 
 
@@ -110,7 +110,12 @@ def closing_brackets(code: str) -> str | None:
     scanned = _scan(code)
     if scanned is None or scanned[1] is not None:
         return None
-    return "".join(_OPENING[b] for b in reversed(scanned[0]))
+    return _closers(scanned[0])
+
+
+def _closers(brackets: list[str]) -> str:
+    """What closes the open ``brackets`` (outermost first), innermost first."""
+    return "".join(_OPENING[b] for b in reversed(brackets))
 
 
 def binds_result(code: str) -> bool:

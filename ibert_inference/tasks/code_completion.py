@@ -42,9 +42,9 @@ from ibert_inference.model.adapted_completions import (
 )
 from ibert_inference.model.instruction_intent import (
     aggregate_agreement,
-    asked_text,
     covered_share,
     fresh_share,
+    instruction_names,
     introduced_names_share,
 )
 from ibert_inference.model.prompts import completion_prompt, extract_code
@@ -142,8 +142,7 @@ def complete_code(
             candidate.adapted_from = {"id": adapted.example_id, "template": adapted.template}
             candidate.support = adapted.support
             checked.append(_check(prefix, candidate, schema, names, instruction))
-    best = max(checked, key=Candidate.rank, default=None)
-    if best is not None and _good_enough(best, schema):  # the weights are not even read
+    if _answered(checked, schema):  # the weights are not even read
         return _finish(prefix, checked, schema, retrieving, time_budget_s, load_s=0.0)
     load_s = _load(model)
     started = time.monotonic()
@@ -159,8 +158,7 @@ def complete_code(
     if candidates > 1:
         rounds.append((candidates - 1, SAMPLING_TEMPERATURE))
     for count, temperature in rounds:
-        best = max(checked, key=Candidate.rank, default=None)
-        if time.monotonic() >= deadline or (best and _good_enough(best, schema)):
+        if time.monotonic() >= deadline or _answered(checked, schema):
             break
         proposed = _propose(
             model, conversation, prefix, count, temperature, tokens, deadline, steps.constrained
@@ -199,26 +197,6 @@ def within_budget(
     return kept
 
 
-def instruction_names(instruction: str | None, schema: Schema | None) -> list[str]:
-    """The schema's table and column names the instruction mentions (as words; an underscore
-    may be written as a space), its closing list of the schema's tables left out.
-
-    >>> schema = {"orders": {"amount": "f", "order_status": "s", "id": "i"}, "users": {}}
-    >>> instruction_names("total amount per order status. Tables: orders, users.", schema)
-    ['amount', 'order_status']
-    """
-    if not instruction or not schema:
-        return []
-    text = asked_text(instruction).lower()
-    known = [*schema, *(column for columns in schema.values() for column in columns)]
-    found = []
-    for name in dict.fromkeys(known):
-        spellings = {name.lower(), name.lower().replace("_", " ")}
-        if any(re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text) for s in spellings):
-            found.append(name)
-    return found
-
-
 def _propose(
     model: LanguageModel,
     conversation: Conversation,
@@ -241,6 +219,12 @@ def _propose(
     return model.generate(
         [conversation] * count, temperature=temperature, max_new_tokens=tokens, deadline=deadline
     )
+
+
+def _answered(checked: list[Candidate], schema: Schema | None) -> bool:
+    """Whether the best of the ``checked`` candidates is good enough to stop looking."""
+    best = max(checked, key=Candidate.rank, default=None)
+    return best is not None and _good_enough(best, schema)
 
 
 def _good_enough(best: Candidate, schema: Schema | None) -> bool:

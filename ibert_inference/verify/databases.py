@@ -155,10 +155,10 @@ class DrawnTables:
             raise KeyError(table)
         with self._lock:
             for name, dtypes in self.dtypes.items():
-                if table in self._drawn:
-                    break
                 if name not in self._drawn:
                     self._drawn[name] = self._draw(dtypes)
+                if name == table:
+                    break
             return self._drawn[table]
 
 
@@ -262,7 +262,7 @@ class _Instance:
     running a pair's queries on them. A database's tables are its cursor's temporary views and
     tables, which no other cursor sees, so unqualified table names resolve to its own tables
     (an attached catalog per database, as before, cost ~0.7 ms each and held nothing). The
-    verifier runs only single read-only queries (``_not_a_single_query`` in
+    verifier runs only single read-only queries (``_single_query`` in
     :mod:`ibert_inference.verify.pair`, and compiled Ibis), so the instance's own catalog stays
     empty. The cursor closes, its tables with it, when the last reference to its
     GeneratedDatabase goes.
@@ -307,14 +307,14 @@ def _build(
         for dtypes in tables.dtypes.values():
             for column, dtype in dtypes.items():
                 check_generatable(column, dtype)
-    loads: dict[str, Callable[[Any, str], None]] = {
-        table: partial(_load, tables, table) for table in tables.dtypes
-    }
+    loads: dict[str, Callable[[Any, str], None]] = dict.fromkeys(
+        tables.dtypes, partial(_load, tables)
+    )
     cursor = _instance().cursor()
     database = GeneratedDatabase(name=name, cursor=cursor, unregistered=loads, tables=tables)
     weakref.finalize(database, cursor.close)
     return database
 
 
-def _load(tables: DrawnTables, table: str, cursor: Any, name: str) -> None:
-    load_table(cursor, name, tables.dtypes[table], tables.rows(table))
+def _load(tables: DrawnTables, cursor: Any, name: str) -> None:
+    load_table(cursor, name, tables.dtypes[name], tables.rows(name))

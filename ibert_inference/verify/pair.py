@@ -254,8 +254,7 @@ class _Comparison:
     """The SQL and the compiled Ibis run on databases one after another, results compared."""
 
     def __init__(self, tree: exp.Expr, sql: _Query, compiled: _Query, *, limited: bool, seed: int):
-        self.tree, self.sql, self.query = tree, sql, compiled
-        self.compiled = compiled.text
+        self.tree, self.sql, self.compiled = tree, sql, compiled
         self.ordered = _top_level_order(tree)
         self.unnamed = _unnamed_outputs(tree)
         self.limited, self.seed = limited, seed
@@ -271,7 +270,7 @@ class _Comparison:
             if isinstance(expected, str):
                 status = _status("sql_error", expected)
                 return self._failed(status, f"the SQL fails on {database.name}: {expected}")
-            actual = _run(database, self.query)
+            actual = _run(database, self.compiled)
             if isinstance(actual, str):
                 return self._failed(
                     _status("ibis_error", actual),
@@ -292,7 +291,7 @@ class _Comparison:
             )
             if reason is not None:
                 return Verdict(
-                    False, "mismatch", f"on {database.name}: {reason}", total, self.compiled,
+                    False, "mismatch", f"on {database.name}: {reason}", total, self.compiled.text,
                     self.seed,
                 )  # fmt: skip
             self.any_rows = self.any_rows or bool(expected[1])
@@ -300,7 +299,7 @@ class _Comparison:
         return None
 
     def _failed(self, status: str, reason: str) -> Verdict:
-        return Verdict(False, status, reason, 0, self.compiled, self.seed)
+        return Verdict(False, status, reason, 0, self.compiled.text, self.seed)
 
 
 TIMED_OUT = "QueryTimeout"
@@ -345,11 +344,8 @@ def _single_query(database: GeneratedDatabase, sql: str) -> Any:
 def _parsed(database: GeneratedDatabase, compiled: str) -> Any:
     """The compiled Ibis as one DuckDB statement, or None: then its text runs, and fails where
     it cannot parse, as before."""
-    try:
-        statements = database.cursor.extract_statements(compiled)
-    except Exception:  # duckdb raises one type per error family
-        return None
-    return statements[0] if len(statements) == 1 else None
+    statement = _single_query(database, compiled)
+    return None if isinstance(statement, str) else statement
 
 
 def _unnamed_outputs(tree: exp.Expr) -> frozenset[int]:
